@@ -1,0 +1,216 @@
+import { sql, type SQL } from 'drizzle-orm';
+import {
+  bigint, boolean, customType, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+/** PostgreSQL's tsvector, only ever written by a generated column. */
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+
+const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+export const ROLES = ['member', 'staff', 'moderator', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+export const TOPIC_KINDS = ['discussion', 'question', 'idea'] as const;
+export type TopicKind = (typeof TOPIC_KINDS)[number];
+export const REACTION_KINDS = ['like', 'helpful'] as const;
+export type ReactionKind = (typeof REACTION_KINDS)[number];
+
+export const users = pgTable('users', {
+  id: serial('id').primaryKey(),
+  handle: text('handle').notNull(),
+  email: text('email'),
+  passwordHash: text('password_hash'),
+  displayName: text('display_name').notNull(),
+  avatarUrl: text('avatar_url'),
+  /** Operator of the whole site: admin powers in every community. */
+  isSiteAdmin: boolean('is_site_admin').notNull().default(false),
+  /** Accounts that arrive through a community's SSO are keyed by (community, sub). */
+  ssoCommunityId: integer('sso_community_id'),
+  ssoSubject: text('sso_subject'),
+  createdAt: createdAt(),
+}, (t) => [
+  uniqueIndex('users_handle_lower_key').on(sql`lower(${t.handle})`),
+  uniqueIndex('users_email_lower_key').on(sql`lower(${t.email})`),
+  uniqueIndex('users_sso_key').on(t.ssoCommunityId, t.ssoSubject),
+]);
+
+export const sessions = pgTable('sessions', {
+  /** SHA-256 (hex) of the token the client holds: a leaked table cannot be replayed. */
+  id: text('id').primaryKey(),
+  userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  expiresAt: ts('expires_at').notNull(),
+  kind: text('kind').notNull().default('cookie'),
+  createdAt: createdAt(),
+}, (t) => [index('sessions_user_idx').on(t.userId)]);
+
+export const communities = pgTable('communities', {
+  id: serial('id').primaryKey(),
+  slug: text('slug').notNull(),
+  name: text('name').notNull(),
+  description: text('description').notNull().default(''),
+  accentColor: text('accent_color'),
+  isDemo: boolean('is_demo').notNull().default(false),
+  createdAt: createdAt(),
+}, (t) => [uniqueIndex('communities_slug_key').on(t.slug)]);
+
+export const embedSettings = pgTable('embed_settings', {
+  communityId: integer('community_id').primaryKey().references(() => communities.id, { onDelete: 'cascade' }),
+  allowedOrigins: jsonb('allowed_origins').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+  /** HS256 key for the organisation's SSO tokens; must be readable to verify signatures. */
+  ssoSecret: text('sso_secret'),
+  ssoSecretCreatedAt: ts('sso_secret_created_at'),
+});
+
+export const memberships = pgTable('memberships', {
+  communityId: integer('community_id').notNull().references(() => communities.id, { onDelete: 'cascade' }),
+  userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  role: text('role').$type<Role>().notNull().default('member'),
+  createdAt: createdAt(),
+}, (t) => [primaryKey({ columns: [t.communityId, t.userId] }), index('memberships_user_idx').on(t.userId)]);
+
+export const categories = pgTable('categories', {
+  id: serial('id').primaryKey(),
+  communityId: integer('community_id').notNull().references(() => communities.id, { onDelete: 'cascade' }),
+  slug: text('slug').notNull(),
+  name: text('name').notNull(),
+  description: text('description').notNull().default(''),
+  position: integer('position').notNull().default(0),
+  createdAt: createdAt(),
+}, (t) => [uniqueIndex('categories_community_slug_key').on(t.communityId, t.slug)]);
+
+export const topics = pgTable('topics', {
+  id: serial('id').primaryKey(),
+  communityId: integer('community_id').notNull().references(() => communities.id, { onDelete: 'cascade' }),
+  categoryId: integer('category_id').notNull().references(() => categories.id),
+  authorId: integer('author_id').notNull().references(() => users.id),
+  title: text('title').notNull(),
+  kind: text('kind').$type<TopicKind>().notNull().default('discussion'),
+  createdAt: createdAt(),
+  lastPostAt: ts('last_post_at').notNull().defaultNow(),
+  /** Numbers handed out so far; the next post takes lastNumber + 1 under the topic row's lock. */
+  lastNumber: integer('last_number').notNull().default(0),
+  postCount: integer('post_count').notNull().default(0),
+  pinned: boolean('pinned').notNull().default(false),
+  locked: boolean('locked').notNull().default(false),
+  hidden: boolean('hidden').notNull().default(false),
+  hiddenReason: text('hidden_reason'),
+  solutionPostId: integer('solution_post_id'),
+  votes: integer('votes').notNull().default(0),
+  /** Canonical URL of the host page when the topic was created by the embed. */
+  embedUrl: text('embed_url'),
+  search: tsvector('search').generatedAlwaysAs((): SQL => sql`to_tsvector('english', ${topics.title})`),
+}, (t) => [
+  index('topics_latest_idx').on(t.communityId, t.pinned, t.lastPostAt, t.id),
+  index('topics_author_idx').on(t.authorId),
+  uniqueIndex('topics_embed_url_key').on(t.communityId, t.embedUrl),
+  index('topics_search_idx').using('gin', t.search),
+]);
+
+export const posts = pgTable('posts', {
+  id: serial('id').primaryKey(),
+  topicId: integer('topic_id').notNull().references(() => topics.id, { onDelete: 'cascade' }),
+  number: integer('number').notNull(),
+  authorId: integer('author_id').notNull().references(() => users.id),
+  /** The author's role when they wrote it: a staff badge belongs to what was said as staff. */
+  authorRole: text('author_role').$type<Role>().notNull().default('member'),
+  replyToId: integer('reply_to_id'),
+  body: text('body').notNull(),
+  bodyHtml: text('body_html').notNull(),
+  createdAt: createdAt(),
+  editedAt: ts('edited_at'),
+  pinned: boolean('pinned').notNull().default(false),
+  hidden: boolean('hidden').notNull().default(false),
+  hiddenReason: text('hidden_reason'),
+  deleted: boolean('deleted').notNull().default(false),
+  clientId: text('client_id'),
+  likeCount: integer('like_count').notNull().default(0),
+  helpfulCount: integer('helpful_count').notNull().default(0),
+  search: tsvector('search').generatedAlwaysAs((): SQL => sql`to_tsvector('english', ${posts.body})`),
+}, (t) => [
+  uniqueIndex('posts_topic_number_key').on(t.topicId, t.number),
+  uniqueIndex('posts_author_client_key').on(t.authorId, t.clientId),
+  index('posts_author_created_idx').on(t.authorId, t.createdAt),
+  index('posts_search_idx').using('gin', t.search),
+]);
+
+export const postRevisions = pgTable('post_revisions', {
+  id: serial('id').primaryKey(),
+  postId: integer('post_id').notNull().references(() => posts.id, { onDelete: 'cascade' }),
+  /** The text as it was before the edit that superseded it. */
+  body: text('body').notNull(),
+  editorId: integer('editor_id').notNull().references(() => users.id),
+  createdAt: createdAt(),
+}, (t) => [index('post_revisions_post_idx').on(t.postId)]);
+
+export const reactions = pgTable('reactions', {
+  postId: integer('post_id').notNull().references(() => posts.id, { onDelete: 'cascade' }),
+  userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  kind: text('kind').$type<ReactionKind>().notNull(),
+  createdAt: createdAt(),
+}, (t) => [primaryKey({ columns: [t.postId, t.userId, t.kind] })]);
+
+export const flags = pgTable('flags', {
+  id: serial('id').primaryKey(),
+  communityId: integer('community_id').notNull().references(() => communities.id, { onDelete: 'cascade' }),
+  postId: integer('post_id').notNull().references(() => posts.id, { onDelete: 'cascade' }),
+  reporterId: integer('reporter_id').notNull().references(() => users.id),
+  reason: text('reason').notNull(),
+  status: text('status').$type<'open' | 'resolved' | 'dismissed'>().notNull().default('open'),
+  resolvedById: integer('resolved_by_id').references(() => users.id),
+  resolvedAt: ts('resolved_at'),
+  createdAt: createdAt(),
+}, (t) => [index('flags_queue_idx').on(t.communityId, t.status, t.id)]);
+
+export const bans = pgTable('bans', {
+  id: serial('id').primaryKey(),
+  communityId: integer('community_id').notNull().references(() => communities.id, { onDelete: 'cascade' }),
+  userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  reason: text('reason').notNull(),
+  until: ts('until'),
+  createdById: integer('created_by_id').notNull().references(() => users.id),
+  liftedAt: ts('lifted_at'),
+  createdAt: createdAt(),
+}, (t) => [index('bans_member_idx').on(t.communityId, t.userId)]);
+
+export const moderationLog = pgTable('moderation_log', {
+  id: serial('id').primaryKey(),
+  communityId: integer('community_id').notNull().references(() => communities.id, { onDelete: 'cascade' }),
+  /** Null when the system acted on its own (e.g. a flag threshold). */
+  moderatorId: integer('moderator_id').references(() => users.id),
+  action: text('action').notNull(),
+  targetType: text('target_type').notNull(),
+  targetId: integer('target_id').notNull(),
+  reason: text('reason'),
+  automatic: boolean('automatic').notNull().default(false),
+  createdAt: createdAt(),
+}, (t) => [index('moderation_log_community_idx').on(t.communityId, t.id)]);
+
+/** One row per live channel; `last_seq` hands out gap-free sequence numbers under the row lock. */
+export const channels = pgTable('channels', {
+  name: text('name').primaryKey(),
+  lastSeq: bigint('last_seq', { mode: 'number' }).notNull(),
+});
+
+/** The outbox: written in the same transaction as the change it announces. */
+export const events = pgTable('events', {
+  channel: text('channel').notNull(),
+  seq: bigint('seq', { mode: 'number' }).notNull(),
+  type: text('type').notNull(),
+  ref: jsonb('ref').$type<Record<string, unknown>>().notNull(),
+  createdAt: createdAt(),
+}, (t) => [primaryKey({ columns: [t.channel, t.seq] }), index('events_created_idx').on(t.createdAt)]);
+
+/** Fixed-window counters that must hold across processes (login throttling). */
+export const rateCounters = pgTable('rate_counters', {
+  key: text('key').notNull(),
+  windowStart: ts('window_start').notNull(),
+  count: integer('count').notNull().default(0),
+}, (t) => [primaryKey({ columns: [t.key, t.windowStart] })]);
+
+/** SSO token ids already accepted, kept until the token would have expired anyway. */
+export const ssoTokenUses = pgTable('sso_token_uses', {
+  communityId: integer('community_id').notNull().references(() => communities.id, { onDelete: 'cascade' }),
+  jti: text('jti').notNull(),
+  expiresAt: ts('expires_at').notNull(),
+}, (t) => [primaryKey({ columns: [t.communityId, t.jti] })]);

@@ -1,0 +1,72 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { openDatabase, type Database } from '../db/client.js';
+import type { Config } from './config/config.js';
+import { errorsPlugin } from './errors/errors.plugin.js';
+import { securityPlugin } from './security/security.plugin.js';
+import { docsPlugin } from './docs/docs.plugin.js';
+import { authPlugin } from './auth/auth.plugin.js';
+import { createSessionStore } from './auth/session.js';
+import { authRoutes } from './auth/auth.routes.js';
+import { userRoutes } from './users/users.routes.js';
+import { communityRoutes } from './communities/communities.routes.js';
+import { topicRoutes } from './topics/topics.routes.js';
+import { postRoutes } from './posts/posts.routes.js';
+import { searchRoutes } from './search/search.routes.js';
+import { webPlugin } from './web/web.plugin.js';
+import { TopicPageCache } from './topics/topic-page.cache.js';
+import type { Bus } from './live/bus.js';
+import { createEmbeddedBus } from './live/bus.embedded.js';
+import { createPostgresBus } from './live/bus.postgres.js';
+import type { ServiceContext } from './live/outbox.js';
+import { seedDemoIfEmpty } from './seed/demo.seed.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    parley: { config: Config; database: Database; bus: Bus; ctx: ServiceContext };
+  }
+}
+
+export const BODY_LIMIT = 256 * 1024;
+
+/** Builds the whole application without listening: main.ts, tests and the benchmark share it. */
+export async function buildApp(config: Config): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    bodyLimit: BODY_LIMIT,
+    trustProxy: config.trustProxy,
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: true, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const bus = database.driver === 'postgres'
+    ? await createPostgresBus(database.connectionString!, app.log)
+    : await createEmbeddedBus(database);
+  const ctx: ServiceContext = { db: database.db, bus };
+  const pageCache = new TopicPageCache(config.pageCacheSize, bus);
+  const sessions = createSessionStore(database.db, config.sessionTtlDays);
+  app.decorate('parley', { config, database, bus, ctx });
+  app.addHook('onClose', async () => {
+    pageCache.close();
+    await bus.close();
+    await database.close();
+  });
+
+  if (database.driver === 'pglite' && config.seedDemo) await seedDemoIfEmpty(ctx, app.log);
+
+  await app.register(errorsPlugin);
+  await app.register(docsPlugin);
+  await app.register(securityPlugin, { config });
+  await app.register(authPlugin, { config, sessions });
+
+  app.get('/api/health', { schema: { hide: true } }, async () => ({ status: 'ok', db: database.driver }));
+  await app.register(authRoutes, { config, db: database.db, sessions });
+  await app.register(userRoutes, { db: database.db });
+  await app.register(communityRoutes, { config, db: database.db });
+  await app.register(topicRoutes, { config, ctx, pageCache });
+  await app.register(postRoutes, { config, ctx });
+  await app.register(searchRoutes, { db: database.db });
+  await app.register(webPlugin, { webDir: config.webDir });
+  return app;
+}

@@ -1,0 +1,32 @@
+import { Type } from 'typebox';
+import { Body, Handle, RoleName, errors } from '../schemas/common.schema.js';
+
+const Password = Type.String({ minLength: 10, maxLength: 256 });
+
+export const SignupBody = Body({
+  handle: Handle,
+  email: Type.String({ format: 'email', maxLength: 254 }),
+  password: Password,
+  displayName: Type.Optional(Type.String({ maxLength: 64 })),
+});
+
+export const LoginBody = Body({
+  login: Type.String({ minLength: 1, maxLength: 254 }),
+  password: Type.String({ minLength: 1, maxLength: 256 }),
+});
+
+export const PasswordBody = Body({ currentPassword: Type.String({ minLength: 1, maxLength: 256 }), newPassword: Password });
+
+export const UserReply = Type.Object({ user: Type.Ref('User') });
+export const TokenReply = Type.Object({ token: Type.String(), expiresAt: Type.String(), user: Type.Ref('User') });
+
+export const MeReply = Type.Object({
+  user: Type.Ref('User'),
+  isSiteAdmin: Type.Boolean(),
+  memberships: Type.Array(Type.Object({
+    community: Type.Object({ id: Type.Integer(), slug: Type.String(), name: Type.String() }),
+    role: RoleName,
+  })),
+});
+
+export const authErrors = errors(400, 401, 403, 409, 413, 429);

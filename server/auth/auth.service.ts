@@ -1,0 +1,83 @@
+import { eq, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { memberships, communities, users } from '../../db/schema.js';
+import { AppError, conflict, tooMany, unauthorized, badRequest } from '../errors/errors.js';
+import { hitCounter, peekCounter } from '../limits/counters.js';
+import type { Viewer } from '../visibility/viewer.js';
+import { hashPassword, verifyPassword } from './password.js';
+import { presentUser, type ApiUser } from '../users/users.present.js';
+
+export interface SignupInput { handle: string; email: string; password: string; displayName?: string | undefined }
+
+const isUniqueViolation = (err: unknown): err is { constraint?: string } => {
+  const e = err as { code?: string; cause?: { code?: string } };
+  return e?.code === '23505' || e?.cause?.code === '23505';
+};
+const constraintOf = (err: unknown): string => {
+  const e = err as { constraint?: string; cause?: { constraint?: string }; message?: string };
+  return e.constraint ?? e.cause?.constraint ?? e.message ?? '';
+};
+
+export async function signup(db: Db, input: SignupInput): Promise<ApiUser> {
+  const handle = input.handle;
+  const email = input.email.trim();
+  const displayName = (input.displayName ?? '').trim() || handle;
+  const passwordHash = await hashPassword(input.password);
+  try {
+    const [row] = await db.insert(users).values({ handle, email, passwordHash, displayName }).returning();
+    return presentUser(row!);
+  } catch (err) {
+    if (isUniqueViolation(err)) {
+      const which = constraintOf(err);
+      if (which.includes('email')) throw conflict('email_taken', 'An account with this email already exists.');
+      throw conflict('handle_taken', 'This handle is already taken.');
+    }
+    throw err;
+  }
+}
+
+export interface LoginLimits { enabled: boolean; address: string }
+
+const ADDRESS_MAX = 30;
+const ACCOUNT_MAX_FAILURES = 10;
+const WINDOW = 15 * 60;
+
+/** Throttled per address (all attempts) and per account (failures), in the database so it holds across processes. */
+export async function login(db: Db, login: string, password: string, limits: LoginLimits): Promise<{ id: number; user: ApiUser }> {
+  const accountKey = `login:account:${login.toLowerCase()}`;
+  if (limits.enabled) {
+    const byAddress = await hitCounter(db, `login:address:${limits.address}`, WINDOW);
+    if (byAddress.count > ADDRESS_MAX) throw tooMany('too_many_attempts', 'Too many sign-in attempts from this address.', byAddress.resetInSeconds);
+    const byAccount = await peekCounter(db, accountKey, WINDOW);
+    if (byAccount.count >= ACCOUNT_MAX_FAILURES) throw tooMany('too_many_attempts', 'Too many failed sign-ins for this account; try again later.', byAccount.resetInSeconds);
+  }
+  const lower = login.toLowerCase();
+  const [row] = await db.select().from(users)
+    .where(login.includes('@') ? sql`lower(${users.email}) = ${lower}` : sql`lower(${users.handle}) = ${lower}`);
+  const ok = await verifyPassword(row?.passwordHash ?? null, password);
+  if (!row || !ok) {
+    if (limits.enabled) await hitCounter(db, accountKey, WINDOW);
+    throw unauthorized('invalid_credentials', 'The handle/email or password is wrong.');
+  }
+  return { id: row.id, user: presentUser(row) };
+}
+
+export async function changePassword(db: Db, viewer: Viewer, current: string, next: string): Promise<void> {
+  if (!viewer.user) throw unauthorized();
+  const [row] = await db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, viewer.user.id));
+  if (!row?.passwordHash) throw badRequest('no_password', 'This account signs in through its organisation and has no password here.');
+  if (!(await verifyPassword(row.passwordHash, current))) throw new AppError(403, 'invalid_credentials', 'The current password is wrong.');
+  await db.update(users).set({ passwordHash: await hashPassword(next) }).where(eq(users.id, viewer.user.id));
+}
+
+export async function me(db: Db, viewer: Viewer) {
+  if (!viewer.user) throw unauthorized();
+  const rows = await db.select({ slug: communities.slug, name: communities.name, id: communities.id, role: memberships.role })
+    .from(memberships).innerJoin(communities, eq(memberships.communityId, communities.id))
+    .where(eq(memberships.userId, viewer.user.id)).orderBy(communities.name);
+  return {
+    user: presentUser(viewer.user),
+    isSiteAdmin: viewer.user.isSiteAdmin,
+    memberships: rows.map((r) => ({ community: { id: r.id, slug: r.slug, name: r.name }, role: r.role })),
+  };
+}

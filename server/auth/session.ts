@@ -1,0 +1,110 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { and, eq, lt, ne } from 'drizzle-orm';
+import { Lucia, TimeSpan, type Adapter, type DatabaseSession, type DatabaseUser } from 'lucia';
+import type { Db } from '../../db/client.js';
+import { sessions, users } from '../../db/schema.js';
+import type { ViewerUser } from '../visibility/viewer.js';
+
+type SessionKind = 'cookie' | 'bearer';
+
+declare module 'lucia' {
+  interface Register {
+    Lucia: Lucia<{ kind: SessionKind }, Omit<ViewerUser, 'id'>>;
+    UserId: number;
+    DatabaseUserAttributes: Omit<ViewerUser, 'id'>;
+    DatabaseSessionAttributes: { kind: SessionKind };
+  }
+}
+
+export const SESSION_COOKIE = 'parley_session';
+
+/** Only the digest is stored: someone who reads the sessions table cannot sign in with it. */
+export const sessionIdOf = (token: string) => createHash('sha256').update(token).digest('hex');
+
+function drizzleAdapter(db: Db): Adapter {
+  const toSession = (row: typeof sessions.$inferSelect): DatabaseSession =>
+    ({ id: row.id, userId: row.userId, expiresAt: row.expiresAt, attributes: { kind: row.kind as SessionKind } });
+  return {
+    async getSessionAndUser(sessionId) {
+      const [row] = await db.select().from(sessions).innerJoin(users, eq(sessions.userId, users.id)).where(eq(sessions.id, sessionId));
+      if (!row) return [null, null];
+      const u = row.users;
+      const user: DatabaseUser = {
+        id: u.id,
+        attributes: { handle: u.handle, displayName: u.displayName, avatarUrl: u.avatarUrl, createdAt: u.createdAt, isSiteAdmin: u.isSiteAdmin },
+      };
+      return [toSession(row.sessions), user];
+    },
+    async getUserSessions(userId) {
+      return (await db.select().from(sessions).where(eq(sessions.userId, userId))).map(toSession);
+    },
+    async setSession(session) {
+      await db.insert(sessions).values({ id: session.id, userId: session.userId, expiresAt: session.expiresAt, kind: session.attributes.kind });
+    },
+    async updateSessionExpiration(sessionId, expiresAt) {
+      await db.update(sessions).set({ expiresAt }).where(eq(sessions.id, sessionId));
+    },
+    async deleteSession(sessionId) {
+      await db.delete(sessions).where(eq(sessions.id, sessionId));
+    },
+    async deleteUserSessions(userId) {
+      await db.delete(sessions).where(eq(sessions.userId, userId));
+    },
+    async deleteExpiredSessions() {
+      await db.delete(sessions).where(lt(sessions.expiresAt, new Date()));
+    },
+  };
+}
+
+export interface IssuedSession {
+  token: string;
+  sessionId: string;
+  expiresAt: Date;
+}
+
+export interface ValidatedSession {
+  user: ViewerUser;
+  sessionId: string;
+  expiresAt: Date;
+  /** The expiry was just extended: a cookie should be re-sent. */
+  fresh: boolean;
+  kind: SessionKind;
+}
+
+/** Lucia does the bookkeeping (expiry, sliding renewal); we own tokens and their digests. */
+export function createSessionStore(db: Db, ttlDays: number) {
+  const lucia = new Lucia(drizzleAdapter(db), {
+    sessionExpiresIn: new TimeSpan(ttlDays, 'd'),
+    sessionCookie: { name: SESSION_COOKIE },
+    getUserAttributes: (attributes) => attributes,
+    getSessionAttributes: (attributes) => attributes,
+  });
+
+  return {
+    async issue(userId: number, kind: SessionKind = 'cookie'): Promise<IssuedSession> {
+      const token = randomBytes(32).toString('base64url');
+      const session = await lucia.createSession(userId, { kind }, { sessionId: sessionIdOf(token) });
+      return { token, sessionId: session.id, expiresAt: session.expiresAt };
+    },
+    async validate(token: string): Promise<ValidatedSession | null> {
+      if (!token || token.length > 128) return null;
+      const { session, user } = await lucia.validateSession(sessionIdOf(token));
+      if (!session) return null;
+      return {
+        user: { id: user.id, handle: user.handle, displayName: user.displayName, avatarUrl: user.avatarUrl, createdAt: user.createdAt, isSiteAdmin: user.isSiteAdmin },
+        sessionId: session.id,
+        expiresAt: session.expiresAt,
+        fresh: session.fresh,
+        kind: session.kind,
+      };
+    },
+    revoke: (sessionId: string) => lucia.invalidateSession(sessionId),
+    revokeAll: (userId: number) => lucia.invalidateUserSessions(userId),
+    async revokeAllExcept(userId: number, keepSessionId: string) {
+      await db.delete(sessions).where(and(eq(sessions.userId, userId), ne(sessions.id, keepSessionId)));
+    },
+    pruneExpired: () => lucia.deleteExpiredSessions(),
+  };
+}
+
+export type SessionStore = ReturnType<typeof createSessionStore>;

@@ -1,0 +1,27 @@
+import type { categories, communities, Role } from '../../db/schema.js';
+
+export type CommunityRow = typeof communities.$inferSelect;
+export type CategoryRow = typeof categories.$inferSelect;
+
+export const presentCategory = (c: CategoryRow) => ({
+  id: c.id, slug: c.slug, name: c.name, description: c.description, position: c.position,
+});
+
+export interface CommunityExtras {
+  categories?: CategoryRow[];
+  viewerRole?: Role | null;
+  allowedOrigins?: string[];
+}
+
+export const presentCommunity = (c: CommunityRow, extras: CommunityExtras = {}) => ({
+  id: c.id,
+  slug: c.slug,
+  name: c.name,
+  description: c.description,
+  accentColor: c.accentColor,
+  isDemo: c.isDemo,
+  createdAt: c.createdAt.toISOString(),
+  ...(extras.categories ? { categories: extras.categories.map(presentCategory) } : {}),
+  ...(extras.viewerRole !== undefined ? { viewerRole: extras.viewerRole } : {}),
+  ...(extras.allowedOrigins ? { embed: { allowedOrigins: extras.allowedOrigins } } : {}),
+});

@@ -1,0 +1,43 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Config } from '../config/config.js';
+import type { Db } from '../../db/client.js';
+import { SlugParams } from '../schemas/common.schema.js';
+import { writeRateLimit } from '../security/security.plugin.js';
+import {
+  CategoryReply, CommunityList, CommunityReply, CreateCategoryBody, CreateCommunityBody, MemberBody, MemberParams, MemberReply,
+  UpdateCommunityBody, communityErrors,
+} from './communities.schema.js';
+import { createCategory, createCommunity, getCommunity, listCommunities, setMemberRole, updateCommunity } from './communities.service.js';
+
+export const communityRoutes: FastifyPluginAsyncTypebox<{ config: Config; db: Db }> = async (app, { config, db }) => {
+  const tags = ['communities'];
+  const write = writeRateLimit(config);
+
+  app.post('/api/communities', {
+    schema: { tags, summary: 'Create a community (the creator becomes its admin)', body: CreateCommunityBody, response: { 201: CommunityReply, ...communityErrors } },
+    config: write,
+  }, async (request, reply) => reply.status(201).send({ community: await createCommunity(db, request.viewer, request.body) }));
+
+  app.get('/api/communities', {
+    schema: { tags, summary: 'All communities', response: { 200: CommunityList, ...communityErrors } },
+  }, async () => listCommunities(db));
+
+  app.get('/api/communities/:slug', {
+    schema: { tags, summary: 'A community with its categories and the viewer\'s role', params: SlugParams, response: { 200: CommunityReply, ...communityErrors } },
+  }, async (request) => ({ community: await getCommunity(db, request.viewer, request.params.slug) }));
+
+  app.patch('/api/communities/:slug', {
+    schema: { tags, summary: 'Change settings (admin)', params: SlugParams, body: UpdateCommunityBody, response: { 200: CommunityReply, ...communityErrors } },
+    config: write,
+  }, async (request) => ({ community: await updateCommunity(db, request.viewer, request.params.slug, request.body) }));
+
+  app.put('/api/communities/:slug/members/:handle', {
+    schema: { tags, summary: 'Give a user a role (admin)', params: MemberParams, body: MemberBody, response: { 200: MemberReply, ...communityErrors } },
+    config: write,
+  }, async (request) => setMemberRole(db, request.viewer, request.params.slug, request.params.handle, request.body.role));
+
+  app.post('/api/communities/:slug/categories', {
+    schema: { tags, summary: 'Add a category (admin)', params: SlugParams, body: CreateCategoryBody, response: { 201: CategoryReply, ...communityErrors } },
+    config: write,
+  }, async (request, reply) => reply.status(201).send({ category: await createCategory(db, request.viewer, request.params.slug, request.body) }));
+};

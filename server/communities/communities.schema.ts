@@ -1,0 +1,35 @@
+import { Type } from 'typebox';
+import { Body, Handle, Nullable, RoleName, Slug, SlugParams, errors } from '../schemas/common.schema.js';
+
+export const Origin = Type.String({ maxLength: 200, pattern: '^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$' });
+
+export const CreateCommunityBody = Body({
+  slug: Slug,
+  name: Type.String({ minLength: 1, maxLength: 80 }),
+  description: Type.Optional(Type.String({ maxLength: 2000 })),
+});
+
+export const UpdateCommunityBody = Body({
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 80 })),
+  description: Type.Optional(Type.String({ maxLength: 2000 })),
+  accentColor: Type.Optional(Nullable(Type.String({ pattern: '^#[0-9a-fA-F]{6}$' }))),
+  embed: Type.Optional(Type.Object({ allowedOrigins: Type.Array(Origin, { maxItems: 50 }) }, { additionalProperties: false })),
+});
+
+export const MemberParams = Type.Object({ slug: SlugParams.properties.slug, handle: Handle });
+export const MemberBody = Body({ role: RoleName });
+export const MemberReply = Type.Object({
+  member: Type.Object({ user: Type.Ref('User'), role: RoleName, community: Type.String(), joinedAt: Type.String() }),
+});
+
+export const CreateCategoryBody = Body({
+  slug: Slug,
+  name: Type.String({ minLength: 1, maxLength: 80 }),
+  description: Type.Optional(Type.String({ maxLength: 1000 })),
+  position: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
+});
+
+export const CommunityReply = Type.Object({ community: Type.Ref('Community') });
+export const CommunityList = Type.Object({ items: Type.Array(Type.Ref('Community')), nextCursor: Nullable(Type.String()) });
+export const CategoryReply = Type.Object({ category: Type.Ref('Category') });
+export const communityErrors = errors(400, 401, 403, 404, 409, 413, 429);

@@ -1,0 +1,148 @@
+import { and, asc, eq, sql } from 'drizzle-orm';
+import type { Db, Executor } from '../../db/client.js';
+import { categories, communities, embedSettings, memberships, users, type Role } from '../../db/schema.js';
+import { conflict, forbidden, notFound, unauthorized } from '../errors/errors.js';
+import { canAdminister } from '../visibility/visibility.js';
+import { roleIn, type Viewer } from '../visibility/viewer.js';
+import { presentUser } from '../users/users.present.js';
+import { presentCategory, presentCommunity, type CommunityRow } from './communities.present.js';
+
+const isUniqueViolation = (err: unknown) => {
+  const e = err as { code?: string; cause?: { code?: string } };
+  return e?.code === '23505' || e?.cause?.code === '23505';
+};
+
+export async function findCommunity(db: Executor, slug: string): Promise<CommunityRow> {
+  const [row] = await db.select().from(communities).where(eq(communities.slug, slug.toLowerCase()));
+  if (!row) throw notFound('community_not_found', `No community "${slug}".`);
+  return row;
+}
+
+async function requireAdmin(db: Executor, viewer: Viewer, community: CommunityRow): Promise<Role | null> {
+  if (!viewer.user) throw unauthorized();
+  const role = await roleIn(db, viewer, community.id);
+  if (!canAdminister({ viewer, role })) throw forbidden('not_community_admin', 'Only admins of this community can do this.');
+  return role;
+}
+
+export interface CreateCommunityInput { slug: string; name: string; description?: string | undefined }
+
+/** The creator becomes its admin; a "General" category gives the first topic somewhere to go. */
+export async function createCommunity(db: Db, viewer: Viewer, input: CreateCommunityInput) {
+  if (!viewer.user) throw unauthorized();
+  const userId = viewer.user.id;
+  try {
+    return await db.transaction(async (tx) => {
+      const [community] = await tx.insert(communities)
+        .values({ slug: input.slug, name: input.name.trim(), description: input.description?.trim() ?? '' }).returning();
+      await tx.insert(memberships).values({ communityId: community!.id, userId, role: 'admin' });
+      await tx.insert(embedSettings).values({ communityId: community!.id });
+      const cats = await tx.insert(categories)
+        .values({ communityId: community!.id, slug: 'general', name: 'General', description: 'Anything that fits nowhere else.' }).returning();
+      viewer.roles.set(community!.id, 'admin');
+      return presentCommunity(community!, { categories: cats, viewerRole: 'admin', allowedOrigins: [] });
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw conflict('community_slug_taken', `The address "${input.slug}" is taken.`);
+    throw err;
+  }
+}
+
+export async function listCommunities(db: Db) {
+  const rows = await db.select().from(communities).orderBy(asc(communities.name), asc(communities.id));
+  return { items: rows.map((c) => presentCommunity(c)), nextCursor: null };
+}
+
+export async function getCommunity(db: Db, viewer: Viewer, slug: string) {
+  const community = await findCommunity(db, slug);
+  const [cats, role] = await Promise.all([
+    db.select().from(categories).where(eq(categories.communityId, community.id)).orderBy(asc(categories.position), asc(categories.id)),
+    roleIn(db, viewer, community.id),
+  ]);
+  const allowedOrigins = canAdminister({ viewer, role }) ? await embedOrigins(db, community.id) : undefined;
+  return presentCommunity(community, { categories: cats, viewerRole: role, ...(allowedOrigins ? { allowedOrigins } : {}) });
+}
+
+export async function embedOrigins(db: Executor, communityId: number): Promise<string[]> {
+  const [row] = await db.select({ origins: embedSettings.allowedOrigins }).from(embedSettings).where(eq(embedSettings.communityId, communityId));
+  return row?.origins ?? [];
+}
+
+/** Origins are compared as strings later, so store them in one canonical form. */
+export function canonicalOrigin(origin: string): string {
+  const url = new URL(origin);
+  return url.origin;
+}
+
+export interface UpdateCommunityInput {
+  name?: string | undefined;
+  description?: string | undefined;
+  accentColor?: string | null | undefined;
+  embed?: { allowedOrigins: string[] } | undefined;
+}
+
+export async function updateCommunity(db: Db, viewer: Viewer, slug: string, input: UpdateCommunityInput) {
+  const community = await findCommunity(db, slug);
+  await requireAdmin(db, viewer, community);
+  await db.transaction(async (tx) => {
+    const patch: Partial<CommunityRow> = {};
+    if (input.name !== undefined) patch.name = input.name.trim();
+    if (input.description !== undefined) patch.description = input.description.trim();
+    if (input.accentColor !== undefined) patch.accentColor = input.accentColor;
+    if (Object.keys(patch).length) await tx.update(communities).set(patch).where(eq(communities.id, community.id));
+    if (input.embed) {
+      const origins = [...new Set(input.embed.allowedOrigins.map(canonicalOrigin))];
+      await tx.insert(embedSettings).values({ communityId: community.id, allowedOrigins: origins })
+        .onConflictDoUpdate({ target: embedSettings.communityId, set: { allowedOrigins: origins } });
+    }
+  });
+  return getCommunity(db, viewer, slug);
+}
+
+export async function setMemberRole(db: Db, viewer: Viewer, slug: string, handle: string, role: Role) {
+  const community = await findCommunity(db, slug);
+  await requireAdmin(db, viewer, community);
+  const [user] = await db.select().from(users).where(sql`lower(${users.handle}) = ${handle.toLowerCase()}`);
+  if (!user) throw notFound('user_not_found', `No user "${handle}".`);
+  return db.transaction(async (tx) => {
+    if (role !== 'admin') {
+      // A community must never lose its last admin, or nobody could manage it again.
+      const admins = await tx.select({ userId: memberships.userId }).from(memberships)
+        .where(and(eq(memberships.communityId, community.id), eq(memberships.role, 'admin'))).for('update');
+      if (admins.length === 1 && admins[0]!.userId === user.id) throw conflict('last_admin', 'A community needs at least one admin.');
+    }
+    const [member] = await tx.insert(memberships).values({ communityId: community.id, userId: user.id, role })
+      .onConflictDoUpdate({ target: [memberships.communityId, memberships.userId], set: { role } }).returning();
+    return { member: { user: presentUser(user), role: member!.role, community: community.slug, joinedAt: member!.createdAt.toISOString() } };
+  });
+}
+
+export interface CreateCategoryInput { slug: string; name: string; description?: string | undefined; position?: number | undefined }
+
+export async function createCategory(db: Db, viewer: Viewer, slug: string, input: CreateCategoryInput) {
+  const community = await findCommunity(db, slug);
+  await requireAdmin(db, viewer, community);
+  try {
+    const [row] = await db.insert(categories).values({
+      communityId: community.id, slug: input.slug, name: input.name.trim(),
+      description: input.description?.trim() ?? '', position: input.position ?? 0,
+    }).returning();
+    return presentCategory(row!);
+  } catch (err) {
+    if (isUniqueViolation(err)) throw conflict('category_slug_taken', `The category "${input.slug}" already exists.`);
+    throw err;
+  }
+}
+
+/** Signed-in users join a community the first time they post in it. */
+export async function ensureMembership(tx: Executor, viewer: Viewer, communityId: number): Promise<Role> {
+  const known = viewer.roles.get(communityId);
+  if (known) return known;
+  const userId = viewer.user!.id;
+  await tx.insert(memberships).values({ communityId, userId, role: 'member' }).onConflictDoNothing();
+  const [row] = await tx.select({ role: memberships.role }).from(memberships)
+    .where(and(eq(memberships.communityId, communityId), eq(memberships.userId, userId)));
+  const role = row?.role ?? 'member';
+  viewer.roles.set(communityId, role);
+  return role;
+}

@@ -1,0 +1,88 @@
+import { Type, type Static } from 'typebox';
+import { Value } from 'typebox/value';
+
+/** Validated runtime configuration. Read once in main.ts (or built by tests) and passed down. */
+export const ConfigSchema = Type.Object({
+  port: Type.Integer({ minimum: 0, maximum: 65535 }),
+  host: Type.String({ minLength: 1 }),
+  /** PostgreSQL URL; when absent the embedded PGlite database is used. */
+  databaseUrl: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  /** Where PGlite keeps its files; `memory://` keeps it in memory (tests). */
+  dataDir: Type.String({ minLength: 1 }),
+  /** Public origin such as https://forum.example.org; derived from the Host header when absent. */
+  origin: Type.Optional(Type.String({ pattern: '^https?://[^/]+$' })),
+  rateLimits: Type.Boolean(),
+  /** Seed a demo community into a brand-new embedded database. Never applies to PostgreSQL. */
+  seedDemo: Type.Boolean(),
+  logLevel: Type.Union([
+    Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'),
+    Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent'),
+  ]),
+  /** Trust X-Forwarded-* from a proxy in front (compose runs one). */
+  trustProxy: Type.Boolean(),
+  sessionTtlDays: Type.Integer({ minimum: 1, maximum: 365 }),
+  /** Directory of the built web app; the server serves it when it exists. */
+  webDir: Type.String(),
+  /** Size of the per-process cache of anonymous topic pages (entries). 0 disables it. */
+  pageCacheSize: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+});
+export type Config = Static<typeof ConfigSchema>;
+
+export class ConfigError extends Error {}
+
+const bool = (name: string, raw: string | undefined, fallback: boolean): boolean => {
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'on', 'yes'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'off', 'no'].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(`${name} must be on or off, got "${raw}"`);
+};
+
+const int = (name: string, raw: string | undefined, fallback: number): number => {
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  return Number(raw);
+};
+
+/** Defaults for everything; tests and the benchmark override what they need. */
+export function defaultConfig(overrides: Partial<Config> = {}): Config {
+  return checkConfig({
+    port: 3000,
+    host: '127.0.0.1',
+    dataDir: './data',
+    rateLimits: true,
+    seedDemo: true,
+    logLevel: 'info',
+    trustProxy: false,
+    sessionTtlDays: 30,
+    webDir: './dist/web',
+    pageCacheSize: 2000,
+    ...overrides,
+  });
+}
+
+export function checkConfig(candidate: unknown): Config {
+  if (!Value.Check(ConfigSchema, candidate)) {
+    const first = [...Value.Errors(ConfigSchema, candidate)][0];
+    throw new ConfigError(`invalid configuration: ${first ? `${first.instancePath || '/'} ${first.message}` : 'unknown error'}`);
+  }
+  return candidate;
+}
+
+/** The only place that reads process.env. */
+export function configFromEnv(env: NodeJS.ProcessEnv): Config {
+  const origin = env.PARLEY_ORIGIN?.replace(/\/+$/, '') || undefined;
+  return defaultConfig({
+    port: int('PORT', env.PORT, 3000),
+    host: env.HOST || '127.0.0.1',
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir: env.PARLEY_DATA_DIR || './data',
+    origin,
+    rateLimits: bool('PARLEY_RATE_LIMITS', env.PARLEY_RATE_LIMITS, true),
+    seedDemo: bool('PARLEY_SEED_DEMO', env.PARLEY_SEED_DEMO, true),
+    logLevel: (env.LOG_LEVEL || 'info') as Config['logLevel'],
+    trustProxy: bool('PARLEY_TRUST_PROXY', env.PARLEY_TRUST_PROXY, false),
+    sessionTtlDays: int('PARLEY_SESSION_TTL_DAYS', env.PARLEY_SESSION_TTL_DAYS, 30),
+    webDir: env.PARLEY_WEB_DIR || './dist/web',
+    pageCacheSize: int('PARLEY_PAGE_CACHE_SIZE', env.PARLEY_PAGE_CACHE_SIZE, 2000),
+  });
+}

@@ -1,0 +1,71 @@
+import pg from 'pg';
+import type { FastifyBaseLogger as Logger } from 'fastify';
+import { LocalFanout, NOTIFY_CHANNEL, parseNote, type Bus } from './bus.js';
+
+/**
+ * LISTEN on one dedicated connection per process. When that connection drops, notes sent
+ * meanwhile are lost, so after reconnecting it tells listeners to resync from the outbox.
+ */
+export async function createPostgresBus(connectionString: string, log: Logger): Promise<Bus> {
+  const fanout = new LocalFanout();
+  let client: pg.Client | null = null;
+  let closed = false;
+  let retryTimer: NodeJS.Timeout | null = null;
+  let attempt = 0;
+
+  const connect = async (isReconnect: boolean): Promise<void> => {
+    const c = new pg.Client({ connectionString });
+    c.on('notification', (msg) => {
+      const note = msg.payload ? parseNote(msg.payload) : null;
+      if (note) fanout.emit(note);
+    });
+    c.on('error', (err) => {
+      log.warn({ err }, 'live bus connection failed');
+      scheduleReconnect();
+    });
+    c.on('end', () => scheduleReconnect());
+    await c.connect();
+    await c.query(`LISTEN ${NOTIFY_CHANNEL}`);
+    client = c;
+    attempt = 0;
+    if (isReconnect) {
+      log.info('live bus reconnected');
+      fanout.emitResync();
+    }
+  };
+
+  const scheduleReconnect = () => {
+    if (closed || retryTimer) return;
+    const old = client;
+    client = null;
+    old?.removeAllListeners('end');
+    old?.end().catch(() => {});
+    // Jittered backoff up to 5 s: a restarting database is not hammered by every replica at once.
+    const delay = Math.min(5000, 100 * 2 ** attempt++) * (0.5 + Math.random() / 2);
+    retryTimer = setTimeout(() => {
+      retryTimer = null;
+      connect(true).catch((err) => {
+        log.warn({ err }, 'live bus reconnect failed');
+        scheduleReconnect();
+      });
+    }, delay);
+    retryTimer.unref();
+  };
+
+  await connect(false);
+  return {
+    publishLocal: (notes) => notes.forEach((n) => fanout.emit(n)),
+    subscribe: (l) => fanout.subscribe(l),
+    onResync: (l) => fanout.onResync(l),
+    close: async () => {
+      closed = true;
+      if (retryTimer) clearTimeout(retryTimer);
+      const c = client;
+      client = null;
+      if (c) {
+        c.removeAllListeners('end');
+        await c.end().catch(() => {});
+      }
+    },
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * The event bus tells every process that a channel moved on ("topic:42" reached seq 18).
+ * It carries only references: whoever cares reloads the event from the outbox and renders
+ * it through the visibility rules. Implementations: in-process (PGlite) and PostgreSQL
+ * LISTEN/NOTIFY; Redis or NATS can implement the same interface.
+ */
+export interface BusNote {
+  channel: string;
+  seq: number;
+}
+
+export type BusListener = (note: BusNote) => void;
+
+export interface Bus {
+  /** Deliver notes of this process's own commits at once, without waiting for the database round trip. */
+  publishLocal(notes: BusNote[]): void;
+  subscribe(listener: BusListener): () => void;
+  /** Called after the bus lost notes (e.g. a dropped LISTEN connection): listeners must resync. */
+  onResync(listener: () => void): () => void;
+  close(): Promise<void>;
+}
+
+export const NOTIFY_CHANNEL = 'parley_events';
+
+export function parseNote(payload: string): BusNote | null {
+  const cut = payload.lastIndexOf(':');
+  if (cut <= 0) return null;
+  const seq = Number(payload.slice(cut + 1));
+  return Number.isSafeInteger(seq) && seq > 0 ? { channel: payload.slice(0, cut), seq } : null;
+}
+
+/** Fan-out shared by every implementation. */
+export class LocalFanout {
+  private listeners = new Set<BusListener>();
+  private resyncListeners = new Set<() => void>();
+
+  emit(note: BusNote): void {
+    for (const listener of this.listeners) listener(note);
+  }
+  emitResync(): void {
+    for (const listener of this.resyncListeners) listener();
+  }
+  subscribe(listener: BusListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  onResync(listener: () => void): () => void {
+    this.resyncListeners.add(listener);
+    return () => this.resyncListeners.delete(listener);
+  }
+}

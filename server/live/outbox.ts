@@ -1,0 +1,65 @@
+import { sql } from 'drizzle-orm';
+import { rows, type Db, type Tx } from '../../db/client.js';
+import type { Bus, BusNote } from './bus.js';
+import { NOTIFY_CHANNEL } from './bus.js';
+
+export type EventType =
+  | 'post.created' | 'post.updated' | 'post.deleted' | 'post.hidden' | 'post.unhidden'
+  | 'post.pinned' | 'post.unpinned' | 'reactions.changed' | 'topic.updated'
+  | 'topic.created' | 'topic.bumped';
+
+export const topicChannel = (topicId: number) => `topic:${topicId}`;
+export const communityChannel = (slug: string) => `community:${slug}`;
+
+/**
+ * Appends an event in the caller's transaction: the counter row hands out the next seq
+ * (its row lock orders concurrent writers), and pg_notify is queued by the database to go
+ * out only if this transaction commits. One round trip.
+ */
+export async function appendEvent(tx: Tx, channel: string, type: EventType, ref: Record<string, unknown>): Promise<BusNote> {
+  const [row] = await rows<{ seq: number }>(tx, sql`
+    WITH c AS (
+      INSERT INTO channels (name, last_seq) VALUES (${channel}, 1)
+      ON CONFLICT (name) DO UPDATE SET last_seq = channels.last_seq + 1
+      RETURNING last_seq
+    ), e AS (
+      INSERT INTO events (channel, seq, type, ref)
+      SELECT ${channel}, last_seq, ${type}, ${JSON.stringify(ref)}::jsonb FROM c
+      RETURNING seq
+    )
+    SELECT seq::int AS seq, pg_notify(${NOTIFY_CHANNEL}, ${channel} || ':' || seq) FROM e`);
+  if (!row) throw new Error(`could not append event to ${channel}`);
+  return { channel, seq: Number(row.seq) };
+}
+
+/** What services need to touch data and announce changes. */
+export interface ServiceContext {
+  db: Db;
+  bus: Bus;
+}
+
+export interface WriteScope {
+  tx: Tx;
+  emit(channel: string, type: EventType, ref: Record<string, unknown>): Promise<BusNote>;
+}
+
+/**
+ * Runs a write and its events in one transaction, then tells this process's listeners at once
+ * (other processes hear it through the database's NOTIFY).
+ */
+export async function write<T>(ctx: ServiceContext, work: (scope: WriteScope) => Promise<T>): Promise<T> {
+  const notes: BusNote[] = [];
+  const result = await ctx.db.transaction(async (tx) => {
+    notes.length = 0;
+    return work({
+      tx,
+      emit: async (channel, type, ref) => {
+        const note = await appendEvent(tx, channel, type, ref);
+        notes.push(note);
+        return note;
+      },
+    });
+  });
+  if (notes.length) ctx.bus.publishLocal(notes);
+  return result;
+}

@@ -1,0 +1,29 @@
+import type { posts } from '../../db/schema.js';
+import { presentUser, type UserRow } from '../users/users.present.js';
+import { canReadPostBody, type Standing } from '../visibility/visibility.js';
+
+export type PostRow = typeof posts.$inferSelect;
+
+/** A post as this viewer may see it: tombstones keep their shape but lose their text. */
+export function presentPost(post: PostRow, author: UserRow, standing: Standing, viewerReactions?: string[]) {
+  const readable = canReadPostBody(standing, post);
+  return {
+    id: post.id,
+    topicId: post.topicId,
+    number: post.number,
+    author: presentUser(author),
+    authorRole: post.authorRole,
+    replyToId: post.replyToId,
+    body: readable ? post.body : null,
+    bodyHtml: readable ? post.bodyHtml : null,
+    createdAt: post.createdAt.toISOString(),
+    editedAt: post.editedAt?.toISOString() ?? null,
+    pinned: post.pinned,
+    hidden: post.hidden,
+    hiddenReason: post.hidden ? post.hiddenReason : null,
+    deleted: post.deleted,
+    reactions: { like: post.likeCount, helpful: post.helpfulCount },
+    ...(viewerReactions ? { viewerReactions } : {}),
+  };
+}
+export type ApiPost = ReturnType<typeof presentPost>;

@@ -1,0 +1,16 @@
+import { Type } from 'typebox';
+import { Body, Id, IdParams, Paged, errors } from '../schemas/common.schema.js';
+import { ClientId, PostBody } from '../topics/topics.schema.js';
+
+export const ReactionKindName = Type.Union([Type.Literal('like'), Type.Literal('helpful')]);
+export const ReplyBody = Body({ body: PostBody, replyToId: Type.Optional(Id), clientId: Type.Optional(ClientId) });
+export const EditBody = Body({ body: PostBody });
+export const ReactionBody = Body({ kind: ReactionKindName });
+export const ReactionParams = Type.Object({ id: Id, kind: ReactionKindName });
+export const PostReply = Type.Object({ post: Type.Ref('Post') });
+export const ReactionsReply = Type.Object({ reactions: Type.Ref('Reactions') });
+export const Revisions = Paged(Type.Object({
+  id: Type.Integer(), body: Type.String(), replacedAt: Type.String(), editor: Type.Object({ id: Type.Integer(), handle: Type.String() }),
+}));
+export { IdParams };
+export const postErrors = errors(400, 401, 403, 404, 409, 413, 429);

@@ -1,0 +1,99 @@
+import { Type, type TSchema, type TProperties } from 'typebox';
+
+/** Request bodies drop unknown fields (Ajv removeAdditional) instead of storing them. */
+export const Body = <P extends TProperties>(properties: P) => Type.Object(properties, { additionalProperties: false });
+
+export const Id = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
+export const IdParams = Type.Object({ id: Id });
+export const SlugParams = Type.Object({ slug: Type.String({ minLength: 1, maxLength: 64 }) });
+export const Slug = Type.String({ minLength: 2, maxLength: 48, pattern: '^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$' });
+export const Handle = Type.String({ minLength: 3, maxLength: 32, pattern: '^[A-Za-z0-9_-]+$' });
+export const DateTime = Type.String({ format: 'date-time' });
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+export const Cursor = Type.String({ maxLength: 512 });
+
+export const ErrorResponse = Type.Object({
+  statusCode: Type.Integer(),
+  error: Type.String(),
+  code: Type.String(),
+  message: Type.String(),
+  details: Type.Optional(Type.Any()),
+}, { $id: 'Error', description: 'Every error: a stable snake_case `code` plus a human message.' });
+
+/** Error replies every route may give; routes add their own success schemas. */
+export const errors = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [s, Type.Ref('Error')])) as Record<number, TSchema>;
+
+export const User = Type.Object({
+  id: Type.Integer(),
+  handle: Type.String(),
+  displayName: Type.String(),
+  avatarUrl: Nullable(Type.String()),
+  createdAt: DateTime,
+}, { $id: 'User' });
+
+export const RoleName = Type.Union([Type.Literal('member'), Type.Literal('staff'), Type.Literal('moderator'), Type.Literal('admin')]);
+export const TopicKindName = Type.Union([Type.Literal('discussion'), Type.Literal('question'), Type.Literal('idea')]);
+
+export const Category = Type.Object({
+  id: Type.Integer(),
+  slug: Type.String(),
+  name: Type.String(),
+  description: Type.String(),
+  position: Type.Integer(),
+}, { $id: 'Category' });
+
+export const Community = Type.Object({
+  id: Type.Integer(),
+  slug: Type.String(),
+  name: Type.String(),
+  description: Type.String(),
+  accentColor: Nullable(Type.String()),
+  isDemo: Type.Boolean(),
+  createdAt: DateTime,
+  categories: Type.Optional(Type.Array(Type.Ref('Category'))),
+  viewerRole: Type.Optional(Nullable(RoleName)),
+  embed: Type.Optional(Type.Object({ allowedOrigins: Type.Array(Type.String()) })),
+}, { $id: 'Community' });
+
+export const Reactions = Type.Object({ like: Type.Integer(), helpful: Type.Integer() }, { $id: 'Reactions' });
+
+export const Topic = Type.Object({
+  id: Type.Integer(),
+  community: Type.String({ description: 'community slug' }),
+  category: Type.String({ description: 'category slug' }),
+  title: Type.String(),
+  kind: TopicKindName,
+  author: Type.Ref('User'),
+  createdAt: DateTime,
+  lastPostAt: DateTime,
+  postCount: Type.Integer(),
+  pinned: Type.Boolean(),
+  locked: Type.Boolean(),
+  hidden: Type.Boolean(),
+  hiddenReason: Type.Optional(Nullable(Type.String())),
+  solutionPostId: Nullable(Type.Integer()),
+  votes: Type.Integer(),
+}, { $id: 'Topic' });
+
+export const Post = Type.Object({
+  id: Type.Integer(),
+  topicId: Type.Integer(),
+  number: Type.Integer(),
+  author: Type.Ref('User'),
+  authorRole: RoleName,
+  replyToId: Nullable(Type.Integer()),
+  body: Nullable(Type.String()),
+  bodyHtml: Nullable(Type.String()),
+  createdAt: DateTime,
+  editedAt: Nullable(DateTime),
+  pinned: Type.Boolean(),
+  hidden: Type.Boolean(),
+  hiddenReason: Nullable(Type.String()),
+  deleted: Type.Boolean(),
+  reactions: Type.Ref('Reactions'),
+  viewerReactions: Type.Optional(Type.Array(Type.String(), { description: 'kinds the signed-in viewer has reacted with' })),
+}, { $id: 'Post' });
+
+export const sharedSchemas = [ErrorResponse, User, Category, Community, Reactions, Topic, Post];
+export const Paged = <T extends TSchema>(item: T) => Type.Object({ items: Type.Array(item), nextCursor: Nullable(Type.String()) });

@@ -1,0 +1,60 @@
+import { eq, inArray } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { rows, type Db } from '../../db/client.js';
+import { categories, posts, topics, users } from '../../db/schema.js';
+import { findCommunity } from '../communities/communities.service.js';
+import { presentPost } from '../posts/posts.present.js';
+import { presentTopic } from '../topics/topics.present.js';
+import { decodeCursor, encodeCursor } from '../topics/topics.cursor.js';
+import { userColumns } from '../users/users.present.js';
+import { isPubliclyReadable } from '../visibility/visibility.js';
+import { roleIn, type Viewer } from '../visibility/viewer.js';
+
+// Control characters cannot occur in stored text, so they mark highlights unambiguously.
+const START = '\u0002';
+const STOP = '\u0003';
+const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/**
+ * Full-text search over posts and titles. Only publicly readable text is searched, for every
+ * viewer: a hidden or deleted post never shows up, not even as a snippet.
+ */
+export async function search(db: Db, viewer: Viewer, slug: string, q: string, cursor?: string, limit = 20) {
+  const community = await findCommunity(db, slug);
+  const standing = { viewer, role: await roleIn(db, viewer, community.id) };
+  const offset = cursor ? Number(decodeCursor(cursor, ['number'])[0]) : 0;
+  const ranked = await rows<{ id: number; snippet: string }>(db, sql`
+    WITH q AS (SELECT websearch_to_tsquery('english', ${q}) AS query)
+    SELECT p.id, ts_headline('english', p.body, q.query, ${`StartSel=${START}, StopSel=${STOP}, MaxWords=30, MinWords=10, MaxFragments=2`}) AS snippet
+    FROM q, posts p JOIN topics t ON t.id = p.topic_id
+    WHERE t.community_id = ${community.id} AND NOT t.hidden AND NOT p.hidden AND NOT p.deleted
+      AND (p.search @@ q.query OR (p.number = 1 AND t.search @@ q.query))
+    ORDER BY ts_rank(p.search, q.query) + 2 * ts_rank(t.search, q.query) DESC, p.id DESC
+    LIMIT ${limit + 1} OFFSET ${offset}`);
+  const page = ranked.slice(0, limit);
+  if (!page.length) return { items: [], nextCursor: null };
+
+  const topicAuthors = alias(users, 'topic_authors');
+  const loaded = await db.select({ post: posts, author: userColumns(users), topic: topics, topicAuthor: userColumns(topicAuthors), categorySlug: categories.slug })
+    .from(posts)
+    .innerJoin(users, eq(posts.authorId, users.id))
+    .innerJoin(topics, eq(posts.topicId, topics.id))
+    .innerJoin(topicAuthors, eq(topics.authorId, topicAuthors.id))
+    .innerJoin(categories, eq(topics.categoryId, categories.id))
+    .where(inArray(posts.id, page.map((r) => Number(r.id))));
+  const byId = new Map(loaded.map((r) => [r.post.id, r]));
+
+  const items = page.flatMap(({ id, snippet }) => {
+    const r = byId.get(Number(id));
+    // Re-checked after loading: a post hidden between the two queries must not slip out.
+    if (!r || !isPubliclyReadable(r.post, r.topic)) return [];
+    return [{
+      topic: presentTopic(r.topic, { communitySlug: community.slug, categorySlug: r.categorySlug, author: r.topicAuthor }),
+      post: presentPost(r.post, r.author, standing),
+      snippet: snippet.replaceAll(START, '').replaceAll(STOP, ''),
+      snippetHtml: escapeHtml(snippet).replaceAll(START, '<mark>').replaceAll(STOP, '</mark>'),
+    }];
+  });
+  return { items, nextCursor: ranked.length > limit ? encodeCursor([offset + limit]) : null };
+}

@@ -1,0 +1,52 @@
+import fp from 'fastify-plugin';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config/config.js';
+import { assertCleanInput } from './input-guard.js';
+import { tooMany } from '../errors/errors.js';
+
+export const CSP_DIRECTIVES = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'https:', 'data:'],
+  connectSrc: ["'self'"],
+  fontSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'none'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+};
+
+/** Security headers, per-address request limits and input hygiene for every route. */
+export const securityPlugin = fp(async (app: FastifyInstance, opts: { config: Config }) => {
+  await app.register(helmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES },
+    crossOriginEmbedderPolicy: false,
+    // The API is read by the embed on other sites through our own iframe only.
+    crossOriginResourcePolicy: { policy: 'same-origin' },
+  });
+
+  if (opts.config.rateLimits) {
+    await app.register(rateLimit, {
+      global: true,
+      max: 600,
+      timeWindow: '1 minute',
+      // Reads of the built assets are cheap and cached by browsers; count API traffic.
+      allowList: (request) => !request.url.startsWith('/api/'),
+      errorResponseBuilder: (_request, context) =>
+        tooMany('rate_limited', `Too many requests: try again in ${Math.ceil(context.ttl / 1000)} s.`, Math.ceil(context.ttl / 1000)),
+    });
+  }
+
+  app.addHook('preValidation', async (request) => {
+    assertCleanInput(request.query, 'querystring');
+    assertCleanInput(request.params, 'params');
+    assertCleanInput(request.body, 'body');
+  });
+}, { name: 'security' });
+
+/** Tighter per-address budget for routes that write. */
+export const writeRateLimit = (config: Config): { rateLimit?: { max: number; timeWindow: string } } =>
+  config.rateLimits ? { rateLimit: { max: 120, timeWindow: '1 minute' } } : {};

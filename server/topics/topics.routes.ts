@@ -1,0 +1,70 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Config } from '../config/config.js';
+import type { ServiceContext } from '../live/outbox.js';
+import { writeRateLimit } from '../security/security.plugin.js';
+import {
+  CreateTopicBody, IdParams, ListTopicsQuery, ReadTopicQuery, SlugParams, SolutionBody, TopicList, TopicPage, TopicReply,
+  TopicWithPost, UpdateTopicBody, topicErrors,
+} from './topics.schema.js';
+import { createTopic, listTopics, readTopicPage, setSolution, updateTopic } from './topics.service.js';
+import type { TopicPageCache } from './topic-page.cache.js';
+
+export const topicRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: ServiceContext; pageCache: TopicPageCache }> = async (app, { config, ctx, pageCache }) => {
+  const tags = ['topics'];
+  const { db } = ctx;
+  const write = writeRateLimit(config);
+  const limits = { enabled: config.rateLimits };
+
+  app.get('/api/communities/:slug/topics', {
+    schema: { tags, summary: 'Topics of a community, pinned first', params: SlugParams, querystring: ListTopicsQuery, response: { 200: TopicList, ...topicErrors } },
+  }, async (request) => listTopics(db, request.viewer, request.params.slug, request.query));
+
+  app.post('/api/communities/:slug/topics', {
+    schema: {
+      tags, summary: 'Start a topic', description: 'With `clientId`, sending again returns the first topic (200) instead of a duplicate.',
+      params: SlugParams, body: CreateTopicBody, response: { 200: TopicWithPost, 201: TopicWithPost, ...topicErrors },
+    },
+    config: write,
+  }, async (request, reply) => {
+    const { created, topic, post } = await createTopic(ctx, request.viewer, request.params.slug, request.body, limits);
+    return reply.status(created ? 201 : 200).send({ topic, post });
+  });
+
+  app.get('/api/topics/:id', {
+    schema: {
+      tags, summary: 'A topic and a page of its posts, in order', description: 'Anonymous pages are served from a per-process cache that live events invalidate.',
+      params: IdParams, querystring: ReadTopicQuery, response: { 200: TopicPage, ...topicErrors },
+    },
+  }, async (request, reply) => {
+    const { id } = request.params;
+    const after = request.query.after ?? (request.query.cursor ? Number(request.query.cursor) : 0);
+    const limit = request.query.limit ?? 50;
+    if (request.viewer.user) return readTopicPage(db, request.viewer, id, { after, limit });
+    const key = `${id}:${after}:${limit}`;
+    const cached = pageCache.get(key);
+    reply.type('application/json; charset=utf-8');
+    if (cached) return reply.header('x-parley-cache', 'hit').send(cached as never);
+    const generation = pageCache.generation(id);
+    const json = JSON.stringify(await readTopicPage(db, request.viewer, id, { after, limit }));
+    pageCache.set(key, id, json, generation);
+    return reply.header('x-parley-cache', 'miss').send(json as never);
+  });
+
+  app.patch('/api/topics/:id', {
+    schema: { tags, summary: 'Retitle or move a topic (author or moderator)', params: IdParams, body: UpdateTopicBody, response: { 200: TopicReply, ...topicErrors } },
+    config: write,
+  }, async (request) => updateTopic(ctx, request.viewer, request.params.id, request.body));
+
+  app.post('/api/topics/:id/solution', {
+    schema: {
+      tags, summary: 'Mark the accepted answer (topic author or moderator)', description: '`postId: null` clears it.',
+      params: IdParams, body: SolutionBody, response: { 200: TopicReply, ...topicErrors },
+    },
+    config: write,
+  }, async (request) => setSolution(ctx, request.viewer, request.params.id, request.body.postId));
+
+  app.delete('/api/topics/:id/solution', {
+    schema: { tags, summary: 'Clear the accepted answer', params: IdParams, response: { 200: TopicReply, ...topicErrors } },
+    config: write,
+  }, async (request) => setSolution(ctx, request.viewer, request.params.id, null));
+};

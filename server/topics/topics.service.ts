@@ -1,0 +1,221 @@
+import { and, asc, desc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
+import { categories, posts, reactions, topics, users, type TopicKind } from '../../db/schema.js';
+import { badRequest, conflict, forbidden, unauthorized } from '../errors/errors.js';
+import { communityChannel, topicChannel, write, type ServiceContext } from '../live/outbox.js';
+import { checkPostingLimits } from '../limits/posting-limits.js';
+import { renderMarkdown } from '../markdown/markdown.render.js';
+import { assertNotBanned } from '../moderation/bans.js';
+import { ensureMembership, findCommunity } from '../communities/communities.service.js';
+import { presentPost, type ApiPost } from '../posts/posts.present.js';
+import { userColumns } from '../users/users.present.js';
+import { canModerate, type Standing } from '../visibility/visibility.js';
+import { roleIn, type Viewer } from '../visibility/viewer.js';
+import { decodeCursor, encodeCursor } from './topics.cursor.js';
+import { loadVisibleTopic, presentLoaded, topicNotFound } from './topics.load.js';
+import { presentTopic } from './topics.present.js';
+
+export type TopicSort = 'latest' | 'top' | 'unanswered';
+
+export interface ListTopicsInput {
+  category?: string | undefined;
+  sort?: TopicSort | undefined;
+  cursor?: string | undefined;
+  limit?: number | undefined;
+}
+
+/** Pinned topics first, then by the chosen order; keyset pagination over (pinned, key, id). */
+export async function listTopics(db: Executor, viewer: Viewer, slug: string, input: ListTopicsInput) {
+  const community = await findCommunity(db, slug);
+  const standing: Standing = { viewer, role: await roleIn(db, viewer, community.id) };
+  const sort = input.sort ?? 'latest';
+  const limit = input.limit ?? 30;
+  const where: SQL[] = [eq(topics.communityId, community.id)];
+  if (!canModerate(standing)) where.push(eq(topics.hidden, false));
+  if (input.category) {
+    const [cat] = await db.select({ id: categories.id }).from(categories)
+      .where(and(eq(categories.communityId, community.id), eq(categories.slug, input.category)));
+    if (!cat) return { items: [], nextCursor: null };
+    where.push(eq(topics.categoryId, cat.id));
+  }
+  if (sort === 'unanswered') where.push(sql`${topics.postCount} <= 1 AND ${topics.solutionPostId} IS NULL`);
+
+  // The second sort key: recency, or for "top" a score of votes and replies.
+  const key = sort === 'top' ? sql`(${topics.votes} * 1000000 + ${topics.postCount})` : sort === 'unanswered' ? sql`extract(epoch from ${topics.createdAt})` : sql`extract(epoch from ${topics.lastPostAt})`;
+  if (input.cursor) {
+    const [pinned, k, id] = decodeCursor(input.cursor, ['boolean', 'string', 'number']);
+    if (!/^-?\d+(\.\d+)?$/.test(String(k))) throw badRequest('invalid_cursor', 'The cursor is not one this server handed out.');
+    where.push(sql`(${topics.pinned}, ${key}, ${topics.id}) < (${pinned}::boolean, ${k}::numeric, ${id}::int)`);
+  }
+  const rowsFound = await db.select({
+    topic: topics, categorySlug: categories.slug, author: userColumns(users), key: sql<string>`${key}::text`,
+  }).from(topics)
+    .innerJoin(categories, eq(topics.categoryId, categories.id))
+    .innerJoin(users, eq(topics.authorId, users.id))
+    .where(and(...where))
+    .orderBy(desc(topics.pinned), desc(key), desc(topics.id))
+    .limit(limit + 1);
+  const page = rowsFound.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    items: page.map((r) => presentTopic(r.topic, { communitySlug: community.slug, categorySlug: r.categorySlug, author: r.author })),
+    nextCursor: rowsFound.length > limit && last ? encodeCursor([last.topic.pinned, String(last.key), last.topic.id]) : null,
+  };
+}
+
+export interface CreateTopicInput {
+  category: string | number;
+  title: string;
+  body: string;
+  kind?: TopicKind | undefined;
+  clientId?: string | undefined;
+}
+
+export interface Limits { enabled: boolean }
+
+export async function createTopic(ctx: ServiceContext, viewer: Viewer, slug: string, input: CreateTopicInput, limits: Limits) {
+  const { db } = ctx;
+  const user = viewer.user;
+  if (!user) throw unauthorized();
+  const community = await findCommunity(db, slug);
+  const catWhere = typeof input.category === 'number' ? eq(categories.id, input.category) : eq(categories.slug, input.category);
+  const [category] = await db.select().from(categories).where(and(eq(categories.communityId, community.id), catWhere));
+  if (!category) throw badRequest('category_not_found', `No category "${input.category}" in this community.`);
+
+  if (input.clientId) {
+    const again = await findByClientId(db, user.id, input.clientId);
+    if (again) {
+      if (again.number !== 1) throw conflict('client_id_conflict', 'This clientId was already used for a reply.');
+      return { created: false, ...(await readCreated(db, viewer, again.topicId, again.id)) };
+    }
+  }
+  await assertNotBanned(db, user.id, community.id);
+  const role = await roleIn(db, viewer, community.id);
+  const rendered = renderMarkdown(input.body);
+  if (limits.enabled) await checkPostingLimits(db, user, role, { body: input.body, links: rendered.links, isTopic: true });
+
+  try {
+    const ids = await write(ctx, async ({ tx, emit }) => {
+      const authorRole = await ensureMembership(tx, viewer, community.id);
+      const [topic] = await tx.insert(topics).values({
+        communityId: community.id, categoryId: category.id, authorId: user.id, title: input.title.trim(),
+        kind: input.kind ?? 'discussion', lastNumber: 1, postCount: 1,
+      }).returning({ id: topics.id });
+      const [post] = await tx.insert(posts).values({
+        topicId: topic!.id, number: 1, authorId: user.id, authorRole, body: input.body, bodyHtml: rendered.html,
+        clientId: input.clientId ?? null,
+      }).returning({ id: posts.id });
+      await emit(topicChannel(topic!.id), 'post.created', { postId: post!.id });
+      await emit(communityChannel(community.slug), 'topic.created', { topicId: topic!.id });
+      return { topicId: topic!.id, postId: post!.id };
+    });
+    return { created: true, ...(await readCreated(db, viewer, ids.topicId, ids.postId)) };
+  } catch (err) {
+    // Two sends of the same clientId raced: the loser answers with the winner's post.
+    if (input.clientId && isUniqueViolation(err)) {
+      const again = await findByClientId(db, user.id, input.clientId);
+      if (again) return { created: false, ...(await readCreated(db, viewer, again.topicId, again.id)) };
+    }
+    throw err;
+  }
+}
+
+export const isUniqueViolation = (err: unknown) => {
+  const e = err as { code?: string; cause?: { code?: string } };
+  return e?.code === '23505' || e?.cause?.code === '23505';
+};
+
+export async function findByClientId(db: Executor, authorId: number, clientId: string) {
+  const [row] = await db.select({ id: posts.id, topicId: posts.topicId, number: posts.number }).from(posts)
+    .where(and(eq(posts.authorId, authorId), eq(posts.clientId, clientId)));
+  return row;
+}
+
+async function readCreated(db: Executor, viewer: Viewer, topicId: number, postId: number) {
+  const loaded = await loadVisibleTopic(db, viewer, topicId);
+  const post = await loadPostFor(db, loaded.standing, postId);
+  return { topic: presentLoaded(loaded), post };
+}
+
+export async function loadPostFor(db: Executor, standing: Standing, postId: number): Promise<ApiPost> {
+  const [row] = await db.select({ post: posts, author: userColumns(users) }).from(posts)
+    .innerJoin(users, eq(posts.authorId, users.id)).where(eq(posts.id, postId));
+  if (!row) throw topicNotFound();
+  return presentPost(row.post, row.author, standing);
+}
+
+export interface ReadTopicInput { after?: number | undefined; limit?: number | undefined }
+
+/** One page of a topic, in number order; the viewer's own reactions are marked when signed in. */
+export async function readTopicPage(db: Executor, viewer: Viewer, id: number, input: ReadTopicInput) {
+  const loaded = await loadVisibleTopic(db, viewer, id);
+  const limit = input.limit ?? 50;
+  const after = input.after ?? 0;
+  const found = await db.select({ post: posts, author: userColumns(users) }).from(posts)
+    .innerJoin(users, eq(posts.authorId, users.id))
+    .where(and(eq(posts.topicId, id), gt(posts.number, after)))
+    .orderBy(asc(posts.number))
+    .limit(limit + 1);
+  const page = found.slice(0, limit);
+  let mine = new Map<number, string[]>();
+  if (viewer.user && page.length) {
+    const rs = await db.select({ postId: reactions.postId, kind: reactions.kind }).from(reactions)
+      .where(and(eq(reactions.userId, viewer.user.id), inArray(reactions.postId, page.map((r) => r.post.id))));
+    mine = rs.reduce((m, r) => m.set(r.postId, [...(m.get(r.postId) ?? []), r.kind]), new Map<number, string[]>());
+  }
+  return {
+    topic: presentLoaded(loaded),
+    posts: page.map((r) => presentPost(r.post, r.author, loaded.standing, viewer.user ? (mine.get(r.post.id) ?? []) : undefined)),
+    nextCursor: found.length > limit ? String(page.at(-1)!.post.number) : null,
+  };
+}
+
+export interface UpdateTopicInput { title?: string | undefined; category?: string | undefined }
+
+/** Retitle or move a topic: its author or a moderator. */
+export async function updateTopic(ctx: ServiceContext, viewer: Viewer, id: number, input: UpdateTopicInput) {
+  const user = viewer.user;
+  if (!user) throw unauthorized();
+  const loaded = await loadVisibleTopic(ctx.db, viewer, id);
+  const moderator = canModerate(loaded.standing);
+  if (loaded.topic.authorId !== user.id && !moderator) throw forbidden('not_topic_author', 'Only the author or a moderator can change this topic.');
+  if (loaded.topic.locked && !moderator) throw forbidden('topic_locked', 'This topic is locked.');
+  await assertNotBanned(ctx.db, user.id, loaded.topic.communityId);
+  let categoryId: number | undefined;
+  if (input.category) {
+    const [cat] = await ctx.db.select({ id: categories.id }).from(categories)
+      .where(and(eq(categories.communityId, loaded.topic.communityId), eq(categories.slug, input.category)));
+    if (!cat) throw badRequest('category_not_found', `No category "${input.category}" in this community.`);
+    categoryId = cat.id;
+  }
+  await write(ctx, async ({ tx, emit }) => {
+    await tx.update(topics).set({
+      ...(input.title ? { title: input.title.trim() } : {}), ...(categoryId ? { categoryId } : {}),
+    }).where(eq(topics.id, id));
+    await emit(topicChannel(id), 'topic.updated', { topicId: id });
+    await emit(communityChannel(loaded.communitySlug), 'topic.bumped', { topicId: id });
+  });
+  return { topic: presentLoaded(await loadVisibleTopic(ctx.db, viewer, id)) };
+}
+
+/** Marks (or with postId null, clears) the accepted answer: the topic's author or a moderator. */
+export async function setSolution(ctx: ServiceContext, viewer: Viewer, id: number, postId: number | null) {
+  const user = viewer.user;
+  if (!user) throw unauthorized();
+  const loaded = await loadVisibleTopic(ctx.db, viewer, id);
+  if (loaded.topic.authorId !== user.id && !canModerate(loaded.standing)) {
+    throw forbidden('not_topic_author', 'Only the topic\'s author or a moderator can choose the answer.');
+  }
+  if (postId !== null) {
+    const [post] = await ctx.db.select().from(posts).where(eq(posts.id, postId));
+    if (!post || post.topicId !== id) throw badRequest('post_not_in_topic', 'That post is not a reply in this topic.');
+    if (post.number === 1) throw badRequest('invalid_solution', 'The opening post cannot answer itself.');
+    if (post.deleted || post.hidden) throw conflict('post_unavailable', 'A deleted or hidden post cannot be the answer.');
+  }
+  await write(ctx, async ({ tx, emit }) => {
+    await tx.update(topics).set({ solutionPostId: postId }).where(eq(topics.id, id));
+    await emit(topicChannel(id), 'topic.updated', { topicId: id });
+  });
+  return { topic: presentLoaded(await loadVisibleTopic(ctx.db, viewer, id)) };
+}
+

@@ -1,0 +1,52 @@
+/**
+ * The one place that decides what a viewer may see. HTTP replies, live events, search,
+ * notifications and the embed all ask here, so a hidden post cannot leak through a side door.
+ */
+import type { Role } from '../../db/schema.js';
+import type { Viewer } from './viewer.js';
+
+/** What a viewer is, relative to one community. Events are rendered once per class. */
+export type VisibilityClass = 'guest' | 'member' | 'moderator';
+
+export interface Standing {
+  viewer: Viewer;
+  /** The viewer's role in the community concerned, null when not a member. */
+  role: Role | null;
+}
+
+export const isModeratorRole = (role: Role | null): boolean => role === 'moderator' || role === 'admin';
+
+export function canModerate({ viewer, role }: Standing): boolean {
+  return !!viewer.user && (viewer.user.isSiteAdmin || isModeratorRole(role));
+}
+
+export function canAdminister({ viewer, role }: Standing): boolean {
+  return !!viewer.user && (viewer.user.isSiteAdmin || role === 'admin');
+}
+
+export function visibilityClass(standing: Standing): VisibilityClass {
+  if (canModerate(standing)) return 'moderator';
+  return standing.viewer.user ? 'member' : 'guest';
+}
+
+const isAuthor = (viewer: Viewer, authorId: number) => viewer.user?.id === authorId;
+
+/** A hidden topic does not exist for anyone but moderators and its author. */
+export function canSeeTopic(standing: Standing, topic: { hidden: boolean; authorId: number }): boolean {
+  return !topic.hidden || canModerate(standing) || isAuthor(standing.viewer, topic.authorId);
+}
+
+/**
+ * Whether the viewer may read a post's text. Deleted posts are tombstones for everyone;
+ * hidden ones keep their text for moderators and the author (who must know what was hidden).
+ */
+export function canReadPostBody(standing: Standing, post: { hidden: boolean; deleted: boolean; authorId: number }): boolean {
+  if (post.deleted) return false;
+  if (!post.hidden) return true;
+  return canModerate(standing) || isAuthor(standing.viewer, post.authorId);
+}
+
+/** Search, feeds and previews show only text that every reader may see. */
+export function isPubliclyReadable(post: { hidden: boolean; deleted: boolean }, topic: { hidden: boolean }): boolean {
+  return !post.deleted && !post.hidden && !topic.hidden;
+}

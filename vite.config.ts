@@ -1,0 +1,41 @@
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { defineConfig, type ProxyOptions } from 'vite';
+
+const webRoot = fileURLToPath(new URL('./web', import.meta.url));
+
+/**
+ * The HTML pages of the build, relative to web/. Only the SPA exists today. The embed iframe app
+ * will be added here as `embed: 'embed/index.html'` (served under /embed/*); embed.js, the small
+ * framework-free loader for host pages, will be a separate library-style build.
+ */
+const pages: Record<string, string> = {
+  main: 'index.html',
+};
+
+/**
+ * `/api` (HTTP and the /api/live WebSocket) goes to the Fastify server in development.
+ * The Host header is kept (no changeOrigin): the server derives the site origin from it, so the
+ * browser's `Origin` (the Vite dev server) passes the CSRF and WebSocket origin checks.
+ */
+const apiProxy: Record<string, ProxyOptions> = {
+  '/api': { target: process.env.PARLEY_API_URL ?? 'http://127.0.0.1:3000', ws: true },
+};
+
+export default defineConfig({
+  root: webRoot,
+  plugins: [svelte()],
+  build: {
+    outDir: '../dist/web',
+    emptyOutDir: true,
+    target: 'es2022',
+    // Every browser that runs ES2022 either supports <link rel="modulepreload"> or safely ignores it.
+    modulePreload: { polyfill: false },
+    rolldownOptions: {
+      input: Object.fromEntries(Object.entries(pages).map(([name, file]) => [name, resolve(webRoot, file)])),
+    },
+  },
+  server: { host: '127.0.0.1', proxy: apiProxy },
+  preview: { host: '127.0.0.1', proxy: apiProxy },
+});

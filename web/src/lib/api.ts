@@ -1,0 +1,361 @@
+/**
+ * The typed Parley API client: the one way the SPA, the embed app and the tests talk to the server.
+ * Framework-free on purpose (plain fetch, no Svelte), so it runs in browsers and in Node alike.
+ *
+ * The contract is /work/shared/API.md; the types below mirror it. Fields the contract does not
+ * pin down are marked where this client relies on a particular shape.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Types
+// ---------------------------------------------------------------------------------------------
+
+/** An ISO 8601 UTC timestamp, as every time in the API is sent. */
+export type IsoDateTime = string;
+
+export type Role = 'member' | 'staff' | 'moderator' | 'admin';
+export type TopicKind = 'discussion' | 'question' | 'idea';
+export type TopicSort = 'latest' | 'top' | 'unanswered';
+export type ReactionKind = 'like' | 'helpful';
+
+export const ROLES: readonly Role[] = ['member', 'staff', 'moderator', 'admin'];
+export const TOPIC_KINDS: readonly TopicKind[] = ['discussion', 'question', 'idea'];
+export const TOPIC_SORTS: readonly TopicSort[] = ['latest', 'top', 'unanswered'];
+
+/** A public user: never an email or a password hash. */
+export interface User {
+  id: number;
+  handle: string;
+  displayName: string;
+  avatarUrl: string | null;
+  createdAt: IsoDateTime;
+}
+
+export interface Category {
+  id: number;
+  slug: string;
+  name: string;
+  description: string;
+}
+
+/** A community as listed by `GET /api/communities`. */
+export interface CommunitySummary {
+  id: number;
+  slug: string;
+  name: string;
+  description: string;
+  /** A CSS colour (`#rrggbb`) the community is themed with; null for the default accent. */
+  accentColor?: string | null;
+  createdAt?: IsoDateTime;
+}
+
+/** A community as `GET /api/communities/:slug` returns it. */
+export interface Community extends CommunitySummary {
+  categories: Category[];
+  /** The viewer's role in this community; null for guests and for signed-in non-members. */
+  viewerRole: Role | null;
+}
+
+/** How a topic names its community and category (a subset of those objects). */
+export type CommunityRef = Pick<CommunitySummary, 'id' | 'slug' | 'name'>;
+export type CategoryRef = Pick<Category, 'id' | 'slug' | 'name'>;
+
+export interface Topic {
+  id: number;
+  community: CommunityRef;
+  category: CategoryRef;
+  title: string;
+  kind: TopicKind;
+  author: User;
+  createdAt: IsoDateTime;
+  lastPostAt: IsoDateTime;
+  postCount: number;
+  pinned: boolean;
+  locked: boolean;
+  hidden: boolean;
+  solutionPostId: number | null;
+  votes: number;
+}
+
+export interface Reactions {
+  like: number;
+  helpful: number;
+}
+
+export interface Post {
+  id: number;
+  topicId: number;
+  /** 1-based position within the topic; 1 is the opening post. */
+  number: number;
+  author: User;
+  /** The author's role in the community when they wrote the post. */
+  authorRole: Role;
+  /** The id (not the number) of the post this one replies to. */
+  replyToId: number | null;
+  /** Markdown source; null when deleted or hidden from this viewer. */
+  body: string | null;
+  /** Server-rendered, server-sanitised HTML of `body`; null when deleted or hidden from this viewer. */
+  bodyHtml: string | null;
+  createdAt: IsoDateTime;
+  editedAt: IsoDateTime | null;
+  pinned: boolean;
+  hidden: boolean;
+  hiddenReason: string | null;
+  deleted: boolean;
+  reactions: Reactions;
+}
+
+/** One page of a list. `nextCursor` is null on the last page. */
+export interface Paged<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** `GET /api/topics/:id`: the topic and one page of its posts, in `number` order. */
+export interface TopicPage {
+  topic: Topic;
+  posts: Post[];
+  nextCursor: string | null;
+}
+
+export interface UserStats {
+  posts: number;
+  helpful: number;
+  solutions: number;
+}
+
+export interface UserProfile {
+  user: User;
+  stats: UserStats;
+}
+
+export interface Membership {
+  community: CommunitySummary;
+  role: Role;
+}
+
+/** The signed-in viewer, as `GET /api/me` returns it. */
+export interface Me {
+  user: User;
+  memberships: Membership[];
+}
+
+/** The body of every error reply (Fastify's shape plus a stable `code`). */
+export interface ApiErrorBody {
+  statusCode: number;
+  error: string;
+  code: string;
+  message: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * An error reply from the API, or a failure to reach it at all (`status` 0, `code` "network_error").
+ * Branch on `code` (stable snake_case) or `status`; `message` is for humans.
+ */
+export class ApiError extends Error implements ApiErrorBody {
+  override readonly name = 'ApiError';
+  readonly status: number;
+  readonly code: string;
+  readonly error: string;
+
+  constructor(body: ApiErrorBody, options?: { cause?: unknown }) {
+    super(body.message, options);
+    this.status = body.statusCode;
+    this.code = body.code;
+    this.error = body.error;
+  }
+
+  /** Alias of `status`, matching the wire format. */
+  get statusCode(): number {
+    return this.status;
+  }
+
+  get isNotFound(): boolean {
+    return this.status === 404;
+  }
+
+  toJSON(): ApiErrorBody {
+    return { statusCode: this.status, error: this.error, code: this.code, message: this.message };
+  }
+}
+
+function isErrorBody(value: unknown): value is ApiErrorBody {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.statusCode === 'number' && typeof v.code === 'string' && typeof v.message === 'string';
+}
+
+/** True for the error a fetch throws when its AbortSignal fires (not a failure to report). */
+export function isAbortError(error: unknown): boolean {
+  return error instanceof DOMException && error.name === 'AbortError';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client
+// ---------------------------------------------------------------------------------------------
+
+export interface ApiClientOptions {
+  /**
+   * Origin of the Parley server, e.g. "http://127.0.0.1:3000". Empty (the default) means the
+   * current page's origin: what the SPA and the embed iframe use. Node callers must set it.
+   */
+  baseUrl?: string;
+  /** A bearer token (embed sessions, API clients), or a function read before every request. */
+  token?: string | (() => string | null | undefined);
+  /** The fetch to use; defaults to the global one. */
+  fetch?: typeof globalThis.fetch;
+}
+
+/** Per-call options every function accepts. */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+export interface ListTopicsQuery {
+  /** A category slug. */
+  category?: string;
+  sort?: TopicSort;
+  cursor?: string;
+}
+
+export interface GetTopicQuery {
+  /** Return posts whose number is greater than this one. */
+  after?: number;
+  /** 1..100; the server's default is 50. */
+  limit?: number;
+}
+
+type Query = Record<string, string | number | boolean | null | undefined>;
+
+interface RequestOptions extends CallOptions {
+  query?: Query;
+  body?: unknown;
+}
+
+const enc = encodeURIComponent;
+
+export function createApi(options: ApiClientOptions = {}) {
+  const baseUrl = (options.baseUrl ?? '').replace(/\/+$/, '');
+  const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
+  const tokenOf = typeof options.token === 'function' ? options.token : () => options.token as string | undefined;
+
+  async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    let url = `${baseUrl}/api${path}`;
+    if (opts.query) {
+      const params = new URLSearchParams();
+      for (const [key, value] of Object.entries(opts.query)) {
+        if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
+      }
+      const qs = params.toString();
+      if (qs) url += `?${qs}`;
+    }
+
+    const headers: Record<string, string> = { accept: 'application/json' };
+    const token = tokenOf();
+    if (token) headers.authorization = `Bearer ${token}`;
+    let body: string | undefined;
+    if (opts.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(opts.body);
+    }
+
+    let res: Response;
+    try {
+      res = await doFetch(url, { method, headers, body, credentials: 'same-origin', signal: opts.signal });
+    } catch (cause) {
+      if (isAbortError(cause)) throw cause;
+      throw new ApiError(
+        { statusCode: 0, error: 'Network Error', code: 'network_error', message: 'Could not reach the server.' },
+        { cause },
+      );
+    }
+
+    if (res.status === 204) return undefined as T;
+    const text = await res.text();
+    let data: unknown = undefined;
+    if (text) {
+      try {
+        data = JSON.parse(text);
+      } catch {
+        data = undefined;
+      }
+    }
+    if (!res.ok) {
+      throw new ApiError(
+        isErrorBody(data)
+          ? { statusCode: data.statusCode, error: data.error ?? res.statusText, code: data.code, message: data.message }
+          : { statusCode: res.status, error: res.statusText, code: `http_${res.status}`, message: `The server answered ${res.status}.` },
+      );
+    }
+    if (data === undefined) {
+      throw new ApiError({
+        statusCode: res.status,
+        error: 'Bad Response',
+        code: 'bad_response',
+        message: 'The server sent a reply that is not JSON.',
+      });
+    }
+    return data as T;
+  }
+
+  return {
+    /** `GET /api/communities` */
+    async listCommunities(query: { cursor?: string } = {}, opts?: CallOptions): Promise<Paged<CommunitySummary>> {
+      const page = await request<{ items: CommunitySummary[]; nextCursor?: string | null }>('GET', '/communities', {
+        ...opts,
+        query: { cursor: query.cursor },
+      });
+      return { items: page.items, nextCursor: page.nextCursor ?? null };
+    },
+
+    /** `GET /api/communities/:slug`, with its categories and the viewer's role. */
+    async getCommunity(slug: string, opts?: CallOptions): Promise<Community> {
+      const res = await request<{ community: Community }>('GET', `/communities/${enc(slug)}`, opts);
+      return res.community;
+    },
+
+    /** `GET /api/communities/:slug/topics`: pinned topics first. */
+    async listTopics(slug: string, query: ListTopicsQuery = {}, opts?: CallOptions): Promise<Paged<Topic>> {
+      const page = await request<{ items: Topic[]; nextCursor?: string | null }>('GET', `/communities/${enc(slug)}/topics`, {
+        ...opts,
+        query: { category: query.category, sort: query.sort, cursor: query.cursor },
+      });
+      return { items: page.items, nextCursor: page.nextCursor ?? null };
+    },
+
+    /** `GET /api/topics/:id`: the topic and the posts numbered after `after`, in order. */
+    async getTopic(id: number, query: GetTopicQuery = {}, opts?: CallOptions): Promise<TopicPage> {
+      const page = await request<TopicPage>('GET', `/topics/${enc(String(id))}`, {
+        ...opts,
+        query: { after: query.after, limit: query.limit },
+      });
+      return { topic: page.topic, posts: page.posts, nextCursor: page.nextCursor ?? null };
+    },
+
+    /** `GET /api/users/:handle`: the public profile and its stats. */
+    getUser(handle: string, opts?: CallOptions): Promise<UserProfile> {
+      return request<UserProfile>('GET', `/users/${enc(handle)}`, opts);
+    },
+
+    /** `GET /api/me`: the signed-in viewer, or null when signed out (the server's 401). */
+    async me(opts?: CallOptions): Promise<Me | null> {
+      try {
+        return await request<Me>('GET', '/me', opts);
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 401) return null;
+        throw error;
+      }
+    },
+  };
+}
+
+export type ApiClient = ReturnType<typeof createApi>;
+
+/** The client for the current origin, with the browser's session cookie. */
+export const api: ApiClient = createApi();
+
+export const { listCommunities, getCommunity, listTopics, getTopic, getUser, me } = api;

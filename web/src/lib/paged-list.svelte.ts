@@ -1,0 +1,78 @@
+import { untrack } from 'svelte';
+import { isAbortError, type Paged } from './api';
+
+/**
+ * A cursor-paginated list (`{items, nextCursor}`) owned by a component: the first page loads in an
+ * effect (reactive reads in `fetchPage` are dependencies; a change starts over), `loadMore()`
+ * appends the next page. Create it during component initialisation.
+ */
+export class PagedList<T> {
+  items: T[] = $state.raw([]);
+  nextCursor: string | null = $state(null);
+  status: 'loading' | 'ready' | 'error' = $state('loading');
+  error: unknown = $state.raw(null);
+  loadingMore = $state(false);
+  moreError: unknown = $state.raw(null);
+
+  #fetchPage: (cursor: string | undefined, signal: AbortSignal) => Promise<Paged<T>>;
+  #controller: AbortController | null = null;
+  #attempt = $state(0);
+
+  constructor(fetchPage: (cursor: string | undefined, signal: AbortSignal) => Promise<Paged<T>>) {
+    this.#fetchPage = fetchPage;
+    $effect(() => {
+      void this.#attempt;
+      const controller = new AbortController();
+      this.#controller = controller;
+      this.status = 'loading';
+      this.items = [];
+      this.nextCursor = null;
+      this.error = null;
+      this.loadingMore = false;
+      this.moreError = null;
+      fetchPage(undefined, controller.signal).then(
+        (page) => {
+          if (controller.signal.aborted) return;
+          this.items = page.items;
+          this.nextCursor = page.nextCursor;
+          this.status = 'ready';
+        },
+        (error: unknown) => {
+          if (controller.signal.aborted || isAbortError(error)) return;
+          this.error = error;
+          this.status = 'error';
+        },
+      );
+      return () => controller.abort();
+    });
+  }
+
+  get hasMore(): boolean {
+    return this.nextCursor !== null;
+  }
+
+  /** Fetch the next page and append it. Does nothing while a page is loading or at the end. */
+  loadMore = async (): Promise<void> => {
+    const controller = this.#controller;
+    const cursor = this.nextCursor;
+    if (!controller || cursor === null || this.loadingMore || this.status !== 'ready') return;
+    this.loadingMore = true;
+    this.moreError = null;
+    try {
+      const page = await untrack(() => this.#fetchPage(cursor, controller.signal));
+      if (controller.signal.aborted) return;
+      this.items = [...this.items, ...page.items];
+      this.nextCursor = page.nextCursor;
+    } catch (error) {
+      if (controller.signal.aborted || isAbortError(error)) return;
+      this.moreError = error;
+    } finally {
+      if (!controller.signal.aborted) this.loadingMore = false;
+    }
+  };
+
+  /** Start over from the first page (the retry button). */
+  reload = (): void => {
+    this.#attempt++;
+  };
+}

@@ -1,0 +1,46 @@
+import { isAbortError } from './api';
+
+export type Loadable<T> =
+  | { status: 'loading' }
+  | { status: 'ready'; value: T }
+  | { status: 'error'; error: unknown };
+
+/**
+ * One value loaded asynchronously by a component. `load` runs in an effect: every reactive value
+ * it reads synchronously (route params, say) is a dependency, and a change aborts the request in
+ * flight and loads again. Derive primitives (ids, slugs) before reading them in `load`, so that an
+ * unrelated navigation (a new hash, say) does not reload.
+ *
+ * Create it during component initialisation (it owns an effect).
+ */
+export class Resource<T> {
+  state: Loadable<T> = $state.raw({ status: 'loading' });
+  #attempt = $state(0);
+
+  constructor(load: (signal: AbortSignal) => Promise<T>) {
+    $effect(() => {
+      void this.#attempt;
+      const controller = new AbortController();
+      this.state = { status: 'loading' };
+      load(controller.signal).then(
+        (value) => {
+          if (!controller.signal.aborted) this.state = { status: 'ready', value };
+        },
+        (error: unknown) => {
+          if (!controller.signal.aborted && !isAbortError(error)) this.state = { status: 'error', error };
+        },
+      );
+      return () => controller.abort();
+    });
+  }
+
+  /** The value once loaded, else undefined. */
+  get value(): T | undefined {
+    return this.state.status === 'ready' ? this.state.value : undefined;
+  }
+
+  /** Load again (the retry button). */
+  reload = (): void => {
+    this.#attempt++;
+  };
+}

@@ -1,0 +1,12 @@
+import './app.css';
+import { mount } from 'svelte';
+import App from './App.svelte';
+import { session } from './lib/session.svelte';
+import { keepModifiedClicksNative } from './router';
+
+keepModifiedClicksNative();
+void session.load();
+
+const target = document.getElementById('app');
+if (!target) throw new Error('index.html has no #app element');
+mount(App, { target });

@@ -1,0 +1,67 @@
+/**
+ * The SPA's routes (sv-router, history mode). Every route is declared here; pages import `p`,
+ * `route` and the link helpers below to build URLs and read parameters.
+ *
+ * Page components live in pages/<domain>/ (communities, topics, users), named after the route.
+ */
+import { createRouter, searchParams } from 'sv-router';
+import type { TopicSort } from './lib/api';
+import { slugify } from './lib/format';
+import NotFoundPage from './pages/NotFoundPage.svelte';
+import CommunityListPage from './pages/communities/CommunityListPage.svelte';
+import CommunityPage from './pages/communities/CommunityPage.svelte';
+import TopicPage from './pages/topics/TopicPage.svelte';
+import UserPage from './pages/users/UserPage.svelte';
+
+export const { p, navigate, isActive, route } = createRouter({
+  '/': CommunityListPage,
+  '/c/:slug': CommunityPage,
+  /** `:topic` is "<id>-<slugified title>" or just "<id>"; only the id counts (parseTopicSegment). */
+  '/c/:slug/t/:topic': TopicPage,
+  '/u/:handle': UserPage,
+  '*': NotFoundPage,
+});
+
+/**
+ * A query parameter exactly as written in the URL, or null. (sv-router's `route.search` coerces
+ * values, so a category slugged "2024" would come back as a number.) Reactive.
+ */
+export function queryParam(name: string): string | null {
+  return searchParams.toURLSearchParams().get(name);
+}
+
+export function communityHref(slug: string, query: { category?: string | null; sort?: TopicSort } = {}): string {
+  const search: Record<string, string> = {};
+  if (query.category) search.category = query.category;
+  if (query.sort && query.sort !== 'latest') search.sort = query.sort;
+  return p('/c/:slug', { params: { slug: encodeURIComponent(slug) }, search });
+}
+
+export function topicHref(communitySlug: string, topic: { id: number; title: string }): string {
+  const titleSlug = slugify(topic.title);
+  return p('/c/:slug/t/:topic', {
+    params: { slug: encodeURIComponent(communitySlug), topic: titleSlug ? `${topic.id}-${titleSlug}` : String(topic.id) },
+  });
+}
+
+export function userHref(handle: string): string {
+  return p('/u/:handle', { params: { handle: encodeURIComponent(handle) } });
+}
+
+/**
+ * sv-router 0.16 turns every same-origin link click into an in-app navigation, including
+ * ctrl/cmd/shift/alt-clicks that should open a new tab or window (fixed upstream after 0.16.1).
+ * Stop those clicks before they reach its window listener; the browser then does its default.
+ */
+export function keepModifiedClicksNative(): void {
+  window.addEventListener(
+    'click',
+    (event) => {
+      const modified = event.ctrlKey || event.metaKey || event.shiftKey || event.altKey || event.button !== 0;
+      if (modified && event.target instanceof Element && event.target.closest('a[href]')) {
+        event.stopPropagation();
+      }
+    },
+    { capture: true },
+  );
+}
