@@ -20,6 +20,7 @@ import { createEmbeddedBus } from './live/bus.embedded.js';
 import { createPostgresBus } from './live/bus.postgres.js';
 import type { ServiceContext } from './live/outbox.js';
 import { seedDemoIfEmpty } from './seed/demo.seed.js';
+import { scheduleMaintenance } from './maintenance/maintenance.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -47,7 +48,9 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   const pageCache = new TopicPageCache(config.pageCacheSize, bus);
   const sessions = createSessionStore(database.db, config.sessionTtlDays);
   app.decorate('parley', { config, database, bus, ctx });
+  const stopMaintenance = scheduleMaintenance(database.db, sessions, app.log);
   app.addHook('onClose', async () => {
+    stopMaintenance();
     pageCache.close();
     await bus.close();
     await database.close();

@@ -183,8 +183,9 @@ describe('mentions', () => {
 });
 
 describe('link counting', () => {
-  it('counts every surviving <a href>, mentions included', () => {
-    expect(renderMarkdown('[a](https://x.example) https://y.example ann@z.example @bob').links).toBe(4);
+  it('counts every surviving <a href> except mentions', () => {
+    expect(renderMarkdown('[a](https://x.example) https://y.example ann@z.example @bob').links).toBe(3);
+    expect(renderMarkdown('thanks @ann @bob @cat').links).toBe(0);
   });
 
   it('does not count links that were refused', () => {

@@ -10,7 +10,10 @@ export interface RenderResult {
   html: string;
   /** Distinct, lower-cased handles, in order of first appearance. */
   mentions: string[];
-  /** `<a>` elements that kept an href after sanitising (mentions included). */
+  /**
+   * `<a>` elements that kept an href after sanitising, mentions excluded: this feeds the
+   * new-account link limit, which is about spam links, not about greeting people.
+   */
   links: number;
 }
 
@@ -162,8 +165,9 @@ function mentionTokens(state: StateCore, label: string, href: string, level: num
 function countLinks(html: string): number {
   let n = 0;
   for (const m of html.matchAll(/<a(\s[^>]*)?>/g)) {
-    const names = (m[1] ?? '').replace(/="[^"]*"/g, '');
-    if (/(?:^|\s)href(?:\s|$)/.test(names)) n++;
+    const attrs = m[1] ?? '';
+    const names = attrs.replace(/="[^"]*"/g, '');
+    if (/(?:^|\s)href(?:\s|$)/.test(names) && !/\sclass="mention"/.test(attrs)) n++;
   }
   return n;
 }

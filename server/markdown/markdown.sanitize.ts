@@ -4,7 +4,7 @@ import sanitizeHtml from 'sanitize-html';
 // `html: false`). Everything here assumes the input might be hostile HTML, so
 // the allow-list holds even if markdown-it is reconfigured or has a bug.
 
-export const LINK_REL = 'nofollow ugc noopener';
+const LINK_REL = 'nofollow ugc noopener';
 
 const PROSE_TAGS = [
   'p', 'br', 'hr',
@@ -39,7 +39,7 @@ type UrlKind = 'href' | 'src';
  * on the page the post is rendered in (thread page, embed widget, feed), so
  * they would be broken links at best.
  */
-export function safeUrl(raw: string | undefined, kind: UrlKind): string | undefined {
+function safeUrl(raw: string | undefined, kind: UrlKind): string | undefined {
   if (raw === undefined || raw === '' || URL_JUNK.test(raw)) return undefined;
   if (PROTOCOL_RELATIVE.test(raw)) return `https://${raw.replace(/^[/\\]+/, '')}`;
   if (/^https?:/i.test(raw)) return raw;

@@ -34,7 +34,9 @@ export function communityHref(slug: string, query: { category?: string | null; s
   const search: Record<string, string> = {};
   if (query.category) search.category = query.category;
   if (query.sort && query.sort !== 'latest') search.sort = query.sort;
-  return p('/c/:slug', { params: { slug: encodeURIComponent(slug) }, search });
+  // sv-router 0.16 appends "undefined" for an empty search object: pass one only when needed.
+  const params = { slug: encodeURIComponent(slug) };
+  return Object.keys(search).length > 0 ? p('/c/:slug', { params, search }) : p('/c/:slug', { params });
 }
 
 export function topicHref(communitySlug: string, topic: { id: number; title: string }): string {
