@@ -25,6 +25,8 @@ const apiProxy: Record<string, ProxyOptions> = {
 
 export default defineConfig({
   root: webRoot,
+  // Keep Vite's dependency cache with the project's node_modules, not in web/.
+  cacheDir: fileURLToPath(new URL('./node_modules/.vite', import.meta.url)),
   plugins: [svelte()],
   build: {
     outDir: '../dist/web',

@@ -3,7 +3,7 @@ import type { Config } from '../config/config.js';
 import type { Db } from '../../db/client.js';
 import { writeRateLimit } from '../security/security.plugin.js';
 import { clearSessionCookie, requireUser, setSessionCookie } from './auth.plugin.js';
-import { LoginBody, MeReply, PasswordBody, SignupBody, TokenReply, UserReply, authErrors } from './auth.schema.js';
+import { LoginBody, MeReply, PasswordBody, SessionReply, SignupBody, TokenReply, UserReply, authErrors } from './auth.schema.js';
 import { changePassword, login, me, signup } from './auth.service.js';
 import type { SessionStore } from './session.js';
 
@@ -71,6 +71,14 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ config: Config; db: Db; ses
     if (request.authMethod === 'cookie') setSessionCookie(config, request, reply, await sessions.issue(user.id));
     return reply.status(204).send(null);
   });
+
+  app.get('/api/auth/session', {
+    schema: {
+      tags, summary: 'Who is signed in, without an error for guests',
+      description: 'Like GET /api/me, but answers 200 with `user: null` when signed out, so pages can ask without a console error.',
+      response: { 200: SessionReply, ...authErrors },
+    },
+  }, async (request) => (request.viewer.user ? me(db, request.viewer) : { user: null, isSiteAdmin: false, memberships: [] }));
 
   app.get('/api/me', {
     schema: { tags, summary: 'The signed-in account and its memberships', response: { 200: MeReply, ...authErrors } },

@@ -29,4 +29,10 @@ export const MeReply = Type.Object({
   })),
 });
 
+export const SessionReply = Type.Object({
+  user: Type.Union([Type.Ref('User'), Type.Null()]),
+  isSiteAdmin: Type.Boolean(),
+  memberships: MeReply.properties.memberships,
+});
+
 export const authErrors = errors(400, 401, 403, 409, 413, 429);

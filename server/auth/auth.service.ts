@@ -44,16 +44,19 @@ const WINDOW = 15 * 60;
 
 /** Throttled per address (all attempts) and per account (failures), in the database so it holds across processes. */
 export async function login(db: Db, login: string, password: string, limits: LoginLimits): Promise<{ id: number; user: ApiUser }> {
-  const accountKey = `login:account:${login.toLowerCase()}`;
   if (limits.enabled) {
     const byAddress = await hitCounter(db, `login:address:${limits.address}`, WINDOW);
     if (byAddress.count > ADDRESS_MAX) throw tooMany('too_many_attempts', 'Too many sign-in attempts from this address.', byAddress.resetInSeconds);
-    const byAccount = await peekCounter(db, accountKey, WINDOW);
-    if (byAccount.count >= ACCOUNT_MAX_FAILURES) throw tooMany('too_many_attempts', 'Too many failed sign-ins for this account; try again later.', byAccount.resetInSeconds);
   }
   const lower = login.toLowerCase();
   const [row] = await db.select().from(users)
     .where(login.includes('@') ? sql`lower(${users.email}) = ${lower}` : sql`lower(${users.handle}) = ${lower}`);
+  // Failures count per account, whichever name (handle or email) they were made under.
+  const accountKey = row ? `login:account:${row.id}` : `login:unknown:${lower}`;
+  if (limits.enabled) {
+    const byAccount = await peekCounter(db, accountKey, WINDOW);
+    if (byAccount.count >= ACCOUNT_MAX_FAILURES) throw tooMany('too_many_attempts', 'Too many failed sign-ins for this account; try again later.', byAccount.resetInSeconds);
+  }
   const ok = await verifyPassword(row?.passwordHash ?? null, password);
   if (!row || !ok) {
     if (limits.enabled) await hitCounter(db, accountKey, WINDOW);

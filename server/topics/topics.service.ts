@@ -44,7 +44,9 @@ export async function listTopics(db: Executor, viewer: Viewer, slug: string, inp
   const key = sort === 'top' ? sql`(${topics.votes} * 1000000 + ${topics.postCount})` : sort === 'unanswered' ? sql`extract(epoch from ${topics.createdAt})` : sql`extract(epoch from ${topics.lastPostAt})`;
   if (input.cursor) {
     const [pinned, k, id] = decodeCursor(input.cursor, ['boolean', 'string', 'number']);
-    if (!/^-?\d+(\.\d+)?$/.test(String(k))) throw badRequest('invalid_cursor', 'The cursor is not one this server handed out.');
+    if (!/^-?\d+(\.\d+)?$/.test(String(k)) || !Number.isInteger(id) || (id as number) < 0 || (id as number) > 2_147_483_647) {
+      throw badRequest('invalid_cursor', 'The cursor is not one this server handed out.');
+    }
     where.push(sql`(${topics.pinned}, ${key}, ${topics.id}) < (${pinned}::boolean, ${k}::numeric, ${id}::int)`);
   }
   const rowsFound = await db.select({
@@ -163,8 +165,15 @@ export async function readTopicPage(db: Executor, viewer: Viewer, id: number, in
       .where(and(eq(reactions.userId, viewer.user.id), inArray(reactions.postId, page.map((r) => r.post.id))));
     mine = rs.reduce((m, r) => m.set(r.postId, [...(m.get(r.postId) ?? []), r.kind]), new Map<number, string[]>());
   }
+  // The accepted answer travels with every page, so a reader sees it first wherever it sits.
+  const solutionId = loaded.topic.solutionPostId;
+  const onPage = solutionId ? page.find((r) => r.post.id === solutionId) : undefined;
+  const solution = !solutionId ? null
+    : onPage ? presentPost(onPage.post, onPage.author, loaded.standing)
+      : await loadPostFor(db, loaded.standing, solutionId).catch(() => null);
   return {
     topic: presentLoaded(loaded),
+    solution,
     posts: page.map((r) => presentPost(r.post, r.author, loaded.standing, viewer.user ? (mine.get(r.post.id) ?? []) : undefined)),
     nextCursor: found.length > limit ? String(page.at(-1)!.post.number) : null,
   };

@@ -2,9 +2,9 @@ import './app.css';
 import { mount } from 'svelte';
 import App from './App.svelte';
 import { session } from './lib/session.svelte';
-import { keepModifiedClicksNative } from './router';
+import { keepNativeLinkClicks } from './router';
 
-keepModifiedClicksNative();
+keepNativeLinkClicks();
 void session.load();
 
 const target = document.getElementById('app');

@@ -50,19 +50,24 @@ export function userHref(handle: string): string {
   return p('/u/:handle', { params: { handle: encodeURIComponent(handle) } });
 }
 
+/** Same-origin paths that are not SPA pages: the API, the embed app and loader, built assets. */
+const SERVER_PATHS = /^\/(?:api|embed|assets)(?:[/.]|$)/;
+
 /**
  * sv-router 0.16 turns every same-origin link click into an in-app navigation, including
- * ctrl/cmd/shift/alt-clicks that should open a new tab or window (fixed upstream after 0.16.1).
- * Stop those clicks before they reach its window listener; the browser then does its default.
+ * ctrl/cmd/shift/alt-clicks that should open a new tab or window (fixed upstream after 0.16.1)
+ * and links to server paths such as /api/docs (possible in post bodies). Stop those clicks before
+ * they reach its window listener, so that the browser does its default.
  */
-export function keepModifiedClicksNative(): void {
+export function keepNativeLinkClicks(): void {
   window.addEventListener(
     'click',
     (event) => {
+      const anchor = event.target instanceof Element ? event.target.closest('a[href]') : null;
+      if (!(anchor instanceof HTMLAnchorElement)) return;
       const modified = event.ctrlKey || event.metaKey || event.shiftKey || event.altKey || event.button !== 0;
-      if (modified && event.target instanceof Element && event.target.closest('a[href]')) {
-        event.stopPropagation();
-      }
+      const serverPath = anchor.origin === location.origin && SERVER_PATHS.test(anchor.pathname);
+      if (modified || serverPath) event.stopPropagation();
     },
     { capture: true },
   );

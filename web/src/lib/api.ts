@@ -36,6 +36,8 @@ export interface Category {
   slug: string;
   name: string;
   description: string;
+  /** Display order within the community. */
+  position: number;
 }
 
 /** A community as listed by `GET /api/communities`. */
@@ -44,9 +46,11 @@ export interface CommunitySummary {
   slug: string;
   name: string;
   description: string;
-  /** A CSS colour (`#rrggbb`) the community is themed with; null for the default accent. */
-  accentColor?: string | null;
-  createdAt?: IsoDateTime;
+  /** A CSS colour the community is themed with (the SPA uses it only if it is #rgb or #rrggbb). */
+  accentColor: string | null;
+  /** The seeded demo community. */
+  isDemo: boolean;
+  createdAt: IsoDateTime;
 }
 
 /** A community as `GET /api/communities/:slug` returns it. */
@@ -54,16 +58,19 @@ export interface Community extends CommunitySummary {
   categories: Category[];
   /** The viewer's role in this community; null for guests and for signed-in non-members. */
   viewerRole: Role | null;
+  /** Present for the community's admins only. */
+  embed?: { allowedOrigins: string[] };
 }
 
-/** How a topic names its community and category (a subset of those objects). */
+/** How other objects name a community. */
 export type CommunityRef = Pick<CommunitySummary, 'id' | 'slug' | 'name'>;
-export type CategoryRef = Pick<Category, 'id' | 'slug' | 'name'>;
 
 export interface Topic {
   id: number;
-  community: CommunityRef;
-  category: CategoryRef;
+  /** The community's slug. */
+  community: string;
+  /** The category's slug (its name is in the community's `categories`). */
+  category: string;
   title: string;
   kind: TopicKind;
   author: User;
@@ -73,6 +80,8 @@ export interface Topic {
   pinned: boolean;
   locked: boolean;
   hidden: boolean;
+  /** Set only for viewers who may see a hidden topic (moderators). */
+  hiddenReason?: string | null;
   solutionPostId: number | null;
   votes: number;
 }
@@ -103,6 +112,8 @@ export interface Post {
   hiddenReason: string | null;
   deleted: boolean;
   reactions: Reactions;
+  /** The reactions the signed-in viewer has given this post. */
+  viewerReactions?: ReactionKind[];
 }
 
 /** One page of a list. `nextCursor` is null on the last page. */
@@ -114,6 +125,8 @@ export interface Paged<T> {
 /** `GET /api/topics/:id`: the topic and one page of its posts, in `number` order. */
 export interface TopicPage {
   topic: Topic;
+  /** The accepted answer, wherever it sits in the thread (null when there is none). */
+  solution: Post | null;
   posts: Post[];
   nextCursor: string | null;
 }
@@ -130,13 +143,15 @@ export interface UserProfile {
 }
 
 export interface Membership {
-  community: CommunitySummary;
+  community: CommunityRef;
   role: Role;
 }
 
 /** The signed-in viewer, as `GET /api/me` returns it. */
 export interface Me {
   user: User;
+  /** Operator of the whole site: admin powers in every community. */
+  isSiteAdmin: boolean;
   memberships: Membership[];
 }
 
@@ -146,6 +161,8 @@ export interface ApiErrorBody {
   error: string;
   code: string;
   message: string;
+  /** Public, machine-readable context for some codes (limits, `retryAfter`, …). */
+  details?: Record<string, unknown>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -161,12 +178,14 @@ export class ApiError extends Error implements ApiErrorBody {
   readonly status: number;
   readonly code: string;
   readonly error: string;
+  readonly details: Record<string, unknown> | undefined;
 
   constructor(body: ApiErrorBody, options?: { cause?: unknown }) {
     super(body.message, options);
     this.status = body.statusCode;
     this.code = body.code;
     this.error = body.error;
+    this.details = body.details;
   }
 
   /** Alias of `status`, matching the wire format. */
@@ -179,7 +198,9 @@ export class ApiError extends Error implements ApiErrorBody {
   }
 
   toJSON(): ApiErrorBody {
-    return { statusCode: this.status, error: this.error, code: this.code, message: this.message };
+    const body: ApiErrorBody = { statusCode: this.status, error: this.error, code: this.code, message: this.message };
+    if (this.details) body.details = this.details;
+    return body;
   }
 }
 
@@ -240,7 +261,8 @@ const enc = encodeURIComponent;
 
 export function createApi(options: ApiClientOptions = {}) {
   const baseUrl = (options.baseUrl ?? '').replace(/\/+$/, '');
-  const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
+  // Looked up per call, so a test can stub globalThis.fetch after creating the client.
+  const doFetch: typeof globalThis.fetch = options.fetch ?? ((...args) => globalThis.fetch(...args));
   const tokenOf = typeof options.token === 'function' ? options.token : () => options.token as string | undefined;
 
   async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
@@ -287,7 +309,7 @@ export function createApi(options: ApiClientOptions = {}) {
     if (!res.ok) {
       throw new ApiError(
         isErrorBody(data)
-          ? { statusCode: data.statusCode, error: data.error ?? res.statusText, code: data.code, message: data.message }
+          ? { ...data, error: typeof data.error === 'string' ? data.error : res.statusText }
           : { statusCode: res.status, error: res.statusText, code: `http_${res.status}`, message: `The server answered ${res.status}.` },
       );
     }
@@ -333,7 +355,7 @@ export function createApi(options: ApiClientOptions = {}) {
         ...opts,
         query: { after: query.after, limit: query.limit },
       });
-      return { topic: page.topic, posts: page.posts, nextCursor: page.nextCursor ?? null };
+      return { topic: page.topic, solution: page.solution ?? null, posts: page.posts, nextCursor: page.nextCursor ?? null };
     },
 
     /** `GET /api/users/:handle`: the public profile and its stats. */
@@ -341,14 +363,13 @@ export function createApi(options: ApiClientOptions = {}) {
       return request<UserProfile>('GET', `/users/${enc(handle)}`, opts);
     },
 
-    /** `GET /api/me`: the signed-in viewer, or null when signed out (the server's 401). */
+    /**
+     * The signed-in viewer, or null when signed out. Asks `GET /api/auth/session`, which answers
+     * guests with 200 `{user: null}` instead of `/api/me`'s 401, so guest pages log no error.
+     */
     async me(opts?: CallOptions): Promise<Me | null> {
-      try {
-        return await request<Me>('GET', '/me', opts);
-      } catch (error) {
-        if (error instanceof ApiError && error.status === 401) return null;
-        throw error;
-      }
+      const session = await request<Omit<Me, 'user'> & { user: User | null }>('GET', '/auth/session', opts);
+      return session.user ? { ...session, user: session.user } : null;
     },
   };
 }

@@ -22,9 +22,15 @@ export class TopicThread {
   /** Posts by id, for reply links and the accepted answer. */
   byId: Map<number, Post> = $derived(new Map(this.posts.map((post) => [post.id, post])));
 
-  /** The accepted answer, once it is among the loaded posts. */
+  /** The accepted answer as the first page reported it. */
+  solutionPost: Post | null = $state.raw(null);
+
+  /** The accepted answer: the loaded copy when there is one (it may be fresher), else the reported one. */
   solution: Post | undefined = $derived(
-    this.topic?.solutionPostId != null ? this.byId.get(this.topic.solutionPostId) : undefined,
+    this.topic?.solutionPostId != null
+      ? (this.byId.get(this.topic.solutionPostId) ??
+          (this.solutionPost?.id === this.topic.solutionPostId ? this.solutionPost : undefined))
+      : undefined,
   );
 
   #id: number | null = null;
@@ -61,6 +67,7 @@ export class TopicThread {
         (page) => {
           if (controller.signal.aborted) return;
           this.topic = page.topic;
+          this.solutionPost = page.solution;
           this.posts = page.posts;
           this.hasMore = page.nextCursor !== null;
           this.status = 'ready';
