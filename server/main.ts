@@ -14,8 +14,10 @@ try {
 
 const app = await buildApp(config);
 const address = await app.listen({ port: config.port, host: config.host });
-app.log.info(`listening on ${address.replace('[::1]', 'localhost')}`);
-if (!app.log.info.name) console.log(`listening on ${address}`);
+const line = `listening on ${address} (database: ${app.parley.database.driver})`;
+// The line is part of the contract (scripts wait for it), so it is printed even when logs are off.
+if (config.logLevel === 'silent') console.log(line);
+else app.log.info(line);
 
 // Finish in-flight requests, then close sockets and the database; a second signal forces exit.
 let closing = false;
