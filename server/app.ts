@@ -2,8 +2,9 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { openDatabase, type Database } from '../db/client.js';
 import type { Config } from './config/config.js';
-import { errorsPlugin } from './errors/errors.plugin.js';
+import { errorsPlugin, sendError } from './errors/errors.plugin.js';
 import { securityPlugin } from './security/security.plugin.js';
+import { createValidatorCompiler } from './security/validation.js';
 import { docsPlugin } from './docs/docs.plugin.js';
 import { authPlugin } from './auth/auth.plugin.js';
 import { createSessionStore } from './auth/session.js';
@@ -37,8 +38,10 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     bodyLimit: BODY_LIMIT,
     trustProxy: config.trustProxy,
     return503OnClosing: true,
-    ajv: { customOptions: { removeAdditional: true, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    // Bad URLs are refused before routing, where setErrorHandler does not reach: same error shape anyway.
+    frameworkErrors: (error, request, reply) => sendError(error, request, reply),
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(createValidatorCompiler());
 
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const bus = database.driver === 'postgres'

@@ -68,9 +68,22 @@ export function checkConfig(candidate: unknown): Config {
   return candidate;
 }
 
+/**
+ * PARLEY_ORIGIN as browsers serialise an Origin header (lower-case scheme and host, no default
+ * port, no trailing slash): the CSRF check compares the two as strings.
+ */
+export function normaliseOrigin(raw: string | undefined): string | undefined {
+  const trimmed = raw?.trim().replace(/\/+$/, '');
+  if (!trimmed) return undefined;
+  const invalid = () => new ConfigError(`PARLEY_ORIGIN must be an origin such as https://forum.example.org (no path), got "${raw}"`);
+  // Scheme and host[:port] only: no path, query, fragment or credentials.
+  if (!/^https?:\/\/[^/?#@\s]+$/i.test(trimmed)) throw invalid();
+  try { return new URL(trimmed).origin; } catch { throw invalid(); }
+}
+
 /** The only place that reads process.env. */
 export function configFromEnv(env: NodeJS.ProcessEnv): Config {
-  const origin = env.PARLEY_ORIGIN?.replace(/\/+$/, '') || undefined;
+  const origin = normaliseOrigin(env.PARLEY_ORIGIN);
   return defaultConfig({
     port: int('PORT', env.PORT, 3000),
     host: env.HOST || '127.0.0.1',

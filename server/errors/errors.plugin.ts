@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, STATUS_TEXT } from './errors.js';
 
 /** Fastify's own error codes for bad input, mapped to our stable codes. */
@@ -10,6 +10,7 @@ const FASTIFY_CODES: Record<string, [number, string]> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'invalid_json'],
   FST_ERR_CTP_INVALID_JSON_BODY: [400, 'invalid_json'],
   FST_ERR_BAD_URL: [400, 'invalid_url'],
+  FST_ERR_MAX_PARAM_LENGTH: [414, 'url_too_long'],
   FST_ERR_ASYNC_CONSTRAINT: [400, 'invalid_input'],
   FST_ERR_CTP_INVALID_TYPE: [400, 'invalid_input'],
 };
@@ -38,15 +39,20 @@ function describe(error: FastifyError): { status: number; code: string; message:
   return { status: 500, code: 'internal_error', message: 'Something went wrong on our side.' };
 }
 
-/** One error handler: stable codes for clients, full context in the log for 5xx only. */
+/** Answers with the public shape of an error: stable codes for clients, full context in the log for 5xx only. */
+export function sendError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const { status, code, message, details } = describe(error);
+  if (status >= 500) request.log.error({ err: error, url: request.url, method: request.method }, 'request failed');
+  const retryAfter = (details as { retryAfter?: number } | undefined)?.retryAfter;
+  if (status === 429 && retryAfter) reply.header('retry-after', String(retryAfter));
+  // Messages may quote the request (a URL, a value): never echo more than a line of it.
+  const shortMessage = message.length > 300 ? `${message.slice(0, 300)}…` : message;
+  const body: Record<string, unknown> = { statusCode: status, error: STATUS_TEXT[status] ?? 'Error', code, message: shortMessage };
+  if (details !== undefined) body.details = details;
+  return reply.status(status).type('application/json; charset=utf-8').send(JSON.stringify(body));
+}
+
+/** One error handler for every route. (Errors raised before routing reach sendError through Fastify's frameworkErrors option.) */
 export const errorsPlugin = fp(async (app: FastifyInstance) => {
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const { status, code, message, details } = describe(error);
-    if (status >= 500) request.log.error({ err: error, url: request.url, method: request.method }, 'request failed');
-    const retryAfter = (details as { retryAfter?: number } | undefined)?.retryAfter;
-    if (status === 429 && retryAfter) reply.header('retry-after', String(retryAfter));
-    const body: Record<string, unknown> = { statusCode: status, error: STATUS_TEXT[status] ?? 'Error', code, message };
-    if (details !== undefined) body.details = details;
-    return reply.status(status).type('application/json; charset=utf-8').send(JSON.stringify(body));
-  });
+  app.setErrorHandler((error: FastifyError, request, reply) => sendError(error, request, reply));
 }, { name: 'errors' });

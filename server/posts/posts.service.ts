@@ -111,6 +111,7 @@ export async function deletePost(ctx: ServiceContext, viewer: Viewer, postId: nu
   if (!user) throw unauthorized();
   const { post, loaded } = await loadVisiblePost(ctx.db, viewer, postId);
   if (post.authorId !== user.id) throw forbidden('not_post_author', 'Only the author can delete this post.');
+  await assertNotBanned(ctx.db, user.id, loaded.topic.communityId);
   if (post.deleted) return;
   await write(ctx, async ({ tx, emit }) => {
     await tx.update(posts).set({ deleted: true }).where(eq(posts.id, postId));
@@ -150,7 +151,8 @@ export async function addReaction(ctx: ServiceContext, viewer: Viewer, postId: n
 }
 
 export async function removeReaction(ctx: ServiceContext, viewer: Viewer, postId: number, kind: ReactionKind) {
-  const { user, post } = await reactable(ctx, viewer, postId);
+  const { user, post, loaded } = await reactable(ctx, viewer, postId);
+  await assertNotBanned(ctx.db, user.id, loaded.topic.communityId);
   return write(ctx, async ({ tx, emit }) => {
     const removed = await tx.delete(reactions)
       .where(and(eq(reactions.postId, postId), eq(reactions.userId, user.id), eq(reactions.kind, kind))).returning({ postId: reactions.postId });
@@ -170,7 +172,8 @@ async function reactionCounts(db: Executor, postId: number) {
 /** Earlier versions of a post, newest first: for its author and moderators. */
 export async function listRevisions(db: Executor, viewer: Viewer, postId: number) {
   const { post, loaded } = await loadVisiblePost(db, viewer, postId);
-  if (!viewer.user || (post.authorId !== viewer.user.id && !canModerate(loaded.standing))) {
+  if (!viewer.user) throw unauthorized();
+  if (post.authorId !== viewer.user.id && !canModerate(loaded.standing)) {
     throw forbidden('not_allowed', 'Only the author and moderators can read earlier versions.');
   }
   const rows = await db.select({ id: postRevisions.id, body: postRevisions.body, createdAt: postRevisions.createdAt, editor: userColumns(users) })

@@ -3,6 +3,7 @@ import { alias } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import { rows, type Db } from '../../db/client.js';
 import { categories, posts, topics, users } from '../../db/schema.js';
+import { badRequest } from '../errors/errors.js';
 import { findCommunity } from '../communities/communities.service.js';
 import { presentPost } from '../posts/posts.present.js';
 import { presentTopic } from '../topics/topics.present.js';
@@ -24,6 +25,7 @@ export async function search(db: Db, viewer: Viewer, slug: string, q: string, cu
   const community = await findCommunity(db, slug);
   const standing = { viewer, role: await roleIn(db, viewer, community.id) };
   const offset = cursor ? Number(decodeCursor(cursor, ['number'])[0]) : 0;
+  if (!Number.isSafeInteger(offset) || offset < 0 || offset > 1_000_000) throw badRequest('invalid_cursor', 'The cursor is not one this server handed out.');
   const ranked = await rows<{ id: number; snippet: string }>(db, sql`
     WITH q AS (SELECT websearch_to_tsquery('english', ${q}) AS query)
     SELECT p.id, ts_headline('english', p.body, q.query, ${`StartSel=${START}, StopSel=${STOP}, MaxWords=30, MinWords=10, MaxFragments=2`}) AS snippet

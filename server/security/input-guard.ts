@@ -1,6 +1,8 @@
 import { badRequest } from '../errors/errors.js';
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+// With the u flag a character class sees whole code points, so only unpaired surrogates match.
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 
 /**
  * NUL bytes break PostgreSQL text and hide content from filters; prototype keys are a
@@ -10,6 +12,8 @@ export function assertCleanInput(value: unknown, where: string, depth = 0): void
   if (depth > 32) throw badRequest('invalid_input', `${where} is nested too deeply`);
   if (typeof value === 'string') {
     if (value.includes('\u0000')) throw badRequest('invalid_input', `${where} must not contain NUL characters`);
+    // A lone UTF-16 surrogate ("\ud800" in JSON) is not text: the database would store U+FFFD instead.
+    if (LONE_SURROGATE.test(value)) throw badRequest('invalid_input', `${where} must be valid Unicode text`);
     return;
   }
   if (value === null || typeof value !== 'object') return;

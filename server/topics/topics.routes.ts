@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Config } from '../config/config.js';
 import type { ServiceContext } from '../live/outbox.js';
 import { writeRateLimit } from '../security/security.plugin.js';
+import { badRequest } from '../errors/errors.js';
 import {
   CreateTopicBody, IdParams, ListTopicsQuery, ReadTopicQuery, SlugParams, SolutionBody, TopicList, TopicPage, TopicReply,
   TopicWithPost, UpdateTopicBody, topicErrors,
@@ -38,6 +39,8 @@ export const topicRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: Servi
   }, async (request, reply) => {
     const { id } = request.params;
     const after = request.query.after ?? (request.query.cursor ? Number(request.query.cursor) : 0);
+    // Post numbers are PostgreSQL integers: a larger cursor was never handed out (and would fail the query).
+    if (after > 2_147_483_647) throw badRequest('invalid_cursor', 'The cursor is not one this server handed out.');
     const limit = request.query.limit ?? 50;
     if (request.viewer.user) return readTopicPage(db, request.viewer, id, { after, limit });
     const key = `${id}:${after}:${limit}`;

@@ -215,6 +215,7 @@ export async function setSolution(ctx: ServiceContext, viewer: Viewer, id: numbe
   if (loaded.topic.authorId !== user.id && !canModerate(loaded.standing)) {
     throw forbidden('not_topic_author', 'Only the topic\'s author or a moderator can choose the answer.');
   }
+  await assertNotBanned(ctx.db, user.id, loaded.topic.communityId);
   if (postId !== null) {
     const [post] = await ctx.db.select().from(posts).where(eq(posts.id, postId));
     if (!post || post.topicId !== id) throw badRequest('post_not_in_topic', 'That post is not a reply in this topic.');

@@ -1,0 +1,443 @@
+/**
+ * `npm run bench`: every figure next to a ceiling measured in the same run.
+ *
+ *  1. ceiling: a bare Fastify 5 JSON route (GET / → {hello:'world'}), 100 connections;
+ *  2. topic read (GET /api/topics/:id, 500-post topic, first page of 50), anonymous and signed in,
+ *     on PGlite (memory://) and on a fresh PostgreSQL database; the anonymous read on PostgreSQL
+ *     is judged against DESIGN.md's target (≥ 0.25 of the bare route, p99 < 50 ms);
+ *  3. posting (POST /api/topics/:id/posts), 10 connections, one topic then spread over 10;
+ *  4. renderMarkdown on pathological inputs against a 50 KB plain paragraph.
+ *
+ * The server under test runs in this process; autocannon runs in a forked child process
+ * (bench/load-worker.ts) so that, on a 2-core machine, server and client get a core each.
+ * The bare route stays up for the whole run and is measured again right before every scenario:
+ * each ratio divides by that paired figure, so a machine whose spare CPU drifts (shared CI,
+ * other jobs) moves numerator and denominator together.
+ * Results are printed as a table and written to bench/results/latest.json.
+ * Exit code 1 only when a scenario errors (setup failure, or > 1% non-2xx / socket errors);
+ * a missed target prints FAIL but still exits 0.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import pg from 'pg';
+import { randomBytes } from 'node:crypto';
+import { cpus, loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import type { AddressInfo } from 'node:net';
+import { sql } from 'drizzle-orm';
+import { buildApp } from '../server/app.js';
+import { defaultConfig } from '../server/config/config.js';
+import { rows as dbRows } from '../db/client.js';
+import { LoadGenerator, type LoadResult, type LoadSpec } from './loadgen.js';
+import { BENCH_ORIGIN, seed, type Seeded } from './seed.js';
+import { benchMarkdown } from './markdown.js';
+import { formatHttp, formatMarkdown, writeJson, type HttpRow, type Report, type Verdict } from './report.js';
+
+const envNum = (name: string, fallback: number) => {
+  const raw = process.env[name];
+  const n = raw ? Number(raw) : NaN;
+  return Number.isFinite(n) && n > 0 ? n : fallback;
+};
+
+const DURATION = envNum('BENCH_DURATION', 5);
+const WARMUP = envNum('BENCH_WARMUP', 1);
+const READ_CONNECTIONS = 100;
+const POST_CONNECTIONS = 10;
+const MAX_FAILURE_RATE = 0.01;
+const TARGET_RATIO = 0.25;
+const TARGET_P99_MS = 50;
+const PG_ADMIN_URL = process.env.BENCH_PG_URL || process.env.DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/test';
+
+const started = new Date();
+const t0 = performance.now();
+const http: HttpRow[] = [];
+const errors: string[] = [];
+const notes: string[] = [];
+const seeding: Record<string, { ms: number }> = {};
+const cleanups: (() => Promise<void>)[] = [];
+
+const log = (msg: string) => process.stdout.write(`[bench ${((performance.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${msg}\n`);
+const errMsg = (err: unknown) => (err instanceof Error ? err.message : String(err));
+const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+
+async function listen(app: FastifyInstance): Promise<string> {
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+}
+
+/** An error message when more than 1% of attempts failed (non-2xx, socket errors, timeouts), else null. */
+function failureOf(r: LoadResult): string | null {
+  const attempts = r.completed + r.errors;
+  if (attempts === 0) return 'no responses at all';
+  const bad = r.non2xx + r.errors;
+  if (bad / attempts <= MAX_FAILURE_RATE) return null;
+  const codes = Object.entries(r.statusCodes).map(([c, n]) => `${c}×${n}`).join(', ');
+  return `${bad}/${attempts} failed (${(100 * bad / attempts).toFixed(1)}%): status ${codes || 'none'}, ${r.errors} socket errors, ${r.timeouts} timeouts`;
+}
+
+/** One load run, with the CPU this (server) process used meanwhile, in cores. */
+async function measured(loadgen: LoadGenerator, spec: LoadSpec): Promise<{ result: LoadResult; serverCpu: number }> {
+  const cpu0 = process.cpuUsage();
+  const t1 = performance.now();
+  const result = await loadgen.run(spec);
+  const cpu = process.cpuUsage(cpu0);
+  return { result, serverCpu: (cpu.user + cpu.system) / 1000 / (performance.now() - t1) };
+}
+
+interface ScenarioOpts {
+  backend: HttpRow['backend'];
+  scenario: string;
+  spec: Omit<LoadSpec, 'durationSec' | 'title'>;
+  unit: HttpRow['unit'];
+  target?: { label: string; check: (row: HttpRow) => boolean };
+  /** Called between the warm-up and the measured run. */
+  before?: () => Promise<void>;
+  /** Called after the measured run: extra consistency checks; a returned string is reported as an error. */
+  after?: (r: LoadResult) => Promise<string | null>;
+}
+
+/**
+ * The bare Fastify 5 route, listening in this process (the same process style as the app)
+ * for the whole run. Besides the headline ceiling it is measured again right before every
+ * scenario, so each ratio compares two back-to-back runs: on a shared 2-core machine the
+ * available CPU can change by half within a minute, which a single ceiling would hide.
+ */
+class Ceiling {
+  readonly runs: number[] = [];
+  private constructor(private readonly app: FastifyInstance, readonly base: string) {}
+
+  static async start(): Promise<Ceiling> {
+    const app = Fastify({ logger: false });
+    app.get('/', async () => ({ hello: 'world' }));
+    return new Ceiling(app, await listen(app));
+  }
+
+  spec(): Omit<LoadSpec, 'durationSec' | 'title'> {
+    return { baseUrl: this.base, connections: READ_CONNECTIONS, get: { path: '/' } };
+  }
+
+  /** req/s of a DURATION-long run, or null when the run failed. */
+  async measure(loadgen: LoadGenerator, title: string): Promise<number | null> {
+    const r = await loadgen.run({ ...this.spec(), title, durationSec: DURATION });
+    if (failureOf(r)) return null;
+    this.runs.push(r.reqPerSec);
+    return r.reqPerSec;
+  }
+
+  close(): Promise<void> {
+    return this.app.close();
+  }
+}
+
+async function scenario(loadgen: LoadGenerator, ceiling: Ceiling | null, o: ScenarioOpts): Promise<HttpRow> {
+  const title = `${o.backend}: ${o.scenario}`;
+  const row: HttpRow = {
+    backend: o.backend, scenario: o.scenario, connections: o.spec.connections, unit: o.unit,
+    rate: null, p50: null, p99: null, bare: null, ratio: null, serverCpu: null, clientCpu: null, target: o.target?.label ?? null, verdict: 'info', detail: null,
+  };
+  try {
+    if (WARMUP > 0) await loadgen.run({ ...o.spec, title: `${title} (warm-up)`, durationSec: WARMUP });
+    if (ceiling) row.bare = await ceiling.measure(loadgen, `bare route paired with ${title}`);
+    if (o.before) await o.before();
+    const { result: r, serverCpu } = await measured(loadgen, { ...o.spec, title, durationSec: DURATION });
+    row.raw = r;
+    row.serverCpu = serverCpu;
+    row.clientCpu = r.clientCpu;
+    row.rate = o.unit === 'posts/s' ? r.okPerSec : r.reqPerSec;
+    row.p50 = r.p50;
+    row.p99 = r.p99;
+    row.ratio = row.bare ? row.rate / row.bare : null;
+    const failure = failureOf(r);
+    const extra = o.after ? await o.after(r) : null;
+    const problem = [failure, extra].filter(Boolean).join('; ');
+    if (problem) {
+      row.verdict = 'ERROR';
+      row.detail = problem;
+    } else if (o.target) {
+      row.verdict = o.target.check(row) ? 'PASS' : 'FAIL';
+    }
+  } catch (err) {
+    row.verdict = 'ERROR';
+    row.detail = errMsg(err);
+  }
+  if (row.verdict === 'ERROR') errors.push(`${title}: ${row.detail}`);
+  log(`${title}: ${row.rate === null ? '—' : `${row.rate.toFixed(0)} ${o.unit}`}, p50 ${row.p50 ?? '—'} ms, p99 ${row.p99 ?? '—'} ms` +
+    `${row.ratio === null ? '' : `, ${row.ratio.toFixed(3)} of bare (${row.bare!.toFixed(0)} req/s just before)`} → ${row.verdict}${row.detail ? ` (${row.detail})` : ''}`);
+  http.push(row);
+  return row;
+}
+
+function errorRow(backend: HttpRow['backend'], scenario: string, verdict: Verdict, detail: string): void {
+  http.push({ backend, scenario, connections: 0, unit: 'req/s', rate: null, p50: null, p99: null, bare: null, ratio: null, serverCpu: null, clientCpu: null, target: null, verdict, detail });
+}
+
+/** 1. The headline ceiling: the bare route after a warm-up, loaded from the child like every scenario. */
+async function measureCeiling(loadgen: LoadGenerator, ceiling: Ceiling): Promise<boolean> {
+  const title = "bare: GET / {hello:'world'}";
+  const row: HttpRow = {
+    backend: 'bare', scenario: "GET / {hello:'world'}", connections: READ_CONNECTIONS, unit: 'req/s',
+    rate: null, p50: null, p99: null, bare: null, ratio: null, serverCpu: null, clientCpu: null, target: null, verdict: 'ceiling', detail: null,
+  };
+  try {
+    if (WARMUP > 0) await loadgen.run({ ...ceiling.spec(), title: `${title} (warm-up)`, durationSec: WARMUP });
+    const { result: r, serverCpu } = await measured(loadgen, { ...ceiling.spec(), title, durationSec: DURATION });
+    row.raw = r;
+    row.serverCpu = serverCpu;
+    row.clientCpu = r.clientCpu;
+    const failure = failureOf(r);
+    if (failure) throw new Error(failure);
+    ceiling.runs.push(r.reqPerSec);
+    Object.assign(row, { rate: r.reqPerSec, p50: r.p50, p99: r.p99, bare: r.reqPerSec, ratio: 1 });
+  } catch (err) {
+    row.verdict = 'ERROR';
+    row.detail = errMsg(err);
+    errors.push(`${title}: ${row.detail}`);
+  }
+  log(`${title}: ${row.rate === null ? '—' : `${row.rate.toFixed(0)} req/s`}, p50 ${row.p50 ?? '—'} ms, p99 ${row.p99 ?? '—'} ms → ${row.verdict}${row.detail ? ` (${row.detail})` : ''}`);
+  http.push(row);
+  return row.verdict !== 'ERROR';
+}
+
+async function countPosts(app: FastifyInstance): Promise<number> {
+  const [r] = await dbRows<{ n: number }>(app.parley.ctx.db, sql`SELECT count(*)::int AS n FROM posts`);
+  return r!.n;
+}
+
+/** Fails fast with the server's own error message, before minutes of load hide it behind a status count. */
+async function preflight(backend: string, base: string, s: Seeded): Promise<{ pageBytes: number }> {
+  const url = `${base}/api/topics/${s.readTopicId}`;
+  const first = await fetch(url);
+  const text = await first.text();
+  if (first.status !== 200) throw new Error(`anonymous read answered ${first.status}: ${text.slice(0, 200)}`);
+  const page = JSON.parse(text) as { posts: unknown[] };
+  if (page.posts.length !== 50) throw new Error(`anonymous read returned ${page.posts.length} posts, expected 50`);
+  const again = await fetch(url);
+  await again.arrayBuffer();
+  const cache = again.headers.get('x-parley-cache');
+  notes.push(`${backend}: anonymous topic page: ${Buffer.byteLength(text)} bytes of JSON; second request x-parley-cache: ${cache ?? '(header absent)'}`);
+  const signed = await fetch(url, { headers: { cookie: s.cookies[0]! } });
+  const signedText = await signed.text();
+  if (signed.status !== 200) throw new Error(`signed-in read answered ${signed.status}: ${signedText.slice(0, 200)}`);
+  if (signed.headers.get('x-parley-cache')) throw new Error('signed-in read went through the anonymous page cache');
+  const post = await fetch(`${base}/api/topics/${s.postTopicIds[0]}/posts`, {
+    method: 'POST',
+    headers: { cookie: s.cookies[0]!, origin: BENCH_ORIGIN, 'content-type': 'application/json' },
+    body: JSON.stringify({ body: `preflight post ${randomBytes(4).toString('hex')}` }),
+  });
+  const postText = await post.text();
+  if (post.status !== 201) throw new Error(`posting answered ${post.status}: ${postText.slice(0, 200)}`);
+  return { pageBytes: Buffer.byteLength(text) };
+}
+
+interface PgDatabase { url: string; name: string; drop: () => Promise<void> }
+
+/** A fresh parley_bench_<random> database created through the admin URL, or the reason there is none. */
+async function createPgDatabase(): Promise<PgDatabase | { skip: string }> {
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3000 });
+  admin.on('error', () => {});
+  try {
+    await admin.connect();
+  } catch (err) {
+    await admin.end().catch(() => {});
+    return { skip: `PostgreSQL unreachable at ${redact(PG_ADMIN_URL)} (${errMsg(err) || 'connection refused'})` };
+  }
+  const name = `parley_bench_${randomBytes(5).toString('hex')}`;
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end().catch(() => {});
+  }
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${name}`;
+  let dropped = false;
+  const drop = async () => {
+    if (dropped) return;
+    dropped = true;
+    const c = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3000 });
+    await c.connect();
+    try {
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    } finally {
+      await c.end().catch(() => {});
+    }
+  };
+  return { url: url.toString(), name, drop };
+}
+
+/** 2 and 3 on one backend: seed, then anonymous read, signed-in read, posting on 1 topic, posting over 10. */
+async function benchBackend(loadgen: LoadGenerator, backend: 'pglite' | 'postgres', ceiling: Ceiling | null, databaseUrl?: string): Promise<void> {
+  const config = defaultConfig({
+    port: 0, host: '127.0.0.1', dataDir: 'memory://',
+    ...(databaseUrl ? { databaseUrl } : {}),
+    origin: BENCH_ORIGIN, rateLimits: false, seedDemo: false, logLevel: 'silent',
+  });
+  log(`${backend}: building the app and applying migrations`);
+  const app = await buildApp(config);
+  try {
+    const tag = randomBytes(3).toString('hex');
+    const seeded = await seed(app, { tag });
+    seeding[backend] = { ms: Math.round(seeded.seedMs) };
+    log(`${backend}: seeded 11 users, 1 topic of 500 posts and 10 posting topics in ${(seeded.seedMs / 1000).toFixed(1)} s`);
+    if (seeded.seedMs > 30_000) notes.push(`${backend}: seeding took ${(seeded.seedMs / 1000).toFixed(1)} s, over the 30 s budget`);
+    // A long-running database has planner statistics from autovacuum; a fresh one does not yet.
+    await app.parley.ctx.db.execute(sql`ANALYZE`);
+    const base = await listen(app);
+    await preflight(backend, base, seeded);
+
+    const readPath = `/api/topics/${seeded.readTopicId}`;
+    const isPg = backend === 'postgres';
+    await scenario(loadgen, ceiling, {
+      backend, scenario: 'topic read, anonymous (500 posts, page of 50)', unit: 'req/s',
+      spec: { baseUrl: base, connections: READ_CONNECTIONS, get: { path: readPath } },
+      ...(isPg ? { target: { label: `>=${TARGET_RATIO} x bare, p99<${TARGET_P99_MS} ms`, check: (r: HttpRow) => (r.ratio ?? 0) >= TARGET_RATIO && (r.p99 ?? Infinity) < TARGET_P99_MS } } : {}),
+    });
+    await scenario(loadgen, ceiling, {
+      backend, scenario: 'topic read, signed in (uncached)', unit: 'req/s',
+      spec: { baseUrl: base, connections: READ_CONNECTIONS, get: { path: readPath, headers: { cookie: seeded.cookies[1]! } } },
+    });
+
+    // Each posting run checks that what was acknowledged is what was stored: the client may
+    // stop with up to `connections` requests in flight, which the server still commits.
+    const postCheck = async (before: number, r: LoadResult): Promise<string | null> => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const stored = (await countPosts(app)) - before;
+      if (stored < r.ok || stored > r.ok + POST_CONNECTIONS * 2) return `MISMATCH: ${r.ok} acknowledged, ${stored} stored`;
+      return null;
+    };
+    for (const spread of [1, 10]) {
+      let before = 0;
+      const paths = seeded.postTopicIds.slice(0, spread).map((id) => `/api/topics/${id}/posts`);
+      await scenario(loadgen, ceiling, {
+        backend, scenario: spread === 1 ? 'post reply, 1 topic' : `post reply, spread over ${spread} topics`, unit: 'posts/s',
+        spec: { baseUrl: base, connections: POST_CONNECTIONS, post: { paths, cookies: seeded.cookies, origin: BENCH_ORIGIN, tag: `${backend}${spread}` } },
+        before: async () => {
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          before = await countPosts(app);
+        },
+        after: async (r) => postCheck(before, r),
+      });
+    }
+  } finally {
+    log(`${backend}: closing the app`);
+    await app.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const loadStart = loadavg();
+  log(`node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown cpu'}); ${DURATION} s per scenario after a ${WARMUP} s warm-up`);
+  if (loadStart[0]! > 0.5 * cpus().length) {
+    const warning = `the machine was already busy when the bench started (load average ${loadStart.map((l) => l.toFixed(2)).join(', ')} on ${cpus().length} cores): figures are noisy`;
+    log(`WARNING: ${warning}`);
+    notes.push(warning);
+  }
+  const loadgen = await LoadGenerator.start();
+  cleanups.push(() => loadgen.close());
+  log('load generator: autocannon in a forked child process (tsx)');
+
+  const bare = await Ceiling.start();
+  cleanups.push(() => bare.close());
+  const ceiling = (await measureCeiling(loadgen, bare)) ? bare : null;
+  if (ceiling === null) notes.push('the bare route could not be measured: ratios are missing');
+
+  // PGlite, in memory.
+  try {
+    await benchBackend(loadgen, 'pglite', ceiling);
+  } catch (err) {
+    errors.push(`pglite: ${errMsg(err)}`);
+    errorRow('pglite', 'setup', 'ERROR', errMsg(err));
+    log(`pglite: ERROR ${errMsg(err)}`);
+  }
+
+  // PostgreSQL, in a database of its own that is dropped at the end.
+  const database = await createPgDatabase().catch((err: unknown) => ({ skip: `could not create a bench database: ${errMsg(err)}` }));
+  if ('skip' in database) {
+    log(`postgres: SKIPPED: ${database.skip}`);
+    notes.push(`PostgreSQL scenarios skipped: ${database.skip}`);
+    errorRow('postgres', 'all PostgreSQL scenarios', 'SKIP', database.skip);
+  } else {
+    cleanups.push(database.drop);
+    log(`postgres: created database ${database.name}`);
+    try {
+      await benchBackend(loadgen, 'postgres', ceiling, database.url);
+    } catch (err) {
+      errors.push(`postgres: ${errMsg(err)}`);
+      errorRow('postgres', 'setup', 'ERROR', errMsg(err));
+      log(`postgres: ERROR ${errMsg(err)}`);
+    } finally {
+      await database.drop().then(() => log(`postgres: dropped database ${database.name}`), (err: unknown) => {
+        errors.push(`postgres: could not drop ${database.name}: ${errMsg(err)}`);
+      });
+    }
+  }
+  await loadgen.close();
+  await bare.close();
+  if (bare.runs.length > 1) {
+    const lo = Math.min(...bare.runs);
+    const hi = Math.max(...bare.runs);
+    notes.push(`bare route over the run: ${bare.runs.length} measurements, ${lo.toFixed(0)}–${hi.toFixed(0)} req/s` +
+      (hi / lo > 1.3 ? ' — the machine\'s spare CPU moved a lot, so compare each row with its own paired bare figure' : ''));
+  }
+
+  // 4. Markdown, with nothing else running.
+  log('markdown: rendering pathological inputs (min of 3 runs each)');
+  let md: Report['markdown'] = { ceiling: null, cases: [] };
+  try {
+    md = benchMarkdown(3);
+    for (const c of md.cases) if (c.error) errors.push(`markdown ${c.name}: ${c.error}`);
+  } catch (err) {
+    errors.push(`markdown: ${errMsg(err)}`);
+  }
+
+  const totalSeconds = (performance.now() - t0) / 1000;
+  notes.push(
+    `load generator: autocannon 9 in a forked child process (child_process.fork + tsx), server in the main process: one core each on a 2-core machine (PostgreSQL shares them)`,
+    `reads and the bare route: ${READ_CONNECTIONS} connections, pipelining 1, ${DURATION} s after a ${WARMUP} s warm-up; rate = autocannon's mean req/s`,
+    'srv/cli cpu: CPU used by the server process / the autocannon process during the measured run (100% = one core); PostgreSQL\'s own processes are not counted',
+    `x bare = rate / the bare route measured (${DURATION} s, ${READ_CONNECTIONS} connections) immediately before that scenario ("bare" column); the first row is the headline ceiling`,
+    `posting: ${POST_CONNECTIONS} connections, unique body per request, rate = 2xx responses / duration; config rateLimits:false, origin ${BENCH_ORIGIN}`,
+    'DESIGN.md\'s posting target (>= 500 posts/s on PostgreSQL with 1,000 live readers) is for a live-readers bench; the posting rows here have no readers and no target',
+    `scenario ERROR when more than ${MAX_FAILURE_RATE * 100}% of requests are non-2xx or socket errors`,
+  );
+
+  const report: Report = {
+    startedAt: started.toISOString(),
+    finishedAt: new Date().toISOString(),
+    totalSeconds: Math.round(totalSeconds),
+    machine: {
+      node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', platform: `${process.platform} ${process.arch}`,
+      loadavgStart: loadStart, loadavgEnd: loadavg(),
+    },
+    method: {
+      loadGenerator: 'autocannon@9 in a forked child process',
+      durationSec: DURATION, warmupSec: WARMUP, readConnections: READ_CONNECTIONS, postConnections: POST_CONNECTIONS, pipelining: 1,
+      targetRatio: TARGET_RATIO, targetP99Ms: TARGET_P99_MS, pgAdminUrl: redact(PG_ADMIN_URL),
+    },
+    seeding, http, markdown: md, notes, errors,
+  };
+
+  const out: string[] = [];
+  out.push('', `Parley bench — ${report.startedAt}, node ${process.version}, ${cpus().length} cores, ${totalSeconds.toFixed(0)} s`, '');
+  out.push(formatHttp(http), '');
+  out.push(formatMarkdown(md.ceiling, md.cases), '');
+  out.push(`seeding: ${Object.entries(seeding).map(([b, s]) => `${b} ${(s.ms / 1000).toFixed(1)} s`).join(', ') || '—'}`);
+  for (const n of notes) out.push(`note: ${n}`);
+  for (const e of errors) out.push(`ERROR: ${e}`);
+  const file = writeJson(report);
+  out.push(`written to ${file}`, '');
+  process.stdout.write(out.join('\n'));
+  process.exitCode = errors.length ? 1 : 0;
+}
+
+let interrupted = false;
+process.on('SIGINT', () => {
+  if (interrupted) process.exit(130);
+  interrupted = true;
+  log('interrupted: cleaning up');
+  Promise.allSettled(cleanups.map((c) => c())).finally(() => process.exit(130));
+});
+
+main().catch(async (err: unknown) => {
+  process.stderr.write(`bench crashed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  await Promise.allSettled(cleanups.map((c) => c()));
+  process.exitCode = 1;
+});

@@ -1,0 +1,182 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from './helpers/app.js';
+
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/** Every HTTP route of API.md (Accounts, Communities, Topics and posts), in OpenAPI path syntax. */
+const CORE_ROUTES: [Method, string][] = [
+  ['post', '/api/auth/signup'],
+  ['post', '/api/auth/login'],
+  ['post', '/api/auth/logout'],
+  ['get', '/api/me'],
+  ['get', '/api/users/{handle}'],
+  ['post', '/api/communities'],
+  ['get', '/api/communities'],
+  ['get', '/api/communities/{slug}'],
+  ['patch', '/api/communities/{slug}'],
+  ['put', '/api/communities/{slug}/members/{handle}'],
+  ['post', '/api/communities/{slug}/categories'],
+  ['get', '/api/communities/{slug}/topics'],
+  ['post', '/api/communities/{slug}/topics'],
+  ['get', '/api/topics/{id}'],
+  ['post', '/api/topics/{id}/posts'],
+  ['patch', '/api/posts/{id}'],
+  ['delete', '/api/posts/{id}'],
+  ['post', '/api/posts/{id}/reactions'],
+  ['delete', '/api/posts/{id}/reactions/{kind}'],
+  ['post', '/api/topics/{id}/solution'],
+  ['get', '/api/communities/{slug}/search'],
+];
+
+/** Routes this server adds beyond API.md that clients use: documented too. */
+const EXTRA_ROUTES: [Method, string][] = [
+  ['post', '/api/auth/token'],
+  ['post', '/api/auth/logout-all'],
+  ['post', '/api/auth/password'],
+  ['get', '/api/auth/session'],
+];
+
+/** The Moderation and Embed sections of API.md. */
+const MODERATION_AND_EMBED_ROUTES: [Method, string][] = [
+  ['post', '/api/topics/{id}/pin'], ['delete', '/api/topics/{id}/pin'],
+  ['post', '/api/posts/{id}/pin'], ['delete', '/api/posts/{id}/pin'],
+  ['post', '/api/posts/{id}/hide'], ['delete', '/api/posts/{id}/hide'],
+  ['post', '/api/topics/{id}/lock'], ['delete', '/api/topics/{id}/lock'],
+  ['post', '/api/topics/{id}/hide'], ['delete', '/api/topics/{id}/hide'],
+  ['post', '/api/posts/{id}/flags'],
+  ['get', '/api/communities/{slug}/flags'],
+  ['post', '/api/communities/{slug}/bans'],
+  ['get', '/api/communities/{slug}/moderation-log'],
+  ['get', '/api/embed/{community}/thread'],
+  ['post', '/api/embed/{community}/thread/posts'],
+  ['post', '/api/embed/{community}/session'],
+  ['post', '/api/communities/{slug}/sso-secret'],
+];
+
+describe('health, docs and security headers', () => {
+  let t: TestApp;
+  let docs: any;
+  beforeAll(async () => {
+    t = await startTestApp();
+    const res = await t.app.inject({ method: 'GET', url: '/api/docs' });
+    docs = res.statusCode === 200 ? res.json() : null;
+  });
+  afterAll(async () => { await t?.close(); });
+
+  describe('GET /api/health', () => {
+    it('answers 200 {status: "ok", db} naming the database in use', async () => {
+      const res = await t.guest().get('/api/health');
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect(res.body).toEqual({ status: 'ok', db: process.env.DATABASE_URL ? 'postgres' : 'pglite' });
+    });
+
+    it('needs no session and ignores a bad cookie', async () => {
+      const res = await t.app.inject({ method: 'GET', url: '/api/health', headers: { cookie: 'parley_session=junk' } });
+      expect(res.statusCode).toBe(200);
+      expect(res.json().status).toBe('ok');
+    });
+  });
+
+  describe('security headers', () => {
+    const checkHeaders = (headers: Record<string, unknown>) => {
+      const csp = String(headers['content-security-policy'] ?? '');
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).toContain("object-src 'none'");
+      expect(csp).toContain("default-src 'self'");
+      expect(csp).not.toContain('unsafe-inline');
+      expect(csp).not.toContain('unsafe-eval');
+      expect(headers['x-content-type-options']).toBe('nosniff');
+      expect(headers['x-powered-by']).toBeUndefined();
+    };
+
+    it('are on /api/health', async () => {
+      const res = await t.app.inject({ method: 'GET', url: '/api/health' });
+      expect(res.statusCode).toBe(200);
+      checkHeaders(res.headers);
+      expect(res.headers['referrer-policy']).toBeDefined();
+    });
+
+    it('are on API errors and unknown routes too', async () => {
+      const notFound = await t.app.inject({ method: 'GET', url: '/api/nope' });
+      expect(notFound.statusCode).toBe(404);
+      checkHeaders(notFound.headers);
+      const unauth = await t.app.inject({ method: 'GET', url: '/api/me' });
+      expect(unauth.statusCode).toBe(401);
+      checkHeaders(unauth.headers);
+      const invalid = await t.app.inject({ method: 'POST', url: '/api/auth/signup', headers: { 'content-type': 'application/json' }, payload: '{' });
+      expect(invalid.statusCode).toBe(400);
+      checkHeaders(invalid.headers);
+    });
+  });
+
+  describe('GET /api/docs', () => {
+    it('answers 200 with an OpenAPI 3 JSON document', async () => {
+      const res = await t.app.inject({ method: 'GET', url: '/api/docs' });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect(docs).not.toBeNull();
+      expect(docs.openapi).toMatch(/^3\./);
+      expect(docs.info).toMatchObject({ title: expect.any(String), version: expect.any(String) });
+      expect(typeof docs.paths).toBe('object');
+    });
+
+    it.each(CORE_ROUTES)('documents the API.md route %s %s', (method, path) => {
+      expect(Object.keys(docs.paths), `missing ${path}`).toContain(path);
+      expect(docs.paths[path][method], `missing ${method.toUpperCase()} ${path}`).toBeDefined();
+    });
+
+    it.each(EXTRA_ROUTES)('documents the account route %s %s', (method, path) => {
+      expect(docs.paths[path]?.[method]).toBeDefined();
+    });
+
+    it('documents path parameters in OpenAPI syntax, never Fastify :params', () => {
+      for (const path of Object.keys(docs.paths)) {
+        expect(path.startsWith('/api/'), path).toBe(true);
+        expect(path, path).not.toMatch(/:/);
+      }
+      const params = docs.paths['/api/topics/{id}'].get.parameters as { name: string; in: string; required?: boolean }[];
+      expect(params).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'id', in: 'path', required: true })]));
+    });
+
+    it('documents request bodies and error responses with the shared Error schema', () => {
+      const signup = docs.paths['/api/auth/signup'].post;
+      const body = signup.requestBody.content['application/json'].schema;
+      expect(body.required).toEqual(expect.arrayContaining(['handle', 'email', 'password']));
+      expect(body.properties.handle).toMatchObject({ minLength: 3, maxLength: 32 });
+      expect(body.properties.password).toMatchObject({ minLength: 10, maxLength: 256 });
+      expect(Object.keys(signup.responses)).toEqual(expect.arrayContaining(['201', '400', '409']));
+      expect(JSON.stringify(signup.responses['409'])).toContain('Error');
+      const error = docs.components.schemas.Error;
+      expect(error.required).toEqual(expect.arrayContaining(['statusCode', 'error', 'code', 'message']));
+      expect(Object.keys(docs.components.schemas)).toEqual(expect.arrayContaining(['User', 'Community', 'Topic', 'Post']));
+    });
+
+    it('the documented User never has an email or a password hash', () => {
+      const user = docs.components.schemas.User;
+      expect(Object.keys(user.properties).sort()).toEqual(['avatarUrl', 'createdAt', 'displayName', 'handle', 'id']);
+    });
+
+    it('documents both ways to authenticate', () => {
+      const schemes = docs.components.securitySchemes;
+      expect(schemes.session).toMatchObject({ type: 'apiKey', in: 'cookie', name: 'parley_session' });
+      expect(schemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    });
+
+    it('documents every Moderation/Embed route of API.md that the server has', () => {
+      for (const [method, path] of MODERATION_AND_EMBED_ROUTES) {
+        const url = path.replace(/\{(\w+)\}/g, ':$1');
+        if (!t.app.hasRoute({ method: method.toUpperCase() as 'GET', url })) continue;
+        // Parameter names may differ from API.md's ({slug} for {community}).
+        const shape = (p: string) => p.replace(/\{\w+\}/g, '{}');
+        const documented = Object.entries(docs.paths as Record<string, Record<string, unknown>>)
+          .some(([p, ops]) => shape(p) === shape(path) && ops[method] !== undefined);
+        expect(documented, `${method.toUpperCase()} ${path} is served but not documented`).toBe(true);
+      }
+    });
+
+    // Not implemented yet on this server: none of these routes exists (a request gets 404 route_not_found).
+    it.todo(`documents the Moderation and Embed routes of API.md: ${MODERATION_AND_EMBED_ROUTES.map(([m, p]) => `${m.toUpperCase()} ${p}`).join(', ')}`);
+  });
+});
