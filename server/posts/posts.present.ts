@@ -1,8 +1,8 @@
-import type { posts } from '../../db/schema.js';
+import type { PostRow } from '../../db/columns.js';
 import { presentUser, type UserRow } from '../users/users.present.js';
 import { canReadPostBody, type Standing } from '../visibility/visibility.js';
 
-export type PostRow = typeof posts.$inferSelect;
+export type { PostRow };
 
 /** A post as this viewer may see it: tombstones keep their shape but lose their text. */
 export function presentPost(post: PostRow, author: UserRow, standing: Standing, viewerReactions?: string[]) {

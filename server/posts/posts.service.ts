@@ -1,5 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
+import { postColumns } from '../../db/columns.js';
 import { postRevisions, posts, reactions, topics, users, type ReactionKind } from '../../db/schema.js';
 import { badRequest, conflict, forbidden, notFound, unauthorized } from '../errors/errors.js';
 import { communityChannel, topicChannel, write, type ServiceContext } from '../live/outbox.js';
@@ -71,7 +72,7 @@ interface LoadedPost { post: PostRow; loaded: LoadedTopic }
 
 /** A post the viewer may at least see as a tombstone; hidden topics hide their posts too. */
 export async function loadVisiblePost(db: Executor, viewer: Viewer, postId: number): Promise<LoadedPost> {
-  const [post] = await db.select().from(posts).where(eq(posts.id, postId));
+  const [post] = await db.select(postColumns).from(posts).where(eq(posts.id, postId));
   if (!post) throw postNotFound();
   try {
     return { post, loaded: await loadVisibleTopic(db, viewer, post.topicId) };

@@ -2,6 +2,7 @@ import { eq, inArray } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import { rows, type Db } from '../../db/client.js';
+import { postColumns, topicColumns } from '../../db/columns.js';
 import { categories, posts, topics, users } from '../../db/schema.js';
 import { badRequest } from '../errors/errors.js';
 import { findCommunity } from '../communities/communities.service.js';
@@ -38,7 +39,7 @@ export async function search(db: Db, viewer: Viewer, slug: string, q: string, cu
   if (!page.length) return { items: [], nextCursor: null };
 
   const topicAuthors = alias(users, 'topic_authors');
-  const loaded = await db.select({ post: posts, author: userColumns(users), topic: topics, topicAuthor: userColumns(topicAuthors), categorySlug: categories.slug })
+  const loaded = await db.select({ post: postColumns, author: userColumns(users), topic: topicColumns, topicAuthor: userColumns(topicAuthors), categorySlug: categories.slug })
     .from(posts)
     .innerJoin(users, eq(posts.authorId, users.id))
     .innerJoin(topics, eq(posts.topicId, topics.id))

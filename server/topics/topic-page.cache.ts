@@ -7,7 +7,7 @@ import type { Bus } from '../live/bus.js';
  * change, and an entry is kept only if the generation did not move while it was being built.
  */
 export class TopicPageCache {
-  private entries = new Map<string, { topicId: number; json: string }>();
+  private entries = new Map<string, { topicId: number; json: Buffer }>();
   private generations = new Map<number, number>();
   private keysByTopic = new Map<number, Set<string>>();
   private readonly unsubscribe: Array<() => void> = [];
@@ -23,7 +23,7 @@ export class TopicPageCache {
     return this.generations.get(topicId) ?? 0;
   }
 
-  get(key: string): string | undefined {
+  get(key: string): Buffer | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     // Re-insert so Map order doubles as least-recently-used order.
@@ -32,7 +32,8 @@ export class TopicPageCache {
     return entry.json;
   }
 
-  set(key: string, topicId: number, json: string, generationAtStart: number): void {
+  /** Kept as bytes: encoding a 60 KB page to UTF-8 on every hit would cost more than the lookup. */
+  set(key: string, topicId: number, json: Buffer, generationAtStart: number): void {
     if (this.maxEntries === 0 || this.generation(topicId) !== generationAtStart) return;
     this.entries.set(key, { topicId, json });
     let keys = this.keysByTopic.get(topicId);

@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
+import { topicColumns } from '../../db/columns.js';
 import { categories, communities, topics, users } from '../../db/schema.js';
 import { notFound } from '../errors/errors.js';
 import { canSeeTopic, type Standing } from '../visibility/visibility.js';
@@ -17,7 +18,7 @@ export const topicNotFound = () => notFound('topic_not_found', 'No such topic.')
 /** Loads a topic with what presenting it needs, or a 404 the viewer cannot tell from a missing one. */
 export async function loadVisibleTopic(db: Executor, viewer: Viewer, id: number): Promise<LoadedTopic> {
   const [row] = await db.select({
-    topic: topics, communitySlug: communities.slug, categorySlug: categories.slug, author: userColumns(users),
+    topic: topicColumns, communitySlug: communities.slug, categorySlug: categories.slug, author: userColumns(users),
   }).from(topics)
     .innerJoin(communities, eq(topics.communityId, communities.id))
     .innerJoin(categories, eq(topics.categoryId, categories.id))

@@ -1,7 +1,7 @@
-import type { topics } from '../../db/schema.js';
+import type { TopicRow } from '../../db/columns.js';
 import { presentUser, type UserRow } from '../users/users.present.js';
 
-export type TopicRow = typeof topics.$inferSelect;
+export type { TopicRow };
 
 export interface TopicContext {
   communitySlug: string;

@@ -48,7 +48,7 @@ export const topicRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: Servi
     reply.type('application/json; charset=utf-8');
     if (cached) return reply.header('x-parley-cache', 'hit').send(cached as never);
     const generation = pageCache.generation(id);
-    const json = JSON.stringify(await readTopicPage(db, request.viewer, id, { after, limit }));
+    const json = Buffer.from(JSON.stringify(await readTopicPage(db, request.viewer, id, { after, limit })));
     pageCache.set(key, id, json, generation);
     return reply.header('x-parley-cache', 'miss').send(json as never);
   });

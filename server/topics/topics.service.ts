@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
+import { postColumns, topicColumns } from '../../db/columns.js';
 import { categories, posts, reactions, topics, users, type TopicKind } from '../../db/schema.js';
 import { badRequest, conflict, forbidden, unauthorized } from '../errors/errors.js';
 import { communityChannel, topicChannel, write, type ServiceContext } from '../live/outbox.js';
@@ -50,7 +51,7 @@ export async function listTopics(db: Executor, viewer: Viewer, slug: string, inp
     where.push(sql`(${topics.pinned}, ${key}, ${topics.id}) < (${pinned}::boolean, ${k}::numeric, ${id}::int)`);
   }
   const rowsFound = await db.select({
-    topic: topics, categorySlug: categories.slug, author: userColumns(users), key: sql<string>`${key}::text`,
+    topic: topicColumns, categorySlug: categories.slug, author: userColumns(users), key: sql<string>`${key}::text`,
   }).from(topics)
     .innerJoin(categories, eq(topics.categoryId, categories.id))
     .innerJoin(users, eq(topics.authorId, users.id))
@@ -140,7 +141,7 @@ async function readCreated(db: Executor, viewer: Viewer, topicId: number, postId
 }
 
 export async function loadPostFor(db: Executor, standing: Standing, postId: number): Promise<ApiPost> {
-  const [row] = await db.select({ post: posts, author: userColumns(users) }).from(posts)
+  const [row] = await db.select({ post: postColumns, author: userColumns(users) }).from(posts)
     .innerJoin(users, eq(posts.authorId, users.id)).where(eq(posts.id, postId));
   if (!row) throw topicNotFound();
   return presentPost(row.post, row.author, standing);
@@ -153,7 +154,7 @@ export async function readTopicPage(db: Executor, viewer: Viewer, id: number, in
   const loaded = await loadVisibleTopic(db, viewer, id);
   const limit = input.limit ?? 50;
   const after = input.after ?? 0;
-  const found = await db.select({ post: posts, author: userColumns(users) }).from(posts)
+  const found = await db.select({ post: postColumns, author: userColumns(users) }).from(posts)
     .innerJoin(users, eq(posts.authorId, users.id))
     .where(and(eq(posts.topicId, id), gt(posts.number, after)))
     .orderBy(asc(posts.number))
@@ -217,7 +218,7 @@ export async function setSolution(ctx: ServiceContext, viewer: Viewer, id: numbe
   }
   await assertNotBanned(ctx.db, user.id, loaded.topic.communityId);
   if (postId !== null) {
-    const [post] = await ctx.db.select().from(posts).where(eq(posts.id, postId));
+    const [post] = await ctx.db.select(postColumns).from(posts).where(eq(posts.id, postId));
     if (!post || post.topicId !== id) throw badRequest('post_not_in_topic', 'That post is not a reply in this topic.');
     if (post.number === 1) throw badRequest('invalid_solution', 'The opening post cannot answer itself.');
     if (post.deleted || post.hidden) throw conflict('post_unavailable', 'A deleted or hidden post cannot be the answer.');
