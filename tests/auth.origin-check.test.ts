@@ -2,15 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, ORIGIN, type TestApp } from './helpers/app.js';
 import { TestClient, type Reply } from './helpers/client.js';
 import { PASSWORD, createCommunity, createTopic, signUp, unique } from './helpers/factories.js';
+import { expectError } from './helpers/expect-error.js';
 
-function expectError(res: Reply, status: number, code: string) {
-  expect(res.status, res.text).toBe(status);
-  expect(res.body.code).toBe(code);
-  expect(res.body.statusCode).toBe(status);
-  expect(typeof res.body.error).toBe('string');
-  expect(typeof res.body.message).toBe('string');
-  expect(Object.keys(res.body).filter((k) => k !== 'details').sort()).toEqual(['code', 'error', 'message', 'statusCode']);
-}
 
 const csrf = (res: Reply) => expectError(res, 403, 'csrf_origin_mismatch');
 

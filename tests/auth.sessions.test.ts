@@ -4,15 +4,8 @@ import { sql } from 'drizzle-orm';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { TestClient, type Reply } from './helpers/client.js';
 import { PASSWORD, signUp, unique } from './helpers/factories.js';
+import { expectError } from './helpers/expect-error.js';
 
-function expectError(res: Reply, status: number, code: string) {
-  expect(res.status, res.text).toBe(status);
-  expect(res.body.code).toBe(code);
-  expect(res.body.statusCode).toBe(status);
-  expect(typeof res.body.error).toBe('string');
-  expect(typeof res.body.message).toBe('string');
-  expect(Object.keys(res.body).filter((k) => k !== 'details').sort()).toEqual(['code', 'error', 'message', 'statusCode']);
-}
 
 function sessionSetCookie(res: Reply): string | undefined {
   const raw = res.headers['set-cookie'];

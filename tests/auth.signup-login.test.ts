@@ -3,17 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import type { Reply } from './helpers/client.js';
 import { PASSWORD, createCommunity, signUp, unique } from './helpers/factories.js';
+import { expectError } from './helpers/expect-error.js';
 
 /** Every error has Fastify's shape and nothing else (details optional). */
-function expectError(res: Reply, status: number, code: string) {
-  expect(res.status, res.text).toBe(status);
-  expect(res.body.code).toBe(code);
-  expect(res.body.statusCode).toBe(status);
-  expect(typeof res.body.error).toBe('string');
-  expect(typeof res.body.message).toBe('string');
-  const keys = Object.keys(res.body).filter((k) => k !== 'details').sort();
-  expect(keys).toEqual(['code', 'error', 'message', 'statusCode']);
-}
 
 function sessionSetCookie(res: Reply): string | undefined {
   const raw = res.headers['set-cookie'];
