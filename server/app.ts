@@ -22,6 +22,7 @@ import { createPostgresBus } from './live/bus.postgres.js';
 import type { ServiceContext } from './live/outbox.js';
 import { seedDemoIfEmpty } from './seed/demo.seed.js';
 import { scheduleMaintenance } from './maintenance/maintenance.js';
+import { livePlugin } from './live/live.plugin.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -51,7 +52,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   const pageCache = new TopicPageCache(config.pageCacheSize, bus);
   const sessions = createSessionStore(database.db, config.sessionTtlDays);
   app.decorate('parley', { config, database, bus, ctx });
-  const stopMaintenance = scheduleMaintenance(database.db, sessions, app.log);
+  const stopMaintenance = scheduleMaintenance(database.db, sessions, config.live, app.log);
   app.addHook('onClose', async () => {
     stopMaintenance();
     pageCache.close();
@@ -73,6 +74,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   await app.register(topicRoutes, { config, ctx, pageCache });
   await app.register(postRoutes, { config, ctx });
   await app.register(searchRoutes, { db: database.db });
+  await app.register(livePlugin, { config, db: database.db, bus, sessions });
   await app.register(webPlugin, { webDir: config.webDir });
   return app;
 }

@@ -25,6 +25,19 @@ export const ConfigSchema = Type.Object({
   webDir: Type.String(),
   /** Size of the per-process cache of anonymous topic pages (entries). 0 disables it. */
   pageCacheSize: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+  live: Type.Object({
+    /** Ping interval; a socket that missed the previous pong is dropped. */
+    heartbeatMs: Type.Integer({ minimum: 50, maximum: 600_000 }),
+    /** A socket whose unsent bytes exceed this is closed (4008) instead of growing memory. */
+    maxBufferedBytes: Type.Integer({ minimum: 1024, maximum: 256 * 1024 * 1024 }),
+    maxSubscriptions: Type.Integer({ minimum: 1, maximum: 10_000 }),
+    /** Messages a socket may send per second (burst twice that). */
+    messagesPerSecond: Type.Integer({ minimum: 1, maximum: 10_000 }),
+    /** Outbox retention: replayable for this long, and at most this many events per channel. */
+    retentionDays: Type.Integer({ minimum: 1, maximum: 3650 }),
+    retentionPerChannel: Type.Integer({ minimum: 10, maximum: 10_000_000 }),
+    presenceThrottleMs: Type.Integer({ minimum: 10, maximum: 60_000 }),
+  }),
 });
 export type Config = Static<typeof ConfigSchema>;
 
@@ -44,7 +57,9 @@ const int = (name: string, raw: string | undefined, fallback: number): number =>
 };
 
 /** Defaults for everything; tests and the benchmark override what they need. */
-export function defaultConfig(overrides: Partial<Config> = {}): Config {
+export type ConfigOverrides = Partial<Omit<Config, 'live'>> & { live?: Partial<Config['live']> };
+
+export function defaultConfig(overrides: ConfigOverrides = {}): Config {
   return checkConfig({
     port: 3000,
     host: '127.0.0.1',
@@ -57,6 +72,11 @@ export function defaultConfig(overrides: Partial<Config> = {}): Config {
     webDir: './dist/web',
     pageCacheSize: 2000,
     ...overrides,
+    live: {
+      heartbeatMs: 30_000, maxBufferedBytes: 1024 * 1024, maxSubscriptions: 100, messagesPerSecond: 20,
+      retentionDays: 7, retentionPerChannel: 10_000, presenceThrottleMs: 1000,
+      ...overrides.live,
+    },
   });
 }
 

@@ -14,6 +14,9 @@ export async function createEmbeddedBus(database: Database): Promise<Bus> {
     publishLocal: (notes) => notes.forEach((n) => fanout.emit(n)),
     subscribe: (l) => fanout.subscribe(l),
     onResync: (l) => fanout.onResync(l),
+    // One process: presence goes straight back to this process's own listeners.
+    publishPresence: (payload) => queueMicrotask(() => fanout.emitPresence(payload)),
+    onPresence: (l) => fanout.onPresence(l),
     close: unlisten,
   };
 }

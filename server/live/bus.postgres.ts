@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { FastifyBaseLogger as Logger } from 'fastify';
-import { LocalFanout, NOTIFY_CHANNEL, parseNote, type Bus } from './bus.js';
+import { LocalFanout, NOTIFY_CHANNEL, PRESENCE_CHANNEL, parseNote, type Bus } from './bus.js';
 
 /**
  * LISTEN on one dedicated connection per process. When that connection drops, notes sent
@@ -16,6 +16,10 @@ export async function createPostgresBus(connectionString: string, log: Logger): 
   const connect = async (isReconnect: boolean): Promise<void> => {
     const c = new pg.Client({ connectionString });
     c.on('notification', (msg) => {
+      if (msg.channel === PRESENCE_CHANNEL) {
+        if (msg.payload) fanout.emitPresence(msg.payload);
+        return;
+      }
       const note = msg.payload ? parseNote(msg.payload) : null;
       if (note) fanout.emit(note);
     });
@@ -26,6 +30,7 @@ export async function createPostgresBus(connectionString: string, log: Logger): 
     c.on('end', () => scheduleReconnect());
     await c.connect();
     await c.query(`LISTEN ${NOTIFY_CHANNEL}`);
+    await c.query(`LISTEN ${PRESENCE_CHANNEL}`);
     client = c;
     attempt = 0;
     if (isReconnect) {
@@ -57,6 +62,11 @@ export async function createPostgresBus(connectionString: string, log: Logger): 
     publishLocal: (notes) => notes.forEach((n) => fanout.emit(n)),
     subscribe: (l) => fanout.subscribe(l),
     onResync: (l) => fanout.onResync(l),
+    publishPresence: (payload) => {
+      // Best effort over the listening connection; while it is down presence simply pauses.
+      client?.query('SELECT pg_notify($1, $2)', [PRESENCE_CHANNEL, payload]).catch(() => {});
+    },
+    onPresence: (l) => fanout.onPresence(l),
     close: async () => {
       closed = true;
       if (retryTimer) clearTimeout(retryTimer);

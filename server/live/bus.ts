@@ -17,10 +17,14 @@ export interface Bus {
   subscribe(listener: BusListener): () => void;
   /** Called after the bus lost notes (e.g. a dropped LISTEN connection): listeners must resync. */
   onResync(listener: () => void): () => void;
+  /** Ephemeral presence, to every process (this one included); never stored, fine to lose. */
+  publishPresence(payload: string): void;
+  onPresence(listener: (payload: string) => void): () => void;
   close(): Promise<void>;
 }
 
 export const NOTIFY_CHANNEL = 'parley_events';
+export const PRESENCE_CHANNEL = 'parley_presence';
 
 export function parseNote(payload: string): BusNote | null {
   const cut = payload.lastIndexOf(':');
@@ -33,6 +37,7 @@ export function parseNote(payload: string): BusNote | null {
 export class LocalFanout {
   private listeners = new Set<BusListener>();
   private resyncListeners = new Set<() => void>();
+  private presenceListeners = new Set<(payload: string) => void>();
 
   emit(note: BusNote): void {
     for (const listener of this.listeners) listener(note);
@@ -47,5 +52,12 @@ export class LocalFanout {
   onResync(listener: () => void): () => void {
     this.resyncListeners.add(listener);
     return () => this.resyncListeners.delete(listener);
+  }
+  emitPresence(payload: string): void {
+    for (const listener of this.presenceListeners) listener(payload);
+  }
+  onPresence(listener: (payload: string) => void): () => void {
+    this.presenceListeners.add(listener);
+    return () => this.presenceListeners.delete(listener);
   }
 }

@@ -50,3 +50,29 @@ export function canReadPostBody(standing: Standing, post: { hidden: boolean; del
 export function isPubliclyReadable(post: { hidden: boolean; deleted: boolean }, topic: { hidden: boolean }): boolean {
   return !post.deleted && !post.hidden && !topic.hidden;
 }
+
+/** Who a live event is rendered for: one rendering per audience, shared by every subscriber in it. */
+export interface Audience {
+  /** Moderator or admin of the community the channel belongs to (or a site admin). */
+  moderator: boolean;
+  /** Set for signed-in viewers: the author of a hidden post sees its text. */
+  userId: number | null;
+}
+
+/**
+ * A stand-in viewer with exactly the powers of an audience, so events go through the same
+ * rules as HTTP replies. Only identity and role matter to those rules.
+ */
+export function audienceStanding(audience: Audience): Standing {
+  const viewer: Viewer = {
+    user: audience.userId === null ? null : {
+      id: audience.userId, handle: '', displayName: '', avatarUrl: null, createdAt: new Date(0), isSiteAdmin: false,
+    },
+    sessionId: null,
+    roles: new Map(),
+  };
+  return { viewer, role: audience.moderator ? 'moderator' : null };
+}
+
+export const audienceOf = (standing: Standing): Audience =>
+  ({ moderator: canModerate(standing), userId: standing.viewer.user?.id ?? null });

@@ -2,7 +2,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { existsSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../server/app.js';
-import { defaultConfig, type Config } from '../../server/config/config.js';
+import { defaultConfig, type Config, type ConfigOverrides } from '../../server/config/config.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -15,7 +15,7 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 /** The real app, built web app included, listening on an ephemeral port. */
-export async function startServer(overrides: Partial<Config> = {}): Promise<{ app: FastifyInstance; url: string }> {
+export async function startServer(overrides: ConfigOverrides = {}): Promise<{ app: FastifyInstance; url: string }> {
   if (!existsSync('dist/web/index.html')) throw new Error('build the web app first: npm run build:web');
   const app = await buildApp(defaultConfig({ port: 0, dataDir: 'memory://', logLevel: 'silent', rateLimits: false, ...overrides }));
   const url = await app.listen({ port: 0, host: '127.0.0.1' });

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../server/app.js';
-import { defaultConfig, type Config } from '../../server/config/config.js';
+import { defaultConfig, type Config, type ConfigOverrides } from '../../server/config/config.js';
 import { createTestDatabase } from './database.js';
 import { TestClient } from './client.js';
 
@@ -14,7 +14,7 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {
+export async function startTestApp(overrides: ConfigOverrides = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const config = defaultConfig({
     databaseUrl: database.url,

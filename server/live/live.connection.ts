@@ -1,0 +1,225 @@
+import type { WebSocket } from 'ws';
+import type { FastifyBaseLogger } from 'fastify';
+import { Value } from 'typebox/value';
+import type { Db } from '../../db/client.js';
+import type { Config } from '../config/config.js';
+import { AppError } from '../errors/errors.js';
+import { findCommunity } from '../communities/communities.service.js';
+import { loadVisibleTopic } from '../topics/topics.load.js';
+import { audienceOf, type Audience } from '../visibility/visibility.js';
+import { roleIn, userViewer, type Viewer } from '../visibility/viewer.js';
+import type { SessionStore } from '../auth/session.js';
+import { ClientMessage, CloseCode, type LiveErrorCode } from './live.protocol.js';
+import { Subscription, type LiveHub } from './live.hub.js';
+import type { Presence } from './live.presence.js';
+
+export interface LiveDeps {
+  db: Db;
+  hub: LiveHub;
+  presence: Presence;
+  sessions: SessionStore;
+  config: Config['live'];
+  log: FastifyBaseLogger;
+}
+
+let nextSocketId = 1;
+
+/** Token bucket: a steady rate with room for a short burst. */
+class RateLimiter {
+  private tokens: number;
+  private last = Date.now();
+  constructor(private readonly perSecond: number, private readonly burst = perSecond * 2) {
+    this.tokens = burst;
+  }
+  take(): boolean {
+    const now = Date.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.perSecond);
+    this.last = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
+
+/**
+ * One client socket: its viewer, its subscriptions, and the limits that keep one client from
+ * hurting the others. Messages are handled one at a time, in order.
+ */
+export class LiveConnection {
+  readonly id = nextSocketId++;
+  private readonly subs = new Map<string, Subscription>();
+  private readonly limiter: RateLimiter;
+  private queue: Promise<void> = Promise.resolve();
+  private alive = true;
+  private refused = 0;
+  private lastRateError = 0;
+  private closed = false;
+  private readonly typingAt = new Map<string, number>();
+
+  constructor(private readonly ws: WebSocket, private viewer: Viewer, private readonly deps: LiveDeps) {
+    this.limiter = new RateLimiter(deps.config.messagesPerSecond);
+    // Listeners go on before anything awaits, or the first messages would be lost.
+    ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
+    ws.on('pong', () => { this.alive = true; });
+    ws.on('close', () => this.cleanup());
+    ws.on('error', () => this.cleanup());
+  }
+
+  get viewerHandle(): string | null {
+    return this.viewer.user?.handle ?? null;
+  }
+
+  /** Heartbeat: a socket that did not answer the previous ping is gone. */
+  tick(): void {
+    if (this.closed) return;
+    if (!this.alive) {
+      this.ws.terminate();
+      this.cleanup();
+      return;
+    }
+    this.alive = false;
+    try { this.ws.ping(); } catch { /* closing anyway */ }
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    try { this.ws.close(code, reason); } catch { this.ws.terminate(); }
+    this.cleanup();
+  }
+
+  /** Sends unless the client has stopped reading; then it is closed, and resumes with `since`. */
+  send(text: string): boolean {
+    if (this.closed || this.ws.readyState !== this.ws.OPEN) return false;
+    if (this.ws.bufferedAmount + text.length > this.deps.config.maxBufferedBytes) {
+      this.close(CloseCode.slowConsumer, 'too slow: reconnect and resume');
+      return false;
+    }
+    this.ws.send(text);
+    return true;
+  }
+
+  sendPresence(channel: string, readers: number, typing: string[]): void {
+    if (this.subs.has(channel)) this.send(JSON.stringify({ type: 'presence', channel, readers, typing }));
+  }
+
+  private error(code: LiveErrorCode, message: string, channel?: string): void {
+    this.send(JSON.stringify({ type: 'error', code, message, ...(channel ? { channel } : {}) }));
+  }
+
+  private onFrame(data: unknown, isBinary: boolean): void {
+    if (this.closed) return;
+    if (!this.limiter.take()) {
+      // Tell the client once a second; a client that keeps going is cut off.
+      if (++this.refused > this.deps.config.messagesPerSecond * 10) {
+        this.close(CloseCode.policy, 'too many messages');
+        return;
+      }
+      if (Date.now() - this.lastRateError > 1000) {
+        this.lastRateError = Date.now();
+        this.error('rate_limited', 'Too many messages; slow down.');
+      }
+      return;
+    }
+    let message: unknown;
+    try {
+      if (isBinary) throw new Error('binary');
+      message = JSON.parse(String(data));
+    } catch {
+      this.error('invalid_message', 'Messages are JSON text frames.');
+      return;
+    }
+    if (!Value.Check(ClientMessage, message)) {
+      this.error('invalid_message', 'Unknown message type or bad fields: see the live protocol in the API docs.');
+      return;
+    }
+    const parsed = message as ClientMessage;
+    this.queue = this.queue.then(() => this.handle(parsed)).catch((err) => {
+      this.deps.log.warn({ err }, 'live message failed');
+      this.error('internal_error', 'Something went wrong handling that message.');
+    });
+  }
+
+  private async handle(message: ClientMessage): Promise<void> {
+    if (this.closed) return;
+    switch (message.type) {
+      case 'auth': return this.authenticate(message.token);
+      case 'subscribe': return this.subscribe(message.channel, message.since);
+      case 'unsubscribe': return this.unsubscribe(message.channel);
+      case 'typing': return this.typing(message.channel);
+      case 'ping': this.send('{"type":"pong"}'); return;
+    }
+  }
+
+  private async authenticate(token: string): Promise<void> {
+    if (this.viewer.user) return this.error('already_authenticated', 'This socket is already signed in.');
+    if (this.subs.size) return this.error('invalid_message', 'Authenticate before subscribing.');
+    const found = await this.deps.sessions.validate(token);
+    if (!found) return this.error('invalid_token', 'The token is invalid or expired.');
+    this.viewer = userViewer(found.user, found.sessionId);
+    this.send(JSON.stringify({ type: 'authenticated', user: { id: found.user.id, handle: found.user.handle } }));
+  }
+
+  /** Decides who the subscriber is for this channel: the same rules as the HTTP routes. */
+  private async audienceFor(channel: string): Promise<Audience> {
+    const { db } = this.deps;
+    if (channel.startsWith('topic:')) {
+      const loaded = await loadVisibleTopic(db, this.viewer, Number(channel.slice(6)));
+      return audienceOf(loaded.standing);
+    }
+    const community = await findCommunity(db, channel.slice(10));
+    return audienceOf({ viewer: this.viewer, role: await roleIn(db, this.viewer, community.id) });
+  }
+
+  private async subscribe(channel: string, since: number | undefined): Promise<void> {
+    const existing = this.subs.get(channel);
+    if (!existing && this.subs.size >= this.deps.config.maxSubscriptions) {
+      return this.error('too_many_subscriptions', `At most ${this.deps.config.maxSubscriptions} channels per socket.`, channel);
+    }
+    let audience: Audience;
+    try {
+      audience = await this.audienceFor(channel);
+    } catch (err) {
+      if (err instanceof AppError && err.statusCode === 404) return this.error('channel_not_found', 'No such channel, or not one you may see.', channel);
+      throw err;
+    }
+    if (this.closed) return;
+    if (existing) this.dropSubscription(existing);
+    const sub = new Subscription(channel, audience, this);
+    this.subs.set(channel, sub);
+    await this.deps.hub.subscribe(sub, since);
+    if (channel.startsWith('topic:') && this.subs.get(channel) === sub) this.deps.presence.join(channel, this.id, this.viewerHandle);
+  }
+
+  private unsubscribe(channel: string): void {
+    const sub = this.subs.get(channel);
+    if (!sub) return this.error('not_subscribed', 'Not subscribed to that channel.', channel);
+    this.dropSubscription(sub);
+    this.send(JSON.stringify({ type: 'unsubscribed', channel }));
+  }
+
+  private typing(channel: string): void {
+    if (!this.subs.has(channel)) return this.error('not_subscribed', 'Subscribe to the channel first.', channel);
+    if (!this.viewer.user) return this.error('not_signed_in', 'Sign in to show that you are typing.', channel);
+    // At most one typing signal per channel every two seconds per socket.
+    const now = Date.now();
+    if (now - (this.typingAt.get(channel) ?? 0) < 2000) return;
+    this.typingAt.set(channel, now);
+    this.deps.presence.typing(channel, this.id);
+  }
+
+  private dropSubscription(sub: Subscription): void {
+    this.deps.hub.unsubscribe(sub);
+    this.subs.delete(sub.channel);
+    this.deps.presence.leave(sub.channel, this.id);
+  }
+
+  private cleanup(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const sub of this.subs.values()) {
+      this.deps.hub.unsubscribe(sub);
+      this.deps.presence.leave(sub.channel, this.id);
+    }
+    this.subs.clear();
+  }
+}

@@ -1,0 +1,64 @@
+import fp from 'fastify-plugin';
+import websocket from '@fastify/websocket';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config/config.js';
+import type { Db } from '../../db/client.js';
+import type { SessionStore } from '../auth/session.js';
+import { siteOrigin } from '../auth/origin.js';
+import { SESSION_COOKIE } from '../auth/session.js';
+import { forbidden } from '../errors/errors.js';
+import type { Bus } from './bus.js';
+import { LiveHub } from './live.hub.js';
+import { LiveConnection } from './live.connection.js';
+import { Presence } from './live.presence.js';
+import { CloseCode } from './live.protocol.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    live: { hub: LiveHub; presence: Presence; connections: Set<LiveConnection> };
+  }
+}
+
+/** Bigger frames than this are never legitimate client messages. */
+const MAX_PAYLOAD = 4096;
+
+/** The live socket at /api/live (API.md "Live threads"). */
+export const livePlugin = fp(async (app: FastifyInstance, opts: { config: Config; db: Db; bus: Bus; sessions: SessionStore }) => {
+  const { config, db, bus, sessions } = opts;
+  const connections = new Set<LiveConnection>();
+  const hub = new LiveHub(db, bus, app.log);
+  const presence = new Presence(bus, (channel, readers, typing) => {
+    for (const c of connections) c.sendPresence(channel, readers, typing);
+  }, config.live.presenceThrottleMs);
+  app.decorate('live', { hub, presence, connections });
+
+  await app.register(websocket, { options: { maxPayload: MAX_PAYLOAD, perMessageDeflate: false } });
+
+  const heartbeat = setInterval(() => connections.forEach((c) => c.tick()), config.live.heartbeatMs);
+  heartbeat.unref();
+
+  // Sockets close first with "going away", so clients reconnect (to another process) and resume.
+  app.addHook('preClose', async () => {
+    clearInterval(heartbeat);
+    for (const c of connections) c.close(CloseCode.goingAway, 'server shutting down');
+    connections.clear();
+    hub.close();
+    presence.close();
+  });
+
+  app.get('/api/live', {
+    websocket: true,
+    schema: { hide: true },
+    // Runs before the upgrade: a browser on another site must not ride the reader's cookie.
+    preValidation: async (request) => {
+      const origin = request.headers.origin;
+      const expected = siteOrigin(config, request);
+      if (origin !== undefined && origin !== expected) throw forbidden('origin_not_allowed', 'Live connections are only accepted from the site itself.');
+      if (origin === undefined && request.cookies[SESSION_COOKIE]) throw forbidden('csrf_origin_mismatch', 'A cookie-authenticated live connection must send the site Origin.');
+    },
+  }, (socket, request) => {
+    const connection = new LiveConnection(socket, request.viewer, { db, hub, presence, sessions, config: config.live, log: app.log });
+    connections.add(connection);
+    socket.on('close', () => connections.delete(connection));
+  });
+}, { name: 'live', dependencies: ['auth'] });

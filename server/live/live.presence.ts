@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import type { Bus } from './bus.js';
+
+/** How long a typing signal lasts, and how often each process re-announces itself. */
+const TYPING_MS = 6000;
+const HEARTBEAT_MS = 10_000;
+/** A process not heard from for this long is counted out (it died or was partitioned). */
+const STALE_MS = 25_000;
+/** Presence messages to clients, at most this often per channel. */
+const THROTTLE_MS = 1000;
+
+interface Reader { handle: string | null; typingUntil: number }
+interface NodeReport { readers: number; typing: string[]; at: number }
+type Listener = (channel: string, readers: number, typing: string[]) => void;
+
+/**
+ * Readers and typists per channel, across processes, never stored. Each process counts its
+ * own sockets, announces its counts on the bus when they change (and every few seconds), and
+ * adds up what the others announced. Clients get a throttled `presence` message on change.
+ */
+export class Presence {
+  private readonly node = randomUUID();
+  private readonly local = new Map<string, Map<number, Reader>>();
+  private readonly remote = new Map<string, Map<string, NodeReport>>();
+  private readonly lastSent = new Map<string, string>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly announceTimers = new Map<string, NodeJS.Timeout>();
+  private readonly heartbeat: NodeJS.Timeout;
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly bus: Bus, private readonly listener: Listener, private readonly throttleMs = THROTTLE_MS) {
+    this.unsubscribe = bus.onPresence((payload) => this.onReport(payload));
+    this.heartbeat = setInterval(() => {
+      for (const channel of this.local.keys()) this.announce(channel);
+      this.expire();
+    }, HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  join(channel: string, socketId: number, handle: string | null): void {
+    let readers = this.local.get(channel);
+    if (!readers) this.local.set(channel, (readers = new Map()));
+    readers.set(socketId, { handle, typingUntil: 0 });
+    this.changed(channel);
+  }
+
+  leave(channel: string, socketId: number): void {
+    const readers = this.local.get(channel);
+    if (!readers?.delete(socketId)) return;
+    this.changed(channel);
+    if (readers.size === 0) this.local.delete(channel);
+  }
+
+  typing(channel: string, socketId: number): void {
+    const reader = this.local.get(channel)?.get(socketId);
+    if (!reader?.handle) return;
+    const wasTyping = reader.typingUntil > Date.now();
+    reader.typingUntil = Date.now() + TYPING_MS;
+    if (!wasTyping) this.changed(channel);
+    // Typing ends on its own: recount when it would have.
+    setTimeout(() => this.changed(channel), TYPING_MS + 50).unref();
+  }
+
+  /** The whole picture for a channel: this process plus every live peer. */
+  snapshot(channel: string): { readers: number; typing: string[] } {
+    const now = Date.now();
+    const own = this.ownReport(channel, now);
+    let readers = own.readers;
+    const typing = new Set(own.typing);
+    for (const report of this.remote.get(channel)?.values() ?? []) {
+      if (now - report.at > STALE_MS) continue;
+      readers += report.readers;
+      report.typing.forEach((h) => typing.add(h));
+    }
+    return { readers, typing: [...typing].sort() };
+  }
+
+  close(): void {
+    clearInterval(this.heartbeat);
+    this.timers.forEach((t) => clearTimeout(t));
+    this.announceTimers.forEach((t) => clearTimeout(t));
+    this.unsubscribe();
+  }
+
+  private ownReport(channel: string, now = Date.now()) {
+    const readers = this.local.get(channel);
+    const typing = new Set<string>();
+    for (const r of readers?.values() ?? []) if (r.handle && r.typingUntil > now) typing.add(r.handle);
+    return { readers: readers?.size ?? 0, typing: [...typing] };
+  }
+
+  private changed(channel: string): void {
+    this.scheduleAnnounce(channel);
+    this.scheduleNotify(channel);
+  }
+
+  private scheduleAnnounce(channel: string): void {
+    if (this.announceTimers.has(channel)) return;
+    this.announceTimers.set(channel, setTimeout(() => {
+      this.announceTimers.delete(channel);
+      this.announce(channel);
+    }, Math.min(this.throttleMs, 250)));
+  }
+
+  private announce(channel: string): void {
+    const own = this.ownReport(channel);
+    this.bus.publishPresence(JSON.stringify({ node: this.node, channel, ...own }));
+  }
+
+  private onReport(payload: string): void {
+    let report: { node?: unknown; channel?: unknown; readers?: unknown; typing?: unknown };
+    try { report = JSON.parse(payload); } catch { return; }
+    if (report.node === this.node || typeof report.channel !== 'string' || typeof report.node !== 'string') return;
+    if (typeof report.readers !== 'number' || !Array.isArray(report.typing)) return;
+    let nodes = this.remote.get(report.channel);
+    if (!nodes) this.remote.set(report.channel, (nodes = new Map()));
+    if (report.readers === 0) nodes.delete(report.node);
+    else nodes.set(report.node, { readers: report.readers, typing: report.typing.filter((h): h is string => typeof h === 'string').slice(0, 50), at: Date.now() });
+    if (nodes.size === 0) this.remote.delete(report.channel);
+    if (this.local.has(report.channel)) this.scheduleNotify(report.channel);
+  }
+
+  private scheduleNotify(channel: string): void {
+    if (this.timers.has(channel)) return;
+    this.timers.set(channel, setTimeout(() => {
+      this.timers.delete(channel);
+      if (!this.local.has(channel)) return;
+      const { readers, typing } = this.snapshot(channel);
+      const text = `${readers}|${typing.join(',')}`;
+      if (this.lastSent.get(channel) === text) return;
+      this.lastSent.set(channel, text);
+      this.listener(channel, readers, typing);
+    }, this.throttleMs));
+  }
+
+  private expire(): void {
+    const now = Date.now();
+    for (const [channel, nodes] of this.remote) {
+      for (const [node, report] of nodes) if (now - report.at > STALE_MS) nodes.delete(node);
+      if (nodes.size === 0) this.remote.delete(channel);
+      if (this.local.has(channel)) this.scheduleNotify(channel);
+    }
+    for (const channel of this.lastSent.keys()) if (!this.local.has(channel)) this.lastSent.delete(channel);
+  }
+}

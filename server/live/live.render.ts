@@ -1,0 +1,104 @@
+import { and, asc, eq, gt, inArray, lte } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
+import { postColumns, topicColumns, type PostRow, type TopicRow } from '../../db/columns.js';
+import { categories, communities, events, posts, topics, users } from '../../db/schema.js';
+import { presentPost } from '../posts/posts.present.js';
+import { presentTopic } from '../topics/topics.present.js';
+import { userColumns, type UserRow } from '../users/users.present.js';
+import { audienceStanding, canSeeTopic, type Audience } from '../visibility/visibility.js';
+import type { LiveEventName } from './live.protocol.js';
+
+interface TopicInfo { topic: TopicRow; communitySlug: string; categorySlug: string; author: UserRow }
+interface PostInfo { post: PostRow; author: UserRow }
+
+/**
+ * One event, loaded once and rendered at most once per audience. The text for each audience
+ * is the whole server message, ready to send to every socket in that audience.
+ */
+export class RenderedEvent {
+  private readonly byAudience = new Map<string, string>();
+
+  constructor(
+    readonly channel: string,
+    readonly seq: number,
+    readonly type: LiveEventName,
+    private readonly render: (audience: Audience) => unknown,
+    private readonly audienceKey: (audience: Audience) => string,
+  ) {}
+
+  messageFor(audience: Audience): string {
+    const key = this.audienceKey(audience);
+    let text = this.byAudience.get(key);
+    if (text === undefined) {
+      text = JSON.stringify({ type: 'event', channel: this.channel, seq: this.seq, event: this.type, data: this.render(audience) });
+      this.byAudience.set(key, text);
+    }
+    return text;
+  }
+}
+
+const publicKey = (a: Audience) => (a.moderator ? 'moderator' : 'public');
+
+/** Events of one channel with seq in (after, upTo], oldest first, rendered lazily. */
+export async function loadEvents(db: Executor, channel: string, after: number, upTo: number | null, limit = 500): Promise<RenderedEvent[]> {
+  const rows = await db.select({ seq: events.seq, type: events.type, ref: events.ref }).from(events)
+    .where(and(eq(events.channel, channel), gt(events.seq, after), ...(upTo === null ? [] : [lte(events.seq, upTo)])))
+    .orderBy(asc(events.seq)).limit(limit);
+  if (!rows.length) return [];
+
+  const postIds = new Set<number>();
+  const topicIds = new Set<number>();
+  for (const r of rows) {
+    const ref = r.ref as { postId?: number; topicId?: number };
+    if (typeof ref.postId === 'number') postIds.add(ref.postId);
+    if (typeof ref.topicId === 'number') topicIds.add(ref.topicId);
+  }
+  const postInfo = new Map<number, PostInfo>();
+  if (postIds.size) {
+    const found = await db.select({ post: postColumns, author: userColumns(users) }).from(posts)
+      .innerJoin(users, eq(posts.authorId, users.id)).where(inArray(posts.id, [...postIds]));
+    for (const f of found) {
+      postInfo.set(f.post.id, f);
+      topicIds.add(f.post.topicId);
+    }
+  }
+  const topicInfo = new Map<number, TopicInfo>();
+  if (topicIds.size) {
+    const found = await db.select({ topic: topicColumns, communitySlug: communities.slug, categorySlug: categories.slug, author: userColumns(users) })
+      .from(topics)
+      .innerJoin(communities, eq(topics.communityId, communities.id))
+      .innerJoin(categories, eq(topics.categoryId, categories.id))
+      .innerJoin(users, eq(topics.authorId, users.id))
+      .where(inArray(topics.id, [...topicIds]));
+    for (const f of found) topicInfo.set(f.topic.id, f);
+  }
+  return rows.map((r) => renderRow(channel, Number(r.seq), r.type as LiveEventName, r.ref as Record<string, unknown>, postInfo, topicInfo));
+}
+
+function renderRow(
+  channel: string, seq: number, type: LiveEventName, ref: Record<string, unknown>,
+  postInfo: Map<number, PostInfo>, topicInfo: Map<number, TopicInfo>,
+): RenderedEvent {
+  const seeTopic = (info: TopicInfo | undefined, audience: Audience) => !!info && canSeeTopic(audienceStanding(audience), info.topic);
+
+  if (typeof ref.postId === 'number') {
+    const info = postInfo.get(ref.postId);
+    const topic = info ? topicInfo.get(info.post.topicId) : undefined;
+    // The author of a hidden post is its own audience: they, and only they, get its text back.
+    const key = (a: Audience) => {
+      const base = publicKey(a);
+      const authorView = info && a.userId === info.post.authorId && (info.post.hidden || topic?.topic.hidden);
+      return authorView ? `${base}:author` : base;
+    };
+    const render = (a: Audience) => {
+      if (!info || !seeTopic(topic, a)) return null;
+      const post = presentPost(info.post, info.author, audienceStanding(a));
+      return type === 'reactions.changed' ? { postId: post.id, reactions: post.reactions } : post;
+    };
+    return new RenderedEvent(channel, seq, type, render, key);
+  }
+  const info = typeof ref.topicId === 'number' ? topicInfo.get(ref.topicId) : undefined;
+  const key = (a: Audience) => (info && a.userId === info.topic.authorId && info.topic.hidden ? `${publicKey(a)}:author` : publicKey(a));
+  const render = (a: Audience) => (info && seeTopic(info, a) ? presentTopic(info.topic, info) : null);
+  return new RenderedEvent(channel, seq, type, render, key);
+}
