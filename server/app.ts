@@ -23,6 +23,7 @@ import type { ServiceContext } from './live/outbox.js';
 import { seedDemoIfEmpty } from './seed/demo.seed.js';
 import { scheduleMaintenance } from './maintenance/maintenance.js';
 import { livePlugin } from './live/live.plugin.js';
+import { BumpBatcher } from './live/bump-batcher.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -48,13 +49,15 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   const bus = database.driver === 'postgres'
     ? await createPostgresBus(database.connectionString!, app.log)
     : await createEmbeddedBus(database);
-  const ctx: ServiceContext = { db: database.db, bus };
+  const bumps = new BumpBatcher({ db: database.db, bus }, app.log);
+  const ctx: ServiceContext = { db: database.db, bus, bumps };
   const pageCache = new TopicPageCache(config.pageCacheSize, bus);
   const sessions = createSessionStore(database.db, config.sessionTtlDays);
   app.decorate('parley', { config, database, bus, ctx });
   const stopMaintenance = scheduleMaintenance(database.db, sessions, config.live, app.log);
   app.addHook('onClose', async () => {
     stopMaintenance();
+    await bumps.close();
     pageCache.close();
     await bus.close();
     await database.close();

@@ -36,6 +36,8 @@ export async function appendEvent(tx: Tx, channel: string, type: EventType, ref:
 export interface ServiceContext {
   db: Db;
   bus: Bus;
+  /** Batched, after-commit "topic has new activity" events for community channels. */
+  bumps: { bump(communitySlug: string, topicId: number): void };
 }
 
 export interface WriteScope {

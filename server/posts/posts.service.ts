@@ -3,7 +3,7 @@ import type { Executor } from '../../db/client.js';
 import { postColumns } from '../../db/columns.js';
 import { postRevisions, posts, reactions, topics, users, type ReactionKind } from '../../db/schema.js';
 import { badRequest, conflict, forbidden, notFound, unauthorized } from '../errors/errors.js';
-import { communityChannel, topicChannel, write, type ServiceContext } from '../live/outbox.js';
+import { topicChannel, write, type ServiceContext } from '../live/outbox.js';
 import { checkPostingLimits } from '../limits/posting-limits.js';
 import { renderMarkdown } from '../markdown/markdown.render.js';
 import { assertNotBanned } from '../moderation/bans.js';
@@ -44,7 +44,7 @@ export async function createReply(ctx: ServiceContext, viewer: Viewer, topicId: 
   if (limits.enabled) await checkPostingLimits(db, user, loaded.standing.role, { body: input.body, links: rendered.links, isTopic: false });
 
   try {
-    const postId = await write(ctx, async ({ tx, emit }) => {
+    const created = await write(ctx, async ({ tx, emit }) => {
       const authorRole = await ensureMembership(tx, viewer, loaded.topic.communityId);
       // The topic row's lock hands out numbers one at a time: no gaps, no duplicates.
       const [numbered] = await tx.update(topics)
@@ -53,12 +53,13 @@ export async function createReply(ctx: ServiceContext, viewer: Viewer, topicId: 
       const [post] = await tx.insert(posts).values({
         topicId, number: numbered!.number, authorId: user.id, authorRole, replyToId: input.replyToId ?? null,
         body: input.body, bodyHtml: rendered.html, clientId: input.clientId ?? null,
-      }).returning({ id: posts.id });
+      }).returning(postColumns);
       await emit(topicChannel(topicId), 'post.created', { postId: post!.id });
-      await emit(communityChannel(loaded.communitySlug), 'topic.bumped', { topicId });
-      return post!.id;
+      return post!;
     });
-    return { created: true, post: await loadPostFor(db, loaded.standing, postId) };
+    ctx.bumps.bump(loaded.communitySlug, topicId);
+    // The author is the viewer: the new row is presented without reading it back.
+    return { created: true, post: presentPost(created, user, loaded.standing) };
   } catch (err) {
     if (input.clientId && isUniqueViolation(err)) {
       const again = await findByClientId(db, user.id, input.clientId);

@@ -203,8 +203,8 @@ export async function updateTopic(ctx: ServiceContext, viewer: Viewer, id: numbe
       ...(input.title ? { title: input.title.trim() } : {}), ...(categoryId ? { categoryId } : {}),
     }).where(eq(topics.id, id));
     await emit(topicChannel(id), 'topic.updated', { topicId: id });
-    await emit(communityChannel(loaded.communitySlug), 'topic.bumped', { topicId: id });
   });
+  ctx.bumps.bump(loaded.communitySlug, id);
   return { topic: presentLoaded(await loadVisibleTopic(ctx.db, viewer, id)) };
 }
 
