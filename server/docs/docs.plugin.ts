@@ -12,7 +12,17 @@ export const docsPlugin = fp(async (app: FastifyInstance) => {
       info: {
         title: 'Parley API',
         version: '1',
-        description: 'The public API of Parley. Errors always carry a stable `code`. Cookie-authenticated unsafe requests must send a same-site `Origin`; bearer requests need not.',
+        description: [
+          'The public API of Parley. Errors always carry a stable `code`. Cookie-authenticated unsafe requests must send a same-site `Origin`; bearer requests need not.',
+          '',
+          '## Live threads: `GET /api/live` (WebSocket)',
+          'Cookie auth (the upgrade must carry the site `Origin`; a foreign Origin is refused with 403), or `{"type":"auth","token":"…"}` as the first message.',
+          'Client → server: `subscribe {channel, since?}`, `unsubscribe {channel}`, `typing {channel}`, `ping`. Channels: `topic:<id>`, `community:<slug>`.',
+          'Server → client: `subscribed {channel, seq}`, `event {channel, seq, event, data}` (data is the object as this viewer would get it over HTTP, or null when the viewer may not see it), `presence {channel, readers, typing}`, `reset {channel, seq}` (refetch over HTTP, then continue from seq), `error {code, message, channel?}`.',
+          'With `since`, missed events are replayed in order before live ones; seq grows by exactly 1 per event.',
+          'Close codes: 1001 server going away (reconnect and resume), 1008 too many messages, 1009 frame over 4 KiB, 4008 too slow to read (reconnect and resume), 4009 no pong.',
+          'Limits per socket: 20 messages/s (burst 40), 100 subscriptions, 1 MiB unsent.',
+        ].join('\n'),
       },
       components: {
         securitySchemes: {
