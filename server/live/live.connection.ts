@@ -57,7 +57,8 @@ export class LiveConnection {
   private readonly typingAt = new Map<string, number>();
 
   constructor(private readonly ws: WebSocket, private viewer: Viewer, private readonly deps: LiveDeps) {
-    this.limiter = new RateLimiter(deps.config.messagesPerSecond);
+    // The burst covers a reconnecting client resubscribing every channel it is allowed at once.
+    this.limiter = new RateLimiter(deps.config.messagesPerSecond, deps.config.messagesPerSecond * 2 + deps.config.maxSubscriptions);
     // Listeners go on before anything awaits, or the first messages would be lost.
     ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
     ws.on('pong', () => { this.alive = true; });

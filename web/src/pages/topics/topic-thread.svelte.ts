@@ -1,12 +1,27 @@
 import { untrack } from 'svelte';
-import { ApiError, getTopic, isAbortError, type Post, type Topic } from '../../lib/api';
+import { ApiError, getTopic, isAbortError, type Post, type Topic, type TopicPage } from '../../lib/api';
+import { topicChannel, type LiveEvent } from '../../lib/live-events';
+import { liveClient } from '../../lib/live.svelte';
 
 const PAGE_SIZE = 50;
+
+/** One load of one topic (the effect runs again for another topic, or a retry). */
+interface Run {
+  id: number;
+  controller: AbortController;
+  /** While above zero a fetch is in flight: live events wait in `buffer`, then apply in order after it. */
+  held: number;
+  buffer: LiveEvent[];
+  /** The live subscription was confirmed at least once. */
+  confirmed: boolean;
+  caughtUp: boolean;
+}
 
 /**
  * One topic and the posts loaded so far, in number order. The first page loads in an effect that
  * follows `topicId()`; `loadMore()` appends the posts after the last one loaded. This is the
- * state the live thread will update later (new, edited, hidden posts arrive by id).
+ * state the live thread updates: while the page is open it listens to `topic:<id>` and applies new,
+ * edited, hidden, pinned posts, reactions and topic changes by id (a `reset` refetches the first page).
  *
  * Create it during component initialisation.
  */
@@ -33,8 +48,7 @@ export class TopicThread {
       : undefined,
   );
 
-  #id: number | null = null;
-  #controller: AbortController | null = null;
+  #run: Run | null = null;
   #attempt = $state(0);
 
   constructor(topicId: () => number | null) {
@@ -42,8 +56,7 @@ export class TopicThread {
       void this.#attempt;
       const id = topicId();
       const controller = new AbortController();
-      this.#id = id;
-      this.#controller = controller;
+      this.#run = null;
       this.topic = null;
       this.posts = [];
       this.hasMore = false;
@@ -63,6 +76,10 @@ export class TopicThread {
         return;
       }
 
+      // Held until the first page is in: events that arrive meanwhile are applied after it.
+      const run: Run = { id, controller, held: 1, buffer: [], confirmed: false, caughtUp: false };
+      this.#run = run;
+
       getTopic(id, { limit: PAGE_SIZE }, { signal: controller.signal }).then(
         (page) => {
           if (controller.signal.aborted) return;
@@ -71,39 +88,178 @@ export class TopicThread {
           this.posts = page.posts;
           this.hasMore = page.nextCursor !== null;
           this.status = 'ready';
+          this.#release(run);
+          this.#catchUp(run);
         },
         (error: unknown) => {
           if (controller.signal.aborted || isAbortError(error)) return;
           this.error = error;
           this.status = 'error';
+          run.buffer = [];
         },
       );
-      return () => controller.abort();
+
+      const stop = untrack(() =>
+        liveClient.subscribe(topicChannel(id), {
+          subscribed: () => {
+            run.confirmed = true;
+            this.#catchUp(run);
+          },
+          event: (event) => {
+            if (controller.signal.aborted || this.status === 'error') return;
+            if (run.held > 0) run.buffer.push(event);
+            else this.#apply(event);
+          },
+          reset: () => void this.#refetchFirstPage(run),
+        }),
+      );
+      return () => {
+        controller.abort();
+        stop();
+      };
     });
   }
 
   /** Fetch the posts after the last one loaded and append them. */
   loadMore = async (): Promise<void> => {
-    const id = this.#id;
-    const controller = this.#controller;
-    if (id === null || !controller || !this.hasMore || this.loadingMore || this.status !== 'ready') return;
+    const run = this.#run;
+    if (!run || run.controller.signal.aborted || !this.hasMore || this.loadingMore || this.status !== 'ready') return;
+    const { controller } = run;
     const after = this.posts.at(-1)?.number ?? 0;
     this.loadingMore = true;
     this.moreError = null;
+    run.held++;
     try {
-      const page = await getTopic(id, { after, limit: PAGE_SIZE }, { signal: controller.signal });
+      const page = await getTopic(run.id, { after, limit: PAGE_SIZE }, { signal: controller.signal });
       if (controller.signal.aborted) return;
-      this.topic = page.topic;
-      const known = new Set(this.posts.map((post) => post.id));
-      this.posts = [...this.posts, ...page.posts.filter((post) => !known.has(post.id))];
-      this.hasMore = page.nextCursor !== null && page.posts.length > 0;
+      this.#appendPage(page);
     } catch (error) {
       if (controller.signal.aborted || isAbortError(error)) return;
       this.moreError = error;
     } finally {
-      if (!controller.signal.aborted) this.loadingMore = false;
+      if (!controller.signal.aborted) {
+        this.loadingMore = false;
+        this.#release(run);
+      }
     }
   };
+
+  #appendPage(page: TopicPage): void {
+    this.topic = page.topic;
+    const known = new Set(this.posts.map((post) => post.id));
+    this.posts = [...this.posts, ...page.posts.filter((post) => !known.has(post.id))];
+    this.hasMore = page.nextCursor !== null && page.posts.length > 0;
+  }
+
+  /** Ends a fetch; the last one to end applies the events that waited, in order. */
+  #release(run: Run): void {
+    run.held--;
+    if (run.held > 0 || run.controller.signal.aborted || this.status !== 'ready') return;
+    const waiting = run.buffer;
+    run.buffer = [];
+    for (const event of waiting) this.#apply(event);
+  }
+
+  /**
+   * The first page and the subscription start together, so a reply posted between the page's read
+   * and the subscription's start reached neither: once both are in, fetch what follows the last
+   * loaded post (usually nothing). Later reconnects resume exactly and need no catch-up.
+   */
+  #catchUp(run: Run): void {
+    if (!run.confirmed || run.caughtUp || this.status !== 'ready' || run.controller.signal.aborted) return;
+    run.caughtUp = true;
+    // Posts after unloaded pages are found by "load more" anyway.
+    if (this.hasMore) return;
+    const { controller } = run;
+    run.held++;
+    getTopic(run.id, { after: this.posts.at(-1)?.number ?? 0, limit: PAGE_SIZE }, { signal: controller.signal })
+      .then((page) => {
+        if (!controller.signal.aborted) this.#appendPage(page);
+      })
+      .catch(() => {
+        /* best effort: the next event or a reload fills it in */
+      })
+      .finally(() => {
+        if (!controller.signal.aborted) this.#release(run);
+      });
+  }
+
+  /** The server could not replay what we missed: start over from the first page, keeping the view. */
+  async #refetchFirstPage(run: Run): Promise<void> {
+    const { controller } = run;
+    // Events from before the gap are older than the page we are about to read.
+    run.buffer = [];
+    // Still loading: that first page is fresh enough.
+    if (this.status !== 'ready' || controller.signal.aborted) return;
+    run.held++;
+    try {
+      const page = await getTopic(run.id, { limit: PAGE_SIZE }, { signal: controller.signal });
+      if (controller.signal.aborted) return;
+      this.topic = page.topic;
+      this.solutionPost = page.solution;
+      this.posts = page.posts;
+      this.hasMore = page.nextCursor !== null;
+      this.moreError = null;
+    } catch {
+      /* keep what is shown; the next event or a reload brings it up to date */
+    } finally {
+      if (!controller.signal.aborted) this.#release(run);
+    }
+  }
+
+  /** Applies one live event to the loaded state (objects are replaced by id, never merged field by field). */
+  #apply(event: LiveEvent): void {
+    switch (event.event) {
+      case 'post.created': {
+        const post = event.data;
+        if (!post || post.topicId !== this.topic?.id) return;
+        if (this.byId.has(post.id)) {
+          this.#replacePost(post);
+          return;
+        }
+        const lastNumber = this.posts.at(-1)?.number ?? 0;
+        if (post.number <= lastNumber) return;
+        if (this.hasMore) return;
+        this.posts = [...this.posts, post];
+        const topic = this.topic;
+        this.topic = { ...topic, postCount: topic.postCount + 1, lastPostAt: post.createdAt };
+        return;
+      }
+      case 'post.updated':
+      case 'post.deleted':
+      case 'post.hidden':
+      case 'post.unhidden':
+      case 'post.pinned':
+      case 'post.unpinned':
+        if (event.data) this.#replacePost(event.data);
+        return;
+      case 'reactions.changed': {
+        const data = event.data;
+        if (data) this.#updatePost(data.postId, (post) => ({ ...post, reactions: data.reactions }));
+        return;
+      }
+      case 'topic.updated':
+        if (event.data && event.data.id === this.topic?.id) this.topic = event.data;
+        return;
+      default:
+        return;
+    }
+  }
+
+  #replacePost(post: Post): void {
+    // The event carries no viewer-specific reactions: keep the ones we know.
+    this.#updatePost(post.id, (old) => (old.viewerReactions && !post.viewerReactions ? { ...post, viewerReactions: old.viewerReactions } : post));
+  }
+
+  #updatePost(id: number, update: (post: Post) => Post): void {
+    const index = this.posts.findIndex((post) => post.id === id);
+    if (index !== -1) {
+      const posts = [...this.posts];
+      posts[index] = update(posts[index]!);
+      this.posts = posts;
+    }
+    if (this.solutionPost?.id === id) this.solutionPost = update(this.solutionPost);
+  }
 
   /**
    * Load pages until `found` holds for the loaded posts, the topic ends, or a page fails

@@ -1,0 +1,84 @@
+/**
+ * The live protocol's typed event map, shared by the web client and the server's protocol.
+ *
+ * The names and message shapes come from server/live/live.protocol.ts through `import type`
+ * (erased at build time: nothing from the server enters a bundle). The data each event carries
+ * is the object as the same viewer would get it over HTTP, so it is typed with the API client's
+ * types. `data` is null when the viewer may not see the object (e.g. the topic became hidden).
+ */
+import type {
+  ClientMessage,
+  LiveErrorCode,
+  LiveEventName,
+  ServerMessage,
+} from '../../../server/live/live.protocol.js';
+import type { Post, Reactions, Topic } from './api.js';
+
+export type { ClientMessage, LiveErrorCode, LiveEventName, ServerMessage };
+
+/** The data of each live event (before the "may be null" rule). */
+export interface LiveEventData {
+  'post.created': Post;
+  'post.updated': Post;
+  /** The tombstone: the post keeps its place, its text is gone. */
+  'post.deleted': Post;
+  'post.hidden': Post;
+  'post.unhidden': Post;
+  'post.pinned': Post;
+  'post.unpinned': Post;
+  'reactions.changed': { postId: number; reactions: Reactions };
+  /** Pin, lock, solution, title. */
+  'topic.updated': Topic;
+  /** Community channels. */
+  'topic.created': Topic;
+  'topic.bumped': Topic;
+}
+
+/**
+ * Keyed by the server's LiveEventName: an event the server adds without a data type here fails
+ * the type check (missing key), and so does a key here the server does not send (below).
+ */
+export type LiveEventMap = { [K in LiveEventName]: LiveEventData[K] };
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+export type LiveEventNamesMatch = Assert<Same<keyof LiveEventData, LiveEventName>>;
+
+/** One event of a channel, discriminated by `event`. */
+export type LiveEvent = {
+  [K in LiveEventName]: { channel: string; seq: number; event: K; data: LiveEventMap[K] | null };
+}[LiveEventName];
+
+/** Narrows a LiveEvent to one event name. */
+export type LiveEventOf<K extends LiveEventName> = Extract<LiveEvent, { event: K }>;
+
+/** Who is reading a topic, and who is typing (handles). */
+export interface LivePresence {
+  channel: string;
+  readers: number;
+  typing: string[];
+}
+
+/** An error the server reported; `channel` is set when it concerns one subscription. */
+export interface LiveError {
+  code: LiveErrorCode;
+  message: string;
+  channel?: string;
+}
+
+/** The channels a client may subscribe to. */
+export type LiveChannelName = `topic:${number}` | `community:${string}`;
+
+/** The channel of a topic's thread. */
+export const topicChannel = (topicId: number): LiveChannelName => `topic:${topicId}`;
+
+// Compile-time checks that the shapes above match what the server sends.
+type ServerOf<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;
+export type LiveShapesMatch = Assert<
+  Same<Omit<LivePresence, never>, Omit<ServerOf<'presence'>, 'type'>> extends true
+    ? ServerOf<'error'> extends { type: 'error' } & LiveError
+      ? Omit<ServerOf<'event'>, 'type' | 'data'> extends Omit<LiveEvent, 'data'>
+        ? true
+        : false
+      : false
+    : false
+>;
