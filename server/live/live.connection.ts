@@ -52,6 +52,7 @@ export class LiveConnection {
   private queue: Promise<void> = Promise.resolve();
   private alive = true;
   private refused = 0;
+  private refusedSince = 0;
   private lastRateError = 0;
   private closed = false;
   private readonly typingAt = new Map<string, number>();
@@ -91,12 +92,31 @@ export class LiveConnection {
   /** Sends unless the client has stopped reading; then it is closed, and resumes with `since`. */
   send(text: string): boolean {
     if (this.closed || this.ws.readyState !== this.ws.OPEN) return false;
-    if (this.ws.bufferedAmount + text.length > this.deps.config.maxBufferedBytes) {
+    // What the client has not read yet stays under the bound (plus the one message being added).
+    if (this.ws.bufferedAmount > this.deps.config.maxBufferedBytes) {
       this.close(CloseCode.slowConsumer, 'too slow: reconnect and resume');
       return false;
     }
     this.ws.send(text);
     return true;
+  }
+
+  /**
+   * Lets a replay wait while the client reads what it was already sent, instead of queueing a
+   * whole backlog at once and tripping the slow-consumer bound. False if the socket went away
+   * or did not drain within 30 s.
+   */
+  async waitForRoom(): Promise<boolean> {
+    const threshold = this.deps.config.maxBufferedBytes / 2;
+    const deadline = Date.now() + 30_000;
+    while (!this.closed && this.ws.readyState === this.ws.OPEN && this.ws.bufferedAmount > threshold) {
+      if (Date.now() > deadline) {
+        this.close(CloseCode.slowConsumer, 'too slow: reconnect and resume');
+        return false;
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return !this.closed;
   }
 
   sendPresence(channel: string, readers: number, typing: string[]): void {
@@ -110,7 +130,11 @@ export class LiveConnection {
   private onFrame(data: unknown, isBinary: boolean): void {
     if (this.closed) return;
     if (!this.limiter.take()) {
-      // Tell the client once a second; a client that keeps going is cut off.
+      // Tell the client once a second; a client that keeps going for ten seconds is cut off.
+      if (Date.now() - this.refusedSince > 10_000) {
+        this.refusedSince = Date.now();
+        this.refused = 0;
+      }
       if (++this.refused > this.deps.config.messagesPerSecond * 10) {
         this.close(CloseCode.policy, 'too many messages');
         return;
@@ -164,7 +188,9 @@ export class LiveConnection {
   private async audienceFor(channel: string): Promise<Audience> {
     const { db } = this.deps;
     if (channel.startsWith('topic:')) {
-      const loaded = await loadVisibleTopic(db, this.viewer, Number(channel.slice(6)));
+      const id = Number(channel.slice(6));
+      if (id > 2_147_483_647) throw new AppError(404, 'topic_not_found', 'No such topic.');
+      const loaded = await loadVisibleTopic(db, this.viewer, id);
       return audienceOf(loaded.standing);
     }
     const community = await findCommunity(db, channel.slice(10));

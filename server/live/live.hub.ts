@@ -8,6 +8,8 @@ import { loadEvents, type RenderedEvent } from './live.render.js';
 /** Where a subscription's messages go. `send` answers false once the socket is gone. */
 export interface LiveSink {
   send(text: string): boolean;
+  /** Resolves when the client has room for more (replays pace themselves by it). */
+  waitForRoom?(): Promise<boolean>;
 }
 
 /**
@@ -198,6 +200,7 @@ export class LiveHub {
       for (const event of batch) {
         if (sub.closed) return;
         if (event.seq <= sub.lastSent) continue;
+        if (sub.sink.waitForRoom && !(await sub.sink.waitForRoom())) return;
         if (event.seq !== sub.lastSent + 1) this.resetTo(sub, event.seq - 1);
         this.send(sub, event);
       }

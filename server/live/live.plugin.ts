@@ -32,18 +32,22 @@ export const livePlugin = fp(async (app: FastifyInstance, opts: { config: Config
   }, config.live.presenceThrottleMs);
   app.decorate('live', { hub, presence, connections });
 
-  await app.register(websocket, { options: { maxPayload: MAX_PAYLOAD, perMessageDeflate: false } });
-
   const heartbeat = setInterval(() => connections.forEach((c) => c.tick()), config.live.heartbeatMs);
   heartbeat.unref();
 
-  // Sockets close first with "going away", so clients reconnect (to another process) and resume.
-  app.addHook('preClose', async () => {
-    clearInterval(heartbeat);
-    for (const c of connections) c.close(CloseCode.goingAway, 'server shutting down');
-    connections.clear();
-    hub.close();
-    presence.close();
+  await app.register(websocket, {
+    options: { maxPayload: MAX_PAYLOAD, perMessageDeflate: false },
+    // Replaces the plugin's default (a close without a code): "going away" tells clients to
+    // reconnect, to another process, and resume.
+    preClose: async function closeLiveSockets(this: FastifyInstance) {
+      clearInterval(heartbeat);
+      for (const c of connections) c.close(CloseCode.goingAway, 'server shutting down');
+      connections.clear();
+      hub.close();
+      presence.close();
+      for (const client of this.websocketServer.clients) client.close(CloseCode.goingAway, 'server shutting down');
+      await new Promise<void>((resolve) => this.websocketServer.close(() => resolve()));
+    },
   });
 
   app.get('/api/live', {

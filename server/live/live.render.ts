@@ -84,11 +84,14 @@ function renderRow(
   if (typeof ref.postId === 'number') {
     const info = postInfo.get(ref.postId);
     const topic = info ? topicInfo.get(info.post.topicId) : undefined;
-    // The author of a hidden post is its own audience: they, and only they, get its text back.
+    // Moderators see everything. For anyone else two things can differ from the public view:
+    // the author of a hidden post gets its text, and the author of a hidden topic still sees
+    // the topic. Each combination is its own audience, so no rendering is shared across them.
     const key = (a: Audience) => {
-      const base = publicKey(a);
-      const authorView = info && a.userId === info.post.authorId && (info.post.hidden || topic?.topic.hidden);
-      return authorView ? `${base}:author` : base;
+      if (a.moderator || !info) return publicKey(a);
+      const ownHiddenPost = info.post.hidden && a.userId === info.post.authorId;
+      const ownHiddenTopic = !!topic?.topic.hidden && a.userId === topic.topic.authorId;
+      return `public:${ownHiddenPost ? 'p' : ''}${ownHiddenTopic ? 't' : ''}`;
     };
     const render = (a: Audience) => {
       if (!info || !seeTopic(topic, a)) return null;
