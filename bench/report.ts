@@ -28,6 +28,34 @@ export interface HttpRow {
   raw?: LoadResult;
 }
 
+/** One row of the live table (bench/live.ts). */
+export interface LiveRow {
+  scenario: string;
+  /** WebSocket clients connected during the scenario. */
+  sockets: number;
+  /** The headline figure as printed (posts/s, RSS…), or null for latency rows. */
+  value: string | null;
+  p50: number | null;
+  p99: number | null;
+  /**
+   * The bare ws figure this row is compared with, measured in the same run: the broadcast p99 measured
+   * right before a latency row, the bare fan-out rate for a sustained row, the bare server's RSS per
+   * socket for the memory row.
+   */
+  ceiling: { value: number; unit: 'ms' | 'posts/s' | 'KB/socket' } | null;
+  /** This row's figure / ceiling.value (p99, posts/s or KB per socket). */
+  ratio: number | null;
+  delivered: { got: number; expected: number } | null;
+  /** CPU used during the measured part, in cores: the server process(es), the client process, PostgreSQL's processes, the whole machine. */
+  cpu: { server: number | null; client: number | null; pg: number | null; all: number | null } | null;
+  /** Event-loop utilisation of each server process over the measured part (0–1), from bench/live-probe.ts. */
+  serverLoop: (number | null)[] | null;
+  target: string | null;
+  verdict: Verdict;
+  detail: string | null;
+  raw?: unknown;
+}
+
 export interface Report {
   startedAt: string;
   finishedAt: string;
@@ -37,6 +65,7 @@ export interface Report {
   seeding: Record<string, { ms: number }>;
   http: HttpRow[];
   markdown: { ceiling: MarkdownResult | null; cases: MarkdownResult[] };
+  live: LiveRow[];
   notes: string[];
   errors: string[];
 }
@@ -64,6 +93,26 @@ export function formatHttp(rows: HttpRow[]): string {
       r.verdict + (r.detail ? ` (${r.detail})` : ''),
     ]),
     new Set([2, 3, 4, 5, 6, 7, 8]),
+  );
+}
+
+const pct = (n: number | null | undefined) => (n === null || n === undefined ? '—' : `${Math.round(n * 100)}%`);
+
+export function formatLive(rows: LiveRow[]): string {
+  return table(
+    ['live scenario', 'sockets', 'rate / size', 'p50', 'p99', 'ceiling', 'x ceiling', 'delivered', 'srv/cli/pg/all cpu', 'srv loop', 'target', 'result'],
+    rows.map((r) => [
+      r.scenario, r.sockets ? num(r.sockets) : '—', r.value ?? '—',
+      ms(r.p50), ms(r.p99),
+      r.ceiling === null ? '—' : r.ceiling.unit === 'ms' ? ms(r.ceiling.value) : `${num(r.ceiling.value, r.ceiling.unit === 'KB/socket' ? 1 : 0)} ${r.ceiling.unit}`,
+      r.ratio === null ? '—' : `${r.ratio.toFixed(2)}x`,
+      r.delivered ? `${num(r.delivered.got)}/${num(r.delivered.expected)}` : '—',
+      r.cpu ? `${pct(r.cpu.server)}/${pct(r.cpu.client)}/${pct(r.cpu.pg)}/${pct(r.cpu.all)}` : '—',
+      r.serverLoop ? r.serverLoop.map(pct).join(' ') : '—',
+      r.target ?? '',
+      r.verdict + (r.detail ? ` (${r.detail})` : ''),
+    ]),
+    new Set([1, 2, 3, 4, 5, 6, 7, 8, 9]),
   );
 }
 

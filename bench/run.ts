@@ -6,9 +6,13 @@
  *     on PGlite (memory://) and on a fresh PostgreSQL database; the anonymous read on PostgreSQL
  *     is judged against DESIGN.md's target (≥ 0.25 of the bare route, p99 < 50 ms);
  *  3. posting (POST /api/topics/:id/posts), 10 connections, one topic then spread over 10;
- *  4. renderMarkdown on pathological inputs against a 50 KB plain paragraph.
+ *  4. renderMarkdown on pathological inputs against a 50 KB plain paragraph;
+ *  5. live (bench/live.ts): a bare `ws` broadcast to 1,000 clients as the ceiling, then Parley's
+ *     post ack → all 1,000 readers (one process, two processes), sustained posting with 1,000
+ *     readers, and the RSS of one process holding 10,000 idle sockets; printed as a second table.
  *
- * The server under test runs in this process; autocannon runs in a forked child process
+ * BENCH_ONLY=http|live|markdown (comma-separated) runs a subset while iterating.
+ * For the HTTP scenarios the server under test runs in this process; autocannon runs in a forked child process
  * (bench/load-worker.ts) so that, on a 2-core machine, server and client get a core each.
  * The bare route stays up for the whole run and is measured again right before every scenario:
  * each ratio divides by that paired figure, so a machine whose spare CPU drifts (shared CI,
@@ -18,7 +22,6 @@
  * a missed target prints FAIL but still exits 0.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
-import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -30,7 +33,9 @@ import { rows as dbRows } from '../db/client.js';
 import { LoadGenerator, type LoadResult, type LoadSpec } from './loadgen.js';
 import { BENCH_ORIGIN, seed, type Seeded } from './seed.js';
 import { benchMarkdown } from './markdown.js';
-import { formatHttp, formatMarkdown, writeJson, type HttpRow, type Report, type Verdict } from './report.js';
+import { PG_ADMIN_URL, createPgDatabase, errMsg, redact } from './pg.js';
+import { formatHttp, formatLive, formatMarkdown, writeJson, type HttpRow, type LiveRow, type Report, type Verdict } from './report.js';
+import { benchLive } from './live.js';
 
 const envNum = (name: string, fallback: number) => {
   const raw = process.env[name];
@@ -45,7 +50,16 @@ const POST_CONNECTIONS = 10;
 const MAX_FAILURE_RATE = 0.01;
 const TARGET_RATIO = 0.25;
 const TARGET_P99_MS = 50;
-const PG_ADMIN_URL = process.env.BENCH_PG_URL || process.env.DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/test';
+
+const ALL_PARTS = ['http', 'live', 'markdown'] as const;
+/** BENCH_ONLY=http|live|markdown (comma-separated for several) runs a subset. */
+const PARTS = new Set<string>(process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((p) => p.trim()).filter(Boolean) : ALL_PARTS);
+for (const p of PARTS) {
+  if (!(ALL_PARTS as readonly string[]).includes(p)) {
+    process.stderr.write(`BENCH_ONLY: unknown part "${p}" (expected ${ALL_PARTS.join(', ')}, comma-separated)\n`);
+    process.exit(2);
+  }
+}
 
 const started = new Date();
 const t0 = performance.now();
@@ -56,8 +70,6 @@ const seeding: Record<string, { ms: number }> = {};
 const cleanups: (() => Promise<void>)[] = [];
 
 const log = (msg: string) => process.stdout.write(`[bench ${((performance.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${msg}\n`);
-const errMsg = (err: unknown) => (err instanceof Error ? err.message : String(err));
-const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 
 async function listen(app: FastifyInstance): Promise<string> {
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -228,41 +240,6 @@ async function preflight(backend: string, base: string, s: Seeded): Promise<{ pa
   return { pageBytes: Buffer.byteLength(text) };
 }
 
-interface PgDatabase { url: string; name: string; drop: () => Promise<void> }
-
-/** A fresh parley_bench_<random> database created through the admin URL, or the reason there is none. */
-async function createPgDatabase(): Promise<PgDatabase | { skip: string }> {
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3000 });
-  admin.on('error', () => {});
-  try {
-    await admin.connect();
-  } catch (err) {
-    await admin.end().catch(() => {});
-    return { skip: `PostgreSQL unreachable at ${redact(PG_ADMIN_URL)} (${errMsg(err) || 'connection refused'})` };
-  }
-  const name = `parley_bench_${randomBytes(5).toString('hex')}`;
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end().catch(() => {});
-  }
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${name}`;
-  let dropped = false;
-  const drop = async () => {
-    if (dropped) return;
-    dropped = true;
-    const c = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3000 });
-    await c.connect();
-    try {
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    } finally {
-      await c.end().catch(() => {});
-    }
-  };
-  return { url: url.toString(), name, drop };
-}
-
 /** 2 and 3 on one backend: seed, then anonymous read, signed-in read, posting on 1 topic, posting over 10. */
 async function benchBackend(loadgen: LoadGenerator, backend: 'pglite' | 'postgres', ceiling: Ceiling | null, databaseUrl?: string): Promise<void> {
   const config = defaultConfig({
@@ -322,14 +299,8 @@ async function benchBackend(loadgen: LoadGenerator, backend: 'pglite' | 'postgre
   }
 }
 
-async function main(): Promise<void> {
-  const loadStart = loadavg();
-  log(`node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown cpu'}); ${DURATION} s per scenario after a ${WARMUP} s warm-up`);
-  if (loadStart[0]! > 0.5 * cpus().length) {
-    const warning = `the machine was already busy when the bench started (load average ${loadStart.map((l) => l.toFixed(2)).join(', ')} on ${cpus().length} cores): figures are noisy`;
-    log(`WARNING: ${warning}`);
-    notes.push(warning);
-  }
+/** 1–3: the HTTP scenarios against the bare Fastify route. */
+async function benchHttp(): Promise<void> {
   const loadgen = await LoadGenerator.start();
   cleanups.push(() => loadgen.close());
   log('load generator: autocannon in a forked child process (tsx)');
@@ -378,26 +349,64 @@ async function main(): Promise<void> {
       (hi / lo > 1.3 ? ' — the machine\'s spare CPU moved a lot, so compare each row with its own paired bare figure' : ''));
   }
 
+}
+
+async function main(): Promise<void> {
+  const loadStart = loadavg();
+  log(`node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown cpu'}); ${DURATION} s per scenario after a ${WARMUP} s warm-up`);
+  if (loadStart[0]! > 0.5 * cpus().length) {
+    const warning = `the machine was already busy when the bench started (load average ${loadStart.map((l) => l.toFixed(2)).join(', ')} on ${cpus().length} cores): figures are noisy`;
+    log(`WARNING: ${warning}`);
+    notes.push(warning);
+  }
+  if (PARTS.has('http')) await benchHttp();
+
+  // 5. Live: WebSocket fan-out, sustained posting with readers, memory of idle sockets (bench/live.ts).
+  let live: LiveRow[] = [];
+  if (PARTS.has('live')) {
+    try {
+      live = await benchLive({ log, notes, errors, onCleanup: (fn) => cleanups.push(fn) });
+    } catch (err) {
+      errors.push(`live: ${errMsg(err)}`);
+      log(`live: ERROR ${errMsg(err)}`);
+    }
+  }
+
   // 4. Markdown, with nothing else running.
-  log('markdown: rendering pathological inputs (min of 3 runs each)');
   let md: Report['markdown'] = { ceiling: null, cases: [] };
-  try {
-    md = benchMarkdown(3);
-    for (const c of md.cases) if (c.error) errors.push(`markdown ${c.name}: ${c.error}`);
-  } catch (err) {
-    errors.push(`markdown: ${errMsg(err)}`);
+  if (PARTS.has('markdown')) {
+    log('markdown: rendering pathological inputs (min of 3 runs each)');
+    try {
+      md = benchMarkdown(3);
+      for (const c of md.cases) if (c.error) errors.push(`markdown ${c.name}: ${c.error}`);
+    } catch (err) {
+      errors.push(`markdown: ${errMsg(err)}`);
+    }
   }
 
   const totalSeconds = (performance.now() - t0) / 1000;
-  notes.push(
-    `load generator: autocannon 9 in a forked child process (child_process.fork + tsx), server in the main process: one core each on a 2-core machine (PostgreSQL shares them)`,
-    `reads and the bare route: ${READ_CONNECTIONS} connections, pipelining 1, ${DURATION} s after a ${WARMUP} s warm-up; rate = autocannon's mean req/s`,
-    'srv/cli cpu: CPU used by the server process / the autocannon process during the measured run (100% = one core); PostgreSQL\'s own processes are not counted',
-    `x bare = rate / the bare route measured (${DURATION} s, ${READ_CONNECTIONS} connections) immediately before that scenario ("bare" column); the first row is the headline ceiling`,
-    `posting: ${POST_CONNECTIONS} connections, unique body per request, rate = 2xx responses / duration; config rateLimits:false, origin ${BENCH_ORIGIN}`,
-    'DESIGN.md\'s posting target (>= 500 posts/s on PostgreSQL with 1,000 live readers) is for a live-readers bench; the posting rows here have no readers and no target',
-    `scenario ERROR when more than ${MAX_FAILURE_RATE * 100}% of requests are non-2xx or socket errors`,
-  );
+  if (PARTS.has('http')) {
+    notes.push(
+      `load generator: autocannon 9 in a forked child process (child_process.fork + tsx), server in the main process: one core each on a 2-core machine (PostgreSQL shares them)`,
+      `reads and the bare route: ${READ_CONNECTIONS} connections, pipelining 1, ${DURATION} s after a ${WARMUP} s warm-up; rate = autocannon's mean req/s`,
+      'srv/cli cpu: CPU used by the server process / the autocannon process during the measured run (100% = one core); PostgreSQL\'s own processes are not counted',
+      `x bare = rate / the bare route measured (${DURATION} s, ${READ_CONNECTIONS} connections) immediately before that scenario ("bare" column); the first row is the headline ceiling`,
+      `posting: ${POST_CONNECTIONS} connections, unique body per request, rate = 2xx responses / duration; config rateLimits:false, origin ${BENCH_ORIGIN}`,
+      'DESIGN.md\'s posting target (>= 500 posts/s on PostgreSQL with 1,000 live readers) is judged in the live table; the posting rows here have no readers and no target',
+      `scenario ERROR when more than ${MAX_FAILURE_RATE * 100}% of requests are non-2xx or socket errors`,
+    );
+  }
+  if (PARTS.has('live')) {
+    notes.push(
+      'live: servers under test are `node --import tsx server/main.ts` children (DATABASE_URL, PARLEY_RATE_LIMITS=off, PARLEY_SEED_DEMO=off, LOG_LEVEL=warn, PARLEY_ORIGIN=' + BENCH_ORIGIN + ') with bench/live-probe.ts preloaded; the ceilings are a bare ws WebSocketServer in a forked child; all clients and the poster are in one forked client process (two for the 10,000 sockets)',
+      'live clock: every stamp is process.hrtime (CLOCK_MONOTONIC, one clock for all processes of the machine); ceiling = bare server\'s stamp right before its send loop → the last of 1,000 clients received; Parley = the poster\'s fetch() resolving with 201 → the last of 1,000 readers received post.created (poster and readers in the same process)',
+      'live latency rows: 10 warm-up then 100 measured posts, each preceded by one bare broadcast (interleaved, 50 ms apart, each waited for until all clients have it, at most 2 s); p50/p99 nearest rank; "ceiling" = p99 of the bare broadcasts interleaved with that row, "x ceiling" = p99 / that; the first row pools both rows\' bare broadcasts',
+      'live sustained rows: 16 concurrent POST loops (fetch, keep-alive), unique bodies, 4 users, round-robin over the topics; posts/s = 201s / (first send → last answer); delivered = (reader, post) receipts of post.created in the reader\'s topic after a drain of at most 5 s; p50/p99 = ack → all readers of the topic; "ceiling" = the bare server\'s broadcasts/s with 16 requests in flight over client groups of the same sizes, run just before; "x ceiling" = posts/s / that',
+      'live memory rows: VmRSS of the server process from /proc/<pid>/status, fresh process before connecting and 3 s after the last socket is ready; 500 handshakes in flight from 2 client processes; Parley sockets anonymous (Origin ' + BENCH_ORIGIN + '), each subscribed to one of 100 topics; "x ceiling" = RSS growth per socket / the bare ws server\'s',
+      'live cpu: srv/cli/pg/all = CPU of the server process(es) / the client process / all postgres processes / the whole machine over the measured part (from /proc; 100% = one core); "srv loop" = the server\'s event-loop utilisation (performance.eventLoopUtilization via the probe) over the same part',
+      'live analysis switches: BENCH_LIVE_PROFILE=1 adds a V8 CPU profile of the server during the sustained rows (notes), BENCH_LIVE_HEAP=1 a heap-snapshot diff of 10,000 idle sockets on an extra server',
+    );
+  }
 
   const report: Report = {
     startedAt: started.toISOString(),
@@ -412,14 +421,16 @@ async function main(): Promise<void> {
       durationSec: DURATION, warmupSec: WARMUP, readConnections: READ_CONNECTIONS, postConnections: POST_CONNECTIONS, pipelining: 1,
       targetRatio: TARGET_RATIO, targetP99Ms: TARGET_P99_MS, pgAdminUrl: redact(PG_ADMIN_URL),
     },
-    seeding, http, markdown: md, notes, errors,
+    seeding, http, markdown: md, live, notes, errors,
   };
 
   const out: string[] = [];
   out.push('', `Parley bench — ${report.startedAt}, node ${process.version}, ${cpus().length} cores, ${totalSeconds.toFixed(0)} s`, '');
-  out.push(formatHttp(http), '');
-  out.push(formatMarkdown(md.ceiling, md.cases), '');
-  out.push(`seeding: ${Object.entries(seeding).map(([b, s]) => `${b} ${(s.ms / 1000).toFixed(1)} s`).join(', ') || '—'}`);
+  if (PARTS.has('http')) out.push(formatHttp(http), '');
+  if (PARTS.has('live')) out.push(formatLive(live), '');
+  if (PARTS.has('markdown')) out.push(formatMarkdown(md.ceiling, md.cases), '');
+  out.push(`parts: ${[...PARTS].join(', ')}${PARTS.size < ALL_PARTS.length ? ' (BENCH_ONLY)' : ''}`);
+  if (PARTS.has('http')) out.push(`seeding: ${Object.entries(seeding).map(([b, s]) => `${b} ${(s.ms / 1000).toFixed(1)} s`).join(', ') || '—'}`);
   for (const n of notes) out.push(`note: ${n}`);
   for (const e of errors) out.push(`ERROR: ${e}`);
   const file = writeJson(report);

@@ -15,9 +15,9 @@ try {
 const app = await buildApp(config);
 const address = await app.listen({ port: config.port, host: config.host });
 const line = `listening on ${address} (database: ${app.parley.database.driver})`;
-// The line is part of the contract (scripts wait for it), so it is printed even when logs are off.
-if (config.logLevel === 'silent') console.log(line);
-else app.log.info(line);
+// The line is part of the contract (scripts wait for it), so it is printed even when info logs are off.
+if (['info', 'debug', 'trace'].includes(config.logLevel)) app.log.info(line);
+else console.log(line);
 
 // Finish in-flight requests, then close sockets and the database; a second signal forces exit.
 let closing = false;

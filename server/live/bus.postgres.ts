@@ -12,6 +12,7 @@ export async function createPostgresBus(connectionString: string, log: Logger): 
   let closed = false;
   let retryTimer: NodeJS.Timeout | null = null;
   let attempt = 0;
+  let presenceChain: Promise<void> = Promise.resolve();
 
   const connect = async (isReconnect: boolean): Promise<void> => {
     const c = new pg.Client({ connectionString });
@@ -63,8 +64,11 @@ export async function createPostgresBus(connectionString: string, log: Logger): 
     subscribe: (l) => fanout.subscribe(l),
     onResync: (l) => fanout.onResync(l),
     publishPresence: (payload) => {
-      // Best effort over the listening connection; while it is down presence simply pauses.
-      client?.query('SELECT pg_notify($1, $2)', [PRESENCE_CHANNEL, payload]).catch(() => {});
+      // Best effort over the listening connection, one query at a time (pg clients must not
+      // overlap queries); while it is down presence simply pauses.
+      const c = client;
+      if (!c) return;
+      presenceChain = presenceChain.then(() => c.query('SELECT pg_notify($1, $2)', [PRESENCE_CHANNEL, payload])).then(() => {}, () => {});
     },
     onPresence: (l) => fanout.onPresence(l),
     close: async () => {
