@@ -19,6 +19,19 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * @fastify/websocket keeps the upgrade's request and reply reachable for the socket's whole
+ * life (an 'error' listener closing over them, and the HTTP response still attached to the TCP
+ * socket): several KB per idle reader. LiveConnection handles socket errors itself, so both
+ * references are dropped here.
+ */
+function releaseUpgrade(socket: import('ws').WebSocket): void {
+  socket.removeAllListeners('error');
+  socket.on('error', () => {});
+  const tcp = (socket as unknown as { _socket?: { _httpMessage?: unknown } })._socket;
+  if (tcp) tcp._httpMessage = null;
+}
+
 /** Bigger frames than this are never legitimate client messages. */
 const MAX_PAYLOAD = 4096;
 
@@ -61,6 +74,7 @@ export const livePlugin = fp(async (app: FastifyInstance, opts: { config: Config
       if (origin === undefined && request.cookies[SESSION_COOKIE]) throw forbidden('csrf_origin_mismatch', 'A cookie-authenticated live connection must send the site Origin.');
     },
   }, (socket, request) => {
+    releaseUpgrade(socket);
     const connection = new LiveConnection(socket, request.viewer, { db, hub, presence, sessions, config: config.live, log: app.log });
     connections.add(connection);
     socket.on('close', () => connections.delete(connection));
