@@ -2,6 +2,13 @@ import { sql } from 'drizzle-orm';
 import { rows, type Executor } from '../../db/client.js';
 import { forbidden } from '../errors/errors.js';
 
+/** The refusal for a banned member's write (ban as loaded alongside the topic). */
+export function throwIfBanned(ban: { reason: string; until: string | null } | null): void {
+  if (!ban) return;
+  const until = ban.until ? ` until ${new Date(ban.until).toISOString()}` : '';
+  throw forbidden('banned', `You are banned from this community${until}: ${ban.reason}`);
+}
+
 /** A banned member can still read, but every write in that community is refused. */
 export async function assertNotBanned(db: Executor, userId: number, communityId: number): Promise<void> {
   const [ban] = await rows<{ reason: string; until: string | null }>(db, sql`

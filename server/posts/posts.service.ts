@@ -6,7 +6,7 @@ import { badRequest, conflict, forbidden, notFound, unauthorized } from '../erro
 import { topicChannel, write, type ServiceContext } from '../live/outbox.js';
 import { checkPostingLimits } from '../limits/posting-limits.js';
 import { renderMarkdown } from '../markdown/markdown.render.js';
-import { assertNotBanned } from '../moderation/bans.js';
+import { assertNotBanned, throwIfBanned } from '../moderation/bans.js';
 import { ensureMembership } from '../communities/communities.service.js';
 import { findByClientId, isUniqueViolation, loadPostFor, type Limits } from '../topics/topics.service.js';
 import { loadVisibleTopic, type LoadedTopic } from '../topics/topics.load.js';
@@ -35,7 +35,7 @@ export async function createReply(ctx: ServiceContext, viewer: Viewer, topicId: 
   }
   const moderator = canModerate(loaded.standing);
   if (loaded.topic.locked && !moderator) throw forbidden('topic_locked', 'This topic is locked: no new replies.');
-  await assertNotBanned(db, user.id, loaded.topic.communityId);
+  throwIfBanned(loaded.ban);
   if (input.replyToId !== undefined) {
     const [target] = await db.select({ topicId: posts.topicId }).from(posts).where(eq(posts.id, input.replyToId));
     if (!target || target.topicId !== topicId) throw badRequest('reply_target_not_found', 'replyToId must be a post in this topic.');

@@ -1,7 +1,7 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { topicColumns } from '../../db/columns.js';
-import { categories, communities, topics, users } from '../../db/schema.js';
+import { categories, communities, topics, users, type Role } from '../../db/schema.js';
 import { notFound } from '../errors/errors.js';
 import { canSeeTopic, type Standing } from '../visibility/visibility.js';
 import { roleIn, type Viewer } from '../visibility/viewer.js';
@@ -11,23 +11,37 @@ import { presentTopic, type TopicContext, type TopicRow } from './topics.present
 export interface LoadedTopic extends TopicContext {
   topic: TopicRow;
   standing: Standing;
+  /** The viewer's active ban in this community, if any: writes check it without another query. */
+  ban: ActiveBan | null;
 }
+
+export interface ActiveBan { reason: string; until: string | null }
 
 export const topicNotFound = () => notFound('topic_not_found', 'No such topic.');
 
 /** Loads a topic with what presenting it needs, or a 404 the viewer cannot tell from a missing one. */
 export async function loadVisibleTopic(db: Executor, viewer: Viewer, id: number): Promise<LoadedTopic> {
-  const [row] = await db.select({
-    topic: topicColumns, communitySlug: communities.slug, categorySlug: categories.slug, author: userColumns(users),
+  const uid = viewer.user?.id ?? null;
+  // The viewer's role and any active ban come along in the same round trip (null for guests).
+  const standingColumns = {
+    viewerRole: sql<Role | null>`(SELECT role FROM memberships m WHERE m.community_id = ${topics.communityId} AND m.user_id = ${uid})`,
+    viewerBan: sql<ActiveBan | null>`(SELECT json_build_object('reason', b.reason, 'until', b.until) FROM bans b
+      WHERE b.community_id = ${topics.communityId} AND b.user_id = ${uid} AND b.lifted_at IS NULL AND (b.until IS NULL OR b.until > now())
+      ORDER BY b.id DESC LIMIT 1)`,
+  };
+  const [found] = await db.select({
+    topic: topicColumns, communitySlug: communities.slug, categorySlug: categories.slug, author: userColumns(users), ...standingColumns,
   }).from(topics)
     .innerJoin(communities, eq(topics.communityId, communities.id))
     .innerJoin(categories, eq(topics.categoryId, categories.id))
     .innerJoin(users, eq(topics.authorId, users.id))
     .where(eq(topics.id, id));
-  if (!row) throw topicNotFound();
+  if (!found) throw topicNotFound();
+  const { viewerRole, viewerBan, ...row } = found;
+  if (uid !== null) viewer.roles.set(row.topic.communityId, viewerRole ?? null);
   const standing: Standing = { viewer, role: await roleIn(db, viewer, row.topic.communityId) };
   if (!canSeeTopic(standing, row.topic)) throw topicNotFound();
-  return { ...row, standing };
+  return { ...row, standing, ban: viewerBan ?? null };
 }
 
 export const presentLoaded = (loaded: LoadedTopic, topic: TopicRow = loaded.topic) => presentTopic(topic, loaded);
