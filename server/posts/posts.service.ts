@@ -7,13 +7,13 @@ import { topicChannel, write, type ServiceContext } from '../live/outbox.js';
 import { checkPostingLimits } from '../limits/posting-limits.js';
 import { renderMarkdown } from '../markdown/markdown.render.js';
 import { assertNotBanned, throwIfBanned } from '../moderation/bans.js';
-import { ensureMembership } from '../communities/communities.service.js';
 import { findByClientId, isUniqueViolation, loadPostFor, type Limits } from '../topics/topics.service.js';
 import { loadVisibleTopic, type LoadedTopic } from '../topics/topics.load.js';
 import { userColumns } from '../users/users.present.js';
 import { canModerate, canReadPostBody } from '../visibility/visibility.js';
 import type { Viewer } from '../visibility/viewer.js';
 import { presentPost, type PostRow } from './posts.present.js';
+import { appendReply } from './posts.append.js';
 
 export const postNotFound = () => notFound('post_not_found', 'No such post.');
 
@@ -44,19 +44,13 @@ export async function createReply(ctx: ServiceContext, viewer: Viewer, topicId: 
   if (limits.enabled) await checkPostingLimits(db, user, loaded.standing.role, { body: input.body, links: rendered.links, isTopic: false });
 
   try {
-    const created = await write(ctx, async ({ tx, emit }) => {
-      const authorRole = await ensureMembership(tx, viewer, loaded.topic.communityId);
-      // The topic row's lock hands out numbers one at a time: no gaps, no duplicates.
-      const [numbered] = await tx.update(topics)
-        .set({ lastNumber: sql`${topics.lastNumber} + 1`, postCount: sql`${topics.postCount} + 1`, lastPostAt: sql`now()` })
-        .where(eq(topics.id, topicId)).returning({ number: topics.lastNumber });
-      const [post] = await tx.insert(posts).values({
-        topicId, number: numbered!.number, authorId: user.id, authorRole, replyToId: input.replyToId ?? null,
-        body: input.body, bodyHtml: rendered.html, clientId: input.clientId ?? null,
-      }).returning(postColumns);
-      await emit(topicChannel(topicId), 'post.created', { postId: post!.id });
-      return post!;
+    const role = loaded.standing.role;
+    const { post: created, note } = await appendReply(db, {
+      topicId, communityId: loaded.topic.communityId, authorId: user.id, authorRole: role ?? 'member', joins: role === null,
+      replyToId: input.replyToId ?? null, body: input.body, bodyHtml: rendered.html, clientId: input.clientId ?? null,
     });
+    if (role === null) viewer.roles.set(loaded.topic.communityId, 'member');
+    ctx.bus.publishLocal([note]);
     ctx.bumps.bump(loaded.communitySlug, topicId);
     // The author is the viewer: the new row is presented without reading it back.
     return { created: true, post: presentPost(created, user, loaded.standing) };

@@ -1,0 +1,58 @@
+import { sql } from 'drizzle-orm';
+import { rows, type Executor } from '../../db/client.js';
+import type { PostRow } from '../../db/columns.js';
+import type { Role } from '../../db/schema.js';
+import { NOTIFY_CHANNEL, type BusNote } from '../live/bus.js';
+import { topicChannel } from '../live/outbox.js';
+
+export interface AppendReply {
+  topicId: number;
+  communityId: number;
+  authorId: number;
+  authorRole: Role;
+  /** The author is not a member yet: they join with this post. */
+  joins: boolean;
+  replyToId: number | null;
+  body: string;
+  bodyHtml: string;
+  clientId: string | null;
+}
+
+/**
+ * A reply is the hottest write, so it is one statement instead of a transaction of five round
+ * trips. A single statement is atomic on its own: the topic row's lock numbers the post, the
+ * channel row's lock numbers its event (in that order, like every other writer), and the
+ * NOTIFY goes out only when the statement commits.
+ */
+export async function appendReply(db: Executor, r: AppendReply): Promise<{ post: PostRow; note: BusNote }> {
+  const channel = topicChannel(r.topicId);
+  const [row] = await rows<Record<string, unknown>>(db, sql`
+    WITH m AS (
+      INSERT INTO memberships (community_id, user_id, role)
+      SELECT ${r.communityId}, ${r.authorId}, 'member' WHERE ${r.joins}
+      ON CONFLICT DO NOTHING
+    ), t AS (
+      UPDATE topics SET last_number = last_number + 1, post_count = post_count + 1, last_post_at = now()
+      WHERE id = ${r.topicId} RETURNING last_number
+    ), p AS (
+      INSERT INTO posts (topic_id, number, author_id, author_role, reply_to_id, body, body_html, client_id)
+      SELECT ${r.topicId}, t.last_number, ${r.authorId}, ${r.authorRole}, ${r.replyToId}, ${r.body}, ${r.bodyHtml}, ${r.clientId} FROM t
+      RETURNING id, number, created_at
+    ), c AS (
+      INSERT INTO channels (name, last_seq) SELECT ${channel}, 1 FROM p
+      ON CONFLICT (name) DO UPDATE SET last_seq = channels.last_seq + 1
+      RETURNING last_seq
+    ), e AS (
+      INSERT INTO events (channel, seq, type, ref)
+      SELECT ${channel}, c.last_seq, 'post.created', jsonb_build_object('postId', p.id) FROM c, p
+      RETURNING seq
+    )
+    SELECT p.id, p.number, p.created_at, e.seq::int AS seq, pg_notify(${NOTIFY_CHANNEL}, ${channel} || ':' || e.seq) FROM p, e`);
+  if (!row) throw new Error(`could not append a reply to topic ${r.topicId}`);
+  const post: PostRow = {
+    id: Number(row.id), topicId: r.topicId, number: Number(row.number), authorId: r.authorId, authorRole: r.authorRole,
+    replyToId: r.replyToId, body: r.body, bodyHtml: r.bodyHtml, createdAt: new Date(row.created_at as string),
+    editedAt: null, pinned: false, hidden: false, hiddenReason: null, deleted: false, clientId: r.clientId, likeCount: 0, helpfulCount: 0,
+  };
+  return { post, note: { channel, seq: Number(row.seq) } };
+}
