@@ -90,14 +90,14 @@ export class LiveConnection {
   }
 
   /** Sends unless the client has stopped reading; then it is closed, and resumes with `since`. */
-  send(text: string): boolean {
+  send(message: string | Buffer): boolean {
     if (this.closed || this.ws.readyState !== this.ws.OPEN) return false;
     // What the client has not read yet stays under the bound (plus the one message being added).
     if (this.ws.bufferedAmount > this.deps.config.maxBufferedBytes) {
       this.close(CloseCode.slowConsumer, 'too slow: reconnect and resume');
       return false;
     }
-    this.ws.send(text);
+    this.ws.send(message, { binary: false });
     return true;
   }
 

@@ -7,7 +7,8 @@ import { loadEvents, type RenderedEvent } from './live.render.js';
 
 /** Where a subscription's messages go. `send` answers false once the socket is gone. */
 export interface LiveSink {
-  send(text: string): boolean;
+  /** A JSON message, as text or as its UTF-8 bytes (always sent as a text frame). */
+  send(message: string | Buffer): boolean;
   /** Resolves when the client has room for more (replays pace themselves by it). */
   waitForRoom?(): Promise<boolean>;
 }

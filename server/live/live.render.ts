@@ -12,11 +12,11 @@ interface TopicInfo { topic: TopicRow; communitySlug: string; categorySlug: stri
 interface PostInfo { post: PostRow; author: UserRow }
 
 /**
- * One event, loaded once and rendered at most once per audience. The text for each audience
- * is the whole server message, ready to send to every socket in that audience.
+ * One event, loaded once and rendered at most once per audience. Each audience's message is
+ * kept as UTF-8 bytes, so sending it to a thousand sockets encodes it once, not a thousand times.
  */
 export class RenderedEvent {
-  private readonly byAudience = new Map<string, string>();
+  private readonly byAudience = new Map<string, Buffer>();
 
   constructor(
     readonly channel: string,
@@ -26,14 +26,14 @@ export class RenderedEvent {
     private readonly audienceKey: (audience: Audience) => string,
   ) {}
 
-  messageFor(audience: Audience): string {
+  messageFor(audience: Audience): Buffer {
     const key = this.audienceKey(audience);
-    let text = this.byAudience.get(key);
-    if (text === undefined) {
-      text = JSON.stringify({ type: 'event', channel: this.channel, seq: this.seq, event: this.type, data: this.render(audience) });
-      this.byAudience.set(key, text);
+    let bytes = this.byAudience.get(key);
+    if (bytes === undefined) {
+      bytes = Buffer.from(JSON.stringify({ type: 'event', channel: this.channel, seq: this.seq, event: this.type, data: this.render(audience) }));
+      this.byAudience.set(key, bytes);
     }
-    return text;
+    return bytes;
   }
 }
 
