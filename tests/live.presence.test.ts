@@ -1,21 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from './helpers/app.js';
-import { createTopic, scene } from './helpers/factories.js';
+import { describe, expect, it } from 'vitest';
+import type { TestApp } from './helpers/app.js';
+import { createTopic } from './helpers/factories.js';
 import type { TestClient } from './helpers/client.js';
-import { LiveClient, liveUrl, type LiveMessage } from './helpers/live-client.js';
+import { LiveClient, type LiveMessage } from './helpers/live-client.js';
+import { liveSuite, type Scene } from './helpers/live-suite.js';
 
 let t: TestApp;
 let url: string;
-let s: Awaited<ReturnType<typeof scene>>;
-const open: LiveClient[] = [];
-
-beforeAll(async () => {
-  t = await startTestApp({ live: { presenceThrottleMs: 50 } });
-  url = await liveUrl(t.app);
-  s = await scene(t);
-});
-afterEach(() => { open.splice(0).forEach((c) => c.terminate()); });
-afterAll(async () => { await t?.close(); });
+let s: Scene;
+const open = liveSuite({ live: { presenceThrottleMs: 50 } }, (ready) => ({ t, url, s } = ready));
 
 const as = async (client: TestClient | null) => {
   const c = await LiveClient.connect(url, client ? { cookie: client.cookie } : {});

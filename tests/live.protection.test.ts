@@ -1,23 +1,16 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { startTestApp, type TestApp } from './helpers/app.js';
-import { createTopic, reply, scene, PASSWORD } from './helpers/factories.js';
+import { createTopic, reply, PASSWORD } from './helpers/factories.js';
 import { LiveClient, UpgradeRefused, liveUrl, type ConnectOptions, type LiveMessage } from './helpers/live-client.js';
+import { liveSuite, type Scene } from './helpers/live-suite.js';
 import { write, topicChannel } from '../server/live/outbox.js';
 import { topics } from '../db/schema.js';
 
 let t: TestApp;
 let url: string;
-let s: Awaited<ReturnType<typeof scene>>;
-const open: LiveClient[] = [];
-
-beforeAll(async () => {
-  t = await startTestApp({ live: { maxSubscriptions: 3 } });
-  url = await liveUrl(t.app);
-  s = await scene(t);
-});
-afterEach(() => { open.splice(0).forEach((c) => c.terminate()); });
-afterAll(async () => { await t?.close(); });
+let s: Scene;
+const open = liveSuite({ live: { maxSubscriptions: 3 } }, (ready) => ({ t, url, s } = ready));
 
 const connect = async (opts: ConnectOptions = {}, to = url) => {
   const c = await LiveClient.connect(to, opts);

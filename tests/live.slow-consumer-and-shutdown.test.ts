@@ -1,22 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './helpers/app.js';
-import { createCommunity, createTopic, reply, scene, signUp } from './helpers/factories.js';
+import { createCommunity, createTopic, reply, signUp } from './helpers/factories.js';
 import { LiveClient, liveUrl, range, seqsOf, type ConnectOptions, type LiveMessage } from './helpers/live-client.js';
+import { liveSuite, type Scene } from './helpers/live-suite.js';
 
 const MAX_BUFFERED = 64 * 1024;
 
 let t: TestApp;
 let url: string;
-let s: Awaited<ReturnType<typeof scene>>;
-const open: LiveClient[] = [];
-
-beforeAll(async () => {
-  t = await startTestApp({ live: { maxBufferedBytes: MAX_BUFFERED } });
-  url = await liveUrl(t.app);
-  s = await scene(t);
-});
-afterEach(() => { open.splice(0).forEach((c) => c.terminate()); });
-afterAll(async () => { await t?.close(); });
+let s: Scene;
+const open = liveSuite({ live: { maxBufferedBytes: MAX_BUFFERED } }, (ready) => ({ t, url, s } = ready));
 
 const connect = async (opts: ConnectOptions = {}, to = url) => {
   const c = await LiveClient.connect(to, opts);

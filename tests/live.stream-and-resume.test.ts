@@ -1,22 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from './helpers/app.js';
-import { createCommunity, createTopic, reply, scene, unique } from './helpers/factories.js';
+import { describe, expect, it } from 'vitest';
+import type { TestApp } from './helpers/app.js';
+import { createCommunity, createTopic, reply, unique } from './helpers/factories.js';
 import type { TestClient } from './helpers/client.js';
-import { LiveClient, liveUrl, range, seqsOf, type ConnectOptions, type LiveMessage } from './helpers/live-client.js';
+import { LiveClient, range, seqsOf, type ConnectOptions, type LiveMessage } from './helpers/live-client.js';
+import { liveSuite, type Scene } from './helpers/live-suite.js';
 import { pruneEvents } from '../server/maintenance/maintenance.js';
 
 let t: TestApp;
 let url: string;
-let s: Awaited<ReturnType<typeof scene>>;
-const open: LiveClient[] = [];
-
-beforeAll(async () => {
-  t = await startTestApp();
-  url = await liveUrl(t.app);
-  s = await scene(t);
-});
-afterEach(() => { open.splice(0).forEach((c) => c.terminate()); });
-afterAll(async () => { await t?.close(); });
+let s: Scene;
+const open = liveSuite({}, (ready) => ({ t, url, s } = ready));
 
 const connect = async (opts: ConnectOptions = {}) => {
   const c = await LiveClient.connect(url, opts);
