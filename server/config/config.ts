@@ -31,7 +31,7 @@ export const ConfigSchema = Type.Object({
     /** A socket whose unsent bytes exceed this is closed (4008) instead of growing memory. */
     maxBufferedBytes: Type.Integer({ minimum: 1024, maximum: 256 * 1024 * 1024 }),
     maxSubscriptions: Type.Integer({ minimum: 1, maximum: 10_000 }),
-    /** Messages a socket may send per second (burst twice that). */
+    /** Messages a socket may send per second (burst: twice that, plus room to resubscribe every channel). */
     messagesPerSecond: Type.Integer({ minimum: 1, maximum: 10_000 }),
     /** Outbox retention: replayable for this long, and at most this many events per channel. */
     retentionDays: Type.Integer({ minimum: 1, maximum: 3650 }),

@@ -21,7 +21,7 @@ export const docsPlugin = fp(async (app: FastifyInstance) => {
           'Server → client: `subscribed {channel, seq}`, `event {channel, seq, event, data}` (data is the object as this viewer would get it over HTTP, or null when the viewer may not see it), `presence {channel, readers, typing}`, `reset {channel, seq}` (refetch over HTTP, then continue from seq), `error {code, message, channel?}`.',
           'With `since`, missed events are replayed in order before live ones; seq grows by exactly 1 per event.',
           'Close codes: 1001 server going away (reconnect and resume), 1008 too many messages, 1009 frame over 4 KiB, 4008 too slow to read (reconnect and resume), 4009 no pong.',
-          'Limits per socket: 20 messages/s (burst 40), 100 subscriptions, 1 MiB unsent.',
+          'Limits per socket: 20 messages/s (with a burst large enough to resubscribe every channel at once), 100 subscriptions, 1 MiB unsent.',
         ].join('\n'),
       },
       components: {

@@ -14,7 +14,7 @@ export class BumpBatcher {
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
 
-  constructor(private readonly ctx: Omit<ServiceContext, 'bumps'>, private readonly log: FastifyBaseLogger, private readonly windowMs = 15) {}
+  constructor(private readonly ctx: Pick<ServiceContext, 'db' | 'bus'>, private readonly log: FastifyBaseLogger, private readonly windowMs = 15) {}
 
   bump(communitySlug: string, topicId: number): void {
     let topics = this.pending.get(communitySlug);
@@ -33,7 +33,7 @@ export class BumpBatcher {
       this.pending = new Map();
       if (!batch.size) return;
       try {
-        await write({ ...this.ctx, bumps: this }, async ({ emit }) => {
+        await write(this.ctx, async ({ emit }) => {
           for (const [slug, topics] of batch) for (const topicId of topics) await emit(communityChannel(slug), 'topic.bumped', { topicId });
         });
       } catch (err) {

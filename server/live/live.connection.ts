@@ -4,6 +4,7 @@ import { Value } from 'typebox/value';
 import type { Db } from '../../db/client.js';
 import type { Config } from '../config/config.js';
 import { AppError } from '../errors/errors.js';
+import { INT4_MAX } from '../schemas/common.schema.js';
 import { findCommunity } from '../communities/communities.service.js';
 import { loadVisibleTopic } from '../topics/topics.load.js';
 import { audienceOf, type Audience } from '../visibility/visibility.js';
@@ -189,7 +190,7 @@ export class LiveConnection {
     const { db } = this.deps;
     if (channel.startsWith('topic:')) {
       const id = Number(channel.slice(6));
-      if (id > 2_147_483_647) throw new AppError(404, 'topic_not_found', 'No such topic.');
+      if (id > INT4_MAX) throw new AppError(404, 'topic_not_found', 'No such topic.');
       const loaded = await loadVisibleTopic(db, this.viewer, id);
       return audienceOf(loaded.standing);
     }
@@ -243,10 +244,6 @@ export class LiveConnection {
   private cleanup(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const sub of this.subs.values()) {
-      this.deps.hub.unsubscribe(sub);
-      this.deps.presence.leave(sub.channel, this.id);
-    }
-    this.subs.clear();
+    for (const sub of [...this.subs.values()]) this.dropSubscription(sub);
   }
 }

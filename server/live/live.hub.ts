@@ -52,11 +52,6 @@ export class LiveHub {
     this.unsubscribeBus = [bus.subscribe((note) => this.onNote(note)), bus.onResync(() => void this.resync())];
   }
 
-  /** Channels with at least one subscriber in this process. */
-  get channelCount(): number {
-    return this.channels.size;
-  }
-
   subscriberCount(channel: string): number {
     return this.channels.get(channel)?.subs.size ?? 0;
   }
@@ -157,10 +152,6 @@ export class LiveHub {
       setTimeout(() => void this.pump(channel, state), 500).unref();
     } finally {
       state.pumping = false;
-    }
-    // Notes that arrived while the last batch was being sent.
-    if (state.loadedUpTo !== null && state.loadedUpTo < state.notifiedUpTo && this.channels.get(channel) === state && !state.pumping) {
-      void this.pump(channel, state);
     }
   }
 

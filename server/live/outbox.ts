@@ -49,7 +49,7 @@ export interface WriteScope {
  * Runs a write and its events in one transaction, then tells this process's listeners at once
  * (other processes hear it through the database's NOTIFY).
  */
-export async function write<T>(ctx: ServiceContext, work: (scope: WriteScope) => Promise<T>): Promise<T> {
+export async function write<T>(ctx: Pick<ServiceContext, 'db' | 'bus'>, work: (scope: WriteScope) => Promise<T>): Promise<T> {
   const notes: BusNote[] = [];
   const result = await ctx.db.transaction(async (tx) => {
     notes.length = 0;

@@ -1,9 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { rows, type Executor } from '../../db/client.js';
 import { forbidden } from '../errors/errors.js';
+import type { ActiveBan } from '../topics/topics.load.js';
 
 /** The refusal for a banned member's write (ban as loaded alongside the topic). */
-export function throwIfBanned(ban: { reason: string; until: string | null } | null): void {
+export function throwIfBanned(ban: ActiveBan | null): void {
   if (!ban) return;
   const until = ban.until ? ` until ${new Date(ban.until).toISOString()}` : '';
   throw forbidden('banned', `You are banned from this community${until}: ${ban.reason}`);
@@ -11,12 +12,9 @@ export function throwIfBanned(ban: { reason: string; until: string | null } | nu
 
 /** A banned member can still read, but every write in that community is refused. */
 export async function assertNotBanned(db: Executor, userId: number, communityId: number): Promise<void> {
-  const [ban] = await rows<{ reason: string; until: string | null }>(db, sql`
+  const [ban] = await rows<ActiveBan>(db, sql`
     SELECT reason, until FROM bans
     WHERE community_id = ${communityId} AND user_id = ${userId} AND lifted_at IS NULL AND (until IS NULL OR until > now())
     ORDER BY id DESC LIMIT 1`);
-  if (ban) {
-    const until = ban.until ? ` until ${new Date(ban.until).toISOString()}` : '';
-    throw forbidden('banned', `You are banned from this community${until}: ${ban.reason}`);
-  }
+  throwIfBanned(ban ?? null);
 }

@@ -6,7 +6,7 @@ import { badRequest, conflict, forbidden, notFound, unauthorized } from '../erro
 import { topicChannel, write, type ServiceContext } from '../live/outbox.js';
 import { checkPostingLimits } from '../limits/posting-limits.js';
 import { renderMarkdown } from '../markdown/markdown.render.js';
-import { assertNotBanned, throwIfBanned } from '../moderation/bans.js';
+import { throwIfBanned } from '../moderation/bans.js';
 import { findByClientId, isUniqueViolation, loadPostFor, type Limits } from '../topics/topics.service.js';
 import { loadVisibleTopic, type LoadedTopic } from '../topics/topics.load.js';
 import { userColumns } from '../users/users.present.js';
@@ -89,7 +89,7 @@ export async function editPost(ctx: ServiceContext, viewer: Viewer, postId: numb
   if (post.authorId !== user.id) throw forbidden('not_post_author', 'Only the author can edit this post.');
   if (post.deleted) throw conflict('post_deleted', 'A deleted post cannot be edited.');
   if (loaded.topic.locked && !canModerate(loaded.standing)) throw forbidden('topic_locked', 'This topic is locked.');
-  await assertNotBanned(ctx.db, user.id, loaded.topic.communityId);
+  throwIfBanned(loaded.ban);
   if (body !== post.body) {
     const rendered = renderMarkdown(body);
     await write(ctx, async ({ tx, emit }) => {
@@ -107,7 +107,7 @@ export async function deletePost(ctx: ServiceContext, viewer: Viewer, postId: nu
   if (!user) throw unauthorized();
   const { post, loaded } = await loadVisiblePost(ctx.db, viewer, postId);
   if (post.authorId !== user.id) throw forbidden('not_post_author', 'Only the author can delete this post.');
-  await assertNotBanned(ctx.db, user.id, loaded.topic.communityId);
+  throwIfBanned(loaded.ban);
   if (post.deleted) return;
   await write(ctx, async ({ tx, emit }) => {
     await tx.update(posts).set({ deleted: true }).where(eq(posts.id, postId));
@@ -135,7 +135,7 @@ async function reactable(ctx: ServiceContext, viewer: Viewer, postId: number) {
 export async function addReaction(ctx: ServiceContext, viewer: Viewer, postId: number, kind: ReactionKind) {
   const { user, post, loaded } = await reactable(ctx, viewer, postId);
   if (post.authorId === user.id) throw forbidden('own_post', 'You cannot react to your own post.');
-  await assertNotBanned(ctx.db, user.id, loaded.topic.communityId);
+  throwIfBanned(loaded.ban);
   return write(ctx, async ({ tx, emit }) => {
     const inserted = await tx.insert(reactions).values({ postId, userId: user.id, kind }).onConflictDoNothing().returning({ postId: reactions.postId });
     if (inserted.length) {
@@ -148,7 +148,7 @@ export async function addReaction(ctx: ServiceContext, viewer: Viewer, postId: n
 
 export async function removeReaction(ctx: ServiceContext, viewer: Viewer, postId: number, kind: ReactionKind) {
   const { user, post, loaded } = await reactable(ctx, viewer, postId);
-  await assertNotBanned(ctx.db, user.id, loaded.topic.communityId);
+  throwIfBanned(loaded.ban);
   return write(ctx, async ({ tx, emit }) => {
     const removed = await tx.delete(reactions)
       .where(and(eq(reactions.postId, postId), eq(reactions.userId, user.id), eq(reactions.kind, kind))).returning({ postId: reactions.postId });

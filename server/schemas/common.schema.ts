@@ -3,7 +3,9 @@ import { Type, type TSchema, type TProperties } from 'typebox';
 /** Request bodies drop unknown fields (Ajv removeAdditional) instead of storing them. */
 export const Body = <P extends TProperties>(properties: P) => Type.Object(properties, { additionalProperties: false });
 
-export const Id = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
+/** PostgreSQL's integer: ids and post numbers never exceed it. */
+export const INT4_MAX = 2_147_483_647;
+export const Id = Type.Integer({ minimum: 1, maximum: INT4_MAX });
 export const IdParams = Type.Object({ id: Id });
 export const SlugParams = Type.Object({ slug: Type.String({ minLength: 1, maxLength: 64 }) });
 export const Slug = Type.String({ minLength: 2, maxLength: 48, pattern: '^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$' });

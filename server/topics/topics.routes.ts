@@ -3,6 +3,7 @@ import type { Config } from '../config/config.js';
 import type { ServiceContext } from '../live/outbox.js';
 import { writeRateLimit } from '../security/security.plugin.js';
 import { badRequest } from '../errors/errors.js';
+import { INT4_MAX } from '../schemas/common.schema.js';
 import {
   CreateTopicBody, IdParams, ListTopicsQuery, ReadTopicQuery, SlugParams, SolutionBody, TopicList, TopicPage, TopicReply,
   TopicWithPost, UpdateTopicBody, topicErrors,
@@ -40,7 +41,7 @@ export const topicRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: Servi
     const { id } = request.params;
     const after = request.query.after ?? (request.query.cursor ? Number(request.query.cursor) : 0);
     // Post numbers are PostgreSQL integers: a larger cursor was never handed out (and would fail the query).
-    if (after > 2_147_483_647) throw badRequest('invalid_cursor', 'The cursor is not one this server handed out.');
+    if (after > INT4_MAX) throw badRequest('invalid_cursor', 'The cursor is not one this server handed out.');
     const limit = request.query.limit ?? 50;
     if (request.viewer.user) return readTopicPage(db, request.viewer, id, { after, limit });
     const key = `${id}:${after}:${limit}`;

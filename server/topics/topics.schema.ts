@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { Body, Cursor, Id, IdParams, Nullable, Paged, SlugParams, TopicKindName, errors } from '../schemas/common.schema.js';
+import { Body, Cursor, INT4_MAX, Id, IdParams, Nullable, Paged, SlugParams, TopicKindName, errors } from '../schemas/common.schema.js';
 
 export const Title = Type.String({ minLength: 3, maxLength: 200, pattern: '\\S' });
 export const PostBody = Type.String({ minLength: 1, maxLength: 50_000, pattern: '\\S' });
@@ -21,7 +21,7 @@ export const CreateTopicBody = Body({
 });
 
 export const ReadTopicQuery = Type.Object({
-  after: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647, description: 'show posts numbered after this' })),
+  after: Type.Optional(Type.Integer({ minimum: 0, maximum: INT4_MAX, description: 'show posts numbered after this' })),
   cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,10}$', description: 'nextCursor of the previous page (same as after)' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })),
 });

@@ -6,13 +6,14 @@ import { badRequest, conflict, forbidden, unauthorized } from '../errors/errors.
 import { communityChannel, topicChannel, write, type ServiceContext } from '../live/outbox.js';
 import { checkPostingLimits } from '../limits/posting-limits.js';
 import { renderMarkdown } from '../markdown/markdown.render.js';
-import { assertNotBanned } from '../moderation/bans.js';
+import { assertNotBanned, throwIfBanned } from '../moderation/bans.js';
 import { ensureMembership, findCommunity } from '../communities/communities.service.js';
 import { presentPost, type ApiPost } from '../posts/posts.present.js';
 import { userColumns } from '../users/users.present.js';
 import { canModerate, type Standing } from '../visibility/visibility.js';
 import { roleIn, type Viewer } from '../visibility/viewer.js';
 import { decodeCursor, encodeCursor } from './topics.cursor.js';
+import { INT4_MAX } from '../schemas/common.schema.js';
 import { loadVisibleTopic, presentLoaded, topicNotFound } from './topics.load.js';
 import { presentTopic } from './topics.present.js';
 
@@ -45,7 +46,7 @@ export async function listTopics(db: Executor, viewer: Viewer, slug: string, inp
   const key = sort === 'top' ? sql`(${topics.votes} * 1000000 + ${topics.postCount})` : sort === 'unanswered' ? sql`extract(epoch from ${topics.createdAt})` : sql`extract(epoch from ${topics.lastPostAt})`;
   if (input.cursor) {
     const [pinned, k, id] = decodeCursor(input.cursor, ['boolean', 'string', 'number']);
-    if (!/^-?\d+(\.\d+)?$/.test(String(k)) || !Number.isInteger(id) || (id as number) < 0 || (id as number) > 2_147_483_647) {
+    if (!/^-?\d+(\.\d+)?$/.test(String(k)) || !Number.isInteger(id) || (id as number) < 0 || (id as number) > INT4_MAX) {
       throw badRequest('invalid_cursor', 'The cursor is not one this server handed out.');
     }
     where.push(sql`(${topics.pinned}, ${key}, ${topics.id}) < (${pinned}::boolean, ${k}::numeric, ${id}::int)`);
@@ -190,7 +191,7 @@ export async function updateTopic(ctx: ServiceContext, viewer: Viewer, id: numbe
   const moderator = canModerate(loaded.standing);
   if (loaded.topic.authorId !== user.id && !moderator) throw forbidden('not_topic_author', 'Only the author or a moderator can change this topic.');
   if (loaded.topic.locked && !moderator) throw forbidden('topic_locked', 'This topic is locked.');
-  await assertNotBanned(ctx.db, user.id, loaded.topic.communityId);
+  throwIfBanned(loaded.ban);
   let categoryId: number | undefined;
   if (input.category) {
     const [cat] = await ctx.db.select({ id: categories.id }).from(categories)
@@ -216,7 +217,7 @@ export async function setSolution(ctx: ServiceContext, viewer: Viewer, id: numbe
   if (loaded.topic.authorId !== user.id && !canModerate(loaded.standing)) {
     throw forbidden('not_topic_author', 'Only the topic\'s author or a moderator can choose the answer.');
   }
-  await assertNotBanned(ctx.db, user.id, loaded.topic.communityId);
+  throwIfBanned(loaded.ban);
   if (postId !== null) {
     const [post] = await ctx.db.select(postColumns).from(posts).where(eq(posts.id, postId));
     if (!post || post.topicId !== id) throw badRequest('post_not_in_topic', 'That post is not a reply in this topic.');
