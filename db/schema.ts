@@ -51,6 +51,10 @@ export const communities = pgTable('communities', {
   description: text('description').notNull().default(''),
   accentColor: text('accent_color'),
   isDemo: boolean('is_demo').notNull().default(false),
+  /** Distinct members whose flags hide a post automatically, pending review; 0 turns it off. */
+  flagThreshold: integer('flag_threshold').notNull().default(3),
+  /** Hold a member's first post in this community until a moderator approves it. */
+  holdFirstPosts: boolean('hold_first_posts').notNull().default(false),
   createdAt: createdAt(),
 }, (t) => [uniqueIndex('communities_slug_key').on(t.slug)]);
 
@@ -95,6 +99,8 @@ export const topics = pgTable('topics', {
   locked: boolean('locked').notNull().default(false),
   hidden: boolean('hidden').notNull().default(false),
   hiddenReason: text('hidden_reason'),
+  /** Hidden by the system (a held first topic), not yet reviewed by a moderator. */
+  hiddenPending: boolean('hidden_pending').notNull().default(false),
   solutionPostId: integer('solution_post_id'),
   votes: integer('votes').notNull().default(0),
   /** Canonical URL of the host page when the topic was created by the embed. */
@@ -122,6 +128,10 @@ export const posts = pgTable('posts', {
   pinned: boolean('pinned').notNull().default(false),
   hidden: boolean('hidden').notNull().default(false),
   hiddenReason: text('hidden_reason'),
+  /** When it was last hidden: the author may ask for review once per hiding. */
+  hiddenAt: ts('hidden_at'),
+  /** Hidden by the system (flag threshold, held first post), not yet reviewed by a moderator. */
+  hiddenPending: boolean('hidden_pending').notNull().default(false),
   deleted: boolean('deleted').notNull().default(false),
   clientId: text('client_id'),
   likeCount: integer('like_count').notNull().default(0),
@@ -131,6 +141,8 @@ export const posts = pgTable('posts', {
   uniqueIndex('posts_topic_number_key').on(t.topicId, t.number),
   uniqueIndex('posts_author_client_key').on(t.authorId, t.clientId),
   index('posts_author_created_idx').on(t.authorId, t.createdAt),
+  // Pinned posts travel with a topic's first page: a tiny partial index keeps that lookup free.
+  index('posts_pinned_idx').on(t.topicId, t.number).where(sql`pinned`),
   index('posts_search_idx').using('gin', t.search),
 ]);
 
@@ -150,17 +162,35 @@ export const reactions = pgTable('reactions', {
   createdAt: createdAt(),
 }, (t) => [primaryKey({ columns: [t.postId, t.userId, t.kind] })]);
 
+export const FLAG_KINDS = ['flag', 'first_post', 'review_request'] as const;
+/** flag: a member's report; first_post: a held first post; review_request: an author contests a hide. */
+export type FlagKind = (typeof FLAG_KINDS)[number];
+export const FLAG_STATUSES = ['open', 'resolved', 'dismissed'] as const;
+export type FlagStatus = (typeof FLAG_STATUSES)[number];
+
+/** The review queue: members' flags, held first posts and authors' review requests. */
 export const flags = pgTable('flags', {
   id: serial('id').primaryKey(),
   communityId: integer('community_id').notNull().references(() => communities.id, { onDelete: 'cascade' }),
+  kind: text('kind').$type<FlagKind>().notNull().default('flag'),
+  /** Held first topics are reviewed as a whole topic; everything else as a post. */
+  targetType: text('target_type').$type<'post' | 'topic'>().notNull().default('post'),
+  topicId: integer('topic_id').notNull().references(() => topics.id, { onDelete: 'cascade' }),
   postId: integer('post_id').notNull().references(() => posts.id, { onDelete: 'cascade' }),
-  reporterId: integer('reporter_id').notNull().references(() => users.id),
+  /** Null for items the system raised (held first posts). */
+  reporterId: integer('reporter_id').references(() => users.id),
   reason: text('reason').notNull(),
-  status: text('status').$type<'open' | 'resolved' | 'dismissed'>().notNull().default('open'),
+  status: text('status').$type<FlagStatus>().notNull().default('open'),
   resolvedById: integer('resolved_by_id').references(() => users.id),
   resolvedAt: ts('resolved_at'),
   createdAt: createdAt(),
-}, (t) => [index('flags_queue_idx').on(t.communityId, t.status, t.id)]);
+}, (t) => [
+  index('flags_queue_idx').on(t.communityId, t.status, t.id),
+  index('flags_post_idx').on(t.postId),
+  index('flags_topic_idx').on(t.topicId),
+  // A member flags a post once, ever: the same people cannot re-hide a post a moderator restored.
+  uniqueIndex('flags_one_per_member_key').on(t.postId, t.reporterId).where(sql`kind = 'flag'`),
+]);
 
 export const bans = pgTable('bans', {
   id: serial('id').primaryKey(),
@@ -182,6 +212,8 @@ export const moderationLog = pgTable('moderation_log', {
   targetType: text('target_type').notNull(),
   targetId: integer('target_id').notNull(),
   reason: text('reason'),
+  /** Machine-readable context that is not a reason, e.g. a ban's end or a new role. */
+  detail: text('detail'),
   automatic: boolean('automatic').notNull().default(false),
   createdAt: createdAt(),
 }, (t) => [index('moderation_log_community_idx').on(t.communityId, t.id)]);

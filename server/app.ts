@@ -14,6 +14,7 @@ import { communityRoutes } from './communities/communities.routes.js';
 import { topicRoutes } from './topics/topics.routes.js';
 import { postRoutes } from './posts/posts.routes.js';
 import { searchRoutes } from './search/search.routes.js';
+import { moderationRoutes } from './moderation/moderation.routes.js';
 import { webPlugin } from './web/web.plugin.js';
 import { TopicPageCache } from './topics/topic-page.cache.js';
 import type { Bus } from './live/bus.js';
@@ -77,6 +78,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   await app.register(topicRoutes, { config, ctx, pageCache });
   await app.register(postRoutes, { config, ctx });
   await app.register(searchRoutes, { db: database.db });
+  await app.register(moderationRoutes, { config, ctx });
   await app.register(livePlugin, { config, db: database.db, bus, sessions });
   await app.register(webPlugin, { webDir: config.webDir });
   return app;

@@ -20,6 +20,7 @@ export const presentCommunity = (c: CommunityRow, extras: CommunityExtras = {}) 
   description: c.description,
   accentColor: c.accentColor,
   isDemo: c.isDemo,
+  moderation: { flagThreshold: c.flagThreshold, holdFirstPosts: c.holdFirstPosts },
   createdAt: c.createdAt.toISOString(),
   ...(extras.categories ? { categories: extras.categories.map(presentCategory) } : {}),
   ...(extras.viewerRole !== undefined ? { viewerRole: extras.viewerRole } : {}),

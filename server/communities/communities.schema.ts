@@ -14,6 +14,10 @@ export const UpdateCommunityBody = Body({
   description: Type.Optional(Type.String({ maxLength: 2000 })),
   accentColor: Type.Optional(Nullable(Type.String({ pattern: '^#[0-9a-fA-F]{6}$' }))),
   embed: Type.Optional(Type.Object({ allowedOrigins: Type.Array(Origin, { maxItems: 50 }) }, { additionalProperties: false })),
+  moderation: Type.Optional(Type.Object({
+    flagThreshold: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, description: '0 turns automatic hiding off' })),
+    holdFirstPosts: Type.Optional(Type.Boolean()),
+  }, { additionalProperties: false })),
 });
 
 export const MemberParams = Type.Object({ slug: SlugParams.properties.slug, handle: Handle });

@@ -5,6 +5,7 @@ import { conflict, forbidden, notFound, unauthorized } from '../errors/errors.js
 import { canAdminister } from '../visibility/visibility.js';
 import { roleIn, type Viewer } from '../visibility/viewer.js';
 import { presentUser } from '../users/users.present.js';
+import { logAction } from '../moderation/moderation.log.js';
 import { presentCategory, presentCommunity, type CommunityRow } from './communities.present.js';
 
 const isUniqueViolation = (err: unknown) => {
@@ -79,6 +80,7 @@ export interface UpdateCommunityInput {
   description?: string | undefined;
   accentColor?: string | null | undefined;
   embed?: { allowedOrigins: string[] } | undefined;
+  moderation?: { flagThreshold?: number | undefined; holdFirstPosts?: boolean | undefined } | undefined;
 }
 
 export async function updateCommunity(db: Db, viewer: Viewer, slug: string, input: UpdateCommunityInput) {
@@ -89,6 +91,8 @@ export async function updateCommunity(db: Db, viewer: Viewer, slug: string, inpu
     if (input.name !== undefined) patch.name = input.name.trim();
     if (input.description !== undefined) patch.description = input.description.trim();
     if (input.accentColor !== undefined) patch.accentColor = input.accentColor;
+    if (input.moderation?.flagThreshold !== undefined) patch.flagThreshold = input.moderation.flagThreshold;
+    if (input.moderation?.holdFirstPosts !== undefined) patch.holdFirstPosts = input.moderation.holdFirstPosts;
     if (Object.keys(patch).length) await tx.update(communities).set(patch).where(eq(communities.id, community.id));
     if (input.embed) {
       const origins = [...new Set(input.embed.allowedOrigins.map(canonicalOrigin))];
@@ -111,8 +115,17 @@ export async function setMemberRole(db: Db, viewer: Viewer, slug: string, handle
         .where(and(eq(memberships.communityId, community.id), eq(memberships.role, 'admin'))).for('update');
       if (admins.length === 1 && admins[0]!.userId === user.id) throw conflict('last_admin', 'A community needs at least one admin.');
     }
+    const [before] = await tx.select({ role: memberships.role }).from(memberships)
+      .where(and(eq(memberships.communityId, community.id), eq(memberships.userId, user.id)));
     const [member] = await tx.insert(memberships).values({ communityId: community.id, userId: user.id, role })
       .onConflictDoUpdate({ target: [memberships.communityId, memberships.userId], set: { role } }).returning();
+    // Who holds moderating powers is part of moderating in the open.
+    if ((before?.role ?? 'member') !== role) {
+      await logAction(tx, {
+        communityId: community.id, moderatorId: viewer.user!.id, action: 'change_role', targetType: 'user', targetId: user.id,
+        detail: `${before?.role ?? 'member'} → ${role}`,
+      });
+    }
     return { member: { user: presentUser(user), role: member!.role, community: community.slug, joinedAt: member!.createdAt.toISOString() } };
   });
 }

@@ -16,6 +16,8 @@ export interface AppendReply {
   body: string;
   bodyHtml: string;
   clientId: string | null;
+  /** Set when the post waits for a moderator (a held first post): it is stored hidden with this reason. */
+  heldReason?: string | null;
 }
 
 /**
@@ -26,6 +28,8 @@ export interface AppendReply {
  */
 export async function appendReply(db: Executor, r: AppendReply): Promise<{ post: PostRow; note: BusNote }> {
   const channel = topicChannel(r.topicId);
+  const heldReason = r.heldReason ?? null;
+  const held = heldReason !== null;
   const [row] = await rows<Record<string, unknown>>(db, sql`
     WITH m AS (
       INSERT INTO memberships (community_id, user_id, role)
@@ -35,9 +39,10 @@ export async function appendReply(db: Executor, r: AppendReply): Promise<{ post:
       UPDATE topics SET last_number = last_number + 1, post_count = post_count + 1, last_post_at = now()
       WHERE id = ${r.topicId} RETURNING last_number
     ), p AS (
-      INSERT INTO posts (topic_id, number, author_id, author_role, reply_to_id, body, body_html, client_id)
-      SELECT ${r.topicId}, t.last_number, ${r.authorId}, ${r.authorRole}, ${r.replyToId}, ${r.body}, ${r.bodyHtml}, ${r.clientId} FROM t
-      RETURNING id, number, created_at
+      INSERT INTO posts (topic_id, number, author_id, author_role, reply_to_id, body, body_html, client_id, hidden, hidden_reason, hidden_at, hidden_pending)
+      SELECT ${r.topicId}, t.last_number, ${r.authorId}, ${r.authorRole}, ${r.replyToId}, ${r.body}, ${r.bodyHtml}, ${r.clientId},
+        ${held}, ${heldReason}, CASE WHEN ${held} THEN now() END, ${held} FROM t
+      RETURNING id, number, created_at, hidden_at
     ), c AS (
       INSERT INTO channels (name, last_seq) SELECT ${channel}, 1 FROM p
       ON CONFLICT (name) DO UPDATE SET last_seq = channels.last_seq + 1
@@ -47,12 +52,13 @@ export async function appendReply(db: Executor, r: AppendReply): Promise<{ post:
       SELECT ${channel}, c.last_seq, 'post.created', jsonb_build_object('postId', p.id) FROM c, p
       RETURNING seq
     )
-    SELECT p.id, p.number, p.created_at, e.seq::int AS seq, pg_notify(${NOTIFY_CHANNEL}, ${channel} || ':' || e.seq) FROM p, e`);
+    SELECT p.id, p.number, p.created_at, p.hidden_at, e.seq::int AS seq, pg_notify(${NOTIFY_CHANNEL}, ${channel} || ':' || e.seq) FROM p, e`);
   if (!row) throw new Error(`could not append a reply to topic ${r.topicId}`);
   const post: PostRow = {
     id: Number(row.id), topicId: r.topicId, number: Number(row.number), authorId: r.authorId, authorRole: r.authorRole,
     replyToId: r.replyToId, body: r.body, bodyHtml: r.bodyHtml, createdAt: new Date(row.created_at as string),
-    editedAt: null, pinned: false, hidden: false, hiddenReason: null, deleted: false, clientId: r.clientId, likeCount: 0, helpfulCount: 0,
+    editedAt: null, pinned: false, hidden: held, hiddenReason: heldReason, hiddenAt: row.hidden_at ? new Date(row.hidden_at as string) : null,
+    hiddenPending: held, deleted: false, clientId: r.clientId, likeCount: 0, helpfulCount: 0,
   };
   return { post, note: { channel, seq: Number(row.seq) } };
 }

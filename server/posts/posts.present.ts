@@ -21,6 +21,8 @@ export function presentPost(post: PostRow, author: UserRow, standing: Standing, 
     pinned: post.pinned,
     hidden: post.hidden,
     hiddenReason: post.hidden ? post.hiddenReason : null,
+    /** Hidden by the system (flags, a held first post) and waiting for a moderator. */
+    pendingReview: post.hidden && post.hiddenPending,
     deleted: post.deleted,
     reactions: { like: post.likeCount, helpful: post.helpfulCount },
     ...(viewerReactions ? { viewerReactions } : {}),

@@ -13,7 +13,8 @@ import { userColumns } from '../users/users.present.js';
 import { canModerate, canReadPostBody } from '../visibility/visibility.js';
 import type { Viewer } from '../visibility/viewer.js';
 import { presentPost, type PostRow } from './posts.present.js';
-import { appendReply } from './posts.append.js';
+import { appendReply, type AppendReply } from './posts.append.js';
+import { holdReply, shouldHold } from '../moderation/hold.js';
 
 export const postNotFound = () => notFound('post_not_found', 'No such post.');
 
@@ -45,10 +46,13 @@ export async function createReply(ctx: ServiceContext, viewer: Viewer, topicId: 
 
   try {
     const role = loaded.standing.role;
-    const { post: created, note } = await appendReply(db, {
-      topicId, communityId: loaded.topic.communityId, authorId: user.id, authorRole: role ?? 'member', joins: role === null,
+    const communityId = loaded.topic.communityId;
+    const reply: AppendReply = {
+      topicId, communityId, authorId: user.id, authorRole: role ?? 'member', joins: role === null,
       replyToId: input.replyToId ?? null, body: input.body, bodyHtml: rendered.html, clientId: input.clientId ?? null,
-    });
+    };
+    const held = await shouldHold(db, user, role, { id: communityId, holdFirstPosts: loaded.settings.holdFirstPosts });
+    const { post: created, note } = held ? await holdReply(db, reply, communityId) : await appendReply(db, reply);
     if (role === null) viewer.roles.set(loaded.topic.communityId, 'member');
     ctx.bus.publishLocal([note]);
     ctx.bumps.bump(loaded.communitySlug, topicId);

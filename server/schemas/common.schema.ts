@@ -56,6 +56,10 @@ export const Community = Type.Object({
   categories: Type.Optional(Type.Array(Type.Ref('Category'))),
   viewerRole: Type.Optional(Nullable(RoleName)),
   embed: Type.Optional(Type.Object({ allowedOrigins: Type.Array(Type.String()) })),
+  moderation: Type.Object({
+    flagThreshold: Type.Integer({ description: 'distinct members whose flags hide a post pending review; 0 = never automatically' }),
+    holdFirstPosts: Type.Boolean({ description: "a member's first post here waits for a moderator's approval" }),
+  }, { description: 'Public, like everything about moderation here.' }),
 }, { $id: 'Community' });
 
 export const Reactions = Type.Object({ like: Type.Integer(), helpful: Type.Integer() }, { $id: 'Reactions' });
@@ -74,6 +78,7 @@ export const Topic = Type.Object({
   locked: Type.Boolean(),
   hidden: Type.Boolean(),
   hiddenReason: Type.Optional(Nullable(Type.String())),
+  pendingReview: Type.Optional(Type.Boolean({ description: 'hidden by the system (a held first topic), waiting for a moderator' })),
   solutionPostId: Nullable(Type.Integer()),
   votes: Type.Integer(),
 }, { $id: 'Topic' });
@@ -92,6 +97,7 @@ export const Post = Type.Object({
   pinned: Type.Boolean(),
   hidden: Type.Boolean(),
   hiddenReason: Nullable(Type.String()),
+  pendingReview: Type.Optional(Type.Boolean({ description: 'hidden by the system (member flags, a held first post), waiting for a moderator' })),
   deleted: Type.Boolean(),
   reactions: Type.Ref('Reactions'),
   viewerReactions: Type.Optional(Type.Array(Type.String(), { description: 'kinds the signed-in viewer has reacted with' })),

@@ -1,4 +1,5 @@
 import { badRequest } from '../errors/errors.js';
+import { INT4_MAX } from '../schemas/common.schema.js';
 
 /** Opaque keyset cursors: the sort key of the last item, so pages never skip or repeat under inserts. */
 export const encodeCursor = (values: (string | number | boolean)[]) => Buffer.from(JSON.stringify(values)).toString('base64url');
@@ -11,4 +12,12 @@ export function decodeCursor(cursor: string, shape: ('string' | 'number' | 'bool
     }
   } catch { /* fall through */ }
   throw badRequest('invalid_cursor', 'The cursor is not one this server handed out.');
+}
+
+/** Lists ordered by id, newest first, page on "ids below this one". */
+export function decodeIdCursor(cursor: string | undefined): number | null {
+  if (cursor === undefined) return null;
+  const id = /^\d{1,10}$/.test(cursor) ? Number(cursor) : 0;
+  if (id < 1 || id > INT4_MAX) throw badRequest('invalid_cursor', 'The cursor is not one this server handed out.');
+  return id;
 }

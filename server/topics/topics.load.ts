@@ -13,7 +13,11 @@ export interface LoadedTopic extends TopicContext {
   standing: Standing;
   /** The viewer's active ban in this community, if any: writes check it without another query. */
   ban: ActiveBan | null;
+  /** The community's moderation settings, which replies and flags act on. */
+  settings: ModerationSettings;
 }
+
+export interface ModerationSettings { flagThreshold: number; holdFirstPosts: boolean }
 
 export interface ActiveBan { reason: string; until: string | null }
 
@@ -31,6 +35,7 @@ export async function loadVisibleTopic(db: Executor, viewer: Viewer, id: number)
   };
   const [found] = await db.select({
     topic: topicColumns, communitySlug: communities.slug, categorySlug: categories.slug, author: userColumns(users), ...standingColumns,
+    settings: { flagThreshold: communities.flagThreshold, holdFirstPosts: communities.holdFirstPosts },
   }).from(topics)
     .innerJoin(communities, eq(topics.communityId, communities.id))
     .innerJoin(categories, eq(topics.categoryId, categories.id))

@@ -23,6 +23,7 @@ export const presentTopic = (t: TopicRow, ctx: TopicContext) => ({
   locked: t.locked,
   hidden: t.hidden,
   hiddenReason: t.hidden ? t.hiddenReason : null,
+  pendingReview: t.hidden && t.hiddenPending,
   solutionPostId: t.solutionPostId,
   votes: t.votes,
 });

@@ -31,7 +31,13 @@ export const SolutionBody = Body({ postId: Nullable(Id) });
 
 export const TopicReply = Type.Object({ topic: Type.Ref('Topic') });
 export const TopicWithPost = Type.Object({ topic: Type.Ref('Topic'), post: Type.Ref('Post') });
-export const TopicPage = Type.Object({ topic: Type.Ref('Topic'), solution: Nullable(Type.Ref('Post')), posts: Type.Array(Type.Ref('Post')), nextCursor: Nullable(Type.String()) });
+export const TopicPage = Type.Object({
+  topic: Type.Ref('Topic'),
+  solution: Nullable(Type.Ref('Post')),
+  pinnedPosts: Type.Optional(Type.Array(Type.Ref('Post'), { description: 'on the first page only: posts a moderator pinned, by number, wherever they sit' })),
+  posts: Type.Array(Type.Ref('Post')),
+  nextCursor: Nullable(Type.String()),
+});
 export const TopicList = Paged(Type.Ref('Topic'));
 export { IdParams, SlugParams };
 export const topicErrors = errors(400, 401, 403, 404, 409, 413, 429);

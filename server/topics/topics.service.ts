@@ -7,6 +7,8 @@ import { communityChannel, topicChannel, write, type ServiceContext } from '../l
 import { checkPostingLimits } from '../limits/posting-limits.js';
 import { renderMarkdown } from '../markdown/markdown.render.js';
 import { assertNotBanned, throwIfBanned } from '../moderation/bans.js';
+import { queueHeld, shouldHold } from '../moderation/hold.js';
+import { HELD_TOPIC_REASON } from '../moderation/moderation.reasons.js';
 import { ensureMembership, findCommunity } from '../communities/communities.service.js';
 import { presentPost, type ApiPost } from '../posts/posts.present.js';
 import { userColumns } from '../users/users.present.js';
@@ -97,6 +99,7 @@ export async function createTopic(ctx: ServiceContext, viewer: Viewer, slug: str
   const role = await roleIn(db, viewer, community.id);
   const rendered = renderMarkdown(input.body);
   if (limits.enabled) await checkPostingLimits(db, user, role, { body: input.body, links: rendered.links, isTopic: true });
+  const held = await shouldHold(db, user, role, community);
 
   try {
     const ids = await write(ctx, async ({ tx, emit }) => {
@@ -104,6 +107,7 @@ export async function createTopic(ctx: ServiceContext, viewer: Viewer, slug: str
       const [topic] = await tx.insert(topics).values({
         communityId: community.id, categoryId: category.id, authorId: user.id, title: input.title.trim(),
         kind: input.kind ?? 'discussion', lastNumber: 1, postCount: 1,
+        ...(held ? { hidden: true, hiddenReason: HELD_TOPIC_REASON, hiddenPending: true } : {}),
       }).returning({ id: topics.id });
       const [post] = await tx.insert(posts).values({
         topicId: topic!.id, number: 1, authorId: user.id, authorRole, body: input.body, bodyHtml: rendered.html,
@@ -111,6 +115,7 @@ export async function createTopic(ctx: ServiceContext, viewer: Viewer, slug: str
       }).returning({ id: posts.id });
       await emit(topicChannel(topic!.id), 'post.created', { postId: post!.id });
       await emit(communityChannel(community.slug), 'topic.created', { topicId: topic!.id });
+      if (held) await queueHeld(tx, { communityId: community.id, topicId: topic!.id, postId: post!.id, targetType: 'topic' });
       return { topicId: topic!.id, postId: post!.id };
     });
     return { created: true, ...(await readCreated(db, viewer, ids.topicId, ids.postId)) };
@@ -173,9 +178,14 @@ export async function readTopicPage(db: Executor, viewer: Viewer, id: number, in
   const solution = !solutionId ? null
     : onPage ? presentPost(onPage.post, onPage.author, loaded.standing)
       : await loadPostFor(db, loaded.standing, solutionId).catch(() => null);
+  // Pinned posts come with the first page, so readers meet them first however long the thread.
+  const pinned = after > 0 ? undefined : await db.select({ post: postColumns, author: userColumns(users) }).from(posts)
+    .innerJoin(users, eq(posts.authorId, users.id))
+    .where(and(eq(posts.topicId, id), eq(posts.pinned, true))).orderBy(asc(posts.number)).limit(20);
   return {
     topic: presentLoaded(loaded),
     solution,
+    ...(pinned ? { pinnedPosts: pinned.map((r) => presentPost(r.post, r.author, loaded.standing)) } : {}),
     posts: page.map((r) => presentPost(r.post, r.author, loaded.standing, viewer.user ? (mine.get(r.post.id) ?? []) : undefined)),
     nextCursor: found.length > limit ? String(page.at(-1)!.post.number) : null,
   };

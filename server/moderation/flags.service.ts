@@ -1,0 +1,164 @@
+import { and, eq, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
+import { rows, type Executor } from '../../db/client.js';
+import { postColumns } from '../../db/columns.js';
+import { flags, posts, topics, users, type FlagKind, type FlagStatus } from '../../db/schema.js';
+import { conflict, forbidden, notFound, unauthorized } from '../errors/errors.js';
+import { topicChannel, write, type ServiceContext } from '../live/outbox.js';
+import { NEW_ACCOUNT_HOURS } from '../limits/posting-limits.js';
+import { findCommunity } from '../communities/communities.service.js';
+import { loadVisiblePost } from '../posts/posts.service.js';
+import { presentPost } from '../posts/posts.present.js';
+import { decodeIdCursor } from '../topics/topics.cursor.js';
+import { presentUser, userColumns } from '../users/users.present.js';
+import { canReadPostBody, type Standing } from '../visibility/visibility.js';
+import { roleIn, type Viewer } from '../visibility/viewer.js';
+import { throwIfBanned } from './bans.js';
+import { requireModerator } from './moderation.guard.js';
+import { logAction } from './moderation.log.js';
+import { autoHiddenReason } from './moderation.reasons.js';
+import { lockPost } from './moderation.posts.js';
+
+type FlagRow = typeof flags.$inferSelect;
+
+/** What the member who raised an item sees of it: never who else flagged, never the verdict's author. */
+const presentOwnFlag = (f: FlagRow) => ({
+  id: f.id, kind: f.kind, postId: f.postId, topicId: f.topicId, reason: f.reason, status: f.status, createdAt: f.createdAt.toISOString(),
+});
+
+/**
+ * A member reports a post. Flags are one per member per post, ever; when enough distinct,
+ * established members have flagged it (the community's threshold), the post is hidden at once
+ * as pending review and the log records that the system did it.
+ */
+export async function createFlag(ctx: ServiceContext, viewer: Viewer, postId: number, reason: string) {
+  const user = viewer.user;
+  if (!user) throw unauthorized();
+  const { post, loaded } = await loadVisiblePost(ctx.db, viewer, postId);
+  if (post.deleted) throw conflict('post_deleted', 'This post was deleted.');
+  if (!canReadPostBody(loaded.standing, post)) throw conflict('post_hidden', 'This post is already hidden.');
+  if (post.authorId === user.id) throw forbidden('own_post', 'You cannot flag your own post.');
+  throwIfBanned(loaded.ban);
+  const threshold = loaded.settings.flagThreshold;
+  return write(ctx, async ({ tx, emit }) => {
+    const current = await lockPost(tx, postId);
+    const [created] = await tx.insert(flags).values({
+      communityId: loaded.topic.communityId, kind: 'flag', topicId: post.topicId, postId, reporterId: user.id, reason: reason.trim(),
+    }).onConflictDoNothing().returning();
+    if (!created) {
+      const [existing] = await tx.select().from(flags).where(and(eq(flags.postId, postId), eq(flags.reporterId, user.id), eq(flags.kind, 'flag')));
+      return { created: false, flag: presentOwnFlag(existing!) };
+    }
+    if (threshold > 0 && !current.hidden) {
+      // Brand-new accounts can report, but do not count towards hiding: sock puppets are cheap.
+      const [{ n } = { n: 0 }] = await rows<{ n: number }>(tx, sql`
+        SELECT count(DISTINCT f.reporter_id)::int AS n FROM flags f JOIN users u ON u.id = f.reporter_id
+        WHERE f.post_id = ${postId} AND f.kind = 'flag' AND f.status = 'open'
+          AND u.created_at <= now() - make_interval(hours => ${NEW_ACCOUNT_HOURS})`);
+      if (n >= threshold) {
+        const text = autoHiddenReason(n);
+        await tx.update(posts).set({ hidden: true, hiddenReason: text, hiddenPending: true, hiddenAt: sql`now()` }).where(eq(posts.id, postId));
+        await emit(topicChannel(post.topicId), 'post.hidden', { postId });
+        await logAction(tx, {
+          communityId: loaded.topic.communityId, moderatorId: null, action: 'hide_post', targetType: 'post', targetId: postId, reason: text, detail: `${n} flags`,
+        });
+      }
+    }
+    return { created: true, flag: presentOwnFlag(created) };
+  });
+}
+
+/**
+ * The author of a hidden post contests it, once per hiding; the request joins the queue and a
+ * moderator restores the post (granting it) or confirms the hide (declining it).
+ */
+export async function requestReview(ctx: ServiceContext, viewer: Viewer, postId: number, message: string | undefined) {
+  const user = viewer.user;
+  if (!user) throw unauthorized();
+  const { post, loaded } = await loadVisiblePost(ctx.db, viewer, postId);
+  if (post.authorId !== user.id) throw forbidden('not_post_author', 'Only the author can ask for a review of this post.');
+  throwIfBanned(loaded.ban);
+  return write(ctx, async ({ tx }) => {
+    const current = await lockPost(tx, postId);
+    if (!current.hidden) throw conflict('post_not_hidden', 'This post is not hidden.');
+    const [earlier] = await rows<{ id: number }>(tx, sql`
+      SELECT f.id FROM flags f JOIN posts p ON p.id = f.post_id
+      WHERE f.post_id = ${postId} AND f.kind = 'review_request' AND f.created_at >= coalesce(p.hidden_at, '-infinity'::timestamptz) LIMIT 1`);
+    if (earlier) throw conflict('review_already_requested', 'You already asked for a review of this post.');
+    const [created] = await tx.insert(flags).values({
+      communityId: loaded.topic.communityId, kind: 'review_request', topicId: post.topicId, postId, reporterId: user.id,
+      reason: message?.trim() || 'The author asks a moderator to look again.',
+    }).returning();
+    return presentOwnFlag(created!);
+  });
+}
+
+export interface FlagQuery { status?: FlagStatus | 'all' | undefined; cursor?: string | undefined; limit?: number | undefined }
+
+const reporters = alias(users, 'reporter');
+const resolvers = alias(users, 'resolver');
+const authors = alias(users, 'author');
+
+/** The review queue of one community, newest first: moderators only. Items carry the post as a moderator sees it. */
+export async function listFlags(db: Executor, viewer: Viewer, slug: string, query: FlagQuery) {
+  const community = await findCommunity(db, slug);
+  const standing: Standing = { viewer, role: await roleIn(db, viewer, community.id) };
+  requireModerator(standing);
+  const status = query.status ?? 'open';
+  const before = decodeIdCursor(query.cursor);
+  const limit = query.limit ?? 50;
+  const found = await db.select({
+    flag: flags, post: postColumns, author: userColumns(authors),
+    topic: { id: topics.id, title: topics.title, hidden: topics.hidden, locked: topics.locked },
+    reporter: userColumns(reporters), resolver: userColumns(resolvers),
+    openFlags: sql<number>`(SELECT count(*)::int FROM flags o WHERE o.post_id = ${flags.postId} AND o.kind = 'flag' AND o.status = 'open')`,
+  }).from(flags)
+    .innerJoin(posts, eq(posts.id, flags.postId))
+    .innerJoin(authors, eq(authors.id, posts.authorId))
+    .innerJoin(topics, eq(topics.id, flags.topicId))
+    .leftJoin(reporters, eq(reporters.id, flags.reporterId))
+    .leftJoin(resolvers, eq(resolvers.id, flags.resolvedById))
+    .where(and(
+      eq(flags.communityId, community.id),
+      status === 'all' ? undefined : eq(flags.status, status),
+      before === null ? undefined : sql`${flags.id} < ${before}`,
+    ))
+    .orderBy(sql`${flags.id} DESC`).limit(limit + 1);
+  const items = found.slice(0, limit).map((r) => ({
+    ...presentOwnFlag(r.flag),
+    targetType: r.flag.targetType,
+    reporter: r.reporter ? presentUser(r.reporter) : null,
+    post: presentPost(r.post, r.author, standing),
+    topic: r.topic,
+    openFlags: Number(r.openFlags),
+    resolvedBy: r.resolver ? presentUser(r.resolver) : null,
+    resolvedAt: r.flag.resolvedAt?.toISOString() ?? null,
+  }));
+  return { items, nextCursor: found.length > limit ? String(found[limit - 1]!.flag.id) : null };
+}
+
+/**
+ * Settles one queue item without touching the content: resolved ("dealt with") or dismissed
+ * ("no action needed"). Settling it again the same way is a no-op; the other way is a conflict.
+ */
+export async function settleFlag(ctx: ServiceContext, viewer: Viewer, flagId: number, status: Exclude<FlagStatus, 'open'>) {
+  const user = viewer.user;
+  if (!user) throw unauthorized();
+  const [flag] = await ctx.db.select().from(flags).where(eq(flags.id, flagId));
+  if (!flag) throw notFound('flag_not_found', 'No such flag.');
+  const { loaded } = await loadVisiblePost(ctx.db, viewer, flag.postId);
+  requireModerator(loaded.standing);
+  return write(ctx, async ({ tx }) => {
+    const [current] = await tx.select().from(flags).where(eq(flags.id, flagId)).for('update');
+    if (current!.status === status) return presentOwnFlag(current!);
+    if (current!.status !== 'open') throw conflict('flag_settled', `This item was already ${current!.status}.`);
+    const [updated] = await tx.update(flags).set({ status, resolvedById: user.id, resolvedAt: sql`now()` }).where(eq(flags.id, flagId)).returning();
+    await logAction(tx, {
+      communityId: flag.communityId, moderatorId: user.id, action: status === 'resolved' ? 'resolve_flag' : 'dismiss_flag',
+      targetType: 'post', targetId: flag.postId, detail: kindLabel(flag.kind),
+    });
+    return presentOwnFlag(updated!);
+  });
+}
+
+const kindLabel = (kind: FlagKind) => (kind === 'flag' ? 'member flag' : kind === 'first_post' ? 'held first post' : 'review request');

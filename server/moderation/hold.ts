@@ -1,0 +1,42 @@
+import { sql } from 'drizzle-orm';
+import { rows, type Db, type Executor } from '../../db/client.js';
+import { flags, type Role } from '../../db/schema.js';
+import { appendReply, type AppendReply } from '../posts/posts.append.js';
+import { logAction } from './moderation.log.js';
+import { HELD_POST_REASON, HELD_TOPIC_REASON } from './moderation.reasons.js';
+import type { ViewerUser } from '../visibility/viewer.js';
+
+/**
+ * With "hold first posts" on, a member's first post in the community waits for a moderator.
+ * Once any of their posts there has been approved (is visible), they post freely. Staff,
+ * moderators and admins are the organisation's own people and are never held.
+ */
+export async function shouldHold(db: Executor, user: ViewerUser, role: Role | null, community: { id: number; holdFirstPosts: boolean }): Promise<boolean> {
+  if (!community.holdFirstPosts || user.isSiteAdmin || (role !== null && role !== 'member')) return false;
+  const [approved] = await rows<{ one: number }>(db, sql`
+    SELECT 1 AS one FROM posts p JOIN topics t ON t.id = p.topic_id
+    WHERE p.author_id = ${user.id} AND t.community_id = ${community.id} AND NOT p.hidden AND NOT t.hidden LIMIT 1`);
+  return !approved;
+}
+
+/** Stores a held reply with its queue item and log entry, atomically: nothing waits unseen. */
+export async function holdReply(db: Db, reply: AppendReply, communityId: number) {
+  return db.transaction(async (tx) => {
+    const appended = await appendReply(tx, { ...reply, heldReason: HELD_POST_REASON });
+    await queueHeld(tx, { communityId, topicId: reply.topicId, postId: appended.post.id, targetType: 'post' });
+    return appended;
+  });
+}
+
+/** The queue item and the log entry for something the system held back. */
+export async function queueHeld(tx: Executor, held: { communityId: number; topicId: number; postId: number; targetType: 'post' | 'topic' }) {
+  await tx.insert(flags).values({
+    communityId: held.communityId, kind: 'first_post', targetType: held.targetType, topicId: held.topicId, postId: held.postId,
+    reporterId: null, reason: held.targetType === 'post' ? 'First post in this community' : 'First topic in this community',
+  });
+  await logAction(tx, {
+    communityId: held.communityId, moderatorId: null, action: held.targetType === 'post' ? 'hold_post' : 'hold_topic',
+    targetType: held.targetType, targetId: held.targetType === 'post' ? held.postId : held.topicId,
+    reason: held.targetType === 'post' ? HELD_POST_REASON : HELD_TOPIC_REASON,
+  });
+}

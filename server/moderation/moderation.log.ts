@@ -1,0 +1,95 @@
+import { sql } from 'drizzle-orm';
+import { rows, type Executor } from '../../db/client.js';
+import { moderationLog } from '../../db/schema.js';
+import { decodeIdCursor } from '../topics/topics.cursor.js';
+import { findCommunity } from '../communities/communities.service.js';
+import { presentUser, type UserRow } from '../users/users.present.js';
+import { canSeeTopic, type Standing } from '../visibility/visibility.js';
+import { roleIn, type Viewer } from '../visibility/viewer.js';
+
+export const MODERATION_ACTIONS = [
+  'pin_topic', 'unpin_topic', 'lock_topic', 'unlock_topic', 'hide_topic', 'unhide_topic',
+  'pin_post', 'unpin_post', 'hide_post', 'unhide_post', 'hold_post', 'hold_topic',
+  'resolve_flag', 'dismiss_flag', 'ban_user', 'unban_user', 'change_role',
+] as const;
+export type ModerationAction = (typeof MODERATION_ACTIONS)[number];
+export type TargetType = 'post' | 'topic' | 'user';
+
+export interface LogEntry {
+  communityId: number;
+  /** Null when the system acted on its own. */
+  moderatorId: number | null;
+  action: ModerationAction;
+  targetType: TargetType;
+  targetId: number;
+  reason?: string | null;
+  detail?: string | null;
+}
+
+/** Written in the same transaction as the action, so the log never misses or invents one. */
+export async function logAction(tx: Executor, entry: LogEntry): Promise<void> {
+  await tx.insert(moderationLog).values({
+    communityId: entry.communityId, moderatorId: entry.moderatorId, action: entry.action,
+    targetType: entry.targetType, targetId: entry.targetId, reason: entry.reason ?? null, detail: entry.detail ?? null,
+    automatic: entry.moderatorId === null,
+  });
+}
+
+interface LogRow {
+  id: number; action: ModerationAction; target_type: TargetType; target_id: number; reason: string | null; detail: string | null;
+  automatic: boolean; created_at: string;
+  mod_id: number | null; mod_handle: string; mod_display_name: string; mod_avatar_url: string | null; mod_created_at: string;
+  topic_id: number | null; topic_title: string | null; topic_hidden: boolean | null; topic_author_id: number | null;
+  post_number: number | null; user_handle: string | null;
+}
+
+export interface LogPage { cursor?: string | undefined; limit?: number | undefined }
+
+/**
+ * The public moderation log, newest first. It names actions, targets and reasons, never the text
+ * of what was hidden; a hidden topic's title shows only to those who may see the topic.
+ */
+export async function listModerationLog(db: Executor, viewer: Viewer, slug: string, page: LogPage) {
+  const community = await findCommunity(db, slug);
+  const standing: Standing = { viewer, role: await roleIn(db, viewer, community.id) };
+  const limit = page.limit ?? 50;
+  const before = decodeIdCursor(page.cursor);
+  const found = await rows<LogRow>(db, sql`
+    SELECT l.id, l.action, l.target_type, l.target_id, l.reason, l.detail, l.automatic, l.created_at,
+      m.id AS mod_id, m.handle AS mod_handle, m.display_name AS mod_display_name, m.avatar_url AS mod_avatar_url, m.created_at AS mod_created_at,
+      t.id AS topic_id, t.title AS topic_title, t.hidden AS topic_hidden, t.author_id AS topic_author_id,
+      p.number AS post_number, u.handle AS user_handle
+    FROM moderation_log l
+    LEFT JOIN users m ON m.id = l.moderator_id
+    LEFT JOIN posts p ON l.target_type = 'post' AND p.id = l.target_id
+    LEFT JOIN topics t ON t.id = CASE WHEN l.target_type = 'topic' THEN l.target_id ELSE p.topic_id END
+    LEFT JOIN users u ON l.target_type = 'user' AND u.id = l.target_id
+    WHERE l.community_id = ${community.id} AND (${before}::int IS NULL OR l.id < ${before}::int)
+    ORDER BY l.id DESC LIMIT ${limit + 1}`);
+  const items = found.slice(0, limit).map((r) => presentEntry(r, standing));
+  return { items, nextCursor: found.length > limit ? String(found[limit - 1]!.id) : null };
+}
+
+function presentEntry(r: LogRow, standing: Standing) {
+  const topicVisible = r.topic_id !== null && canSeeTopic(standing, { hidden: !!r.topic_hidden, authorId: r.topic_author_id ?? 0 });
+  const moderator: UserRow | null = r.mod_id === null ? null : {
+    id: r.mod_id, handle: r.mod_handle, displayName: r.mod_display_name, avatarUrl: r.mod_avatar_url, createdAt: new Date(r.mod_created_at),
+  };
+  return {
+    id: r.id,
+    action: r.action,
+    moderator: moderator ? presentUser(moderator) : null,
+    automatic: r.automatic,
+    target: {
+      type: r.target_type,
+      id: r.target_id,
+      topicId: r.target_type === 'user' ? null : r.topic_id,
+      postNumber: r.post_number,
+      title: topicVisible ? r.topic_title : null,
+      handle: r.user_handle,
+    },
+    reason: r.reason,
+    detail: r.detail,
+    createdAt: new Date(r.created_at).toISOString(),
+  };
+}

@@ -1,0 +1,79 @@
+import { eq, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
+import { posts } from '../../db/schema.js';
+import { conflict, unauthorized } from '../errors/errors.js';
+import { topicChannel, write, type ServiceContext } from '../live/outbox.js';
+import { loadVisiblePost, postNotFound } from '../posts/posts.service.js';
+import { loadPostFor } from '../topics/topics.service.js';
+import type { Viewer } from '../visibility/viewer.js';
+import { requireModerator } from './moderation.guard.js';
+import { logAction } from './moderation.log.js';
+import { settleQueue } from './queue.settle.js';
+
+/** The post's moderation state under its row lock, so two moderators acting at once are ordered. */
+export async function lockPost(tx: Executor, postId: number) {
+  const [row] = await tx.select({ pinned: posts.pinned, hidden: posts.hidden, hiddenPending: posts.hiddenPending, hiddenReason: posts.hiddenReason })
+    .from(posts).where(eq(posts.id, postId)).for('update');
+  if (!row) throw postNotFound();
+  return row;
+}
+
+async function moderatePost(ctx: ServiceContext, viewer: Viewer, postId: number) {
+  if (!viewer.user) throw unauthorized();
+  const found = await loadVisiblePost(ctx.db, viewer, postId);
+  requireModerator(found.loaded.standing);
+  return { moderatorId: viewer.user.id, ...found };
+}
+
+/** Pinned posts are flagged in every read and shown first by clients. Pinning twice changes nothing. */
+export async function setPostPinned(ctx: ServiceContext, viewer: Viewer, postId: number, pinned: boolean) {
+  const { moderatorId, post, loaded } = await moderatePost(ctx, viewer, postId);
+  if (pinned && (post.hidden || post.deleted)) throw conflict('post_unavailable', 'A hidden or deleted post cannot be pinned.');
+  await write(ctx, async ({ tx, emit }) => {
+    const current = await lockPost(tx, postId);
+    if (current.pinned === pinned) return;
+    await tx.update(posts).set({ pinned }).where(eq(posts.id, postId));
+    await emit(topicChannel(post.topicId), pinned ? 'post.pinned' : 'post.unpinned', { postId });
+    await logAction(tx, {
+      communityId: loaded.topic.communityId, moderatorId, action: pinned ? 'pin_post' : 'unpin_post', targetType: 'post', targetId: postId,
+    });
+  });
+  return loadPostFor(ctx.db, loaded.standing, postId);
+}
+
+/**
+ * Hides a post behind a tombstone that shows the reason. On a post the system hid (flags, a
+ * held first post) this is the moderator confirming it, with their own reason; either way the
+ * open queue items about the post are settled.
+ */
+export async function hidePost(ctx: ServiceContext, viewer: Viewer, postId: number, reason: string) {
+  const { moderatorId, post, loaded } = await moderatePost(ctx, viewer, postId);
+  const text = reason.trim();
+  await write(ctx, async ({ tx, emit }) => {
+    const current = await lockPost(tx, postId);
+    const settled = await settleQueue(tx, { type: 'post', id: postId }, 'hidden', moderatorId);
+    const unchanged = current.hidden && !current.hiddenPending && current.hiddenReason === text;
+    if (unchanged && settled === 0) return;
+    await tx.update(posts).set({
+      hidden: true, hiddenReason: text, hiddenPending: false,
+      // A confirmation keeps the original time: the author's one review request is per hiding.
+      ...(current.hidden ? {} : { hiddenAt: sql`now()` }),
+    }).where(eq(posts.id, postId));
+    await emit(topicChannel(post.topicId), 'post.hidden', { postId });
+    await logAction(tx, { communityId: loaded.topic.communityId, moderatorId, action: 'hide_post', targetType: 'post', targetId: postId, reason: text });
+  });
+  return loadPostFor(ctx.db, loaded.standing, postId);
+}
+
+/** Restores a hidden post (or approves a held one). Restoring a visible post changes nothing. */
+export async function unhidePost(ctx: ServiceContext, viewer: Viewer, postId: number) {
+  const { moderatorId, post, loaded } = await moderatePost(ctx, viewer, postId);
+  await write(ctx, async ({ tx, emit }) => {
+    if (!(await lockPost(tx, postId)).hidden) return;
+    await settleQueue(tx, { type: 'post', id: postId }, 'visible', moderatorId);
+    await tx.update(posts).set({ hidden: false, hiddenReason: null, hiddenPending: false }).where(eq(posts.id, postId));
+    await emit(topicChannel(post.topicId), 'post.unhidden', { postId });
+    await logAction(tx, { communityId: loaded.topic.communityId, moderatorId, action: 'unhide_post', targetType: 'post', targetId: postId });
+  });
+  return loadPostFor(ctx.db, loaded.standing, postId);
+}

@@ -1,0 +1,77 @@
+import { eq } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
+import { topics } from '../../db/schema.js';
+import { unauthorized } from '../errors/errors.js';
+import { communityChannel, topicChannel, write, type ServiceContext, type WriteScope } from '../live/outbox.js';
+import { loadVisibleTopic, presentLoaded, topicNotFound, type LoadedTopic } from '../topics/topics.load.js';
+import type { Viewer } from '../visibility/viewer.js';
+import { requireModerator } from './moderation.guard.js';
+import { logAction, type ModerationAction } from './moderation.log.js';
+import { settleQueue } from './queue.settle.js';
+
+type TopicState = Pick<LoadedTopic['topic'], 'pinned' | 'locked' | 'hidden' | 'hiddenPending' | 'hiddenReason'>;
+
+async function lockTopic(tx: Executor, id: number): Promise<TopicState> {
+  const [row] = await tx.select({
+    pinned: topics.pinned, locked: topics.locked, hidden: topics.hidden, hiddenPending: topics.hiddenPending, hiddenReason: topics.hiddenReason,
+  }).from(topics).where(eq(topics.id, id)).for('update');
+  if (!row) throw topicNotFound();
+  return row;
+}
+
+interface TopicChange {
+  action: ModerationAction;
+  reason?: string;
+  /** The new state, or null when the topic already is that way (then nothing happens). */
+  patch(current: TopicState): Partial<TopicState> | null;
+  settle?: 'hidden' | 'visible';
+}
+
+/**
+ * Every topic action has one shape: lock the row, change it, tell both the topic's readers and
+ * the community's topic list, and log it, all in one transaction. Repeating an action is a no-op.
+ */
+async function changeTopic(ctx: ServiceContext, viewer: Viewer, id: number, change: TopicChange) {
+  if (!viewer.user) throw unauthorized();
+  const moderatorId = viewer.user.id;
+  const loaded = await loadVisibleTopic(ctx.db, viewer, id);
+  requireModerator(loaded.standing);
+  await write(ctx, async ({ tx, emit }: WriteScope) => {
+    const current = await lockTopic(tx, id);
+    const settled = change.settle ? await settleQueue(tx, { type: 'topic', id }, change.settle, moderatorId) : 0;
+    const patch = change.patch(current);
+    if (!patch && settled === 0) return;
+    if (patch) await tx.update(topics).set(patch).where(eq(topics.id, id));
+    await emit(topicChannel(id), 'topic.updated', { topicId: id });
+    await emit(communityChannel(loaded.communitySlug), 'topic.updated', { topicId: id });
+    await logAction(tx, {
+      communityId: loaded.topic.communityId, moderatorId, action: change.action, targetType: 'topic', targetId: id, reason: change.reason ?? null,
+    });
+  });
+  return { topic: presentLoaded(await loadVisibleTopic(ctx.db, viewer, id)) };
+}
+
+export const setTopicPinned = (ctx: ServiceContext, viewer: Viewer, id: number, pinned: boolean) => changeTopic(ctx, viewer, id, {
+  action: pinned ? 'pin_topic' : 'unpin_topic',
+  patch: (t) => (t.pinned === pinned ? null : { pinned }),
+});
+
+export const setTopicLocked = (ctx: ServiceContext, viewer: Viewer, id: number, locked: boolean) => changeTopic(ctx, viewer, id, {
+  action: locked ? 'lock_topic' : 'unlock_topic',
+  patch: (t) => (t.locked === locked ? null : { locked }),
+});
+
+/** A hidden topic is a 404 for everyone but moderators and its author. Hiding a held topic rejects it. */
+export function hideTopic(ctx: ServiceContext, viewer: Viewer, id: number, reason: string) {
+  const text = reason.trim();
+  return changeTopic(ctx, viewer, id, {
+    action: 'hide_topic', reason: text, settle: 'hidden',
+    patch: (t) => (t.hidden && !t.hiddenPending && t.hiddenReason === text ? null : { hidden: true, hiddenReason: text, hiddenPending: false }),
+  });
+}
+
+/** Restores a hidden topic; on a held first topic this is the approval. */
+export const unhideTopic = (ctx: ServiceContext, viewer: Viewer, id: number) => changeTopic(ctx, viewer, id, {
+  action: 'unhide_topic', settle: 'visible',
+  patch: (t) => (t.hidden ? { hidden: false, hiddenReason: null, hiddenPending: false } : null),
+});
