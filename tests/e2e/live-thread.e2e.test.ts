@@ -1,11 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type { FastifyInstance } from 'fastify';
-import { eq } from 'drizzle-orm';
 import { launchBrowser, startServer, watchForProblems } from './browser.js';
 import { TestClient } from '../helpers/client.js';
-import { posts } from '../../db/schema.js';
-import { topicChannel, write } from '../../server/live/outbox.js';
 
 describe('a topic page is live', () => {
   let browser: Browser;
@@ -21,7 +18,7 @@ describe('a topic page is live', () => {
     await app?.close();
   });
 
-  it('shows a reply from someone else, then its tombstone when it is hidden, without a reload', async () => {
+  it('shows a reply from someone else, its tombstone when a moderator hides it, a pinned post above the thread, and the topic going away when hidden, all without a reload', async () => {
     const origin = new URL(url).origin;
     const ann = new TestClient(app, { origin });
     const host = { host: new URL(url).host };
@@ -37,12 +34,19 @@ describe('a topic page is live', () => {
     const reply = (await ann.post(`/api/topics/${topic.id}/posts`, { body: 'A reply that arrives live' }, host)).body.post;
     await page.getByText('A reply that arrives live').waitFor({ timeout: 5000 });
 
-    await write(app.parley.ctx, async ({ tx, emit }) => {
-      await tx.update(posts).set({ hidden: true, hiddenReason: 'off topic' }).where(eq(posts.id, reply.id));
-      await emit(topicChannel(topic.id), 'post.hidden', { postId: reply.id });
-    });
-    await page.getByText(/off topic/).waitFor({ timeout: 5000 });
+    // ann is the community's admin: she moderates through the public API, as the web app will.
+    expect((await ann.post(`/api/posts/${reply.id}/hide`, { reason: 'off topic' }, host)).status).toBe(200);
+    await page.getByText(/Hidden by moderators: off topic/).waitFor({ timeout: 5000 });
     expect(await page.getByText('A reply that arrives live').count()).toBe(0);
-    expect(problems).toEqual([]);
+
+    // Pinning puts the post in the pinned list above the thread; hiding the topic takes the page away.
+    const second = (await ann.post(`/api/topics/${topic.id}/posts`, { body: 'Read this first, everyone' }, host)).body.post;
+    await page.getByText('Read this first, everyone').waitFor({ timeout: 5000 });
+    expect((await ann.post(`/api/posts/${second.id}/pin`, undefined, host)).status).toBe(200);
+    const pinned = page.getByRole('region', { name: 'Pinned by moderators' });
+    await pinned.getByText('Read this first, everyone').waitFor({ timeout: 5000 });
+    expect((await ann.post(`/api/topics/${topic.id}/hide`, { reason: 'duplicate' }, host)).status).toBe(200);
+    await page.getByText('Topic not found').waitFor({ timeout: 5000 });
+    expect(problems.filter((p) => !/404/.test(p))).toEqual([]);
   });
 });

@@ -80,8 +80,10 @@ export interface Topic {
   pinned: boolean;
   locked: boolean;
   hidden: boolean;
-  /** Set only for viewers who may see a hidden topic (moderators). */
+  /** Why moderators hid it (null when not hidden). */
   hiddenReason?: string | null;
+  /** Hidden by the system (a held first topic), waiting for a moderator. */
+  pendingReview?: boolean;
   solutionPostId: number | null;
   votes: number;
 }
@@ -110,6 +112,8 @@ export interface Post {
   pinned: boolean;
   hidden: boolean;
   hiddenReason: string | null;
+  /** Hidden by the system (member flags, a held first post), waiting for a moderator. */
+  pendingReview?: boolean;
   deleted: boolean;
   reactions: Reactions;
   /** The reactions the signed-in viewer has given this post. */
@@ -127,6 +131,8 @@ export interface TopicPage {
   topic: Topic;
   /** The accepted answer, wherever it sits in the thread (null when there is none). */
   solution: Post | null;
+  /** On the first page: the posts moderators pinned, in number order, wherever they sit. */
+  pinnedPosts?: Post[];
   posts: Post[];
   nextCursor: string | null;
 }

@@ -37,6 +37,9 @@ export class TopicThread {
   /** Posts by id, for reply links and the accepted answer. */
   byId: Map<number, Post> = $derived(new Map(this.posts.map((post) => [post.id, post])));
 
+  /** Posts moderators pinned, in number order: shown before the thread. */
+  pinned: Post[] = $state.raw([]);
+
   /** The accepted answer as the first page reported it. */
   solutionPost: Post | null = $state.raw(null);
 
@@ -58,6 +61,7 @@ export class TopicThread {
       const controller = new AbortController();
       this.#run = null;
       this.topic = null;
+      this.pinned = [];
       this.posts = [];
       this.hasMore = false;
       this.status = 'loading';
@@ -85,6 +89,7 @@ export class TopicThread {
           if (controller.signal.aborted) return;
           this.topic = page.topic;
           this.solutionPost = page.solution;
+          this.pinned = page.pinnedPosts ?? [];
           this.posts = page.posts;
           this.hasMore = page.nextCursor !== null;
           this.status = 'ready';
@@ -197,6 +202,7 @@ export class TopicThread {
       if (controller.signal.aborted) return;
       this.topic = page.topic;
       this.solutionPost = page.solution;
+      this.pinned = page.pinnedPosts ?? [];
       this.posts = page.posts;
       this.hasMore = page.nextCursor !== null;
       this.moreError = null;
@@ -231,7 +237,9 @@ export class TopicThread {
       case 'post.unhidden':
       case 'post.pinned':
       case 'post.unpinned':
-        if (event.data) this.#replacePost(event.data);
+        if (!event.data) return;
+        this.#replacePost(event.data);
+        if (event.event === 'post.pinned' || event.event === 'post.unpinned') this.#repin(event.data);
         return;
       case 'reactions.changed': {
         const data = event.data;
@@ -239,7 +247,9 @@ export class TopicThread {
         return;
       }
       case 'topic.updated':
-        if (event.data && event.data.id === this.topic?.id) this.topic = event.data;
+        // No data: the topic was hidden from this viewer. Loading again shows that it is gone.
+        if (!event.data) this.reload();
+        else if (event.data.id === this.topic?.id) this.topic = event.data;
         return;
       default:
         return;
@@ -259,6 +269,14 @@ export class TopicThread {
       this.posts = posts;
     }
     if (this.solutionPost?.id === id) this.solutionPost = update(this.solutionPost);
+    const pinnedIndex = this.pinned.findIndex((post) => post.id === id);
+    if (pinnedIndex !== -1) this.pinned = this.pinned.map((post, i) => (i === pinnedIndex ? update(post) : post));
+  }
+
+  /** Pinning and unpinning move a post in or out of the pinned list, wherever it sits in the thread. */
+  #repin(post: Post): void {
+    const others = this.pinned.filter((p) => p.id !== post.id);
+    this.pinned = post.pinned ? [...others, post].sort((a, b) => a.number - b.number) : others;
   }
 
   /**
