@@ -74,7 +74,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   app.get('/api/health', { schema: { hide: true } }, async () => ({ status: 'ok', db: database.driver }));
   await app.register(authRoutes, { config, db: database.db, sessions });
   await app.register(userRoutes, { db: database.db });
-  await app.register(communityRoutes, { config, db: database.db });
+  await app.register(communityRoutes, { config, ctx });
   await app.register(topicRoutes, { config, ctx, pageCache });
   await app.register(postRoutes, { config, ctx });
   await app.register(searchRoutes, { db: database.db });

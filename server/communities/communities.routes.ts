@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Config } from '../config/config.js';
-import type { Db } from '../../db/client.js';
+import type { ServiceContext } from '../live/outbox.js';
 import { SlugParams } from '../schemas/common.schema.js';
 import { writeRateLimit } from '../security/security.plugin.js';
 import {
@@ -9,7 +9,8 @@ import {
 } from './communities.schema.js';
 import { createCategory, createCommunity, getCommunity, listCommunities, setMemberRole, updateCommunity } from './communities.service.js';
 
-export const communityRoutes: FastifyPluginAsyncTypebox<{ config: Config; db: Db }> = async (app, { config, db }) => {
+export const communityRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: ServiceContext }> = async (app, { config, ctx }) => {
+  const { db } = ctx;
   const tags = ['communities'];
   const write = writeRateLimit(config);
 
@@ -34,7 +35,7 @@ export const communityRoutes: FastifyPluginAsyncTypebox<{ config: Config; db: Db
   app.put('/api/communities/:slug/members/:handle', {
     schema: { tags, summary: 'Give a user a role (admin)', params: MemberParams, body: MemberBody, response: { 200: MemberReply, ...communityErrors } },
     config: write,
-  }, async (request) => setMemberRole(db, request.viewer, request.params.slug, request.params.handle, request.body.role));
+  }, async (request) => setMemberRole(ctx, request.viewer, request.params.slug, request.params.handle, request.body.role));
 
   app.post('/api/communities/:slug/categories', {
     schema: { tags, summary: 'Add a category (admin)', params: SlugParams, body: CreateCategoryBody, response: { 201: CategoryReply, ...communityErrors } },

@@ -6,6 +6,7 @@ import { canAdminister } from '../visibility/visibility.js';
 import { roleIn, type Viewer } from '../visibility/viewer.js';
 import { presentUser } from '../users/users.present.js';
 import { logAction } from '../moderation/moderation.log.js';
+import { userChannel, write, type ServiceContext } from '../live/outbox.js';
 import { presentCategory, presentCommunity, type CommunityRow } from './communities.present.js';
 
 const isUniqueViolation = (err: unknown) => {
@@ -103,12 +104,13 @@ export async function updateCommunity(db: Db, viewer: Viewer, slug: string, inpu
   return getCommunity(db, viewer, slug);
 }
 
-export async function setMemberRole(db: Db, viewer: Viewer, slug: string, handle: string, role: Role) {
+export async function setMemberRole(ctx: Pick<ServiceContext, 'db' | 'bus'>, viewer: Viewer, slug: string, handle: string, role: Role) {
+  const { db } = ctx;
   const community = await findCommunity(db, slug);
   await requireAdmin(db, viewer, community);
   const [user] = await db.select().from(users).where(sql`lower(${users.handle}) = ${handle.toLowerCase()}`);
   if (!user) throw notFound('user_not_found', `No user "${handle}".`);
-  return db.transaction(async (tx) => {
+  return write(ctx, async ({ tx, emit }) => {
     if (role !== 'admin') {
       // A community must never lose its last admin, or nobody could manage it again.
       const admins = await tx.select({ userId: memberships.userId }).from(memberships)
@@ -125,6 +127,8 @@ export async function setMemberRole(db: Db, viewer: Viewer, slug: string, handle
         communityId: community.id, moderatorId: viewer.user!.id, action: 'change_role', targetType: 'user', targetId: user.id,
         detail: `${before?.role ?? 'member'} → ${role}`,
       });
+      // Open live sockets of that account re-decide what it may see.
+      await emit(userChannel(user.id), 'roles.changed', { communityId: community.id });
     }
     return { member: { user: presentUser(user), role: member!.role, community: community.slug, joinedAt: member!.createdAt.toISOString() } };
   });

@@ -186,6 +186,35 @@ export class LiveConnection {
   }
 
   /** Decides who the subscriber is for this channel: the same rules as the HTTP routes. */
+  /**
+   * The account's roles changed (or the bus lost notes): moderator rendering stops at once, then
+   * each subscription is decided again by the same rules as a new subscribe. A channel the viewer
+   * may no longer see is dropped.
+   */
+  refreshAudiences(): void {
+    if (!this.viewer.user || this.closed) return;
+    this.viewer.roles.clear();
+    for (const sub of this.subs.values()) {
+      if (sub.audience.moderator) sub.audience = { moderator: false, userId: sub.audience.userId };
+    }
+    this.queue = this.queue.then(async () => {
+      for (const sub of [...this.subs.values()]) {
+        try {
+          const audience = await this.audienceFor(sub.channel);
+          if (this.subs.get(sub.channel) === sub) sub.audience = audience;
+        } catch (err) {
+          if (!(err instanceof AppError && err.statusCode === 404) || this.subs.get(sub.channel) !== sub) throw err;
+          this.dropSubscription(sub);
+          this.error('channel_not_found', 'This channel is no longer one you may see.', sub.channel);
+        }
+      }
+    }).catch((err) => this.deps.log.warn({ err }, 'live audience refresh failed'));
+  }
+
+  get userId(): number | null {
+    return this.viewer.user?.id ?? null;
+  }
+
   private async audienceFor(channel: string): Promise<Audience> {
     const { db } = this.deps;
     if (channel.startsWith('topic:')) {

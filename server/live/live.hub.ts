@@ -24,7 +24,8 @@ export class Subscription {
   buffer: RenderedEvent[] = [];
   closed = false;
 
-  constructor(readonly channel: string, readonly audience: Audience, readonly sink: LiveSink) {}
+  /** Mutable: a role change re-decides it while the subscription stays open. */
+  constructor(readonly channel: string, public audience: Audience, readonly sink: LiveSink) {}
 }
 
 interface ChannelState {

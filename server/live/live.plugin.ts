@@ -45,6 +45,14 @@ export const livePlugin = fp(async (app: FastifyInstance, opts: { config: Config
   }, config.live.presenceThrottleMs);
   app.decorate('live', { hub, presence, connections });
 
+  // Role changes arrive as events on the account's channel; after lost notes, everyone re-decides.
+  const stopRoles = bus.subscribe((note) => {
+    if (!note.channel.startsWith('user:')) return;
+    const userId = Number(note.channel.slice(5));
+    for (const c of connections) if (c.userId === userId) c.refreshAudiences();
+  });
+  const stopResync = bus.onResync(() => connections.forEach((c) => c.refreshAudiences()));
+
   const heartbeat = setInterval(() => connections.forEach((c) => c.tick()), config.live.heartbeatMs);
   heartbeat.unref();
 
@@ -54,6 +62,8 @@ export const livePlugin = fp(async (app: FastifyInstance, opts: { config: Config
     // reconnect, to another process, and resume.
     preClose: async function closeLiveSockets(this: FastifyInstance) {
       clearInterval(heartbeat);
+      stopRoles();
+      stopResync();
       for (const c of connections) c.close(CloseCode.goingAway, 'server shutting down');
       connections.clear();
       hub.close();

@@ -18,7 +18,7 @@ export type ClientMessage = Static<typeof ClientMessage>;
 export type LiveEventName =
   | 'post.created' | 'post.updated' | 'post.deleted' | 'post.hidden' | 'post.unhidden'
   | 'post.pinned' | 'post.unpinned' | 'reactions.changed' | 'topic.updated'
-  | 'topic.created' | 'topic.bumped';
+  | 'topic.created' | 'topic.bumped' | 'roles.changed';
 
 export type ServerMessage =
   | { type: 'subscribed'; channel: string; seq: number }

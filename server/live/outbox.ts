@@ -6,10 +6,12 @@ import { NOTIFY_CHANNEL } from './bus.js';
 export type EventType =
   | 'post.created' | 'post.updated' | 'post.deleted' | 'post.hidden' | 'post.unhidden'
   | 'post.pinned' | 'post.unpinned' | 'reactions.changed' | 'topic.updated'
-  | 'topic.created' | 'topic.bumped';
+  | 'topic.created' | 'topic.bumped' | 'roles.changed';
 
 export const topicChannel = (topicId: number) => `topic:${topicId}`;
 export const communityChannel = (slug: string) => `community:${slug}`;
+/** Changes that concern one account, e.g. its roles (open sockets re-decide what it may see). */
+export const userChannel = (userId: number) => `user:${userId}`;
 
 /**
  * Appends an event in the caller's transaction: the counter row hands out the next seq

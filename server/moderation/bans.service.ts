@@ -39,6 +39,8 @@ export async function createBan(db: Db, viewer: Viewer, slug: string, input: Ban
   const target = await findUser(db, input.handle);
   const until = input.until === undefined ? null : new Date(input.until);
   if (until && until.getTime() <= Date.now()) throw badRequest('invalid_until', 'A ban must end in the future (or leave out `until`).');
+  // A valid date-time can still land past what the database stores (offsets can push 9999 over).
+  if (until && until.getUTCFullYear() > 9999) throw badRequest('invalid_until', 'A ban must end before the year 10000 (or leave out `until` for no end).');
   if (canModerate({ viewer: userViewer(target), role: await roleIn(db, userViewer(target), community.id) })) throw forbidden('cannot_ban_moderator', 'Moderators and admins cannot be banned; change their role first.');
   const reason = input.reason.trim();
   const id = await db.transaction(async (tx) => {

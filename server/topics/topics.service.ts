@@ -12,7 +12,7 @@ import { HELD_TOPIC_REASON } from '../moderation/moderation.reasons.js';
 import { ensureMembership, findCommunity } from '../communities/communities.service.js';
 import { presentPost, type ApiPost } from '../posts/posts.present.js';
 import { userColumns } from '../users/users.present.js';
-import { canModerate, type Standing } from '../visibility/visibility.js';
+import { canModerate, canReadPostBody, type Standing } from '../visibility/visibility.js';
 import { roleIn, type Viewer } from '../visibility/viewer.js';
 import { decodeCursor, encodeCursor } from './topics.cursor.js';
 import { INT4_MAX } from '../schemas/common.schema.js';
@@ -185,7 +185,8 @@ export async function readTopicPage(db: Executor, viewer: Viewer, id: number, in
   return {
     topic: presentLoaded(loaded),
     solution,
-    ...(pinned ? { pinnedPosts: pinned.map((r) => presentPost(r.post, r.author, loaded.standing)) } : {}),
+    // A pinned post that was since hidden or deleted is not held up as a tombstone; it stays in the thread.
+    ...(pinned ? { pinnedPosts: pinned.filter((r) => canReadPostBody(loaded.standing, r.post)).map((r) => presentPost(r.post, r.author, loaded.standing)) } : {}),
     posts: page.map((r) => presentPost(r.post, r.author, loaded.standing, viewer.user ? (mine.get(r.post.id) ?? []) : undefined)),
     nextCursor: found.length > limit ? String(page.at(-1)!.post.number) : null,
   };

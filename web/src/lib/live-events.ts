@@ -32,6 +32,8 @@ export interface LiveEventData {
   /** Community channels. */
   'topic.created': Topic;
   'topic.bumped': Topic;
+  /** User channels: the account's role in a community changed (data is always null). */
+  'roles.changed': null;
 }
 
 /**

@@ -239,7 +239,7 @@ export class TopicThread {
       case 'post.unpinned':
         if (!event.data) return;
         this.#replacePost(event.data);
-        if (event.event === 'post.pinned' || event.event === 'post.unpinned') this.#repin(event.data);
+        this.#repin(event.data);
         return;
       case 'reactions.changed': {
         const data = event.data;
@@ -273,10 +273,16 @@ export class TopicThread {
     if (pinnedIndex !== -1) this.pinned = this.pinned.map((post, i) => (i === pinnedIndex ? update(post) : post));
   }
 
-  /** Pinning and unpinning move a post in or out of the pinned list, wherever it sits in the thread. */
+  /**
+   * Keeps the pinned list in step with a changed post: pinning adds it, unpinning removes it, and
+   * a pinned post hidden or deleted for this reader leaves the list (its tombstone stays in the thread).
+   */
   #repin(post: Post): void {
-    const others = this.pinned.filter((p) => p.id !== post.id);
-    this.pinned = post.pinned ? [...others, post].sort((a, b) => a.number - b.number) : others;
+    const listed = this.pinned.some((p) => p.id === post.id);
+    const belongs = post.pinned && post.bodyHtml !== null;
+    // Already listed and still belonging: #updatePost has replaced it in place.
+    if (listed === belongs) return;
+    this.pinned = belongs ? [...this.pinned, post].sort((a, b) => a.number - b.number) : this.pinned.filter((p) => p.id !== post.id);
   }
 
   /**
