@@ -321,6 +321,35 @@ describe('a post a moderator hid', () => {
     expectMasked((await socket.next(isEvent(channel, 'post.hidden'))).data, bad.id, reason);
     expectFramesClean('demoted moderator', socket, [m.word, m.host]);
   });
+
+  it('a demoted moderator loses a hidden topic\'s channel; a promoted member starts reading hidden text on the socket they have open', async () => {
+    const slug = await freshCommunity();
+    const deputy = await signUp(t);
+    const newcomer = await signUp(t);
+    await setRole(s.admin, slug, deputy.handle, 'moderator');
+    const { topic } = await createTopic(s.member, slug);
+    const hiddenTopic = (await createTopic(s.member, slug)).topic;
+    const m = marker();
+    const bad = await reply(s.other, topic.id, { body: m.body });
+    expect((await s.moderator.post(`/api/topics/${hiddenTopic.id}/hide`, { reason: 'duplicate' })).status).toBe(200);
+
+    const deputySocket = await connect(deputy);
+    expect((await deputySocket.subscribe(`topic:${hiddenTopic.id}`)).type).toBe('subscribed');
+    const newcomerSocket = await connect(newcomer);
+    expect((await newcomerSocket.subscribe(`topic:${topic.id}`)).type).toBe('subscribed');
+
+    await setRole(s.admin, slug, deputy.handle, 'member');
+    const dropped = await deputySocket.next((msg) => msg.type === 'error' && msg.channel === `topic:${hiddenTopic.id}`);
+    expect(dropped.code).toBe('channel_not_found');
+
+    await setRole(s.admin, slug, newcomer.handle, 'moderator');
+    // The role change queued the socket's re-decision before the reply came back; a ping queues behind it.
+    newcomerSocket.send({ type: 'ping' });
+    await newcomerSocket.nextOf('pong');
+    expect((await s.moderator.post(`/api/posts/${bad.id}/hide`, { reason: 'spam' })).status).toBe(200);
+    const event = await newcomerSocket.next(isEvent(`topic:${topic.id}`, 'post.hidden'));
+    expect(event.data).toMatchObject({ id: bad.id, hidden: true, body: expect.stringContaining(m.word) });
+  });
 });
 
 describe('a topic a moderator hid', () => {

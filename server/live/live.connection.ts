@@ -185,7 +185,6 @@ export class LiveConnection {
     this.send(JSON.stringify({ type: 'authenticated', user: { id: found.user.id, handle: found.user.handle } }));
   }
 
-  /** Decides who the subscriber is for this channel: the same rules as the HTTP routes. */
   /**
    * The account's roles changed (or the bus lost notes): moderator rendering stops at once, then
    * each subscription is decided again by the same rules as a new subscribe. A channel the viewer
@@ -215,6 +214,7 @@ export class LiveConnection {
     return this.viewer.user?.id ?? null;
   }
 
+  /** Decides who the subscriber is for this channel: the same rules as the HTTP routes. */
   private async audienceFor(channel: string): Promise<Audience> {
     const { db } = this.deps;
     if (channel.startsWith('topic:')) {
