@@ -15,6 +15,7 @@ import { topicRoutes } from './topics/topics.routes.js';
 import { postRoutes } from './posts/posts.routes.js';
 import { searchRoutes } from './search/search.routes.js';
 import { moderationRoutes } from './moderation/moderation.routes.js';
+import { markdownRoutes } from './markdown/markdown.routes.js';
 import { webPlugin } from './web/web.plugin.js';
 import { TopicPageCache } from './topics/topic-page.cache.js';
 import type { Bus } from './live/bus.js';
@@ -79,6 +80,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   await app.register(postRoutes, { config, ctx });
   await app.register(searchRoutes, { db: database.db });
   await app.register(moderationRoutes, { config, ctx });
+  await app.register(markdownRoutes, { config });
   await app.register(livePlugin, { config, db: database.db, bus, sessions });
   await app.register(webPlugin, { webDir: config.webDir });
   return app;

@@ -141,7 +141,7 @@ describe('changing community settings', () => {
     expect(res.body.community.embed.allowedOrigins).toEqual(['https://acme.example', 'http://docs.acme.example:8080']);
 
     const asAdmin = await s.admin.get(`/api/communities/${s.slug}`);
-    expect(asAdmin.body.community.embed).toEqual({ allowedOrigins: ['https://acme.example', 'http://docs.acme.example:8080'] });
+    expect(asAdmin.body.community.embed).toEqual({ allowedOrigins: ['https://acme.example', 'http://docs.acme.example:8080'], ssoSecretCreatedAt: null });
     for (const viewer of [t.guest(), s.member, s.staff, s.moderator]) {
       const other = await viewer.get(`/api/communities/${s.slug}`);
       expect(other.status).toBe(200);

@@ -10,7 +10,8 @@ export const presentCategory = (c: CategoryRow) => ({
 export interface CommunityExtras {
   categories?: CategoryRow[];
   viewerRole?: Role | null;
-  allowedOrigins?: string[];
+  /** Admins only. */
+  embed?: { allowedOrigins: string[]; ssoSecretCreatedAt: string | null };
 }
 
 export const presentCommunity = (c: CommunityRow, extras: CommunityExtras = {}) => ({
@@ -24,5 +25,5 @@ export const presentCommunity = (c: CommunityRow, extras: CommunityExtras = {}) 
   createdAt: c.createdAt.toISOString(),
   ...(extras.categories ? { categories: extras.categories.map(presentCategory) } : {}),
   ...(extras.viewerRole !== undefined ? { viewerRole: extras.viewerRole } : {}),
-  ...(extras.allowedOrigins ? { embed: { allowedOrigins: extras.allowedOrigins } } : {}),
+  ...(extras.embed ? { embed: extras.embed } : {}),
 });

@@ -4,10 +4,11 @@ import type { ServiceContext } from '../live/outbox.js';
 import { SlugParams } from '../schemas/common.schema.js';
 import { writeRateLimit } from '../security/security.plugin.js';
 import {
-  CategoryReply, CommunityList, CommunityReply, CreateCategoryBody, CreateCommunityBody, MemberBody, MemberParams, MemberReply,
+  CategoryReply, CommunityList, CommunityReply, CreateCategoryBody, CreateCommunityBody, MemberBody, MemberList, MemberParams, MemberReply, MembersQuery,
+  SsoSecretReply,
   UpdateCommunityBody, communityErrors,
 } from './communities.schema.js';
-import { createCategory, createCommunity, getCommunity, listCommunities, setMemberRole, updateCommunity } from './communities.service.js';
+import { createCategory, createCommunity, getCommunity, listCommunities, listMembers, rotateSsoSecret, setMemberRole, updateCommunity } from './communities.service.js';
 
 export const communityRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: ServiceContext }> = async (app, { config, ctx }) => {
   const { db } = ctx;
@@ -36,6 +37,21 @@ export const communityRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: S
     schema: { tags, summary: 'Give a user a role (admin)', params: MemberParams, body: MemberBody, response: { 200: MemberReply, ...communityErrors } },
     config: write,
   }, async (request) => setMemberRole(ctx, request.viewer, request.params.slug, request.params.handle, request.body.role));
+
+  app.get('/api/communities/:slug/members', {
+    schema: {
+      tags, summary: 'People with a role here (staff, moderators, admins: public); `?role=member` is for admins',
+      params: SlugParams, querystring: MembersQuery, response: { 200: MemberList, ...communityErrors },
+    },
+  }, async (request) => listMembers(db, request.viewer, request.params.slug, request.query));
+
+  app.post('/api/communities/:slug/sso-secret', {
+    schema: {
+      tags: ['embed'], summary: 'Make a new SSO secret (admin); shown once, it replaces the old one',
+      params: SlugParams, response: { 201: SsoSecretReply, ...communityErrors },
+    },
+    config: write,
+  }, async (request, reply) => reply.status(201).send(await rotateSsoSecret(db, request.viewer, request.params.slug)));
 
   app.post('/api/communities/:slug/categories', {
     schema: { tags, summary: 'Add a category (admin)', params: SlugParams, body: CreateCategoryBody, response: { 201: CategoryReply, ...communityErrors } },

@@ -22,9 +22,15 @@ export const UpdateCommunityBody = Body({
 
 export const MemberParams = Type.Object({ slug: SlugParams.properties.slug, handle: Handle });
 export const MemberBody = Body({ role: RoleName });
-export const MemberReply = Type.Object({
-  member: Type.Object({ user: Type.Ref('User'), role: RoleName, community: Type.String(), joinedAt: Type.String() }),
+const Member = Type.Object({ user: Type.Ref('User'), role: RoleName, community: Type.String(), joinedAt: Type.String() });
+export const MemberReply = Type.Object({ member: Member });
+export const MemberList = Type.Object({ items: Type.Array(Member), nextCursor: Nullable(Type.String()) });
+export const MembersQuery = Type.Object({
+  role: Type.Optional(RoleName),
+  cursor: Type.Optional(Type.String({ maxLength: 16 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
 });
+export const SsoSecretReply = Type.Object({ secret: Type.String({ description: 'HS256 key for your SSO tokens; shown only this once' }) });
 
 export const CreateCategoryBody = Body({
   slug: Slug,

@@ -4,7 +4,9 @@ import { categories, communities, embedSettings, memberships, users, type Role }
 import { conflict, forbidden, notFound, unauthorized } from '../errors/errors.js';
 import { canAdminister } from '../visibility/visibility.js';
 import { roleIn, type Viewer } from '../visibility/viewer.js';
-import { presentUser } from '../users/users.present.js';
+import { presentUser, userColumns } from '../users/users.present.js';
+import { decodeIdCursor } from '../topics/topics.cursor.js';
+import { randomBytes } from 'node:crypto';
 import { logAction } from '../moderation/moderation.log.js';
 import { userChannel, write, type ServiceContext } from '../live/outbox.js';
 import { presentCategory, presentCommunity, type CommunityRow } from './communities.present.js';
@@ -42,7 +44,7 @@ export async function createCommunity(db: Db, viewer: Viewer, input: CreateCommu
       const cats = await tx.insert(categories)
         .values({ communityId: community!.id, slug: 'general', name: 'General', description: 'Anything that fits nowhere else.' }).returning();
       viewer.roles.set(community!.id, 'admin');
-      return presentCommunity(community!, { categories: cats, viewerRole: 'admin', allowedOrigins: [] });
+      return presentCommunity(community!, { categories: cats, viewerRole: 'admin', embed: { allowedOrigins: [], ssoSecretCreatedAt: null } });
     });
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict('community_slug_taken', `The address "${input.slug}" is taken.`);
@@ -61,8 +63,53 @@ export async function getCommunity(db: Db, viewer: Viewer, slug: string) {
     db.select().from(categories).where(eq(categories.communityId, community.id)).orderBy(asc(categories.position), asc(categories.id)),
     roleIn(db, viewer, community.id),
   ]);
-  const allowedOrigins = canAdminister({ viewer, role }) ? await embedOrigins(db, community.id) : undefined;
-  return presentCommunity(community, { categories: cats, viewerRole: role, ...(allowedOrigins ? { allowedOrigins } : {}) });
+  const embed = canAdminister({ viewer, role }) ? await embedSettingsOf(db, community.id) : undefined;
+  return presentCommunity(community, { categories: cats, viewerRole: role, ...(embed ? { embed } : {}) });
+}
+
+/**
+ * A new SSO signing secret for the community's own login, shown once: only its creation time is
+ * ever shown again. A new secret replaces the old one at once (tokens signed with it stop working).
+ */
+export async function rotateSsoSecret(db: Db, viewer: Viewer, slug: string) {
+  const community = await findCommunity(db, slug);
+  await requireAdmin(db, viewer, community);
+  const secret = randomBytes(32).toString('base64url');
+  await db.insert(embedSettings).values({ communityId: community.id, ssoSecret: secret, ssoSecretCreatedAt: new Date() })
+    .onConflictDoUpdate({ target: embedSettings.communityId, set: { ssoSecret: secret, ssoSecretCreatedAt: sql`now()` } });
+  return { secret };
+}
+
+export interface MembersQuery { role?: Role | undefined; cursor?: string | undefined; limit?: number | undefined }
+
+/**
+ * People with a role in the community, by join order. Who the staff, moderators and admins are is
+ * public (it is part of moderating in the open); the list of plain members is for admins.
+ */
+export async function listMembers(db: Executor, viewer: Viewer, slug: string, query: MembersQuery) {
+  const community = await findCommunity(db, slug);
+  if (query.role === 'member') await requireAdmin(db, viewer, community);
+  const after = decodeIdCursor(query.cursor);
+  const limit = query.limit ?? 50;
+  const found = await db.select({ user: userColumns(users), role: memberships.role, joinedAt: memberships.createdAt }).from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(and(
+      eq(memberships.communityId, community.id),
+      query.role ? eq(memberships.role, query.role) : sql`${memberships.role} <> 'member'`,
+      after === null ? undefined : sql`${users.id} > ${after}`,
+    ))
+    .orderBy(asc(users.id)).limit(limit + 1);
+  return {
+    items: found.slice(0, limit).map((r) => ({ user: presentUser(r.user), role: r.role, community: community.slug, joinedAt: r.joinedAt.toISOString() })),
+    nextCursor: found.length > limit ? String(found[limit - 1]!.user.id) : null,
+  };
+}
+
+/** What an admin sees of the embed settings: the origins, and whether (not what) an SSO secret is set. */
+async function embedSettingsOf(db: Executor, communityId: number) {
+  const [row] = await db.select({ origins: embedSettings.allowedOrigins, ssoSecretCreatedAt: embedSettings.ssoSecretCreatedAt })
+    .from(embedSettings).where(eq(embedSettings.communityId, communityId));
+  return { allowedOrigins: row?.origins ?? [], ssoSecretCreatedAt: row?.ssoSecretCreatedAt?.toISOString() ?? null };
 }
 
 export async function embedOrigins(db: Executor, communityId: number): Promise<string[]> {

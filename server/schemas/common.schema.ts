@@ -55,7 +55,10 @@ export const Community = Type.Object({
   createdAt: DateTime,
   categories: Type.Optional(Type.Array(Type.Ref('Category'))),
   viewerRole: Type.Optional(Nullable(RoleName)),
-  embed: Type.Optional(Type.Object({ allowedOrigins: Type.Array(Type.String()) })),
+  embed: Type.Optional(Type.Object({
+    allowedOrigins: Type.Array(Type.String()),
+    ssoSecretCreatedAt: Type.Optional(Nullable(DateTime)),
+  }, { description: 'admins only; the SSO secret itself is shown once, when made' })),
   moderation: Type.Object({
     flagThreshold: Type.Integer({ description: 'distinct members whose flags hide a post pending review; 0 = never automatically' }),
     holdFirstPosts: Type.Boolean({ description: "a member's first post here waits for a moderator's approval" }),
