@@ -58,8 +58,17 @@ export interface Community extends CommunitySummary {
   categories: Category[];
   /** The viewer's role in this community; null for guests and for signed-in non-members. */
   viewerRole: Role | null;
-  /** Present for the community's admins only. */
-  embed?: { allowedOrigins: string[] };
+  /** Present for the community's admins only: the SSO secret itself is shown once, when made. */
+  embed?: { allowedOrigins: string[]; ssoSecretCreatedAt?: IsoDateTime | null };
+  /** Public moderation settings. */
+  moderation: ModerationSettings;
+}
+
+export interface ModerationSettings {
+  /** Distinct members whose flags hide a post pending review; 0 = never automatically. */
+  flagThreshold: number;
+  /** A member's first post here waits for a moderator's approval. */
+  holdFirstPosts: boolean;
 }
 
 /** How other objects name a community. */
@@ -118,6 +127,122 @@ export interface Post {
   reactions: Reactions;
   /** The reactions the signed-in viewer has given this post. */
   viewerReactions?: ReactionKind[];
+}
+
+export interface Member {
+  user: User;
+  role: Role;
+  /** The community's slug. */
+  community: string;
+  joinedAt: IsoDateTime;
+}
+
+export interface SearchHit {
+  topic: Topic;
+  post: Post;
+  /** Plain text around the matches. */
+  snippet: string;
+  /** The snippet, HTML-escaped by the server, matches wrapped in <mark>: safe for {@html}. */
+  snippetHtml: string;
+}
+
+export type FlagKind = 'flag' | 'first_post' | 'review_request';
+export type FlagStatus = 'open' | 'resolved' | 'dismissed';
+
+/** A flag as its reporter sees it (also the answer to settling a queue item). */
+export interface Flag {
+  id: number;
+  kind: FlagKind;
+  postId: number;
+  topicId: number;
+  reason: string;
+  status: FlagStatus;
+  createdAt: IsoDateTime;
+}
+
+/** An item of the review queue, as moderators see it. */
+export interface QueueItem extends Flag {
+  /** A held first topic is approved (unhide topic) or rejected (hide topic) as a whole. */
+  targetType: 'post' | 'topic';
+  /** Null for items the system raised (held first posts). */
+  reporter: User | null;
+  /** The post as a moderator sees it (with its text even when hidden). */
+  post: Post;
+  topic: { id: number; title: string; hidden: boolean; locked: boolean };
+  /** Open member flags on this post. */
+  openFlags: number;
+  resolvedBy: User | null;
+  resolvedAt: IsoDateTime | null;
+}
+
+export interface Ban {
+  id: number;
+  community: string;
+  user: User;
+  reason: string;
+  /** Null: no end. */
+  until: IsoDateTime | null;
+  moderator: User;
+  createdAt: IsoDateTime;
+  liftedAt: IsoDateTime | null;
+}
+
+export type ModerationAction =
+  | 'pin_topic' | 'unpin_topic' | 'lock_topic' | 'unlock_topic' | 'hide_topic' | 'unhide_topic'
+  | 'pin_post' | 'unpin_post' | 'hide_post' | 'unhide_post' | 'hold_post' | 'hold_topic'
+  | 'resolve_flag' | 'dismiss_flag' | 'ban_user' | 'unban_user' | 'change_role';
+
+/** One line of the public moderation log. It never carries hidden text. */
+export interface ModerationLogEntry {
+  id: number;
+  action: ModerationAction;
+  /** Null when the system acted (flag threshold, held first post). */
+  moderator: User | null;
+  automatic: boolean;
+  target: {
+    type: 'post' | 'topic' | 'user';
+    id: number;
+    topicId: number | null;
+    postNumber: number | null;
+    /** The topic's title, unless the viewer may not see the topic. */
+    title: string | null;
+    /** For user targets. */
+    handle: string | null;
+  };
+  reason: string | null;
+  /** E.g. a ban's end, a role change ("member → moderator"), the number of flags. */
+  detail: string | null;
+  createdAt: IsoDateTime;
+}
+
+export interface CannedReason {
+  code: string;
+  label: string;
+}
+
+export interface NewTopic {
+  /** A category slug. */
+  category: string;
+  title: string;
+  body: string;
+  kind?: TopicKind;
+  /** Makes the send idempotent: sending again returns the first topic. */
+  clientId?: string;
+}
+
+export interface NewReply {
+  body: string;
+  replyToId?: number;
+  /** Makes the send idempotent: sending again returns the first post. */
+  clientId?: string;
+}
+
+export interface CommunityPatch {
+  name?: string;
+  description?: string;
+  accentColor?: string | null;
+  embed?: { allowedOrigins: string[] };
+  moderation?: Partial<ModerationSettings>;
 }
 
 /** One page of a list. `nextCursor` is null on the last page. */
@@ -330,7 +455,149 @@ export function createApi(options: ApiClientOptions = {}) {
     return data as T;
   }
 
+  const paged = async <T>(path: string, query: Query, opts?: CallOptions): Promise<Paged<T>> => {
+    const page = await request<{ items: T[]; nextCursor?: string | null }>('GET', path, { ...opts, query });
+    return { items: page.items, nextCursor: page.nextCursor ?? null };
+  };
+
   return {
+    /** The raw call, for routes this client has no method for yet. */
+    request,
+
+    // -- accounts ------------------------------------------------------------------------------
+
+    /** `POST /api/auth/signup`: creates the account and signs in (session cookie). */
+    async signup(input: { handle: string; email: string; password: string; displayName?: string }, opts?: CallOptions): Promise<User> {
+      return (await request<{ user: User }>('POST', '/auth/signup', { ...opts, body: input })).user;
+    },
+    /** `POST /api/auth/login`: `login` is a handle or an email. */
+    async login(input: { login: string; password: string }, opts?: CallOptions): Promise<User> {
+      return (await request<{ user: User }>('POST', '/auth/login', { ...opts, body: input })).user;
+    },
+    /** `POST /api/auth/logout`: ends this session on the server. */
+    async logout(opts?: CallOptions): Promise<void> {
+      await request<void>('POST', '/auth/logout', opts);
+    },
+
+    // -- communities -----------------------------------------------------------------------------
+
+    async createCommunity(input: { slug: string; name: string; description?: string }, opts?: CallOptions): Promise<Community> {
+      return (await request<{ community: Community }>('POST', '/communities', { ...opts, body: input })).community;
+    },
+    async updateCommunity(slug: string, patch: CommunityPatch, opts?: CallOptions): Promise<Community> {
+      return (await request<{ community: Community }>('PATCH', `/communities/${enc(slug)}`, { ...opts, body: patch })).community;
+    },
+    async createCategory(slug: string, input: { slug: string; name: string; description?: string; position?: number }, opts?: CallOptions): Promise<Category> {
+      return (await request<{ category: Category }>('POST', `/communities/${enc(slug)}/categories`, { ...opts, body: input })).category;
+    },
+    async setMemberRole(slug: string, handle: string, role: Role, opts?: CallOptions): Promise<Member> {
+      return (await request<{ member: Member }>('PUT', `/communities/${enc(slug)}/members/${enc(handle)}`, { ...opts, body: { role } })).member;
+    },
+    /** Staff, moderators and admins (public); `role: 'member'` lists plain members (admins only). */
+    listMembers(slug: string, query: { role?: Role; cursor?: string } = {}, opts?: CallOptions): Promise<Paged<Member>> {
+      return paged<Member>(`/communities/${enc(slug)}/members`, { role: query.role, cursor: query.cursor }, opts);
+    },
+    /** A new SSO secret, shown only in this answer; it replaces the old one. */
+    async rotateSsoSecret(slug: string, opts?: CallOptions): Promise<string> {
+      return (await request<{ secret: string }>('POST', `/communities/${enc(slug)}/sso-secret`, opts)).secret;
+    },
+    /** `GET /api/communities/:slug/search`. */
+    search(slug: string, q: string, query: { cursor?: string } = {}, opts?: CallOptions): Promise<Paged<SearchHit>> {
+      return paged<SearchHit>(`/communities/${enc(slug)}/search`, { q, cursor: query.cursor }, opts);
+    },
+
+    // -- topics and posts ------------------------------------------------------------------------
+
+    async createTopic(slug: string, input: NewTopic, opts?: CallOptions): Promise<{ topic: Topic; post: Post }> {
+      return request<{ topic: Topic; post: Post }>('POST', `/communities/${enc(slug)}/topics`, { ...opts, body: input });
+    },
+    async updateTopic(id: number, patch: { title?: string; category?: string }, opts?: CallOptions): Promise<Topic> {
+      return (await request<{ topic: Topic }>('PATCH', `/topics/${id}`, { ...opts, body: patch })).topic;
+    },
+    /** Marks the accepted answer; `postId: null` clears it. */
+    async setSolution(topicId: number, postId: number | null, opts?: CallOptions): Promise<Topic> {
+      return (await request<{ topic: Topic }>('POST', `/topics/${topicId}/solution`, { ...opts, body: { postId } })).topic;
+    },
+    async reply(topicId: number, input: NewReply, opts?: CallOptions): Promise<Post> {
+      return (await request<{ post: Post }>('POST', `/topics/${topicId}/posts`, { ...opts, body: input })).post;
+    },
+    async getPost(id: number, opts?: CallOptions): Promise<Post> {
+      return (await request<{ post: Post }>('GET', `/posts/${id}`, opts)).post;
+    },
+    async editPost(id: number, body: string, opts?: CallOptions): Promise<Post> {
+      return (await request<{ post: Post }>('PATCH', `/posts/${id}`, { ...opts, body: { body } })).post;
+    },
+    async deletePost(id: number, opts?: CallOptions): Promise<void> {
+      await request<void>('DELETE', `/posts/${id}`, opts);
+    },
+    async react(id: number, kind: ReactionKind, opts?: CallOptions): Promise<Reactions> {
+      return (await request<{ reactions: Reactions }>('POST', `/posts/${id}/reactions`, { ...opts, body: { kind } })).reactions;
+    },
+    async unreact(id: number, kind: ReactionKind, opts?: CallOptions): Promise<Reactions> {
+      return (await request<{ reactions: Reactions }>('DELETE', `/posts/${id}/reactions/${kind}`, opts)).reactions;
+    },
+    /** The server's rendering of a draft: exactly what the post will look like. */
+    previewMarkdown(body: string, opts?: CallOptions): Promise<{ html: string; links: number }> {
+      return request<{ html: string; links: number }>('POST', '/markdown/preview', { ...opts, body: { body } });
+    },
+
+    // -- moderation ------------------------------------------------------------------------------
+
+    async setTopicPinned(id: number, pinned: boolean, opts?: CallOptions): Promise<Topic> {
+      return (await request<{ topic: Topic }>(pinned ? 'POST' : 'DELETE', `/topics/${id}/pin`, opts)).topic;
+    },
+    async setTopicLocked(id: number, locked: boolean, opts?: CallOptions): Promise<Topic> {
+      return (await request<{ topic: Topic }>(locked ? 'POST' : 'DELETE', `/topics/${id}/lock`, opts)).topic;
+    },
+    async hideTopic(id: number, reason: string, opts?: CallOptions): Promise<Topic> {
+      return (await request<{ topic: Topic }>('POST', `/topics/${id}/hide`, { ...opts, body: { reason } })).topic;
+    },
+    async unhideTopic(id: number, opts?: CallOptions): Promise<Topic> {
+      return (await request<{ topic: Topic }>('DELETE', `/topics/${id}/hide`, opts)).topic;
+    },
+    async setPostPinned(id: number, pinned: boolean, opts?: CallOptions): Promise<Post> {
+      return (await request<{ post: Post }>(pinned ? 'POST' : 'DELETE', `/posts/${id}/pin`, opts)).post;
+    },
+    async hidePost(id: number, reason: string, opts?: CallOptions): Promise<Post> {
+      return (await request<{ post: Post }>('POST', `/posts/${id}/hide`, { ...opts, body: { reason } })).post;
+    },
+    async unhidePost(id: number, opts?: CallOptions): Promise<Post> {
+      return (await request<{ post: Post }>('DELETE', `/posts/${id}/hide`, opts)).post;
+    },
+    /** Any signed-in reader; flagging again returns the first flag. */
+    async flagPost(id: number, reason: string, opts?: CallOptions): Promise<Flag> {
+      return (await request<{ flag: Flag }>('POST', `/posts/${id}/flags`, { ...opts, body: { reason } })).flag;
+    },
+    /** The author of a hidden post asks for another look, once per hiding. */
+    async requestReview(id: number, message?: string, opts?: CallOptions): Promise<Flag> {
+      return (await request<{ flag: Flag }>('POST', `/posts/${id}/review-request`, { ...opts, body: message ? { message } : {} })).flag;
+    },
+    listFlags(slug: string, query: { status?: FlagStatus | 'all'; cursor?: string } = {}, opts?: CallOptions): Promise<Paged<QueueItem>> {
+      return paged<QueueItem>(`/communities/${enc(slug)}/flags`, { status: query.status, cursor: query.cursor }, opts);
+    },
+    /** Settles one queue item without touching the post. */
+    async settleFlag(id: number, outcome: 'resolve' | 'dismiss', opts?: CallOptions): Promise<Flag> {
+      return (await request<{ flag: Flag }>('POST', `/flags/${id}/${outcome}`, opts)).flag;
+    },
+    async banUser(slug: string, input: { handle: string; reason: string; until?: IsoDateTime }, opts?: CallOptions): Promise<Ban> {
+      return (await request<{ ban: Ban }>('POST', `/communities/${enc(slug)}/bans`, { ...opts, body: input })).ban;
+    },
+    listBans(slug: string, query: { cursor?: string } = {}, opts?: CallOptions): Promise<Paged<Ban>> {
+      return paged<Ban>(`/communities/${enc(slug)}/bans`, { cursor: query.cursor }, opts);
+    },
+    async liftBan(slug: string, handle: string, opts?: CallOptions): Promise<Ban> {
+      return (await request<{ ban: Ban }>('DELETE', `/communities/${enc(slug)}/bans/${enc(handle)}`, opts)).ban;
+    },
+    /** The public moderation log, newest first. */
+    moderationLog(slug: string, query: { cursor?: string } = {}, opts?: CallOptions): Promise<Paged<ModerationLogEntry>> {
+      return paged<ModerationLogEntry>(`/communities/${enc(slug)}/moderation-log`, { cursor: query.cursor }, opts);
+    },
+    async moderationReasons(opts?: CallOptions): Promise<CannedReason[]> {
+      return (await request<{ items: CannedReason[] }>('GET', '/moderation/reasons', opts)).items;
+    },
+
+    // -- reading ---------------------------------------------------------------------------------
+
     /** `GET /api/communities` */
     async listCommunities(query: { cursor?: string } = {}, opts?: CallOptions): Promise<Paged<CommunitySummary>> {
       const page = await request<{ items: CommunitySummary[]; nextCursor?: string | null }>('GET', '/communities', {
@@ -361,7 +628,10 @@ export function createApi(options: ApiClientOptions = {}) {
         ...opts,
         query: { after: query.after, limit: query.limit },
       });
-      return { topic: page.topic, solution: page.solution ?? null, posts: page.posts, nextCursor: page.nextCursor ?? null };
+      return {
+        topic: page.topic, solution: page.solution ?? null, posts: page.posts, nextCursor: page.nextCursor ?? null,
+        ...(page.pinnedPosts ? { pinnedPosts: page.pinnedPosts } : {}),
+      };
     },
 
     /** `GET /api/users/:handle`: the public profile and its stats. */
