@@ -12,10 +12,28 @@ import CommunityListPage from './pages/communities/CommunityListPage.svelte';
 import CommunityPage from './pages/communities/CommunityPage.svelte';
 import TopicPage from './pages/topics/TopicPage.svelte';
 import UserPage from './pages/users/UserPage.svelte';
+import LoginPage from './pages/auth/LoginPage.svelte';
+import SignupPage from './pages/auth/SignupPage.svelte';
 
+// Pages most visits never open load on first use, keeping the first load small.
 export const { p, navigate, isActive, route } = createRouter({
   '/': CommunityListPage,
+  /** `?next=<path>`: where to go after signing in (a same-site path only). */
+  '/login': LoginPage,
+  '/signup': SignupPage,
+  '/new-community': () => import('./pages/communities/NewCommunityPage.svelte'),
   '/c/:slug': CommunityPage,
+  /** `?category=<slug>` preselects the category. */
+  '/c/:slug/new': () => import('./pages/topics/NewTopicPage.svelte'),
+  /** `?q=<words>` */
+  '/c/:slug/search': () => import('./pages/search/SearchPage.svelte'),
+  /** The public moderation log. */
+  '/c/:slug/log': () => import('./pages/moderation/ModerationLogPage.svelte'),
+  /** Moderators: the review queue (`?status=`) and bans. */
+  '/c/:slug/queue': () => import('./pages/moderation/QueuePage.svelte'),
+  '/c/:slug/bans': () => import('./pages/moderation/BansPage.svelte'),
+  /** Admins: settings, categories, roles, embed, SSO, moderation settings. */
+  '/c/:slug/settings': () => import('./pages/admin/SettingsPage.svelte'),
   /** `:topic` is "<id>-<slugified title>" or just "<id>"; only the id counts (parseTopicSegment). */
   '/c/:slug/t/:topic': TopicPage,
   '/u/:handle': UserPage,

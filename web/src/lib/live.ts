@@ -243,6 +243,18 @@ export class LiveClient {
     }
   }
 
+  /**
+   * The reader changed (signed in or out): replace the socket at once so the server sees who is
+   * reading now. Subscriptions carry over and resume from their last seq.
+   */
+  restart(): void {
+    const socket = this.#socket;
+    if (socket) this.#abandon(socket, GOING_AWAY);
+    if (this.#channels.size === 0) return;
+    this.#clearTimer('reconnect');
+    if (!this.#socket) this.#connect();
+  }
+
   /** Drops every subscription and closes the socket. The client may be used again afterwards. */
   close(): void {
     this.#channels.clear();

@@ -15,11 +15,21 @@ export class PagedList<T> {
   moreError: unknown = $state.raw(null);
 
   #fetchPage: (cursor: string | undefined, signal: AbortSignal) => Promise<Paged<T>>;
+  #key: ((item: T) => unknown) | undefined;
   #controller: AbortController | null = null;
   #attempt = $state(0);
 
-  constructor(fetchPage: (cursor: string | undefined, signal: AbortSignal) => Promise<Paged<T>>) {
+  /**
+   * `key`: an item's identity. When given, a later page's items already in the list are dropped:
+   * a list that changed between two pages (a topic unpinned, a post added before a search
+   * offset) can hand the same item out twice, and keyed {#each} blocks must not see it twice.
+   */
+  constructor(
+    fetchPage: (cursor: string | undefined, signal: AbortSignal) => Promise<Paged<T>>,
+    options: { key?: (item: T) => unknown } = {},
+  ) {
     this.#fetchPage = fetchPage;
+    this.#key = options.key;
     $effect(() => {
       void this.#attempt;
       const controller = new AbortController();
@@ -61,7 +71,13 @@ export class PagedList<T> {
     try {
       const page = await untrack(() => this.#fetchPage(cursor, controller.signal));
       if (controller.signal.aborted) return;
-      this.items = [...this.items, ...page.items];
+      const key = this.#key;
+      let fresh = page.items;
+      if (key) {
+        const seen = new Set(this.items.map(key));
+        fresh = fresh.filter((item) => !seen.has(key(item)));
+      }
+      this.items = [...this.items, ...fresh];
       this.nextCursor = page.nextCursor;
     } catch (error) {
       if (controller.signal.aborted || isAbortError(error)) return;

@@ -1,5 +1,5 @@
 import { untrack } from 'svelte';
-import { ApiError, getTopic, isAbortError, type Post, type Topic, type TopicPage } from '../../lib/api';
+import { ApiError, getTopic, isAbortError, type Post, type Reactions, type ReactionKind, type Topic, type TopicPage } from '../../lib/api';
 import { topicChannel, type LiveEvent } from '../../lib/live-events';
 import { liveClient } from '../../lib/live.svelte';
 
@@ -15,6 +15,11 @@ interface Run {
   /** The live subscription was confirmed at least once. */
   confirmed: boolean;
   caughtUp: boolean;
+}
+
+export interface TopicThreadOptions {
+  /** A post someone else made arrived live and was appended (not for posts `insert` added). */
+  onArrive?: (post: Post) => void;
 }
 
 /**
@@ -54,7 +59,10 @@ export class TopicThread {
   #run: Run | null = null;
   #attempt = $state(0);
 
-  constructor(topicId: () => number | null) {
+  readonly #onArrive: ((post: Post) => void) | undefined;
+
+  constructor(topicId: () => number | null, options: TopicThreadOptions = {}) {
+    this.#onArrive = options.onArrive;
     $effect(() => {
       void this.#attempt;
       const id = topicId();
@@ -226,9 +234,8 @@ export class TopicThread {
         const lastNumber = this.posts.at(-1)?.number ?? 0;
         if (post.number <= lastNumber) return;
         if (this.hasMore) return;
-        this.posts = [...this.posts, post];
-        const topic = this.topic;
-        this.topic = { ...topic, postCount: topic.postCount + 1, lastPostAt: post.createdAt };
+        this.#append(post);
+        this.#onArrive?.(post);
         return;
       }
       case 'post.updated':
@@ -255,6 +262,46 @@ export class TopicThread {
         return;
     }
   }
+
+  #append(post: Post): void {
+    this.posts = [...this.posts, post];
+    const topic = this.topic;
+    if (topic) this.topic = { ...topic, postCount: topic.postCount + 1, lastPostAt: post.createdAt };
+  }
+
+  // -- the reader's own writes: applied at once from the HTTP answer; the live event that follows
+  //    carries the same ids and replaces these copies (never duplicates them).
+
+  /**
+   * A post the reader just sent. Appended when the loaded posts reach the end of the thread;
+   * returns false when it is not shown (older pages still unloaded: `loadUntil` finds it).
+   */
+  insert = (post: Post): boolean => {
+    if (post.topicId !== this.topic?.id) return false;
+    if (this.byId.has(post.id)) {
+      this.#replacePost(post);
+      return true;
+    }
+    if (this.hasMore || post.number <= (this.posts.at(-1)?.number ?? 0)) return false;
+    this.#append(post);
+    return true;
+  };
+
+  /** A post the reader changed (edit, delete, flag, review request): replaced by id everywhere it shows. */
+  replace = (post: Post): void => {
+    this.#replacePost(post);
+    this.#repin(post);
+  };
+
+  /** The answer to a reaction: the counts, and what this reader now gives. */
+  setReactions = (postId: number, reactions: Reactions, viewerReactions: ReactionKind[]): void => {
+    this.#updatePost(postId, (post) => ({ ...post, reactions, viewerReactions }));
+  };
+
+  /** The answer to a topic change (the accepted answer). */
+  setTopic = (topic: Topic): void => {
+    if (topic.id === this.topic?.id) this.topic = topic;
+  };
 
   #replacePost(post: Post): void {
     // The event carries no viewer-specific reactions: keep the ones we know.
