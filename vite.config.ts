@@ -6,12 +6,13 @@ import { defineConfig, type ProxyOptions } from 'vite';
 const webRoot = fileURLToPath(new URL('./web', import.meta.url));
 
 /**
- * The HTML pages of the build, relative to web/. Only the SPA exists today. The embed iframe app
- * will be added here as `embed: 'embed/index.html'` (served under /embed/*); embed.js, the small
- * framework-free loader for host pages, will be a separate library-style build.
+ * The HTML pages of the build, relative to web/: the SPA, and the embed iframe app (served by the
+ * server for /embed/:community and /embed/:community/signin). embed.js, the small framework-free
+ * loader for host pages, is a separate library-style build: vite.embed-loader.config.ts.
  */
 const pages: Record<string, string> = {
   main: 'index.html',
+  embed: 'embed.html',
 };
 
 /**

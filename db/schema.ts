@@ -64,6 +64,8 @@ export const embedSettings = pgTable('embed_settings', {
   /** HS256 key for the organisation's SSO tokens; must be readable to verify signatures. */
   ssoSecret: text('sso_secret'),
   ssoSecretCreatedAt: ts('sso_secret_created_at'),
+  /** Category that embed-created topics go into; null: a "comments" category made on first need. */
+  categorySlug: text('category_slug'),
 });
 
 export const memberships = pgTable('memberships', {
@@ -246,3 +248,16 @@ export const ssoTokenUses = pgTable('sso_token_uses', {
   jti: text('jti').notNull(),
   expiresAt: ts('expires_at').notNull(),
 }, (t) => [primaryKey({ columns: [t.communityId, t.jti] })]);
+
+/**
+ * One-time codes that carry a forum (cookie) session into the embed iframe, where third-party
+ * cookies may be blocked. Only the SHA-256 of a code is stored; a code lives 60 seconds and is
+ * deleted by its one exchange.
+ */
+export const embedCodes = pgTable('embed_codes', {
+  codeHash: text('code_hash').primaryKey(),
+  userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  communityId: integer('community_id').notNull().references(() => communities.id, { onDelete: 'cascade' }),
+  expiresAt: ts('expires_at').notNull(),
+  createdAt: createdAt(),
+}, (t) => [index('embed_codes_expires_idx').on(t.expiresAt)]);

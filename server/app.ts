@@ -17,6 +17,8 @@ import { searchRoutes } from './search/search.routes.js';
 import { moderationRoutes } from './moderation/moderation.routes.js';
 import { markdownRoutes } from './markdown/markdown.routes.js';
 import { webPlugin } from './web/web.plugin.js';
+import { embedRoutes } from './embed/embed.routes.js';
+import { embedPages } from './embed/embed.pages.js';
 import { TopicPageCache } from './topics/topic-page.cache.js';
 import type { Bus } from './live/bus.js';
 import { createEmbeddedBus } from './live/bus.embedded.js';
@@ -81,6 +83,8 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   await app.register(searchRoutes, { db: database.db });
   await app.register(moderationRoutes, { config, ctx });
   await app.register(markdownRoutes, { config });
+  await app.register(embedRoutes, { config, ctx, sessions });
+  await app.register(embedPages, { db: database.db, webDir: config.webDir });
   await app.register(livePlugin, { config, db: database.db, bus, sessions });
   await app.register(webPlugin, { webDir: config.webDir });
   return app;

@@ -53,12 +53,16 @@ const MODERATION_ROUTES: [Method, string][] = [
   ['get', '/api/moderation/reasons'],
 ];
 
-/** The Embed section of API.md. */
+/** The Embed section of API.md, plus this server's own embed extensions. */
 const EMBED_ROUTES: [Method, string][] = [
   ['get', '/api/embed/{community}/thread'],
   ['post', '/api/embed/{community}/thread/posts'],
   ['post', '/api/embed/{community}/session'],
   ['post', '/api/communities/{slug}/sso-secret'],
+  ['get', '/api/embed/{community}/config'],
+  ['post', '/api/embed/{community}/code'],
+  ['post', '/api/embed/{community}/code/exchange'],
+  ['patch', '/api/embed/{community}/settings'],
 ];
 
 describe('health, docs and security headers', () => {
@@ -176,19 +180,19 @@ describe('health, docs and security headers', () => {
       expect(schemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
     });
 
-    it('documents every Embed route of API.md that the server has', () => {
-      for (const [method, path] of EMBED_ROUTES) {
-        const url = path.replace(/\{(\w+)\}/g, ':$1');
-        if (!t.app.hasRoute({ method: method.toUpperCase() as 'GET', url })) continue;
-        // Parameter names may differ from API.md's ({slug} for {community}).
-        const shape = (p: string) => p.replace(/\{\w+\}/g, '{}');
-        const documented = Object.entries(docs.paths as Record<string, Record<string, unknown>>)
-          .some(([p, ops]) => shape(p) === shape(path) && ops[method] !== undefined);
-        expect(documented, `${method.toUpperCase()} ${path} is served but not documented`).toBe(true);
-      }
+    it.each(EMBED_ROUTES)('documents the embed route %s %s', (method, path) => {
+      expect(docs.paths[path]?.[method], `${method.toUpperCase()} ${path}`).toBeDefined();
     });
 
-    // Not implemented yet on this server: none of these routes exists (a request gets 404 route_not_found).
-    it.todo(`documents the Embed routes of API.md: ${EMBED_ROUTES.map(([m, p]) => `${m.toUpperCase()} ${p}`).join(', ')}`);
+    it('tags the embed routes and documents their errors with the shared Error schema', () => {
+      for (const [method, path] of EMBED_ROUTES.filter(([, p]) => p.startsWith('/api/embed/'))) {
+        const op = docs.paths[path][method];
+        expect(op.tags, path).toEqual(['embed']);
+        expect(JSON.stringify(op.responses['403'] ?? op.responses['401']), path).toContain('Error');
+      }
+      const post = docs.paths['/api/embed/{community}/thread/posts'].post;
+      expect(post.requestBody.content['application/json'].schema.required).toEqual(expect.arrayContaining(['url', 'body']));
+      expect(Object.keys(post.responses)).toEqual(expect.arrayContaining(['200', '201', '400', '401', '403']));
+    });
   });
 });

@@ -5,7 +5,8 @@ import type { Db } from '../../db/client.js';
 import { sessions, users } from '../../db/schema.js';
 import type { ViewerUser } from '../visibility/viewer.js';
 
-type SessionKind = 'cookie' | 'bearer';
+/** 'embed': a bearer session handed to the embed iframe (SSO or a one-time code). */
+export type SessionKind = 'cookie' | 'bearer' | 'embed';
 
 declare module 'lucia' {
   interface Register {

@@ -19,6 +19,17 @@ export const CSP_DIRECTIVES = {
   frameAncestors: ["'none'"],
 };
 
+/**
+ * The site's CSP as a header value, with some directives replaced: the embed pages use it to
+ * let the community's allowed origins (and only those) frame them.
+ */
+export function cspHeader(overrides: Partial<Record<keyof typeof CSP_DIRECTIVES, string[]>> = {}): string {
+  const directives: Record<string, string[]> = { ...CSP_DIRECTIVES, ...overrides };
+  return Object.entries(directives)
+    .map(([name, values]) => `${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${values.join(' ')}`)
+    .join(';');
+}
+
 /** Security headers, per-address request limits and input hygiene for every route. */
 export const securityPlugin = fp(async (app: FastifyInstance, opts: { config: Config }) => {
   await app.register(helmet, {

@@ -16,6 +16,8 @@ export const webPlugin = fp(async (app: FastifyInstance, opts: { webDir: string 
       root,
       wildcard: false,
       index: false,
+      // Served by the embed routes, with their own headers (frame-ancestors, cross-origin loading).
+      globIgnore: ['embed.html', 'embed.js'],
       setHeaders: (reply, path) => {
         reply.header('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
       },

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { Page } from 'playwright-core';
+import type { Frame, Page } from 'playwright-core';
 
 const require = createRequire(import.meta.url);
 const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -19,7 +19,7 @@ export interface AxeViolation {
  * The script goes in through the DevTools protocol (page.evaluate), not a <script> tag, so the
  * page's strict CSP stays in force during the check.
  */
-export async function axeViolations(page: Page): Promise<AxeViolation[]> {
+export async function axeViolations(page: Page | Frame): Promise<AxeViolation[]> {
   await page.evaluate(AXE_SOURCE);
   // A string, not a function: this runs in the page, where the test's types do not apply.
   return page.evaluate(`(async () => {

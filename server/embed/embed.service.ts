@@ -1,0 +1,227 @@
+import { and, eq } from 'drizzle-orm';
+import type { Db, Executor } from '../../db/client.js';
+import { categories, embedSettings, posts, topics } from '../../db/schema.js';
+import { AppError, badRequest, conflict, forbidden, unauthorized } from '../errors/errors.js';
+import { communityChannel, topicChannel, write, type ServiceContext } from '../live/outbox.js';
+import { checkPostingLimits } from '../limits/posting-limits.js';
+import { renderMarkdown } from '../markdown/markdown.render.js';
+import { assertNotBanned } from '../moderation/bans.js';
+import { queueHeld, shouldHold } from '../moderation/hold.js';
+import { HELD_TOPIC_REASON } from '../moderation/moderation.reasons.js';
+import { embedOrigins, ensureMembership, findCommunity } from '../communities/communities.service.js';
+import type { CommunityRow } from '../communities/communities.present.js';
+import { createReply } from '../posts/posts.service.js';
+import { findByClientId, isUniqueViolation, loadPostFor, readTopicPage, type Limits } from '../topics/topics.service.js';
+import { loadVisibleTopic, presentLoaded, topicNotFound } from '../topics/topics.load.js';
+import { canAdminister } from '../visibility/visibility.js';
+import { roleIn, type Viewer } from '../visibility/viewer.js';
+import { INT4_MAX } from '../schemas/common.schema.js';
+import { canonicalizeUrl, titleFromUrl, type CanonicalUrl } from './embed.url.js';
+
+/** The category embed threads go into when the community has not chosen one (made on first need). */
+export const DEFAULT_EMBED_CATEGORY = { slug: 'comments', name: 'Comments', description: 'Discussions started under pages of our own site.', position: 1000 };
+
+/** What the embed iframe needs before it renders: public. */
+export async function embedConfig(db: Executor, slug: string) {
+  const community = await findCommunity(db, slug);
+  const [settings] = await db.select({ origins: embedSettings.allowedOrigins, secret: embedSettings.ssoSecret })
+    .from(embedSettings).where(eq(embedSettings.communityId, community.id));
+  return {
+    community: { slug: community.slug, name: community.name, accentColor: community.accentColor },
+    allowedOrigins: settings?.origins ?? [],
+    sso: !!settings?.secret,
+  };
+}
+
+/** Origins allowed to frame the community's embed, for the CSP `frame-ancestors` directive. */
+export async function frameAncestors(db: Executor, slug: string): Promise<string[]> {
+  const community = await findCommunity(db, slug);
+  // Stored canonical by the communities service; re-checked here because the value goes into a header.
+  return (await embedOrigins(db, community.id)).filter((o) => /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/.test(o));
+}
+
+/** The canonical page URL, if it is an http(s) URL on one of the community's allowed origins. */
+export async function allowedPage(db: Executor, community: CommunityRow, raw: string): Promise<CanonicalUrl> {
+  const page = canonicalizeUrl(raw);
+  if (!page) throw badRequest('invalid_url', 'The page URL must be an absolute http(s) URL.');
+  const origins = await embedOrigins(db, community.id);
+  if (!origins.includes(page.origin)) {
+    throw forbidden('origin_not_allowed', `${page.origin} is not among the origins allowed to embed this community.`);
+  }
+  return page;
+}
+
+async function findThread(db: Executor, communityId: number, url: string): Promise<number | null> {
+  const [row] = await db.select({ id: topics.id }).from(topics).where(and(eq(topics.communityId, communityId), eq(topics.embedUrl, url)));
+  return row?.id ?? null;
+}
+
+export const forumTopicUrl = (siteOrigin: string, slug: string, topicId: number) => `${siteOrigin}/c/${slug}/t/${topicId}`;
+
+export interface ReadThreadInput {
+  url?: string | undefined;
+  topic?: number | undefined;
+  after?: number | undefined;
+  cursor?: string | undefined;
+  limit?: number | undefined;
+}
+
+/**
+ * A page's thread, as the viewer may see it. Never writes. By URL, a page nobody has posted on
+ * yet and a thread hidden from this viewer read the same (`topic: null, posts: []`); by topic id,
+ * a hidden topic is a 404 like a missing one, as on GET /api/topics/:id.
+ */
+export async function readThread(db: Executor, viewer: Viewer, slug: string, input: ReadThreadInput, siteOrigin: string) {
+  if ((input.url === undefined) === (input.topic === undefined)) {
+    throw badRequest('invalid_thread_query', 'Give exactly one of `url` or `topic`.');
+  }
+  const community = await findCommunity(db, slug);
+  const after = input.after ?? (input.cursor ? Number(input.cursor) : 0);
+  if (after > INT4_MAX) throw badRequest('invalid_cursor', 'The cursor is not one this server handed out.');
+  const pageInput = { after, limit: input.limit ?? 50 };
+
+  if (input.topic !== undefined) {
+    const [row] = await db.select({ communityId: topics.communityId, embedUrl: topics.embedUrl }).from(topics).where(eq(topics.id, input.topic));
+    if (!row || row.communityId !== community.id) throw topicNotFound();
+    const page = await readTopicPage(db, viewer, input.topic, pageInput);
+    return { ...page, url: row.embedUrl, forumUrl: forumTopicUrl(siteOrigin, community.slug, input.topic) };
+  }
+
+  const target = await allowedPage(db, community, input.url!);
+  const empty = { topic: null, solution: null, posts: [], nextCursor: null, url: target.url, forumUrl: null };
+  const topicId = await findThread(db, community.id, target.url);
+  if (topicId === null) return empty;
+  try {
+    const page = await readTopicPage(db, viewer, topicId, pageInput);
+    return { ...page, url: target.url, forumUrl: forumTopicUrl(siteOrigin, community.slug, topicId) };
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'topic_not_found') return empty;
+    throw err;
+  }
+}
+
+/** The community's embed category: the one chosen in settings, else "comments", made on first need. */
+async function embedCategory(db: Executor, communityId: number): Promise<number> {
+  const [settings] = await db.select({ slug: embedSettings.categorySlug }).from(embedSettings).where(eq(embedSettings.communityId, communityId));
+  const bySlug = async (slug: string) => (await db.select({ id: categories.id }).from(categories)
+    .where(and(eq(categories.communityId, communityId), eq(categories.slug, slug))))[0]?.id;
+  if (settings?.slug) {
+    const chosen = await bySlug(settings.slug);
+    if (chosen) return chosen;
+  }
+  const existing = await bySlug(DEFAULT_EMBED_CATEGORY.slug);
+  if (existing) return existing;
+  await db.insert(categories).values({ communityId, ...DEFAULT_EMBED_CATEGORY }).onConflictDoNothing();
+  const made = await bySlug(DEFAULT_EMBED_CATEGORY.slug);
+  if (!made) throw new Error('embed category could not be created');
+  return made;
+}
+
+/** The body's title, whitespace-collapsed and cut to 200; shorter than 3 characters: the page's path. */
+export function threadTitle(raw: string | undefined, canonicalUrl: string): string {
+  const title = (raw ?? '').replace(/\s+/g, ' ').trim().slice(0, 200).trim();
+  if (title.length >= 3) return title;
+  const fromUrl = titleFromUrl(canonicalUrl);
+  return fromUrl.length >= 3 ? fromUrl : canonicalUrl.slice(0, 200);
+}
+
+export interface PostToThreadInput {
+  url: string;
+  title?: string | undefined;
+  body: string;
+  replyToId?: number | undefined;
+  clientId?: string | undefined;
+}
+
+async function presentCreated(db: Executor, viewer: Viewer, topicId: number, postId: number) {
+  const loaded = await loadVisibleTopic(db, viewer, topicId);
+  return { topic: presentLoaded(loaded), post: await loadPostFor(db, loaded.standing, postId) };
+}
+
+/**
+ * A comment under a page. The first one starts the page's topic; two first comments at once
+ * still make one topic (the unique index on (community, embed_url) decides, and the loser
+ * replies into the winner's topic). Later ones are replies through the forum's own reply
+ * service, so limits, bans, locks, held first posts and live events all apply unchanged.
+ */
+export async function postToThread(ctx: ServiceContext, viewer: Viewer, slug: string, input: PostToThreadInput, limits: Limits) {
+  const { db } = ctx;
+  if (!viewer.user) throw unauthorized();
+  const community = await findCommunity(db, slug);
+  const page = await allowedPage(db, community, input.url);
+
+  const existing = await findThread(db, community.id, page.url);
+  if (existing !== null) return replyInto(ctx, viewer, existing, input, limits);
+  const started = await startThread(ctx, viewer, community, page.url, input, limits);
+  if (started) return started;
+  // Someone else's first comment won the race: this one is a reply to it.
+  const winner = await findThread(db, community.id, page.url);
+  if (winner === null) throw new Error('embed thread vanished after a conflicting insert');
+  return replyInto(ctx, viewer, winner, input, limits);
+}
+
+async function replyInto(ctx: ServiceContext, viewer: Viewer, topicId: number, input: PostToThreadInput, limits: Limits) {
+  const { created, post } = await createReply(ctx, viewer, topicId, { body: input.body, replyToId: input.replyToId, clientId: input.clientId }, limits);
+  return { created, topic: presentLoaded(await loadVisibleTopic(ctx.db, viewer, topicId)), post };
+}
+
+/** Creates the page's topic with its first post, or returns null when another one got there first. */
+async function startThread(ctx: ServiceContext, viewer: Viewer, community: CommunityRow, url: string, input: PostToThreadInput, limits: Limits) {
+  const { db } = ctx;
+  const user = viewer.user!;
+  if (input.replyToId !== undefined) throw badRequest('reply_target_not_found', 'replyToId must be a post in this thread.');
+  if (input.clientId && await findByClientId(db, user.id, input.clientId)) {
+    throw conflict('client_id_conflict', 'This clientId was already used in another topic.');
+  }
+  await assertNotBanned(db, user.id, community.id);
+  const role = await roleIn(db, viewer, community.id);
+  const rendered = renderMarkdown(input.body);
+  if (limits.enabled) await checkPostingLimits(db, user, role, { body: input.body, links: rendered.links, isTopic: true });
+  const held = await shouldHold(db, user, role, community);
+  const categoryId = await embedCategory(db, community.id);
+  const title = threadTitle(input.title, url);
+
+  try {
+    const ids = await write(ctx, async ({ tx, emit }) => {
+      const authorRole = await ensureMembership(tx, viewer, community.id);
+      // Waits for a concurrent insert of the same page to commit, then yields to it.
+      const [topic] = await tx.insert(topics).values({
+        communityId: community.id, categoryId, authorId: user.id, title, kind: 'discussion', lastNumber: 1, postCount: 1, embedUrl: url,
+        ...(held ? { hidden: true, hiddenReason: HELD_TOPIC_REASON, hiddenPending: true } : {}),
+      }).onConflictDoNothing({ target: [topics.communityId, topics.embedUrl] }).returning({ id: topics.id });
+      if (!topic) return null;
+      const [post] = await tx.insert(posts).values({
+        topicId: topic.id, number: 1, authorId: user.id, authorRole, body: input.body, bodyHtml: rendered.html, clientId: input.clientId ?? null,
+      }).returning({ id: posts.id });
+      await emit(topicChannel(topic.id), 'post.created', { postId: post!.id });
+      await emit(communityChannel(community.slug), 'topic.created', { topicId: topic.id });
+      if (held) await queueHeld(tx, { communityId: community.id, topicId: topic.id, postId: post!.id, targetType: 'topic' });
+      return { topicId: topic.id, postId: post!.id };
+    });
+    if (!ids) return null;
+    return { created: true, ...(await presentCreated(db, viewer, ids.topicId, ids.postId)) };
+  } catch (err) {
+    // The same clientId sent twice at once: the second answers with the first's post.
+    if (input.clientId && isUniqueViolation(err)) {
+      const again = await findByClientId(db, user.id, input.clientId);
+      if (again) return { created: false, ...(await presentCreated(db, viewer, again.topicId, again.id)) };
+    }
+    throw err;
+  }
+}
+
+/** Admins choose the category embed threads go into (null: the default "comments"). */
+export async function setEmbedCategory(db: Db, viewer: Viewer, slug: string, categorySlug: string | null) {
+  if (!viewer.user) throw unauthorized();
+  const community = await findCommunity(db, slug);
+  const role = await roleIn(db, viewer, community.id);
+  if (!canAdminister({ viewer, role })) throw forbidden('not_community_admin', 'Only admins of this community can do this.');
+  if (categorySlug !== null) {
+    const [cat] = await db.select({ id: categories.id }).from(categories)
+      .where(and(eq(categories.communityId, community.id), eq(categories.slug, categorySlug)));
+    if (!cat) throw badRequest('category_not_found', `No category "${categorySlug}" in this community.`);
+  }
+  await db.insert(embedSettings).values({ communityId: community.id, categorySlug })
+    .onConflictDoUpdate({ target: embedSettings.communityId, set: { categorySlug } });
+  return { categorySlug };
+}

@@ -1,0 +1,26 @@
+/**
+ * The embed app (embed.html): the thread a host page shows in an iframe (`/embed/<slug>?url=…`),
+ * or the sign-in popup that frame opens (`/embed/<slug>/signin`).
+ */
+import '../app.css';
+import './embed.css';
+import { mount } from 'svelte';
+import EmbedApp from './EmbedApp.svelte';
+import { readParams } from './params';
+import SignInPopup from './SignInPopup.svelte';
+import { applyAccent, applyTheme } from './theme';
+
+const target = document.getElementById('app');
+if (!target) throw new Error('embed.html has no #app element');
+
+const params = readParams();
+if (!params) {
+  target.textContent = 'Nothing to show here.';
+} else if (params.signin) {
+  document.title = 'Sign in · Parley';
+  mount(SignInPopup, { target, props: { slug: params.slug } });
+} else {
+  applyTheme(params.theme);
+  applyAccent(params.accent);
+  mount(EmbedApp, { target, props: { params } });
+}
