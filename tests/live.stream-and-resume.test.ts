@@ -142,6 +142,25 @@ describe('stream and order', () => {
     expect(await c.quiet(isEvent(channel))).toEqual([]);
   });
 
+  it('the community channel gets topic.updated when a topic is retitled or its answer is marked, so lists change in place', async () => {
+    const community = await createCommunity(s.admin);
+    const channel = `community:${community.slug}`;
+    const { topic } = await createTopic(s.member, community.slug, { kind: 'question' });
+    const answer = await reply(s.other, topic.id);
+    const c = await connect();
+    await c.subscribe(channel);
+    // The reply's own bump may still be on its way: look for the updates only.
+    const updated = isEvent(channel, 'topic.updated');
+
+    expect((await s.member.patch(`/api/topics/${topic.id}`, { title: 'A clearer title' })).status).toBe(200);
+    const retitled = await c.next(updated);
+    expect(retitled).toMatchObject({ event: 'topic.updated', data: { id: topic.id, title: 'A clearer title' } });
+
+    expect((await s.member.post(`/api/topics/${topic.id}/solution`, { postId: answer.id })).status).toBe(200);
+    const solved = await c.next(updated);
+    expect(solved).toMatchObject({ event: 'topic.updated', data: { id: topic.id, solutionPostId: answer.id } });
+  });
+
   it('unsubscribe stops the events and answers unsubscribed', async () => {
     const { topic } = await createTopic(s.member, s.slug);
     const channel = `topic:${topic.id}`;

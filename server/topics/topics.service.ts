@@ -215,8 +215,9 @@ export async function updateTopic(ctx: ServiceContext, viewer: Viewer, id: numbe
       ...(input.title ? { title: input.title.trim() } : {}), ...(categoryId ? { categoryId } : {}),
     }).where(eq(topics.id, id));
     await emit(topicChannel(id), 'topic.updated', { topicId: id });
+    // The community's topic list shows titles and categories too.
+    await emit(communityChannel(loaded.communitySlug), 'topic.updated', { topicId: id });
   });
-  ctx.bumps.bump(loaded.communitySlug, id);
   return { topic: presentLoaded(await loadVisibleTopic(ctx.db, viewer, id)) };
 }
 
@@ -238,6 +239,8 @@ export async function setSolution(ctx: ServiceContext, viewer: Viewer, id: numbe
   await write(ctx, async ({ tx, emit }) => {
     await tx.update(topics).set({ solutionPostId: postId }).where(eq(topics.id, id));
     await emit(topicChannel(id), 'topic.updated', { topicId: id });
+    // Topic lists mark solved questions.
+    await emit(communityChannel(loaded.communitySlug), 'topic.updated', { topicId: id });
   });
   return { topic: presentLoaded(await loadVisibleTopic(ctx.db, viewer, id)) };
 }
