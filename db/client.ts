@@ -72,6 +72,12 @@ async function openPglite(dataDir: string): Promise<Database> {
   };
 }
 
+/** A unique index refused the write (PostgreSQL 23505), from either driver, wrapped by drizzle or not. */
+export const isUniqueViolation = (err: unknown): boolean => {
+  const e = err as { code?: string; cause?: { code?: string } } | null;
+  return e?.code === '23505' || e?.cause?.code === '23505';
+};
+
 /** Rows of a raw statement, whichever driver ran it. */
 export async function rows<T>(db: Executor, query: ReturnType<typeof sql>): Promise<T[]> {
   const result = (await db.execute(query)) as unknown as { rows: T[] };

@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
-import type { Db } from '../../db/client.js';
+import { isUniqueViolation, type Db } from '../../db/client.js';
 import { memberships, communities, users } from '../../db/schema.js';
 import { AppError, conflict, tooMany, unauthorized, badRequest } from '../errors/errors.js';
 import { hitCounter, peekCounter } from '../limits/counters.js';
@@ -9,10 +9,6 @@ import { presentUser, type ApiUser } from '../users/users.present.js';
 
 export interface SignupInput { handle: string; email: string; password: string; displayName?: string | undefined }
 
-const isUniqueViolation = (err: unknown): err is { constraint?: string } => {
-  const e = err as { code?: string; cause?: { code?: string } };
-  return e?.code === '23505' || e?.cause?.code === '23505';
-};
 const constraintOf = (err: unknown): string => {
   const e = err as { constraint?: string; cause?: { constraint?: string }; message?: string };
   return e.constraint ?? e.cause?.constraint ?? e.message ?? '';

@@ -1,5 +1,5 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
-import type { Db, Executor } from '../../db/client.js';
+import { isUniqueViolation, type Db, type Executor } from '../../db/client.js';
 import { categories, communities, embedSettings, memberships, users, type Role } from '../../db/schema.js';
 import { conflict, forbidden, notFound, unauthorized } from '../errors/errors.js';
 import { canAdminister } from '../visibility/visibility.js';
@@ -11,10 +11,6 @@ import { logAction } from '../moderation/moderation.log.js';
 import { userChannel, write, type ServiceContext } from '../live/outbox.js';
 import { presentCategory, presentCommunity, type CommunityRow } from './communities.present.js';
 
-const isUniqueViolation = (err: unknown) => {
-  const e = err as { code?: string; cause?: { code?: string } };
-  return e?.code === '23505' || e?.cause?.code === '23505';
-};
 
 export async function findCommunity(db: Executor, slug: string): Promise<CommunityRow> {
   const [row] = await db.select().from(communities).where(eq(communities.slug, slug.toLowerCase()));
@@ -22,7 +18,8 @@ export async function findCommunity(db: Executor, slug: string): Promise<Communi
   return row;
 }
 
-async function requireAdmin(db: Executor, viewer: Viewer, community: CommunityRow): Promise<Role | null> {
+/** Admins of the community (and site admins) only: 401 for guests, 403 for anyone else. */
+export async function requireAdmin(db: Executor, viewer: Viewer, community: CommunityRow): Promise<Role | null> {
   if (!viewer.user) throw unauthorized();
   const role = await roleIn(db, viewer, community.id);
   if (!canAdminister({ viewer, role })) throw forbidden('not_community_admin', 'Only admins of this community can do this.');

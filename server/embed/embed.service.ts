@@ -1,21 +1,15 @@
 import { and, eq } from 'drizzle-orm';
 import type { Db, Executor } from '../../db/client.js';
-import { categories, embedSettings, posts, topics } from '../../db/schema.js';
+import { categories, embedSettings, topics } from '../../db/schema.js';
 import { AppError, badRequest, conflict, forbidden, unauthorized } from '../errors/errors.js';
-import { communityChannel, topicChannel, write, type ServiceContext } from '../live/outbox.js';
-import { checkPostingLimits } from '../limits/posting-limits.js';
-import { renderMarkdown } from '../markdown/markdown.render.js';
-import { assertNotBanned } from '../moderation/bans.js';
-import { queueHeld, shouldHold } from '../moderation/hold.js';
-import { HELD_TOPIC_REASON } from '../moderation/moderation.reasons.js';
-import { embedOrigins, ensureMembership, findCommunity } from '../communities/communities.service.js';
+import type { ServiceContext } from '../live/outbox.js';
+import { embedOrigins, findCommunity, requireAdmin } from '../communities/communities.service.js';
 import type { CommunityRow } from '../communities/communities.present.js';
 import { createReply } from '../posts/posts.service.js';
-import { findByClientId, isUniqueViolation, loadPostFor, readTopicPage, type Limits } from '../topics/topics.service.js';
+import { findByClientId, readTopicPage, startTopic, type Limits } from '../topics/topics.service.js';
 import { loadVisibleTopic, presentLoaded, topicNotFound } from '../topics/topics.load.js';
-import { canAdminister } from '../visibility/visibility.js';
-import { roleIn, type Viewer } from '../visibility/viewer.js';
-import { INT4_MAX } from '../schemas/common.schema.js';
+import type { Viewer } from '../visibility/viewer.js';
+import { pageAfter } from '../topics/topics.cursor.js';
 import { canonicalizeUrl, titleFromUrl, type CanonicalUrl } from './embed.url.js';
 
 /** The category embed threads go into when the community has not chosen one (made on first need). */
@@ -76,9 +70,7 @@ export async function readThread(db: Executor, viewer: Viewer, slug: string, inp
     throw badRequest('invalid_thread_query', 'Give exactly one of `url` or `topic`.');
   }
   const community = await findCommunity(db, slug);
-  const after = input.after ?? (input.cursor ? Number(input.cursor) : 0);
-  if (after > INT4_MAX) throw badRequest('invalid_cursor', 'The cursor is not one this server handed out.');
-  const pageInput = { after, limit: input.limit ?? 50 };
+  const pageInput = { after: pageAfter(input.after, input.cursor), limit: input.limit ?? 50 };
 
   if (input.topic !== undefined) {
     const [row] = await db.select({ communityId: topics.communityId, embedUrl: topics.embedUrl }).from(topics).where(eq(topics.id, input.topic));
@@ -133,11 +125,6 @@ export interface PostToThreadInput {
   clientId?: string | undefined;
 }
 
-async function presentCreated(db: Executor, viewer: Viewer, topicId: number, postId: number) {
-  const loaded = await loadVisibleTopic(db, viewer, topicId);
-  return { topic: presentLoaded(loaded), post: await loadPostFor(db, loaded.standing, postId) };
-}
-
 /**
  * A comment under a page. The first one starts the page's topic; two first comments at once
  * still make one topic (the unique index on (community, embed_url) decides, and the loser
@@ -173,49 +160,17 @@ async function startThread(ctx: ServiceContext, viewer: Viewer, community: Commu
   if (input.clientId && await findByClientId(db, user.id, input.clientId)) {
     throw conflict('client_id_conflict', 'This clientId was already used in another topic.');
   }
-  await assertNotBanned(db, user.id, community.id);
-  const role = await roleIn(db, viewer, community.id);
-  const rendered = renderMarkdown(input.body);
-  if (limits.enabled) await checkPostingLimits(db, user, role, { body: input.body, links: rendered.links, isTopic: true });
-  const held = await shouldHold(db, user, role, community);
-  const categoryId = await embedCategory(db, community.id);
-  const title = threadTitle(input.title, url);
-
-  try {
-    const ids = await write(ctx, async ({ tx, emit }) => {
-      const authorRole = await ensureMembership(tx, viewer, community.id);
-      // Waits for a concurrent insert of the same page to commit, then yields to it.
-      const [topic] = await tx.insert(topics).values({
-        communityId: community.id, categoryId, authorId: user.id, title, kind: 'discussion', lastNumber: 1, postCount: 1, embedUrl: url,
-        ...(held ? { hidden: true, hiddenReason: HELD_TOPIC_REASON, hiddenPending: true } : {}),
-      }).onConflictDoNothing({ target: [topics.communityId, topics.embedUrl] }).returning({ id: topics.id });
-      if (!topic) return null;
-      const [post] = await tx.insert(posts).values({
-        topicId: topic.id, number: 1, authorId: user.id, authorRole, body: input.body, bodyHtml: rendered.html, clientId: input.clientId ?? null,
-      }).returning({ id: posts.id });
-      await emit(topicChannel(topic.id), 'post.created', { postId: post!.id });
-      await emit(communityChannel(community.slug), 'topic.created', { topicId: topic.id });
-      if (held) await queueHeld(tx, { communityId: community.id, topicId: topic.id, postId: post!.id, targetType: 'topic' });
-      return { topicId: topic.id, postId: post!.id };
-    });
-    if (!ids) return null;
-    return { created: true, ...(await presentCreated(db, viewer, ids.topicId, ids.postId)) };
-  } catch (err) {
-    // The same clientId sent twice at once: the second answers with the first's post.
-    if (input.clientId && isUniqueViolation(err)) {
-      const again = await findByClientId(db, user.id, input.clientId);
-      if (again) return { created: false, ...(await presentCreated(db, viewer, again.topicId, again.id)) };
-    }
-    throw err;
-  }
+  return startTopic(ctx, viewer, {
+    community, category: () => embedCategory(db, community.id), title: threadTitle(input.title, url), kind: 'discussion',
+    body: input.body, clientId: input.clientId, embedUrl: url,
+  }, limits);
 }
 
 /** Admins choose the category embed threads go into (null: the default "comments"). */
 export async function setEmbedCategory(db: Db, viewer: Viewer, slug: string, categorySlug: string | null) {
   if (!viewer.user) throw unauthorized();
   const community = await findCommunity(db, slug);
-  const role = await roleIn(db, viewer, community.id);
-  if (!canAdminister({ viewer, role })) throw forbidden('not_community_admin', 'Only admins of this community can do this.');
+  await requireAdmin(db, viewer, community);
   if (categorySlug !== null) {
     const [cat] = await db.select({ id: categories.id }).from(categories)
       .where(and(eq(categories.communityId, community.id), eq(categories.slug, categorySlug)));

@@ -10,14 +10,13 @@
  */
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { and, eq, lt, sql } from 'drizzle-orm';
-import type { Db } from '../../db/client.js';
+import { isUniqueViolation, type Db } from '../../db/client.js';
 import { embedCodes, embedSettings, ssoTokenUses, users } from '../../db/schema.js';
 import { unauthorized } from '../errors/errors.js';
 import { findCommunity } from '../communities/communities.service.js';
 import type { SessionStore } from '../auth/session.js';
 import { presentUser } from '../users/users.present.js';
 import type { Viewer } from '../visibility/viewer.js';
-import { isUniqueViolation } from '../topics/topics.service.js';
 import { handleBase, invalidSsoToken, verifySsoToken, type SsoClaims } from './embed.sso.js';
 
 /** How long a one-time sign-in code lives. */

@@ -8,6 +8,7 @@ import { decodeIdCursor } from '../topics/topics.cursor.js';
 import { presentUser, userColumns } from '../users/users.present.js';
 import { canModerate, type Standing } from '../visibility/visibility.js';
 import { roleIn, userViewer, type Viewer } from '../visibility/viewer.js';
+import { banInForce } from './bans.js';
 import { requireModerator } from './moderation.guard.js';
 import { logAction } from './moderation.log.js';
 
@@ -62,7 +63,7 @@ export async function liftBan(db: Db, viewer: Viewer, slug: string, handle: stri
   const target = await findUser(db, handle);
   const id = await db.transaction(async (tx) => {
     const lifted = await tx.update(bans).set({ liftedAt: sql`now()` })
-      .where(and(eq(bans.communityId, community.id), eq(bans.userId, target.id), isNull(bans.liftedAt), sql`(${bans.until} IS NULL OR ${bans.until} > now())`))
+      .where(and(eq(bans.communityId, community.id), eq(bans.userId, target.id), banInForce()))
       .returning({ id: bans.id });
     if (!lifted.length) throw notFound('ban_not_found', `@${target.handle} is not banned here.`);
     await logAction(tx, { communityId: community.id, moderatorId, action: 'unban_user', targetType: 'user', targetId: target.id });
@@ -100,7 +101,7 @@ export async function listBans(db: Executor, viewer: Viewer, slug: string, page:
   const found = await db.select(banSelection).from(bans)
     .innerJoin(banned, eq(banned.id, bans.userId)).innerJoin(moderators, eq(moderators.id, bans.createdById))
     .where(and(
-      eq(bans.communityId, community.id), isNull(bans.liftedAt), sql`(${bans.until} IS NULL OR ${bans.until} > now())`,
+      eq(bans.communityId, community.id), banInForce(),
       before === null ? undefined : sql`${bans.id} < ${before}`,
     ))
     .orderBy(sql`${bans.id} DESC`).limit(limit + 1);

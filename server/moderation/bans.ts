@@ -1,7 +1,11 @@
 import { sql } from 'drizzle-orm';
 import { rows, type Executor } from '../../db/client.js';
+import { bans } from '../../db/schema.js';
 import { forbidden } from '../errors/errors.js';
 import type { ActiveBan } from '../topics/topics.load.js';
+
+/** A ban in force: not lifted, and without an end or ending later. The one definition every query uses. */
+export const banInForce = () => sql`(${bans.liftedAt} IS NULL AND (${bans.until} IS NULL OR ${bans.until} > now()))`;
 
 /** The refusal for a banned member's write (ban as loaded alongside the topic). */
 export function throwIfBanned(ban: ActiveBan | null): void {
@@ -14,7 +18,7 @@ export function throwIfBanned(ban: ActiveBan | null): void {
 export async function assertNotBanned(db: Executor, userId: number, communityId: number): Promise<void> {
   const [ban] = await rows<ActiveBan>(db, sql`
     SELECT reason, until FROM bans
-    WHERE community_id = ${communityId} AND user_id = ${userId} AND lifted_at IS NULL AND (until IS NULL OR until > now())
+    WHERE community_id = ${communityId} AND user_id = ${userId} AND ${banInForce()}
     ORDER BY id DESC LIMIT 1`);
   throwIfBanned(ban ?? null);
 }

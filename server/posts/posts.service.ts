@@ -1,5 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
-import type { Executor } from '../../db/client.js';
+import { isUniqueViolation, type Executor } from '../../db/client.js';
 import { postColumns } from '../../db/columns.js';
 import { postRevisions, posts, reactions, topics, users, type ReactionKind } from '../../db/schema.js';
 import { badRequest, conflict, forbidden, notFound, unauthorized } from '../errors/errors.js';
@@ -7,7 +7,7 @@ import { topicChannel, write, type ServiceContext } from '../live/outbox.js';
 import { checkPostingLimits } from '../limits/posting-limits.js';
 import { renderMarkdown } from '../markdown/markdown.render.js';
 import { throwIfBanned } from '../moderation/bans.js';
-import { findByClientId, isUniqueViolation, loadPostFor, type Limits } from '../topics/topics.service.js';
+import { findByClientId, loadPostFor, type Limits } from '../topics/topics.service.js';
 import { loadVisibleTopic, type LoadedTopic } from '../topics/topics.load.js';
 import { userColumns } from '../users/users.present.js';
 import { canModerate, canReadPostBody } from '../visibility/visibility.js';

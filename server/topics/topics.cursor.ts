@@ -14,6 +14,14 @@ export function decodeCursor(cursor: string, shape: ('string' | 'number' | 'bool
   throw badRequest('invalid_cursor', 'The cursor is not one this server handed out.');
 }
 
+/** Where a topic page starts: `after` (a post number) or the `cursor` the previous page handed out. */
+export function pageAfter(after: number | undefined, cursor: string | undefined): number {
+  const value = after ?? (cursor ? Number(cursor) : 0);
+  // Post numbers are PostgreSQL integers: a larger cursor was never handed out (and would fail the query).
+  if (value > INT4_MAX) throw badRequest('invalid_cursor', 'The cursor is not one this server handed out.');
+  return value;
+}
+
 /** Lists ordered by id, newest first, page on "ids below this one". */
 export function decodeIdCursor(cursor: string | undefined): number | null {
   if (cursor === undefined) return null;

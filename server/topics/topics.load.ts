@@ -1,7 +1,8 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { topicColumns } from '../../db/columns.js';
-import { categories, communities, topics, users, type Role } from '../../db/schema.js';
+import { bans, categories, communities, topics, users, type Role } from '../../db/schema.js';
+import { banInForce } from '../moderation/bans.js';
 import { notFound } from '../errors/errors.js';
 import { canSeeTopic, type Standing } from '../visibility/visibility.js';
 import { roleIn, type Viewer } from '../visibility/viewer.js';
@@ -29,9 +30,9 @@ export async function loadVisibleTopic(db: Executor, viewer: Viewer, id: number)
   // The viewer's role and any active ban come along in the same round trip (null for guests).
   const standingColumns = {
     viewerRole: sql<Role | null>`(SELECT role FROM memberships m WHERE m.community_id = ${topics.communityId} AND m.user_id = ${uid})`,
-    viewerBan: sql<ActiveBan | null>`(SELECT json_build_object('reason', b.reason, 'until', b.until) FROM bans b
-      WHERE b.community_id = ${topics.communityId} AND b.user_id = ${uid} AND b.lifted_at IS NULL AND (b.until IS NULL OR b.until > now())
-      ORDER BY b.id DESC LIMIT 1)`,
+    viewerBan: sql<ActiveBan | null>`(SELECT json_build_object('reason', ${bans.reason}, 'until', ${bans.until}) FROM ${bans}
+      WHERE ${bans.communityId} = ${topics.communityId} AND ${bans.userId} = ${uid} AND ${banInForce()}
+      ORDER BY ${bans.id} DESC LIMIT 1)`,
   };
   const [found] = await db.select({
     topic: topicColumns, communitySlug: communities.slug, categorySlug: categories.slug, author: userColumns(users), ...standingColumns,

@@ -2,13 +2,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Config } from '../config/config.js';
 import type { ServiceContext } from '../live/outbox.js';
 import { writeRateLimit } from '../security/security.plugin.js';
-import { badRequest } from '../errors/errors.js';
-import { INT4_MAX } from '../schemas/common.schema.js';
 import {
   CreateTopicBody, IdParams, ListTopicsQuery, ReadTopicQuery, SlugParams, SolutionBody, TopicList, TopicPage, TopicReply,
   TopicWithPost, UpdateTopicBody, topicErrors,
 } from './topics.schema.js';
 import { createTopic, listTopics, readTopicPage, setSolution, updateTopic } from './topics.service.js';
+import { pageAfter } from './topics.cursor.js';
 import type { TopicPageCache } from './topic-page.cache.js';
 
 export const topicRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: ServiceContext; pageCache: TopicPageCache }> = async (app, { config, ctx, pageCache }) => {
@@ -39,9 +38,7 @@ export const topicRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: Servi
     },
   }, async (request, reply) => {
     const { id } = request.params;
-    const after = request.query.after ?? (request.query.cursor ? Number(request.query.cursor) : 0);
-    // Post numbers are PostgreSQL integers: a larger cursor was never handed out (and would fail the query).
-    if (after > INT4_MAX) throw badRequest('invalid_cursor', 'The cursor is not one this server handed out.');
+    const after = pageAfter(request.query.after, request.query.cursor);
     const limit = request.query.limit ?? 50;
     if (request.viewer.user) return readTopicPage(db, request.viewer, id, { after, limit });
     const key = `${id}:${after}:${limit}`;

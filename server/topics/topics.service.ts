@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
-import type { Executor } from '../../db/client.js';
+import { isUniqueViolation, type Executor } from '../../db/client.js';
 import { postColumns, topicColumns } from '../../db/columns.js';
 import { categories, posts, reactions, topics, users, type TopicKind } from '../../db/schema.js';
 import { badRequest, conflict, forbidden, unauthorized } from '../errors/errors.js';
@@ -95,44 +95,72 @@ export async function createTopic(ctx: ServiceContext, viewer: Viewer, slug: str
       return { created: false, ...(await readCreated(db, viewer, again.topicId, again.id)) };
     }
   }
-  await assertNotBanned(db, user.id, community.id);
-  const role = await roleIn(db, viewer, community.id);
-  const rendered = renderMarkdown(input.body);
-  if (limits.enabled) await checkPostingLimits(db, user, role, { body: input.body, links: rendered.links, isTopic: true });
-  const held = await shouldHold(db, user, role, community);
+  const started = await startTopic(ctx, viewer, {
+    community, category: async () => category.id, title: input.title.trim(), kind: input.kind ?? 'discussion',
+    body: input.body, clientId: input.clientId,
+  }, limits);
+  // Only an embed thread's URL can collide, and a forum topic has none.
+  if (!started) throw new Error('a forum topic collided on its embed URL');
+  return started;
+}
+
+export interface NewTopic {
+  community: { id: number; slug: string; holdFirstPosts: boolean };
+  /** Resolved only once the author may post, so a refused attempt leaves nothing behind. */
+  category: () => Promise<number>;
+  title: string;
+  kind: TopicKind;
+  body: string;
+  clientId?: string | undefined;
+  /** An embed thread's canonical page URL: if another topic has it already, nothing is written. */
+  embedUrl?: string | undefined;
+}
+
+/**
+ * Every new topic, from the forum or the embed, goes this way: ban, limits and the first-post
+ * hold, then the topic, its opening post and their events in one transaction. Returns null
+ * when `embedUrl` is already another topic's (two first comments on one page at once).
+ */
+export async function startTopic(ctx: ServiceContext, viewer: Viewer, t: NewTopic, limits: Limits) {
+  const { db } = ctx;
+  const user = viewer.user!;
+  await assertNotBanned(db, user.id, t.community.id);
+  const role = await roleIn(db, viewer, t.community.id);
+  const rendered = renderMarkdown(t.body);
+  if (limits.enabled) await checkPostingLimits(db, user, role, { body: t.body, links: rendered.links, isTopic: true });
+  const held = await shouldHold(db, user, role, t.community);
+  const categoryId = await t.category();
 
   try {
     const ids = await write(ctx, async ({ tx, emit }) => {
-      const authorRole = await ensureMembership(tx, viewer, community.id);
+      const authorRole = await ensureMembership(tx, viewer, t.community.id);
+      // A concurrent insert of the same page URL is waited for, then yielded to (forum topics have no URL).
       const [topic] = await tx.insert(topics).values({
-        communityId: community.id, categoryId: category.id, authorId: user.id, title: input.title.trim(),
-        kind: input.kind ?? 'discussion', lastNumber: 1, postCount: 1,
+        communityId: t.community.id, categoryId, authorId: user.id, title: t.title, kind: t.kind, lastNumber: 1, postCount: 1,
+        embedUrl: t.embedUrl ?? null,
         ...(held ? { hidden: true, hiddenReason: HELD_TOPIC_REASON, hiddenPending: true } : {}),
-      }).returning({ id: topics.id });
+      }).onConflictDoNothing({ target: [topics.communityId, topics.embedUrl] }).returning({ id: topics.id });
+      if (!topic) return null;
       const [post] = await tx.insert(posts).values({
-        topicId: topic!.id, number: 1, authorId: user.id, authorRole, body: input.body, bodyHtml: rendered.html,
-        clientId: input.clientId ?? null,
+        topicId: topic.id, number: 1, authorId: user.id, authorRole, body: t.body, bodyHtml: rendered.html, clientId: t.clientId ?? null,
       }).returning({ id: posts.id });
-      await emit(topicChannel(topic!.id), 'post.created', { postId: post!.id });
-      await emit(communityChannel(community.slug), 'topic.created', { topicId: topic!.id });
-      if (held) await queueHeld(tx, { communityId: community.id, topicId: topic!.id, postId: post!.id, targetType: 'topic' });
-      return { topicId: topic!.id, postId: post!.id };
+      await emit(topicChannel(topic.id), 'post.created', { postId: post!.id });
+      await emit(communityChannel(t.community.slug), 'topic.created', { topicId: topic.id });
+      if (held) await queueHeld(tx, { communityId: t.community.id, topicId: topic.id, postId: post!.id, targetType: 'topic' });
+      return { topicId: topic.id, postId: post!.id };
     });
+    if (!ids) return null;
     return { created: true, ...(await readCreated(db, viewer, ids.topicId, ids.postId)) };
   } catch (err) {
     // Two sends of the same clientId raced: the loser answers with the winner's post.
-    if (input.clientId && isUniqueViolation(err)) {
-      const again = await findByClientId(db, user.id, input.clientId);
+    if (t.clientId && isUniqueViolation(err)) {
+      const again = await findByClientId(db, user.id, t.clientId);
       if (again) return { created: false, ...(await readCreated(db, viewer, again.topicId, again.id)) };
     }
     throw err;
   }
 }
 
-export const isUniqueViolation = (err: unknown) => {
-  const e = err as { code?: string; cause?: { code?: string } };
-  return e?.code === '23505' || e?.cause?.code === '23505';
-};
 
 export async function findByClientId(db: Executor, authorId: number, clientId: string) {
   const [row] = await db.select({ id: posts.id, topicId: posts.topicId, number: posts.number }).from(posts)
@@ -140,7 +168,8 @@ export async function findByClientId(db: Executor, authorId: number, clientId: s
   return row;
 }
 
-async function readCreated(db: Executor, viewer: Viewer, topicId: number, postId: number) {
+/** A just-written topic and post, as the viewer who wrote them sees them. */
+export async function readCreated(db: Executor, viewer: Viewer, topicId: number, postId: number) {
   const loaded = await loadVisibleTopic(db, viewer, topicId);
   const post = await loadPostFor(db, loaded.standing, postId);
   return { topic: presentLoaded(loaded), post };
