@@ -1,5 +1,5 @@
-import { getTableColumns } from 'drizzle-orm';
-import { posts, topics } from './schema.js';
+import { getTableColumns, sql } from 'drizzle-orm';
+import { posts, topics, type Role } from './schema.js';
 
 /**
  * Rows as the app reads them: everything except the generated search vectors, which only the
@@ -7,7 +7,23 @@ import { posts, topics } from './schema.js';
  */
 const { search: _postSearch, ...postColumnSet } = getTableColumns(posts);
 const { search: _topicSearch, ...topicColumnSet } = getTableColumns(topics);
+
+/** The public fields of the account that last changed an idea's status, as the database sends JSON. */
+export interface IdeaStatusChanger { id: number; handle: string; displayName: string; avatarUrl: string | null; createdAt: string; role: Role | null }
+
 export const postColumns = postColumnSet;
-export const topicColumns = topicColumnSet;
+/**
+ * A topic row plus the staff member who answered it (ideas only). Every reader of topics selects
+ * these columns, so the changer travels with the topic wherever it is presented (HTTP, live,
+ * search) without a join at each call site; for the topics without a status (nearly all) the
+ * CASE skips the lookup.
+ */
+export const topicColumns = {
+  ...topicColumnSet,
+  ideaStatusBy: sql<IdeaStatusChanger | null>`(CASE WHEN ${topics.ideaStatusById} IS NULL THEN NULL ELSE (
+    SELECT json_build_object('id', u.id, 'handle', u.handle, 'displayName', u.display_name, 'avatarUrl', u.avatar_url, 'createdAt', u.created_at,
+      'role', (SELECT m.role FROM memberships m WHERE m.community_id = ${topics.communityId} AND m.user_id = u.id))
+    FROM users u WHERE u.id = ${topics.ideaStatusById}) END)`,
+};
 export type PostRow = Omit<typeof posts.$inferSelect, 'search'>;
-export type TopicRow = Omit<typeof topics.$inferSelect, 'search'>;
+export type TopicRow = Omit<typeof topics.$inferSelect, 'search'> & { ideaStatusBy: IdeaStatusChanger | null };

@@ -13,6 +13,8 @@ export const ROLES = ['member', 'staff', 'moderator', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 export const TOPIC_KINDS = ['discussion', 'question', 'idea'] as const;
 export type TopicKind = (typeof TOPIC_KINDS)[number];
+export const IDEA_STATUSES = ['under_review', 'planned', 'in_progress', 'shipped', 'declined'] as const;
+export type IdeaStatus = (typeof IDEA_STATUSES)[number];
 export const REACTION_KINDS = ['like', 'helpful'] as const;
 export type ReactionKind = (typeof REACTION_KINDS)[number];
 
@@ -105,12 +107,20 @@ export const topics = pgTable('topics', {
   hiddenPending: boolean('hidden_pending').notNull().default(false),
   solutionPostId: integer('solution_post_id'),
   votes: integer('votes').notNull().default(0),
+  /** An idea's answer from the organisation: status, public note, who and when. */
+  ideaStatus: text('idea_status').$type<IdeaStatus>(),
+  ideaStatusNote: text('idea_status_note'),
+  ideaStatusAt: ts('idea_status_at'),
+  ideaStatusById: integer('idea_status_by_id').references(() => users.id),
+  /** When the current accepted answer was chosen: helper rankings count solutions by month. */
+  solvedAt: ts('solved_at'),
   /** Canonical URL of the host page when the topic was created by the embed. */
   embedUrl: text('embed_url'),
   search: tsvector('search').generatedAlwaysAs((): SQL => sql`to_tsvector('english', ${topics.title})`),
 }, (t) => [
   index('topics_latest_idx').on(t.communityId, t.pinned, t.lastPostAt, t.id),
   index('topics_author_idx').on(t.authorId),
+  index('topics_votes_idx').on(t.communityId, t.pinned, t.votes, t.id),
   uniqueIndex('topics_embed_url_key').on(t.communityId, t.embedUrl),
   index('topics_search_idx').using('gin', t.search),
 ]);
@@ -162,7 +172,11 @@ export const reactions = pgTable('reactions', {
   userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
   kind: text('kind').$type<ReactionKind>().notNull(),
   createdAt: createdAt(),
-}, (t) => [primaryKey({ columns: [t.postId, t.userId, t.kind] })]);
+}, (t) => [
+  primaryKey({ columns: [t.postId, t.userId, t.kind] }),
+  // Helper rankings count the month's helpful reactions.
+  index('reactions_created_idx').on(t.createdAt),
+]);
 
 export const FLAG_KINDS = ['flag', 'first_post', 'review_request'] as const;
 /** flag: a member's report; first_post: a held first post; review_request: an author contests a hide. */
@@ -261,3 +275,71 @@ export const embedCodes = pgTable('embed_codes', {
   expiresAt: ts('expires_at').notNull(),
   createdAt: createdAt(),
 }, (t) => [index('embed_codes_expires_idx').on(t.expiresAt)]);
+
+export const NOTIFICATION_KINDS = ['reply', 'mention', 'solution', 'idea_status', 'moderation', 'new_topic', 'reminder'] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+
+/** What someone is told about: stored per recipient, read through the visibility rules. */
+export const notifications = pgTable('notifications', {
+  id: serial('id').primaryKey(),
+  userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  kind: text('kind').$type<NotificationKind>().notNull(),
+  communityId: integer('community_id').notNull().references(() => communities.id, { onDelete: 'cascade' }),
+  topicId: integer('topic_id').references(() => topics.id, { onDelete: 'cascade' }),
+  postId: integer('post_id').references(() => posts.id, { onDelete: 'cascade' }),
+  /** Who caused it; null when the system did (reminders, automatic actions). */
+  actorId: integer('actor_id').references(() => users.id, { onDelete: 'set null' }),
+  /** Unread reply notifications of one topic coalesce: "3 new replies". */
+  count: integer('count').notNull().default(1),
+  /** Kind-specific facts such as a moderator's reason or an idea's new status. */
+  data: jsonb('data').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+  readAt: ts('read_at'),
+  createdAt: createdAt(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+}, (t) => [
+  index('notifications_user_idx').on(t.userId, t.id),
+  index('notifications_unread_idx').on(t.userId).where(sql`read_at IS NULL`),
+  // One unread reply notification per topic and reader: later replies raise its count.
+  uniqueIndex('notifications_reply_coalesce_key').on(t.userId, t.topicId).where(sql`kind = 'reply' AND read_at IS NULL`),
+  // Each of these happens to a reader at most once, however often a job or an edit runs.
+  uniqueIndex('notifications_mention_once_key').on(t.userId, t.postId).where(sql`kind = 'mention'`),
+  uniqueIndex('notifications_reminder_once_key').on(t.userId, t.topicId).where(sql`kind = 'reminder'`),
+]);
+
+export const NOTIFICATION_LEVELS = ['watching', 'normal', 'muted'] as const;
+export type NotificationLevel = (typeof NOTIFICATION_LEVELS)[number];
+
+/** A reader's choice for one topic or category; a topic's own setting wins over its category's. */
+export const notificationLevels = pgTable('notification_levels', {
+  userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  targetType: text('target_type').$type<'topic' | 'category'>().notNull(),
+  targetId: integer('target_id').notNull(),
+  level: text('level').$type<NotificationLevel>().notNull(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+}, (t) => [
+  primaryKey({ columns: [t.userId, t.targetType, t.targetId] }),
+  index('notification_levels_target_idx').on(t.targetType, t.targetId),
+]);
+
+/** How far each signed-in reader has read each topic. */
+export const topicReads = pgTable('topic_reads', {
+  userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  topicId: integer('topic_id').notNull().references(() => topics.id, { onDelete: 'cascade' }),
+  lastReadNumber: integer('last_read_number').notNull(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+}, (t) => [primaryKey({ columns: [t.userId, t.topicId] })]);
+
+/** A reader's visits to a community: "new since your last visit" is measured from previousSeenAt. */
+export const communityVisits = pgTable('community_visits', {
+  userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  communityId: integer('community_id').notNull().references(() => communities.id, { onDelete: 'cascade' }),
+  lastSeenAt: ts('last_seen_at').notNull().defaultNow(),
+  previousSeenAt: ts('previous_seen_at'),
+}, (t) => [primaryKey({ columns: [t.userId, t.communityId] })]);
+
+/** One vote per member per idea. */
+export const topicVotes = pgTable('topic_votes', {
+  topicId: integer('topic_id').notNull().references(() => topics.id, { onDelete: 'cascade' }),
+  userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  createdAt: createdAt(),
+}, (t) => [primaryKey({ columns: [t.topicId, t.userId] }), index('topic_votes_user_idx').on(t.userId)]);

@@ -28,6 +28,11 @@ import { seedDemoIfEmpty } from './seed/demo.seed.js';
 import { scheduleMaintenance } from './maintenance/maintenance.js';
 import { livePlugin } from './live/live.plugin.js';
 import { BumpBatcher } from './live/bump-batcher.js';
+import { ideaRoutes } from './ideas/ideas.routes.js';
+import { readRoutes } from './reads/reads.routes.js';
+import { reputationRoutes } from './reputation/reputation.routes.js';
+import { notificationRoutes } from './notifications/notifications.routes.js';
+import { runQuestionReminders } from './notifications/reminders.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -54,13 +59,15 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     ? await createPostgresBus(database.connectionString!, app.log)
     : await createEmbeddedBus(database);
   const bumps = new BumpBatcher({ db: database.db, bus }, app.log);
-  const ctx: ServiceContext = { db: database.db, bus, bumps };
+  const ctx: ServiceContext = { db: database.db, bus, bumps, log: app.log };
   const pageCache = new TopicPageCache(config.pageCacheSize, bus);
   const sessions = createSessionStore(database.db, config.sessionTtlDays);
   app.decorate('parley', { config, database, bus, ctx });
-  const stopMaintenance = scheduleMaintenance(database.db, sessions, config.live, app.log);
+  const stopMaintenance = scheduleMaintenance(database.db, sessions, config.live, app.log, {
+    jobs: [{ name: 'question reminders', run: () => runQuestionReminders(ctx, config.reminders) }],
+  });
   app.addHook('onClose', async () => {
-    stopMaintenance();
+    await stopMaintenance();
     await bumps.close();
     pageCache.close();
     await bus.close();
@@ -80,8 +87,12 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   await app.register(communityRoutes, { config, ctx });
   await app.register(topicRoutes, { config, ctx, pageCache });
   await app.register(postRoutes, { config, ctx });
+  await app.register(ideaRoutes, { config, ctx });
+  await app.register(readRoutes, { db: database.db });
+  await app.register(reputationRoutes, { db: database.db });
   await app.register(searchRoutes, { db: database.db });
   await app.register(moderationRoutes, { config, ctx });
+  await app.register(notificationRoutes, { config, ctx });
   await app.register(markdownRoutes, { config });
   await app.register(embedRoutes, { config, ctx, sessions });
   await app.register(embedPages, { db: database.db, webDir: config.webDir });

@@ -36,6 +36,14 @@ const EXTRA_ROUTES: [Method, string][] = [
   ['get', '/api/auth/session'],
 ];
 
+/** Ideas, unread tracking and reputation (issue 7). */
+const IDEA_READ_REPUTATION_ROUTES: [Method, string][] = [
+  ['post', '/api/topics/{id}/vote'], ['delete', '/api/topics/{id}/vote'],
+  ['put', '/api/topics/{id}/idea-status'],
+  ['put', '/api/topics/{id}/read'],
+  ['get', '/api/communities/{slug}/helpers'],
+];
+
 /** The Moderation section of API.md, plus this server's own moderation extensions. */
 const MODERATION_ROUTES: [Method, string][] = [
   ['post', '/api/topics/{id}/pin'], ['delete', '/api/topics/{id}/pin'],
@@ -51,6 +59,17 @@ const MODERATION_ROUTES: [Method, string][] = [
   ['post', '/api/flags/{id}/resolve'], ['post', '/api/flags/{id}/dismiss'],
   ['get', '/api/communities/{slug}/bans'], ['delete', '/api/communities/{slug}/bans/{handle}'],
   ['get', '/api/moderation/reasons'],
+];
+
+/** Notifications and notification levels (this server's extension). */
+const NOTIFICATION_ROUTES: [Method, string][] = [
+  ['get', '/api/notifications'],
+  ['get', '/api/notifications/unread-count'],
+  ['post', '/api/notifications/{id}/read'],
+  ['post', '/api/notifications/read'],
+  ['put', '/api/topics/{id}/notification-level'],
+  ['put', '/api/communities/{slug}/categories/{category}/notification-level'],
+  ['get', '/api/communities/{slug}/notification-levels'],
 ];
 
 /** The Embed section of API.md, plus this server's own embed extensions. */
@@ -143,8 +162,35 @@ describe('health, docs and security headers', () => {
       expect(docs.paths[path]?.[method], `${method.toUpperCase()} ${path}`).toBeDefined();
     });
 
+    it.each(NOTIFICATION_ROUTES)('documents the notification route %s %s, tagged and with the shared Error schema', (method, path) => {
+      const op = docs.paths[path]?.[method];
+      expect(op, `${method.toUpperCase()} ${path}`).toBeDefined();
+      expect(op.tags).toEqual(['notifications']);
+      expect(JSON.stringify(op.responses['401'])).toContain('Error');
+    });
+
     it.each(EXTRA_ROUTES)('documents the account route %s %s', (method, path) => {
       expect(docs.paths[path]?.[method]).toBeDefined();
+    });
+
+    it.each(IDEA_READ_REPUTATION_ROUTES)('documents the ideas/unread/reputation route %s %s', (method, path) => {
+      const op = docs.paths[path]?.[method];
+      expect(op, `${method.toUpperCase()} ${path}`).toBeDefined();
+      expect(op.summary, path).toEqual(expect.any(String));
+      expect(JSON.stringify(op.responses['404'] ?? op.responses['400']), path).toContain('Error');
+    });
+
+    it('documents the new topic fields: ideaStatus, list filters and sorts, viewer state', () => {
+      const topic = docs.components.schemas.Topic;
+      expect(topic.properties.ideaStatus).toBeDefined();
+      expect(topic.required).toContain('ideaStatus');
+      const list = docs.paths['/api/communities/{slug}/topics'].get;
+      const names = (list.parameters as { name: string }[]).map((p) => p.name);
+      expect(names).toEqual(expect.arrayContaining(['sort', 'kind', 'status', 'cursor', 'category']));
+      expect(JSON.stringify(list.parameters)).toContain('votes');
+      expect(JSON.stringify(list.responses['200'])).toContain('previousVisitAt');
+      expect(JSON.stringify(docs.paths['/api/topics/{id}'].get.responses['200'])).toContain('viewerState');
+      expect(JSON.stringify(docs.paths['/api/users/{handle}'].get.responses['200'])).toContain('badges');
     });
 
     it('documents path parameters in OpenAPI syntax, never Fastify :params', () => {

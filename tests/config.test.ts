@@ -114,6 +114,15 @@ describe('configFromEnv', () => {
     });
   });
 
+  it('reads PARLEY_REMINDER_AFTER_DAYS (default 3 days) and refuses what is not 1 to 365 whole days', () => {
+    expect(configFromEnv({}).reminders).toEqual({ afterDays: 3 });
+    expect(configFromEnv({ PARLEY_REMINDER_AFTER_DAYS: '' }).reminders).toEqual({ afterDays: 3 });
+    expect(configFromEnv({ PARLEY_REMINDER_AFTER_DAYS: '7' }).reminders).toEqual({ afterDays: 7 });
+    for (const bad of ['0', '366', '-1', '2.5', 'soon']) expectConfigError({ PARLEY_REMINDER_AFTER_DAYS: bad }, /REMINDER|reminders/);
+    expect(defaultConfig().reminders).toEqual({ afterDays: 3 });
+    expect(defaultConfig({ reminders: { afterDays: 10 } }).reminders).toEqual({ afterDays: 10 });
+  });
+
   it('refuses an unknown LOG_LEVEL and out-of-range numbers', () => {
     expectConfigError({ LOG_LEVEL: 'loud' });
     expectConfigError({ PARLEY_SESSION_TTL_DAYS: '0' });

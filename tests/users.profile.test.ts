@@ -11,13 +11,15 @@ describe('public profiles', () => {
   let s: Awaited<ReturnType<typeof scene>>;
   beforeAll(async () => { s = await scene(t); });
 
-  it('answers 200 {user, stats} with zeros for a new account, and never an email', async () => {
+  it('answers 200 {user, stats, reputation, roles} with zeros for a new account, and never an email', async () => {
     const ann = await signUp(t);
     const res = await t.guest().get(`/api/users/${ann.handle}`);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       user: { id: ann.userId, handle: ann.handle, displayName: expect.any(String), avatarUrl: null, createdAt: expect.any(String) },
       stats: { posts: 0, helpful: 0, solutions: 0 },
+      reputation: { peopleHelped: 0, helpfulReceived: 0, solutions: 0, topicsStarted: 0, badges: [] },
+      roles: [],
     });
     expect(res.text).not.toContain('@example.org');
     expect(res.text).not.toMatch(/email|password|hash/i);
@@ -72,6 +74,18 @@ describe('public profiles', () => {
 
     expect((await s.member.delete(`/api/posts/${r.id}/reactions/helpful`)).status).toBe(200);
     expect((await t.guest().get(`/api/users/${ann.handle}`)).body.stats.helpful).toBe(2);
+  });
+
+  it('never counts helpful marks people gave their own posts (rows the API would refuse)', async () => {
+    const ann = await signUp(t);
+    const { topic, post } = await createTopic(ann, s.slug);
+    const r = await reply(ann, topic.id);
+    for (const id of [post.id, r.id]) {
+      await t.app.parley.ctx.db.execute(sql`insert into reactions (post_id, user_id, kind) values (${id}, ${ann.userId}, 'helpful')`);
+      await t.app.parley.ctx.db.execute(sql`update posts set helpful_count = helpful_count + 1 where id = ${id}`);
+    }
+    expect((await s.other.post(`/api/posts/${r.id}/reactions`, { kind: 'helpful' })).status).toBe(200);
+    expect((await t.guest().get(`/api/users/${ann.handle}`)).body.stats).toEqual({ posts: 2, helpful: 1, solutions: 0 });
   });
 
   it('counts accepted answers as solutions', async () => {

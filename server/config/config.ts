@@ -38,6 +38,10 @@ export const ConfigSchema = Type.Object({
     retentionPerChannel: Type.Integer({ minimum: 10, maximum: 10_000_000 }),
     presenceThrottleMs: Type.Integer({ minimum: 10, maximum: 60_000 }),
   }),
+  reminders: Type.Object({
+    /** An unsolved question with replies reminds its asker (once) when it is older than this. */
+    afterDays: Type.Integer({ minimum: 1, maximum: 365 }),
+  }),
 });
 export type Config = Static<typeof ConfigSchema>;
 
@@ -71,6 +75,7 @@ export function defaultConfig(overrides: ConfigOverrides = {}): Config {
     sessionTtlDays: 30,
     webDir: './dist/web',
     pageCacheSize: 2000,
+    reminders: { afterDays: 3 },
     ...overrides,
     live: {
       heartbeatMs: 30_000, maxBufferedBytes: 1024 * 1024, maxSubscriptions: 100, messagesPerSecond: 20,
@@ -117,5 +122,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Config {
     sessionTtlDays: int('PARLEY_SESSION_TTL_DAYS', env.PARLEY_SESSION_TTL_DAYS, 30),
     webDir: env.PARLEY_WEB_DIR || './dist/web',
     pageCacheSize: int('PARLEY_PAGE_CACHE_SIZE', env.PARLEY_PAGE_CACHE_SIZE, 2000),
+    reminders: { afterDays: int('PARLEY_REMINDER_AFTER_DAYS', env.PARLEY_REMINDER_AFTER_DAYS, 3) },
   });
 }

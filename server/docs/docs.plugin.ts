@@ -17,7 +17,7 @@ export const docsPlugin = fp(async (app: FastifyInstance) => {
           '',
           '## Live threads: `GET /api/live` (WebSocket)',
           'Cookie auth (the upgrade must carry the site `Origin`; a foreign Origin is refused with 403), or `{"type":"auth","token":"…"}` as the first message.',
-          'Client → server: `subscribe {channel, since?}`, `unsubscribe {channel}`, `typing {channel}`, `ping`. Channels: `topic:<id>`, `community:<slug>`.',
+          'Client → server: `subscribe {channel, since?}`, `unsubscribe {channel}`, `typing {channel}`, `ping`. Channels: `topic:<id>`, `community:<slug>`, and for a signed-in socket its own `user:<id>` (notifications: `notification.created`/`notification.updated` with `{notification, unreadCount}`, `notifications.read` with `{ids, upTo, unreadCount}`, `roles.changed`).',
           'Server → client: `subscribed {channel, seq}`, `event {channel, seq, event, data}` (data is the object as this viewer would get it over HTTP, or null when the viewer may not see it), `presence {channel, readers, typing}`, `reset {channel, seq}` (refetch over HTTP, then continue from seq), `error {code, message, channel?}`.',
           'With `since`, missed events are replayed in order before live ones; seq grows by exactly 1 per event.',
           'Close codes: 1001 server going away (reconnect and resume), 1008 too many messages, 1009 frame over 4 KiB, 4008 too slow to read (reconnect and resume), 4009 no pong.',

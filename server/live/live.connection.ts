@@ -217,6 +217,11 @@ export class LiveConnection {
   /** Decides who the subscriber is for this channel: the same rules as the HTTP routes. */
   private async audienceFor(channel: string): Promise<Audience> {
     const { db } = this.deps;
+    if (channel.startsWith('user:')) {
+      // One's own channel only; guests and everyone else cannot tell it from a missing one.
+      if (this.viewer.user?.id !== Number(channel.slice(5))) throw new AppError(404, 'channel_not_found', 'No such channel.');
+      return { moderator: false, userId: this.viewer.user.id };
+    }
     if (channel.startsWith('topic:')) {
       const id = Number(channel.slice(6));
       if (id > INT4_MAX) throw new AppError(404, 'topic_not_found', 'No such topic.');

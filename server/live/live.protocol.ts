@@ -4,7 +4,8 @@
  */
 import { Type, type Static } from 'typebox';
 
-export const Channel = Type.String({ maxLength: 80, pattern: '^(topic:[1-9][0-9]{0,9}|community:[a-z0-9][a-z0-9-]{0,63})$' });
+/** `user:<id>` is a signed-in reader's own channel (notifications, role changes): nobody else's. */
+export const Channel = Type.String({ maxLength: 80, pattern: '^(topic:[1-9][0-9]{0,9}|community:[a-z0-9][a-z0-9-]{0,63}|user:[1-9][0-9]{0,9})$' });
 
 export const ClientMessage = Type.Union([
   Type.Object({ type: Type.Literal('auth'), token: Type.String({ minLength: 1, maxLength: 256 }) }),
@@ -18,7 +19,8 @@ export type ClientMessage = Static<typeof ClientMessage>;
 export type LiveEventName =
   | 'post.created' | 'post.updated' | 'post.deleted' | 'post.hidden' | 'post.unhidden'
   | 'post.pinned' | 'post.unpinned' | 'reactions.changed' | 'topic.updated'
-  | 'topic.created' | 'topic.bumped' | 'roles.changed';
+  | 'topic.created' | 'topic.bumped' | 'roles.changed'
+  | 'notification.created' | 'notification.updated' | 'notifications.read';
 
 export type ServerMessage =
   | { type: 'subscribed'; channel: string; seq: number }

@@ -6,6 +6,7 @@ import { presentPost } from '../posts/posts.present.js';
 import { presentTopic } from '../topics/topics.present.js';
 import { userColumns, type UserRow } from '../users/users.present.js';
 import { audienceStanding, canSeeTopic, type Audience } from '../visibility/visibility.js';
+import { loadUserChannelData } from '../notifications/notifications.live.js';
 import type { LiveEventName } from './live.protocol.js';
 
 interface TopicInfo { topic: TopicRow; communitySlug: string; categorySlug: string; author: UserRow }
@@ -45,6 +46,7 @@ export async function loadEvents(db: Executor, channel: string, after: number, u
     .where(and(eq(events.channel, channel), gt(events.seq, after), ...(upTo === null ? [] : [lte(events.seq, upTo)])))
     .orderBy(asc(events.seq)).limit(limit);
   if (!rows.length) return [];
+  if (channel.startsWith('user:')) return loadUserEvents(db, channel, rows);
 
   const postIds = new Set<number>();
   const topicIds = new Set<number>();
@@ -73,6 +75,34 @@ export async function loadEvents(db: Executor, channel: string, after: number, u
     for (const f of found) topicInfo.set(f.topic.id, f);
   }
   return rows.map((r) => renderRow(channel, Number(r.seq), r.type as LiveEventName, r.ref as Record<string, unknown>, postInfo, topicInfo));
+}
+
+const NOTIFICATION_EVENTS = new Set(['notification.created', 'notification.updated', 'notifications.read']);
+
+/**
+ * A reader's own channel: notification events carry the notification as HTTP presents it (null
+ * once the reader may no longer see it, like any event about something hidden) and the unread
+ * count as it is now; `roles.changed` carries nothing. Only the owner can subscribe, and only the
+ * owner gets data.
+ */
+async function loadUserEvents(db: Executor, channel: string, rows: { seq: number; type: string; ref: unknown }[]): Promise<RenderedEvent[]> {
+  const owner = Number(channel.slice(5));
+  const refs = rows.map((r) => r.ref as { notificationId?: unknown; ids?: unknown; upTo?: unknown });
+  const ids = refs.flatMap((ref) => (typeof ref.notificationId === 'number' ? [ref.notificationId] : []));
+  const needed = rows.some((r) => NOTIFICATION_EVENTS.has(r.type));
+  const data = needed ? await loadUserChannelData(db, owner, ids) : null;
+  return rows.map((r, i) => {
+    const ref = refs[i]!;
+    let payload: unknown = null;
+    if (data && r.type === 'notifications.read') {
+      payload = { ids: Array.isArray(ref.ids) ? ref.ids : null, upTo: typeof ref.upTo === 'number' ? ref.upTo : null, unreadCount: data.unreadCount };
+    } else if (data && NOTIFICATION_EVENTS.has(r.type) && typeof ref.notificationId === 'number') {
+      const notification = data.notifications.get(ref.notificationId);
+      payload = notification ? { notification, unreadCount: data.unreadCount } : null;
+    }
+    return new RenderedEvent(channel, Number(r.seq), r.type as LiveEventName,
+      (a) => (a.userId === owner ? payload : null), (a) => (a.userId === owner ? 'owner' : 'other'));
+  });
 }
 
 function renderRow(

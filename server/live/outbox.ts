@@ -6,7 +6,8 @@ import { NOTIFY_CHANNEL } from './bus.js';
 export type EventType =
   | 'post.created' | 'post.updated' | 'post.deleted' | 'post.hidden' | 'post.unhidden'
   | 'post.pinned' | 'post.unpinned' | 'reactions.changed' | 'topic.updated'
-  | 'topic.created' | 'topic.bumped' | 'roles.changed';
+  | 'topic.created' | 'topic.bumped' | 'roles.changed'
+  | 'notification.created' | 'notification.updated' | 'notifications.read';
 
 export const topicChannel = (topicId: number) => `topic:${topicId}`;
 export const communityChannel = (slug: string) => `community:${slug}`;
@@ -34,17 +35,47 @@ export async function appendEvent(tx: Tx, channel: string, type: EventType, ref:
   return { channel, seq: Number(row.seq) };
 }
 
+export interface EventDraft { channel: string; type: EventType; ref: Record<string, unknown> }
+
+/**
+ * Appends one event to each of many channels (e.g. every voter's notification channel) in one
+ * statement. Channels must be distinct; their counter rows are taken in name order, the same
+ * order for every batch, so two batches cannot deadlock.
+ */
+export async function appendEvents(tx: Tx, drafts: EventDraft[]): Promise<BusNote[]> {
+  if (!drafts.length) return [];
+  const sorted = [...drafts].sort((a, b) => (a.channel < b.channel ? -1 : a.channel > b.channel ? 1 : 0));
+  const values = sql.join(sorted.map((d, i) => sql`(${i}::int, ${d.channel}::text, ${d.type}::text, ${JSON.stringify(d.ref)}::jsonb)`), sql`, `);
+  const found = await rows<{ channel: string; seq: number }>(tx, sql`
+    WITH v (ord, name, type, ref) AS (VALUES ${values}),
+    c AS (
+      INSERT INTO channels (name, last_seq) SELECT name, 1 FROM v ORDER BY ord
+      ON CONFLICT (name) DO UPDATE SET last_seq = channels.last_seq + 1
+      RETURNING name, last_seq
+    ), e AS (
+      INSERT INTO events (channel, seq, type, ref)
+      SELECT c.name, c.last_seq, v.type, v.ref FROM c JOIN v ON v.name = c.name
+      RETURNING channel, seq
+    )
+    SELECT channel, seq::int AS seq, pg_notify(${NOTIFY_CHANNEL}, channel || ':' || seq) FROM e`);
+  return found.map((r) => ({ channel: r.channel, seq: Number(r.seq) }));
+}
+
 /** What services need to touch data and announce changes. */
 export interface ServiceContext {
   db: Db;
   bus: Bus;
   /** Batched, after-commit "topic has new activity" events for community channels. */
   bumps: { bump(communitySlug: string, topicId: number): void };
+  /** For work after a commit that must not fail the request (e.g. notifications): failures are logged here. */
+  log?: { warn(obj: object, msg?: string): void };
 }
 
 export interface WriteScope {
   tx: Tx;
   emit(channel: string, type: EventType, ref: Record<string, unknown>): Promise<BusNote>;
+  /** One event on each of many distinct channels, in one round trip. */
+  emitMany(drafts: EventDraft[]): Promise<BusNote[]>;
 }
 
 /**
@@ -61,6 +92,11 @@ export async function write<T>(ctx: Pick<ServiceContext, 'db' | 'bus'>, work: (s
         const note = await appendEvent(tx, channel, type, ref);
         notes.push(note);
         return note;
+      },
+      emitMany: async (drafts) => {
+        const added = await appendEvents(tx, drafts);
+        notes.push(...added);
+        return added;
       },
     });
   });

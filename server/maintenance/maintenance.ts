@@ -22,10 +22,30 @@ export async function pruneEvents(db: Db, days: number, perChannel: number): Pro
   await db.execute(sql`DELETE FROM events e USING channels c WHERE e.channel = c.name AND e.seq <= c.last_seq - ${perChannel}`);
 }
 
-export function scheduleMaintenance(db: Db, sessions: SessionStore, live: Config['live'], log: FastifyBaseLogger, everyMs = 3600_000): () => void {
+/** Other periodic work (e.g. question reminders); each must be safe to run in several processes at once. */
+export interface MaintenanceJob { name: string; run: () => Promise<unknown> }
+
+export interface MaintenanceSchedule { everyMs?: number; jobs?: MaintenanceJob[] }
+
+/**
+ * Runs housekeeping and the jobs on a timer that does not keep the process alive. One job
+ * failing does not stop the others. The answer stops the timer and waits for a run in progress,
+ * so the database is not closed under it.
+ */
+export function scheduleMaintenance(
+  db: Db, sessions: SessionStore, live: Config['live'], log: FastifyBaseLogger, schedule: MaintenanceSchedule = {},
+): () => Promise<void> {
+  const jobs: MaintenanceJob[] = [{ name: 'maintenance', run: () => runMaintenance(db, sessions, live) }, ...(schedule.jobs ?? [])];
+  let running: Promise<unknown> | null = null;
   const timer = setInterval(() => {
-    runMaintenance(db, sessions, live).catch((err) => log.warn({ err }, 'maintenance failed'));
-  }, everyMs);
+    // A run that outlasts the interval is not doubled up.
+    if (running) return;
+    running = Promise.all(jobs.map((job) => job.run().catch((err) => log.warn({ err }, `${job.name} failed`))))
+      .finally(() => { running = null; });
+  }, schedule.everyMs ?? 3600_000);
   timer.unref();
-  return () => clearInterval(timer);
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
 }

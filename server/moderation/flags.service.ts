@@ -18,6 +18,7 @@ import { requireModerator } from './moderation.guard.js';
 import { logAction } from './moderation.log.js';
 import { autoHiddenReason } from './moderation.reasons.js';
 import { lockPost } from './moderation.posts.js';
+import { onModerated } from '../notifications/notifications.triggers.js';
 
 type FlagRow = typeof flags.$inferSelect;
 
@@ -40,7 +41,8 @@ export async function createFlag(ctx: ServiceContext, viewer: Viewer, postId: nu
   if (post.authorId === user.id) throw forbidden('own_post', 'You cannot flag your own post.');
   throwIfBanned(loaded.ban);
   const threshold = loaded.settings.flagThreshold;
-  return write(ctx, async ({ tx, emit }) => {
+  return write(ctx, async (scope) => {
+    const { tx, emit } = scope;
     const current = await lockPost(tx, postId);
     const [created] = await tx.insert(flags).values({
       communityId: loaded.topic.communityId, kind: 'flag', topicId: post.topicId, postId, reporterId: user.id, reason: reason.trim(),
@@ -61,6 +63,9 @@ export async function createFlag(ctx: ServiceContext, viewer: Viewer, postId: nu
         await emit(topicChannel(post.topicId), 'post.hidden', { postId });
         await logAction(tx, {
           communityId: loaded.topic.communityId, moderatorId: null, action: 'hide_post', targetType: 'post', targetId: postId, reason: text, detail: `${n} flags`,
+        });
+        await onModerated(scope, {
+          action: 'hide_post', communityId: loaded.topic.communityId, topicId: post.topicId, postId, actorId: null, recipientId: post.authorId, reason: text,
         });
       }
     }

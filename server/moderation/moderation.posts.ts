@@ -9,6 +9,7 @@ import type { Viewer } from '../visibility/viewer.js';
 import { requireModerator } from './moderation.guard.js';
 import { logAction } from './moderation.log.js';
 import { settleQueue } from './queue.settle.js';
+import { isHeldPost, onModerated } from '../notifications/notifications.triggers.js';
 
 /** The post's moderation state under its row lock, so two moderators acting at once are ordered. */
 export async function lockPost(tx: Executor, postId: number) {
@@ -49,7 +50,8 @@ export async function setPostPinned(ctx: ServiceContext, viewer: Viewer, postId:
 export async function hidePost(ctx: ServiceContext, viewer: Viewer, postId: number, reason: string) {
   const { moderatorId, post, loaded } = await moderatePost(ctx, viewer, postId);
   const text = reason.trim();
-  await write(ctx, async ({ tx, emit }) => {
+  await write(ctx, async (scope) => {
+    const { tx, emit } = scope;
     const current = await lockPost(tx, postId);
     const settled = await settleQueue(tx, { type: 'post', id: postId }, 'hidden', moderatorId);
     const unchanged = current.hidden && !current.hiddenPending && current.hiddenReason === text;
@@ -61,6 +63,11 @@ export async function hidePost(ctx: ServiceContext, viewer: Viewer, postId: numb
     }).where(eq(posts.id, postId));
     await emit(topicChannel(post.topicId), 'post.hidden', { postId });
     await logAction(tx, { communityId: loaded.topic.communityId, moderatorId, action: 'hide_post', targetType: 'post', targetId: postId, reason: text });
+    if (!unchanged) {
+      await onModerated(scope, {
+        action: 'hide_post', communityId: loaded.topic.communityId, topicId: post.topicId, postId, actorId: moderatorId, recipientId: post.authorId, reason: text,
+      });
+    }
   });
   return loadPostFor(ctx.db, loaded.standing, postId);
 }
@@ -68,12 +75,18 @@ export async function hidePost(ctx: ServiceContext, viewer: Viewer, postId: numb
 /** Restores a hidden post (or approves a held one). Restoring a visible post changes nothing. */
 export async function unhidePost(ctx: ServiceContext, viewer: Viewer, postId: number) {
   const { moderatorId, post, loaded } = await moderatePost(ctx, viewer, postId);
-  await write(ctx, async ({ tx, emit }) => {
-    if (!(await lockPost(tx, postId)).hidden) return;
+  await write(ctx, async (scope) => {
+    const { tx, emit } = scope;
+    const current = await lockPost(tx, postId);
+    if (!current.hidden) return;
     await settleQueue(tx, { type: 'post', id: postId }, 'visible', moderatorId);
     await tx.update(posts).set({ hidden: false, hiddenReason: null, hiddenPending: false }).where(eq(posts.id, postId));
     await emit(topicChannel(post.topicId), 'post.unhidden', { postId });
     await logAction(tx, { communityId: loaded.topic.communityId, moderatorId, action: 'unhide_post', targetType: 'post', targetId: postId });
+    await onModerated(scope, {
+      action: 'unhide_post', communityId: loaded.topic.communityId, topicId: post.topicId, postId, actorId: moderatorId, recipientId: post.authorId, reason: null,
+      approves: isHeldPost(current),
+    });
   });
   return loadPostFor(ctx.db, loaded.standing, postId);
 }

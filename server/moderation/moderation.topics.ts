@@ -8,6 +8,7 @@ import type { Viewer } from '../visibility/viewer.js';
 import { requireModerator } from './moderation.guard.js';
 import { logAction, type ModerationAction } from './moderation.log.js';
 import { settleQueue } from './queue.settle.js';
+import { isHeldTopic, onModerated } from '../notifications/notifications.triggers.js';
 
 type TopicState = Pick<LoadedTopic['topic'], 'pinned' | 'locked' | 'hidden' | 'hiddenPending' | 'hiddenReason'>;
 
@@ -36,7 +37,8 @@ async function changeTopic(ctx: ServiceContext, viewer: Viewer, id: number, chan
   const moderatorId = viewer.user.id;
   const loaded = await loadVisibleTopic(ctx.db, viewer, id);
   requireModerator(loaded.standing);
-  await write(ctx, async ({ tx, emit }: WriteScope) => {
+  await write(ctx, async (scope: WriteScope) => {
+    const { tx, emit } = scope;
     const current = await lockTopic(tx, id);
     const settled = change.settle ? await settleQueue(tx, { type: 'topic', id }, change.settle, moderatorId) : 0;
     const patch = change.patch(current);
@@ -47,6 +49,12 @@ async function changeTopic(ctx: ServiceContext, viewer: Viewer, id: number, chan
     await logAction(tx, {
       communityId: loaded.topic.communityId, moderatorId, action: change.action, targetType: 'topic', targetId: id, reason: change.reason ?? null,
     });
+    if (patch && (change.action === 'hide_topic' || change.action === 'unhide_topic')) {
+      await onModerated(scope, {
+        action: change.action, communityId: loaded.topic.communityId, topicId: id, postId: null, actorId: moderatorId,
+        recipientId: loaded.topic.authorId, reason: change.reason ?? null, approves: change.action === 'unhide_topic' && isHeldTopic(current),
+      });
+    }
   });
   return { topic: presentLoaded(await loadVisibleTopic(ctx.db, viewer, id)) };
 }

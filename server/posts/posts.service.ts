@@ -15,6 +15,7 @@ import type { Viewer } from '../visibility/viewer.js';
 import { presentPost, type PostRow } from './posts.present.js';
 import { appendReply, type AppendReply } from './posts.append.js';
 import { holdReply, shouldHold } from '../moderation/hold.js';
+import { onPostEdited, onReplyCreated } from '../notifications/notifications.triggers.js';
 
 export const postNotFound = () => notFound('post_not_found', 'No such post.');
 
@@ -37,9 +38,11 @@ export async function createReply(ctx: ServiceContext, viewer: Viewer, topicId: 
   const moderator = canModerate(loaded.standing);
   if (loaded.topic.locked && !moderator) throw forbidden('topic_locked', 'This topic is locked: no new replies.');
   throwIfBanned(loaded.ban);
+  let replyToAuthorId: number | null = null;
   if (input.replyToId !== undefined) {
-    const [target] = await db.select({ topicId: posts.topicId }).from(posts).where(eq(posts.id, input.replyToId));
+    const [target] = await db.select({ topicId: posts.topicId, authorId: posts.authorId }).from(posts).where(eq(posts.id, input.replyToId));
     if (!target || target.topicId !== topicId) throw badRequest('reply_target_not_found', 'replyToId must be a post in this topic.');
+    replyToAuthorId = target.authorId;
   }
   const rendered = renderMarkdown(input.body);
   if (limits.enabled) await checkPostingLimits(db, user, loaded.standing.role, { body: input.body, links: rendered.links, isTopic: false });
@@ -56,6 +59,13 @@ export async function createReply(ctx: ServiceContext, viewer: Viewer, topicId: 
     if (role === null) viewer.roles.set(loaded.topic.communityId, 'member');
     ctx.bus.publishLocal([note]);
     ctx.bumps.bump(loaded.communitySlug, topicId);
+    // After the commit, awaited, never throwing; a held reply tells nobody until it is approved.
+    if (!held) {
+      await onReplyCreated(ctx, {
+        topic: { id: topicId, communityId, categoryId: loaded.topic.categoryId, authorId: loaded.topic.authorId },
+        post: { id: created.id, authorId: user.id }, replyToAuthorId, mentions: rendered.mentions,
+      });
+    }
     // The author is the viewer: the new row is presented without reading it back.
     return { created: true, post: presentPost(created, user, loaded.standing) };
   } catch (err) {
@@ -100,6 +110,10 @@ export async function editPost(ctx: ServiceContext, viewer: Viewer, postId: numb
       await tx.insert(postRevisions).values({ postId, body: post.body, editorId: user.id });
       await tx.update(posts).set({ body, bodyHtml: rendered.html, editedAt: sql`now()` }).where(eq(posts.id, postId));
       await emit(topicChannel(post.topicId), 'post.updated', { postId });
+    });
+    await onPostEdited(ctx, {
+      topic: { id: post.topicId, communityId: loaded.topic.communityId, categoryId: loaded.topic.categoryId, authorId: loaded.topic.authorId },
+      post: { id: postId, authorId: user.id, hidden: post.hidden || loaded.topic.hiddenPending }, before: post.body, mentions: rendered.mentions,
     });
   }
   return loadPostFor(ctx.db, loaded.standing, postId);

@@ -36,6 +36,10 @@ export const User = Type.Object({
 
 export const RoleName = Type.Union([Type.Literal('member'), Type.Literal('staff'), Type.Literal('moderator'), Type.Literal('admin')]);
 export const TopicKindName = Type.Union([Type.Literal('discussion'), Type.Literal('question'), Type.Literal('idea')]);
+/** IDEA_STATUSES of db/schema.ts, spelled out so TypeBox keeps the literal types. */
+export const IdeaStatusName = Type.Union([
+  Type.Literal('under_review'), Type.Literal('planned'), Type.Literal('in_progress'), Type.Literal('shipped'), Type.Literal('declined'),
+]);
 
 export const Category = Type.Object({
   id: Type.Integer(),
@@ -84,6 +88,13 @@ export const Topic = Type.Object({
   pendingReview: Type.Optional(Type.Boolean({ description: 'hidden by the system (a held first topic), waiting for a moderator' })),
   solutionPostId: Nullable(Type.Integer()),
   votes: Type.Integer(),
+  ideaStatus: Nullable(Type.Object({
+    status: IdeaStatusName,
+    note: Nullable(Type.String()),
+    changedAt: DateTime,
+    changedBy: Type.Ref('User'),
+    changedByRole: Nullable(RoleName),
+  }, { description: "ideas only: the organisation's public answer; null until staff set one" })),
 }, { $id: 'Topic' });
 
 export const Post = Type.Object({

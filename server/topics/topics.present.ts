@@ -1,4 +1,4 @@
-import type { TopicRow } from '../../db/columns.js';
+import type { IdeaStatusChanger, TopicRow } from '../../db/columns.js';
 import { presentUser, type UserRow } from '../users/users.present.js';
 
 export type { TopicRow };
@@ -8,6 +8,22 @@ export interface TopicContext {
   categorySlug: string;
   author: UserRow;
 }
+
+/** The organisation's public answer to an idea, or null while it has none. */
+function presentIdeaStatus(t: TopicRow) {
+  if (!t.ideaStatus || !t.ideaStatusAt || !t.ideaStatusBy) return null;
+  return {
+    status: t.ideaStatus,
+    note: t.ideaStatusNote,
+    changedAt: t.ideaStatusAt.toISOString(),
+    changedBy: presentUser(changerRow(t.ideaStatusBy)),
+    // Answers come from staff, moderators and admins: readers see which, as on their posts.
+    changedByRole: t.ideaStatusBy.role,
+  };
+}
+
+// The changer arrives as JSON, where timestamps are text.
+const changerRow = (u: IdeaStatusChanger): UserRow => ({ ...u, createdAt: new Date(u.createdAt) });
 
 export const presentTopic = (t: TopicRow, ctx: TopicContext) => ({
   id: t.id,
@@ -26,5 +42,6 @@ export const presentTopic = (t: TopicRow, ctx: TopicContext) => ({
   pendingReview: t.hidden && t.hiddenPending,
   solutionPostId: t.solutionPostId,
   votes: t.votes,
+  ideaStatus: presentIdeaStatus(t),
 });
 export type ApiTopic = ReturnType<typeof presentTopic>;

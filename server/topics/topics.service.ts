@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
 import { isUniqueViolation, type Executor } from '../../db/client.js';
 import { postColumns, topicColumns } from '../../db/columns.js';
-import { categories, posts, reactions, topics, users, type TopicKind } from '../../db/schema.js';
+import { categories, posts, reactions, topics, users, type IdeaStatus, type TopicKind } from '../../db/schema.js';
 import { badRequest, conflict, forbidden, unauthorized } from '../errors/errors.js';
 import { communityChannel, topicChannel, write, type ServiceContext } from '../live/outbox.js';
 import { checkPostingLimits } from '../limits/posting-limits.js';
@@ -18,34 +18,51 @@ import { decodeCursor, encodeCursor } from './topics.cursor.js';
 import { INT4_MAX } from '../schemas/common.schema.js';
 import { loadVisibleTopic, presentLoaded, topicNotFound } from './topics.load.js';
 import { presentTopic } from './topics.present.js';
+import { onSolutionChosen, onTopicStarted } from '../notifications/notifications.triggers.js';
+import { previousVisit, recordVisit } from '../reads/visits.js';
+import { listViewerColumns, listViewerState, topicViewerState } from '../reads/viewer-state.js';
 
-export type TopicSort = 'latest' | 'top' | 'unanswered';
+export type TopicSort = 'latest' | 'top' | 'unanswered' | 'votes';
 
 export interface ListTopicsInput {
   category?: string | undefined;
   sort?: TopicSort | undefined;
+  kind?: TopicKind | undefined;
+  status?: IdeaStatus | undefined;
   cursor?: string | undefined;
   limit?: number | undefined;
 }
 
-/** Pinned topics first, then by the chosen order; keyset pagination over (pinned, key, id). */
+/**
+ * Pinned topics first, then by the chosen order; keyset pagination over (pinned, key, id).
+ * Signed-in readers also get their own state per topic and their previous visit; a first page
+ * (no cursor) counts as a visit.
+ */
 export async function listTopics(db: Executor, viewer: Viewer, slug: string, input: ListTopicsInput) {
   const community = await findCommunity(db, slug);
   const standing: Standing = { viewer, role: await roleIn(db, viewer, community.id) };
   const sort = input.sort ?? 'latest';
   const limit = input.limit ?? 30;
+  const uid = viewer.user?.id ?? null;
+  const previousVisitAt = uid === null ? null
+    : input.cursor ? await previousVisit(db, uid, community.id) : await recordVisit(db, uid, community.id);
+  const visit = uid === null ? {} : { previousVisitAt: previousVisitAt?.toISOString() ?? null };
   const where: SQL[] = [eq(topics.communityId, community.id)];
   if (!canModerate(standing)) where.push(eq(topics.hidden, false));
   if (input.category) {
     const [cat] = await db.select({ id: categories.id }).from(categories)
       .where(and(eq(categories.communityId, community.id), eq(categories.slug, input.category)));
-    if (!cat) return { items: [], nextCursor: null };
+    if (!cat) return { items: [], nextCursor: null, ...visit };
     where.push(eq(topics.categoryId, cat.id));
   }
   if (sort === 'unanswered') where.push(sql`${topics.postCount} <= 1 AND ${topics.solutionPostId} IS NULL`);
+  if (input.kind) where.push(eq(topics.kind, input.kind));
+  if (input.status) where.push(eq(topics.ideaStatus, input.status));
 
-  // The second sort key: recency, or for "top" a score of votes and replies.
-  const key = sort === 'top' ? sql`(${topics.votes} * 1000000 + ${topics.postCount})` : sort === 'unanswered' ? sql`extract(epoch from ${topics.createdAt})` : sql`extract(epoch from ${topics.lastPostAt})`;
+  // The second sort key: recency, or for "top" a score of votes and replies, or plain votes.
+  const key = sort === 'top' ? sql`(${topics.votes} * 1000000 + ${topics.postCount})`
+    : sort === 'votes' ? sql`${topics.votes}`
+      : sort === 'unanswered' ? sql`extract(epoch from ${topics.createdAt})` : sql`extract(epoch from ${topics.lastPostAt})`;
   if (input.cursor) {
     const [pinned, k, id] = decodeCursor(input.cursor, ['boolean', 'string', 'number']);
     if (!/^-?\d+(\.\d+)?$/.test(String(k)) || !Number.isInteger(id) || (id as number) < 0 || (id as number) > INT4_MAX) {
@@ -54,7 +71,7 @@ export async function listTopics(db: Executor, viewer: Viewer, slug: string, inp
     where.push(sql`(${topics.pinned}, ${key}, ${topics.id}) < (${pinned}::boolean, ${k}::numeric, ${id}::int)`);
   }
   const rowsFound = await db.select({
-    topic: topicColumns, categorySlug: categories.slug, author: userColumns(users), key: sql<string>`${key}::text`,
+    topic: topicColumns, categorySlug: categories.slug, author: userColumns(users), key: sql<string>`${key}::text`, ...listViewerColumns(uid),
   }).from(topics)
     .innerJoin(categories, eq(topics.categoryId, categories.id))
     .innerJoin(users, eq(topics.authorId, users.id))
@@ -64,8 +81,12 @@ export async function listTopics(db: Executor, viewer: Viewer, slug: string, inp
   const page = rowsFound.slice(0, limit);
   const last = page.at(-1);
   return {
-    items: page.map((r) => presentTopic(r.topic, { communitySlug: community.slug, categorySlug: r.categorySlug, author: r.author })),
+    items: page.map((r) => {
+      const topic = presentTopic(r.topic, { communitySlug: community.slug, categorySlug: r.categorySlug, author: r.author });
+      return uid === null ? topic : { ...topic, viewer: listViewerState(r.topic, r, uid, previousVisitAt) };
+    }),
     nextCursor: rowsFound.length > limit && last ? encodeCursor([last.topic.pinned, String(last.key), last.topic.id]) : null,
+    ...visit,
   };
 }
 
@@ -150,6 +171,12 @@ export async function startTopic(ctx: ServiceContext, viewer: Viewer, t: NewTopi
       return { topicId: topic.id, postId: post!.id };
     });
     if (!ids) return null;
+    // After the commit, awaited, never throwing; a held topic tells nobody until it is approved.
+    if (!held) {
+      await onTopicStarted(ctx, {
+        topic: { id: ids.topicId, communityId: t.community.id, categoryId, authorId: user.id }, postId: ids.postId, mentions: rendered.mentions,
+      });
+    }
     return { created: true, ...(await readCreated(db, viewer, ids.topicId, ids.postId)) };
   } catch (err) {
     // Two sends of the same clientId raced: the loser answers with the winner's post.
@@ -189,11 +216,16 @@ export async function readTopicPage(db: Executor, viewer: Viewer, id: number, in
   const loaded = await loadVisibleTopic(db, viewer, id);
   const limit = input.limit ?? 50;
   const after = input.after ?? 0;
-  const found = await db.select({ post: postColumns, author: userColumns(users) }).from(posts)
-    .innerJoin(users, eq(posts.authorId, users.id))
-    .where(and(eq(posts.topicId, id), gt(posts.number, after)))
-    .orderBy(asc(posts.number))
-    .limit(limit + 1);
+  // The reader's own position, vote and notification level, fetched alongside the posts
+  // (signed-in pages are never cached; guests never get it).
+  const [found, viewerState] = await Promise.all([
+    db.select({ post: postColumns, author: userColumns(users) }).from(posts)
+      .innerJoin(users, eq(posts.authorId, users.id))
+      .where(and(eq(posts.topicId, id), gt(posts.number, after)))
+      .orderBy(asc(posts.number))
+      .limit(limit + 1),
+    viewer.user ? topicViewerState(db, viewer.user.id, loaded.topic) : null,
+  ]);
   const page = found.slice(0, limit);
   let mine = new Map<number, string[]>();
   if (viewer.user && page.length) {
@@ -213,6 +245,7 @@ export async function readTopicPage(db: Executor, viewer: Viewer, id: number, in
     .where(and(eq(posts.topicId, id), eq(posts.pinned, true))).orderBy(asc(posts.number)).limit(20);
   return {
     topic: presentLoaded(loaded),
+    ...(viewerState ? { viewerState } : {}),
     solution,
     // A pinned post that was since hidden or deleted is not held up as a tombstone; it stays in the thread.
     ...(pinned ? { pinnedPosts: pinned.filter((r) => canReadPostBody(loaded.standing, r.post)).map((r) => presentPost(r.post, r.author, loaded.standing)) } : {}),
@@ -265,11 +298,19 @@ export async function setSolution(ctx: ServiceContext, viewer: Viewer, id: numbe
     if (post.number === 1) throw badRequest('invalid_solution', 'The opening post cannot answer itself.');
     if (post.deleted || post.hidden) throw conflict('post_unavailable', 'A deleted or hidden post cannot be the answer.');
   }
-  await write(ctx, async ({ tx, emit }) => {
-    await tx.update(topics).set({ solutionPostId: postId }).where(eq(topics.id, id));
+  await write(ctx, async (scope) => {
+    const { tx, emit } = scope;
+    // solvedAt: when this answer was chosen (choosing the same one again keeps the first time).
+    await tx.update(topics).set({
+      solutionPostId: postId,
+      solvedAt: postId === null ? null : sql`CASE WHEN ${topics.solutionPostId} = ${postId} THEN coalesce(${topics.solvedAt}, now()) ELSE now() END`,
+    }).where(eq(topics.id, id));
     await emit(topicChannel(id), 'topic.updated', { topicId: id });
     // Topic lists mark solved questions.
     await emit(communityChannel(loaded.communitySlug), 'topic.updated', { topicId: id });
+    if (postId !== null && postId !== loaded.topic.solutionPostId) {
+      await onSolutionChosen(scope, { communityId: loaded.topic.communityId, topicId: id, postId, actorId: user.id });
+    }
   });
   return { topic: presentLoaded(await loadVisibleTopic(ctx.db, viewer, id)) };
 }

@@ -1,18 +1,32 @@
 import { sql } from 'drizzle-orm';
 import { rows, type Db } from '../../db/client.js';
-import { users } from '../../db/schema.js';
+import { users, type Role } from '../../db/schema.js';
 import { notFound } from '../errors/errors.js';
+import { earnedBadges } from '../reputation/badges.js';
+import { reputationOf } from '../reputation/reputation.js';
 import { presentUser } from './users.present.js';
 
-/** A public profile: the record of helping others counts only what every reader can see. */
+/**
+ * A public profile: the record of helping others counts only what every reader can see, and
+ * nothing anyone did for themselves. `stats` and `reputation` share one definition.
+ */
 export async function getProfile(db: Db, handle: string) {
   const [user] = await db.select().from(users).where(sql`lower(${users.handle}) = ${handle.toLowerCase()}`);
   if (!user) throw notFound('user_not_found', `No user "${handle}".`);
-  const [stats] = await rows<{ posts: number; helpful: number; solutions: number }>(db, sql`
-    SELECT count(*)::int AS posts,
-           coalesce(sum(p.helpful_count), 0)::int AS helpful,
-           count(*) FILTER (WHERE t.solution_post_id = p.id)::int AS solutions
-    FROM posts p JOIN topics t ON t.id = p.topic_id
-    WHERE p.author_id = ${user.id} AND NOT p.deleted AND NOT p.hidden AND NOT t.hidden`);
-  return { user: presentUser(user), stats: stats ?? { posts: 0, helpful: 0, solutions: 0 } };
+  const [{ posts, ...reputation }, roles] = await Promise.all([reputationOf(db, user.id), rolesOf(db, user.id)]);
+  return {
+    user: presentUser(user),
+    stats: { posts, helpful: reputation.helpfulReceived, solutions: reputation.solutions },
+    reputation: { ...reputation, badges: earnedBadges(reputation) },
+    roles,
+  };
+}
+
+/** Where the user speaks for a community or looks after it; plain membership is not shown. */
+async function rolesOf(db: Db, userId: number) {
+  const found = await rows<{ slug: string; name: string; role: Role }>(db, sql`
+    SELECT c.slug, c.name, m.role FROM memberships m JOIN communities c ON c.id = m.community_id
+    WHERE m.user_id = ${userId} AND m.role <> 'member'
+    ORDER BY c.name, c.slug`);
+  return found.map((r) => ({ community: r.slug, communityName: r.name, role: r.role }));
 }

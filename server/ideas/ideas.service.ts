@@ -1,0 +1,89 @@
+import { and, eq, sql } from 'drizzle-orm';
+import { topics, topicVotes, type IdeaStatus } from '../../db/schema.js';
+import { conflict, forbidden, unauthorized } from '../errors/errors.js';
+import { communityChannel, topicChannel, write, type ServiceContext, type WriteScope } from '../live/outbox.js';
+import { throwIfBanned } from '../moderation/bans.js';
+import { notify } from '../notifications/notifications.write.js';
+import { loadVisibleTopic, presentLoaded, type LoadedTopic } from '../topics/topics.load.js';
+import { isModeratorRole, type Standing } from '../visibility/visibility.js';
+import type { Viewer } from '../visibility/viewer.js';
+
+const notAnIdea = () => conflict('not_an_idea', 'Only ideas can be voted on or given a status.');
+
+/** Who answers ideas for the organisation: its staff (that is what staff are for), moderators, admins, site admins. */
+export function canAnswerIdeas({ viewer, role }: Standing): boolean {
+  return !!viewer.user && (viewer.user.isSiteAdmin || role === 'staff' || isModeratorRole(role));
+}
+
+async function votable(ctx: ServiceContext, viewer: Viewer, id: number) {
+  const user = viewer.user;
+  if (!user) throw unauthorized();
+  const loaded = await loadVisibleTopic(ctx.db, viewer, id);
+  if (loaded.topic.kind !== 'idea') throw notAnIdea();
+  throwIfBanned(loaded.ban);
+  // A lock closes the idea's tally for everyone, moderators too: the count people see is final
+  // until a moderator unlocks it, and nobody's vote counts for more than anyone else's.
+  if (loaded.topic.locked) throw forbidden('topic_locked', 'This idea is locked: its votes are closed.');
+  return { userId: user.id, loaded };
+}
+
+/**
+ * Adds (on) or withdraws the viewer's vote. Idempotent: the vote row's primary key decides
+ * whether anything changed, and only then is the counter moved and the change announced, in
+ * the same transaction. Concurrent votes by one member meet at that key (one wins); votes by
+ * different members each add one under the topic row's lock.
+ */
+export async function setVote(ctx: ServiceContext, viewer: Viewer, id: number, on: boolean) {
+  const { userId, loaded } = await votable(ctx, viewer, id);
+  return write(ctx, async ({ tx, emit }) => {
+    const changed = on
+      ? await tx.insert(topicVotes).values({ topicId: id, userId }).onConflictDoNothing().returning({ topicId: topicVotes.topicId })
+      : await tx.delete(topicVotes).where(and(eq(topicVotes.topicId, id), eq(topicVotes.userId, userId))).returning({ topicId: topicVotes.topicId });
+    if (!changed.length) {
+      const [row] = await tx.select({ votes: topics.votes }).from(topics).where(eq(topics.id, id));
+      return { votes: row?.votes ?? 0, voted: on };
+    }
+    const [row] = await tx.update(topics)
+      .set({ votes: on ? sql`${topics.votes} + 1` : sql`greatest(${topics.votes} - 1, 0)` })
+      .where(eq(topics.id, id)).returning({ votes: topics.votes });
+    await announce({ emit }, loaded);
+    return { votes: row?.votes ?? 0, voted: on };
+  });
+}
+
+export interface IdeaStatusInput { status: IdeaStatus; note?: string | null | undefined }
+
+/**
+ * Staff answer an idea publicly. Setting the same status and note again changes nothing and
+ * tells nobody; any real change is announced and notifies the idea's author and every voter.
+ */
+export async function setIdeaStatus(ctx: ServiceContext, viewer: Viewer, id: number, input: IdeaStatusInput) {
+  const user = viewer.user;
+  if (!user) throw unauthorized();
+  const loaded = await loadVisibleTopic(ctx.db, viewer, id);
+  if (!canAnswerIdeas(loaded.standing)) throw forbidden('not_staff', 'Only staff, moderators and admins of this community can set an idea\'s status.');
+  if (loaded.topic.kind !== 'idea') throw notAnIdea();
+  throwIfBanned(loaded.ban);
+  const note = input.note?.trim() || null;
+  await write(ctx, async (scope) => {
+    const { tx } = scope;
+    const [changed] = await tx.update(topics)
+      .set({ ideaStatus: input.status, ideaStatusNote: note, ideaStatusAt: sql`now()`, ideaStatusById: user.id })
+      .where(and(eq(topics.id, id), sql`(${topics.ideaStatus} IS DISTINCT FROM ${input.status} OR ${topics.ideaStatusNote} IS DISTINCT FROM ${note})`))
+      .returning({ id: topics.id });
+    if (!changed) return;
+    await announce(scope, loaded);
+    const voters = await tx.select({ userId: topicVotes.userId }).from(topicVotes).where(eq(topicVotes.topicId, id));
+    await notify(scope, {
+      kind: 'idea_status', communityId: loaded.topic.communityId, topicId: id, postId: null, actorId: user.id,
+      data: { status: input.status, note },
+    }, [loaded.topic.authorId, ...voters.map((v) => v.userId)]);
+  });
+  return { topic: presentLoaded(await loadVisibleTopic(ctx.db, viewer, id)) };
+}
+
+/** Readers of the topic and of the community's list both show votes and status. */
+async function announce({ emit }: Pick<WriteScope, 'emit'>, loaded: LoadedTopic) {
+  await emit(topicChannel(loaded.topic.id), 'topic.updated', { topicId: loaded.topic.id });
+  await emit(communityChannel(loaded.communitySlug), 'topic.updated', { topicId: loaded.topic.id });
+}

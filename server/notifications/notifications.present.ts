@@ -1,0 +1,106 @@
+import type { NotificationKind, Role, TopicKind } from '../../db/schema.js';
+import { presentUser, type ApiUser, type UserRow } from '../users/users.present.js';
+import { canReadPostBody, canSeeTopic, type Standing } from '../visibility/visibility.js';
+import type { Viewer } from '../visibility/viewer.js';
+
+/** A stored notification with what deciding and presenting it needs, as one reader's row. */
+export interface NotificationRow {
+  id: number;
+  kind: NotificationKind;
+  count: number;
+  data: Record<string, unknown>;
+  readAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+  community: { id: number; slug: string; name: string };
+  topic: { id: number; title: string; kind: TopicKind; hidden: boolean; authorId: number } | null;
+  post: { id: number; number: number; hidden: boolean; deleted: boolean; authorId: number; html: string } | null;
+  actor: UserRow | null;
+  /** The reader's role in the notification's community, null when not a member. */
+  readerRole: Role | null;
+}
+
+export interface ApiNotification {
+  id: number;
+  kind: NotificationKind;
+  read: boolean;
+  createdAt: string;
+  updatedAt: string;
+  count: number;
+  community: { slug: string; name: string };
+  topic: { id: number; title: string; kind: TopicKind } | null;
+  post: { id: number; number: number; excerpt: string | null } | null;
+  actor: ApiUser | null;
+  data: { action?: string; reason?: string | null; status?: string; note?: string | null };
+}
+
+/** Kinds that are about what a post says: unreadable post, no notification. */
+const ABOUT_A_POST = new Set<NotificationKind>(['reply', 'mention', 'new_topic', 'solution']);
+
+const standingOf = (viewer: Viewer, row: NotificationRow): Standing => ({ viewer, role: row.readerRole });
+
+/**
+ * Whether the reader may see this notification now: the topic must be one they may see and,
+ * for notifications about what a post says, the post one they may read. Decided when read, so
+ * hiding a post or topic takes its notifications away from everyone who may no longer see it.
+ */
+export function isVisible(viewer: Viewer, row: NotificationRow): boolean {
+  const standing = standingOf(viewer, row);
+  if (row.topic && !canSeeTopic(standing, row.topic)) return false;
+  if (row.post && ABOUT_A_POST.has(row.kind) && !canReadPostBody(standing, row.post)) return false;
+  return true;
+}
+
+export const EXCERPT_LENGTH = 140;
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+
+const decodeEntity = (whole: string, name: string): string => {
+  if (name[0] === '#') {
+    const code = name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
+    return Number.isInteger(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+  }
+  return ENTITIES[name.toLowerCase()] ?? whole;
+};
+
+/**
+ * Plain text from a post's rendered (sanitised) HTML, for a one-line preview. Clients show it as
+ * text, never as HTML. Cut on a character boundary (an emoji is never split) with an ellipsis.
+ */
+export function plainExcerpt(html: string, max = EXCERPT_LENGTH): string {
+  const text = html
+    // Block boundaries separate words; inline markup (links, mentions, emphasis) sits inside them.
+    .replace(/<\/?(?:p|br|hr|li|ul|ol|h[1-6]|div|blockquote|pre|table|tr|td|th)\b[^>]*(>|$)/gi, ' ')
+    .replace(/<[^>]*(>|$)/g, '')
+    .replace(/&(#x[0-9a-f]{1,6}|#[0-9]{1,7}|[a-z]{2,8});/gi, decodeEntity)
+    .replace(/\s+/g, ' ')
+    .trim();
+  const chars = Array.from(text);
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('').trimEnd()}…`;
+}
+
+/** Only the documented keys of `data` travel: whatever else a writer stored stays on the server. */
+function presentData(kind: NotificationKind, data: Record<string, unknown>): ApiNotification['data'] {
+  const text = (v: unknown) => (typeof v === 'string' ? v : null);
+  if (kind === 'moderation') return { action: String(data.action ?? ''), reason: text(data.reason) };
+  if (kind === 'idea_status') return { status: String(data.status ?? ''), note: text(data.note) };
+  return {};
+}
+
+/** A notification as its reader gets it; call only for rows `isVisible` allowed. */
+export function presentNotification(viewer: Viewer, row: NotificationRow): ApiNotification {
+  const readable = !!row.post && canReadPostBody(standingOf(viewer, row), row.post);
+  return {
+    id: row.id,
+    kind: row.kind,
+    read: row.readAt !== null,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    count: row.count,
+    community: { slug: row.community.slug, name: row.community.name },
+    topic: row.topic ? { id: row.topic.id, title: row.topic.title, kind: row.topic.kind } : null,
+    post: row.post ? { id: row.post.id, number: row.post.number, excerpt: readable ? plainExcerpt(row.post.html) : null } : null,
+    actor: row.actor ? presentUser(row.actor) : null,
+    data: presentData(row.kind, row.data),
+  };
+}

@@ -1,0 +1,55 @@
+import { Type } from 'typebox';
+import { Body, Cursor, DateTime, Id, IdParams, Nullable, SlugParams, TopicKindName, errors } from '../schemas/common.schema.js';
+
+export const NotificationKindName = Type.Union([
+  Type.Literal('reply'), Type.Literal('mention'), Type.Literal('solution'), Type.Literal('idea_status'),
+  Type.Literal('moderation'), Type.Literal('new_topic'), Type.Literal('reminder'),
+]);
+export const LevelName = Type.Union([Type.Literal('watching'), Type.Literal('normal'), Type.Literal('muted')]);
+
+export const Notification = Type.Object({
+  id: Type.Integer(),
+  kind: NotificationKindName,
+  read: Type.Boolean(),
+  createdAt: DateTime,
+  updatedAt: DateTime,
+  count: Type.Integer({ description: 'reply notifications of one topic coalesce while unread: "3 new replies"' }),
+  community: Type.Object({ slug: Type.String(), name: Type.String() }),
+  topic: Nullable(Type.Object({ id: Type.Integer(), title: Type.String(), kind: TopicKindName })),
+  post: Nullable(Type.Object({
+    id: Type.Integer(),
+    number: Type.Integer(),
+    excerpt: Nullable(Type.String({ maxLength: 140, description: 'plain text (never HTML); null when the reader may not read the post' })),
+  })),
+  actor: Nullable(Type.Ref('User')),
+  data: Type.Object({
+    action: Type.Optional(Type.String({ description: 'moderation: hide_post, unhide_post, hide_topic or unhide_topic' })),
+    reason: Type.Optional(Nullable(Type.String())),
+    status: Type.Optional(Type.String({ description: 'idea_status: the new status' })),
+    note: Type.Optional(Nullable(Type.String())),
+  }),
+});
+
+export const ListQuery = Type.Object({
+  unread: Type.Optional(Type.Boolean({ description: 'only unread ones' })),
+  cursor: Type.Optional(Cursor),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 20 })),
+});
+
+const UnreadCount = Type.Integer({ minimum: 0, maximum: 100, description: 'visible unread notifications, counted up to 100 (show "99+" above 99)' });
+
+export const NotificationList = Type.Object({ items: Type.Array(Notification), nextCursor: Nullable(Type.String()), unreadCount: UnreadCount });
+export const UnreadCountReply = Type.Object({ unreadCount: UnreadCount });
+export const MarkOneReply = Type.Object({ notification: Notification, unreadCount: UnreadCount });
+export const MarkAllBody = Body({ upTo: Type.Optional(Id) });
+export const LevelBody = Body({ level: LevelName });
+export const LevelReply = Type.Object({ level: LevelName });
+export const CategoryParams = Type.Object({
+  slug: Type.String({ minLength: 1, maxLength: 64 }),
+  category: Type.String({ minLength: 1, maxLength: 64 }),
+});
+export const CommunityLevels = Type.Object({
+  categories: Type.Record(Type.String(), LevelName, { description: 'category slug → level, only where the reader chose one' }),
+});
+export { IdParams, SlugParams };
+export const notificationErrors = errors(400, 401, 403, 404, 429);

@@ -1,0 +1,230 @@
+/**
+ * What each write tells whom. Services call these at the point where the fact becomes true;
+ * `notify` then filters every candidate (actor, mutes, bans, visibility) and stores the rest.
+ *
+ * New content (a reply, a topic, an edit's new mentions) is announced after it commits, by
+ * statements of their own (`notifyNow`): the reply path is the hottest write and stays one
+ * statement, and a failure to notify must not turn a stored post into an error. The price: if
+ * the process dies (or the database refuses) between the two commits, those readers are not
+ * told; it is logged. Awaited, so the reply's answer comes after its notifications.
+ * Moderation notices, answers and approvals are told inside the action's transaction, so a
+ * notice exists exactly when the action happened.
+ */
+import { sql } from 'drizzle-orm';
+import { rows, type Executor } from '../../db/client.js';
+import type { NotificationLevel } from '../../db/schema.js';
+import type { ServiceContext, WriteScope } from '../live/outbox.js';
+import { renderMarkdown } from '../markdown/markdown.render.js';
+import { HELD_POST_REASON, HELD_TOPIC_REASON } from '../moderation/moderation.reasons.js';
+import { defaultLevel, notifyAll, notifyNow, usersByHandle, type NotificationDraft } from './notifications.write.js';
+
+/** More handles than this in one post are not a conversation but a broadcast. */
+export const MAX_MENTIONS = 10;
+
+type ModerationAction = 'hide_post' | 'unhide_post' | 'hide_topic' | 'unhide_topic';
+
+interface TopicFacts { id: number; communityId: number; categoryId: number; authorId: number }
+
+export interface NewReply {
+  topic: TopicFacts;
+  post: { id: number; authorId: number };
+  /** Author of the post replied to, if any. */
+  replyToAuthorId: number | null;
+  /** Handles as the renderer found them (distinct, lower-cased, in order). */
+  mentions: string[];
+}
+
+export interface NewTopic {
+  topic: TopicFacts;
+  /** The opening post. */
+  postId: number;
+  mentions: string[];
+}
+
+type Batch = { draft: NotificationDraft; candidates: number[] }[];
+
+/**
+ * The explicit settings that decide who watches: every setting for the topic, the category's
+ * watchers, and the category settings of `also` (people told by default). A category's many
+ * `normal` and `muted` settings of everyone else are not read on every reply.
+ */
+async function explicitLevels(db: Executor, topic: TopicFacts, also: number[]): Promise<Map<number, NotificationLevel>> {
+  // Raw SQL: this runs on every reply, and building it with the query builder costs more than running it.
+  const found = await rows<{ user_id: number; target_type: 'topic' | 'category'; level: NotificationLevel }>(db, sql`
+    SELECT user_id, target_type, level FROM notification_levels
+    WHERE (target_type = 'topic' AND target_id = ${topic.id})
+       OR (target_type = 'category' AND target_id = ${topic.categoryId}
+           AND (level = 'watching' OR user_id IN (${sql.join([0, ...also].map((id) => sql`${id}::int`), sql`, `)})))`);
+  const levels = new Map<number, NotificationLevel>();
+  for (const r of found) if (r.target_type === 'category') levels.set(Number(r.user_id), r.level);
+  for (const r of found) if (r.target_type === 'topic') levels.set(Number(r.user_id), r.level);
+  return levels;
+}
+
+const levelOf = (levels: Map<number, NotificationLevel>, userId: number, topic: TopicFacts) =>
+  levels.get(userId) ?? defaultLevel(userId, topic);
+
+async function mentioned(db: Executor, handles: string[], actorId: number): Promise<number[]> {
+  const ids = await usersByHandle(db, handles.slice(0, MAX_MENTIONS));
+  return ids.filter((id) => id !== actorId);
+}
+
+/**
+ * Who a reply tells: the mentioned (as mentions), and, as replies, the author of the post
+ * replied to (unless muted) and everyone watching the topic (its author by default). Someone
+ * mentioned is told once, by the mention. Reads only, so "nobody to tell" costs one query.
+ */
+async function replyDrafts(db: Executor, r: NewReply): Promise<Batch> {
+  const actor = r.post.authorId;
+  const mentionIds = r.mentions.length ? await mentioned(db, r.mentions, actor) : [];
+  const target = r.replyToAuthorId;
+  const levels = await explicitLevels(db, r.topic, target === null ? [r.topic.authorId] : [r.topic.authorId, target]);
+  const skip = new Set([actor, ...mentionIds]);
+  const replied = new Set<number>();
+  for (const id of [...levels.keys(), r.topic.authorId]) {
+    if (!skip.has(id) && levelOf(levels, id, r.topic) === 'watching') replied.add(id);
+  }
+  if (target !== null && !skip.has(target) && levelOf(levels, target, r.topic) !== 'muted') replied.add(target);
+  const base = { communityId: r.topic.communityId, topicId: r.topic.id, postId: r.post.id, actorId: actor };
+  return [
+    { draft: { ...base, kind: 'mention' as const }, candidates: mentionIds },
+    { draft: { ...base, kind: 'reply' as const }, candidates: [...replied] },
+  ].filter((d) => d.candidates.length);
+}
+
+/** A new topic tells those watching its category, and those its opening post mentions (only that). */
+async function topicDrafts(db: Executor, t: NewTopic): Promise<Batch> {
+  const actor = t.topic.authorId;
+  const mentionIds = t.mentions.length ? await mentioned(db, t.mentions, actor) : [];
+  const levels = await explicitLevels(db, t.topic, []);
+  const skip = new Set([actor, ...mentionIds]);
+  const watchers = [...levels.keys()].filter((id) => !skip.has(id) && levels.get(id) === 'watching');
+  const base = { communityId: t.topic.communityId, topicId: t.topic.id, postId: t.postId, actorId: actor };
+  return [
+    { draft: { ...base, kind: 'mention' as const }, candidates: mentionIds },
+    { draft: { ...base, kind: 'new_topic' as const }, candidates: watchers },
+  ].filter((d) => d.candidates.length);
+}
+
+/** Runs after the content committed; never throws (see the module comment for why). */
+async function afterCommit(ctx: ServiceContext, what: string, drafts: () => Promise<Batch>): Promise<void> {
+  try {
+    const batch = await drafts();
+    if (batch.length) await notifyNow(ctx, batch);
+  } catch (err) {
+    (ctx.log ?? consoleLog).warn({ err }, `notifications for ${what} failed; the content itself is stored`);
+  }
+}
+
+const consoleLog = { warn: (obj: object, msg?: string) => console.warn(msg, obj) };
+
+/** A reply was stored and is visible (not held): tell who should know. */
+export const onReplyCreated = (ctx: ServiceContext, r: NewReply) =>
+  afterCommit(ctx, `reply ${r.post.id}`, () => replyDrafts(ctx.db, r));
+
+/** A topic was started and is visible (not held). */
+export const onTopicStarted = (ctx: ServiceContext, t: NewTopic) =>
+  afterCommit(ctx, `topic ${t.topic.id}`, () => topicDrafts(ctx.db, t));
+
+export interface EditedPost {
+  topic: TopicFacts;
+  /** hidden: the post is hidden or waits for approval (or its topic does): nobody is told. */
+  post: { id: number; authorId: number; hidden: boolean };
+  before: string;
+  /** Handles in the new text, as the renderer found them. */
+  mentions: string[];
+}
+
+/** An edit tells only the people it newly mentions; a hidden (or held) post tells nobody. */
+export async function onPostEdited(ctx: ServiceContext, e: EditedPost): Promise<void> {
+  if (e.post.hidden || !e.mentions.length) return;
+  const earlier = new Set(renderMarkdown(e.before).mentions);
+  const added = e.mentions.slice(0, MAX_MENTIONS).filter((h) => !earlier.has(h));
+  if (!added.length) return;
+  await afterCommit(ctx, `edit of post ${e.post.id}`, async () => {
+    const ids = await mentioned(ctx.db, added, e.post.authorId);
+    const draft: NotificationDraft = {
+      kind: 'mention', communityId: e.topic.communityId, topicId: e.topic.id, postId: e.post.id, actorId: e.post.authorId,
+    };
+    return ids.length ? [{ draft, candidates: ids }] : [];
+  });
+}
+
+/** A post held for approval is still in that state (a rejected one is not held any more). */
+export const isHeldPost = (post: { hidden: boolean; hiddenPending: boolean; hiddenReason: string | null }) =>
+  post.hidden && post.hiddenPending && post.hiddenReason === HELD_POST_REASON;
+export const isHeldTopic = (topic: { hidden: boolean; hiddenPending: boolean; hiddenReason: string | null }) =>
+  topic.hidden && topic.hiddenPending && topic.hiddenReason === HELD_TOPIC_REASON;
+
+/** A held reply, approved: what posting it would have told. */
+async function approvedPostDrafts(db: Executor, postId: number): Promise<Batch> {
+  const [p] = await rows<{
+    id: number; author_id: number; body: string; topic_id: number; community_id: number; category_id: number; topic_author_id: number; reply_to_author_id: number | null;
+  }>(db, sql`
+    SELECT p.id, p.author_id, p.body, t.id AS topic_id, t.community_id, t.category_id, t.author_id AS topic_author_id, rt.author_id AS reply_to_author_id
+    FROM posts p JOIN topics t ON t.id = p.topic_id LEFT JOIN posts rt ON rt.id = p.reply_to_id
+    WHERE p.id = ${postId}`);
+  if (!p) return [];
+  return replyDrafts(db, {
+    topic: { id: Number(p.topic_id), communityId: Number(p.community_id), categoryId: Number(p.category_id), authorId: Number(p.topic_author_id) },
+    post: { id: Number(p.id), authorId: Number(p.author_id) },
+    replyToAuthorId: p.reply_to_author_id === null ? null : Number(p.reply_to_author_id),
+    mentions: renderMarkdown(p.body).mentions,
+  });
+}
+
+/** A held topic, approved: what starting it would have told. */
+async function approvedTopicDrafts(db: Executor, topicId: number): Promise<Batch> {
+  const [t] = await rows<{ id: number; community_id: number; category_id: number; author_id: number; post_id: number; body: string }>(db, sql`
+    SELECT t.id, t.community_id, t.category_id, t.author_id, p.id AS post_id, p.body
+    FROM topics t JOIN posts p ON p.topic_id = t.id AND p.number = 1
+    WHERE t.id = ${topicId}`);
+  if (!t) return [];
+  return topicDrafts(db, {
+    topic: { id: Number(t.id), communityId: Number(t.community_id), categoryId: Number(t.category_id), authorId: Number(t.author_id) },
+    postId: Number(t.post_id),
+    mentions: renderMarkdown(t.body).mentions,
+  });
+}
+
+export interface ModerationNotice {
+  action: ModerationAction;
+  communityId: number;
+  topicId: number;
+  postId: number | null;
+  /** The moderator; null when the system acted (flags over the threshold). */
+  actorId: number | null;
+  /** The author of the post or topic acted on. */
+  recipientId: number;
+  reason: string | null;
+  /**
+   * The unhide approves a held post or topic (see isHeldPost / isHeldTopic, checked before the
+   * change): the reply, mention or new-topic notifications withheld until now go out with it.
+   */
+  approves?: boolean;
+}
+
+/**
+ * The author learns what a moderator (or the system) did to their post or topic, and why; in
+ * the action's transaction, after its own events.
+ */
+export async function onModerated(scope: WriteScope, n: ModerationNotice): Promise<void> {
+  const notice = {
+    draft: {
+      kind: 'moderation' as const, communityId: n.communityId, topicId: n.topicId, postId: n.postId, actorId: n.actorId,
+      data: { action: n.action, reason: n.reason },
+    },
+    candidates: [n.recipientId],
+  };
+  const approved = !n.approves ? []
+    : n.action === 'unhide_post' && n.postId !== null ? await approvedPostDrafts(scope.tx, n.postId)
+      : n.action === 'unhide_topic' ? await approvedTopicDrafts(scope.tx, n.topicId) : [];
+  await notifyAll(scope, [notice, ...approved]);
+}
+
+/** The author of an accepted answer is told (not when they accepted it themselves). */
+export async function onSolutionChosen(scope: WriteScope, s: { communityId: number; topicId: number; postId: number; actorId: number }): Promise<void> {
+  const [post] = await rows<{ author_id: number }>(scope.tx, sql`SELECT author_id FROM posts WHERE id = ${s.postId}`);
+  if (!post) return;
+  await notifyAll(scope, [{ draft: { kind: 'solution', ...s }, candidates: [Number(post.author_id)] }]);
+}

@@ -1,0 +1,250 @@
+/**
+ * Storing notifications. Every kind goes through `notify` (or `notifyAll`, several at once, in
+ * the caller's transaction; or `notifyNow`, after a write that committed), which decides who may
+ * be told (the same visibility rules as every other channel, plus mutes and bans) and announces
+ * each new or raised notification on its recipient's live channel.
+ */
+import { and, eq, inArray, or, sql } from 'drizzle-orm';
+import { rows, type Executor } from '../../db/client.js';
+import { notificationLevels, type NotificationKind, type NotificationLevel, type Role } from '../../db/schema.js';
+import { NOTIFY_CHANNEL } from '../live/bus.js';
+import { userChannel, type EventDraft, type ServiceContext, type WriteScope } from '../live/outbox.js';
+import { banInForce } from '../moderation/bans.js';
+import { canReadPostBody, canSeeTopic, type Standing } from '../visibility/visibility.js';
+import type { Viewer } from '../visibility/viewer.js';
+
+export interface NotificationDraft {
+  kind: NotificationKind;
+  communityId: number;
+  topicId: number | null;
+  /** The post the notification is about; recipients must be able to read it. */
+  postId: number | null;
+  /** Who caused it (never told about their own act); null for the system. */
+  actorId: number | null;
+  data?: Record<string, unknown>;
+}
+
+/** The level a reader gets when they chose none: authors watch their own topics. */
+export const defaultLevel = (userId: number, topic: { authorId: number }): NotificationLevel =>
+  (userId === topic.authorId ? 'watching' : 'normal');
+
+/**
+ * Statements take at most this many recipients: a category with ten thousand watchers must not
+ * run into PostgreSQL's 65,535 parameters per statement.
+ */
+const CHUNK = 1000;
+
+function* chunks<T>(items: T[], size = CHUNK): Generator<T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+}
+
+interface Person {
+  id: number;
+  is_site_admin: boolean;
+  role: Role | null;
+  banned: boolean;
+  topic_level: NotificationLevel | null;
+  category_level: NotificationLevel | null;
+  // The subject, repeated on every row (null when the draft names none or it is gone).
+  t_id: number | null; t_hidden: boolean | null; t_author_id: number | null; t_category_id: number | null;
+  p_id: number | null; p_hidden: boolean | null; p_deleted: boolean | null; p_author_id: number | null;
+}
+
+/**
+ * Each candidate's effective level for a topic: their own setting for the topic, else for its
+ * category, else the default.
+ */
+export async function levelsFor(db: Executor, userIds: number[], topic: { id: number; categoryId: number; authorId: number }): Promise<Map<number, NotificationLevel>> {
+  const result = new Map<number, NotificationLevel>(userIds.map((id) => [id, defaultLevel(id, topic)]));
+  if (!userIds.length) return result;
+  const found = await db.select({ userId: notificationLevels.userId, targetType: notificationLevels.targetType, level: notificationLevels.level })
+    .from(notificationLevels)
+    .where(and(inArray(notificationLevels.userId, userIds), or(
+      and(eq(notificationLevels.targetType, 'topic'), eq(notificationLevels.targetId, topic.id)),
+      and(eq(notificationLevels.targetType, 'category'), eq(notificationLevels.targetId, topic.categoryId)),
+    )));
+  for (const r of found) if (r.targetType === 'category') result.set(r.userId, r.level);
+  for (const r of found) if (r.targetType === 'topic') result.set(r.userId, r.level);
+  return result;
+}
+
+/**
+ * Who of the candidates may be told: not the actor, not someone who muted the topic or its
+ * category, not someone banned from the community (a moderator's action on their own post is
+ * still theirs to know), and only someone who may see the topic and read the post.
+ * One round trip per thousand candidates.
+ */
+export async function recipientsFor(db: Executor, draft: NotificationDraft, candidates: Iterable<number>): Promise<number[]> {
+  const ids = [...new Set(candidates)].filter((id) => id !== draft.actorId);
+  const people: Person[] = [];
+  for (const part of chunks(ids)) people.push(...await loadPeople(db, draft, part));
+  const first = people[0];
+  // The topic or post went away meanwhile: nobody is told about nothing.
+  if (!first || (draft.topicId !== null && first.t_id === null) || (draft.postId !== null && first.p_id === null)) return [];
+  const topic = first.t_id === null ? null : { hidden: !!first.t_hidden, authorId: Number(first.t_author_id) };
+  const post = first.p_id === null ? null : { hidden: !!first.p_hidden, deleted: !!first.p_deleted, authorId: Number(first.p_author_id) };
+
+  return people.filter((p) => {
+    const id = Number(p.id);
+    // A moderator's action on your own post reaches you even when banned, or in a topic you muted.
+    if (draft.kind !== 'moderation') {
+      if (p.banned) return false;
+      const level = p.topic_level ?? p.category_level ?? (topic ? defaultLevel(id, topic) : 'normal');
+      if (level === 'muted') return false;
+    }
+    const standing = standingOf(id, p.is_site_admin, p.role);
+    if (topic && !canSeeTopic(standing, topic)) return false;
+    if (post && !canReadPostBody(standing, post)) return false;
+    return true;
+  }).map((p) => Number(p.id));
+}
+
+/** Candidates with their role, ban, levels and the subject's state, in one round trip. */
+async function loadPeople(db: Executor, draft: NotificationDraft, ids: number[]): Promise<Person[]> {
+  return rows<Person>(db, sql`
+    SELECT u.id, u.is_site_admin, m.role,
+      EXISTS (SELECT 1 FROM bans WHERE bans.community_id = ${draft.communityId} AND bans.user_id = u.id AND ${banInForce()}) AS banned,
+      (SELECT l.level FROM notification_levels l WHERE l.user_id = u.id AND l.target_type = 'topic' AND l.target_id = t.id) AS topic_level,
+      (SELECT l.level FROM notification_levels l WHERE l.user_id = u.id AND l.target_type = 'category' AND l.target_id = t.category_id) AS category_level,
+      t.id AS t_id, t.hidden AS t_hidden, t.author_id AS t_author_id, t.category_id AS t_category_id,
+      p.id AS p_id, p.hidden AS p_hidden, p.deleted AS p_deleted, p.author_id AS p_author_id
+    FROM users u
+    LEFT JOIN memberships m ON m.user_id = u.id AND m.community_id = ${draft.communityId}
+    LEFT JOIN topics t ON t.id = ${draft.topicId}::int
+    LEFT JOIN posts p ON p.id = ${draft.postId}::int
+    WHERE u.id IN (${sql.join(ids.map((id) => sql`${id}::int`), sql`, `)})`);
+}
+
+/** Only identity and role matter to the visibility rules. */
+function standingOf(userId: number, isSiteAdmin: boolean, role: Role | null): Standing {
+  const viewer: Viewer = {
+    user: { id: userId, handle: '', displayName: '', avatarUrl: null, createdAt: new Date(0), isSiteAdmin },
+    sessionId: null,
+    roles: new Map(),
+  };
+  return { viewer, role };
+}
+
+/**
+ * Stores the notification for every candidate who may be told and announces it live. Unread
+ * reply notifications of one topic coalesce (the count rises, the link stays on the first
+ * unread reply); mentions and reminders happen to a reader once per post or topic, so running
+ * twice (an edit, a second job process) adds nothing. Returns the recipients told.
+ */
+export async function notify(scope: WriteScope, draft: NotificationDraft, candidates: Iterable<number>): Promise<number[]> {
+  const [told] = await notifyAll(scope, [{ draft, candidates }]);
+  return told ?? [];
+}
+
+/**
+ * Several notifications in one transaction (a reply's mentions and its reply notices). Every
+ * row is stored first and every event appended last, in one batch: each transaction then locks
+ * notification rows before recipients' channel rows, and those in name order, so two writers
+ * never wait on each other crosswise. Call it after the transaction's own emits for the same
+ * reason. Answers the recipients told, per draft.
+ */
+export async function notifyAll(scope: WriteScope, batch: { draft: NotificationDraft; candidates: Iterable<number> }[]): Promise<number[][]> {
+  const told: number[][] = [];
+  const stored: Stored[] = [];
+  for (const { draft, candidates } of batch) {
+    const recipients = (await recipientsFor(scope.tx, draft, candidates)).sort((a, b) => a - b);
+    const mine: number[] = [];
+    for (const part of chunks(recipients)) mine.push(...await insertFor(scope, draft, part, stored));
+    told.push(mine);
+  }
+  // A reader told twice in one transaction gets two events: one round each, channels distinct
+  // within a round. Within a round, channels go in name order, a thousand per statement.
+  let pending = stored;
+  while (pending.length) {
+    const seen = new Set<number>();
+    const round: Stored[] = [];
+    const rest: Stored[] = [];
+    for (const n of pending) {
+      if (seen.has(n.userId)) rest.push(n);
+      else { seen.add(n.userId); round.push(n); }
+    }
+    const drafts = round.map((n): EventDraft => ({
+      channel: userChannel(n.userId),
+      type: n.created ? 'notification.created' : 'notification.updated',
+      ref: { notificationId: n.id },
+    })).sort((a, b) => (a.channel < b.channel ? -1 : a.channel > b.channel ? 1 : 0));
+    for (const part of chunks(drafts)) await scope.emitMany(part);
+    pending = rest;
+  }
+  return told;
+}
+
+interface Stored { id: number; userId: number; created: boolean }
+
+/** The INSERT of one draft for some recipients; coalescing and once-only rules per kind. */
+function insertSql(draft: NotificationDraft, recipients: number[]) {
+  const data = JSON.stringify(draft.data ?? {});
+  const values = sql.join(recipients.map((userId) => sql`(${userId}::int, ${draft.kind}::text, ${draft.communityId}::int,
+    ${draft.topicId}::int, ${draft.postId}::int, ${draft.actorId}::int, ${data}::jsonb)`), sql`, `);
+  const conflict = draft.kind === 'reply'
+    // The link stays on the first unread reply, unless that one was since hidden or deleted
+    // (a notification about an unreadable post is shown to nobody): then it moves to this one.
+    ? sql`ON CONFLICT (user_id, topic_id) WHERE kind = 'reply' AND read_at IS NULL
+          DO UPDATE SET count = notifications.count + 1, updated_at = now(), actor_id = excluded.actor_id,
+            post_id = CASE WHEN EXISTS (SELECT 1 FROM posts p WHERE p.id = notifications.post_id AND NOT p.hidden AND NOT p.deleted)
+              THEN notifications.post_id ELSE excluded.post_id END`
+    : draft.kind === 'mention' ? sql`ON CONFLICT (user_id, post_id) WHERE kind = 'mention' DO NOTHING`
+      : draft.kind === 'reminder' ? sql`ON CONFLICT (user_id, topic_id) WHERE kind = 'reminder' DO NOTHING`
+        : sql``;
+  return sql`INSERT INTO notifications (user_id, kind, community_id, topic_id, post_id, actor_id, data)
+    VALUES ${values} ${conflict}
+    RETURNING id, user_id, (xmax = 0) AS created`;
+}
+
+async function insertFor(scope: WriteScope, draft: NotificationDraft, recipients: number[], into: Stored[]): Promise<number[]> {
+  const found = await rows<{ id: number; user_id: number; created: boolean }>(scope.tx, insertSql(draft, recipients));
+  for (const n of found) into.push({ id: Number(n.id), userId: Number(n.user_id), created: !!n.created });
+  return found.map((n) => Number(n.user_id));
+}
+
+/**
+ * `notifyAll` for work that is not part of another write (new content, after it committed):
+ * the same filtering, then each draft stored and announced by one statement, which is its own
+ * transaction. Three round trips fewer per draft than BEGIN, insert, events, COMMIT, on the
+ * reply path where they show. Each statement takes notification rows, then the channel rows in
+ * name order (the sort makes it read every row first), like `notifyAll`, and commits at once.
+ */
+export async function notifyNow(ctx: Pick<ServiceContext, 'db' | 'bus'>, batch: { draft: NotificationDraft; candidates: Iterable<number> }[]): Promise<number[][]> {
+  const told: number[][] = [];
+  for (const { draft, candidates } of batch) {
+    const recipients = (await recipientsFor(ctx.db, draft, candidates)).sort((a, b) => a - b);
+    const mine: number[] = [];
+    for (const part of chunks(recipients)) {
+      // Same shape as the outbox's appendEvents, fed by the insert instead of a VALUES list.
+      const found = await rows<{ user_id: number; channel: string; seq: number }>(ctx.db, sql`
+        WITH n AS (${insertSql(draft, part)}),
+        v AS (
+          SELECT 'user:' || user_id AS name, user_id, jsonb_build_object('notificationId', id) AS ref,
+            CASE WHEN created THEN 'notification.created' ELSE 'notification.updated' END AS type
+          FROM n
+        ), c AS (
+          INSERT INTO channels (name, last_seq) SELECT name, 1 FROM v ORDER BY name
+          ON CONFLICT (name) DO UPDATE SET last_seq = channels.last_seq + 1
+          RETURNING name, last_seq
+        ), e AS (
+          INSERT INTO events (channel, seq, type, ref)
+          SELECT c.name, c.last_seq, v.type, v.ref FROM c JOIN v ON v.name = c.name
+          RETURNING channel, seq
+        )
+        SELECT v.user_id, e.channel, e.seq::int AS seq, pg_notify(${NOTIFY_CHANNEL}, e.channel || ':' || e.seq)
+        FROM e JOIN v ON v.name = e.channel`);
+      if (found.length) ctx.bus.publishLocal(found.map((r) => ({ channel: r.channel, seq: Number(r.seq) })));
+      mine.push(...found.map((r) => Number(r.user_id)));
+    }
+    told.push(mine);
+  }
+  return told;
+}
+
+/** Users among `handles` (case-insensitive), for mentions. */
+export async function usersByHandle(db: Executor, handles: string[]): Promise<number[]> {
+  if (!handles.length) return [];
+  const lower = [...new Set(handles.map((h) => h.toLowerCase()))];
+  const found = await rows<{ id: number }>(db, sql`SELECT id FROM users WHERE lower(handle) IN (${sql.join(lower.map((h) => sql`${h}`), sql`, `)})`);
+  return found.map((r) => Number(r.id));
+}

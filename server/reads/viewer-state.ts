@@ -1,0 +1,52 @@
+import { sql } from 'drizzle-orm';
+import { rows, type Executor } from '../../db/client.js';
+import { topics } from '../../db/schema.js';
+import { defaultLevel, levelsFor } from '../notifications/notifications.write.js';
+
+/** A signed-in reader's own relation to one topic, for the topic page. Never cached, never for guests. */
+export async function topicViewerState(db: Executor, userId: number, topic: { id: number; categoryId: number; authorId: number }) {
+  const [found, levels] = await Promise.all([
+    rows<{ last_read_number: number | null; voted: boolean }>(db, sql`
+      SELECT (SELECT last_read_number FROM topic_reads WHERE user_id = ${userId} AND topic_id = ${topic.id}) AS last_read_number,
+             EXISTS (SELECT 1 FROM topic_votes WHERE topic_id = ${topic.id} AND user_id = ${userId}) AS voted`),
+    levelsFor(db, [userId], topic),
+  ]);
+  const row = found[0];
+  return {
+    lastReadNumber: Number(row?.last_read_number ?? 0),
+    notificationLevel: levels.get(userId) ?? defaultLevel(userId, topic),
+    voted: row?.voted === true,
+  };
+}
+
+/**
+ * Extra columns for a topic list: a signed-in viewer's read position and vote, looked up by
+ * primary key per listed topic inside the list's own query (no query per item); constants for guests.
+ */
+export const listViewerColumns = (userId: number | null) => (userId === null
+  ? { lastRead: sql<number | null>`NULL::int`, voted: sql<boolean>`false` }
+  : {
+    lastRead: sql<number | null>`(SELECT r.last_read_number FROM topic_reads r WHERE r.user_id = ${userId} AND r.topic_id = ${topics.id})`,
+    voted: sql<boolean>`EXISTS (SELECT 1 FROM topic_votes v WHERE v.topic_id = ${topics.id} AND v.user_id = ${userId})`,
+  });
+
+/**
+ * `unread` counts the posts numbered after the reader's position (every number is a place in the
+ * thread, tombstones included); a topic never opened has no position, so it is `isNew` instead
+ * when someone else started it after the reader's previous visit.
+ */
+export function listViewerState(
+  t: { lastNumber: number; authorId: number; createdAt: Date },
+  row: { lastRead: number | null; voted: boolean },
+  userId: number,
+  previousVisitAt: Date | null,
+) {
+  const lastReadNumber = row.lastRead === null ? 0 : Number(row.lastRead);
+  const opened = row.lastRead !== null;
+  return {
+    lastReadNumber,
+    unread: opened ? Math.max(0, t.lastNumber - lastReadNumber) : 0,
+    isNew: !opened && t.authorId !== userId && previousVisitAt !== null && t.createdAt > previousVisitAt,
+    voted: row.voted === true,
+  };
+}
