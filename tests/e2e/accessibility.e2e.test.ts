@@ -16,6 +16,7 @@ describe('the main pages are accessible', () => {
   let url: string;
   let origin: string;
   let topicPath: string;
+  let ideaPath: string;
   const cookies: Record<string, string> = {};
 
   const signUp = async (handle: string) => {
@@ -43,6 +44,11 @@ describe('the main pages are accessible', () => {
     await admin.post(`/api/posts/${answer.id}/hide`, { reason: 'Off topic for this community' }, host);
     await admin.post(`/api/topics/${topic.id}/posts`, { body: 'Thanks, that worked.' }, host);
     topicPath = `/c/axe/t/${topic.id}`;
+    // An idea with votes and a status from the team, and notifications for the member.
+    const idea = (await admin.post('/api/communities/axe/topics', { category: 'general', title: 'A lamp with a timer', body: 'Off after an hour, @axemember?', kind: 'idea' }, host)).body.topic;
+    await admin.put(`/api/topics/${idea.id}/idea-status`, { status: 'planned', note: 'Next year’s model.' }, host);
+    await admin.post(`/api/topics/${topic.id}/posts`, { body: 'Thanks @axemember, noted.' }, host);
+    ideaPath = `/c/axe/t/${idea.id}`;
   });
   afterAll(async () => {
     await browser?.close();
@@ -56,6 +62,9 @@ describe('the main pages are accessible', () => {
     { name: 'topic-member', path: () => topicPath, as: 'axemember', ready: 'article' },
     { name: 'topic-moderator', path: () => topicPath, as: 'axemod', ready: 'article' },
     { name: 'profile', path: () => '/u/axeadmin', as: null, ready: 'h1' },
+    { name: 'community-member', path: () => '/c/axe?category=general', as: 'axemember', ready: 'li.topic' },
+    { name: 'idea-staff', path: () => ideaPath, as: 'axeadmin', ready: 'article' },
+    { name: 'notifications', path: () => '/notifications', as: 'axemember', ready: 'ol li' },
     { name: 'search', path: () => '/c/axe/search?q=bulb', as: null, ready: 'h1' },
     { name: 'login', path: () => '/login', as: null, ready: 'h1' },
     { name: 'signup', path: () => '/signup', as: null, ready: 'h1' },
@@ -97,6 +106,13 @@ describe('the main pages are accessible', () => {
     const violations = await axeViolations(page);
     expect(violations, describeViolations(violations)).toEqual([]);
     await page.screenshot({ path: 'tests/e2e/screenshots/topic-phone.png', fullPage: true });
+    // The pages that grew controls for ideas, notifications and reading fit the phone too.
+    for (const path of [ideaPath, '/notifications', '/c/axe?category=general', '/c/axe?sort=votes']) {
+      await page.goto(`${url}${path}`);
+      await page.locator('h1').first().waitFor();
+      await page.waitForLoadState('networkidle');
+      expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth + 1'), path).toBe(true);
+    }
     await context.close();
   });
 });

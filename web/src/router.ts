@@ -5,13 +5,12 @@
  * Page components live in pages/<domain>/ (communities, topics, users), named after the route.
  */
 import { createRouter, searchParams } from 'sv-router';
-import type { TopicSort } from './lib/api';
+import type { IdeaStatus, TopicSort } from './lib/api';
 import { slugify } from './lib/format';
 import NotFoundPage from './pages/NotFoundPage.svelte';
 import CommunityListPage from './pages/communities/CommunityListPage.svelte';
 import CommunityPage from './pages/communities/CommunityPage.svelte';
 import TopicPage from './pages/topics/TopicPage.svelte';
-import UserPage from './pages/users/UserPage.svelte';
 import LoginPage from './pages/auth/LoginPage.svelte';
 import SignupPage from './pages/auth/SignupPage.svelte';
 
@@ -36,7 +35,9 @@ export const { p, navigate, isActive, route } = createRouter({
   '/c/:slug/settings': () => import('./pages/admin/SettingsPage.svelte'),
   /** `:topic` is "<id>-<slugified title>" or just "<id>"; only the id counts (parseTopicSegment). */
   '/c/:slug/t/:topic': TopicPage,
-  '/u/:handle': UserPage,
+  '/u/:handle': () => import('./pages/users/UserPage.svelte'),
+  /** The signed-in reader's notifications; `?show=unread` for unread ones only. */
+  '/notifications': () => import('./pages/notifications/NotificationsPage.svelte'),
   '*': NotFoundPage,
 });
 
@@ -48,10 +49,14 @@ export function queryParam(name: string): string | null {
   return searchParams.toURLSearchParams().get(name);
 }
 
-export function communityHref(slug: string, query: { category?: string | null; sort?: TopicSort } = {}): string {
+export function communityHref(
+  slug: string,
+  query: { category?: string | null; sort?: TopicSort; status?: IdeaStatus | null } = {},
+): string {
   const search: Record<string, string> = {};
   if (query.category) search.category = query.category;
   if (query.sort && query.sort !== 'latest') search.sort = query.sort;
+  if (query.status) search.status = query.status;
   // sv-router 0.16 appends "undefined" for an empty search object: pass one only when needed.
   const params = { slug: encodeURIComponent(slug) };
   return Object.keys(search).length > 0 ? p('/c/:slug', { params, search }) : p('/c/:slug', { params });

@@ -15,12 +15,20 @@ export type IsoDateTime = string;
 
 export type Role = 'member' | 'staff' | 'moderator' | 'admin';
 export type TopicKind = 'discussion' | 'question' | 'idea';
-export type TopicSort = 'latest' | 'top' | 'unanswered';
+/** `votes`: most votes first (ideas). `unanswered`: topics without a reply or an accepted answer. */
+export type TopicSort = 'latest' | 'top' | 'unanswered' | 'votes';
 export type ReactionKind = 'like' | 'helpful';
+/** How much a reader hears about a topic or a category. */
+export type NotificationLevel = 'watching' | 'normal' | 'muted';
+/** Where an idea stands, as staff set it. */
+export type IdeaStatus = 'under_review' | 'planned' | 'in_progress' | 'shipped' | 'declined';
+export type NotificationKind = 'reply' | 'mention' | 'solution' | 'idea_status' | 'moderation' | 'new_topic' | 'reminder';
 
 export const ROLES: readonly Role[] = ['member', 'staff', 'moderator', 'admin'];
 export const TOPIC_KINDS: readonly TopicKind[] = ['discussion', 'question', 'idea'];
-export const TOPIC_SORTS: readonly TopicSort[] = ['latest', 'top', 'unanswered'];
+export const TOPIC_SORTS: readonly TopicSort[] = ['latest', 'top', 'unanswered', 'votes'];
+export const NOTIFICATION_LEVELS: readonly NotificationLevel[] = ['watching', 'normal', 'muted'];
+export const IDEA_STATUSES: readonly IdeaStatus[] = ['under_review', 'planned', 'in_progress', 'shipped', 'declined'];
 
 /** A public user: never an email or a password hash. */
 export interface User {
@@ -95,6 +103,41 @@ export interface Topic {
   pendingReview?: boolean;
   solutionPostId: number | null;
   votes: number;
+  /** Ideas: where staff say it stands (null: not set yet). Absent from servers that predate it. */
+  ideaStatus?: IdeaStatusInfo | null;
+  /** In topic lists, for signed-in readers only: how far they have read. */
+  viewer?: TopicListViewer;
+}
+
+export interface IdeaStatusInfo {
+  status: IdeaStatus;
+  /** The public note staff wrote with it. */
+  note: string | null;
+  changedAt: IsoDateTime;
+  changedBy: User;
+  /** The changer's role in the community now (null for a site admin who is not a member). */
+  changedByRole: Role | null;
+}
+
+/** A topic list item's reading state for the signed-in reader. */
+export interface TopicListViewer {
+  /** The highest post number read; 0 = never opened. */
+  lastReadNumber: number;
+  /** Posts after `lastReadNumber` (0 when never opened). */
+  unread: number;
+  /** Never opened, not the reader's own, and created since their previous visit. */
+  isNew: boolean;
+  /** Ideas: the reader voted for it. */
+  voted: boolean;
+}
+
+/** `GET /api/topics/:id` for signed-in readers. */
+export interface TopicViewerState {
+  /** 0 = never read. */
+  lastReadNumber: number;
+  /** The effective level (topic setting, else category, else default). */
+  notificationLevel: NotificationLevel;
+  voted: boolean;
 }
 
 export interface Reactions {
@@ -254,6 +297,8 @@ export interface Paged<T> {
 /** `GET /api/topics/:id`: the topic and one page of its posts, in `number` order. */
 export interface TopicPage {
   topic: Topic;
+  /** Signed-in readers only. */
+  viewerState?: TopicViewerState;
   /** The accepted answer, wherever it sits in the thread (null when there is none). */
   solution: Post | null;
   /** On the first page: the posts moderators pinned, in number order, wherever they sit. */
@@ -268,9 +313,94 @@ export interface UserStats {
   solutions: number;
 }
 
+export interface EarnedBadge {
+  /** `first_helpful`, `helpful_25`, `first_solution`, `helped_10`, … */
+  id: string;
+  name: string;
+  description: string;
+}
+
+/** What a user's help added up to (hidden and deleted posts and self-reactions never count). */
+export interface Reputation {
+  /** Distinct other people who found their posts helpful or whose question they answered. */
+  peopleHelped: number;
+  helpfulReceived: number;
+  solutions: number;
+  topicsStarted: number;
+  /** Earned badges only, in the server's order. */
+  badges: EarnedBadge[];
+}
+
+/** A non-member role a user holds in a community. */
+export interface ProfileRole {
+  /** The community's slug. */
+  community: string;
+  communityName: string;
+  role: Role;
+}
+
 export interface UserProfile {
   user: User;
   stats: UserStats;
+  reputation?: Reputation;
+  roles?: ProfileRole[];
+}
+
+/** One of a community's top helpers for a period. */
+export interface Helper {
+  user: User;
+  helpful: number;
+  solutions: number;
+  /** 3 × solutions + helpful. */
+  score: number;
+}
+
+export interface HelperList {
+  items: Helper[];
+  from: IsoDateTime;
+  to: IsoDateTime;
+}
+
+export interface NotificationData {
+  action?: 'hide_post' | 'unhide_post' | 'hide_topic' | 'unhide_topic';
+  reason?: string | null;
+  status?: IdeaStatus;
+  note?: string | null;
+}
+
+export interface Notification {
+  id: number;
+  kind: NotificationKind;
+  read: boolean;
+  createdAt: IsoDateTime;
+  /** Raised when replies coalesce into it. */
+  updatedAt: IsoDateTime;
+  /** Reply notifications of one topic coalesce while unread: how many replies it stands for. */
+  count: number;
+  community: { slug: string; name: string };
+  topic: { id: number; title: string; kind: TopicKind } | null;
+  /** `excerpt` is plain text (≤ 140 characters): show it as text, never as HTML. */
+  post: { id: number; number: number; excerpt: string | null } | null;
+  /** Null: the system did it. */
+  actor: User | null;
+  data: NotificationData;
+}
+
+export interface NotificationPage extends Paged<Notification> {
+  unreadCount: number;
+}
+
+/** `notifications.read` live event data: `ids` null means "every one up to `upTo`" (or all). */
+export interface NotificationsRead {
+  ids: number[] | null;
+  upTo: number | null;
+  unreadCount: number;
+}
+
+/** A topic list page; signed-in readers also learn when they last came by. */
+export interface TopicList extends Paged<Topic> {
+  /** Signed-in readers: their previous visit (null: first visit). Absent for guests. */
+  previousVisitAt?: IsoDateTime | null;
 }
 
 export interface Membership {
@@ -371,6 +501,9 @@ export interface ListTopicsQuery {
   /** A category slug. */
   category?: string;
   sort?: TopicSort;
+  kind?: TopicKind;
+  /** Ideas with this status. */
+  status?: IdeaStatus;
   cursor?: string;
 }
 
@@ -541,6 +674,62 @@ export function createApi(options: ApiClientOptions = {}) {
       return request<{ html: string; links: number }>('POST', '/markdown/preview', { ...opts, body: { body } });
     },
 
+    // -- ideas -----------------------------------------------------------------------------------
+
+    /** Votes for an idea (idempotent). */
+    vote(topicId: number, opts?: CallOptions): Promise<{ votes: number; voted: boolean }> {
+      return request<{ votes: number; voted: boolean }>('POST', `/topics/${topicId}/vote`, opts);
+    },
+    /** Takes the vote back (idempotent). */
+    unvote(topicId: number, opts?: CallOptions): Promise<{ votes: number; voted: boolean }> {
+      return request<{ votes: number; voted: boolean }>('DELETE', `/topics/${topicId}/vote`, opts);
+    },
+    /** Staff, moderators and admins: where the idea stands, with a public note. */
+    async setIdeaStatus(topicId: number, input: { status: IdeaStatus; note?: string }, opts?: CallOptions): Promise<Topic> {
+      return (await request<{ topic: Topic }>('PUT', `/topics/${topicId}/idea-status`, { ...opts, body: input })).topic;
+    },
+
+    // -- reading state and notifications ------------------------------------------------------------
+
+    /** Records how far the reader has read (never moves backwards). */
+    async markTopicRead(topicId: number, number: number, opts?: CallOptions): Promise<number> {
+      return (await request<{ lastReadNumber: number }>('PUT', `/topics/${topicId}/read`, { ...opts, body: { number } })).lastReadNumber;
+    },
+    async setTopicNotificationLevel(topicId: number, level: NotificationLevel, opts?: CallOptions): Promise<NotificationLevel> {
+      return (await request<{ level: NotificationLevel }>('PUT', `/topics/${topicId}/notification-level`, { ...opts, body: { level } })).level;
+    },
+    async setCategoryNotificationLevel(slug: string, category: string, level: NotificationLevel, opts?: CallOptions): Promise<NotificationLevel> {
+      return (
+        await request<{ level: NotificationLevel }>('PUT', `/communities/${enc(slug)}/categories/${enc(category)}/notification-level`, {
+          ...opts,
+          body: { level },
+        })
+      ).level;
+    },
+    /** The reader's explicit category levels in a community (categories without one are absent). */
+    async notificationLevels(slug: string, opts?: CallOptions): Promise<Record<string, NotificationLevel>> {
+      return (await request<{ categories: Record<string, NotificationLevel> }>('GET', `/communities/${enc(slug)}/notification-levels`, opts))
+        .categories;
+    },
+    /** Newest first. */
+    async listNotifications(query: { unread?: boolean; cursor?: string; limit?: number } = {}, opts?: CallOptions): Promise<NotificationPage> {
+      const page = await request<{ items: Notification[]; nextCursor?: string | null; unreadCount: number }>('GET', '/notifications', {
+        ...opts,
+        query: { unread: query.unread ? 'true' : undefined, cursor: query.cursor, limit: query.limit },
+      });
+      return { items: page.items, nextCursor: page.nextCursor ?? null, unreadCount: page.unreadCount };
+    },
+    async unreadNotificationCount(opts?: CallOptions): Promise<number> {
+      return (await request<{ unreadCount: number }>('GET', '/notifications/unread-count', opts)).unreadCount;
+    },
+    markNotificationRead(id: number, opts?: CallOptions): Promise<{ notification: Notification; unreadCount: number }> {
+      return request<{ notification: Notification; unreadCount: number }>('POST', `/notifications/${id}/read`, opts);
+    },
+    /** Marks every notification (or every one with an id up to `upTo`) read; returns the unread count. */
+    async markAllNotificationsRead(upTo?: number, opts?: CallOptions): Promise<number> {
+      return (await request<{ unreadCount: number }>('POST', '/notifications/read', { ...opts, body: upTo === undefined ? {} : { upTo } })).unreadCount;
+    },
+
     // -- moderation ------------------------------------------------------------------------------
 
     async setTopicPinned(id: number, pinned: boolean, opts?: CallOptions): Promise<Topic> {
@@ -613,13 +802,23 @@ export function createApi(options: ApiClientOptions = {}) {
       return res.community;
     },
 
-    /** `GET /api/communities/:slug/topics`: pinned topics first. */
-    async listTopics(slug: string, query: ListTopicsQuery = {}, opts?: CallOptions): Promise<Paged<Topic>> {
-      const page = await request<{ items: Topic[]; nextCursor?: string | null }>('GET', `/communities/${enc(slug)}/topics`, {
-        ...opts,
-        query: { category: query.category, sort: query.sort, cursor: query.cursor },
-      });
-      return { items: page.items, nextCursor: page.nextCursor ?? null };
+    /**
+     * `GET /api/communities/:slug/topics`: pinned topics first. For signed-in readers a first page
+     * (no cursor) also records the visit, and items carry `viewer`.
+     */
+    async listTopics(slug: string, query: ListTopicsQuery = {}, opts?: CallOptions): Promise<TopicList> {
+      const page = await request<{ items: Topic[]; nextCursor?: string | null; previousVisitAt?: IsoDateTime | null }>(
+        'GET',
+        `/communities/${enc(slug)}/topics`,
+        {
+          ...opts,
+          query: { category: query.category, sort: query.sort, kind: query.kind, status: query.status, cursor: query.cursor },
+        },
+      );
+      return {
+        items: page.items, nextCursor: page.nextCursor ?? null,
+        ...(page.previousVisitAt !== undefined ? { previousVisitAt: page.previousVisitAt } : {}),
+      };
     },
 
     /** `GET /api/topics/:id`: the topic and the posts numbered after `after`, in order. */
@@ -631,10 +830,16 @@ export function createApi(options: ApiClientOptions = {}) {
       return {
         topic: page.topic, solution: page.solution ?? null, posts: page.posts, nextCursor: page.nextCursor ?? null,
         ...(page.pinnedPosts ? { pinnedPosts: page.pinnedPosts } : {}),
+        ...(page.viewerState ? { viewerState: page.viewerState } : {}),
       };
     },
 
-    /** `GET /api/users/:handle`: the public profile and its stats. */
+    /** `GET /api/communities/:slug/helpers`: this month's top helpers (staff left out). */
+    topHelpers(slug: string, query: { period?: 'month' } = {}, opts?: CallOptions): Promise<HelperList> {
+      return request<HelperList>('GET', `/communities/${enc(slug)}/helpers`, { ...opts, query: { period: query.period ?? 'month' } });
+    },
+
+    /** `GET /api/users/:handle`: the public profile, its stats, reputation and roles. */
     getUser(handle: string, opts?: CallOptions): Promise<UserProfile> {
       return request<UserProfile>('GET', `/users/${enc(handle)}`, opts);
     },

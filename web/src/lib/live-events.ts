@@ -12,7 +12,7 @@ import type {
   LiveEventName,
   ServerMessage,
 } from '../../../server/live/live.protocol.js';
-import type { Post, Reactions, Topic } from './api.js';
+import type { Notification, NotificationsRead, Post, Reactions, Topic } from './api.js';
 
 export type { ClientMessage, LiveErrorCode, LiveEventName, ServerMessage };
 
@@ -34,6 +34,12 @@ export interface LiveEventData {
   'topic.bumped': Topic;
   /** User channels: the account's role in a community changed (data is always null). */
   'roles.changed': null;
+  /** User channels: a new notification, with the reader's unread count as it is now. */
+  'notification.created': { notification: Notification; unreadCount: number };
+  /** User channels: a notification changed (replies coalesced into it). */
+  'notification.updated': { notification: Notification; unreadCount: number };
+  /** User channels: notifications were read (here, in another tab or device). */
+  'notifications.read': NotificationsRead;
 }
 
 /**
@@ -67,11 +73,14 @@ export interface LiveError {
   channel?: string;
 }
 
-/** The channels a client may subscribe to. */
-export type LiveChannelName = `topic:${number}` | `community:${string}`;
+/** The channels a client may subscribe to (`user:<id>`: the signed-in reader's own only). */
+export type LiveChannelName = `topic:${number}` | `community:${string}` | `user:${number}`;
 
 /** The channel of a topic's thread. */
 export const topicChannel = (topicId: number): LiveChannelName => `topic:${topicId}`;
+
+/** The signed-in reader's own channel: notifications and role changes. */
+export const userChannel = (userId: number): LiveChannelName => `user:${userId}`;
 
 // Compile-time checks that the shapes above match what the server sends.
 type ServerOf<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;

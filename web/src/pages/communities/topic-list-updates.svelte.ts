@@ -1,4 +1,4 @@
-import type { Topic, TopicSort } from '../../lib/api';
+import type { Topic, TopicKind, TopicSort } from '../../lib/api';
 import type { LiveEvent } from '../../lib/live';
 import type { PagedList } from '../../lib/paged-list.svelte';
 
@@ -7,6 +7,8 @@ export interface TopicListView {
   /** A category slug; '' for all topics. */
   category: string;
   sort: TopicSort;
+  /** Only topics of this kind (the votes view lists ideas). */
+  kind?: TopicKind;
 }
 
 /**
@@ -94,8 +96,8 @@ export class TopicListUpdates {
   // -------------------------------------------------------------------------------------------
 
   #fits(topic: Topic): boolean {
-    const { category } = this.#view();
-    return category === '' || topic.category === category;
+    const { category, kind } = this.#view();
+    return (category === '' || topic.category === category) && (!kind || topic.kind === kind);
   }
 
   #indexOf(id: number): { found: boolean; index: number } {
@@ -103,9 +105,18 @@ export class TopicListUpdates {
     return { found: index >= 0, index };
   }
 
+  /**
+   * Live events carry the topic as everyone sees it: the reader's own reading state (`viewer`)
+   * is kept, and new posts count as unread for a reader who opened the topic before.
+   */
   #replace(index: number, topic: Topic): void {
     const items = [...this.#list.items];
-    items[index] = topic;
+    const old = items[index]!;
+    let viewer = topic.viewer ?? old.viewer;
+    if (viewer && !topic.viewer && viewer.lastReadNumber > 0 && topic.postCount > old.postCount) {
+      viewer = { ...viewer, unread: viewer.unread + (topic.postCount - old.postCount) };
+    }
+    items[index] = viewer ? { ...topic, viewer } : topic;
     this.#list.items = items;
   }
 
@@ -131,7 +142,7 @@ export class TopicListUpdates {
       // A reply answers it: a reload would take it off this list.
       if (found) this.#addMoved(topic.id);
     }
-    // 'top' ranks by votes and replies over time; one reply is not worth interrupting for.
+    // 'top' and 'votes' rank by votes (and replies): one reply is not worth interrupting for.
   }
 
   /** Pin, lock, solution, title, hidden state: all shown in place. */

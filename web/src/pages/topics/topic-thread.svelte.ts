@@ -1,5 +1,8 @@
 import { untrack } from 'svelte';
-import { ApiError, getTopic, isAbortError, type Post, type Reactions, type ReactionKind, type Topic, type TopicPage } from '../../lib/api';
+import {
+  ApiError, getTopic, isAbortError,
+  type Post, type Reactions, type ReactionKind, type Topic, type TopicPage, type TopicViewerState,
+} from '../../lib/api';
 import { topicChannel, type LiveEvent } from '../../lib/live-events';
 import { liveClient } from '../../lib/live.svelte';
 
@@ -42,6 +45,9 @@ export class TopicThread {
   /** Posts by id, for reply links and the accepted answer. */
   byId: Map<number, Post> = $derived(new Map(this.posts.map((post) => [post.id, post])));
 
+  /** The signed-in reader's reading position, notification level and vote (null for guests). */
+  viewerState: TopicViewerState | null = $state.raw(null);
+
   /** Posts moderators pinned, in number order: shown before the thread. */
   pinned: Post[] = $state.raw([]);
 
@@ -69,6 +75,7 @@ export class TopicThread {
       const controller = new AbortController();
       this.#run = null;
       this.topic = null;
+      this.viewerState = null;
       this.pinned = [];
       this.posts = [];
       this.hasMore = false;
@@ -96,6 +103,7 @@ export class TopicThread {
         (page) => {
           if (controller.signal.aborted) return;
           this.topic = page.topic;
+          this.viewerState = page.viewerState ?? null;
           this.solutionPost = page.solution;
           this.pinned = page.pinnedPosts ?? [];
           this.posts = page.posts;
@@ -301,6 +309,19 @@ export class TopicThread {
   /** The answer to a topic change (the accepted answer). */
   setTopic = (topic: Topic): void => {
     if (topic.id === this.topic?.id) this.topic = topic;
+  };
+
+  /** The reader's vote (optimistic, then the server's answer): the count and whether they voted. */
+  setVote = (votes: number, voted: boolean): void => {
+    const topic = this.topic;
+    if (!topic) return;
+    this.topic = { ...topic, votes };
+    if (this.viewerState) this.viewerState = { ...this.viewerState, voted };
+  };
+
+  /** The reader's notification level changed. */
+  setViewerState = (patch: Partial<TopicViewerState>): void => {
+    if (this.viewerState) this.viewerState = { ...this.viewerState, ...patch };
   };
 
   #replacePost(post: Post): void {
