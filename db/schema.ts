@@ -120,7 +120,9 @@ export const topics = pgTable('topics', {
 }, (t) => [
   index('topics_latest_idx').on(t.communityId, t.pinned, t.lastPostAt, t.id),
   index('topics_author_idx').on(t.authorId),
-  index('topics_votes_idx').on(t.communityId, t.pinned, t.votes, t.id),
+  // The ideas board (sort=votes&kind=idea). Partial: every reply rewrites its topic's row, and
+  // replies in discussions and questions should not pay for an index only ideas use.
+  index('topics_idea_votes_idx').on(t.communityId, t.pinned, t.votes, t.id).where(sql`kind = 'idea'`),
   uniqueIndex('topics_embed_url_key').on(t.communityId, t.embedUrl),
   index('topics_search_idx').using('gin', t.search),
 ]);

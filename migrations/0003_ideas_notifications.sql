@@ -71,6 +71,6 @@ CREATE UNIQUE INDEX "notifications_reminder_once_key" ON "notifications" USING b
 CREATE INDEX "topic_votes_user_idx" ON "topic_votes" USING btree ("user_id");--> statement-breakpoint
 ALTER TABLE "topics" ADD CONSTRAINT "topics_idea_status_by_id_users_id_fk" FOREIGN KEY ("idea_status_by_id") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "reactions_created_idx" ON "reactions" USING btree ("created_at");--> statement-breakpoint
-CREATE INDEX "topics_votes_idx" ON "topics" USING btree ("community_id","pinned","votes","id");--> statement-breakpoint
+CREATE INDEX "topics_idea_votes_idx" ON "topics" USING btree ("community_id","pinned","votes","id") WHERE kind = 'idea';--> statement-breakpoint
 -- Answers chosen before this migration count from when the answer was written.
 UPDATE "topics" SET "solved_at" = p."created_at" FROM "posts" p WHERE p."id" = "topics"."solution_post_id";

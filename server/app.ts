@@ -88,7 +88,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   await app.register(topicRoutes, { config, ctx, pageCache });
   await app.register(postRoutes, { config, ctx });
   await app.register(ideaRoutes, { config, ctx });
-  await app.register(readRoutes, { db: database.db });
+  await app.register(readRoutes, { ctx });
   await app.register(reputationRoutes, { db: database.db });
   await app.register(searchRoutes, { db: database.db });
   await app.register(moderationRoutes, { config, ctx });

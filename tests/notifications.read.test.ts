@@ -259,3 +259,35 @@ describe('notification levels', () => {
     expect((await s.member.put(`/api/topics/${topic.id}/notification-level`, { level: 'watching' })).status).toBe(200);
   });
 });
+
+describe('reading the topic reads its notifications', () => {
+  it('clears a mention once the reader has read that post, and the coalesced reply notice only at the end of the topic', async () => {
+    const slug = await community();
+    const asker = await signUp(t);
+    const { topic } = await createTopic(asker, slug);
+    const first = await reply(s.other, topic.id); // #2: a reply notice for the asker
+    const mention = await reply(s.member, topic.id, { body: `@${asker.handle} have a look` }); // #3: a mention
+    await reply(s.other, topic.id); // #4: raises the reply notice's count
+    expect(first.number).toBe(2);
+    expect(mention.number).toBe(3);
+    expect(await unreadCountOf(asker)).toBe(2);
+
+    const readTo = async (number: number) => {
+      const res = await asker.put(`/api/topics/${topic.id}/read`, { number });
+      expect(res.status, res.text).toBe(200);
+    };
+    await readTo(2);
+    // The reply notice points at #2 but stands for #4 too; the mention is further down.
+    expect((await aboutTopic(asker, topic.id)).map((n) => [n.kind, n.read])).toEqual([['mention', false], ['reply', false]]);
+    await readTo(3);
+    expect((await aboutTopic(asker, topic.id)).map((n) => [n.kind, n.read])).toEqual([['mention', true], ['reply', false]]);
+    await readTo(4);
+    expect((await aboutTopic(asker, topic.id)).map((n) => [n.kind, n.read])).toEqual([['mention', true], ['reply', true]]);
+    expect(await unreadCountOf(asker)).toBe(0);
+
+    // Reading someone else's position changes nothing of anyone else's.
+    const another = await reply(s.member, topic.id, { body: `@${s.other.handle} thanks` });
+    await readTo(another.number);
+    expect((await aboutTopic(s.other, topic.id)).find((n) => n.kind === 'mention')?.read).toBe(false);
+  });
+});

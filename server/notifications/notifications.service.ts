@@ -195,3 +195,22 @@ export async function markAllRead(ctx: ServiceContext, viewer: Viewer, upTo: num
   });
   return { unreadCount: await countUnread(ctx.db, viewer) };
 }
+
+/**
+ * Reading a topic past what a notification points at is reading the notification, wherever the
+ * reader came from: the bell clears as they read. A coalesced reply notification stands for
+ * every reply since its first, so it clears once the reader has reached the end of the topic.
+ */
+export async function markReadByPosition(ctx: ServiceContext, userId: number, topicId: number, lastReadNumber: number): Promise<void> {
+  await write(ctx, async ({ tx, emit }) => {
+    const marked = await rows<{ id: number }>(tx, sql`
+      UPDATE notifications n SET read_at = now()
+      FROM posts p, topics t
+      WHERE n.user_id = ${userId} AND n.topic_id = ${topicId} AND n.read_at IS NULL
+        AND n.kind IN ('reply', 'mention', 'new_topic', 'solution')
+        AND p.id = n.post_id AND t.id = n.topic_id AND p.number <= ${lastReadNumber}
+        AND (n.kind <> 'reply' OR t.last_number <= ${lastReadNumber})
+      RETURNING n.id`);
+    if (marked.length) await emit(userChannel(userId), 'notifications.read', { ids: marked.map((m) => Number(m.id)).sort((a, b) => a - b), upTo: null });
+  });
+}

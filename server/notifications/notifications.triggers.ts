@@ -16,7 +16,10 @@ import type { NotificationLevel } from '../../db/schema.js';
 import type { ServiceContext, WriteScope } from '../live/outbox.js';
 import { renderMarkdown } from '../markdown/markdown.render.js';
 import { HELD_POST_REASON, HELD_TOPIC_REASON } from '../moderation/moderation.reasons.js';
-import { defaultLevel, notifyAll, notifyNow, usersByHandle, type NotificationDraft } from './notifications.write.js';
+import {
+  defaultLevel, levelOfPerson, loadPeople, mayBeTold, notifyAll, notifyNow, storeNow, usersByHandle,
+  type NotificationDraft, type Person,
+} from './notifications.write.js';
 
 /** More handles than this in one post are not a conversation but a broadcast. */
 export const MAX_MENTIONS = 10;
@@ -72,23 +75,27 @@ async function mentioned(db: Executor, handles: string[], actorId: number): Prom
 /**
  * Who a reply tells: the mentioned (as mentions), and, as replies, the author of the post
  * replied to (unless muted) and everyone watching the topic (its author by default). Someone
- * mentioned is told once, by the mention. Reads only, so "nobody to tell" costs one query.
+ * mentioned is told once, by the mention. One read decides it all: the people concerned, the
+ * topic's and category's watchers and the mentioned handles come back from one query with their
+ * roles, bans and levels, and the rules of `mayBeTold` run on that.
  */
 async function replyDrafts(db: Executor, r: NewReply): Promise<Batch> {
   const actor = r.post.authorId;
-  const mentionIds = r.mentions.length ? await mentioned(db, r.mentions, actor) : [];
   const target = r.replyToAuthorId;
-  const levels = await explicitLevels(db, r.topic, target === null ? [r.topic.authorId] : [r.topic.authorId, target]);
-  const skip = new Set([actor, ...mentionIds]);
-  const replied = new Set<number>();
-  for (const id of [...levels.keys(), r.topic.authorId]) {
-    if (!skip.has(id) && levelOf(levels, id, r.topic) === 'watching') replied.add(id);
-  }
-  if (target !== null && !skip.has(target) && levelOf(levels, target, r.topic) !== 'muted') replied.add(target);
+  const handles = r.mentions.slice(0, MAX_MENTIONS).map((h) => h.toLowerCase());
   const base = { communityId: r.topic.communityId, topicId: r.topic.id, postId: r.post.id, actorId: actor };
+  const mention: NotificationDraft = { ...base, kind: 'mention' };
+  const replied: NotificationDraft = { ...base, kind: 'reply' };
+  const people = await loadPeople(db, replied, target === null ? [r.topic.authorId] : [r.topic.authorId, target], {
+    watchersOf: { topicId: r.topic.id, categoryId: r.topic.categoryId }, handles,
+  });
+  const isMentioned = (p: Person) => handles.includes(p.handle);
+  const mentioned = people.filter(isMentioned);
+  const others = people.filter((p) => !isMentioned(p)
+    && (levelOfPerson(p) === 'watching' || (Number(p.id) === target && levelOfPerson(p) !== 'muted')));
   return [
-    { draft: { ...base, kind: 'mention' as const }, candidates: mentionIds },
-    { draft: { ...base, kind: 'reply' as const }, candidates: [...replied] },
+    { draft: mention, candidates: mayBeTold(mention, mentioned) },
+    { draft: replied, candidates: mayBeTold(replied, others) },
   ].filter((d) => d.candidates.length);
 }
 
@@ -106,11 +113,15 @@ async function topicDrafts(db: Executor, t: NewTopic): Promise<Batch> {
   ].filter((d) => d.candidates.length);
 }
 
-/** Runs after the content committed; never throws (see the module comment for why). */
-async function afterCommit(ctx: ServiceContext, what: string, drafts: () => Promise<Batch>): Promise<void> {
+/**
+ * Runs after the content committed; never throws (see the module comment for why). `decided`:
+ * the batch's candidates already passed `mayBeTold`.
+ */
+async function afterCommit(ctx: ServiceContext, what: string, drafts: () => Promise<Batch>, decided = false): Promise<void> {
   try {
     const batch = await drafts();
-    if (batch.length) await notifyNow(ctx, batch);
+    if (decided) for (const { draft, candidates } of batch) await storeNow(ctx, draft, candidates);
+    else if (batch.length) await notifyNow(ctx, batch);
   } catch (err) {
     (ctx.log ?? consoleLog).warn({ err }, `notifications for ${what} failed; the content itself is stored`);
   }
@@ -120,7 +131,7 @@ const consoleLog = { warn: (obj: object, msg?: string) => console.warn(msg, obj)
 
 /** A reply was stored and is visible (not held): tell who should know. */
 export const onReplyCreated = (ctx: ServiceContext, r: NewReply) =>
-  afterCommit(ctx, `reply ${r.post.id}`, () => replyDrafts(ctx.db, r));
+  afterCommit(ctx, `reply ${r.post.id}`, () => replyDrafts(ctx.db, r), true);
 
 /** A topic was started and is visible (not held). */
 export const onTopicStarted = (ctx: ServiceContext, t: NewTopic) =>

@@ -38,8 +38,10 @@ function* chunks<T>(items: T[], size = CHUNK): Generator<T[]> {
   for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
 }
 
-interface Person {
+export interface Person {
   id: number;
+  /** Lower-cased, for matching mentions. */
+  handle: string;
   is_site_admin: boolean;
   role: Role | null;
   banned: boolean;
@@ -69,15 +71,21 @@ export async function levelsFor(db: Executor, userIds: number[], topic: { id: nu
 }
 
 /**
- * Who of the candidates may be told: not the actor, not someone who muted the topic or its
- * category, not someone banned from the community (a moderator's action on their own post is
- * still theirs to know), and only someone who may see the topic and read the post.
- * One round trip per thousand candidates.
+ * Who of the candidates may be told. One round trip per thousand candidates; see `mayBeTold`.
  */
 export async function recipientsFor(db: Executor, draft: NotificationDraft, candidates: Iterable<number>): Promise<number[]> {
   const ids = [...new Set(candidates)].filter((id) => id !== draft.actorId);
   const people: Person[] = [];
   for (const part of chunks(ids)) people.push(...await loadPeople(db, draft, part));
+  return mayBeTold(draft, people);
+}
+
+/**
+ * The rule, for people loaded by `loadPeople`: not the actor, not someone who muted the topic or
+ * its category, not someone banned from the community (a moderator's action on their own post is
+ * still theirs to know), and only someone who may see the topic and read the post.
+ */
+export function mayBeTold(draft: NotificationDraft, people: Person[]): number[] {
   const first = people[0];
   // The topic or post went away meanwhile: nobody is told about nothing.
   if (!first || (draft.topicId !== null && first.t_id === null) || (draft.postId !== null && first.p_id === null)) return [];
@@ -86,11 +94,11 @@ export async function recipientsFor(db: Executor, draft: NotificationDraft, cand
 
   return people.filter((p) => {
     const id = Number(p.id);
+    if (id === draft.actorId) return false;
     // A moderator's action on your own post reaches you even when banned, or in a topic you muted.
     if (draft.kind !== 'moderation') {
       if (p.banned) return false;
-      const level = p.topic_level ?? p.category_level ?? (topic ? defaultLevel(id, topic) : 'normal');
-      if (level === 'muted') return false;
+      if (levelOfPerson(p) === 'muted') return false;
     }
     const standing = standingOf(id, p.is_site_admin, p.role);
     if (topic && !canSeeTopic(standing, topic)) return false;
@@ -99,10 +107,24 @@ export async function recipientsFor(db: Executor, draft: NotificationDraft, cand
   }).map((p) => Number(p.id));
 }
 
-/** Candidates with their role, ban, levels and the subject's state, in one round trip. */
-async function loadPeople(db: Executor, draft: NotificationDraft, ids: number[]): Promise<Person[]> {
+/** A loaded person's effective level for the draft's topic (topic setting, category setting, default). */
+export const levelOfPerson = (p: Person): NotificationLevel =>
+  p.topic_level ?? p.category_level ?? (p.t_id === null ? 'normal' : defaultLevel(Number(p.id), { authorId: Number(p.t_author_id) }));
+
+/** Beyond the listed ids: everyone watching the topic or its category, and these handles. */
+export interface AlsoLoad { watchersOf?: { topicId: number; categoryId: number }; handles?: string[] }
+
+/**
+ * Candidates with their role, ban, levels and the subject's state, in one round trip. With
+ * `also`, the topic's watchers and the mentioned handles come along in the same query: the reply
+ * path decides everything from one read.
+ */
+export async function loadPeople(db: Executor, draft: NotificationDraft, ids: number[], also: AlsoLoad = {}): Promise<Person[]> {
+  const watchers = also.watchersOf ? sql` OR u.id IN (SELECT l.user_id FROM notification_levels l WHERE l.level = 'watching'
+      AND ((l.target_type = 'topic' AND l.target_id = ${also.watchersOf.topicId}) OR (l.target_type = 'category' AND l.target_id = ${also.watchersOf.categoryId})))` : sql``;
+  const handles = also.handles?.length ? sql` OR lower(u.handle) IN (${sql.join(also.handles.map((h) => sql`${h.toLowerCase()}`), sql`, `)})` : sql``;
   return rows<Person>(db, sql`
-    SELECT u.id, u.is_site_admin, m.role,
+    SELECT u.id, u.is_site_admin, m.role, lower(u.handle) AS handle,
       EXISTS (SELECT 1 FROM bans WHERE bans.community_id = ${draft.communityId} AND bans.user_id = u.id AND ${banInForce()}) AS banned,
       (SELECT l.level FROM notification_levels l WHERE l.user_id = u.id AND l.target_type = 'topic' AND l.target_id = t.id) AS topic_level,
       (SELECT l.level FROM notification_levels l WHERE l.user_id = u.id AND l.target_type = 'category' AND l.target_id = t.category_id) AS category_level,
@@ -112,7 +134,7 @@ async function loadPeople(db: Executor, draft: NotificationDraft, ids: number[])
     LEFT JOIN memberships m ON m.user_id = u.id AND m.community_id = ${draft.communityId}
     LEFT JOIN topics t ON t.id = ${draft.topicId}::int
     LEFT JOIN posts p ON p.id = ${draft.postId}::int
-    WHERE u.id IN (${sql.join(ids.map((id) => sql`${id}::int`), sql`, `)})`);
+    WHERE u.id IN (${sql.join([0, ...ids].map((id) => sql`${id}::int`), sql`, `)})${watchers}${handles}`);
 }
 
 /** Only identity and role matter to the visibility rules. */
@@ -211,34 +233,36 @@ async function insertFor(scope: WriteScope, draft: NotificationDraft, recipients
  */
 export async function notifyNow(ctx: Pick<ServiceContext, 'db' | 'bus'>, batch: { draft: NotificationDraft; candidates: Iterable<number> }[]): Promise<number[][]> {
   const told: number[][] = [];
-  for (const { draft, candidates } of batch) {
-    const recipients = (await recipientsFor(ctx.db, draft, candidates)).sort((a, b) => a - b);
-    const mine: number[] = [];
-    for (const part of chunks(recipients)) {
-      // Same shape as the outbox's appendEvents, fed by the insert instead of a VALUES list.
-      const found = await rows<{ user_id: number; channel: string; seq: number }>(ctx.db, sql`
-        WITH n AS (${insertSql(draft, part)}),
-        v AS (
-          SELECT 'user:' || user_id AS name, user_id, jsonb_build_object('notificationId', id) AS ref,
-            CASE WHEN created THEN 'notification.created' ELSE 'notification.updated' END AS type
-          FROM n
-        ), c AS (
-          INSERT INTO channels (name, last_seq) SELECT name, 1 FROM v ORDER BY name
-          ON CONFLICT (name) DO UPDATE SET last_seq = channels.last_seq + 1
-          RETURNING name, last_seq
-        ), e AS (
-          INSERT INTO events (channel, seq, type, ref)
-          SELECT c.name, c.last_seq, v.type, v.ref FROM c JOIN v ON v.name = c.name
-          RETURNING channel, seq
-        )
-        SELECT v.user_id, e.channel, e.seq::int AS seq, pg_notify(${NOTIFY_CHANNEL}, e.channel || ':' || e.seq)
-        FROM e JOIN v ON v.name = e.channel`);
-      if (found.length) ctx.bus.publishLocal(found.map((r) => ({ channel: r.channel, seq: Number(r.seq) })));
-      mine.push(...found.map((r) => Number(r.user_id)));
-    }
-    told.push(mine);
-  }
+  for (const { draft, candidates } of batch) told.push(await storeNow(ctx, draft, await recipientsFor(ctx.db, draft, candidates)));
   return told;
+}
+
+/** `notifyNow` for recipients already decided by `mayBeTold`. */
+export async function storeNow(ctx: Pick<ServiceContext, 'db' | 'bus'>, draft: NotificationDraft, recipients: number[]): Promise<number[]> {
+  const mine: number[] = [];
+  for (const part of chunks([...recipients].sort((a, b) => a - b))) {
+    // Same shape as the outbox's appendEvents, fed by the insert instead of a VALUES list.
+    const found = await rows<{ user_id: number; channel: string; seq: number }>(ctx.db, sql`
+      WITH n AS (${insertSql(draft, part)}),
+      v AS (
+        SELECT 'user:' || user_id AS name, user_id, jsonb_build_object('notificationId', id) AS ref,
+          CASE WHEN created THEN 'notification.created' ELSE 'notification.updated' END AS type
+        FROM n
+      ), c AS (
+        INSERT INTO channels (name, last_seq) SELECT name, 1 FROM v ORDER BY name
+        ON CONFLICT (name) DO UPDATE SET last_seq = channels.last_seq + 1
+        RETURNING name, last_seq
+      ), e AS (
+        INSERT INTO events (channel, seq, type, ref)
+        SELECT c.name, c.last_seq, v.type, v.ref FROM c JOIN v ON v.name = c.name
+        RETURNING channel, seq
+      )
+      SELECT v.user_id, e.channel, e.seq::int AS seq, pg_notify(${NOTIFY_CHANNEL}, e.channel || ':' || e.seq)
+      FROM e JOIN v ON v.name = e.channel`);
+    if (found.length) ctx.bus.publishLocal(found.map((r) => ({ channel: r.channel, seq: Number(r.seq) })));
+    mine.push(...found.map((r) => Number(r.user_id)));
+  }
+  return mine;
 }
 
 /** Users among `handles` (case-insensitive), for mentions. */

@@ -1,5 +1,7 @@
 import { sql } from 'drizzle-orm';
-import { rows, type Executor } from '../../db/client.js';
+import { rows } from '../../db/client.js';
+import type { ServiceContext } from '../live/outbox.js';
+import { markReadByPosition } from '../notifications/notifications.service.js';
 import { unauthorized } from '../errors/errors.js';
 import { loadVisibleTopic } from '../topics/topics.load.js';
 import type { Viewer } from '../visibility/viewer.js';
@@ -7,9 +9,11 @@ import type { Viewer } from '../visibility/viewer.js';
 /**
  * Records how far the viewer has read a topic. The position only moves forward (two tabs, or a
  * late request from a page read earlier, cannot move it back) and never past the topic's last
- * post, whatever number the client sends.
+ * post, whatever number the client sends. Reading past what a notification points at reads
+ * the notification too.
  */
-export async function markRead(db: Executor, viewer: Viewer, topicId: number, number: number) {
+export async function markRead(ctx: ServiceContext, viewer: Viewer, topicId: number, number: number) {
+  const { db } = ctx;
   const user = viewer.user;
   if (!user) throw unauthorized();
   await loadVisibleTopic(db, viewer, topicId);
@@ -19,5 +23,7 @@ export async function markRead(db: Executor, viewer: Viewer, topicId: number, nu
     ON CONFLICT (user_id, topic_id) DO UPDATE
       SET last_read_number = greatest(topic_reads.last_read_number, excluded.last_read_number), updated_at = now()
     RETURNING last_read_number`);
-  return { lastReadNumber: Number(row?.last_read_number ?? 0) };
+  const lastReadNumber = Number(row?.last_read_number ?? 0);
+  await markReadByPosition(ctx, user.id, topicId, lastReadNumber);
+  return { lastReadNumber };
 }
