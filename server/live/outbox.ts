@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { rows, type Db, type Tx } from '../../db/client.js';
 import type { Bus, BusNote } from './bus.js';
 import { NOTIFY_CHANNEL } from './bus.js';
@@ -12,7 +12,8 @@ export type EventType =
 export const topicChannel = (topicId: number) => `topic:${topicId}`;
 export const communityChannel = (slug: string) => `community:${slug}`;
 /** Changes that concern one account, e.g. its roles (open sockets re-decide what it may see). */
-export const userChannel = (userId: number) => `user:${userId}`;
+export const USER_CHANNEL_PREFIX = 'user:';
+export const userChannel = (userId: number) => `${USER_CHANNEL_PREFIX}${userId}`;
 
 /**
  * Appends an event in the caller's transaction: the counter row hands out the next seq
@@ -44,22 +45,28 @@ export interface EventDraft { channel: string; type: EventType; ref: Record<stri
  */
 export async function appendEvents(tx: Tx, drafts: EventDraft[]): Promise<BusNote[]> {
   if (!drafts.length) return [];
-  const sorted = [...drafts].sort((a, b) => (a.channel < b.channel ? -1 : a.channel > b.channel ? 1 : 0));
-  const values = sql.join(sorted.map((d, i) => sql`(${i}::int, ${d.channel}::text, ${d.type}::text, ${JSON.stringify(d.ref)}::jsonb)`), sql`, `);
-  const found = await rows<{ channel: string; seq: number }>(tx, sql`
-    WITH v (ord, name, type, ref) AS (VALUES ${values}),
-    c AS (
-      INSERT INTO channels (name, last_seq) SELECT name, 1 FROM v ORDER BY ord
-      ON CONFLICT (name) DO UPDATE SET last_seq = channels.last_seq + 1
-      RETURNING name, last_seq
-    ), e AS (
-      INSERT INTO events (channel, seq, type, ref)
-      SELECT c.name, c.last_seq, v.type, v.ref FROM c JOIN v ON v.name = c.name
-      RETURNING channel, seq
-    )
-    SELECT channel, seq::int AS seq, pg_notify(${NOTIFY_CHANNEL}, channel || ':' || seq) FROM e`);
+  const values = sql.join(drafts.map((d) => sql`(${d.channel}::text, ${d.type}::text, ${JSON.stringify(d.ref)}::jsonb)`), sql`, `);
+  const found = await rows<{ channel: string; seq: number }>(tx, sql`WITH v (name, type, ref) AS (VALUES ${values}), ${eventsForV()}`);
   return found.map((r) => ({ channel: r.channel, seq: Number(r.seq) }));
 }
+
+/**
+ * The rest of a statement whose earlier CTEs define `v (name, type, ref)`, one row per distinct
+ * channel: takes the channels' counter rows in name order, appends one event to each, queues the
+ * NOTIFY, and selects `channel`, `seq` (and `also`, columns of v).
+ */
+export const eventsForV = (also: SQL = sql``) => sql`
+  c AS (
+    INSERT INTO channels (name, last_seq) SELECT name, 1 FROM v ORDER BY name
+    ON CONFLICT (name) DO UPDATE SET last_seq = channels.last_seq + 1
+    RETURNING name, last_seq
+  ), e AS (
+    INSERT INTO events (channel, seq, type, ref)
+    SELECT c.name, c.last_seq, v.type, v.ref FROM c JOIN v ON v.name = c.name
+    RETURNING channel, seq
+  )
+  SELECT e.channel, e.seq::int AS seq, pg_notify(${NOTIFY_CHANNEL}, e.channel || ':' || e.seq)${also}
+  FROM e JOIN v ON v.name = e.channel`;
 
 /** What services need to touch data and announce changes. */
 export interface ServiceContext {

@@ -7,8 +7,7 @@
 import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import { rows, type Executor } from '../../db/client.js';
 import { notificationLevels, type NotificationKind, type NotificationLevel, type Role } from '../../db/schema.js';
-import { NOTIFY_CHANNEL } from '../live/bus.js';
-import { userChannel, type EventDraft, type ServiceContext, type WriteScope } from '../live/outbox.js';
+import { eventsForV, USER_CHANNEL_PREFIX, userChannel, type EventDraft, type ServiceContext, type WriteScope } from '../live/outbox.js';
 import { banInForce } from '../moderation/bans.js';
 import { canReadPostBody, canSeeTopic, type Standing } from '../visibility/visibility.js';
 import type { Viewer } from '../visibility/viewer.js';
@@ -241,24 +240,14 @@ export async function notifyNow(ctx: Pick<ServiceContext, 'db' | 'bus'>, batch: 
 export async function storeNow(ctx: Pick<ServiceContext, 'db' | 'bus'>, draft: NotificationDraft, recipients: number[]): Promise<number[]> {
   const mine: number[] = [];
   for (const part of chunks([...recipients].sort((a, b) => a - b))) {
-    // Same shape as the outbox's appendEvents, fed by the insert instead of a VALUES list.
+    // The outbox's events, fed by the insert instead of a VALUES list.
     const found = await rows<{ user_id: number; channel: string; seq: number }>(ctx.db, sql`
       WITH n AS (${insertSql(draft, part)}),
       v AS (
-        SELECT 'user:' || user_id AS name, user_id, jsonb_build_object('notificationId', id) AS ref,
+        SELECT ${USER_CHANNEL_PREFIX}::text || user_id AS name, user_id, jsonb_build_object('notificationId', id) AS ref,
           CASE WHEN created THEN 'notification.created' ELSE 'notification.updated' END AS type
         FROM n
-      ), c AS (
-        INSERT INTO channels (name, last_seq) SELECT name, 1 FROM v ORDER BY name
-        ON CONFLICT (name) DO UPDATE SET last_seq = channels.last_seq + 1
-        RETURNING name, last_seq
-      ), e AS (
-        INSERT INTO events (channel, seq, type, ref)
-        SELECT c.name, c.last_seq, v.type, v.ref FROM c JOIN v ON v.name = c.name
-        RETURNING channel, seq
-      )
-      SELECT v.user_id, e.channel, e.seq::int AS seq, pg_notify(${NOTIFY_CHANNEL}, e.channel || ':' || e.seq)
-      FROM e JOIN v ON v.name = e.channel`);
+      ), ${eventsForV(sql`, v.user_id`)}`);
     if (found.length) ctx.bus.publishLocal(found.map((r) => ({ channel: r.channel, seq: Number(r.seq) })));
     mine.push(...found.map((r) => Number(r.user_id)));
   }
