@@ -12,12 +12,11 @@
  */
 import { sql } from 'drizzle-orm';
 import { rows, type Executor } from '../../db/client.js';
-import type { NotificationLevel } from '../../db/schema.js';
 import type { ServiceContext, WriteScope } from '../live/outbox.js';
 import { renderMarkdown } from '../markdown/markdown.render.js';
 import { HELD_POST_REASON, HELD_TOPIC_REASON } from '../moderation/moderation.reasons.js';
 import {
-  defaultLevel, levelOfPerson, loadPeople, mayBeTold, notifyAll, notifyNow, storeNow, usersByHandle,
+  levelOfPerson, loadPeople, mayBeTold, notifyAll, notifyNow, storeNow, usersByHandle,
   type NotificationDraft, type Person,
 } from './notifications.write.js';
 
@@ -46,71 +45,48 @@ export interface NewTopic {
 
 type Batch = { draft: NotificationDraft; candidates: number[] }[];
 
-/**
- * The explicit settings that decide who watches: every setting for the topic, the category's
- * watchers, and the category settings of `also` (people told by default). A category's many
- * `normal` and `muted` settings of everyone else are not read on every reply.
- */
-async function explicitLevels(db: Executor, topic: TopicFacts, also: number[]): Promise<Map<number, NotificationLevel>> {
-  // Raw SQL: this runs on every reply, and building it with the query builder costs more than running it.
-  const found = await rows<{ user_id: number; target_type: 'topic' | 'category'; level: NotificationLevel }>(db, sql`
-    SELECT user_id, target_type, level FROM notification_levels
-    WHERE (target_type = 'topic' AND target_id = ${topic.id})
-       OR (target_type = 'category' AND target_id = ${topic.categoryId}
-           AND (level = 'watching' OR user_id IN (${sql.join([0, ...also].map((id) => sql`${id}::int`), sql`, `)})))`);
-  const levels = new Map<number, NotificationLevel>();
-  for (const r of found) if (r.target_type === 'category') levels.set(Number(r.user_id), r.level);
-  for (const r of found) if (r.target_type === 'topic') levels.set(Number(r.user_id), r.level);
-  return levels;
-}
-
-const levelOf = (levels: Map<number, NotificationLevel>, userId: number, topic: TopicFacts) =>
-  levels.get(userId) ?? defaultLevel(userId, topic);
-
 async function mentioned(db: Executor, handles: string[], actorId: number): Promise<number[]> {
   const ids = await usersByHandle(db, handles.slice(0, MAX_MENTIONS));
   return ids.filter((id) => id !== actorId);
 }
 
 /**
- * Who a reply tells: the mentioned (as mentions), and, as replies, the author of the post
- * replied to (unless muted) and everyone watching the topic (its author by default). Someone
- * mentioned is told once, by the mention. One read decides it all: the people concerned, the
- * topic's and category's watchers and the mentioned handles come back from one query with their
- * roles, bans and levels, and the rules of `mayBeTold` run on that.
+ * New content is decided by one read: the people named, everyone watching the topic or its
+ * category, and the mentioned handles come back from one query with their roles, bans and
+ * levels, and the rules of `mayBeTold` run on that. The mentioned are told once, as mentions;
+ * of the rest, those `picks` chooses are told as `kind`.
  */
-async function replyDrafts(db: Executor, r: NewReply): Promise<Batch> {
-  const actor = r.post.authorId;
-  const target = r.replyToAuthorId;
-  const handles = r.mentions.slice(0, MAX_MENTIONS).map((h) => h.toLowerCase());
-  const base = { communityId: r.topic.communityId, topicId: r.topic.id, postId: r.post.id, actorId: actor };
+async function newContentDrafts(
+  db: Executor, topic: TopicFacts, post: { id: number; authorId: number }, kind: 'reply' | 'new_topic',
+  named: number[], mentions: string[], picks: (p: Person) => boolean,
+): Promise<Batch> {
+  const handles = mentions.slice(0, MAX_MENTIONS).map((h) => h.toLowerCase());
+  const base = { communityId: topic.communityId, topicId: topic.id, postId: post.id, actorId: post.authorId };
   const mention: NotificationDraft = { ...base, kind: 'mention' };
-  const replied: NotificationDraft = { ...base, kind: 'reply' };
-  const people = await loadPeople(db, replied, target === null ? [r.topic.authorId] : [r.topic.authorId, target], {
-    watchersOf: { topicId: r.topic.id, categoryId: r.topic.categoryId }, handles,
-  });
+  const told: NotificationDraft = { ...base, kind };
+  const people = await loadPeople(db, told, named, { watchersOf: { topicId: topic.id, categoryId: topic.categoryId }, handles });
   const isMentioned = (p: Person) => handles.includes(p.handle);
-  const mentioned = people.filter(isMentioned);
-  const others = people.filter((p) => !isMentioned(p)
-    && (levelOfPerson(p) === 'watching' || (Number(p.id) === target && levelOfPerson(p) !== 'muted')));
   return [
-    { draft: mention, candidates: mayBeTold(mention, mentioned) },
-    { draft: replied, candidates: mayBeTold(replied, others) },
+    { draft: mention, candidates: mayBeTold(mention, people.filter(isMentioned)) },
+    { draft: told, candidates: mayBeTold(told, people.filter((p) => !isMentioned(p) && picks(p))) },
   ].filter((d) => d.candidates.length);
 }
 
-/** A new topic tells those watching its category, and those its opening post mentions (only that). */
-async function topicDrafts(db: Executor, t: NewTopic): Promise<Batch> {
-  const actor = t.topic.authorId;
-  const mentionIds = t.mentions.length ? await mentioned(db, t.mentions, actor) : [];
-  const levels = await explicitLevels(db, t.topic, []);
-  const skip = new Set([actor, ...mentionIds]);
-  const watchers = [...levels.keys()].filter((id) => !skip.has(id) && levels.get(id) === 'watching');
-  const base = { communityId: t.topic.communityId, topicId: t.topic.id, postId: t.postId, actorId: actor };
-  return [
-    { draft: { ...base, kind: 'mention' as const }, candidates: mentionIds },
-    { draft: { ...base, kind: 'new_topic' as const }, candidates: watchers },
-  ].filter((d) => d.candidates.length);
+/**
+ * Who a reply tells: the mentioned, and, as replies, the author of the post replied to (unless
+ * muted) and everyone watching the topic (its author by default).
+ */
+function replyDrafts(db: Executor, r: NewReply): Promise<Batch> {
+  const target = r.replyToAuthorId;
+  return newContentDrafts(db, r.topic, r.post, 'reply',
+    target === null ? [r.topic.authorId] : [r.topic.authorId, target], r.mentions,
+    (p) => levelOfPerson(p) === 'watching' || (Number(p.id) === target && levelOfPerson(p) !== 'muted'));
+}
+
+/** A new topic tells those watching its category (or, once approved, the topic), and those its opening post mentions. */
+function topicDrafts(db: Executor, t: NewTopic): Promise<Batch> {
+  return newContentDrafts(db, t.topic, { id: t.postId, authorId: t.topic.authorId }, 'new_topic', [], t.mentions,
+    (p) => levelOfPerson(p) === 'watching');
 }
 
 /**
@@ -135,7 +111,7 @@ export const onReplyCreated = (ctx: ServiceContext, r: NewReply) =>
 
 /** A topic was started and is visible (not held). */
 export const onTopicStarted = (ctx: ServiceContext, t: NewTopic) =>
-  afterCommit(ctx, `topic ${t.topic.id}`, () => topicDrafts(ctx.db, t));
+  afterCommit(ctx, `topic ${t.topic.id}`, () => topicDrafts(ctx.db, t), true);
 
 export interface EditedPost {
   topic: TopicFacts;
