@@ -23,7 +23,7 @@ import { TopicPageCache } from './topics/topic-page.cache.js';
 import type { Bus } from './live/bus.js';
 import { createEmbeddedBus } from './live/bus.embedded.js';
 import { createPostgresBus } from './live/bus.postgres.js';
-import type { ServiceContext } from './live/outbox.js';
+import type { ServiceContext } from './write/unit-of-work.js';
 import { seedDemoIfEmpty } from './seed/demo.seed.js';
 import { scheduleMaintenance } from './maintenance/maintenance.js';
 import { livePlugin } from './live/live.plugin.js';

@@ -9,7 +9,8 @@ import { ORIGIN, startTestApp, type TestApp } from './helpers/app.js';
 import { createTopic, PASSWORD, reply, scene, signUp } from './helpers/factories.js';
 import { LiveClient, type LiveClientOptions, type LiveEvent, type LiveState } from '../web/src/lib/live.js';
 import { pruneEvents } from '../server/maintenance/maintenance.js';
-import { topicChannel, write } from '../server/live/outbox.js';
+import { topicChannel } from '../server/live/outbox.js';
+import { write } from '../server/write/unit-of-work.js';
 import { posts } from '../db/schema.js';
 
 let t: TestApp;

@@ -4,7 +4,8 @@ import { startTestApp, type TestApp } from './helpers/app.js';
 import { createTopic, reply, PASSWORD } from './helpers/factories.js';
 import { LiveClient, UpgradeRefused, liveUrl, type ConnectOptions, type LiveMessage } from './helpers/live-client.js';
 import { liveSuite, type Scene } from './helpers/live-suite.js';
-import { write, topicChannel } from '../server/live/outbox.js';
+import { topicChannel } from '../server/live/outbox.js';
+import { write } from '../server/write/unit-of-work.js';
 import { topics } from '../db/schema.js';
 
 let t: TestApp;

@@ -5,7 +5,8 @@ import { createCommunity, createTopic, reply, setRole, signUp, PASSWORD } from '
 import type { TestClient } from './helpers/client.js';
 import { LiveClient, range, seqsOf, type ConnectOptions, type LiveMessage } from './helpers/live-client.js';
 import { liveSuite, type Scene } from './helpers/live-suite.js';
-import { write, topicChannel, communityChannel } from '../server/live/outbox.js';
+import { topicChannel, communityChannel } from '../server/live/outbox.js';
+import { write } from '../server/write/unit-of-work.js';
 import { posts, topics } from '../db/schema.js';
 import { randomBytes } from 'node:crypto';
 

@@ -8,7 +8,8 @@ import { presentUser, userColumns } from '../users/users.present.js';
 import { decodeIdCursor } from '../topics/topics.cursor.js';
 import { randomBytes } from 'node:crypto';
 import { logAction } from '../moderation/moderation.log.js';
-import { userChannel, write, type ServiceContext } from '../live/outbox.js';
+import { userChannel } from '../live/outbox.js';
+import { write, type ServiceContext } from '../write/unit-of-work.js';
 import { presentCategory, presentCommunity, type CommunityRow } from './communities.present.js';
 
 

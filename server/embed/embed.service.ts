@@ -2,7 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import type { Db, Executor } from '../../db/client.js';
 import { categories, embedSettings, topics } from '../../db/schema.js';
 import { AppError, badRequest, conflict, forbidden, unauthorized } from '../errors/errors.js';
-import type { ServiceContext } from '../live/outbox.js';
+import type { ServiceContext } from '../write/unit-of-work.js';
 import { embedOrigins, findCommunity, requireAdmin } from '../communities/communities.service.js';
 import type { CommunityRow } from '../communities/communities.present.js';
 import { createReply } from '../posts/posts.service.js';

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Config } from '../config/config.js';
-import type { ServiceContext } from '../live/outbox.js';
+import type { ServiceContext } from '../write/unit-of-work.js';
 import { writeRateLimit } from '../security/security.plugin.js';
 import { IdParams, IdeaStatusBody, TopicReply, VoteReply, ideaErrors } from './ideas.schema.js';
 import { setIdeaStatus, setVote } from './ideas.service.js';

@@ -1,7 +1,8 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { topics, topicVotes, type IdeaStatus } from '../../db/schema.js';
 import { conflict, forbidden, unauthorized } from '../errors/errors.js';
-import { communityChannel, topicChannel, write, type ServiceContext, type WriteScope } from '../live/outbox.js';
+import { communityChannel, topicChannel } from '../live/outbox.js';
+import { write, type ServiceContext, type WriteScope } from '../write/unit-of-work.js';
 import { throwIfBanned } from '../moderation/bans.js';
 import { notify } from '../notifications/notifications.write.js';
 import { loadVisibleTopic, presentLoaded, type LoadedTopic } from '../topics/topics.load.js';

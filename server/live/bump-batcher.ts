@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { communityChannel, write, type ServiceContext } from './outbox.js';
+import { communityChannel } from './outbox.js';
+import { write, type ServiceContext } from '../write/unit-of-work.js';
 
 /**
  * "This topic has new activity" events for live topic lists. Appending one inside every reply

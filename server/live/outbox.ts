@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
-import { rows, type Db, type Tx } from '../../db/client.js';
-import type { Bus, BusNote } from './bus.js';
+import { rows, type Tx } from '../../db/client.js';
+import type { BusNote } from './bus.js';
 import { NOTIFY_CHANNEL } from './bus.js';
 
 export type EventType =
@@ -67,46 +67,3 @@ export const eventsForV = (also: SQL = sql``) => sql`
   )
   SELECT e.channel, e.seq::int AS seq, pg_notify(${NOTIFY_CHANNEL}, e.channel || ':' || e.seq)${also}
   FROM e JOIN v ON v.name = e.channel`;
-
-/** What services need to touch data and announce changes. */
-export interface ServiceContext {
-  db: Db;
-  bus: Bus;
-  /** Batched, after-commit "topic has new activity" events for community channels. */
-  bumps: { bump(communitySlug: string, topicId: number): void };
-  /** For work after a commit that must not fail the request (e.g. notifications): failures are logged here. */
-  log?: { warn(obj: object, msg?: string): void };
-}
-
-export interface WriteScope {
-  tx: Tx;
-  emit(channel: string, type: EventType, ref: Record<string, unknown>): Promise<BusNote>;
-  /** One event on each of many distinct channels, in one round trip. */
-  emitMany(drafts: EventDraft[]): Promise<BusNote[]>;
-}
-
-/**
- * Runs a write and its events in one transaction, then tells this process's listeners at once
- * (other processes hear it through the database's NOTIFY).
- */
-export async function write<T>(ctx: Pick<ServiceContext, 'db' | 'bus'>, work: (scope: WriteScope) => Promise<T>): Promise<T> {
-  const notes: BusNote[] = [];
-  const result = await ctx.db.transaction(async (tx) => {
-    notes.length = 0;
-    return work({
-      tx,
-      emit: async (channel, type, ref) => {
-        const note = await appendEvent(tx, channel, type, ref);
-        notes.push(note);
-        return note;
-      },
-      emitMany: async (drafts) => {
-        const added = await appendEvents(tx, drafts);
-        notes.push(...added);
-        return added;
-      },
-    });
-  });
-  if (notes.length) ctx.bus.publishLocal(notes);
-  return result;
-}

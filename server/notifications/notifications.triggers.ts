@@ -12,7 +12,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { rows, type Executor } from '../../db/client.js';
-import type { ServiceContext, WriteScope } from '../live/outbox.js';
+import type { ServiceContext, WriteScope } from '../write/unit-of-work.js';
 import { renderMarkdown } from '../markdown/markdown.render.js';
 import { HELD_POST_REASON, HELD_TOPIC_REASON } from '../moderation/moderation.reasons.js';
 import {

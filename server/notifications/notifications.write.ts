@@ -7,7 +7,8 @@
 import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import { rows, type Executor } from '../../db/client.js';
 import { notificationLevels, type NotificationKind, type NotificationLevel, type Role } from '../../db/schema.js';
-import { eventsForV, USER_CHANNEL_PREFIX, userChannel, type EventDraft, type ServiceContext, type WriteScope } from '../live/outbox.js';
+import { eventsForV, USER_CHANNEL_PREFIX, userChannel, type EventDraft } from '../live/outbox.js';
+import type { ServiceContext, WriteScope } from '../write/unit-of-work.js';
 import { banInForce } from '../moderation/bans.js';
 import { canReadPostBody, canSeeTopic, type Standing } from '../visibility/visibility.js';
 import type { Viewer } from '../visibility/viewer.js';

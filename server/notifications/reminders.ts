@@ -4,7 +4,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { rows } from '../../db/client.js';
-import { write, type ServiceContext } from '../live/outbox.js';
+import { write, type ServiceContext } from '../write/unit-of-work.js';
 import { notifyAll } from './notifications.write.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Config } from '../config/config.js';
-import type { ServiceContext } from '../live/outbox.js';
+import type { ServiceContext } from '../write/unit-of-work.js';
 import { writeRateLimit } from '../security/security.plugin.js';
 import { EditBody, IdParams, PostReply, ReactionBody, ReactionParams, ReactionsReply, ReplyBody, Revisions, postErrors } from './posts.schema.js';
 import { addReaction, createReply, deletePost, editPost, getPost, listRevisions, removeReaction } from './posts.service.js';

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { ServiceContext } from '../live/outbox.js';
+import type { ServiceContext } from '../write/unit-of-work.js';
 import { IdParams, ReadBody, ReadReply, readErrors } from './reads.schema.js';
 import { markRead } from './reads.service.js';
 

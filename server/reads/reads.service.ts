@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { rows } from '../../db/client.js';
-import type { ServiceContext } from '../live/outbox.js';
+import type { ServiceContext } from '../write/unit-of-work.js';
 import { markReadByPosition } from '../notifications/notifications.service.js';
 import { unauthorized } from '../errors/errors.js';
 import { loadVisibleTopic } from '../topics/topics.load.js';

@@ -1,7 +1,7 @@
 import { count, eq, sql } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
 import { communities, memberships, users } from '../../db/schema.js';
-import type { ServiceContext } from '../live/outbox.js';
+import type { ServiceContext } from '../write/unit-of-work.js';
 import { createCategory, createCommunity } from '../communities/communities.service.js';
 import { createTopic, setSolution } from '../topics/topics.service.js';
 import { addReaction, createReply } from '../posts/posts.service.js';
