@@ -1,13 +1,14 @@
 import { Type } from 'typebox';
-import { Body, Handle, RoleName, errors } from '../schemas/common.schema.js';
+import { Body, Handle, RoleName, Text, errors } from '../schemas/common.schema.js';
+import { DISPLAY_NAME, PASSWORD } from '../rules/input-rules.js';
 
-const Password = Type.String({ minLength: 10, maxLength: 256 });
+const Password = Text(PASSWORD);
 
 export const SignupBody = Body({
   handle: Handle,
   email: Type.String({ format: 'email', maxLength: 254 }),
   password: Password,
-  displayName: Type.Optional(Type.String({ maxLength: 64 })),
+  displayName: Type.Optional(Text(DISPLAY_NAME)),
 });
 
 export const LoginBody = Body({

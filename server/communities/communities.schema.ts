@@ -1,17 +1,18 @@
 import { Type } from 'typebox';
-import { Body, Handle, Nullable, RoleName, Slug, SlugParams, errors } from '../schemas/common.schema.js';
+import { Body, Handle, Nullable, RoleName, Slug, SlugParams, Text, errors } from '../schemas/common.schema.js';
+import { CATEGORY_DESCRIPTION, CATEGORY_NAME, COMMUNITY_DESCRIPTION, COMMUNITY_NAME } from '../rules/input-rules.js';
 
 export const Origin = Type.String({ maxLength: 200, pattern: '^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$' });
 
 export const CreateCommunityBody = Body({
   slug: Slug,
-  name: Type.String({ minLength: 1, maxLength: 80 }),
-  description: Type.Optional(Type.String({ maxLength: 2000 })),
+  name: Text(COMMUNITY_NAME),
+  description: Type.Optional(Text(COMMUNITY_DESCRIPTION)),
 });
 
 export const UpdateCommunityBody = Body({
-  name: Type.Optional(Type.String({ minLength: 1, maxLength: 80 })),
-  description: Type.Optional(Type.String({ maxLength: 2000 })),
+  name: Type.Optional(Text(COMMUNITY_NAME)),
+  description: Type.Optional(Text(COMMUNITY_DESCRIPTION)),
   accentColor: Type.Optional(Nullable(Type.String({ pattern: '^#[0-9a-fA-F]{6}$' }))),
   embed: Type.Optional(Type.Object({ allowedOrigins: Type.Array(Origin, { maxItems: 50 }) }, { additionalProperties: false })),
   moderation: Type.Optional(Type.Object({
@@ -34,8 +35,8 @@ export const SsoSecretReply = Type.Object({ secret: Type.String({ description: '
 
 export const CreateCategoryBody = Body({
   slug: Slug,
-  name: Type.String({ minLength: 1, maxLength: 80 }),
-  description: Type.Optional(Type.String({ maxLength: 1000 })),
+  name: Text(CATEGORY_NAME),
+  description: Type.Optional(Text(CATEGORY_DESCRIPTION)),
   position: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
 });
 

@@ -1,7 +1,6 @@
 import { Type } from 'typebox';
-import { Body, IdeaStatusName, IdParams, Nullable, errors } from '../schemas/common.schema.js';
-
-export const NOTE_MAX = 2000;
+import { Body, IdeaStatusName, IdParams, Nullable, Text, errors } from '../schemas/common.schema.js';
+import { IDEA_NOTE } from '../rules/input-rules.js';
 
 export const VoteReply = Type.Object({
   votes: Type.Integer({ description: 'the idea\'s votes after this request' }),
@@ -10,7 +9,7 @@ export const VoteReply = Type.Object({
 
 export const IdeaStatusBody = Body({
   status: IdeaStatusName,
-  note: Type.Optional(Nullable(Type.String({ maxLength: NOTE_MAX, description: 'public explanation; trimmed, empty means none' }))),
+  note: Type.Optional(Nullable(Text(IDEA_NOTE, { description: 'public explanation; trimmed, empty means none' }))),
 });
 
 export const TopicReply = Type.Object({ topic: Type.Ref('Topic') });

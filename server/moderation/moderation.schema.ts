@@ -1,11 +1,12 @@
 import { Type } from 'typebox';
-import { Body, Cursor, DateTime, Handle, Nullable, SlugParams, errors } from '../schemas/common.schema.js';
+import { Body, Cursor, DateTime, Handle, Nullable, SlugParams, Text, errors } from '../schemas/common.schema.js';
+import { MODERATION_REASON, REPORT_REASON } from '../rules/input-rules.js';
 import { CANNED_REASONS } from './moderation.reasons.js';
 import { MODERATION_ACTIONS } from './moderation.log.js';
 
-export const Reason = Type.String({ minLength: 1, maxLength: 500, pattern: '\\S', description: 'shown publicly with the tombstone and in the log' });
+export const Reason = Text(MODERATION_REASON, { description: 'shown publicly with the tombstone and in the log' });
 export const ReasonBody = Body({ reason: Reason });
-export const FlagBody = Body({ reason: Type.String({ minLength: 1, maxLength: 1000, pattern: '\\S', description: 'seen by moderators only' }) });
+export const FlagBody = Body({ reason: Text(REPORT_REASON, { description: 'seen by moderators only' }) });
 export const ReviewRequestBody = Body({ message: Type.Optional(Type.String({ maxLength: 1000 })) });
 export const PageQuery = Type.Object({ cursor: Type.Optional(Cursor), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) });
 

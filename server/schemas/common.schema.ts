@@ -1,4 +1,5 @@
-import { Type, type TSchema, type TProperties } from 'typebox';
+import { Type, type TSchema, type TProperties, type TStringOptions } from 'typebox';
+import { HANDLE, SLUG, type TextRule } from '../rules/input-rules.js';
 
 /** Request bodies drop unknown fields (Ajv removeAdditional) instead of storing them. */
 export const Body = <P extends TProperties>(properties: P) => Type.Object(properties, { additionalProperties: false });
@@ -8,8 +9,12 @@ export const INT4_MAX = 2_147_483_647;
 export const Id = Type.Integer({ minimum: 1, maximum: INT4_MAX });
 export const IdParams = Type.Object({ id: Id });
 export const SlugParams = Type.Object({ slug: Type.String({ minLength: 1, maxLength: 64 }) });
-export const Slug = Type.String({ minLength: 2, maxLength: 48, pattern: '^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$' });
-export const Handle = Type.String({ minLength: 3, maxLength: 32, pattern: '^[A-Za-z0-9_-]+$' });
+/** A string checked by one of the shared input rules (rules/input-rules.ts), which the web's forms check too. */
+export const Text = (rule: TextRule, options: TStringOptions = {}) => Type.String({
+  ...(rule.min > 0 ? { minLength: rule.min } : {}), maxLength: rule.max, ...(rule.pattern ? { pattern: rule.pattern } : {}), ...options,
+});
+export const Slug = Text(SLUG);
+export const Handle = Text(HANDLE);
 export const DateTime = Type.String({ format: 'date-time' });
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 export const Cursor = Type.String({ maxLength: 512 });

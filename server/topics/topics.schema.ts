@@ -1,10 +1,11 @@
 import { Type } from 'typebox';
 import {
-  Body, Cursor, DateTime, INT4_MAX, Id, IdParams, IdeaStatusName, Nullable, SlugParams, Topic, TopicKindName, errors,
+  Body, Cursor, DateTime, INT4_MAX, Id, IdParams, IdeaStatusName, Nullable, SlugParams, Text, Topic, TopicKindName, errors,
 } from '../schemas/common.schema.js';
+import { BODY, TITLE } from '../rules/input-rules.js';
 
-export const Title = Type.String({ minLength: 3, maxLength: 200, pattern: '\\S' });
-export const PostBody = Type.String({ minLength: 1, maxLength: 50_000, pattern: '\\S' });
+export const Title = Text(TITLE);
+export const PostBody = Text(BODY);
 export const ClientId = Type.String({ minLength: 1, maxLength: 64 });
 
 export const ListTopicsQuery = Type.Object({

@@ -1,19 +1,6 @@
 import { ApiError } from '../api';
 
-/** The server's limits (API.md): a post body is 1–50,000 characters, a title 3–200. */
-export const BODY_MAX = 50_000;
-export const TITLE_MIN = 3;
-export const TITLE_MAX = 200;
-
-/**
- * Length as the server's validator counts it: Unicode code points, so an emoji is one character
- * (JavaScript's `length` would count two).
- */
-export function charCount(text: string): number {
-  let count = 0;
-  for (const _ of text) count++;
-  return count;
-}
+// The limits themselves (BODY, TITLE) and charCount are the server's: see ../input-rules.
 
 /** A sentence for a failed send: the server's own words, with the context some codes carry. */
 export function sendErrorMessage(error: unknown): string {
