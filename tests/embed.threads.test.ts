@@ -322,7 +322,7 @@ describe('the embed category', () => {
     expect(chosen.body).toEqual({ categorySlug: 'general' });
     const res = await comment(s.member, s.slug, page());
     expect(res.body.topic.category).toBe('general');
-    expectError(await s.admin.patch(`/api/embed/${s.slug}/settings`, { categorySlug: 'missing' }), 400, 'category_not_found');
+    expectError(await s.admin.patch(`/api/embed/${s.slug}/settings`, { categorySlug: 'missing' }), 404, 'category_not_found');
     expectError(await s.moderator.patch(`/api/embed/${s.slug}/settings`, { categorySlug: null }), 403, 'not_community_admin');
     expect((await s.admin.patch(`/api/embed/${s.slug}/settings`, { categorySlug: null })).status).toBe(200);
     expect((await comment(s.member, s.slug, page())).body.topic.category).toBe('comments');

@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { rows } from '../db/client.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import type { TestClient } from './helpers/client.js';
+import { expectError } from './helpers/expect-error.js';
 import { createCommunity, createTopic, reply, scene, signUp, unique } from './helpers/factories.js';
 
 let t: TestApp;
@@ -138,9 +139,11 @@ describe('unread and new topics in lists', () => {
     expect((await list(reader, a.slug)).previousVisitAt).toEqual(expect.any(String));
   });
 
-  it('answers previousVisitAt even for a category with no topics or an unknown one', async () => {
+  it('answers previousVisitAt even for a category with no topics; an unknown one is a 404 that records no visit', async () => {
     const { slug } = await createCommunity(s.admin);
-    const body = await list(s.other, slug, `?category=${unique('none')}`);
+    expectError(await s.other.get(`/api/communities/${slug}/topics?category=${unique('none')}`), 404, 'category_not_found');
+    expect(await visit(s.other.userId, slug)).toBeUndefined();
+    const body = await list(s.other, slug, '?category=general');
     expect(body).toEqual({ items: [], nextCursor: null, previousVisitAt: null });
   });
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { startTestApp, type TestApp } from './helpers/app.js';
+import { expectError } from './helpers/expect-error.js';
 import { createCommunity, createTopic, reply, scene, signUp, unique } from './helpers/factories.js';
 
 let t: TestApp;
@@ -328,5 +329,27 @@ describe('with rate limits off (the default test app)', () => {
     const same = 'exactly the same words';
     expect((await newbie.post(`/api/topics/${ids[2]}/posts`, { body: same })).status).toBe(201);
     expect((await newbie.post(`/api/topics/${ids[2]}/posts`, { body: same })).status).toBe(201);
+  });
+});
+
+describe('moving a topic to another category', () => {
+  let s: Scene;
+  beforeAll(async () => { s = await scene(t); });
+
+  it('moves it to a category of its community; an unknown one is 404 category_not_found and changes nothing', async () => {
+    const cat = unique('cat');
+    expect((await s.admin.post(`/api/communities/${s.slug}/categories`, { slug: cat, name: 'Help' })).status).toBe(201);
+    const { topic } = await createTopic(s.member, s.slug);
+    const moved = await s.member.patch(`/api/topics/${topic.id}`, { category: cat });
+    expect(moved.status, moved.text).toBe(200);
+    expect(moved.body.topic.category).toBe(cat);
+
+    expectError(await s.member.patch(`/api/topics/${topic.id}`, { category: unique('nope') }), 404, 'category_not_found');
+    // Another community's category is as unknown here as a missing one.
+    const elsewhere = await createCommunity(s.admin);
+    const theirs = unique('theirs');
+    expect((await s.admin.post(`/api/communities/${elsewhere.slug}/categories`, { slug: theirs, name: 'Theirs' })).status).toBe(201);
+    expectError(await s.moderator.patch(`/api/topics/${topic.id}`, { category: theirs, title: 'Not applied either' }), 404, 'category_not_found');
+    expect((await t.guest().get(`/api/topics/${topic.id}`)).body.topic).toMatchObject({ category: cat, title: topic.title });
   });
 });

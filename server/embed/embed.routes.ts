@@ -93,7 +93,8 @@ export const embedRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: Servi
   app.patch('/api/embed/:community/settings', {
     schema: {
       tags, summary: 'Choose the category for topics the embed creates (admins)',
-      description: 'Allowed origins and the SSO secret are set through PATCH /api/communities/:slug and POST /api/communities/:slug/sso-secret.',
+      description: 'An unknown category: `404 category_not_found`. '
+        + 'Allowed origins and the SSO secret are set through PATCH /api/communities/:slug and POST /api/communities/:slug/sso-secret.',
       params: CommunityParams, body: EmbedSettingsBody, response: { 200: EmbedSettingsReply, ...embedErrors },
     },
     config: write,

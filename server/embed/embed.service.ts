@@ -3,6 +3,7 @@ import type { Db, Executor } from '../../db/client.js';
 import { categories, embedSettings, topics } from '../../db/schema.js';
 import { AppError, badRequest, conflict, forbidden, unauthorized } from '../errors/errors.js';
 import type { ServiceContext } from '../write/unit-of-work.js';
+import { findCategory } from '../communities/categories.js';
 import { embedOrigins, findCommunity, requireAdmin } from '../communities/communities.service.js';
 import type { CommunityRow } from '../communities/communities.present.js';
 import { createReply } from '../posts/posts.service.js';
@@ -171,12 +172,9 @@ export async function setEmbedCategory(db: Db, viewer: Viewer, slug: string, cat
   if (!viewer.user) throw unauthorized();
   const community = await findCommunity(db, slug);
   await requireAdmin(db, viewer, community);
-  if (categorySlug !== null) {
-    const [cat] = await db.select({ id: categories.id }).from(categories)
-      .where(and(eq(categories.communityId, community.id), eq(categories.slug, categorySlug)));
-    if (!cat) throw badRequest('category_not_found', `No category "${categorySlug}" in this community.`);
-  }
-  await db.insert(embedSettings).values({ communityId: community.id, categorySlug })
-    .onConflictDoUpdate({ target: embedSettings.communityId, set: { categorySlug } });
-  return { categorySlug };
+  // Stored as the category spells its slug, so embedCategory finds it again.
+  const chosen = categorySlug === null ? null : (await findCategory(db, community.id, categorySlug)).slug;
+  await db.insert(embedSettings).values({ communityId: community.id, categorySlug: chosen })
+    .onConflictDoUpdate({ target: embedSettings.communityId, set: { categorySlug: chosen } });
+  return { categorySlug: chosen };
 }

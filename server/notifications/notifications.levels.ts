@@ -5,8 +5,9 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { categories, notificationLevels, type NotificationLevel } from '../../db/schema.js';
+import { findCategory } from '../communities/categories.js';
 import { findCommunity } from '../communities/communities.service.js';
-import { notFound, unauthorized } from '../errors/errors.js';
+import { unauthorized } from '../errors/errors.js';
 import { loadVisibleTopic } from '../topics/topics.load.js';
 import type { Viewer } from '../visibility/viewer.js';
 
@@ -24,13 +25,6 @@ export async function setTopicLevel(db: Executor, viewer: Viewer, topicId: numbe
   await loadVisibleTopic(db, viewer, topicId);
   await store(db, viewer.user.id, 'topic', topicId, level);
   return { level };
-}
-
-async function findCategory(db: Executor, communityId: number, slug: string) {
-  const [category] = await db.select({ id: categories.id }).from(categories)
-    .where(and(eq(categories.communityId, communityId), eq(categories.slug, slug.toLowerCase())));
-  if (!category) throw notFound('category_not_found', `No category "${slug}" in this community.`);
-  return category;
 }
 
 export async function setCategoryLevel(db: Executor, viewer: Viewer, slug: string, categorySlug: string, level: NotificationLevel) {

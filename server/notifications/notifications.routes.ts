@@ -56,7 +56,7 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx
 
   app.put('/api/communities/:slug/categories/:category/notification-level', {
     schema: {
-      tags, summary: 'Watch, follow normally or mute a category', description: 'Watching a category tells you of every new topic and reply in it.',
+      tags, summary: 'Watch, follow normally or mute a category', description: 'Watching a category tells you of every new topic and reply in it. An unknown category: `404 category_not_found`.',
       params: CategoryParams, body: LevelBody, response: { 200: LevelReply, ...notificationErrors },
     },
     config: write,

@@ -17,7 +17,10 @@ export const topicRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: Servi
   const limits = { enabled: config.rateLimits };
 
   app.get('/api/communities/:slug/topics', {
-    schema: { tags, summary: 'Topics of a community, pinned first', params: SlugParams, querystring: ListTopicsQuery, response: { 200: TopicList, ...topicErrors } },
+    schema: {
+      tags, summary: 'Topics of a community, pinned first', description: 'An unknown `category`: `404 category_not_found` (not an empty list).',
+      params: SlugParams, querystring: ListTopicsQuery, response: { 200: TopicList, ...topicErrors },
+    },
   }, async (request) => listTopics(db, request.viewer, request.params.slug, request.query));
 
   app.post('/api/communities/:slug/topics', {
@@ -52,7 +55,10 @@ export const topicRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: Servi
   });
 
   app.patch('/api/topics/:id', {
-    schema: { tags, summary: 'Retitle or move a topic (author or moderator)', params: IdParams, body: UpdateTopicBody, response: { 200: TopicReply, ...topicErrors } },
+    schema: {
+      tags, summary: 'Retitle or move a topic (author or moderator)', description: 'An unknown `category`: `404 category_not_found`.',
+      params: IdParams, body: UpdateTopicBody, response: { 200: TopicReply, ...topicErrors },
+    },
     config: write,
   }, async (request) => updateTopic(ctx, request.viewer, request.params.id, request.body));
 

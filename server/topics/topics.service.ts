@@ -10,6 +10,7 @@ import { renderMarkdown } from '../markdown/markdown.render.js';
 import { assertNotBanned, throwIfBanned } from '../moderation/bans.js';
 import { queueHeld, shouldHold } from '../moderation/hold.js';
 import { HELD_TOPIC_REASON } from '../moderation/moderation.reasons.js';
+import { findCategory } from '../communities/categories.js';
 import { ensureMembership, findCommunity } from '../communities/communities.service.js';
 import { presentPost, type ApiPost } from '../posts/posts.present.js';
 import { userColumns } from '../users/users.present.js';
@@ -37,10 +38,11 @@ export interface ListTopicsInput {
 /**
  * Pinned topics first, then by the chosen order; keyset pagination over (pinned, key, id).
  * Signed-in readers also get their own state per topic and their previous visit; a first page
- * (no cursor) counts as a visit.
+ * (no cursor) counts as a visit. An unknown category is a 404, not an empty list.
  */
 export async function listTopics(db: Executor, viewer: Viewer, slug: string, input: ListTopicsInput) {
   const community = await findCommunity(db, slug);
+  const category = input.category ? await findCategory(db, community.id, input.category) : null;
   const standing: Standing = { viewer, role: await roleIn(db, viewer, community.id) };
   const sort = input.sort ?? 'latest';
   const limit = input.limit ?? 30;
@@ -50,12 +52,7 @@ export async function listTopics(db: Executor, viewer: Viewer, slug: string, inp
   const visit = uid === null ? {} : { previousVisitAt: previousVisitAt?.toISOString() ?? null };
   const where: SQL[] = [eq(topics.communityId, community.id)];
   if (!canModerate(standing)) where.push(eq(topics.hidden, false));
-  if (input.category) {
-    const [cat] = await db.select({ id: categories.id }).from(categories)
-      .where(and(eq(categories.communityId, community.id), eq(categories.slug, input.category)));
-    if (!cat) return { items: [], nextCursor: null, ...visit };
-    where.push(eq(topics.categoryId, cat.id));
-  }
+  if (category) where.push(eq(topics.categoryId, category.id));
   if (sort === 'unanswered') where.push(sql`${topics.postCount} <= 1 AND ${topics.solutionPostId} IS NULL`);
   if (input.kind) where.push(eq(topics.kind, input.kind));
   if (input.status) where.push(eq(topics.ideaStatus, input.status));
@@ -266,13 +263,7 @@ export async function updateTopic(ctx: ServiceContext, viewer: Viewer, id: numbe
   if (loaded.topic.authorId !== user.id && !moderator) throw forbidden('not_topic_author', 'Only the author or a moderator can change this topic.');
   if (loaded.topic.locked && !moderator) throw forbidden('topic_locked', 'This topic is locked.');
   throwIfBanned(loaded.ban);
-  let categoryId: number | undefined;
-  if (input.category) {
-    const [cat] = await ctx.db.select({ id: categories.id }).from(categories)
-      .where(and(eq(categories.communityId, loaded.topic.communityId), eq(categories.slug, input.category)));
-    if (!cat) throw badRequest('category_not_found', `No category "${input.category}" in this community.`);
-    categoryId = cat.id;
-  }
+  const categoryId = input.category ? (await findCategory(ctx.db, loaded.topic.communityId, input.category)).id : undefined;
   await write(ctx, async ({ tx, emit }) => {
     await tx.update(topics).set({
       ...(input.title ? { title: input.title.trim() } : {}), ...(categoryId ? { categoryId } : {}),
