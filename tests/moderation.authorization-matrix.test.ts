@@ -515,6 +515,25 @@ describe.each(ROUTES.map((r) => ({ route: r, name: r.name })))('$name', ({ route
     '$label', async ({ role, column }) => { await runCell(r, role, column); });
 });
 
+// The web shows moderation tools by the server's `viewerCan`, never by a rule of its own: it must
+// say exactly what the table says, on the community and on a topic page.
+describe('viewerCan.moderate', () => {
+  it.each(CELLS.map((c) => ({ ...c, label: `${describeViewer(c.role, c.column)}: ${moderatorsOnly(c.role, c.column).code ? 'false' : 'true'}` })))(
+    '$label', async ({ role, column }) => {
+      const who = w.viewers[column][role];
+      const may = moderatorsOnly(role, column).code === undefined;
+      expect((await ok200(await who.get(`/api/communities/${w.slug}`))).community.viewerCan.moderate).toBe(may);
+      expect((await ok200(await who.get(`/api/topics/${w.hostTopicId}?limit=1`))).viewerCan.moderate).toBe(may);
+    });
+
+  it('a banned member: false, and nothing to write either', async () => {
+    const { community } = await ok200(await w.banned.get(`/api/communities/${w.slug}`));
+    expect(community.viewerCan).toEqual({ moderate: false, administer: false, setIdeaStatus: false, startTopic: false });
+    const page = await ok200(await w.banned.get(`/api/topics/${w.hostTopicId}?limit=1`));
+    expect(Object.values(page.viewerCan).every((v) => v === false)).toBe(true);
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 // A hidden topic is indistinguishable from a missing one, for every route, to everyone who may
 // not see it; a post in it is a missing post. Only its author and this community's moderators see it.

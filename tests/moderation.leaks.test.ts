@@ -174,7 +174,7 @@ describe('a post a moderator hid', () => {
     const edited = marker();
     const words = [first.word, first.host, edited.word, edited.host];
     const reason = 'Spam or advertising';
-    const { topic } = await createTopic(s.member, s.slug);
+    const { topic } = await createTopic(s.member, s.slug, { kind: 'question' });
     await reply(s.staff, topic.id);
     const bad = await reply(s.other, topic.id, { body: first.body });
     // Its life before the hide: an edit (so a revision holds the first text), an answer to it,

@@ -71,7 +71,7 @@ describe('the anonymous topic-page cache', () => {
   });
 
   it('shows edits, deletions and reaction counts to guests at once', async () => {
-    const { topic } = await createTopic(s.member, s.slug);
+    const { topic } = await createTopic(s.member, s.slug, { kind: 'question' });
     const r = await reply(s.other, topic.id, { body: 'Before the edit' });
     const read = async () => (await t.guest().get(`/api/topics/${topic.id}`)).body.posts.find((p: any) => p.id === r.id);
     await warm(`/api/topics/${topic.id}`);

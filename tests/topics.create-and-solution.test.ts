@@ -295,6 +295,31 @@ describe('accepted answers', () => {
     expect((await t.guest().get(`/api/users/${helper.handle}`)).body.stats.solutions).toBe(1);
   });
 
+  it('refuses an answer on a discussion or an idea with 409 not_a_question, for the author and moderators alike', async () => {
+    for (const kind of ['discussion', 'idea']) {
+      const { topic } = await createTopic(s.member, s.slug, { kind });
+      const answer = await reply(s.other, topic.id);
+      for (const who of [s.member, s.moderator]) {
+        expectError(await who.post(`/api/topics/${topic.id}/solution`, { postId: answer.id }), 409, 'not_a_question');
+      }
+      expect((await t.guest().get(`/api/topics/${topic.id}`)).body.topic.solutionPostId).toBeNull();
+    }
+  });
+
+  it('still clears an answer stored on another kind before that rule (DELETE and postId: null)', async () => {
+    const { topic } = await createTopic(s.member, s.slug);
+    const answer = await reply(s.other, topic.id);
+    const storeOldAnswer = () => t.app.parley.ctx.db.execute(sql`update topics set solution_post_id = ${answer.id}, solved_at = now() where id = ${topic.id}`);
+    await storeOldAnswer();
+    const cleared = await s.member.delete(`/api/topics/${topic.id}/solution`);
+    expect(cleared.status, cleared.text).toBe(200);
+    expect(cleared.body.topic.solutionPostId).toBeNull();
+    await storeOldAnswer();
+    const nulled = await s.moderator.post(`/api/topics/${topic.id}/solution`, { postId: null });
+    expect(nulled.status, nulled.text).toBe(200);
+    expect((await t.guest().get(`/api/topics/${topic.id}`)).body.topic.solutionPostId).toBeNull();
+  });
+
   it('refuses a banned topic author with 403 banned', async () => {
     const asker = await signUp(t);
     const { topic } = await createTopic(asker, s.slug, { kind: 'question' });

@@ -1,4 +1,5 @@
 import type { categories, communities, Role } from '../../db/schema.js';
+import type { CommunityCapabilities } from '../rules/capabilities.js';
 
 export type CommunityRow = typeof communities.$inferSelect;
 export type CategoryRow = typeof categories.$inferSelect;
@@ -10,6 +11,7 @@ export const presentCategory = (c: CategoryRow) => ({
 export interface CommunityExtras {
   categories?: CategoryRow[];
   viewerRole?: Role | null;
+  viewerCan?: CommunityCapabilities;
   /** Admins only. */
   embed?: { allowedOrigins: string[]; ssoSecretCreatedAt: string | null };
 }
@@ -25,5 +27,6 @@ export const presentCommunity = (c: CommunityRow, extras: CommunityExtras = {}) 
   createdAt: c.createdAt.toISOString(),
   ...(extras.categories ? { categories: extras.categories.map(presentCategory) } : {}),
   ...(extras.viewerRole !== undefined ? { viewerRole: extras.viewerRole } : {}),
+  ...(extras.viewerCan ? { viewerCan: extras.viewerCan } : {}),
   ...(extras.embed ? { embed: extras.embed } : {}),
 });

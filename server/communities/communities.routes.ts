@@ -25,7 +25,11 @@ export const communityRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: S
   }, async () => listCommunities(db));
 
   app.get('/api/communities/:slug', {
-    schema: { tags, summary: 'A community with its categories and the viewer\'s role', params: SlugParams, response: { 200: CommunityReply, ...communityErrors } },
+    schema: {
+      tags, summary: 'A community with its categories and the viewer\'s role',
+      description: '`viewerCan` says what the viewer may do here (all false for guests; a banned member cannot start topics).',
+      params: SlugParams, response: { 200: CommunityReply, ...communityErrors },
+    },
   }, async (request) => ({ community: await getCommunity(db, request.viewer, request.params.slug) }));
 
   app.patch('/api/communities/:slug', {

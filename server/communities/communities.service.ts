@@ -2,7 +2,8 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import { isUniqueViolation, type Db, type Executor } from '../../db/client.js';
 import { categories, communities, embedSettings, memberships, users, type Role } from '../../db/schema.js';
 import { conflict, forbidden, notFound, unauthorized } from '../errors/errors.js';
-import { canAdminister } from '../visibility/visibility.js';
+import { activeBan } from '../moderation/bans.js';
+import { canAdminister, communityCapabilities } from '../visibility/permissions.js';
 import { roleIn, type Viewer } from '../visibility/viewer.js';
 import { presentUser, userColumns } from '../users/users.present.js';
 import { decodeIdCursor } from '../topics/topics.cursor.js';
@@ -42,7 +43,10 @@ export async function createCommunity(db: Db, viewer: Viewer, input: CreateCommu
       const cats = await tx.insert(categories)
         .values({ communityId: community!.id, slug: 'general', name: 'General', description: 'Anything that fits nowhere else.' }).returning();
       viewer.roles.set(community!.id, 'admin');
-      return presentCommunity(community!, { categories: cats, viewerRole: 'admin', embed: { allowedOrigins: [], ssoSecretCreatedAt: null } });
+      return presentCommunity(community!, {
+        categories: cats, viewerRole: 'admin', viewerCan: communityCapabilities({ viewer, role: 'admin', banned: false }),
+        embed: { allowedOrigins: [], ssoSecretCreatedAt: null },
+      });
     });
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict('community_slug_taken', `The address "${input.slug}" is taken.`);
@@ -55,14 +59,17 @@ export async function listCommunities(db: Db) {
   return { items: rows.map((c) => presentCommunity(c)), nextCursor: null };
 }
 
+/** The community with its categories, the viewer's role and what the viewer may do here. */
 export async function getCommunity(db: Db, viewer: Viewer, slug: string) {
   const community = await findCommunity(db, slug);
-  const [cats, role] = await Promise.all([
+  const [cats, role, ban] = await Promise.all([
     db.select().from(categories).where(eq(categories.communityId, community.id)).orderBy(asc(categories.position), asc(categories.id)),
     roleIn(db, viewer, community.id),
+    viewer.user ? activeBan(db, viewer.user.id, community.id) : null,
   ]);
-  const embed = canAdminister({ viewer, role }) ? await embedSettingsOf(db, community.id) : undefined;
-  return presentCommunity(community, { categories: cats, viewerRole: role, ...(embed ? { embed } : {}) });
+  const viewerCan = communityCapabilities({ viewer, role, banned: ban !== null });
+  const embed = viewerCan.administer ? await embedSettingsOf(db, community.id) : undefined;
+  return presentCommunity(community, { categories: cats, viewerRole: role, viewerCan, ...(embed ? { embed } : {}) });
 }
 
 /**

@@ -6,25 +6,19 @@ import { write, type ServiceContext, type WriteScope } from '../write/unit-of-wo
 import { throwIfBanned } from '../moderation/bans.js';
 import { notify } from '../notifications/notifications.write.js';
 import { loadVisibleTopic, presentLoaded, type LoadedTopic } from '../topics/topics.load.js';
-import { isModeratorRole, type Standing } from '../visibility/visibility.js';
+import { canAnswerIdeas, isIdea, votesOpen } from '../visibility/permissions.js';
 import type { Viewer } from '../visibility/viewer.js';
 
 const notAnIdea = () => conflict('not_an_idea', 'Only ideas can be voted on or given a status.');
-
-/** Who answers ideas for the organisation: its staff (that is what staff are for), moderators, admins, site admins. */
-export function canAnswerIdeas({ viewer, role }: Standing): boolean {
-  return !!viewer.user && (viewer.user.isSiteAdmin || role === 'staff' || isModeratorRole(role));
-}
 
 async function votable(ctx: ServiceContext, viewer: Viewer, id: number) {
   const user = viewer.user;
   if (!user) throw unauthorized();
   const loaded = await loadVisibleTopic(ctx.db, viewer, id);
-  if (loaded.topic.kind !== 'idea') throw notAnIdea();
+  if (!isIdea(loaded.topic.kind)) throw notAnIdea();
   throwIfBanned(loaded.ban);
-  // A lock closes the idea's tally for everyone, moderators too: the count people see is final
-  // until a moderator unlocks it, and nobody's vote counts for more than anyone else's.
-  if (loaded.topic.locked) throw forbidden('topic_locked', 'This idea is locked: its votes are closed.');
+  // Nobody's vote counts for more than anyone else's: a lock closes the tally for moderators too.
+  if (!votesOpen(loaded.topic)) throw forbidden('topic_locked', 'This idea is locked: its votes are closed.');
   return { userId: user.id, loaded };
 }
 
@@ -63,7 +57,7 @@ export async function setIdeaStatus(ctx: ServiceContext, viewer: Viewer, id: num
   if (!user) throw unauthorized();
   const loaded = await loadVisibleTopic(ctx.db, viewer, id);
   if (!canAnswerIdeas(loaded.standing)) throw forbidden('not_staff', 'Only staff, moderators and admins of this community can set an idea\'s status.');
-  if (loaded.topic.kind !== 'idea') throw notAnIdea();
+  if (!isIdea(loaded.topic.kind)) throw notAnIdea();
   throwIfBanned(loaded.ban);
   const note = input.note?.trim() || null;
   await write(ctx, async (scope) => {

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { rows, type Executor } from '../../db/client.js';
 import type { Role } from '../../db/schema.js';
 import { AppError, conflict, tooMany } from '../errors/errors.js';
+import { isExemptFromPostingLimits } from '../visibility/permissions.js';
 import type { ViewerUser } from '../visibility/viewer.js';
 
 export interface PostingBudget {
@@ -21,9 +22,6 @@ export const DUPLICATE_WINDOW_MINUTES = 5;
 export function budgetFor(user: ViewerUser, now = Date.now()): PostingBudget {
   return now - user.createdAt.getTime() < NEW_ACCOUNT_HOURS * 3600_000 ? NEW_ACCOUNT_BUDGET : REGULAR_BUDGET;
 }
-
-/** Moderators clean up and admins set up: both post in bursts and are trusted not to spam. */
-export const isExempt = (user: ViewerUser, role: Role | null) => user.isSiteAdmin || role === 'moderator' || role === 'admin';
 
 export interface PostingAttempt {
   body: string;
@@ -47,7 +45,7 @@ export async function checkPostingLimits(db: Executor, user: ViewerUser, role: R
   if (counts && counts.dupes > 0) {
     throw conflict('duplicate_post', `You posted exactly this less than ${DUPLICATE_WINDOW_MINUTES} minutes ago.`);
   }
-  if (isExempt(user, role) || !counts) return;
+  if (isExemptFromPostingLimits(user, role) || !counts) return;
   const budget = budgetFor(user);
   if (attempt.links > budget.linksPerPost) {
     throw new AppError(403, 'too_many_links', `New accounts can include at most ${budget.linksPerPost} links in a post.`, { max: budget.linksPerPost });

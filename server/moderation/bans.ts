@@ -14,11 +14,16 @@ export function throwIfBanned(ban: ActiveBan | null): void {
   throw forbidden('banned', `You are banned from this community${until}: ${ban.reason}`);
 }
 
-/** A banned member can still read, but every write in that community is refused. */
-export async function assertNotBanned(db: Executor, userId: number, communityId: number): Promise<void> {
+/** The member's ban in force in the community, if any. */
+export async function activeBan(db: Executor, userId: number, communityId: number): Promise<ActiveBan | null> {
   const [ban] = await rows<ActiveBan>(db, sql`
     SELECT reason, until FROM bans
     WHERE community_id = ${communityId} AND user_id = ${userId} AND ${banInForce()}
     ORDER BY id DESC LIMIT 1`);
-  throwIfBanned(ban ?? null);
+  return ban ?? null;
+}
+
+/** A banned member can still read, but every write in that community is refused. */
+export async function assertNotBanned(db: Executor, userId: number, communityId: number): Promise<void> {
+  throwIfBanned(await activeBan(db, userId, communityId));
 }

@@ -4,15 +4,16 @@ import { flags, type Role } from '../../db/schema.js';
 import { appendReply, type AppendReply } from '../posts/posts.append.js';
 import { logAction } from './moderation.log.js';
 import { HELD_POST_REASON, HELD_TOPIC_REASON } from './moderation.reasons.js';
+import { isNeverHeld } from '../visibility/permissions.js';
 import type { ViewerUser } from '../visibility/viewer.js';
 
 /**
  * With "hold first posts" on, a member's first post in the community waits for a moderator.
- * Once any of their posts there has been approved (is visible), they post freely. Staff,
- * moderators and admins are the organisation's own people and are never held.
+ * Once any of their posts there has been approved (is visible), they post freely. Who is never
+ * held at all is permissions.ts's isNeverHeld.
  */
 export async function shouldHold(db: Executor, user: ViewerUser, role: Role | null, community: { id: number; holdFirstPosts: boolean }): Promise<boolean> {
-  if (!community.holdFirstPosts || user.isSiteAdmin || (role !== null && role !== 'member')) return false;
+  if (!community.holdFirstPosts || isNeverHeld(user, role)) return false;
   const [approved] = await rows<{ one: number }>(db, sql`
     SELECT 1 AS one FROM posts p JOIN topics t ON t.id = p.topic_id
     WHERE p.author_id = ${user.id} AND t.community_id = ${community.id} AND NOT p.hidden AND NOT t.hidden LIMIT 1`);

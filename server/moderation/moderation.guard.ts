@@ -1,5 +1,6 @@
 import { forbidden, unauthorized } from '../errors/errors.js';
-import { canModerate, type Standing } from '../visibility/visibility.js';
+import { canModerate } from '../visibility/permissions.js';
+import type { Standing } from '../visibility/visibility.js';
 
 /** Moderators and admins act only in their own community; staff are participants, not moderators. */
 export function requireModerator(standing: Standing): void {

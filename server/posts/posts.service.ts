@@ -11,7 +11,8 @@ import { throwIfBanned } from '../moderation/bans.js';
 import { findByClientId, loadPostFor, type Limits } from '../topics/topics.service.js';
 import { loadVisibleTopic, type LoadedTopic } from '../topics/topics.load.js';
 import { userColumns } from '../users/users.present.js';
-import { canModerate, canReadPostBody } from '../visibility/visibility.js';
+import { canModerate, isOpenTo } from '../visibility/permissions.js';
+import { canReadPostBody } from '../visibility/visibility.js';
 import type { Viewer } from '../visibility/viewer.js';
 import { presentPost, type PostRow } from './posts.present.js';
 import { appendReply, type AppendReply } from './posts.append.js';
@@ -103,7 +104,7 @@ export async function editPost(ctx: ServiceContext, viewer: Viewer, postId: numb
   const { post, loaded } = await loadVisiblePost(ctx.db, viewer, postId);
   if (post.authorId !== user.id) throw forbidden('not_post_author', 'Only the author can edit this post.');
   if (post.deleted) throw conflict('post_deleted', 'A deleted post cannot be edited.');
-  if (loaded.topic.locked && !canModerate(loaded.standing)) throw forbidden('topic_locked', 'This topic is locked.');
+  if (!isOpenTo(loaded.standing, loaded.topic)) throw forbidden('topic_locked', 'This topic is locked.');
   throwIfBanned(loaded.ban);
   if (body !== post.body) {
     const rendered = renderMarkdown(body);

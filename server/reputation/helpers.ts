@@ -3,6 +3,7 @@ import { rows, type Executor } from '../../db/client.js';
 import { findCommunity } from '../communities/communities.service.js';
 import { banInForce } from '../moderation/bans.js';
 import { presentUser } from '../users/users.present.js';
+import { OFFICIAL_ROLES } from '../visibility/permissions.js';
 
 export type HelperPeriod = 'month';
 export const HELPERS_SHOWN = 10;
@@ -20,9 +21,9 @@ export function monthOf(now: Date): { from: Date; to: Date } {
 /**
  * The community's top helpers this month: helpful marks others gave their posts during the
  * month, and answers accepted during it (by `solved_at`), under the same rules as profiles
- * (visible posts in visible topics, nothing from oneself). Staff, admins and site admins are
- * left out: they are shown as staff everywhere already, and answering is their job. Moderators
- * stay in: they are mostly volunteers from the community. Members banned right now are left
+ * (visible posts in visible topics, nothing from oneself). The organisation's official voices
+ * (OFFICIAL_ROLES: staff and admins) and site admins are left out: they are shown as staff
+ * everywhere already, and answering is their job. Moderators stay in: they are mostly volunteers. Members banned right now are left
  * out too. Ties go to whoever contributed first in the month, then to the lower user id.
  */
 export async function topHelpers(db: Executor, slug: string, _period: HelperPeriod, now = new Date()) {
@@ -58,7 +59,8 @@ export async function topHelpers(db: Executor, slug: string, _period: HelperPeri
     FROM totals JOIN users u ON u.id = totals.user_id
     WHERE NOT u.is_site_admin
       AND NOT EXISTS (SELECT 1 FROM memberships m
-                      WHERE m.community_id = ${community.id} AND m.user_id = u.id AND m.role IN ('staff', 'admin'))
+                      WHERE m.community_id = ${community.id} AND m.user_id = u.id
+                        AND m.role IN (${sql.join(OFFICIAL_ROLES.map((r) => sql`${r}`), sql`, `)}))
       AND NOT EXISTS (SELECT 1 FROM bans WHERE bans.community_id = ${community.id} AND bans.user_id = u.id AND ${banInForce()})
     ORDER BY score DESC, totals.first_at ASC, u.id ASC
     LIMIT ${HELPERS_SHOWN}`);

@@ -1,5 +1,6 @@
-import { Type, type TSchema, type TProperties, type TStringOptions } from 'typebox';
+import { Type, type Static, type TSchema, type TProperties, type TStringOptions } from 'typebox';
 import { HANDLE, SLUG, type TextRule } from '../rules/input-rules.js';
+import type { CommunityCapabilities as CommunityCan, TopicCapabilities as TopicCan } from '../rules/capabilities.js';
 
 /** Request bodies drop unknown fields (Ajv removeAdditional) instead of storing them. */
 export const Body = <P extends TProperties>(properties: P) => Type.Object(properties, { additionalProperties: false });
@@ -46,6 +47,34 @@ export const IdeaStatusName = Type.Union([
   Type.Literal('under_review'), Type.Literal('planned'), Type.Literal('in_progress'), Type.Literal('shipped'), Type.Literal('declined'),
 ]);
 
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+type Assert<T extends true> = T;
+
+export const CommunityCapabilities = Type.Object({
+  moderate: Type.Boolean({ description: 'the review queue, bans, moderating topics and posts' }),
+  administer: Type.Boolean({ description: 'settings, categories, roles, embed and SSO' }),
+  setIdeaStatus: Type.Boolean({ description: 'answer ideas with a status' }),
+  startTopic: Type.Boolean(),
+}, { description: 'What the viewer may do here, decided by the server (the web shows only what it allows). All false for guests; a banned member cannot write.' });
+
+export const TopicCapabilities = Type.Object({
+  reply: Type.Boolean(),
+  editOwnPosts: Type.Boolean({ description: 'edit posts the viewer wrote (a lock stops this as it stops replies)' }),
+  deleteOwnPosts: Type.Boolean({ description: 'delete posts the viewer wrote' }),
+  react: Type.Boolean({ description: "like others' posts or mark them helpful" }),
+  report: Type.Boolean({ description: "report others' posts; ask for a review of one's own hidden post" }),
+  moderate: Type.Boolean({ description: 'pin, lock and hide the topic and its posts' }),
+  edit: Type.Boolean({ description: 'retitle or move the topic' }),
+  acceptAnswer: Type.Boolean({ description: 'choose or clear the accepted answer (questions only)' }),
+  vote: Type.Boolean({ description: 'vote for this idea (ideas only; a lock closes votes)' }),
+  setIdeaStatus: Type.Boolean({ description: "answer this idea with a status (ideas only)" }),
+}, {
+  description: 'What the viewer may do in this topic, decided by the server (the web shows only what it allows). '
+    + 'All false for guests (their pages are cached and shared); a banned member cannot write.',
+});
+/** Fails to compile unless these schemas list exactly the capabilities of rules/capabilities.ts (one left out would be stripped from replies). */
+export type CapabilitySchemasMatch = Assert<Same<Static<typeof CommunityCapabilities>, CommunityCan>> | Assert<Same<Static<typeof TopicCapabilities>, TopicCan>>;
+
 export const Category = Type.Object({
   id: Type.Integer(),
   slug: Type.String(),
@@ -64,6 +93,7 @@ export const Community = Type.Object({
   createdAt: DateTime,
   categories: Type.Optional(Type.Array(Type.Ref('Category'))),
   viewerRole: Type.Optional(Nullable(RoleName)),
+  viewerCan: Type.Optional(CommunityCapabilities),
   embed: Type.Optional(Type.Object({
     allowedOrigins: Type.Array(Type.String()),
     ssoSecretCreatedAt: Type.Optional(Nullable(DateTime)),

@@ -36,7 +36,9 @@ export const topicRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: Servi
 
   app.get('/api/topics/:id', {
     schema: {
-      tags, summary: 'A topic and a page of its posts, in order', description: 'Anonymous pages are served from a per-process cache that live events invalidate.',
+      tags, summary: 'A topic and a page of its posts, in order',
+      description: '`viewerCan` says what the viewer may do in the topic (all false for guests). '
+        + 'Anonymous pages are served from a per-process cache that live events invalidate.',
       params: IdParams, querystring: ReadTopicQuery, response: { 200: TopicPage, ...topicErrors },
     },
   }, async (request, reply) => {
@@ -64,14 +66,15 @@ export const topicRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: Servi
 
   app.post('/api/topics/:id/solution', {
     schema: {
-      tags, summary: 'Mark the accepted answer (topic author or moderator)', description: '`postId: null` clears it.',
+      tags, summary: 'Mark the accepted answer (topic author or moderator)',
+      description: 'Questions only: other kinds answer `409 not_a_question`. `postId: null` clears it, on any kind.',
       params: IdParams, body: SolutionBody, response: { 200: TopicReply, ...topicErrors },
     },
     config: write,
   }, async (request) => setSolution(ctx, request.viewer, request.params.id, request.body.postId));
 
   app.delete('/api/topics/:id/solution', {
-    schema: { tags, summary: 'Clear the accepted answer', params: IdParams, response: { 200: TopicReply, ...topicErrors } },
+    schema: { tags, summary: 'Clear the accepted answer', description: 'Works on any kind of topic.', params: IdParams, response: { 200: TopicReply, ...topicErrors } },
     config: write,
   }, async (request) => setSolution(ctx, request.viewer, request.params.id, null));
 };

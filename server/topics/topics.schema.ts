@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import {
-  Body, Cursor, DateTime, INT4_MAX, Id, IdParams, IdeaStatusName, Nullable, SlugParams, Text, Topic, TopicKindName, errors,
+  Body, Cursor, DateTime, INT4_MAX, Id, IdParams, IdeaStatusName, Nullable, SlugParams, Text, Topic, TopicCapabilities, TopicKindName, errors,
 } from '../schemas/common.schema.js';
 import { BODY, TITLE } from '../rules/input-rules.js';
 
@@ -58,6 +58,7 @@ const ListViewerState = Type.Object({
 export const TopicPage = Type.Object({
   topic: Type.Ref('Topic'),
   viewerState: Type.Optional(ViewerState),
+  viewerCan: TopicCapabilities,
   solution: Nullable(Type.Ref('Post')),
   pinnedPosts: Type.Optional(Type.Array(Type.Ref('Post'), { description: 'on the first page only: posts a moderator pinned, by number, wherever they sit' })),
   posts: Type.Array(Type.Ref('Post')),

@@ -14,7 +14,8 @@ import { findCategory } from '../communities/categories.js';
 import { ensureMembership, findCommunity } from '../communities/communities.service.js';
 import { presentPost, type ApiPost } from '../posts/posts.present.js';
 import { userColumns } from '../users/users.present.js';
-import { canModerate, canReadPostBody, type Standing } from '../visibility/visibility.js';
+import { canHaveAnswer, canModerate, isAuthorOrModerator, isOpenTo, topicCapabilities } from '../visibility/permissions.js';
+import { canReadPostBody, type Standing } from '../visibility/visibility.js';
 import { roleIn, type Viewer } from '../visibility/viewer.js';
 import { decodeCursor, encodeCursor } from './topics.cursor.js';
 import { INT4_MAX } from '../schemas/common.schema.js';
@@ -209,7 +210,10 @@ export async function loadPostFor(db: Executor, standing: Standing, postId: numb
 
 export interface ReadTopicInput { after?: number | undefined; limit?: number | undefined }
 
-/** One page of a topic, in number order; the viewer's own reactions are marked when signed in. */
+/**
+ * One page of a topic, in number order; the viewer's own reactions are marked when signed in, and
+ * what the viewer may do here comes along (a guest's is all false: guests share one cached page).
+ */
 export async function readTopicPage(db: Executor, viewer: Viewer, id: number, input: ReadTopicInput) {
   const loaded = await loadVisibleTopic(db, viewer, id);
   const limit = input.limit ?? 50;
@@ -244,6 +248,7 @@ export async function readTopicPage(db: Executor, viewer: Viewer, id: number, in
   return {
     topic: presentLoaded(loaded),
     ...(viewerState ? { viewerState } : {}),
+    viewerCan: topicCapabilities({ ...loaded.standing, banned: loaded.ban !== null }, loaded.topic),
     solution,
     // A pinned post that was since hidden or deleted is not held up as a tombstone; it stays in the thread.
     ...(pinned ? { pinnedPosts: pinned.filter((r) => canReadPostBody(loaded.standing, r.post)).map((r) => presentPost(r.post, r.author, loaded.standing)) } : {}),
@@ -259,9 +264,8 @@ export async function updateTopic(ctx: ServiceContext, viewer: Viewer, id: numbe
   const user = viewer.user;
   if (!user) throw unauthorized();
   const loaded = await loadVisibleTopic(ctx.db, viewer, id);
-  const moderator = canModerate(loaded.standing);
-  if (loaded.topic.authorId !== user.id && !moderator) throw forbidden('not_topic_author', 'Only the author or a moderator can change this topic.');
-  if (loaded.topic.locked && !moderator) throw forbidden('topic_locked', 'This topic is locked.');
+  if (!isAuthorOrModerator(loaded.standing, loaded.topic)) throw forbidden('not_topic_author', 'Only the author or a moderator can change this topic.');
+  if (!isOpenTo(loaded.standing, loaded.topic)) throw forbidden('topic_locked', 'This topic is locked.');
   throwIfBanned(loaded.ban);
   const categoryId = input.category ? (await findCategory(ctx.db, loaded.topic.communityId, input.category)).id : undefined;
   await write(ctx, async ({ tx, emit }) => {
@@ -275,16 +279,21 @@ export async function updateTopic(ctx: ServiceContext, viewer: Viewer, id: numbe
   return { topic: presentLoaded(await loadVisibleTopic(ctx.db, viewer, id)) };
 }
 
-/** Marks (or with postId null, clears) the accepted answer: the topic's author or a moderator. */
+/**
+ * Marks (or with postId null, clears) the accepted answer: the topic's author or a moderator.
+ * Only a question takes an answer; clearing works on any kind, so an answer stored on another
+ * kind before that rule can still be undone.
+ */
 export async function setSolution(ctx: ServiceContext, viewer: Viewer, id: number, postId: number | null) {
   const user = viewer.user;
   if (!user) throw unauthorized();
   const loaded = await loadVisibleTopic(ctx.db, viewer, id);
-  if (loaded.topic.authorId !== user.id && !canModerate(loaded.standing)) {
+  if (!isAuthorOrModerator(loaded.standing, loaded.topic)) {
     throw forbidden('not_topic_author', 'Only the topic\'s author or a moderator can choose the answer.');
   }
   throwIfBanned(loaded.ban);
   if (postId !== null) {
+    if (!canHaveAnswer(loaded.topic.kind)) throw conflict('not_a_question', 'Only a question can have an accepted answer.');
     const [post] = await ctx.db.select(postColumns).from(posts).where(eq(posts.id, postId));
     if (!post || post.topicId !== id) throw badRequest('post_not_in_topic', 'That post is not a reply in this topic.');
     if (post.number === 1) throw badRequest('invalid_solution', 'The opening post cannot answer itself.');

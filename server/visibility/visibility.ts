@@ -1,8 +1,10 @@
 /**
  * The one place that decides what a viewer may see. HTTP replies, live events, search,
  * notifications and the embed all ask here, so a hidden post cannot leak through a side door.
+ * What a viewer may do (moderate, administer, reply…) is decided in permissions.ts.
  */
 import type { Role } from '../../db/schema.js';
+import { canModerate } from './permissions.js';
 import type { Viewer } from './viewer.js';
 
 /** What a viewer is, relative to one community. Events are rendered once per class. */
@@ -12,16 +14,6 @@ export interface Standing {
   viewer: Viewer;
   /** The viewer's role in the community concerned, null when not a member. */
   role: Role | null;
-}
-
-export const isModeratorRole = (role: Role | null): boolean => role === 'moderator' || role === 'admin';
-
-export function canModerate({ viewer, role }: Standing): boolean {
-  return !!viewer.user && (viewer.user.isSiteAdmin || isModeratorRole(role));
-}
-
-export function canAdminister({ viewer, role }: Standing): boolean {
-  return !!viewer.user && (viewer.user.isSiteAdmin || role === 'admin');
 }
 
 export function visibilityClass(standing: Standing): VisibilityClass {
