@@ -10,6 +10,11 @@
 // Types
 // ---------------------------------------------------------------------------------------------
 
+// What the viewer may do, as the server decided it (`viewerCan`): the web never decides a
+// permission itself. Shared with the server through `import type` (nothing enters a bundle).
+import type { CommunityCapabilities, TopicCapabilities } from '../../../server/rules/capabilities.js';
+export type { CommunityCapabilities, TopicCapabilities };
+
 /** An ISO 8601 UTC timestamp, as every time in the API is sent. */
 export type IsoDateTime = string;
 
@@ -66,6 +71,8 @@ export interface Community extends CommunitySummary {
   categories: Category[];
   /** The viewer's role in this community; null for guests and for signed-in non-members. */
   viewerRole: Role | null;
+  /** What the viewer may do here (all false for guests). */
+  viewerCan: CommunityCapabilities;
   /** Present for the community's admins only: the SSO secret itself is shown once, when made. */
   embed?: { allowedOrigins: string[]; ssoSecretCreatedAt?: IsoDateTime | null };
   /** Public moderation settings. */
@@ -299,6 +306,8 @@ export interface TopicPage {
   topic: Topic;
   /** Signed-in readers only. */
   viewerState?: TopicViewerState;
+  /** What the reader may do in this topic (all false for guests). */
+  viewerCan: TopicCapabilities;
   /** The accepted answer, wherever it sits in the thread (null when there is none). */
   solution: Post | null;
   /** On the first page: the posts moderators pinned, in number order, wherever they sit. */
@@ -828,7 +837,7 @@ export function createApi(options: ApiClientOptions = {}) {
         query: { after: query.after, limit: query.limit },
       });
       return {
-        topic: page.topic, solution: page.solution ?? null, posts: page.posts, nextCursor: page.nextCursor ?? null,
+        topic: page.topic, viewerCan: page.viewerCan, solution: page.solution ?? null, posts: page.posts, nextCursor: page.nextCursor ?? null,
         ...(page.pinnedPosts ? { pinnedPosts: page.pinnedPosts } : {}),
         ...(page.viewerState ? { viewerState: page.viewerState } : {}),
       };

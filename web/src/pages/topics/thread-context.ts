@@ -1,17 +1,15 @@
-import type { Me, Post, ReactionKind, Reactions, Topic } from '../../lib/api';
+import type { Me, Post, ReactionKind, Reactions, Topic, TopicCapabilities } from '../../lib/api';
 
 /**
- * What a post's controls need from the page around it: who is reading, what they may do in this
- * thread, and how to apply the server's answers to the loaded thread. TopicPage builds it with
- * getters, so every read is reactive.
+ * What a post's controls need from the page around it: who is reading, what the server says they
+ * may do in this thread, and how to apply the server's answers to the loaded thread. TopicPage
+ * builds it with getters, so every read is reactive.
  */
 export interface ThreadContext {
   readonly viewer: Me | null;
   readonly topic: Topic;
-  /** Moderator of this community, or a site admin. */
-  readonly moderator: boolean;
-  /** Signed in, and the topic is open (or the reader moderates it). */
-  readonly canWrite: boolean;
+  /** What the reader may do here, as the server decided it (`viewerCan` of the topic page). */
+  readonly can: TopicCapabilities;
   /** Where the guest's "Sign in" links come back to. */
   readonly loginHref: string;
   /** Points the reply composer at `post` and focuses it; `quote` prefills the quoted text. */
@@ -24,6 +22,33 @@ export interface ThreadContext {
 /** The reader wrote this post. */
 export const isOwn = (ctx: ThreadContext | undefined, post: Post): boolean =>
   !!ctx?.viewer && !!post.author && post.author.id === ctx.viewer.user.id;
+
+const hasText = (post: Post): boolean => !post.deleted && post.bodyHtml !== null;
+
+/**
+ * What the reader may do with one post: the server's answer for the topic (`ctx.can`) joined with
+ * facts about the post (whose it is, whether its text is there). The one place the thread's
+ * controls ask, so no component puts a rule together itself.
+ */
+export function postActions(ctx: ThreadContext, post: Post) {
+  const own = isOwn(ctx, post);
+  const isAnswer = ctx.topic.solutionPostId === post.id;
+  return {
+    /** Reply to it, or quote it. */
+    reply: ctx.can.reply && hasText(post),
+    edit: own && ctx.can.editOwnPosts && !post.deleted && post.body !== null,
+    delete: own && ctx.can.deleteOwnPosts && !post.deleted,
+    /** Like it or mark it helpful (its text must be there: the server refuses a tombstone). */
+    react: !own && ctx.can.react && hasText(post),
+    report: !own && ctx.can.report && hasText(post) && !post.hidden,
+    /** Ask moderators to look again at one's own hidden post. */
+    askForReview: own && ctx.can.report && post.hidden && !post.pendingReview && !post.deleted,
+    /** Mark it as the accepted answer (never the opening post, nor a post whose text is gone), or unmark it. */
+    chooseAsAnswer: ctx.can.acceptAnswer && post.number > 1 && (isAnswer || (hasText(post) && !post.hidden)),
+    isAnswer,
+    moderate: ctx.can.moderate,
+  };
+}
 
 /** Markdown that quotes `text` as `@handle` said it. */
 export function quoteMarkdown(handle: string | undefined, text: string): string {

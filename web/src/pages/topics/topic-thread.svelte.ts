@@ -1,12 +1,18 @@
 import { untrack } from 'svelte';
 import {
   ApiError, getTopic, isAbortError,
-  type Post, type Reactions, type ReactionKind, type Topic, type TopicPage, type TopicViewerState,
+  type Post, type Reactions, type ReactionKind, type Topic, type TopicCapabilities, type TopicPage, type TopicViewerState,
 } from '../../lib/api';
 import { topicChannel, type LiveEvent } from '../../lib/live-events';
 import { liveClient } from '../../lib/live.svelte';
 
 const PAGE_SIZE = 50;
+
+/** Until the server has answered, nobody may do anything. */
+const NOTHING_YET: TopicCapabilities = {
+  reply: false, editOwnPosts: false, deleteOwnPosts: false, react: false, report: false,
+  moderate: false, edit: false, acceptAnswer: false, vote: false, setIdeaStatus: false,
+};
 
 /** One load of one topic (the effect runs again for another topic, or a retry). */
 interface Run {
@@ -48,6 +54,12 @@ export class TopicThread {
   /** The signed-in reader's reading position, notification level and vote (null for guests). */
   viewerState: TopicViewerState | null = $state.raw(null);
 
+  /**
+   * What the reader may do here, as the server decided it. A lock changes it: when one comes or
+   * goes (live or from the reader's own action) it is asked for again.
+   */
+  viewerCan: TopicCapabilities = $state.raw(NOTHING_YET);
+
   /** Posts moderators pinned, in number order: shown before the thread. */
   pinned: Post[] = $state.raw([]);
 
@@ -76,6 +88,7 @@ export class TopicThread {
       this.#run = null;
       this.topic = null;
       this.viewerState = null;
+      this.viewerCan = NOTHING_YET;
       this.pinned = [];
       this.posts = [];
       this.hasMore = false;
@@ -104,6 +117,7 @@ export class TopicThread {
           if (controller.signal.aborted) return;
           this.topic = page.topic;
           this.viewerState = page.viewerState ?? null;
+          this.viewerCan = page.viewerCan;
           this.solutionPost = page.solution;
           this.pinned = page.pinnedPosts ?? [];
           this.posts = page.posts;
@@ -166,7 +180,9 @@ export class TopicThread {
   };
 
   #appendPage(page: TopicPage): void {
+    // The page's own answer on what the reader may do is as fresh as its topic.
     this.topic = page.topic;
+    this.viewerCan = page.viewerCan;
     const known = new Set(this.posts.map((post) => post.id));
     this.posts = [...this.posts, ...page.posts.filter((post) => !known.has(post.id))];
     this.hasMore = page.nextCursor !== null && page.posts.length > 0;
@@ -217,6 +233,7 @@ export class TopicThread {
       const page = await getTopic(run.id, { limit: PAGE_SIZE }, { signal: controller.signal });
       if (controller.signal.aborted) return;
       this.topic = page.topic;
+      this.viewerCan = page.viewerCan;
       this.solutionPost = page.solution;
       this.pinned = page.pinnedPosts ?? [];
       this.posts = page.posts;
@@ -264,7 +281,7 @@ export class TopicThread {
       case 'topic.updated':
         // No data: the topic was hidden from this viewer. Loading again shows that it is gone.
         if (!event.data) this.reload();
-        else if (event.data.id === this.topic?.id) this.topic = event.data;
+        else if (event.data.id === this.topic?.id) this.#setTopic(event.data);
         return;
       default:
         return;
@@ -306,10 +323,33 @@ export class TopicThread {
     this.#updatePost(postId, (post) => ({ ...post, reactions, viewerReactions }));
   };
 
-  /** The answer to a topic change (the accepted answer). */
+  /** The answer to a topic change (the accepted answer, a moderator's lock…). */
   setTopic = (topic: Topic): void => {
-    if (topic.id === this.topic?.id) this.topic = topic;
+    if (topic.id === this.topic?.id) this.#setTopic(topic);
   };
+
+  /** Every new copy of the topic comes through here, so a lock that came or went is noticed once. */
+  #setTopic(topic: Topic): void {
+    const lockChanged = this.topic !== null && this.topic.locked !== topic.locked;
+    this.topic = topic;
+    if (lockChanged) void this.#refreshCapabilities();
+  }
+
+  /**
+   * Asks the server again what the reader may do (a lock closes replies, edits and votes). Guests
+   * may do nothing either way, so only signed-in readers ask (their pages are never cached). No
+   * posts are wanted, only the answer that comes with them: live events bring the posts.
+   */
+  async #refreshCapabilities(): Promise<void> {
+    const run = this.#run;
+    if (!run || run.controller.signal.aborted || this.viewerState === null) return;
+    try {
+      const page = await getTopic(run.id, { after: this.posts.at(-1)?.number ?? 0, limit: 1 }, { signal: run.controller.signal });
+      if (!run.controller.signal.aborted && this.#run === run) this.viewerCan = page.viewerCan;
+    } catch {
+      /* keep what is known: the server still refuses what it must, and a reload asks again */
+    }
+  }
 
   /** The reader's vote (optimistic, then the server's answer): the count and whether they voted. */
   setVote = (votes: number, voted: boolean): void => {
