@@ -74,16 +74,16 @@ export interface Position extends Standing {
  * Guests may do nothing. This is all a guest's capabilities ever depend on: anonymous topic pages
  * are cached and shared by every guest.
  */
-export const GUEST_COMMUNITY_CAPABILITIES: Readonly<CommunityCapabilities> = Object.freeze({
+const GUEST_COMMUNITY_CAPABILITIES: Readonly<CommunityCapabilities> = Object.freeze({
   moderate: false, administer: false, setIdeaStatus: false, startTopic: false,
 });
 
-export const GUEST_TOPIC_CAPABILITIES: Readonly<TopicCapabilities> = Object.freeze({
+const GUEST_TOPIC_CAPABILITIES: Readonly<TopicCapabilities> = Object.freeze({
   reply: false, editOwnPosts: false, deleteOwnPosts: false, react: false, report: false, moderate: false,
   edit: false, acceptAnswer: false, vote: false, setIdeaStatus: false,
 });
 
-/** A banned member reads on but writes nothing; moderating is not writing as a member, and is never banned. */
+/** A banned member reads on but writes nothing. Moderating is not writing as a member (and moderators cannot be banned). */
 export function communityCapabilities(position: Position): CommunityCapabilities {
   if (!position.viewer.user) return { ...GUEST_COMMUNITY_CAPABILITIES };
   const writes = !position.banned;
