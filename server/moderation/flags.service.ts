@@ -8,7 +8,7 @@ import { topicChannel } from '../live/outbox.js';
 import { write, type ServiceContext } from '../write/unit-of-work.js';
 import { NEW_ACCOUNT_HOURS } from '../limits/posting-limits.js';
 import { findCommunity } from '../communities/communities.service.js';
-import { loadVisiblePost } from '../posts/posts.service.js';
+import { loadVisiblePost } from '../posts/posts.load.js';
 import { presentPost } from '../posts/posts.present.js';
 import { decodeIdCursor } from '../topics/topics.cursor.js';
 import { presentUser, userColumns } from '../users/users.present.js';
