@@ -351,7 +351,7 @@ describe('moderation notices', () => {
     await nothingAbout(author!, topic.id);
     expect((await f2!.post(`/api/posts/${post.id}/flags`, { reason: 'spam' })).status).toBe(201);
     expect(await aboutTopic(author!, topic.id)).toEqual([expect.objectContaining({
-      kind: 'moderation', actor: null, data: { action: 'hide_post', reason: expect.stringContaining('2 members flagged it') },
+      kind: 'moderation', actor: null, data: { action: 'hide_post', reason: expect.stringContaining('members flagged it'), reasonCode: 'flagged' },
       // The author may read their own hidden post, so they keep its excerpt.
       post: expect.objectContaining({ id: post.id, excerpt: expect.stringMatching(/^Reply /) }),
     })]);

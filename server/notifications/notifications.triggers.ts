@@ -14,7 +14,7 @@ import { sql } from 'drizzle-orm';
 import { rows, type Executor } from '../../db/client.js';
 import type { ServiceContext, WriteScope } from '../write/unit-of-work.js';
 import { renderMarkdown } from '../markdown/markdown.render.js';
-import { HELD_POST_REASON, HELD_TOPIC_REASON } from '../moderation/moderation.reasons.js';
+import type { SystemReason } from '../../db/schema.js';
 import {
   levelOfPerson, loadPeople, mayBeTold, notifyAll, notifyNow, storeNow, usersByHandle,
   type NotificationDraft, type Person,
@@ -138,10 +138,10 @@ export async function onPostEdited(ctx: ServiceContext, e: EditedPost): Promise<
 }
 
 /** A post held for approval is still in that state (a rejected one is not held any more). */
-export const isHeldPost = (post: { hidden: boolean; hiddenPending: boolean; hiddenReason: string | null }) =>
-  post.hidden && post.hiddenPending && post.hiddenReason === HELD_POST_REASON;
-export const isHeldTopic = (topic: { hidden: boolean; hiddenPending: boolean; hiddenReason: string | null }) =>
-  topic.hidden && topic.hiddenPending && topic.hiddenReason === HELD_TOPIC_REASON;
+export const isHeldPost = (post: { hidden: boolean; hiddenPending: boolean; hiddenReasonCode: SystemReason | null }) =>
+  post.hidden && post.hiddenPending && post.hiddenReasonCode === 'held_first_post';
+export const isHeldTopic = (topic: { hidden: boolean; hiddenPending: boolean; hiddenReasonCode: SystemReason | null }) =>
+  topic.hidden && topic.hiddenPending && topic.hiddenReasonCode === 'held_first_topic';
 
 /** A held reply, approved: what posting it would have told. */
 async function approvedPostDrafts(db: Executor, postId: number): Promise<Batch> {
@@ -183,7 +183,9 @@ export interface ModerationNotice {
   actorId: number | null;
   /** The author of the post or topic acted on. */
   recipientId: number;
-  reason: string | null;
+  /** The moderator's own words; or, when the system acted, its code. */
+  reason?: string | null;
+  reasonCode?: SystemReason | null;
   /**
    * The unhide approves a held post or topic (see isHeldPost / isHeldTopic, checked before the
    * change): the reply, mention or new-topic notifications withheld until now go out with it.
@@ -199,7 +201,7 @@ export async function onModerated(scope: WriteScope, n: ModerationNotice): Promi
   const notice = {
     draft: {
       kind: 'moderation' as const, communityId: n.communityId, topicId: n.topicId, postId: n.postId, actorId: n.actorId,
-      data: { action: n.action, reason: n.reason },
+      data: { action: n.action, reason: n.reason ?? null, ...(n.reasonCode ? { reasonCode: n.reasonCode } : {}) },
     },
     candidates: [n.recipientId],
   };

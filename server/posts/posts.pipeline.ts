@@ -26,7 +26,6 @@ import type { Viewer, ViewerUser } from '../visibility/viewer.js';
 import { stage, type ServiceContext } from '../write/unit-of-work.js';
 import { appendReply } from './posts.append.js';
 import type { PostRow } from './posts.present.js';
-import { HELD_TOPIC_REASON } from '../moderation/moderation.reasons.js';
 
 /** `enabled: false` (PARLEY_RATE_LIMITS=off) turns off the posting limits and content rules. */
 export interface Limits { enabled: boolean }
@@ -194,7 +193,7 @@ async function storeTopic(p: Posting, d: Extract<Destination, { type: 'topic' }>
     const [topic] = await tx.insert(topics).values({
       communityId: p.community.id, categoryId, authorId: p.user.id, title: d.title, kind: d.kind, lastNumber: 1, postCount: 1,
       embedUrl: d.embedUrl,
-      ...(p.held ? { hidden: true, hiddenReason: HELD_TOPIC_REASON, hiddenPending: true } : {}),
+      ...(p.held ? { hidden: true, hiddenReasonCode: 'held_first_topic', hiddenPending: true } : {}),
     }).onConflictDoNothing({ target: [topics.communityId, topics.embedUrl] }).returning({ id: topics.id });
     if (!topic) return null;
     const [post] = await tx.insert(posts).values({

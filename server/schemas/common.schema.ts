@@ -1,4 +1,5 @@
 import { Type, type TSchema, type TProperties } from 'typebox';
+import { SYSTEM_REASONS } from '../../db/schema.js';
 
 /** Request bodies drop unknown fields (Ajv removeAdditional) instead of storing them. */
 export const Body = <P extends TProperties>(properties: P) => Type.Object(properties, { additionalProperties: false });
@@ -40,6 +41,11 @@ export const TopicKindName = Type.Union([Type.Literal('discussion'), Type.Litera
 export const IdeaStatusName = Type.Union([
   Type.Literal('under_review'), Type.Literal('planned'), Type.Literal('in_progress'), Type.Literal('shipped'), Type.Literal('declined'),
 ]);
+
+/** What the system did on its own, as a code; the `reason` beside it carries the same in words. */
+export const SystemReasonCode = Nullable(Type.Enum(SYSTEM_REASONS, {
+  description: 'set when the system acted on its own (held_first_post, held_first_topic, flagged, review_requested); null for a person\'s own words',
+}));
 
 export const Category = Type.Object({
   id: Type.Integer(),
@@ -85,6 +91,7 @@ export const Topic = Type.Object({
   locked: Type.Boolean(),
   hidden: Type.Boolean(),
   hiddenReason: Type.Optional(Nullable(Type.String())),
+  hiddenReasonCode: Type.Optional(SystemReasonCode),
   pendingReview: Type.Optional(Type.Boolean({ description: 'hidden by the system (a held first topic), waiting for a moderator' })),
   solutionPostId: Nullable(Type.Integer()),
   votes: Type.Integer(),
@@ -111,6 +118,7 @@ export const Post = Type.Object({
   pinned: Type.Boolean(),
   hidden: Type.Boolean(),
   hiddenReason: Nullable(Type.String()),
+  hiddenReasonCode: Type.Optional(SystemReasonCode),
   pendingReview: Type.Optional(Type.Boolean({ description: 'hidden by the system (member flags, a held first post), waiting for a moderator' })),
   deleted: Type.Boolean(),
   reactions: Type.Ref('Reactions'),

@@ -1,5 +1,6 @@
 import type { IdeaStatusChanger, TopicRow } from '../../db/columns.js';
 import { presentUser, type UserRow } from '../users/users.present.js';
+import { reasonText } from '../moderation/system-reasons.js';
 
 export type { TopicRow };
 
@@ -38,10 +39,10 @@ export const presentTopic = (t: TopicRow, ctx: TopicContext) => ({
   pinned: t.pinned,
   locked: t.locked,
   hidden: t.hidden,
-  hiddenReason: t.hidden ? t.hiddenReason : null,
+  hiddenReason: t.hidden ? reasonText(t.hiddenReason, t.hiddenReasonCode) : null,
+  hiddenReasonCode: t.hidden ? t.hiddenReasonCode : null,
   pendingReview: t.hidden && t.hiddenPending,
   solutionPostId: t.solutionPostId,
   votes: t.votes,
   ideaStatus: presentIdeaStatus(t),
 });
-export type ApiTopic = ReturnType<typeof presentTopic>;
