@@ -4,9 +4,9 @@
  * be told (the same visibility rules as every other channel, plus mutes and bans) and announces
  * each new or raised notification on its recipient's live channel.
  */
-import { and, eq, inArray, or, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { rows, type Executor } from '../../db/client.js';
-import { notificationLevels, type NotificationKind, type NotificationLevel, type Role } from '../../db/schema.js';
+import type { NotificationKind, NotificationLevel, Role } from '../../db/schema.js';
 import { eventsForV, USER_CHANNEL_PREFIX, userChannel, type EventDraft } from '../live/outbox.js';
 import type { ServiceContext, WriteScope } from '../write/unit-of-work.js';
 import { banInForce } from '../moderation/bans.js';
@@ -53,24 +53,6 @@ export interface Person {
 }
 
 /**
- * Each candidate's effective level for a topic: their own setting for the topic, else for its
- * category, else the default.
- */
-export async function levelsFor(db: Executor, userIds: number[], topic: { id: number; categoryId: number; authorId: number }): Promise<Map<number, NotificationLevel>> {
-  const result = new Map<number, NotificationLevel>(userIds.map((id) => [id, defaultLevel(id, topic)]));
-  if (!userIds.length) return result;
-  const found = await db.select({ userId: notificationLevels.userId, targetType: notificationLevels.targetType, level: notificationLevels.level })
-    .from(notificationLevels)
-    .where(and(inArray(notificationLevels.userId, userIds), or(
-      and(eq(notificationLevels.targetType, 'topic'), eq(notificationLevels.targetId, topic.id)),
-      and(eq(notificationLevels.targetType, 'category'), eq(notificationLevels.targetId, topic.categoryId)),
-    )));
-  for (const r of found) if (r.targetType === 'category') result.set(r.userId, r.level);
-  for (const r of found) if (r.targetType === 'topic') result.set(r.userId, r.level);
-  return result;
-}
-
-/**
  * Who of the candidates may be told. One round trip per thousand candidates; see `mayBeTold`.
  */
 export async function recipientsFor(db: Executor, draft: NotificationDraft, candidates: Iterable<number>): Promise<number[]> {
@@ -107,9 +89,17 @@ export function mayBeTold(draft: NotificationDraft, people: Person[]): number[] 
   }).map((p) => Number(p.id));
 }
 
-/** A loaded person's effective level for the draft's topic (topic setting, category setting, default). */
+/**
+ * The one rule for how much a reader hears about a topic: their own setting for the topic, else
+ * for its category, else the default (authors watch their own topics).
+ */
+export const effectiveLevel = (
+  userId: number, topic: { authorId: number } | null, own: { topic: NotificationLevel | null; category: NotificationLevel | null },
+): NotificationLevel => own.topic ?? own.category ?? (topic === null ? 'normal' : defaultLevel(userId, topic));
+
+/** A loaded person's effective level for the draft's topic. */
 export const levelOfPerson = (p: Person): NotificationLevel =>
-  p.topic_level ?? p.category_level ?? (p.t_id === null ? 'normal' : defaultLevel(Number(p.id), { authorId: Number(p.t_author_id) }));
+  effectiveLevel(Number(p.id), p.t_id === null ? null : { authorId: Number(p.t_author_id) }, { topic: p.topic_level, category: p.category_level });
 
 /** Beyond the listed ids: everyone watching the topic or its category, and these handles. */
 export interface AlsoLoad { watchersOf?: { topicId: number; categoryId: number }; handles?: string[] }
