@@ -8,7 +8,7 @@ import { presentUser, userColumns } from '../users/users.present.js';
 import { decodeIdCursor } from '../topics/topics.cursor.js';
 import { randomBytes } from 'node:crypto';
 import { logAction } from '../moderation/moderation.log.js';
-import { userChannel } from '../live/outbox.js';
+import { communityChannel, userChannel } from '../live/outbox.js';
 import { write, type ServiceContext } from '../write/unit-of-work.js';
 import { presentCategory, presentCommunity, type CommunityRow } from './communities.present.js';
 
@@ -129,10 +129,12 @@ export interface UpdateCommunityInput {
   moderation?: { flagThreshold?: number | undefined; holdFirstPosts?: boolean | undefined } | undefined;
 }
 
-export async function updateCommunity(db: Db, viewer: Viewer, slug: string, input: UpdateCommunityInput) {
+/** Settings change for everyone at once: open community pages hear `community.updated`. */
+export async function updateCommunity(ctx: Pick<ServiceContext, 'db' | 'bus'>, viewer: Viewer, slug: string, input: UpdateCommunityInput) {
+  const { db } = ctx;
   const community = await findCommunity(db, slug);
   await requireAdmin(db, viewer, community);
-  await db.transaction(async (tx) => {
+  await write(ctx, async ({ tx, emit }) => {
     const patch: Partial<CommunityRow> = {};
     if (input.name !== undefined) patch.name = input.name.trim();
     if (input.description !== undefined) patch.description = input.description.trim();
@@ -145,6 +147,7 @@ export async function updateCommunity(db: Db, viewer: Viewer, slug: string, inpu
       await tx.insert(embedSettings).values({ communityId: community.id, allowedOrigins: origins })
         .onConflictDoUpdate({ target: embedSettings.communityId, set: { allowedOrigins: origins } });
     }
+    await emit(communityChannel(community.slug), 'community.updated', { communityId: community.id });
   });
   return getCommunity(db, viewer, slug);
 }
@@ -181,15 +184,18 @@ export async function setMemberRole(ctx: Pick<ServiceContext, 'db' | 'bus'>, vie
 
 export interface CreateCategoryInput { slug: string; name: string; description?: string | undefined; position?: number | undefined }
 
-export async function createCategory(db: Db, viewer: Viewer, slug: string, input: CreateCategoryInput) {
-  const community = await findCommunity(db, slug);
-  await requireAdmin(db, viewer, community);
+export async function createCategory(ctx: Pick<ServiceContext, 'db' | 'bus'>, viewer: Viewer, slug: string, input: CreateCategoryInput) {
+  const community = await findCommunity(ctx.db, slug);
+  await requireAdmin(ctx.db, viewer, community);
   try {
-    const [row] = await db.insert(categories).values({
-      communityId: community.id, slug: input.slug, name: input.name.trim(),
-      description: input.description?.trim() ?? '', position: input.position ?? 0,
-    }).returning();
-    return presentCategory(row!);
+    return await write(ctx, async ({ tx, emit }) => {
+      const [row] = await tx.insert(categories).values({
+        communityId: community.id, slug: input.slug, name: input.name.trim(),
+        description: input.description?.trim() ?? '', position: input.position ?? 0,
+      }).returning();
+      await emit(communityChannel(community.slug), 'community.updated', { communityId: community.id });
+      return presentCategory(row!);
+    });
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict('category_slug_taken', `The category "${input.slug}" already exists.`);
     throw err;
