@@ -27,3 +27,16 @@ export function queueReasonCode(item: { kind: QueueItemKind; targetType: 'post' 
 
 /** Only these codes are ever stored: anything else read back (a hand-edited row) shows as no reason. */
 export const isSystemReason = (value: unknown): value is SystemReason => typeof value === 'string' && value in WORDS;
+
+/**
+ * A post's or topic's hidden state as every reader gets it: why (in words, and as a code when the
+ * system hid it) and whether it waits for a moderator's review (flags, a held first post).
+ */
+export const presentHiddenState = (row: {
+  hidden: boolean; hiddenReason: string | null; hiddenReasonCode: SystemReason | null; hiddenPending: boolean;
+}) => ({
+  hidden: row.hidden,
+  hiddenReason: row.hidden ? reasonText(row.hiddenReason, row.hiddenReasonCode) : null,
+  hiddenReasonCode: row.hidden ? row.hiddenReasonCode : null,
+  pendingReview: row.hidden && row.hiddenPending,
+});

@@ -1,7 +1,7 @@
 import type { PostRow } from '../../db/columns.js';
 import { presentUser, type UserRow } from '../users/users.present.js';
 import { canReadPostBody, type Standing } from '../visibility/visibility.js';
-import { reasonText } from '../moderation/system-reasons.js';
+import { presentHiddenState } from '../moderation/system-reasons.js';
 
 export type { PostRow };
 
@@ -20,12 +20,7 @@ export function presentPost(post: PostRow, author: UserRow, standing: Standing, 
     createdAt: post.createdAt.toISOString(),
     editedAt: post.editedAt?.toISOString() ?? null,
     pinned: post.pinned,
-    hidden: post.hidden,
-    hiddenReason: post.hidden ? reasonText(post.hiddenReason, post.hiddenReasonCode) : null,
-    /** Set when the system hid it (held_first_post, flagged); null for a moderator's own words. */
-    hiddenReasonCode: post.hidden ? post.hiddenReasonCode : null,
-    /** Hidden by the system (flags, a held first post) and waiting for a moderator. */
-    pendingReview: post.hidden && post.hiddenPending,
+    ...presentHiddenState(post),
     deleted: post.deleted,
     reactions: { like: post.likeCount, helpful: post.helpfulCount },
     ...(viewerReactions ? { viewerReactions } : {}),

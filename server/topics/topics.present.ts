@@ -1,6 +1,6 @@
 import type { IdeaStatusChanger, TopicRow } from '../../db/columns.js';
 import { presentUser, type UserRow } from '../users/users.present.js';
-import { reasonText } from '../moderation/system-reasons.js';
+import { presentHiddenState } from '../moderation/system-reasons.js';
 
 export type { TopicRow };
 
@@ -38,10 +38,7 @@ export const presentTopic = (t: TopicRow, ctx: TopicContext) => ({
   postCount: t.postCount,
   pinned: t.pinned,
   locked: t.locked,
-  hidden: t.hidden,
-  hiddenReason: t.hidden ? reasonText(t.hiddenReason, t.hiddenReasonCode) : null,
-  hiddenReasonCode: t.hidden ? t.hiddenReasonCode : null,
-  pendingReview: t.hidden && t.hiddenPending,
+  ...presentHiddenState(t),
   solutionPostId: t.solutionPostId,
   votes: t.votes,
   ideaStatus: presentIdeaStatus(t),
