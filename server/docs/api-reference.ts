@@ -12,8 +12,17 @@ const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 const SCHEMA_PREFIX = '#/components/schemas/';
 
 const STATUS_TEXT: Record<string, string> = {
-  200: 'OK', 201: 'Created', 204: 'No Content', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden',
-  404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 429: 'Too Many Requests', 500: 'Internal Server Error',
+  200: 'OK',
+  201: 'Created',
+  204: 'No Content',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
 
@@ -33,7 +42,11 @@ const code = (text: string): string => (text.includes('`') ? `\`\` ${text} \`\``
 class Anchors {
   private readonly seen = new Map<string, number>();
   add(heading: string): string {
-    const base = heading.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').trim().replace(/\s/g, '-');
+    const base = heading
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .trim()
+      .replace(/\s/g, '-');
     const count = this.seen.get(base) ?? 0;
     this.seen.set(base, count + 1);
     return count === 0 ? base : `${base}-${count}`;
@@ -55,7 +68,7 @@ const isNull = (schema: Json): boolean => schema.type === 'null';
 /** The string values of an enum-like schema (`enum`, `const`, or a union of them), else undefined. */
 function literals(schema: Json): unknown[] | undefined {
   if (isNull(schema)) return [null];
-  if (Array.isArray(schema.enum)) return schema.enum;
+  if (Array.isArray(schema.enum)) return schema.enum as unknown[];
   if ('const' in schema) return [schema.const];
   const anyOf = asArray(schema.anyOf);
   if (anyOf.length === 0) return undefined;
@@ -67,7 +80,6 @@ function literals(schema: Json): unknown[] | undefined {
   }
   return values;
 }
-
 
 /** A short type for a table: `string`, `integer \| null`, `Post[]`, `object`, a link to a shared shape. */
 function typeOf(schema: Json, shapes: Shapes): string {
@@ -97,7 +109,8 @@ function typeOf(schema: Json, shapes: Shapes): string {
 function rulesOf(schema: Json): string[] {
   const rules: string[] = [];
   const values = literals(schema);
-  if (values && !values.every((v) => v === null)) rules.push(`one of ${values.filter((v) => v !== null).map((v) => code(JSON.stringify(v))).join(', ')}`);
+  const allowed = values?.filter((v) => v !== null) ?? [];
+  if (allowed.length > 0) rules.push(`one of ${allowed.map((v) => code(JSON.stringify(v))).join(', ')}`);
   const [only, ...others] = withoutNull(schema);
   if (!values && only && only !== schema && others.length === 0) rules.push(...rulesOf(only));
   const range = (min: unknown, max: unknown, unit: string) => {
@@ -204,14 +217,18 @@ function securityLine(operation: Json, doc: Json): string | undefined {
   const requirements = asArray(operation.security).map(asObject);
   if (requirements.length === 0) return undefined;
   const schemes = asObject(asObject(doc.components).securitySchemes);
-  const names = requirements.map((req) => Object.keys(req).map((name) => describeScheme(name, asObject(schemes[name]))).join(' and '));
+  const names = requirements.map((req) =>
+    Object.keys(req)
+      .map((name) => describeScheme(name, asObject(schemes[name])))
+      .join(' and '),
+  );
   return `**Who may call it:** signed in, with ${names.join(' or ')}.`;
 }
 
 function describeScheme(name: string, scheme: Json): string {
   if (scheme.type === 'http' && scheme.scheme === 'bearer') return 'a bearer token (`Authorization: Bearer …`)';
-  if (scheme.type === 'apiKey' && scheme.in === 'cookie') return `the session cookie (${code(String(scheme.name))})`;
-  if (scheme.type === 'apiKey') return `${code(String(scheme.name))} (${String(scheme.in)})`;
+  if (scheme.type === 'apiKey' && scheme.in === 'cookie') return `the session cookie (${code(asString(scheme.name) ?? '')})`;
+  if (scheme.type === 'apiKey') return `${code(asString(scheme.name) ?? '')} (${asString(scheme.in) ?? ''})`;
   return code(name);
 }
 
@@ -222,7 +239,7 @@ function parameterSection(title: string, parameters: Json[], shapes: Shapes): st
     const notes = [...rulesOf(schema)];
     const description = asString(p.description) ?? descriptionOf(schema);
     if (description) notes.unshift(description);
-    return { name: String(p.name), type: typeOf(schema, shapes), required: p.required === true, notes: notes.join('; ') };
+    return { name: asString(p.name) ?? '', type: typeOf(schema, shapes), required: p.required === true, notes: notes.join('; ') };
   });
   return [`**${title}**`, '', ...fieldTable(rows, 'name'), ''];
 }
@@ -301,8 +318,10 @@ function operationSection(op: Operation, doc: Json, shapes: Shapes, errorDescrip
   return lines;
 }
 
-const byPathThenMethod = (a: Operation, b: Operation) =>
-  a.path < b.path ? -1 : a.path > b.path ? 1 : METHODS.indexOf(a.method) - METHODS.indexOf(b.method);
+const byPathThenMethod = (a: Operation, b: Operation) => (a.path < b.path ? -1 : a.path > b.path ? 1 : METHODS.indexOf(a.method) - METHODS.indexOf(b.method));
+
+/** The operation's first tag: its section in the reference. */
+const tagOf = (op: Operation): string => asString(asArray(op.operation.tags)[0]) ?? 'other';
 
 const titleCase = (tag: string) => tag.charAt(0).toUpperCase() + tag.slice(1);
 
@@ -325,12 +344,12 @@ export function renderApiReference(document: unknown): string {
 
   // Tags listed by the document keep its order; any other tag follows, alphabetically.
   const declared = asArray(doc.tags).map(asObject);
-  const declaredNames = declared.map((t) => String(t.name));
-  const used = [...new Set(operations.map((op) => String(asArray(op.operation.tags)[0] ?? 'other')))];
+  const declaredNames = declared.map((t) => asString(t.name) ?? '');
+  const used = [...new Set(operations.map((op) => tagOf(op)))];
   const tags = [...declaredNames.filter((t) => used.includes(t)), ...used.filter((t) => !declaredNames.includes(t)).sort()];
 
   // Anchors are numbered in the order their headings appear, so reserve them in that order.
-  const title = String(info.title ?? 'API');
+  const title = asString(info.title) ?? 'API';
   anchors.add(`${title} reference`);
   const description = asString(info.description) ?? '';
   for (const line of description.split('\n')) if (/^#{1,6} /.test(line)) anchors.add(line.replace(/^#+ /, ''));
@@ -339,7 +358,7 @@ export function renderApiReference(document: unknown): string {
   const tagAnchors = new Map<string, string>();
   for (const tag of tags) {
     tagAnchors.set(tag, anchors.add(titleCase(tag)));
-    for (const op of operations) if (String(asArray(op.operation.tags)[0] ?? 'other') === tag) anchors.add(`${op.method.toUpperCase()} ${op.path}`);
+    for (const op of operations) if (tagOf(op) === tag) anchors.add(`${op.method.toUpperCase()} ${op.path}`);
   }
   anchors.add('Shared shapes');
   const shapeNames = Object.keys(schemas).sort();
@@ -349,9 +368,9 @@ export function renderApiReference(document: unknown): string {
   const lines: string[] = [
     `# ${title} reference`,
     '',
-    '<!-- Generated from the server\'s OpenAPI document by `npm run docs:api` (server/docs/api-reference.ts). Do not edit by hand: change the route schemas and run it again. -->',
+    "<!-- Generated from the server's OpenAPI document by `npm run docs:api` (server/docs/api-reference.ts). Do not edit by hand: change the route schemas and run it again. -->",
     '',
-    `Version ${String(info.version ?? '')} · OpenAPI ${String(doc.openapi ?? '')} · the same document is served at \`GET /api/docs\`.`,
+    `Version ${asString(info.version) ?? ''} · OpenAPI ${asString(doc.openapi) ?? ''} · the same document is served at \`GET /api/docs\`.`,
     '',
   ];
   // The document's description is written one statement a line: keep them apart in Markdown too.
@@ -364,7 +383,7 @@ export function renderApiReference(document: unknown): string {
 
   lines.push('## Contents', '');
   for (const tag of tags) {
-    const count = operations.filter((op) => String(asArray(op.operation.tags)[0] ?? 'other') === tag).length;
+    const count = operations.filter((op) => tagOf(op) === tag).length;
     lines.push(`- [${titleCase(tag)}](#${tagAnchors.get(tag)}) (${count} route${count === 1 ? '' : 's'})`);
   }
   lines.push(`- [Shared shapes](#shared-shapes)`, '');
@@ -374,12 +393,15 @@ export function renderApiReference(document: unknown): string {
     const tagDescription = asString(declared.find((t) => t.name === tag)?.description);
     if (tagDescription) lines.push(tagDescription, '');
     for (const op of operations) {
-      if (String(asArray(op.operation.tags)[0] ?? 'other') === tag) lines.push(...operationSection(op, doc, shapes, errorDescription));
+      if (tagOf(op) === tag) lines.push(...operationSection(op, doc, shapes, errorDescription));
     }
   }
 
   lines.push('## Shared shapes', '', 'Objects that many replies share; field types above link here.', '');
   for (const name of shapeNames) lines.push(`### ${name}`, '', ...schemaBlock(asObject(schemas[name]), shapes), '');
 
-  return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+  return `${lines
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd()}\n`;
 }

@@ -74,7 +74,7 @@ export async function loadEvents(db: Executor, channel: string, after: number, u
       .where(inArray(topics.id, [...topicIds]));
     for (const f of found) topicInfo.set(f.topic.id, f);
   }
-  return rows.map((r) => renderRow(channel, Number(r.seq), r.type as LiveEventName, r.ref as Record<string, unknown>, postInfo, topicInfo));
+  return rows.map((r) => renderRow(channel, Number(r.seq), r.type as LiveEventName, r.ref, postInfo, topicInfo));
 }
 
 const NOTIFICATION_EVENTS = new Set(['notification.created', 'notification.updated', 'notifications.read']);

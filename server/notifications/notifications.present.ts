@@ -82,8 +82,8 @@ export function plainExcerpt(html: string, max = EXCERPT_LENGTH): string {
 /** Only the documented keys of `data` travel: whatever else a writer stored stays on the server. */
 function presentData(kind: NotificationKind, data: Record<string, unknown>): ApiNotification['data'] {
   const text = (v: unknown) => (typeof v === 'string' ? v : null);
-  if (kind === 'moderation') return { action: String(data.action ?? ''), reason: text(data.reason) };
-  if (kind === 'idea_status') return { status: String(data.status ?? ''), note: text(data.note) };
+  if (kind === 'moderation') return { action: text(data.action) ?? '', reason: text(data.reason) };
+  if (kind === 'idea_status') return { status: text(data.status) ?? '', note: text(data.note) };
   return {};
 }
 
