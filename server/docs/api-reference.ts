@@ -111,8 +111,16 @@ function rulesOf(schema: Json): string[] {
   const values = literals(schema);
   const allowed = values?.filter((v) => v !== null) ?? [];
   if (allowed.length > 0) rules.push(`one of ${allowed.map((v) => code(JSON.stringify(v))).join(', ')}`);
-  const [only, ...others] = withoutNull(schema);
+  const variants = withoutNull(schema);
+  const [only, ...others] = variants;
   if (!values && only && only !== schema && others.length === 0) rules.push(...rulesOf(only));
+  // A union of several shapes (a slug or an id): each one's rules, named by its type.
+  if (!values && others.length > 0) {
+    for (const variant of variants) {
+      const own = rulesOf(variant);
+      if (own.length > 0 && typeof variant.type === 'string') rules.push(`as ${variant.type}: ${own.join(', ')}`);
+    }
+  }
   const range = (min: unknown, max: unknown, unit: string) => {
     if (typeof min === 'number' && typeof max === 'number') rules.push(`${min}–${max}${unit}`);
     else if (typeof min === 'number') rules.push(`at least ${min}${unit}`);
