@@ -83,6 +83,6 @@ export const isUniqueViolation = (err: unknown): boolean => {
 
 /** Rows of a raw statement, whichever driver ran it. */
 export async function rows<T>(db: Executor, query: ReturnType<typeof sql>): Promise<T[]> {
-  const result = (await db.execute(query)) as unknown as { rows: T[] };
+  const result = (await db.execute(query)) as { rows: T[] };
   return result.rows;
 }

@@ -24,6 +24,18 @@ export const docsPlugin = fp(async (app: FastifyInstance) => {
           'Limits per socket: 20 messages/s (with a burst large enough to resubscribe every channel at once), 100 subscriptions, 1 MiB unsent.',
         ].join('\n'),
       },
+      // Listed in reading order: the reference in docs/API.md follows it.
+      tags: [
+        { name: 'accounts', description: 'Signing up and in, sessions and bearer tokens, profiles.' },
+        { name: 'communities', description: "A community's settings, roles, categories and top helpers." },
+        { name: 'topics', description: 'Listing, starting and reading topics; accepted answers; read positions.' },
+        { name: 'posts', description: 'Replies, edits, deletions, reactions and the Markdown preview.' },
+        { name: 'ideas', description: "Votes and the organisation's public answer to an idea." },
+        { name: 'notifications', description: 'What you are told, and watching or muting topics and categories.' },
+        { name: 'moderation', description: 'Pins, locks, hiding, flags and the review queue, bans, and the public log.' },
+        { name: 'search', description: 'Full-text search of a community.' },
+        { name: 'embed', description: 'The thread widget an organisation embeds on its own site, and its sign-in.' },
+      ],
       components: {
         securitySchemes: {
           session: { type: 'apiKey', in: 'cookie', name: 'parley_session' },

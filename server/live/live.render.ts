@@ -78,7 +78,7 @@ export async function loadEvents(db: Executor, channel: string, after: number, u
   const community = rows.some((r) => r.type === 'community.updated') ? await loadPublicCommunity(db, channel) : null;
   return rows.map((r) => (r.type === 'community.updated'
     ? new RenderedEvent(channel, Number(r.seq), 'community.updated', () => community, () => 'everyone')
-    : renderRow(channel, Number(r.seq), r.type as LiveEventName, r.ref as Record<string, unknown>, postInfo, topicInfo)));
+    : renderRow(channel, Number(r.seq), r.type as LiveEventName, r.ref, postInfo, topicInfo)));
 }
 
 /**

@@ -86,9 +86,9 @@ function presentData(kind: NotificationKind, data: Record<string, unknown>): Api
   if (kind === 'moderation') {
     const reasonCode = isSystemReason(data.reasonCode) ? data.reasonCode : null;
     // The code travels only when the system acted, beside its words.
-    return { action: String(data.action ?? ''), reason: reasonText(text(data.reason), reasonCode), ...(reasonCode ? { reasonCode } : {}) };
+    return { action: text(data.action) ?? '', reason: reasonText(text(data.reason), reasonCode), ...(reasonCode ? { reasonCode } : {}) };
   }
-  if (kind === 'idea_status') return { status: String(data.status ?? ''), note: text(data.note) };
+  if (kind === 'idea_status') return { status: text(data.status) ?? '', note: text(data.note) };
   return {};
 }
 

@@ -10,9 +10,8 @@ export const TITLE_MAX = 200;
  * (JavaScript's `length` would count two).
  */
 export function charCount(text: string): number {
-  let count = 0;
-  for (const _ of text) count++;
-  return count;
+  // Iterating a string walks code points, not UTF-16 units.
+  return [...text].length;
 }
 
 /** A sentence for a failed send: the server's own words, with the context some codes carry. */
