@@ -15,8 +15,8 @@ import { writeHeapSnapshot } from 'node:v8';
 let mark = performance.eventLoopUtilization();
 let session: Session | null = null;
 
-const post = (method: string, params?: object) => new Promise<any>((resolve, reject) => {
-  session!.post(method, params ?? {}, (err, result) => (err ? reject(err) : resolve(result)));
+const post = <T = unknown>(method: string, params?: object) => new Promise<T>((resolve, reject) => {
+  session!.post(method, params ?? {}, (err, result) => (err ? reject(err) : resolve(result as T)));
 });
 
 async function answer(msg: { type?: string; gc?: boolean }): Promise<object> {
@@ -41,7 +41,7 @@ async function answer(msg: { type?: string; gc?: boolean }): Promise<object> {
       return {};
     case 'profile-stop': {
       if (!session) return { error: 'no profile running' };
-      const { profile } = await post('Profiler.stop');
+      const { profile } = await post<{ profile: object }>('Profiler.stop');
       session.disconnect();
       session = null;
       return { profile };

@@ -189,7 +189,7 @@ function onMessage(group: Group, reader: Reader, data: Buffer, onReady: ((err: s
     return;
   }
   let msg: { type?: string; channel?: string; seq?: number; event?: string; data?: { id?: unknown } | null; code?: string; message?: string };
-  try { msg = JSON.parse(data.toString('utf8')); } catch { group.serverErrors.push(`unparseable frame: ${head.slice(0, 80)}`); return; }
+  try { msg = JSON.parse(data.toString('utf8')) as typeof msg; } catch { group.serverErrors.push(`unparseable frame: ${head.slice(0, 80)}`); return; }
   switch (msg.type) {
     case 'subscribed':
       if (msg.channel === reader.channel) {
@@ -344,7 +344,7 @@ async function postReply(base: string, topicId: number, cookie: string, origin: 
     const id = (JSON.parse(text) as { post?: { id?: number } }).post?.id;
     return { status: res.status, id: typeof id === 'number' ? id : null, ackAt, sentAt, error: typeof id === 'number' ? null : 'no post id in the answer' };
   } catch (err) {
-    return { status: 0, id: null, ackAt: now(), sentAt, error: err instanceof Error ? `${err.message}${err.cause ? ` (${String(err.cause)})` : ''}` : String(err) };
+    return { status: 0, id: null, ackAt: now(), sentAt, error: err instanceof Error ? `${err.message}${err.cause ? ` (${err.cause instanceof Error ? String(err.cause) : JSON.stringify(err.cause)})` : ''}` : String(err) };
   }
 }
 

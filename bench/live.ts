@@ -362,7 +362,8 @@ class ParleyServer {
     });
     forward(child.stdout!);
     forward(child.stderr!);
-    let exited: string | null = null;
+    // Set by the exit listener: `as` keeps TypeScript from narrowing it to null for good.
+    let exited = null as string | null;
     child.once('exit', (code, signal) => { exited = `exited (code ${code}, signal ${signal})`; });
     const deadline = performance.now() + 60_000;
     for (;;) {
@@ -586,8 +587,10 @@ async function api(base: string, method: 'GET' | 'POST', path: string, opts: { c
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(base + path, { method, headers, ...(opts.body === undefined ? {} : { body: JSON.stringify(opts.body) }) });
   const text = await res.text();
-  let json: any = null;
-  try { json = JSON.parse(text); } catch { /* not JSON */ }
+  // The seeding below reads only a created topic's id.
+  type Answer = { topic?: { id?: number } } | null;
+  let json: Answer = null;
+  try { json = JSON.parse(text) as Answer; } catch { /* not JSON */ }
   const session = res.headers.getSetCookie().map((c) => c.split(';')[0]!).find((c) => c.startsWith('parley_session='));
   return { status: res.status, json, text, cookie: session };
 }
@@ -610,14 +613,14 @@ async function seedLive(base: string, topics: number): Promise<LiveSeed> {
   expect('create community', await api(base, 'POST', '/api/communities', {
     cookie: admin!, body: { slug, name: 'Live bench', description: 'created by npm run bench (live)' },
   }), 201);
-  const topicIds: number[] = new Array(topics);
+  const topicIds = new Array<number>(topics);
   for (let i = 0; i < topics; i += 10) {
     await Promise.all(Array.from({ length: Math.min(10, topics - i) }, async (_, j) => {
       const r = await api(base, 'POST', `/api/communities/${slug}/topics`, {
         cookie: admin!, body: { category: 'general', title: `Live topic ${i + j}`, body: `Opening post of live topic ${i + j}.` },
       });
       expect(`create topic ${i + j}`, r, 201);
-      topicIds[i + j] = r.json.topic.id as number;
+      topicIds[i + j] = r.json!.topic!.id!;
     }));
   }
   return { posters, topicIds, slug, ms: performance.now() - t0 };

@@ -444,7 +444,8 @@ process.on('SIGINT', () => {
   if (interrupted) process.exit(130);
   interrupted = true;
   log('interrupted: cleaning up');
-  Promise.allSettled(cleanups.map((c) => c())).finally(() => process.exit(130));
+  // Nothing to wait for in a signal handler: allSettled never rejects, and the process exits when it settles.
+  void Promise.allSettled(cleanups.map((c) => c())).finally(() => process.exit(130));
 });
 
 main().catch(async (err: unknown) => {

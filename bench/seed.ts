@@ -14,7 +14,8 @@ export interface Seeded {
   seedMs: number;
 }
 
-interface Reply { status: number; body: any; cookie: string | undefined }
+/** The seeding reads only a topic's id and post count from the answers. */
+interface Reply { status: number; body: { topic: { id: number; postCount: number } }; cookie: string | undefined }
 
 /** One API call through app.inject, the way a browser on the site would send it. */
 async function api(app: FastifyInstance, method: 'GET' | 'POST', url: string, opts: { cookie?: string | undefined; body?: unknown } = {}): Promise<Reply> {
@@ -24,7 +25,7 @@ async function api(app: FastifyInstance, method: 'GET' | 'POST', url: string, op
   const session = res.cookies.find((c) => c.name === 'parley_session');
   let body: unknown = res.body;
   try { body = res.json(); } catch { /* not JSON */ }
-  return { status: res.statusCode, body, cookie: session ? `${session.name}=${session.value}` : undefined };
+  return { status: res.statusCode, body: body as Reply['body'], cookie: session ? `${session.name}=${session.value}` : undefined };
 }
 
 function expectStatus(what: string, res: Reply, status: number): void {
@@ -76,7 +77,7 @@ export async function seed(app: FastifyInstance, opts: { users?: number; replies
       cookie, body: { category: 'general', title, body: `Opening post of "${title}". What is everyone's experience with this?` },
     });
     expectStatus(`create topic "${title}"`, res, 201);
-    return res.body.topic.id as number;
+    return res.body.topic.id;
   };
   const readTopicId = await newTopic(admin.cookie, 'The big read topic');
   const handles = users.map((u) => u.handle);

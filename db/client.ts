@@ -27,14 +27,17 @@ export interface OpenOptions {
   databaseUrl?: string | undefined;
   dataDir: string;
   poolSize?: number;
+  /** The migrations to apply; tests of a migration start from an earlier set. */
+  migrationsFolder?: string;
 }
 
 /** PostgreSQL through `pg` when a URL is given, else PGlite under dataDir. Migrations are applied before returning. */
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
-  return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.poolSize ?? 20) : openPglite(opts.dataDir);
+  const folder = opts.migrationsFolder ?? migrationsFolder;
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.poolSize ?? 20, folder) : openPglite(opts.dataDir, folder);
 }
 
-async function openPostgres(url: string, poolSize: number): Promise<Database> {
+async function openPostgres(url: string, poolSize: number, folder: string): Promise<Database> {
   const { default: pg } = await import('pg');
   const { drizzle } = await import('drizzle-orm/node-postgres');
   const { migrate } = await import('drizzle-orm/node-postgres/migrator');
@@ -46,7 +49,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   try {
     // Replicas starting together must not apply the same migration twice.
     await client.query('SELECT pg_advisory_lock(7041999)');
-    await migrate(drizzle({ client, schema }), { migrationsFolder });
+    await migrate(drizzle({ client, schema }), { migrationsFolder: folder });
   } finally {
     await client.query('SELECT pg_advisory_unlock(7041999)').catch(() => {});
     client.release();
@@ -55,14 +58,14 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   return { db, driver: 'postgres', connectionString: url, close: () => pool.end() };
 }
 
-async function openPglite(dataDir: string): Promise<Database> {
+async function openPglite(dataDir: string, folder: string): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { drizzle } = await import('drizzle-orm/pglite');
   const { migrate } = await import('drizzle-orm/pglite/migrator');
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
   const client = await PGlite.create(dataDir);
   const raw = drizzle({ client, schema });
-  await migrate(raw, { migrationsFolder });
+  await migrate(raw, { migrationsFolder: folder });
   const db = raw as unknown as Db;
   return {
     db,
@@ -80,6 +83,6 @@ export const isUniqueViolation = (err: unknown): boolean => {
 
 /** Rows of a raw statement, whichever driver ran it. */
 export async function rows<T>(db: Executor, query: ReturnType<typeof sql>): Promise<T[]> {
-  const result = (await db.execute(query)) as unknown as { rows: T[] };
+  const result = (await db.execute(query)) as { rows: T[] };
   return result.rows;
 }

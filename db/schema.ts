@@ -87,6 +87,15 @@ export const categories = pgTable('categories', {
   createdAt: createdAt(),
 }, (t) => [uniqueIndex('categories_community_slug_key').on(t.communityId, t.slug)]);
 
+/**
+ * Codes for what the system wrote on its own, stored instead of sentences and put into words
+ * when shown (server/moderation/system-reasons.ts): held_first_post / held_first_topic (waiting
+ * for approval), flagged (hidden after the community's flag threshold), review_requested (an
+ * author's review request without a message of their own).
+ */
+export const SYSTEM_REASONS = ['held_first_post', 'held_first_topic', 'flagged', 'review_requested'] as const;
+export type SystemReason = (typeof SYSTEM_REASONS)[number];
+
 export const topics = pgTable('topics', {
   id: serial('id').primaryKey(),
   communityId: integer('community_id').notNull().references(() => communities.id, { onDelete: 'cascade' }),
@@ -102,7 +111,9 @@ export const topics = pgTable('topics', {
   pinned: boolean('pinned').notNull().default(false),
   locked: boolean('locked').notNull().default(false),
   hidden: boolean('hidden').notNull().default(false),
+  /** A moderator's words; null when the system hid it (see hiddenReasonCode). */
   hiddenReason: text('hidden_reason'),
+  hiddenReasonCode: text('hidden_reason_code').$type<SystemReason>(),
   /** Hidden by the system (a held first topic), not yet reviewed by a moderator. */
   hiddenPending: boolean('hidden_pending').notNull().default(false),
   solutionPostId: integer('solution_post_id'),
@@ -141,7 +152,9 @@ export const posts = pgTable('posts', {
   editedAt: ts('edited_at'),
   pinned: boolean('pinned').notNull().default(false),
   hidden: boolean('hidden').notNull().default(false),
+  /** A moderator's words; null when the system hid it (see hiddenReasonCode). */
   hiddenReason: text('hidden_reason'),
+  hiddenReasonCode: text('hidden_reason_code').$type<SystemReason>(),
   /** When it was last hidden: the author may ask for review once per hiding. */
   hiddenAt: ts('hidden_at'),
   /** Hidden by the system (flag threshold, held first post), not yet reviewed by a moderator. */
@@ -180,34 +193,35 @@ export const reactions = pgTable('reactions', {
   index('reactions_created_idx').on(t.createdAt),
 ]);
 
-export const FLAG_KINDS = ['flag', 'first_post', 'review_request'] as const;
-/** flag: a member's report; first_post: a held first post; review_request: an author contests a hide. */
-export type FlagKind = (typeof FLAG_KINDS)[number];
-export const FLAG_STATUSES = ['open', 'resolved', 'dismissed'] as const;
-export type FlagStatus = (typeof FLAG_STATUSES)[number];
+export const QUEUE_ITEM_KINDS = ['flag', 'first_post', 'review_request'] as const;
+/** flag: a member's report; first_post: a held first post (or topic); review_request: an author contests a hide. */
+export type QueueItemKind = (typeof QUEUE_ITEM_KINDS)[number];
+export const QUEUE_ITEM_STATUSES = ['open', 'resolved', 'dismissed'] as const;
+export type QueueItemStatus = (typeof QUEUE_ITEM_STATUSES)[number];
 
 /** The review queue: members' flags, held first posts and authors' review requests. */
-export const flags = pgTable('flags', {
+export const queueItems = pgTable('queue_items', {
   id: serial('id').primaryKey(),
   communityId: integer('community_id').notNull().references(() => communities.id, { onDelete: 'cascade' }),
-  kind: text('kind').$type<FlagKind>().notNull().default('flag'),
+  kind: text('kind').$type<QueueItemKind>().notNull().default('flag'),
   /** Held first topics are reviewed as a whole topic; everything else as a post. */
   targetType: text('target_type').$type<'post' | 'topic'>().notNull().default('post'),
   topicId: integer('topic_id').notNull().references(() => topics.id, { onDelete: 'cascade' }),
   postId: integer('post_id').notNull().references(() => posts.id, { onDelete: 'cascade' }),
   /** Null for items the system raised (held first posts). */
   reporterId: integer('reporter_id').references(() => users.id),
-  reason: text('reason').notNull(),
-  status: text('status').$type<FlagStatus>().notNull().default('open'),
+  /** The reporter's words; null where the system raised the item or the author gave no message (the kind says why). */
+  reason: text('reason'),
+  status: text('status').$type<QueueItemStatus>().notNull().default('open'),
   resolvedById: integer('resolved_by_id').references(() => users.id),
   resolvedAt: ts('resolved_at'),
   createdAt: createdAt(),
 }, (t) => [
-  index('flags_queue_idx').on(t.communityId, t.status, t.id),
-  index('flags_post_idx').on(t.postId),
-  index('flags_topic_idx').on(t.topicId),
+  index('queue_items_queue_idx').on(t.communityId, t.status, t.id),
+  index('queue_items_post_idx').on(t.postId),
+  index('queue_items_topic_idx').on(t.topicId),
   // A member flags a post once, ever: the same people cannot re-hide a post a moderator restored.
-  uniqueIndex('flags_one_per_member_key').on(t.postId, t.reporterId).where(sql`kind = 'flag'`),
+  uniqueIndex('queue_items_one_flag_per_member_key').on(t.postId, t.reporterId).where(sql`kind = 'flag'`),
 ]);
 
 export const bans = pgTable('bans', {
@@ -229,8 +243,13 @@ export const moderationLog = pgTable('moderation_log', {
   action: text('action').notNull(),
   targetType: text('target_type').notNull(),
   targetId: integer('target_id').notNull(),
+  /** A moderator's words; null when the system acted (see reasonCode). */
   reason: text('reason'),
-  /** Machine-readable context that is not a reason, e.g. a ban's end or a new role. */
+  reasonCode: text('reason_code').$type<SystemReason>(),
+  /**
+   * Machine-readable context that is not a reason: a ban's end (`until <ISO time>` or `permanent`),
+   * a role change (`member → staff`), the settled queue item's kind, the number of flags.
+   */
   detail: text('detail'),
   automatic: boolean('automatic').notNull().default(false),
   createdAt: createdAt(),

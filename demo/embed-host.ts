@@ -6,7 +6,7 @@
  * The community's allowed origins and SSO secret are set up here the way an admin would in the
  * settings page. Ports: PARLEY_DEMO_FORUM_PORT, PARLEY_DEMO_HOST_PORT.
  */
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { SignJWT } from 'jose';
@@ -71,7 +71,7 @@ for (const id of ['dana', 'omar']) {
 }`;
 const SITE_CSS = 'body{font:16px/1.5 system-ui,sans-serif;max-width:48rem;margin:0 auto;padding:1rem}header{display:flex;gap:1rem;align-items:center;flex-wrap:wrap;border-bottom:1px solid #ddd;padding-bottom:.5rem}';
 
-const server = createServer(async (req, res) => {
+const serve = async (req: IncomingMessage, res: ServerResponse) => {
   const url = new URL(req.url ?? '/', host);
   const send = (status: number, type: string, body: string) => res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
   if (url.pathname === '/') return send(200, 'text/html; charset=utf-8', page('Our new desk lamp is here', '/', 'Warm light, a sunrise alarm and an app. Tell us what you think below.'));
@@ -82,6 +82,14 @@ const server = createServer(async (req, res) => {
     return send(200, 'text/plain; charset=utf-8', await ssoToken(url.searchParams.get('customer')!));
   }
   send(404, 'text/plain; charset=utf-8', 'not found');
+};
+const server = createServer((req, res) => {
+  // A failure (signing an SSO token, say) answers 500 rather than leaving a rejection nobody handles.
+  serve(req, res).catch((err: unknown) => {
+    console.error(err);
+    if (!res.headersSent) res.writeHead(500);
+    res.end();
+  });
 });
 server.listen(hostPort, '127.0.0.1');
 

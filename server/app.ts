@@ -50,7 +50,10 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     trustProxy: config.trustProxy,
     return503OnClosing: true,
     // Bad URLs are refused before routing, where setErrorHandler does not reach: same error shape anyway.
-    frameworkErrors: (error, request, reply) => sendError(error, request, reply),
+    frameworkErrors: (error, request, reply) => {
+      // sendError sends the reply; what it returns (the reply, which is promise-like) is not ours to wait for.
+      void sendError(error, request, reply);
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(createValidatorCompiler());
 

@@ -110,7 +110,7 @@ describe('health, docs and security headers', () => {
   });
 
   describe('security headers', () => {
-    const checkHeaders = (headers: Record<string, unknown>) => {
+    const checkHeaders = (headers: Record<string, string | string[] | number | undefined>) => {
       const csp = String(headers['content-security-policy'] ?? '');
       expect(csp).toContain("script-src 'self'");
       expect(csp).toContain("frame-ancestors 'none'");

@@ -54,7 +54,7 @@ describe('sessions', () => {
       expect(u.cookie).toBeNull();
       // A copy of the old cookie (stolen, or a second tab) is dead too.
       expectError(await t.guest().get('/api/me', { cookie: old }), 401, 'not_signed_in');
-      const [row] = (await t.app.parley.ctx.db.execute(sql`select count(*)::int as n from sessions where id = ${sha256(tokenOf(old))}`) as unknown as { rows: { n: number }[] }).rows;
+      const [row] = (await t.app.parley.ctx.db.execute(sql`select count(*)::int as n from sessions where id = ${sha256(tokenOf(old))}`) as { rows: { n: number }[] }).rows;
       expect(Number(row!.n)).toBe(0);
     });
 
@@ -240,7 +240,7 @@ describe('sessions', () => {
       const u = await signUp(t);
       const api = await bearerClient(t, u.handle);
       const cookieToken = tokenOf(u.cookie!);
-      const result = await t.app.parley.ctx.db.execute(sql`select id, user_id, kind from sessions`) as unknown as { rows: { id: string; user_id: number; kind: string }[] };
+      const result = await t.app.parley.ctx.db.execute(sql`select id, user_id, kind from sessions`) as { rows: { id: string; user_id: number; kind: string }[] };
       const ids = result.rows.map((r) => r.id);
       expect(ids.length).toBeGreaterThanOrEqual(2);
       for (const token of [cookieToken, api.token]) {

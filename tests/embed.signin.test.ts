@@ -66,7 +66,7 @@ describe('SSO: POST /api/embed/:community/session', () => {
     expect(posted.status, posted.text).toBe(201);
     expect(posted.body.post.author.id).toBe(res.body.user.id);
 
-    const [row] = (await exec(sql`SELECT kind FROM sessions WHERE user_id = ${res.body.user.id}`) as unknown as { rows: { kind: string }[] }).rows;
+    const [row] = (await exec(sql`SELECT kind FROM sessions WHERE user_id = ${res.body.user.id}`) as { rows: { kind: string }[] }).rows;
     expect(row!.kind).toBe('embed');
   });
 
@@ -218,7 +218,7 @@ describe('Parley account: one-time codes', () => {
 
   it('only the digest of a code is stored', async () => {
     const code = await issue(s.member);
-    const stored = (await exec(sql`SELECT code_hash FROM embed_codes`) as unknown as { rows: { code_hash: string }[] }).rows.map((r) => r.code_hash);
+    const stored = (await exec(sql`SELECT code_hash FROM embed_codes`) as { rows: { code_hash: string }[] }).rows.map((r) => r.code_hash);
     expect(stored.join(' ')).not.toContain(code);
     expect(stored.length).toBeGreaterThan(0);
   });

@@ -20,7 +20,7 @@ const page = () => `${HOST}/posts/${unique('p')}`;
 const q = (url: string) => encodeURIComponent(url);
 const countTopics = async (slug: string) => {
   const res = await exec(sql`SELECT count(*)::int AS n FROM topics t JOIN communities c ON c.id = t.community_id WHERE c.slug = ${slug}`);
-  return (res as unknown as { rows: { n: number }[] }).rows[0]!.n;
+  return (res as { rows: { n: number }[] }).rows[0]!.n;
 };
 
 async function embedScene(origins = [HOST, 'http://localhost:5173']) {
@@ -264,7 +264,7 @@ describe('what a page thread shows', () => {
     expect(author.body.topic.id).toBe(topicId);
     // Posting on that page neither opens a second topic nor reaches the hidden one.
     expectError(await comment(s.other, s.slug, url), 404, 'topic_not_found');
-    expect((await exec(sql`SELECT count(*)::int AS n FROM topics WHERE embed_url = ${url}`) as unknown as { rows: { n: number }[] }).rows[0]!.n).toBe(1);
+    expect((await exec(sql`SELECT count(*)::int AS n FROM topics WHERE embed_url = ${url}`) as { rows: { n: number }[] }).rows[0]!.n).toBe(1);
     // By topic id it is a 404, like a topic that does not exist.
     expectError(await t.guest().get(`/api/embed/${s.slug}/thread?topic=${topicId}`), 404, 'topic_not_found');
   });

@@ -20,12 +20,12 @@ async function startServer(databaseUrl: string): Promise<Server> {
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 30_000);
-    proc.stdout!.on('data', (chunk) => {
+    proc.stdout.on('data', (chunk) => {
       out += String(chunk);
       const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
       if (m) { clearTimeout(timer); resolve(m[1]!); }
     });
-    proc.stderr!.on('data', (chunk) => { out += String(chunk); });
+    proc.stderr.on('data', (chunk) => { out += String(chunk); });
     proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited ${code}: ${out}`)); });
   });
   return { proc, url };
@@ -55,7 +55,7 @@ class Reader {
     this.closed = new Promise((resolve) => ws.on('close', (code) => resolve(code)));
     const subscribed = new Promise<void>((resolve, reject) => {
       ws.on('message', (data) => {
-        const m = JSON.parse(String(data));
+        const m = JSON.parse((data as Buffer).toString('utf8'));
         if (m.type === 'subscribed') resolve();
         if (m.type === 'event') {
           this.seqs.push(m.seq);

@@ -1,14 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { TestApp } from './helpers/app.js';
 import { createTopic } from './helpers/factories.js';
 import type { TestClient } from './helpers/client.js';
 import { LiveClient, type LiveMessage } from './helpers/live-client.js';
 import { liveSuite, type Scene } from './helpers/live-suite.js';
 
-let t: TestApp;
 let url: string;
 let s: Scene;
-const open = liveSuite({ live: { presenceThrottleMs: 50 } }, (ready) => ({ t, url, s } = ready));
+const open = liveSuite({ live: { presenceThrottleMs: 50 } }, (ready) => ({ url, s } = ready));
 
 const as = async (client: TestClient | null) => {
   const c = await LiveClient.connect(url, client ? { cookie: client.cookie } : {});

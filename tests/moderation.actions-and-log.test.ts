@@ -360,18 +360,19 @@ describe('the public moderation log', () => {
     const story = [...res.body.items].reverse().map((e: any) => ({
       action: e.action, by: e.moderator?.handle ?? null, automatic: e.automatic,
       target: e.target.type === 'user' ? `@${e.target.handle}` : e.target.type === 'post' ? `post #${e.target.postNumber}` : `topic ${e.target.title}`,
-      reason: e.reason, detail: e.detail,
+      reason: e.reason, reasonCode: e.reasonCode, detail: e.detail,
     }));
     const postRef = `post #${spam.number}`;
     expect(story).toEqual([
-      { action: 'change_role', by: s.admin.handle, automatic: false, target: `@${s.moderator.handle}`, reason: null, detail: 'member → moderator' },
-      { action: 'hide_post', by: null, automatic: true, target: postRef, reason: expect.stringContaining('2 members'), detail: '2 flags' },
-      { action: 'hide_post', by: s.moderator.handle, automatic: false, target: postRef, reason: 'Spam or advertising', detail: null },
-      { action: 'pin_topic', by: s.moderator.handle, automatic: false, target: `topic ${topic.title}`, reason: null, detail: null },
-      { action: 'lock_topic', by: s.moderator.handle, automatic: false, target: `topic ${topic.title}`, reason: null, detail: null },
-      { action: 'ban_user', by: s.moderator.handle, automatic: false, target: `@${spammer.handle}`, reason: 'Repeated spam', detail: 'permanent' },
-      { action: 'unban_user', by: s.moderator.handle, automatic: false, target: `@${spammer.handle}`, reason: null, detail: null },
-      { action: 'change_role', by: s.admin.handle, automatic: false, target: `@${newModerator.handle}`, reason: null, detail: 'member → moderator' },
+      { action: 'change_role', by: s.admin.handle, automatic: false, target: `@${s.moderator.handle}`, reason: null, reasonCode: null, detail: 'member → moderator' },
+      // The system's own reason is stored as a code and put into words when shown.
+      { action: 'hide_post', by: null, automatic: true, target: postRef, reason: expect.stringContaining('members flagged it'), reasonCode: 'flagged', detail: '2' },
+      { action: 'hide_post', by: s.moderator.handle, automatic: false, target: postRef, reason: 'Spam or advertising', reasonCode: null, detail: null },
+      { action: 'pin_topic', by: s.moderator.handle, automatic: false, target: `topic ${topic.title}`, reason: null, reasonCode: null, detail: null },
+      { action: 'lock_topic', by: s.moderator.handle, automatic: false, target: `topic ${topic.title}`, reason: null, reasonCode: null, detail: null },
+      { action: 'ban_user', by: s.moderator.handle, automatic: false, target: `@${spammer.handle}`, reason: 'Repeated spam', reasonCode: null, detail: 'permanent' },
+      { action: 'unban_user', by: s.moderator.handle, automatic: false, target: `@${spammer.handle}`, reason: null, reasonCode: null, detail: null },
+      { action: 'change_role', by: s.admin.handle, automatic: false, target: `@${newModerator.handle}`, reason: null, reasonCode: null, detail: 'member → moderator' },
     ]);
     const hides = res.body.items.filter((e: any) => e.action === 'hide_post');
     for (const e of hides) expect(e.target).toMatchObject({ id: spam.id, topicId: topic.id });
@@ -399,7 +400,7 @@ describe('the public moderation log', () => {
     const { flag } = (await s.other.post(`/api/posts/${post.id}/flags`, { reason: 'hmm' })).body;
     await s.moderator.post(`/api/flags/${flag.id}/dismiss`);
     expect((await log(slug)).items[0]).toMatchObject({
-      action: 'dismiss_flag', moderator: { handle: s.moderator.handle }, detail: 'member flag', target: { type: 'post', id: post.id },
+      action: 'dismiss_flag', moderator: { handle: s.moderator.handle }, detail: 'flag', target: { type: 'post', id: post.id },
     });
     expect(JSON.stringify((await log(slug)).items)).not.toContain('hmm');
   });

@@ -10,21 +10,40 @@ import type { Reply, TestClient } from './helpers/client.js';
 import { createTopic, makeSiteAdmin, reply, scene, signUp } from './helpers/factories.js';
 
 let t: TestApp;
-beforeAll(async () => { t = await startTestApp(); });
-afterAll(async () => { await t?.close(); });
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(async () => {
+  await t?.close();
+});
 
 const NOTHING = {
-  reply: false, editOwnPosts: false, deleteOwnPosts: false, react: false, report: false, moderate: false,
-  edit: false, acceptAnswer: false, vote: false, setIdeaStatus: false,
+  reply: false,
+  editOwnPosts: false,
+  deleteOwnPosts: false,
+  react: false,
+  report: false,
+  moderate: false,
+  edit: false,
+  acceptAnswer: false,
+  vote: false,
+  setIdeaStatus: false,
 };
 
 type Who = 'guest' | 'member' | 'author' | 'staff' | 'moderator' | 'admin' | 'siteAdmin' | 'banned';
 const WHO: Who[] = ['guest', 'member', 'author', 'staff', 'moderator', 'admin', 'siteAdmin', 'banned'];
 type Kind = 'discussion' | 'question' | 'idea';
-interface TopicCase { kind: Kind; locked: boolean }
+interface TopicCase {
+  kind: Kind;
+  locked: boolean;
+}
 const TOPICS: TopicCase[] = [
-  { kind: 'discussion', locked: false }, { kind: 'question', locked: false }, { kind: 'idea', locked: false },
-  { kind: 'discussion', locked: true }, { kind: 'question', locked: true }, { kind: 'idea', locked: true },
+  { kind: 'discussion', locked: false },
+  { kind: 'question', locked: false },
+  { kind: 'idea', locked: false },
+  { kind: 'discussion', locked: true },
+  { kind: 'question', locked: true },
+  { kind: 'idea', locked: true },
 ];
 
 let s: Awaited<ReturnType<typeof scene>>;
@@ -130,8 +149,13 @@ describe('the server accepts exactly what viewerCan allows', () => {
 });
 
 describe('a community tells each viewer what they may do there', () => {
-  const community = (over: Partial<Record<'moderate' | 'administer' | 'setIdeaStatus' | 'startTopic', boolean>>) =>
-    ({ moderate: false, administer: false, setIdeaStatus: false, startTopic: false, ...over });
+  const community = (over: Partial<Record<'moderate' | 'administer' | 'setIdeaStatus' | 'startTopic', boolean>>) => ({
+    moderate: false,
+    administer: false,
+    setIdeaStatus: false,
+    startTopic: false,
+    ...over,
+  });
   const cases: Array<{ who: Who; can: ReturnType<typeof community> }> = [
     { who: 'guest', can: community({}) },
     { who: 'member', can: community({ startTopic: true }) },

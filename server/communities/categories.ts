@@ -11,7 +11,10 @@ import type { CategoryRow } from './communities.present.js';
  */
 export async function findCategory(db: Executor, communityId: number, slugOrId: string | number): Promise<CategoryRow> {
   const match = typeof slugOrId === 'number' ? eq(categories.id, slugOrId) : eq(categories.slug, slugOrId.toLowerCase());
-  const [row] = await db.select().from(categories).where(and(eq(categories.communityId, communityId), match));
+  const [row] = await db
+    .select()
+    .from(categories)
+    .where(and(eq(categories.communityId, communityId), match));
   if (!row) throw notFound('category_not_found', `No category "${slugOrId}" in this community.`);
   return row;
 }

@@ -35,7 +35,7 @@ export const communityRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: S
   app.patch('/api/communities/:slug', {
     schema: { tags, summary: 'Change settings (admin)', params: SlugParams, body: UpdateCommunityBody, response: { 200: CommunityReply, ...communityErrors } },
     config: write,
-  }, async (request) => ({ community: await updateCommunity(db, request.viewer, request.params.slug, request.body) }));
+  }, async (request) => ({ community: await updateCommunity(ctx, request.viewer, request.params.slug, request.body) }));
 
   app.put('/api/communities/:slug/members/:handle', {
     schema: { tags, summary: 'Give a user a role (admin)', params: MemberParams, body: MemberBody, response: { 200: MemberReply, ...communityErrors } },
@@ -60,5 +60,5 @@ export const communityRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: S
   app.post('/api/communities/:slug/categories', {
     schema: { tags, summary: 'Add a category (admin)', params: SlugParams, body: CreateCategoryBody, response: { 201: CategoryReply, ...communityErrors } },
     config: write,
-  }, async (request, reply) => reply.status(201).send({ category: await createCategory(db, request.viewer, request.params.slug, request.body) }));
+  }, async (request, reply) => reply.status(201).send({ category: await createCategory(ctx, request.viewer, request.params.slug, request.body) }));
 };

@@ -2,14 +2,14 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import { isUniqueViolation, type Db, type Executor } from '../../db/client.js';
 import { categories, communities, embedSettings, memberships, users, type Role } from '../../db/schema.js';
 import { conflict, forbidden, notFound, unauthorized } from '../errors/errors.js';
-import { activeBan } from '../moderation/bans.js';
 import { canAdminister, communityCapabilities } from '../visibility/permissions.js';
 import { roleIn, type Viewer } from '../visibility/viewer.js';
 import { presentUser, userColumns } from '../users/users.present.js';
 import { decodeIdCursor } from '../topics/topics.cursor.js';
+import { loadStanding } from '../topics/topics.load.js';
 import { randomBytes } from 'node:crypto';
 import { logAction } from '../moderation/moderation.log.js';
-import { userChannel } from '../live/outbox.js';
+import { communityChannel, userChannel } from '../live/outbox.js';
 import { write, type ServiceContext } from '../write/unit-of-work.js';
 import { presentCategory, presentCommunity, type CommunityRow } from './communities.present.js';
 
@@ -62,14 +62,13 @@ export async function listCommunities(db: Db) {
 /** The community with its categories, the viewer's role and what the viewer may do here. */
 export async function getCommunity(db: Db, viewer: Viewer, slug: string) {
   const community = await findCommunity(db, slug);
-  const [cats, role, ban] = await Promise.all([
+  const [cats, { standing, ban }] = await Promise.all([
     db.select().from(categories).where(eq(categories.communityId, community.id)).orderBy(asc(categories.position), asc(categories.id)),
-    roleIn(db, viewer, community.id),
-    viewer.user ? activeBan(db, viewer.user.id, community.id) : null,
+    loadStanding(db, viewer, community.id),
   ]);
-  const viewerCan = communityCapabilities({ viewer, role, banned: ban !== null });
+  const viewerCan = communityCapabilities({ ...standing, banned: ban !== null });
   const embed = viewerCan.administer ? await embedSettingsOf(db, community.id) : undefined;
-  return presentCommunity(community, { categories: cats, viewerRole: role, viewerCan, ...(embed ? { embed } : {}) });
+  return presentCommunity(community, { categories: cats, viewerRole: standing.role, viewerCan, ...(embed ? { embed } : {}) });
 }
 
 /**
@@ -136,10 +135,12 @@ export interface UpdateCommunityInput {
   moderation?: { flagThreshold?: number | undefined; holdFirstPosts?: boolean | undefined } | undefined;
 }
 
-export async function updateCommunity(db: Db, viewer: Viewer, slug: string, input: UpdateCommunityInput) {
+/** Settings change for everyone at once: open community pages hear `community.updated`. */
+export async function updateCommunity(ctx: Pick<ServiceContext, 'db' | 'bus'>, viewer: Viewer, slug: string, input: UpdateCommunityInput) {
+  const { db } = ctx;
   const community = await findCommunity(db, slug);
   await requireAdmin(db, viewer, community);
-  await db.transaction(async (tx) => {
+  await write(ctx, async ({ tx, emit }) => {
     const patch: Partial<CommunityRow> = {};
     if (input.name !== undefined) patch.name = input.name.trim();
     if (input.description !== undefined) patch.description = input.description.trim();
@@ -152,6 +153,7 @@ export async function updateCommunity(db: Db, viewer: Viewer, slug: string, inpu
       await tx.insert(embedSettings).values({ communityId: community.id, allowedOrigins: origins })
         .onConflictDoUpdate({ target: embedSettings.communityId, set: { allowedOrigins: origins } });
     }
+    await emit(communityChannel(community.slug), 'community.updated', { communityId: community.id });
   });
   return getCommunity(db, viewer, slug);
 }
@@ -188,15 +190,18 @@ export async function setMemberRole(ctx: Pick<ServiceContext, 'db' | 'bus'>, vie
 
 export interface CreateCategoryInput { slug: string; name: string; description?: string | undefined; position?: number | undefined }
 
-export async function createCategory(db: Db, viewer: Viewer, slug: string, input: CreateCategoryInput) {
-  const community = await findCommunity(db, slug);
-  await requireAdmin(db, viewer, community);
+export async function createCategory(ctx: Pick<ServiceContext, 'db' | 'bus'>, viewer: Viewer, slug: string, input: CreateCategoryInput) {
+  const community = await findCommunity(ctx.db, slug);
+  await requireAdmin(ctx.db, viewer, community);
   try {
-    const [row] = await db.insert(categories).values({
-      communityId: community.id, slug: input.slug, name: input.name.trim(),
-      description: input.description?.trim() ?? '', position: input.position ?? 0,
-    }).returning();
-    return presentCategory(row!);
+    return await write(ctx, async ({ tx, emit }) => {
+      const [row] = await tx.insert(categories).values({
+        communityId: community.id, slug: input.slug, name: input.name.trim(),
+        description: input.description?.trim() ?? '', position: input.position ?? 0,
+      }).returning();
+      await emit(communityChannel(community.slug), 'community.updated', { communityId: community.id });
+      return presentCategory(row!);
+    });
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict('category_slug_taken', `The category "${input.slug}" already exists.`);
     throw err;

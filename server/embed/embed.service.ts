@@ -1,13 +1,14 @@
 import { and, eq } from 'drizzle-orm';
 import type { Db, Executor } from '../../db/client.js';
 import { categories, embedSettings, topics } from '../../db/schema.js';
-import { AppError, badRequest, conflict, forbidden, unauthorized } from '../errors/errors.js';
+import { AppError, badRequest, forbidden, unauthorized } from '../errors/errors.js';
 import type { ServiceContext } from '../write/unit-of-work.js';
 import { findCategory } from '../communities/categories.js';
 import { embedOrigins, findCommunity, requireAdmin } from '../communities/communities.service.js';
 import type { CommunityRow } from '../communities/communities.present.js';
 import { createReply } from '../posts/posts.service.js';
-import { findByClientId, readTopicPage, startTopic, type Limits } from '../topics/topics.service.js';
+import { readCreated, readTopicPage } from '../topics/topics.service.js';
+import { PAGE_TAKEN, submitPost, type Limits } from '../posts/posts.pipeline.js';
 import { loadVisibleTopic, presentLoaded, topicNotFound } from '../topics/topics.load.js';
 import type { Viewer } from '../visibility/viewer.js';
 import { pageAfter } from '../topics/topics.cursor.js';
@@ -127,44 +128,31 @@ export interface PostToThreadInput {
 }
 
 /**
- * A comment under a page. The first one starts the page's topic; two first comments at once
- * still make one topic (the unique index on (community, embed_url) decides, and the loser
- * replies into the winner's topic). Later ones are replies through the forum's own reply
- * service, so limits, bans, locks, held first posts and live events all apply unchanged.
+ * A comment under a page, through the post pipeline like every post. The first one starts the
+ * page's topic; two first comments at once still make one topic (the unique index on
+ * (community, embed_url) decides, and the loser replies into the winner's topic).
  */
 export async function postToThread(ctx: ServiceContext, viewer: Viewer, slug: string, input: PostToThreadInput, limits: Limits) {
   const { db } = ctx;
   if (!viewer.user) throw unauthorized();
   const community = await findCommunity(db, slug);
   const page = await allowedPage(db, community, input.url);
+  const post = { body: input.body, replyToId: input.replyToId, clientId: input.clientId };
 
   const existing = await findThread(db, community.id, page.url);
-  if (existing !== null) return replyInto(ctx, viewer, existing, input, limits);
-  const started = await startThread(ctx, viewer, community, page.url, input, limits);
-  if (started) return started;
-  // Someone else's first comment won the race: this one is a reply to it.
-  const winner = await findThread(db, community.id, page.url);
-  if (winner === null) throw new Error('embed thread vanished after a conflicting insert');
-  return replyInto(ctx, viewer, winner, input, limits);
-}
-
-async function replyInto(ctx: ServiceContext, viewer: Viewer, topicId: number, input: PostToThreadInput, limits: Limits) {
-  const { created, post } = await createReply(ctx, viewer, topicId, { body: input.body, replyToId: input.replyToId, clientId: input.clientId }, limits);
-  return { created, topic: presentLoaded(await loadVisibleTopic(ctx.db, viewer, topicId)), post };
-}
-
-/** Creates the page's topic with its first post, or returns null when another one got there first. */
-async function startThread(ctx: ServiceContext, viewer: Viewer, community: CommunityRow, url: string, input: PostToThreadInput, limits: Limits) {
-  const { db } = ctx;
-  const user = viewer.user!;
-  if (input.replyToId !== undefined) throw badRequest('reply_target_not_found', 'replyToId must be a post in this thread.');
-  if (input.clientId && await findByClientId(db, user.id, input.clientId)) {
-    throw conflict('client_id_conflict', 'This clientId was already used in another topic.');
-  }
-  return startTopic(ctx, viewer, {
-    community, category: () => embedCategory(db, community.id), title: threadTitle(input.title, url), kind: 'discussion',
-    body: input.body, clientId: input.clientId, embedUrl: url,
+  const posted = existing !== null ? null : await submitPost(ctx, viewer, {
+    destination: {
+      type: 'topic', community, category: () => embedCategory(db, community.id), title: threadTitle(input.title, page.url),
+      kind: 'discussion', embedUrl: page.url,
+    },
+    ...post,
   }, limits);
+  if (posted && posted !== PAGE_TAKEN) return { created: posted.created, ...(await readCreated(db, viewer, posted.topicId, posted.postId)) };
+  // The page has its topic (perhaps since a moment ago, from someone else's first comment): this one is a reply.
+  const topicId = existing ?? await findThread(db, community.id, page.url);
+  if (topicId === null) throw new Error('embed thread vanished after a conflicting insert');
+  const { created, post: reply } = await createReply(ctx, viewer, topicId, post, limits);
+  return { created, topic: presentLoaded(await loadVisibleTopic(db, viewer, topicId)), post: reply };
 }
 
 /** Admins choose the category embed threads go into (null: the default "comments"). */

@@ -62,7 +62,7 @@ export async function verifySsoToken(token: string, secret: string, audience: st
       currentDate: new Date(now),
       clockTolerance: 0,
     });
-    payload = verified.payload as Record<string, unknown>;
+    payload = verified.payload;
   } catch (err) {
     if (err instanceof joseErrors.JWTExpired) throw invalidSsoToken('The sign-in token has expired.');
     if (err instanceof joseErrors.JWTClaimValidationFailed) throw invalidSsoToken(`The sign-in token's "${err.claim}" claim is not acceptable.`);

@@ -69,10 +69,13 @@ export async function setIdeaStatus(ctx: ServiceContext, viewer: Viewer, id: num
     if (!changed) return;
     await announce(scope, loaded);
     const voters = await tx.select({ userId: topicVotes.userId }).from(topicVotes).where(eq(topicVotes.topicId, id));
-    await notify(scope, {
-      kind: 'idea_status', communityId: loaded.topic.communityId, topicId: id, postId: null, actorId: user.id,
-      data: { status: input.status, note },
-    }, [loaded.topic.authorId, ...voters.map((v) => v.userId)]);
+    await notify({ within: scope }, [{
+      draft: {
+        kind: 'idea_status', communityId: loaded.topic.communityId, topicId: id, postId: null, actorId: user.id,
+        data: { status: input.status, note },
+      },
+      candidates: [loaded.topic.authorId, ...voters.map((v) => v.userId)],
+    }]);
   });
   return { topic: presentLoaded(await loadVisibleTopic(ctx.db, viewer, id)) };
 }

@@ -23,37 +23,43 @@ export function budgetFor(user: ViewerUser, now = Date.now()): PostingBudget {
   return now - user.createdAt.getTime() < NEW_ACCOUNT_HOURS * 3600_000 ? NEW_ACCOUNT_BUDGET : REGULAR_BUDGET;
 }
 
-export interface PostingAttempt {
-  body: string;
-  links: number;
-  isTopic: boolean;
-}
+/** The author's posting in the last day, as the limits and the content rules need it: one read for both. */
+export interface RecentPosting { minute: number; hour: number; day: number; topics: number; dupes: number }
 
 /**
- * Counts the author's recent posts in the database (so the limits hold across processes)
- * and refuses the post when it would go over budget or repeats a recent one word for word.
+ * Counts the author's recent posts in the database (so the limits hold across processes), and
+ * how many of them in the duplicate window had exactly this body.
  */
-export async function checkPostingLimits(db: Executor, user: ViewerUser, role: Role | null, attempt: PostingAttempt): Promise<void> {
-  const [counts] = await rows<{ minute: number; hour: number; day: number; topics: number; dupes: number }>(db, sql`
+export async function recentPosting(db: Executor, userId: number, body: string): Promise<RecentPosting> {
+  const [counts] = await rows<RecentPosting>(db, sql`
     SELECT count(*) FILTER (WHERE created_at > now() - interval '1 minute')::int AS minute,
            count(*) FILTER (WHERE created_at > now() - interval '1 hour')::int AS hour,
            count(*)::int AS day,
            count(*) FILTER (WHERE number = 1)::int AS topics,
-           count(*) FILTER (WHERE body = ${attempt.body} AND NOT deleted
+           count(*) FILTER (WHERE body = ${body} AND NOT deleted
                             AND created_at > now() - make_interval(mins => ${DUPLICATE_WINDOW_MINUTES}))::int AS dupes
-    FROM posts WHERE author_id = ${user.id} AND created_at > now() - interval '1 day'`);
-  if (counts && counts.dupes > 0) {
-    throw conflict('duplicate_post', `You posted exactly this less than ${DUPLICATE_WINDOW_MINUTES} minutes ago.`);
-  }
-  if (isExemptFromPostingLimits(user, role) || !counts) return;
+    FROM posts WHERE author_id = ${userId} AND created_at > now() - interval '1 day'`);
+  return counts ?? { minute: 0, hour: 0, day: 0, topics: 0, dupes: 0 };
+}
+
+/** The posting budget: how many posts (and topics) an author may write per minute, hour and day. */
+export function checkRates(recent: RecentPosting, user: ViewerUser, role: Role | null, isTopic: boolean): void {
+  if (isExemptFromPostingLimits(user, role)) return;
   const budget = budgetFor(user);
-  if (attempt.links > budget.linksPerPost) {
-    throw new AppError(403, 'too_many_links', `New accounts can include at most ${budget.linksPerPost} links in a post.`, { max: budget.linksPerPost });
-  }
-  if (attempt.isTopic && counts.topics >= budget.topicsPerDay) {
+  if (isTopic && recent.topics >= budget.topicsPerDay) {
     throw tooMany('topic_limit', `You can start at most ${budget.topicsPerDay} topics a day for now.`, 3600);
   }
-  if (counts.minute >= budget.perMinute) throw tooMany('post_limit', 'You are posting too fast; wait a minute.', 60);
-  if (counts.hour >= budget.perHour) throw tooMany('post_limit', 'You have reached the hourly posting limit.', 900);
-  if (counts.day >= budget.perDay) throw tooMany('post_limit', 'You have reached the daily posting limit.', 3600);
+  if (recent.minute >= budget.perMinute) throw tooMany('post_limit', 'You are posting too fast; wait a minute.', 60);
+  if (recent.hour >= budget.perHour) throw tooMany('post_limit', 'You have reached the hourly posting limit.', 900);
+  if (recent.day >= budget.perDay) throw tooMany('post_limit', 'You have reached the daily posting limit.', 3600);
+}
+
+/** What a post may contain: not a word-for-word repeat of a recent one (anyone), not too many links (new accounts). */
+export function checkContent(recent: RecentPosting, user: ViewerUser, role: Role | null, links: number): void {
+  if (recent.dupes > 0) throw conflict('duplicate_post', `You posted exactly this less than ${DUPLICATE_WINDOW_MINUTES} minutes ago.`);
+  if (isExemptFromPostingLimits(user, role)) return;
+  const budget = budgetFor(user);
+  if (links > budget.linksPerPost) {
+    throw new AppError(403, 'too_many_links', `New accounts can include at most ${budget.linksPerPost} links in a post.`, { max: budget.linksPerPost });
+  }
 }

@@ -158,7 +158,7 @@ export class LiveConnection {
       this.error('invalid_message', 'Unknown message type or bad fields: see the live protocol in the API docs.');
       return;
     }
-    const parsed = message as ClientMessage;
+    const parsed = message;
     this.queue = this.queue.then(() => this.handle(parsed)).catch((err) => {
       this.deps.log.warn({ err }, 'live message failed');
       this.error('internal_error', 'Something went wrong handling that message.');

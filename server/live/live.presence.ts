@@ -39,7 +39,7 @@ export class Presence {
 
   join(channel: string, socketId: number, handle: string | null): void {
     let readers = this.local.get(channel);
-    if (!readers) this.local.set(channel, (readers = new Map()));
+    if (!readers) this.local.set(channel, (readers = new Map<number, Reader>()));
     readers.set(socketId, { handle, typingUntil: 0 });
     this.changed(channel);
   }
@@ -109,11 +109,11 @@ export class Presence {
 
   private onReport(payload: string): void {
     let report: { node?: unknown; channel?: unknown; readers?: unknown; typing?: unknown };
-    try { report = JSON.parse(payload); } catch { return; }
+    try { report = JSON.parse(payload) as typeof report; } catch { return; }
     if (report.node === this.node || typeof report.channel !== 'string' || typeof report.node !== 'string') return;
     if (typeof report.readers !== 'number' || !Array.isArray(report.typing)) return;
     let nodes = this.remote.get(report.channel);
-    if (!nodes) this.remote.set(report.channel, (nodes = new Map()));
+    if (!nodes) this.remote.set(report.channel, (nodes = new Map<string, NodeReport>()));
     if (report.readers === 0) nodes.delete(report.node);
     else nodes.set(report.node, { readers: report.readers, typing: report.typing.filter((h): h is string => typeof h === 'string').slice(0, 50), at: Date.now() });
     if (nodes.size === 0) this.remote.delete(report.channel);

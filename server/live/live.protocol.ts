@@ -19,7 +19,7 @@ export type ClientMessage = Static<typeof ClientMessage>;
 export type LiveEventName =
   | 'post.created' | 'post.updated' | 'post.deleted' | 'post.hidden' | 'post.unhidden'
   | 'post.pinned' | 'post.unpinned' | 'reactions.changed' | 'topic.updated'
-  | 'topic.created' | 'topic.bumped' | 'roles.changed'
+  | 'topic.created' | 'topic.bumped' | 'roles.changed' | 'community.updated'
   | 'notification.created' | 'notification.updated' | 'notifications.read';
 
 export type ServerMessage =

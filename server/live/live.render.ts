@@ -1,4 +1,5 @@
 import { and, asc, eq, gt, inArray, lte } from 'drizzle-orm';
+import { presentCommunity } from '../communities/communities.present.js';
 import type { Executor } from '../../db/client.js';
 import { postColumns, topicColumns, type PostRow, type TopicRow } from '../../db/columns.js';
 import { categories, communities, events, posts, topics, users } from '../../db/schema.js';
@@ -74,7 +75,22 @@ export async function loadEvents(db: Executor, channel: string, after: number, u
       .where(inArray(topics.id, [...topicIds]));
     for (const f of found) topicInfo.set(f.topic.id, f);
   }
-  return rows.map((r) => renderRow(channel, Number(r.seq), r.type as LiveEventName, r.ref as Record<string, unknown>, postInfo, topicInfo));
+  const community = rows.some((r) => r.type === 'community.updated') ? await loadPublicCommunity(db, channel) : null;
+  return rows.map((r) => (r.type === 'community.updated'
+    ? new RenderedEvent(channel, Number(r.seq), 'community.updated', () => community, () => 'everyone')
+    : renderRow(channel, Number(r.seq), r.type as LiveEventName, r.ref, postInfo, topicInfo)));
+}
+
+/**
+ * `community.updated` carries the community as everyone may see it (name, description, colour,
+ * categories, moderation settings), as it is now. Who the reader is (viewerRole, an admin's embed
+ * settings) is not in it: each page keeps what it knows of its own reader.
+ */
+async function loadPublicCommunity(db: Executor, channel: string) {
+  const [community] = await db.select().from(communities).where(eq(communities.slug, channel.slice('community:'.length)));
+  if (!community) return null;
+  const cats = await db.select().from(categories).where(eq(categories.communityId, community.id)).orderBy(asc(categories.position), asc(categories.id));
+  return presentCommunity(community, { categories: cats });
 }
 
 const NOTIFICATION_EVENTS = new Set(['notification.created', 'notification.updated', 'notifications.read']);

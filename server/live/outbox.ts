@@ -6,7 +6,7 @@ import { NOTIFY_CHANNEL } from './bus.js';
 export type EventType =
   | 'post.created' | 'post.updated' | 'post.deleted' | 'post.hidden' | 'post.unhidden'
   | 'post.pinned' | 'post.unpinned' | 'reactions.changed' | 'topic.updated'
-  | 'topic.created' | 'topic.bumped' | 'roles.changed'
+  | 'topic.created' | 'topic.bumped' | 'roles.changed' | 'community.updated'
   | 'notification.created' | 'notification.updated' | 'notifications.read';
 
 export const topicChannel = (topicId: number) => `topic:${topicId}`;

@@ -21,6 +21,7 @@ const CELL_ALIGN = { name: 'align', values: ['left', 'center', 'right'] };
 // `java\tscript:` style payloads get past naive scheme checks. markdown-it
 // percent-encodes them, so an href that still contains one did not come from
 // a well-formed link and is not worth interpreting.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const URL_JUNK = /[\u0000-\u0020\u007f-\u009f\u00ad\u200b-\u200f\u2028\u2029\ufeff]/;
 // Browsers treat `\` like `/` in http(s) URLs, so `/\host` is protocol-relative.
 const PROTOCOL_RELATIVE = /^[/\\]{2}/;

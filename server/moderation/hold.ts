@@ -1,9 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { rows, type Db, type Executor } from '../../db/client.js';
-import { flags, type Role } from '../../db/schema.js';
+import { queueItems, type Role } from '../../db/schema.js';
 import { appendReply, type AppendReply } from '../posts/posts.append.js';
 import { logAction } from './moderation.log.js';
-import { HELD_POST_REASON, HELD_TOPIC_REASON } from './moderation.reasons.js';
 import { isNeverHeld } from '../visibility/permissions.js';
 import type { ViewerUser } from '../visibility/viewer.js';
 
@@ -23,7 +22,7 @@ export async function shouldHold(db: Executor, user: ViewerUser, role: Role | nu
 /** Stores a held reply with its queue item and log entry, atomically: nothing waits unseen. */
 export async function holdReply(db: Db, reply: AppendReply, communityId: number) {
   return db.transaction(async (tx) => {
-    const appended = await appendReply(tx, { ...reply, heldReason: HELD_POST_REASON });
+    const appended = await appendReply(tx, { ...reply, held: true });
     await queueHeld(tx, { communityId, topicId: reply.topicId, postId: appended.post.id, targetType: 'post' });
     return appended;
   });
@@ -31,13 +30,12 @@ export async function holdReply(db: Db, reply: AppendReply, communityId: number)
 
 /** The queue item and the log entry for something the system held back. */
 export async function queueHeld(tx: Executor, held: { communityId: number; topicId: number; postId: number; targetType: 'post' | 'topic' }) {
-  await tx.insert(flags).values({
-    communityId: held.communityId, kind: 'first_post', targetType: held.targetType, topicId: held.topicId, postId: held.postId,
-    reporterId: null, reason: held.targetType === 'post' ? 'First post in this community' : 'First topic in this community',
+  await tx.insert(queueItems).values({
+    communityId: held.communityId, kind: 'first_post', targetType: held.targetType, topicId: held.topicId, postId: held.postId, reporterId: null,
   });
   await logAction(tx, {
     communityId: held.communityId, moderatorId: null, action: held.targetType === 'post' ? 'hold_post' : 'hold_topic',
     targetType: held.targetType, targetId: held.targetType === 'post' ? held.postId : held.topicId,
-    reason: held.targetType === 'post' ? HELD_POST_REASON : HELD_TOPIC_REASON,
+    reasonCode: held.targetType === 'post' ? 'held_first_post' : 'held_first_topic',
   });
 }

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { rows, type Executor } from '../../db/client.js';
-import { moderationLog } from '../../db/schema.js';
+import { moderationLog, type SystemReason } from '../../db/schema.js';
+import { reasonText } from './system-reasons.js';
 import { decodeIdCursor } from '../topics/topics.cursor.js';
 import { findCommunity } from '../communities/communities.service.js';
 import { presentUser, type UserRow } from '../users/users.present.js';
@@ -22,7 +23,10 @@ export interface LogEntry {
   action: ModerationAction;
   targetType: TargetType;
   targetId: number;
+  /** A moderator's own words. */
   reason?: string | null;
+  /** What the system wrote when it acted on its own. */
+  reasonCode?: SystemReason | null;
   detail?: string | null;
 }
 
@@ -30,13 +34,15 @@ export interface LogEntry {
 export async function logAction(tx: Executor, entry: LogEntry): Promise<void> {
   await tx.insert(moderationLog).values({
     communityId: entry.communityId, moderatorId: entry.moderatorId, action: entry.action,
-    targetType: entry.targetType, targetId: entry.targetId, reason: entry.reason ?? null, detail: entry.detail ?? null,
+    targetType: entry.targetType, targetId: entry.targetId, reason: entry.reason ?? null, reasonCode: entry.reasonCode ?? null,
+    detail: entry.detail ?? null,
     automatic: entry.moderatorId === null,
   });
 }
 
 interface LogRow {
-  id: number; action: ModerationAction; target_type: TargetType; target_id: number; reason: string | null; detail: string | null;
+  id: number; action: ModerationAction; target_type: TargetType; target_id: number; reason: string | null; reason_code: SystemReason | null;
+  detail: string | null;
   automatic: boolean; created_at: string;
   mod_id: number | null; mod_handle: string; mod_display_name: string; mod_avatar_url: string | null; mod_created_at: string;
   topic_id: number | null; topic_title: string | null; topic_hidden: boolean | null; topic_author_id: number | null;
@@ -55,7 +61,7 @@ export async function listModerationLog(db: Executor, viewer: Viewer, slug: stri
   const limit = page.limit ?? 50;
   const before = decodeIdCursor(page.cursor);
   const found = await rows<LogRow>(db, sql`
-    SELECT l.id, l.action, l.target_type, l.target_id, l.reason, l.detail, l.automatic, l.created_at,
+    SELECT l.id, l.action, l.target_type, l.target_id, l.reason, l.reason_code, l.detail, l.automatic, l.created_at,
       m.id AS mod_id, m.handle AS mod_handle, m.display_name AS mod_display_name, m.avatar_url AS mod_avatar_url, m.created_at AS mod_created_at,
       t.id AS topic_id, t.title AS topic_title, t.hidden AS topic_hidden, t.author_id AS topic_author_id,
       p.number AS post_number, u.handle AS user_handle
@@ -88,7 +94,8 @@ function presentEntry(r: LogRow, standing: Standing) {
       title: topicVisible ? r.topic_title : null,
       handle: r.user_handle,
     },
-    reason: r.reason,
+    reason: reasonText(r.reason, r.reason_code),
+    reasonCode: r.reason_code,
     detail: r.detail,
     createdAt: new Date(r.created_at).toISOString(),
   };

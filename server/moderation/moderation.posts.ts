@@ -4,8 +4,7 @@ import { posts } from '../../db/schema.js';
 import { conflict, unauthorized } from '../errors/errors.js';
 import { topicChannel } from '../live/outbox.js';
 import { write, type ServiceContext } from '../write/unit-of-work.js';
-import { loadVisiblePost, postNotFound } from '../posts/posts.service.js';
-import { loadPostFor } from '../topics/topics.service.js';
+import { loadPostFor, loadVisiblePost, postNotFound } from '../posts/posts.load.js';
 import type { Viewer } from '../visibility/viewer.js';
 import { requireModerator } from './moderation.guard.js';
 import { logAction } from './moderation.log.js';
@@ -14,7 +13,9 @@ import { isHeldPost, onModerated } from '../notifications/notifications.triggers
 
 /** The post's moderation state under its row lock, so two moderators acting at once are ordered. */
 export async function lockPost(tx: Executor, postId: number) {
-  const [row] = await tx.select({ pinned: posts.pinned, hidden: posts.hidden, hiddenPending: posts.hiddenPending, hiddenReason: posts.hiddenReason })
+  const [row] = await tx.select({
+    pinned: posts.pinned, hidden: posts.hidden, hiddenPending: posts.hiddenPending, hiddenReason: posts.hiddenReason, hiddenReasonCode: posts.hiddenReasonCode,
+  })
     .from(posts).where(eq(posts.id, postId)).for('update');
   if (!row) throw postNotFound();
   return row;
@@ -58,7 +59,7 @@ export async function hidePost(ctx: ServiceContext, viewer: Viewer, postId: numb
     const unchanged = current.hidden && !current.hiddenPending && current.hiddenReason === text;
     if (unchanged && settled === 0) return;
     await tx.update(posts).set({
-      hidden: true, hiddenReason: text, hiddenPending: false,
+      hidden: true, hiddenReason: text, hiddenReasonCode: null, hiddenPending: false,
       // A confirmation keeps the original time: the author's one review request is per hiding.
       ...(current.hidden ? {} : { hiddenAt: sql`now()` }),
     }).where(eq(posts.id, postId));
@@ -81,7 +82,7 @@ export async function unhidePost(ctx: ServiceContext, viewer: Viewer, postId: nu
     const current = await lockPost(tx, postId);
     if (!current.hidden) return;
     await settleQueue(tx, { type: 'post', id: postId }, 'visible', moderatorId);
-    await tx.update(posts).set({ hidden: false, hiddenReason: null, hiddenPending: false }).where(eq(posts.id, postId));
+    await tx.update(posts).set({ hidden: false, hiddenReason: null, hiddenReasonCode: null, hiddenPending: false }).where(eq(posts.id, postId));
     await emit(topicChannel(post.topicId), 'post.unhidden', { postId });
     await logAction(tx, { communityId: loaded.topic.communityId, moderatorId, action: 'unhide_post', targetType: 'post', targetId: postId });
     await onModerated(scope, {

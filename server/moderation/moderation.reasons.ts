@@ -10,9 +10,3 @@ export const CANNED_REASONS = [
   { code: 'misinformation', label: 'Misleading or unsafe advice' },
   { code: 'duplicate', label: 'Duplicate of another post' },
 ] as const;
-
-/** What the system writes when it hides on its own; a moderator then confirms or restores. */
-export const autoHiddenReason = (flags: number) =>
-  `Hidden automatically after ${flags} members flagged it; waiting for a moderator's review.`;
-export const HELD_POST_REASON = "A member's first post here waits for a moderator's approval.";
-export const HELD_TOPIC_REASON = "A member's first topic here waits for a moderator's approval.";

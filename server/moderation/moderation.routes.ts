@@ -6,7 +6,7 @@ import { IdParams, SlugParams } from '../schemas/common.schema.js';
 import { PostReply } from '../posts/posts.schema.js';
 import { TopicReply } from '../topics/topics.schema.js';
 import { createBan, liftBan, listBans } from './bans.service.js';
-import { createFlag, listFlags, requestReview, settleFlag } from './flags.service.js';
+import { createFlag, listFlags, requestReview, settleFlag } from './queue.service.js';
 import { listModerationLog } from './moderation.log.js';
 import { hidePost, setPostPinned, unhidePost } from './moderation.posts.js';
 import { CANNED_REASONS } from './moderation.reasons.js';

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { Body, Cursor, DateTime, Handle, Nullable, SlugParams, Text, errors } from '../schemas/common.schema.js';
+import { Body, Cursor, DateTime, Handle, Nullable, SlugParams, SystemReasonCode, Text, errors } from '../schemas/common.schema.js';
 import { MODERATION_REASON, REPORT_REASON } from '../rules/input-rules.js';
 import { CANNED_REASONS } from './moderation.reasons.js';
 import { MODERATION_ACTIONS } from './moderation.log.js';
@@ -25,6 +25,7 @@ const OwnFlag = {
   postId: Type.Integer(),
   topicId: Type.Integer(),
   reason: Type.String(),
+  reasonCode: Type.Optional(SystemReasonCode),
   status: FlagStatusName,
   createdAt: DateTime,
 };
@@ -71,7 +72,10 @@ export const ModerationLog = Type.Object({
       handle: Nullable(Type.String({ description: 'for user targets' })),
     }),
     reason: Nullable(Type.String()),
-    detail: Nullable(Type.String({ description: "e.g. a ban's end, a role change, the number of flags" })),
+    reasonCode: SystemReasonCode,
+    detail: Nullable(Type.String({
+      description: "machine-readable: a ban's end (`until <time>` or `permanent`), a role change (`member → staff`), the settled item's kind (`flag`, `first_post`, `review_request`), the number of flags of an automatic hide",
+    })),
     createdAt: DateTime,
   })),
   nextCursor: Nullable(Type.String()),

@@ -11,11 +11,12 @@ import { logAction, type ModerationAction } from './moderation.log.js';
 import { settleQueue } from './queue.settle.js';
 import { isHeldTopic, onModerated } from '../notifications/notifications.triggers.js';
 
-type TopicState = Pick<LoadedTopic['topic'], 'pinned' | 'locked' | 'hidden' | 'hiddenPending' | 'hiddenReason'>;
+type TopicState = Pick<LoadedTopic['topic'], 'pinned' | 'locked' | 'hidden' | 'hiddenPending' | 'hiddenReason' | 'hiddenReasonCode'>;
 
 async function lockTopic(tx: Executor, id: number): Promise<TopicState> {
   const [row] = await tx.select({
     pinned: topics.pinned, locked: topics.locked, hidden: topics.hidden, hiddenPending: topics.hiddenPending, hiddenReason: topics.hiddenReason,
+    hiddenReasonCode: topics.hiddenReasonCode,
   }).from(topics).where(eq(topics.id, id)).for('update');
   if (!row) throw topicNotFound();
   return row;
@@ -75,12 +76,12 @@ export function hideTopic(ctx: ServiceContext, viewer: Viewer, id: number, reaso
   const text = reason.trim();
   return changeTopic(ctx, viewer, id, {
     action: 'hide_topic', reason: text, settle: 'hidden',
-    patch: (t) => (t.hidden && !t.hiddenPending && t.hiddenReason === text ? null : { hidden: true, hiddenReason: text, hiddenPending: false }),
+    patch: (t) => (t.hidden && !t.hiddenPending && t.hiddenReason === text ? null : { hidden: true, hiddenReason: text, hiddenReasonCode: null, hiddenPending: false }),
   });
 }
 
 /** Restores a hidden topic; on a held first topic this is the approval. */
 export const unhideTopic = (ctx: ServiceContext, viewer: Viewer, id: number) => changeTopic(ctx, viewer, id, {
   action: 'unhide_topic', settle: 'visible',
-  patch: (t) => (t.hidden ? { hidden: false, hiddenReason: null, hiddenPending: false } : null),
+  patch: (t) => (t.hidden ? { hidden: false, hiddenReason: null, hiddenReasonCode: null, hiddenPending: false } : null),
 });

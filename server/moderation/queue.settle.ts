@@ -12,7 +12,7 @@ export async function settleQueue(
   const [forFlags, forOthers] = outcome === 'hidden' ? ['resolved', 'dismissed'] : ['dismissed', 'resolved'];
   const column = target.type === 'post' ? sql.raw('post_id') : sql.raw('topic_id');
   const settled = await rows<{ id: number }>(tx, sql`
-    UPDATE flags SET status = CASE WHEN kind = 'flag' THEN ${forFlags} ELSE ${forOthers} END,
+    UPDATE queue_items SET status = CASE WHEN kind = 'flag' THEN ${forFlags} ELSE ${forOthers} END,
       resolved_by_id = ${moderatorId}, resolved_at = now()
     WHERE status = 'open' AND target_type = ${target.type} AND ${column} = ${target.id}
     RETURNING id`);

@@ -1,4 +1,5 @@
-import type { NotificationKind, Role, TopicKind } from '../../db/schema.js';
+import type { NotificationKind, Role, SystemReason, TopicKind } from '../../db/schema.js';
+import { isSystemReason, reasonText } from '../moderation/system-reasons.js';
 import { presentUser, type ApiUser, type UserRow } from '../users/users.present.js';
 import { canReadPostBody, canSeeTopic, type Standing } from '../visibility/visibility.js';
 import type { Viewer } from '../visibility/viewer.js';
@@ -31,7 +32,7 @@ export interface ApiNotification {
   topic: { id: number; title: string; kind: TopicKind } | null;
   post: { id: number; number: number; excerpt: string | null } | null;
   actor: ApiUser | null;
-  data: { action?: string; reason?: string | null; status?: string; note?: string | null };
+  data: { action?: string; reason?: string | null; reasonCode?: SystemReason | null; status?: string; note?: string | null };
 }
 
 /** Kinds that are about what a post says: unreadable post, no notification. */
@@ -82,8 +83,12 @@ export function plainExcerpt(html: string, max = EXCERPT_LENGTH): string {
 /** Only the documented keys of `data` travel: whatever else a writer stored stays on the server. */
 function presentData(kind: NotificationKind, data: Record<string, unknown>): ApiNotification['data'] {
   const text = (v: unknown) => (typeof v === 'string' ? v : null);
-  if (kind === 'moderation') return { action: String(data.action ?? ''), reason: text(data.reason) };
-  if (kind === 'idea_status') return { status: String(data.status ?? ''), note: text(data.note) };
+  if (kind === 'moderation') {
+    const reasonCode = isSystemReason(data.reasonCode) ? data.reasonCode : null;
+    // The code travels only when the system acted, beside its words.
+    return { action: text(data.action) ?? '', reason: reasonText(text(data.reason), reasonCode), ...(reasonCode ? { reasonCode } : {}) };
+  }
+  if (kind === 'idea_status') return { status: text(data.status) ?? '', note: text(data.note) };
   return {};
 }
 

@@ -7,7 +7,7 @@ import {
   CategoryParams, CommunityLevels, IdParams, LevelBody, LevelReply, ListQuery, MarkAllBody, MarkOneReply, NotificationList,
   SlugParams, UnreadCountReply, notificationErrors,
 } from './notifications.schema.js';
-import { countUnread, listNotifications, markAllRead, markRead } from './notifications.service.js';
+import { countUnread, listNotifications, markAllRead, markNotificationRead } from './notifications.service.js';
 
 const live = 'The reader\'s live channel `user:<id>` carries `notification.created` / `notification.updated` ({notification, unreadCount}) and `notifications.read` ({ids, upTo, unreadCount}).';
 
@@ -34,7 +34,7 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx
       params: IdParams, response: { 200: MarkOneReply, ...notificationErrors },
     },
     config: write,
-  }, async (request) => markRead(ctx, request.viewer, request.params.id));
+  }, async (request) => markNotificationRead(ctx, request.viewer, request.params.id));
 
   app.post('/api/notifications/read', {
     schema: {

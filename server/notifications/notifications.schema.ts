@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { Body, Cursor, DateTime, Id, IdParams, Nullable, SlugParams, TopicKindName, errors } from '../schemas/common.schema.js';
+import { Body, Cursor, DateTime, Id, IdParams, Nullable, SlugParams, SystemReasonCode, TopicKindName, errors } from '../schemas/common.schema.js';
 
 export const NotificationKindName = Type.Union([
   Type.Literal('reply'), Type.Literal('mention'), Type.Literal('solution'), Type.Literal('idea_status'),
@@ -25,6 +25,7 @@ export const Notification = Type.Object({
   data: Type.Object({
     action: Type.Optional(Type.String({ description: 'moderation: hide_post, unhide_post, hide_topic or unhide_topic' })),
     reason: Type.Optional(Nullable(Type.String())),
+    reasonCode: Type.Optional(SystemReasonCode),
     status: Type.Optional(Type.String({ description: 'idea_status: the new status' })),
     note: Type.Optional(Nullable(Type.String())),
   }),

@@ -165,7 +165,7 @@ async function loadOwn(db: Executor, viewer: Viewer, id: number): Promise<ApiNot
 }
 
 /** Marks one read; other tabs hear `notifications.read` and lower their badge. Marking twice is fine. */
-export async function markRead(ctx: ServiceContext, viewer: Viewer, id: number) {
+export async function markNotificationRead(ctx: ServiceContext, viewer: Viewer, id: number) {
   const user = signedIn(viewer);
   await loadOwn(ctx.db, viewer, id);
   await write(ctx, async ({ tx, emit }) => {

@@ -2,21 +2,21 @@
  * What each write tells whom. Services call these at the point where the fact becomes true;
  * `notify` then filters every candidate (actor, mutes, bans, visibility) and stores the rest.
  *
- * New content (a reply, a topic, an edit's new mentions) is announced after it commits, by
- * statements of their own (`notifyNow`): the reply path is the hottest write and stays one
- * statement, and a failure to notify must not turn a stored post into an error. The price: if
- * the process dies (or the database refuses) between the two commits, those readers are not
- * told; it is logged. Awaited, so the reply's answer comes after its notifications.
- * Moderation notices, answers and approvals are told inside the action's transaction, so a
- * notice exists exactly when the action happened.
+ * New content (a reply, a topic, an edit's new mentions) is announced after it commits
+ * (`notify({ after })`): the reply path is the hottest write and stays one statement, and a
+ * failure to notify must not turn a stored post into an error. The price: if the process dies
+ * (or the database refuses) between the two commits, those readers are not told; it is logged.
+ * Awaited, so the reply's answer comes after its notifications. Moderation notices, answers and
+ * approvals are told inside the action's transaction (`notify({ within })`), so a notice exists
+ * exactly when the action happened.
  */
 import { sql } from 'drizzle-orm';
 import { rows, type Executor } from '../../db/client.js';
 import type { ServiceContext, WriteScope } from '../write/unit-of-work.js';
 import { renderMarkdown } from '../markdown/markdown.render.js';
-import { HELD_POST_REASON, HELD_TOPIC_REASON } from '../moderation/moderation.reasons.js';
+import type { SystemReason } from '../../db/schema.js';
 import {
-  levelOfPerson, loadPeople, mayBeTold, notifyAll, notifyNow, storeNow, usersByHandle,
+  levelOfPerson, loadPeople, mayBeTold, notify, usersByHandle,
   type NotificationDraft, type Person,
 } from './notifications.write.js';
 
@@ -96,8 +96,7 @@ function topicDrafts(db: Executor, t: NewTopic): Promise<Batch> {
 async function afterCommit(ctx: ServiceContext, what: string, drafts: () => Promise<Batch>, decided = false): Promise<void> {
   try {
     const batch = await drafts();
-    if (decided) for (const { draft, candidates } of batch) await storeNow(ctx, draft, candidates);
-    else if (batch.length) await notifyNow(ctx, batch);
+    if (batch.length) await notify({ after: ctx }, batch, { decided });
   } catch (err) {
     (ctx.log ?? consoleLog).warn({ err }, `notifications for ${what} failed; the content itself is stored`);
   }
@@ -138,10 +137,10 @@ export async function onPostEdited(ctx: ServiceContext, e: EditedPost): Promise<
 }
 
 /** A post held for approval is still in that state (a rejected one is not held any more). */
-export const isHeldPost = (post: { hidden: boolean; hiddenPending: boolean; hiddenReason: string | null }) =>
-  post.hidden && post.hiddenPending && post.hiddenReason === HELD_POST_REASON;
-export const isHeldTopic = (topic: { hidden: boolean; hiddenPending: boolean; hiddenReason: string | null }) =>
-  topic.hidden && topic.hiddenPending && topic.hiddenReason === HELD_TOPIC_REASON;
+export const isHeldPost = (post: { hidden: boolean; hiddenPending: boolean; hiddenReasonCode: SystemReason | null }) =>
+  post.hidden && post.hiddenPending && post.hiddenReasonCode === 'held_first_post';
+export const isHeldTopic = (topic: { hidden: boolean; hiddenPending: boolean; hiddenReasonCode: SystemReason | null }) =>
+  topic.hidden && topic.hiddenPending && topic.hiddenReasonCode === 'held_first_topic';
 
 /** A held reply, approved: what posting it would have told. */
 async function approvedPostDrafts(db: Executor, postId: number): Promise<Batch> {
@@ -183,7 +182,9 @@ export interface ModerationNotice {
   actorId: number | null;
   /** The author of the post or topic acted on. */
   recipientId: number;
-  reason: string | null;
+  /** The moderator's own words; or, when the system acted, its code. */
+  reason?: string | null;
+  reasonCode?: SystemReason | null;
   /**
    * The unhide approves a held post or topic (see isHeldPost / isHeldTopic, checked before the
    * change): the reply, mention or new-topic notifications withheld until now go out with it.
@@ -199,19 +200,19 @@ export async function onModerated(scope: WriteScope, n: ModerationNotice): Promi
   const notice = {
     draft: {
       kind: 'moderation' as const, communityId: n.communityId, topicId: n.topicId, postId: n.postId, actorId: n.actorId,
-      data: { action: n.action, reason: n.reason },
+      data: { action: n.action, reason: n.reason ?? null, ...(n.reasonCode ? { reasonCode: n.reasonCode } : {}) },
     },
     candidates: [n.recipientId],
   };
   const approved = !n.approves ? []
     : n.action === 'unhide_post' && n.postId !== null ? await approvedPostDrafts(scope.tx, n.postId)
       : n.action === 'unhide_topic' ? await approvedTopicDrafts(scope.tx, n.topicId) : [];
-  await notifyAll(scope, [notice, ...approved]);
+  await notify({ within: scope }, [notice, ...approved]);
 }
 
 /** The author of an accepted answer is told (not when they accepted it themselves). */
 export async function onSolutionChosen(scope: WriteScope, s: { communityId: number; topicId: number; postId: number; actorId: number }): Promise<void> {
   const [post] = await rows<{ author_id: number }>(scope.tx, sql`SELECT author_id FROM posts WHERE id = ${s.postId}`);
   if (!post) return;
-  await notifyAll(scope, [{ draft: { kind: 'solution', ...s }, candidates: [Number(post.author_id)] }]);
+  await notify({ within: scope }, [{ draft: { kind: 'solution', ...s }, candidates: [Number(post.author_id)] }]);
 }

@@ -1,12 +1,11 @@
 /**
- * Storing notifications. Every kind goes through `notify` (or `notifyAll`, several at once, in
- * the caller's transaction; or `notifyNow`, after a write that committed), which decides who may
- * be told (the same visibility rules as every other channel, plus mutes and bans) and announces
+ * Storing notifications. Every kind goes through `notify`, which decides who may be told (the
+ * same visibility rules as every other channel, plus mutes and bans), stores them and announces
  * each new or raised notification on its recipient's live channel.
  */
-import { and, eq, inArray, or, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { rows, type Executor } from '../../db/client.js';
-import { notificationLevels, type NotificationKind, type NotificationLevel, type Role } from '../../db/schema.js';
+import type { NotificationKind, NotificationLevel, Role } from '../../db/schema.js';
 import { eventsForV, USER_CHANNEL_PREFIX, userChannel, type EventDraft } from '../live/outbox.js';
 import type { ServiceContext, WriteScope } from '../write/unit-of-work.js';
 import { banInForce } from '../moderation/bans.js';
@@ -53,24 +52,6 @@ export interface Person {
 }
 
 /**
- * Each candidate's effective level for a topic: their own setting for the topic, else for its
- * category, else the default.
- */
-export async function levelsFor(db: Executor, userIds: number[], topic: { id: number; categoryId: number; authorId: number }): Promise<Map<number, NotificationLevel>> {
-  const result = new Map<number, NotificationLevel>(userIds.map((id) => [id, defaultLevel(id, topic)]));
-  if (!userIds.length) return result;
-  const found = await db.select({ userId: notificationLevels.userId, targetType: notificationLevels.targetType, level: notificationLevels.level })
-    .from(notificationLevels)
-    .where(and(inArray(notificationLevels.userId, userIds), or(
-      and(eq(notificationLevels.targetType, 'topic'), eq(notificationLevels.targetId, topic.id)),
-      and(eq(notificationLevels.targetType, 'category'), eq(notificationLevels.targetId, topic.categoryId)),
-    )));
-  for (const r of found) if (r.targetType === 'category') result.set(r.userId, r.level);
-  for (const r of found) if (r.targetType === 'topic') result.set(r.userId, r.level);
-  return result;
-}
-
-/**
  * Who of the candidates may be told. One round trip per thousand candidates; see `mayBeTold`.
  */
 export async function recipientsFor(db: Executor, draft: NotificationDraft, candidates: Iterable<number>): Promise<number[]> {
@@ -107,9 +88,17 @@ export function mayBeTold(draft: NotificationDraft, people: Person[]): number[] 
   }).map((p) => Number(p.id));
 }
 
-/** A loaded person's effective level for the draft's topic (topic setting, category setting, default). */
+/**
+ * The one rule for how much a reader hears about a topic: their own setting for the topic, else
+ * for its category, else the default (authors watch their own topics).
+ */
+export const effectiveLevel = (
+  userId: number, topic: { authorId: number } | null, own: { topic: NotificationLevel | null; category: NotificationLevel | null },
+): NotificationLevel => own.topic ?? own.category ?? (topic === null ? 'normal' : defaultLevel(userId, topic));
+
+/** A loaded person's effective level for the draft's topic. */
 export const levelOfPerson = (p: Person): NotificationLevel =>
-  p.topic_level ?? p.category_level ?? (p.t_id === null ? 'normal' : defaultLevel(Number(p.id), { authorId: Number(p.t_author_id) }));
+  effectiveLevel(Number(p.id), p.t_id === null ? null : { authorId: Number(p.t_author_id) }, { topic: p.topic_level, category: p.category_level });
 
 /** Beyond the listed ids: everyone watching the topic or its category, and these handles. */
 export interface AlsoLoad { watchersOf?: { topicId: number; categoryId: number }; handles?: string[] }
@@ -147,52 +136,46 @@ function standingOf(userId: number, isSiteAdmin: boolean, role: Role | null): St
   return { viewer, role };
 }
 
-/**
- * Stores the notification for every candidate who may be told and announces it live. Unread
- * reply notifications of one topic coalesce (the count rises, the link stays on the first
- * unread reply); mentions and reminders happen to a reader once per post or topic, so running
- * twice (an edit, a second job process) adds nothing. Returns the recipients told.
- */
-export async function notify(scope: WriteScope, draft: NotificationDraft, candidates: Iterable<number>): Promise<number[]> {
-  const [told] = await notifyAll(scope, [{ draft, candidates }]);
-  return told ?? [];
-}
+/** Notifications to store: each draft with the people it might tell. */
+export type NotificationBatch = { draft: NotificationDraft; candidates: Iterable<number> }[];
 
 /**
- * Several notifications in one transaction (a reply's mentions and its reply notices). Every
- * row is stored first and every event appended last, in one batch: each transaction then locks
- * notification rows before recipients' channel rows, and those in name order, so two writers
- * never wait on each other crosswise. Call it after the transaction's own emits for the same
- * reason. Answers the recipients told, per draft.
+ * Where the notifications are stored: inside the write that made them true (moderation notices,
+ * answers, idea statuses, reminders: a notice exists exactly when its action does), or after a
+ * write that committed (new content: the reply path is the hottest write and stays one statement,
+ * and a failure to notify must not turn a stored post into an error).
  */
-export async function notifyAll(scope: WriteScope, batch: { draft: NotificationDraft; candidates: Iterable<number> }[]): Promise<number[][]> {
+export type NotifyWhere = { within: WriteScope } | { after: Pick<ServiceContext, 'db' | 'bus'> };
+
+/**
+ * The one way notifications are stored. For each draft: who of the candidates may be told
+ * (`recipientsFor`, skipped when `decided`: the candidates already passed `mayBeTold`), one
+ * INSERT with the kind's coalescing and once-only rules (`insertSql`), and a live event on each
+ * recipient's channel. Unread reply notifications of one topic coalesce (the count rises, the
+ * link stays on the first unread reply); mentions and reminders happen to a reader once per post
+ * or topic, so running twice (an edit, a second job process) adds nothing.
+ *
+ * Every statement takes notification rows before recipients' channel rows, and those in name
+ * order, so two writers never wait on each other crosswise. Within a write, every draft's rows
+ * are stored first and all events appended last, after the write's own events (a transaction
+ * holds its locks to the end, so per-draft statements could cross another's). After a commit,
+ * each draft is one statement and its own transaction: three round trips fewer than BEGIN,
+ * insert, events, COMMIT, on the path where they show.
+ * Answers the recipients told, per draft.
+ */
+export async function notify(where: NotifyWhere, batch: NotificationBatch, opts: { decided?: boolean } = {}): Promise<number[][]> {
+  const db = 'within' in where ? where.within.tx : where.after.db;
   const told: number[][] = [];
   const stored: Stored[] = [];
   for (const { draft, candidates } of batch) {
-    const recipients = (await recipientsFor(scope.tx, draft, candidates)).sort((a, b) => a - b);
+    const recipients = (opts.decided ? [...candidates] : await recipientsFor(db, draft, candidates)).sort((x, y) => x - y);
     const mine: number[] = [];
-    for (const part of chunks(recipients)) mine.push(...await insertFor(scope, draft, part, stored));
+    for (const part of chunks(recipients)) {
+      mine.push(...('within' in where ? await insertFor(db, draft, part, stored) : await insertAndAnnounce(where.after, draft, part)));
+    }
     told.push(mine);
   }
-  // A reader told twice in one transaction gets two events: one round each, channels distinct
-  // within a round. Within a round, channels go in name order, a thousand per statement.
-  let pending = stored;
-  while (pending.length) {
-    const seen = new Set<number>();
-    const round: Stored[] = [];
-    const rest: Stored[] = [];
-    for (const n of pending) {
-      if (seen.has(n.userId)) rest.push(n);
-      else { seen.add(n.userId); round.push(n); }
-    }
-    const drafts = round.map((n): EventDraft => ({
-      channel: userChannel(n.userId),
-      type: n.created ? 'notification.created' : 'notification.updated',
-      ref: { notificationId: n.id },
-    })).sort((a, b) => (a.channel < b.channel ? -1 : a.channel > b.channel ? 1 : 0));
-    for (const part of chunks(drafts)) await scope.emitMany(part);
-    pending = rest;
-  }
+  if ('within' in where) await announceStored(where.within, stored);
   return told;
 }
 
@@ -218,41 +201,48 @@ function insertSql(draft: NotificationDraft, recipients: number[]) {
     RETURNING id, user_id, (xmax = 0) AS created`;
 }
 
-async function insertFor(scope: WriteScope, draft: NotificationDraft, recipients: number[], into: Stored[]): Promise<number[]> {
-  const found = await rows<{ id: number; user_id: number; created: boolean }>(scope.tx, insertSql(draft, recipients));
+/** Within a write: the rows now, their events later (`announceStored`). */
+async function insertFor(tx: Executor, draft: NotificationDraft, recipients: number[], into: Stored[]): Promise<number[]> {
+  const found = await rows<{ id: number; user_id: number; created: boolean }>(tx, insertSql(draft, recipients));
   for (const n of found) into.push({ id: Number(n.id), userId: Number(n.user_id), created: !!n.created });
   return found.map((n) => Number(n.user_id));
 }
 
 /**
- * `notifyAll` for work that is not part of another write (new content, after it committed):
- * the same filtering, then each draft stored and announced by one statement, which is its own
- * transaction. Three round trips fewer per draft than BEGIN, insert, events, COMMIT, on the
- * reply path where they show. Each statement takes notification rows, then the channel rows in
- * name order (the sort makes it read every row first), like `notifyAll`, and commits at once.
+ * The events for rows stored within a write. A reader told twice in one transaction gets two
+ * events: one round each, channels distinct within a round, in name order, a thousand per statement.
  */
-export async function notifyNow(ctx: Pick<ServiceContext, 'db' | 'bus'>, batch: { draft: NotificationDraft; candidates: Iterable<number> }[]): Promise<number[][]> {
-  const told: number[][] = [];
-  for (const { draft, candidates } of batch) told.push(await storeNow(ctx, draft, await recipientsFor(ctx.db, draft, candidates)));
-  return told;
+async function announceStored(scope: WriteScope, stored: Stored[]): Promise<void> {
+  let pending = stored;
+  while (pending.length) {
+    const seen = new Set<number>();
+    const round: Stored[] = [];
+    const rest: Stored[] = [];
+    for (const n of pending) {
+      if (seen.has(n.userId)) rest.push(n);
+      else { seen.add(n.userId); round.push(n); }
+    }
+    const drafts = round.map((n): EventDraft => ({
+      channel: userChannel(n.userId),
+      type: n.created ? 'notification.created' : 'notification.updated',
+      ref: { notificationId: n.id },
+    })).sort((x, y) => (x.channel < y.channel ? -1 : x.channel > y.channel ? 1 : 0));
+    for (const part of chunks(drafts)) await scope.emitMany(part);
+    pending = rest;
+  }
 }
 
-/** `notifyNow` for recipients already decided by `mayBeTold`. */
-export async function storeNow(ctx: Pick<ServiceContext, 'db' | 'bus'>, draft: NotificationDraft, recipients: number[]): Promise<number[]> {
-  const mine: number[] = [];
-  for (const part of chunks([...recipients].sort((a, b) => a - b))) {
-    // The outbox's events, fed by the insert instead of a VALUES list.
-    const found = await rows<{ user_id: number; channel: string; seq: number }>(ctx.db, sql`
-      WITH n AS (${insertSql(draft, part)}),
-      v AS (
-        SELECT ${USER_CHANNEL_PREFIX}::text || user_id AS name, user_id, jsonb_build_object('notificationId', id) AS ref,
-          CASE WHEN created THEN 'notification.created' ELSE 'notification.updated' END AS type
-        FROM n
-      ), ${eventsForV(sql`, v.user_id`)}`);
-    if (found.length) ctx.bus.publishLocal(found.map((r) => ({ channel: r.channel, seq: Number(r.seq) })));
-    mine.push(...found.map((r) => Number(r.user_id)));
-  }
-  return mine;
+/** After a commit: rows and events in one statement (the outbox's events, fed by the insert), told to this process at once. */
+async function insertAndAnnounce(ctx: Pick<ServiceContext, 'db' | 'bus'>, draft: NotificationDraft, recipients: number[]): Promise<number[]> {
+  const found = await rows<{ user_id: number; channel: string; seq: number }>(ctx.db, sql`
+    WITH n AS (${insertSql(draft, recipients)}),
+    v AS (
+      SELECT ${USER_CHANNEL_PREFIX}::text || user_id AS name, user_id, jsonb_build_object('notificationId', id) AS ref,
+        CASE WHEN created THEN 'notification.created' ELSE 'notification.updated' END AS type
+      FROM n
+    ), ${eventsForV(sql`, v.user_id`)}`);
+  if (found.length) ctx.bus.publishLocal(found.map((r) => ({ channel: r.channel, seq: Number(r.seq) })));
+  return found.map((r) => Number(r.user_id));
 }
 
 /** Users among `handles` (case-insensitive), for mentions. */

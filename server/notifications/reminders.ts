@@ -5,7 +5,7 @@
 import { sql } from 'drizzle-orm';
 import { rows } from '../../db/client.js';
 import { write, type ServiceContext } from '../write/unit-of-work.js';
-import { notifyAll } from './notifications.write.js';
+import { notify } from './notifications.write.js';
 
 /**
  * Every process runs the job on its own timer; whichever takes this lock does the scan and the
@@ -51,7 +51,7 @@ export async function runQuestionReminders(ctx: Pick<ServiceContext, 'db' | 'bus
       ORDER BY t.id
       LIMIT ${BATCH}`);
     if (!due.length) return 0;
-    const told = await notifyAll(scope, due.map((t) => ({
+    const told = await notify({ within: scope }, due.map((t) => ({
       draft: { kind: 'reminder' as const, communityId: Number(t.community_id), topicId: Number(t.id), postId: null, actorId: null },
       candidates: [Number(t.author_id)],
     })));

@@ -16,8 +16,8 @@ export interface AppendReply {
   body: string;
   bodyHtml: string;
   clientId: string | null;
-  /** Set when the post waits for a moderator (a held first post): it is stored hidden with this reason. */
-  heldReason?: string | null;
+  /** The post waits for a moderator (a held first post): it is stored hidden, pending review. */
+  held?: boolean;
 }
 
 /**
@@ -28,8 +28,8 @@ export interface AppendReply {
  */
 export async function appendReply(db: Executor, r: AppendReply): Promise<{ post: PostRow; note: BusNote }> {
   const channel = topicChannel(r.topicId);
-  const heldReason = r.heldReason ?? null;
-  const held = heldReason !== null;
+  const held = r.held ?? false;
+  const heldReason = held ? 'held_first_post' : null;
   const [row] = await rows<Record<string, unknown>>(db, sql`
     WITH m AS (
       INSERT INTO memberships (community_id, user_id, role)
@@ -39,7 +39,7 @@ export async function appendReply(db: Executor, r: AppendReply): Promise<{ post:
       UPDATE topics SET last_number = last_number + 1, post_count = post_count + 1, last_post_at = now()
       WHERE id = ${r.topicId} RETURNING last_number
     ), p AS (
-      INSERT INTO posts (topic_id, number, author_id, author_role, reply_to_id, body, body_html, client_id, hidden, hidden_reason, hidden_at, hidden_pending)
+      INSERT INTO posts (topic_id, number, author_id, author_role, reply_to_id, body, body_html, client_id, hidden, hidden_reason_code, hidden_at, hidden_pending)
       SELECT ${r.topicId}, t.last_number, ${r.authorId}, ${r.authorRole}, ${r.replyToId}, ${r.body}, ${r.bodyHtml}, ${r.clientId},
         ${held}, ${heldReason}, CASE WHEN ${held} THEN now() END, ${held} FROM t
       RETURNING id, number, created_at, hidden_at
@@ -57,7 +57,7 @@ export async function appendReply(db: Executor, r: AppendReply): Promise<{ post:
   const post: PostRow = {
     id: Number(row.id), topicId: r.topicId, number: Number(row.number), authorId: r.authorId, authorRole: r.authorRole,
     replyToId: r.replyToId, body: r.body, bodyHtml: r.bodyHtml, createdAt: new Date(row.created_at as string),
-    editedAt: null, pinned: false, hidden: held, hiddenReason: heldReason, hiddenAt: row.hidden_at ? new Date(row.hidden_at as string) : null,
+    editedAt: null, pinned: false, hidden: held, hiddenReason: null, hiddenReasonCode: heldReason, hiddenAt: row.hidden_at ? new Date(row.hidden_at as string) : null,
     hiddenPending: held, deleted: false, clientId: r.clientId, likeCount: 0, helpfulCount: 0,
   };
   return { post, note: { channel, seq: Number(row.seq) } };

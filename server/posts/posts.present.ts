@@ -1,6 +1,7 @@
 import type { PostRow } from '../../db/columns.js';
 import { presentUser, type UserRow } from '../users/users.present.js';
 import { canReadPostBody, type Standing } from '../visibility/visibility.js';
+import { presentHiddenState } from '../moderation/system-reasons.js';
 
 export type { PostRow };
 
@@ -19,10 +20,7 @@ export function presentPost(post: PostRow, author: UserRow, standing: Standing, 
     createdAt: post.createdAt.toISOString(),
     editedAt: post.editedAt?.toISOString() ?? null,
     pinned: post.pinned,
-    hidden: post.hidden,
-    hiddenReason: post.hidden ? post.hiddenReason : null,
-    /** Hidden by the system (flags, a held first post) and waiting for a moderator. */
-    pendingReview: post.hidden && post.hiddenPending,
+    ...presentHiddenState(post),
     deleted: post.deleted,
     reactions: { like: post.likeCount, helpful: post.helpfulCount },
     ...(viewerReactions ? { viewerReactions } : {}),

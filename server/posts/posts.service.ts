@@ -1,95 +1,29 @@
 import { and, eq, sql } from 'drizzle-orm';
-import { isUniqueViolation, type Executor } from '../../db/client.js';
-import { postColumns } from '../../db/columns.js';
+import type { Executor } from '../../db/client.js';
 import { postRevisions, posts, reactions, topics, users, type ReactionKind } from '../../db/schema.js';
-import { badRequest, conflict, forbidden, notFound, unauthorized } from '../errors/errors.js';
+import { conflict, forbidden, unauthorized } from '../errors/errors.js';
 import { topicChannel } from '../live/outbox.js';
 import { write, type ServiceContext } from '../write/unit-of-work.js';
-import { checkPostingLimits } from '../limits/posting-limits.js';
 import { renderMarkdown } from '../markdown/markdown.render.js';
 import { throwIfBanned } from '../moderation/bans.js';
-import { findByClientId, loadPostFor, type Limits } from '../topics/topics.service.js';
-import { loadVisibleTopic, type LoadedTopic } from '../topics/topics.load.js';
+import { loadPostFor, loadVisiblePost } from './posts.load.js';
+import { PAGE_TAKEN, submitPost, type Limits } from './posts.pipeline.js';
 import { userColumns } from '../users/users.present.js';
 import { canModerate, isOpenTo } from '../visibility/permissions.js';
 import { canReadPostBody } from '../visibility/visibility.js';
 import type { Viewer } from '../visibility/viewer.js';
-import { presentPost, type PostRow } from './posts.present.js';
-import { appendReply, type AppendReply } from './posts.append.js';
-import { holdReply, shouldHold } from '../moderation/hold.js';
-import { onPostEdited, onReplyCreated } from '../notifications/notifications.triggers.js';
-
-export const postNotFound = () => notFound('post_not_found', 'No such post.');
+import { presentPost } from './posts.present.js';
+import { onPostEdited } from '../notifications/notifications.triggers.js';
 
 export interface ReplyInput { body: string; replyToId?: number | undefined; clientId?: string | undefined }
 
-/** validate → limits → render → store with its events → publish (after commit). */
+/** A reply, through the post pipeline. */
 export async function createReply(ctx: ServiceContext, viewer: Viewer, topicId: number, input: ReplyInput, limits: Limits) {
-  const { db } = ctx;
-  const user = viewer.user;
-  if (!user) throw unauthorized();
-  const loaded = await loadVisibleTopic(db, viewer, topicId);
-
-  if (input.clientId) {
-    const again = await findByClientId(db, user.id, input.clientId);
-    if (again) {
-      if (again.topicId !== topicId) throw conflict('client_id_conflict', 'This clientId was already used in another topic.');
-      return { created: false, post: await loadPostFor(db, loaded.standing, again.id) };
-    }
-  }
-  const moderator = canModerate(loaded.standing);
-  if (loaded.topic.locked && !moderator) throw forbidden('topic_locked', 'This topic is locked: no new replies.');
-  throwIfBanned(loaded.ban);
-  let replyToAuthorId: number | null = null;
-  if (input.replyToId !== undefined) {
-    const [target] = await db.select({ topicId: posts.topicId, authorId: posts.authorId }).from(posts).where(eq(posts.id, input.replyToId));
-    if (!target || target.topicId !== topicId) throw badRequest('reply_target_not_found', 'replyToId must be a post in this topic.');
-    replyToAuthorId = target.authorId;
-  }
-  const rendered = renderMarkdown(input.body);
-  if (limits.enabled) await checkPostingLimits(db, user, loaded.standing.role, { body: input.body, links: rendered.links, isTopic: false });
-
-  try {
-    const role = loaded.standing.role;
-    const communityId = loaded.topic.communityId;
-    const reply: AppendReply = {
-      topicId, communityId, authorId: user.id, authorRole: role ?? 'member', joins: role === null,
-      replyToId: input.replyToId ?? null, body: input.body, bodyHtml: rendered.html, clientId: input.clientId ?? null,
-    };
-    const held = await shouldHold(db, user, role, { id: communityId, holdFirstPosts: loaded.settings.holdFirstPosts });
-    const { post: created, note } = held ? await holdReply(db, reply, communityId) : await appendReply(db, reply);
-    if (role === null) viewer.roles.set(loaded.topic.communityId, 'member');
-    ctx.bus.publishLocal([note]);
-    ctx.bumps.bump(loaded.communitySlug, topicId);
-    // After the commit, awaited, never throwing; a held reply tells nobody until it is approved.
-    if (!held) {
-      await onReplyCreated(ctx, {
-        topic: { id: topicId, communityId, categoryId: loaded.topic.categoryId, authorId: loaded.topic.authorId },
-        post: { id: created.id, authorId: user.id }, replyToAuthorId, mentions: rendered.mentions,
-      });
-    }
-    // The author is the viewer: the new row is presented without reading it back.
-    return { created: true, post: presentPost(created, user, loaded.standing) };
-  } catch (err) {
-    if (input.clientId && isUniqueViolation(err)) {
-      const again = await findByClientId(db, user.id, input.clientId);
-      if (again) return { created: false, post: await loadPostFor(db, loaded.standing, again.id) };
-    }
-    throw err;
-  }
-}
-
-interface LoadedPost { post: PostRow; loaded: LoadedTopic }
-
-/** A post the viewer may at least see as a tombstone; hidden topics hide their posts too. */
-export async function loadVisiblePost(db: Executor, viewer: Viewer, postId: number): Promise<LoadedPost> {
-  const [post] = await db.select(postColumns).from(posts).where(eq(posts.id, postId));
-  if (!post) throw postNotFound();
-  try {
-    return { post, loaded: await loadVisibleTopic(db, viewer, post.topicId) };
-  } catch {
-    throw postNotFound();
-  }
+  const posted = await submitPost(ctx, viewer, { destination: { type: 'reply', topicId }, ...input }, limits);
+  if (posted === PAGE_TAKEN) throw new Error('a reply cannot lose a page');
+  // The author is the viewer: a new row is presented without reading it back.
+  const post = posted.row ? presentPost(posted.row, viewer.user!, posted.standing) : await loadPostFor(ctx.db, posted.standing, posted.postId);
+  return { created: posted.created, post };
 }
 
 export async function getPost(db: Executor, viewer: Viewer, postId: number) {

@@ -12,7 +12,7 @@ import type { Viewer } from '../visibility/viewer.js';
  * post, whatever number the client sends. Reading past what a notification points at reads
  * the notification too.
  */
-export async function markRead(ctx: ServiceContext, viewer: Viewer, topicId: number, number: number) {
+export async function recordReadPosition(ctx: ServiceContext, viewer: Viewer, topicId: number, number: number) {
   const { db } = ctx;
   const user = viewer.user;
   if (!user) throw unauthorized();

@@ -1,20 +1,18 @@
 import { sql } from 'drizzle-orm';
 import { rows, type Executor } from '../../db/client.js';
-import { topics } from '../../db/schema.js';
-import { defaultLevel, levelsFor } from '../notifications/notifications.write.js';
+import { topics, type NotificationLevel } from '../../db/schema.js';
+import { effectiveLevel } from '../notifications/notifications.write.js';
 
 /** A signed-in reader's own relation to one topic, for the topic page. Never cached, never for guests. */
 export async function topicViewerState(db: Executor, userId: number, topic: { id: number; categoryId: number; authorId: number }) {
-  const [found, levels] = await Promise.all([
-    rows<{ last_read_number: number | null; voted: boolean }>(db, sql`
-      SELECT (SELECT last_read_number FROM topic_reads WHERE user_id = ${userId} AND topic_id = ${topic.id}) AS last_read_number,
-             EXISTS (SELECT 1 FROM topic_votes WHERE topic_id = ${topic.id} AND user_id = ${userId}) AS voted`),
-    levelsFor(db, [userId], topic),
-  ]);
-  const row = found[0];
+  const [row] = await rows<{ last_read_number: number | null; voted: boolean; topic_level: NotificationLevel | null; category_level: NotificationLevel | null }>(db, sql`
+    SELECT (SELECT last_read_number FROM topic_reads WHERE user_id = ${userId} AND topic_id = ${topic.id}) AS last_read_number,
+           EXISTS (SELECT 1 FROM topic_votes WHERE topic_id = ${topic.id} AND user_id = ${userId}) AS voted,
+           (SELECT level FROM notification_levels WHERE user_id = ${userId} AND target_type = 'topic' AND target_id = ${topic.id}) AS topic_level,
+           (SELECT level FROM notification_levels WHERE user_id = ${userId} AND target_type = 'category' AND target_id = ${topic.categoryId}) AS category_level`);
   return {
     lastReadNumber: Number(row?.last_read_number ?? 0),
-    notificationLevel: levels.get(userId) ?? defaultLevel(userId, topic),
+    notificationLevel: effectiveLevel(userId, topic, { topic: row?.topic_level ?? null, category: row?.category_level ?? null }),
     voted: row?.voted === true,
   };
 }

@@ -36,9 +36,8 @@ export const IDEA_NOTE = { min: 0, max: 2000 } as const satisfies TextRule;
 
 /** Length as the server's validator counts it: Unicode code points, so an emoji is one character. */
 export function charCount(text: string): number {
-  let count = 0;
-  for (const _ of text) count++;
-  return count;
+  // Iterating a string walks code points, not UTF-16 units.
+  return [...text].length;
 }
 
 /** Whether `text` passes `rule` as the server would check it. */

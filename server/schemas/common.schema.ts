@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema, type TProperties, type TStringOptions } from 'typebox';
+import { SYSTEM_REASONS } from '../../db/schema.js';
 import { HANDLE, SLUG, type TextRule } from '../rules/input-rules.js';
 import type { CommunityCapabilities as CommunityCan, TopicCapabilities as TopicCan } from '../rules/capabilities.js';
 
@@ -47,6 +48,11 @@ export const IdeaStatusName = Type.Union([
   Type.Literal('under_review'), Type.Literal('planned'), Type.Literal('in_progress'), Type.Literal('shipped'), Type.Literal('declined'),
 ]);
 
+/** What the system did on its own, as a code; the `reason` beside it carries the same in words. */
+export const SystemReasonCode = Nullable(Type.Enum(SYSTEM_REASONS, {
+  description: 'set when the system acted on its own (held_first_post, held_first_topic, flagged, review_requested); null for a person\'s own words',
+}));
+
 type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
 type Assert<T extends true> = T;
 
@@ -73,7 +79,7 @@ export const TopicCapabilities = Type.Object({
     + 'All false for guests (their pages are cached and shared); a banned member cannot write.',
 });
 /** Fails to compile unless these schemas list exactly the capabilities of rules/capabilities.ts (one left out would be stripped from replies). */
-export type CapabilitySchemasMatch = Assert<Same<Static<typeof CommunityCapabilities>, CommunityCan>> | Assert<Same<Static<typeof TopicCapabilities>, TopicCan>>;
+export type CapabilitySchemasMatch = [Assert<Same<Static<typeof CommunityCapabilities>, CommunityCan>>, Assert<Same<Static<typeof TopicCapabilities>, TopicCan>>];
 
 export const Category = Type.Object({
   id: Type.Integer(),
@@ -120,6 +126,7 @@ export const Topic = Type.Object({
   locked: Type.Boolean(),
   hidden: Type.Boolean(),
   hiddenReason: Type.Optional(Nullable(Type.String())),
+  hiddenReasonCode: Type.Optional(SystemReasonCode),
   pendingReview: Type.Optional(Type.Boolean({ description: 'hidden by the system (a held first topic), waiting for a moderator' })),
   solutionPostId: Nullable(Type.Integer()),
   votes: Type.Integer(),
@@ -146,6 +153,7 @@ export const Post = Type.Object({
   pinned: Type.Boolean(),
   hidden: Type.Boolean(),
   hiddenReason: Nullable(Type.String()),
+  hiddenReasonCode: Type.Optional(SystemReasonCode),
   pendingReview: Type.Optional(Type.Boolean({ description: 'hidden by the system (member flags, a held first post), waiting for a moderator' })),
   deleted: Type.Boolean(),
   reactions: Type.Ref('Reactions'),

@@ -21,5 +21,5 @@ const makeAjv = (coerceTypes: boolean | 'array') => {
 export function createValidatorCompiler(): FastifySchemaCompiler<AnySchema> {
   const strict = makeAjv(false);
   const coercing = makeAjv('array');
-  return ({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema as AnySchema);
+  return ({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema);
 }

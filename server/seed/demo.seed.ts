@@ -40,8 +40,8 @@ export async function seedDemo(ctx: ServiceContext): Promise<void> {
     description: 'A demo community seeded on first start so there is something to look at. Sign up to take part, or create your own community.',
   });
   await db.update(communities).set({ isDemo: true, accentColor: '#b45309' }).where(eq(communities.id, community.id));
-  await createCategory(db, team, slug, { slug: 'help', name: 'Help', description: 'Questions about setting up and using your lamp.', position: 1 });
-  await createCategory(db, team, slug, { slug: 'ideas', name: 'Ideas', description: 'What should we build next?', position: 2 });
+  await createCategory(ctx, team, slug, { slug: 'help', name: 'Help', description: 'Questions about setting up and using your lamp.', position: 1 });
+  await createCategory(ctx, team, slug, { slug: 'ideas', name: 'Ideas', description: 'What should we build next?', position: 2 });
   // Maria works for Acme: she takes part like anyone else, with a staff badge.
   await db.insert(memberships).values({ communityId: community.id, userId: people.maria.user!.id, role: 'staff' });
   const off = { enabled: false };

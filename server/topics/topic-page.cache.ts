@@ -1,4 +1,7 @@
+import type { Executor } from '../../db/client.js';
 import type { Bus } from '../live/bus.js';
+import type { Viewer } from '../visibility/viewer.js';
+import { readTopicPage, type ReadTopicInput } from './topics.service.js';
 
 /**
  * Anonymous topic pages, serialised, per process. Every reader without a session sees the
@@ -65,4 +68,26 @@ export class TopicPageCache {
   close(): void {
     this.unsubscribe.forEach((u) => u());
   }
+}
+
+/** A topic page as its reader gets it: for guests, the shared serialised page (`cache` says whether it was kept). */
+export type ServedTopicPage =
+  | { json: Buffer; cache: 'hit' | 'miss' }
+  | { page: Awaited<ReturnType<typeof readTopicPage>> };
+
+/**
+ * Reads a topic page through the cache: signed-in readers get their own rendering (their hidden
+ * posts, their state), never cached; guests share one serialised page per topic and position.
+ */
+export async function serveTopicPage(
+  db: Executor, cache: TopicPageCache, viewer: Viewer, id: number, input: Required<ReadTopicInput>,
+): Promise<ServedTopicPage> {
+  if (viewer.user) return { page: await readTopicPage(db, viewer, id, input) };
+  const key = `${id}:${input.after}:${input.limit}`;
+  const cached = cache.get(key);
+  if (cached) return { json: cached, cache: 'hit' };
+  const generation = cache.generation(id);
+  const json = Buffer.from(JSON.stringify(await readTopicPage(db, viewer, id, input)));
+  cache.set(key, id, json, generation);
+  return { json, cache: 'miss' };
 }

@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { topicColumns } from '../../db/columns.js';
 import { bans, categories, communities, topics, users, type Role } from '../../db/schema.js';
@@ -28,14 +28,9 @@ export const topicNotFound = () => notFound('topic_not_found', 'No such topic.')
 export async function loadVisibleTopic(db: Executor, viewer: Viewer, id: number): Promise<LoadedTopic> {
   const uid = viewer.user?.id ?? null;
   // The viewer's role and any active ban come along in the same round trip (null for guests).
-  const standingColumns = {
-    viewerRole: sql<Role | null>`(SELECT role FROM memberships m WHERE m.community_id = ${topics.communityId} AND m.user_id = ${uid})`,
-    viewerBan: sql<ActiveBan | null>`(SELECT json_build_object('reason', ${bans.reason}, 'until', ${bans.until}) FROM ${bans}
-      WHERE ${bans.communityId} = ${topics.communityId} AND ${bans.userId} = ${uid} AND ${banInForce()}
-      ORDER BY ${bans.id} DESC LIMIT 1)`,
-  };
   const [found] = await db.select({
-    topic: topicColumns, communitySlug: communities.slug, categorySlug: categories.slug, author: userColumns(users), ...standingColumns,
+    topic: topicColumns, communitySlug: communities.slug, categorySlug: categories.slug, author: userColumns(users),
+    ...standingColumns(uid, sql`${topics.communityId}`),
     settings: { flagThreshold: communities.flagThreshold, holdFirstPosts: communities.holdFirstPosts },
   }).from(topics)
     .innerJoin(communities, eq(topics.communityId, communities.id))
@@ -48,6 +43,26 @@ export async function loadVisibleTopic(db: Executor, viewer: Viewer, id: number)
   const standing: Standing = { viewer, role: await roleIn(db, viewer, row.topic.communityId) };
   if (!canSeeTopic(standing, row.topic)) throw topicNotFound();
   return { ...row, standing, ban: viewerBan ?? null };
+}
+
+/** A viewer's role in a community and their ban in force there, as columns of a larger select. */
+const standingColumns = (uid: number | null, communityId: SQL) => ({
+  viewerRole: sql<Role | null>`(SELECT role FROM memberships m WHERE m.community_id = ${communityId} AND m.user_id = ${uid})`,
+  viewerBan: sql<ActiveBan | null>`(SELECT json_build_object('reason', ${bans.reason}, 'until', ${bans.until}) FROM ${bans}
+    WHERE ${bans.communityId} = ${communityId} AND ${bans.userId} = ${uid} AND ${banInForce()}
+    ORDER BY ${bans.id} DESC LIMIT 1)`,
+});
+
+/**
+ * Where there is no topic to load them with (a new topic): the viewer's role and ban in the
+ * community, decided by the same columns as `loadVisibleTopic`, in one round trip.
+ */
+export async function loadStanding(db: Executor, viewer: Viewer, communityId: number): Promise<{ standing: Standing; ban: ActiveBan | null }> {
+  const uid = viewer.user?.id ?? null;
+  if (uid === null) return { standing: { viewer, role: null }, ban: null };
+  const [found] = await db.select(standingColumns(uid, sql`${communityId}::int`)).from(sql`(SELECT 1) AS one`);
+  viewer.roles.set(communityId, found?.viewerRole ?? null);
+  return { standing: { viewer, role: found?.viewerRole ?? null }, ban: found?.viewerBan ?? null };
 }
 
 export const presentLoaded = (loaded: LoadedTopic, topic: TopicRow = loaded.topic) => presentTopic(topic, loaded);

@@ -1,5 +1,6 @@
 import type { IdeaStatusChanger, TopicRow } from '../../db/columns.js';
 import { presentUser, type UserRow } from '../users/users.present.js';
+import { presentHiddenState } from '../moderation/system-reasons.js';
 
 export type { TopicRow };
 
@@ -37,11 +38,8 @@ export const presentTopic = (t: TopicRow, ctx: TopicContext) => ({
   postCount: t.postCount,
   pinned: t.pinned,
   locked: t.locked,
-  hidden: t.hidden,
-  hiddenReason: t.hidden ? t.hiddenReason : null,
-  pendingReview: t.hidden && t.hiddenPending,
+  ...presentHiddenState(t),
   solutionPostId: t.solutionPostId,
   votes: t.votes,
   ideaStatus: presentIdeaStatus(t),
 });
-export type ApiTopic = ReturnType<typeof presentTopic>;

@@ -6,9 +6,9 @@ import {
   CreateTopicBody, IdParams, ListTopicsQuery, ReadTopicQuery, SlugParams, SolutionBody, TopicList, TopicPage, TopicReply,
   TopicWithPost, UpdateTopicBody, topicErrors,
 } from './topics.schema.js';
-import { createTopic, listTopics, readTopicPage, setSolution, updateTopic } from './topics.service.js';
+import { createTopic, listTopics, setSolution, updateTopic } from './topics.service.js';
 import { pageAfter } from './topics.cursor.js';
-import type { TopicPageCache } from './topic-page.cache.js';
+import { serveTopicPage, type TopicPageCache } from './topic-page.cache.js';
 
 export const topicRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: ServiceContext; pageCache: TopicPageCache }> = async (app, { config, ctx, pageCache }) => {
   const tags = ['topics'];
@@ -42,18 +42,11 @@ export const topicRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: Servi
       params: IdParams, querystring: ReadTopicQuery, response: { 200: TopicPage, ...topicErrors },
     },
   }, async (request, reply) => {
-    const { id } = request.params;
     const after = pageAfter(request.query.after, request.query.cursor);
-    const limit = request.query.limit ?? 50;
-    if (request.viewer.user) return readTopicPage(db, request.viewer, id, { after, limit });
-    const key = `${id}:${after}:${limit}`;
-    const cached = pageCache.get(key);
-    reply.type('application/json; charset=utf-8');
-    if (cached) return reply.header('x-parley-cache', 'hit').send(cached as never);
-    const generation = pageCache.generation(id);
-    const json = Buffer.from(JSON.stringify(await readTopicPage(db, request.viewer, id, { after, limit })));
-    pageCache.set(key, id, json, generation);
-    return reply.header('x-parley-cache', 'miss').send(json as never);
+    const served = await serveTopicPage(db, pageCache, request.viewer, request.params.id, { after, limit: request.query.limit ?? 50 });
+    if ('page' in served) return served.page;
+    // Already serialised once for every guest: sent as the same bytes.
+    return reply.type('application/json; charset=utf-8').header('x-parley-cache', served.cache).send(served.json as never);
   });
 
   app.patch('/api/topics/:id', {

@@ -1,27 +1,25 @@
 import { and, asc, desc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
-import { isUniqueViolation, type Executor } from '../../db/client.js';
+import type { Executor } from '../../db/client.js';
 import { postColumns, topicColumns } from '../../db/columns.js';
 import { categories, posts, reactions, topics, users, type IdeaStatus, type TopicKind } from '../../db/schema.js';
 import { badRequest, conflict, forbidden, unauthorized } from '../errors/errors.js';
 import { communityChannel, topicChannel } from '../live/outbox.js';
 import { write, type ServiceContext } from '../write/unit-of-work.js';
-import { checkPostingLimits } from '../limits/posting-limits.js';
-import { renderMarkdown } from '../markdown/markdown.render.js';
-import { assertNotBanned, throwIfBanned } from '../moderation/bans.js';
-import { queueHeld, shouldHold } from '../moderation/hold.js';
-import { HELD_TOPIC_REASON } from '../moderation/moderation.reasons.js';
+import { throwIfBanned } from '../moderation/bans.js';
 import { findCategory } from '../communities/categories.js';
-import { ensureMembership, findCommunity } from '../communities/communities.service.js';
-import { presentPost, type ApiPost } from '../posts/posts.present.js';
+import { findCommunity } from '../communities/communities.service.js';
+import { presentPost } from '../posts/posts.present.js';
+import { loadPostFor } from '../posts/posts.load.js';
+import { PAGE_TAKEN, submitPost, type Limits } from '../posts/posts.pipeline.js';
 import { userColumns } from '../users/users.present.js';
 import { canHaveAnswer, canModerate, isAuthorOrModerator, isOpenTo, topicCapabilities } from '../visibility/permissions.js';
 import { canReadPostBody, type Standing } from '../visibility/visibility.js';
 import { roleIn, type Viewer } from '../visibility/viewer.js';
 import { decodeCursor, encodeCursor } from './topics.cursor.js';
 import { INT4_MAX } from '../schemas/common.schema.js';
-import { loadVisibleTopic, presentLoaded, topicNotFound } from './topics.load.js';
+import { loadVisibleTopic, presentLoaded } from './topics.load.js';
 import { presentTopic } from './topics.present.js';
-import { onSolutionChosen, onTopicStarted } from '../notifications/notifications.triggers.js';
+import { onSolutionChosen } from '../notifications/notifications.triggers.js';
 import { previousVisit, recordVisit } from '../reads/visits.js';
 import { listViewerColumns, listViewerState, topicViewerState } from '../reads/viewer-state.js';
 
@@ -97,101 +95,23 @@ export interface CreateTopicInput {
   clientId?: string | undefined;
 }
 
-export interface Limits { enabled: boolean }
-
+/** A new topic with its opening post, through the post pipeline. */
 export async function createTopic(ctx: ServiceContext, viewer: Viewer, slug: string, input: CreateTopicInput, limits: Limits) {
   const { db } = ctx;
-  const user = viewer.user;
-  if (!user) throw unauthorized();
+  if (!viewer.user) throw unauthorized();
   const community = await findCommunity(db, slug);
   const catWhere = typeof input.category === 'number' ? eq(categories.id, input.category) : eq(categories.slug, input.category);
-  const [category] = await db.select().from(categories).where(and(eq(categories.communityId, community.id), catWhere));
+  const [category] = await db.select({ id: categories.id }).from(categories).where(and(eq(categories.communityId, community.id), catWhere));
   if (!category) throw badRequest('category_not_found', `No category "${input.category}" in this community.`);
-
-  if (input.clientId) {
-    const again = await findByClientId(db, user.id, input.clientId);
-    if (again) {
-      if (again.number !== 1) throw conflict('client_id_conflict', 'This clientId was already used for a reply.');
-      return { created: false, ...(await readCreated(db, viewer, again.topicId, again.id)) };
-    }
-  }
-  const started = await startTopic(ctx, viewer, {
-    community, category: async () => category.id, title: input.title.trim(), kind: input.kind ?? 'discussion',
+  const posted = await submitPost(ctx, viewer, {
+    destination: {
+      type: 'topic', community, category: async () => category.id, title: input.title.trim(), kind: input.kind ?? 'discussion', embedUrl: null,
+    },
     body: input.body, clientId: input.clientId,
   }, limits);
-  // Only an embed thread's URL can collide, and a forum topic has none.
-  if (!started) throw new Error('a forum topic collided on its embed URL');
-  return started;
-}
-
-export interface NewTopic {
-  community: { id: number; slug: string; holdFirstPosts: boolean };
-  /** Resolved only once the author may post, so a refused attempt leaves nothing behind. */
-  category: () => Promise<number>;
-  title: string;
-  kind: TopicKind;
-  body: string;
-  clientId?: string | undefined;
-  /** An embed thread's canonical page URL: if another topic has it already, nothing is written. */
-  embedUrl?: string | undefined;
-}
-
-/**
- * Every new topic, from the forum or the embed, goes this way: ban, limits and the first-post
- * hold, then the topic, its opening post and their events in one transaction. Returns null
- * when `embedUrl` is already another topic's (two first comments on one page at once).
- */
-export async function startTopic(ctx: ServiceContext, viewer: Viewer, t: NewTopic, limits: Limits) {
-  const { db } = ctx;
-  const user = viewer.user!;
-  await assertNotBanned(db, user.id, t.community.id);
-  const role = await roleIn(db, viewer, t.community.id);
-  const rendered = renderMarkdown(t.body);
-  if (limits.enabled) await checkPostingLimits(db, user, role, { body: t.body, links: rendered.links, isTopic: true });
-  const held = await shouldHold(db, user, role, t.community);
-  const categoryId = await t.category();
-
-  try {
-    const ids = await write(ctx, async ({ tx, emit }) => {
-      const authorRole = await ensureMembership(tx, viewer, t.community.id);
-      // A concurrent insert of the same page URL is waited for, then yielded to (forum topics have no URL).
-      const [topic] = await tx.insert(topics).values({
-        communityId: t.community.id, categoryId, authorId: user.id, title: t.title, kind: t.kind, lastNumber: 1, postCount: 1,
-        embedUrl: t.embedUrl ?? null,
-        ...(held ? { hidden: true, hiddenReason: HELD_TOPIC_REASON, hiddenPending: true } : {}),
-      }).onConflictDoNothing({ target: [topics.communityId, topics.embedUrl] }).returning({ id: topics.id });
-      if (!topic) return null;
-      const [post] = await tx.insert(posts).values({
-        topicId: topic.id, number: 1, authorId: user.id, authorRole, body: t.body, bodyHtml: rendered.html, clientId: t.clientId ?? null,
-      }).returning({ id: posts.id });
-      await emit(topicChannel(topic.id), 'post.created', { postId: post!.id });
-      await emit(communityChannel(t.community.slug), 'topic.created', { topicId: topic.id });
-      if (held) await queueHeld(tx, { communityId: t.community.id, topicId: topic.id, postId: post!.id, targetType: 'topic' });
-      return { topicId: topic.id, postId: post!.id };
-    });
-    if (!ids) return null;
-    // After the commit, awaited, never throwing; a held topic tells nobody until it is approved.
-    if (!held) {
-      await onTopicStarted(ctx, {
-        topic: { id: ids.topicId, communityId: t.community.id, categoryId, authorId: user.id }, postId: ids.postId, mentions: rendered.mentions,
-      });
-    }
-    return { created: true, ...(await readCreated(db, viewer, ids.topicId, ids.postId)) };
-  } catch (err) {
-    // Two sends of the same clientId raced: the loser answers with the winner's post.
-    if (t.clientId && isUniqueViolation(err)) {
-      const again = await findByClientId(db, user.id, t.clientId);
-      if (again) return { created: false, ...(await readCreated(db, viewer, again.topicId, again.id)) };
-    }
-    throw err;
-  }
-}
-
-
-export async function findByClientId(db: Executor, authorId: number, clientId: string) {
-  const [row] = await db.select({ id: posts.id, topicId: posts.topicId, number: posts.number }).from(posts)
-    .where(and(eq(posts.authorId, authorId), eq(posts.clientId, clientId)));
-  return row;
+  // Only an embed thread's URL can be taken, and a forum topic has none.
+  if (posted === PAGE_TAKEN) throw new Error('a forum topic collided on its embed URL');
+  return { created: posted.created, ...(await readCreated(db, viewer, posted.topicId, posted.postId)) };
 }
 
 /** A just-written topic and post, as the viewer who wrote them sees them. */
@@ -199,13 +119,6 @@ export async function readCreated(db: Executor, viewer: Viewer, topicId: number,
   const loaded = await loadVisibleTopic(db, viewer, topicId);
   const post = await loadPostFor(db, loaded.standing, postId);
   return { topic: presentLoaded(loaded), post };
-}
-
-export async function loadPostFor(db: Executor, standing: Standing, postId: number): Promise<ApiPost> {
-  const [row] = await db.select({ post: postColumns, author: userColumns(users) }).from(posts)
-    .innerJoin(users, eq(posts.authorId, users.id)).where(eq(posts.id, postId));
-  if (!row) throw topicNotFound();
-  return presentPost(row.post, row.author, standing);
 }
 
 export interface ReadTopicInput { after?: number | undefined; limit?: number | undefined }

@@ -75,12 +75,23 @@ export interface Position extends Standing {
  * are cached and shared by every guest.
  */
 const GUEST_COMMUNITY_CAPABILITIES: Readonly<CommunityCapabilities> = Object.freeze({
-  moderate: false, administer: false, setIdeaStatus: false, startTopic: false,
+  moderate: false,
+  administer: false,
+  setIdeaStatus: false,
+  startTopic: false,
 });
 
 const GUEST_TOPIC_CAPABILITIES: Readonly<TopicCapabilities> = Object.freeze({
-  reply: false, editOwnPosts: false, deleteOwnPosts: false, react: false, report: false, moderate: false,
-  edit: false, acceptAnswer: false, vote: false, setIdeaStatus: false,
+  reply: false,
+  editOwnPosts: false,
+  deleteOwnPosts: false,
+  react: false,
+  report: false,
+  moderate: false,
+  edit: false,
+  acceptAnswer: false,
+  vote: false,
+  setIdeaStatus: false,
 });
 
 /** A banned member reads on but writes nothing. Moderating is not writing as a member (and moderators cannot be banned). */

@@ -7,18 +7,10 @@ import type { Role } from '../../db/schema.js';
 import { canModerate } from './permissions.js';
 import type { Viewer } from './viewer.js';
 
-/** What a viewer is, relative to one community. Events are rendered once per class. */
-export type VisibilityClass = 'guest' | 'member' | 'moderator';
-
 export interface Standing {
   viewer: Viewer;
   /** The viewer's role in the community concerned, null when not a member. */
   role: Role | null;
-}
-
-export function visibilityClass(standing: Standing): VisibilityClass {
-  if (canModerate(standing)) return 'moderator';
-  return standing.viewer.user ? 'member' : 'guest';
 }
 
 const isAuthor = (viewer: Viewer, authorId: number) => viewer.user?.id === authorId;

@@ -28,8 +28,19 @@ export interface WriteScope {
  * (other processes hear it through the database's NOTIFY).
  */
 export async function write<T>(ctx: Pick<ServiceContext, 'db' | 'bus'>, work: (scope: WriteScope) => Promise<T>): Promise<T> {
+  const { result, notes } = await stage(ctx.db, work);
+  if (notes.length) ctx.bus.publishLocal(notes);
+  return result;
+}
+
+/**
+ * `write` without the telling: the caller publishes the notes itself, later (the post pipeline
+ * announces in a phase of its own, after storing).
+ */
+export async function stage<T>(db: Db, work: (scope: WriteScope) => Promise<T>): Promise<{ result: T; notes: BusNote[] }> {
   const notes: BusNote[] = [];
-  const result = await ctx.db.transaction(async (tx) => {
+  const result = await db.transaction(async (tx) => {
+    // A retried transaction starts over: events appended by an attempt that rolled back are gone.
     notes.length = 0;
     return work({
       tx,
@@ -45,6 +56,5 @@ export async function write<T>(ctx: Pick<ServiceContext, 'db' | 'bus'>, work: (s
       },
     });
   });
-  if (notes.length) ctx.bus.publishLocal(notes);
-  return result;
+  return { result, notes };
 }

@@ -22,13 +22,13 @@ export interface AxeViolation {
 export async function axeViolations(page: Page | Frame): Promise<AxeViolation[]> {
   await page.evaluate(AXE_SOURCE);
   // A string, not a function: this runs in the page, where the test's types do not apply.
-  return page.evaluate(`(async () => {
+  return page.evaluate<AxeViolation[]>(`(async () => {
     const result = await window.axe.run(document, { runOnly: { type: 'tag', values: ${JSON.stringify(AXE_TAGS)} } });
     return result.violations.map((v) => ({
       id: v.id, impact: v.impact, help: v.help,
       nodes: v.nodes.slice(0, 5).map((n) => ({ target: n.target, failureSummary: n.failureSummary })),
     }));
-  })()`) as Promise<AxeViolation[]>;
+  })()`);
 }
 
 /** A readable summary for assertion messages. */

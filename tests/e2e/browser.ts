@@ -2,7 +2,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { existsSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../server/app.js';
-import { defaultConfig, type Config, type ConfigOverrides } from '../../server/config/config.js';
+import { defaultConfig, type ConfigOverrides } from '../../server/config/config.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 

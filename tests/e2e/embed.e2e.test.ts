@@ -106,7 +106,7 @@ describe('the embedded thread on another site', () => {
     await frame.locator('article', { hasText: 'Love the warm light!' }).waitFor();
     // The frame grew to fit its content, told by a postMessage to this page only.
     await page.waitForFunction(`document.querySelector('iframe[src*="/embed/acme"]').getBoundingClientRect().height > ${before}`);
-    const frameContent = await frame.evaluate('document.documentElement.scrollHeight') as number;
+    const frameContent = await frame.evaluate<number>('document.documentElement.scrollHeight');
     expect(Math.abs((await iframeHeight(page)) - frameContent)).toBeLessThan(40);
 
     // The first comment made one topic, in the community, linked back to the forum.

@@ -54,7 +54,7 @@ export class LiveClient {
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data, isBinary) => {
-      const text = isBinary ? `<binary ${(data as Buffer).length}>` : String(data);
+      const text = isBinary ? `<binary ${(data as Buffer).length}>` : (data as Buffer).toString('utf8');
       this.frames.push(text);
       let message: LiveMessage;
       try { message = JSON.parse(text) as LiveMessage; } catch { message = { type: '<unparsable>', text }; }

@@ -79,6 +79,9 @@ export interface Community extends CommunitySummary {
   moderation: ModerationSettings;
 }
 
+/** A community as everyone sees it, without anything about the reader: `community.updated` live events carry it. */
+export type CommunityUpdate = Omit<Community, 'viewerRole' | 'viewerCan' | 'embed'>;
+
 export interface ModerationSettings {
   /** Distinct members whose flags hide a post pending review; 0 = never automatically. */
   flagThreshold: number;

@@ -12,7 +12,7 @@ import type {
   LiveEventName,
   ServerMessage,
 } from '../../../server/live/live.protocol.js';
-import type { Notification, NotificationsRead, Post, Reactions, Topic } from './api.js';
+import type { CommunityUpdate, Notification, NotificationsRead, Post, Reactions, Topic } from './api.js';
 
 export type { ClientMessage, LiveErrorCode, LiveEventName, ServerMessage };
 
@@ -32,6 +32,8 @@ export interface LiveEventData {
   /** Community channels. */
   'topic.created': Topic;
   'topic.bumped': Topic;
+  /** Community channels: settings or categories changed; the community as everyone sees it. */
+  'community.updated': CommunityUpdate;
   /** User channels: the account's role in a community changed (data is always null). */
   'roles.changed': null;
   /** User channels: a new notification, with the reader's unread count as it is now. */

@@ -39,6 +39,11 @@ export class Resource<T> {
     return this.state.status === 'ready' ? this.state.value : undefined;
   }
 
+  /** A newer value that arrived some other way (a live event): shown at once, no request. */
+  set(value: T): void {
+    this.state = { status: 'ready', value };
+  }
+
   /** Load again (the retry button). */
   reload = (): void => {
     this.#attempt++;

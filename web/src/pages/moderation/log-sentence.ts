@@ -51,14 +51,14 @@ function banEnd(detail: string | null): string {
   return detail === 'permanent' ? ', with no end' : '';
 }
 
-/** The server's `detail` of a settled queue item names its kind. */
+/** The server's `detail` of a settled queue item is its kind's code. */
 function queueItem(detail: string | null): string {
   switch (detail) {
-    case 'member flag':
+    case 'flag':
       return 'a member flag on ';
-    case 'held first post':
+    case 'first_post':
       return 'the hold on ';
-    case 'review request':
+    case 'review_request':
       return 'a review request for ';
     default:
       return 'a queue item on ';
@@ -67,8 +67,8 @@ function queueItem(detail: string | null): string {
 
 /**
  * What the actor did, as the rest of a sentence after their name: "hid post #3 in “Title”".
- * Automatic entries carry their explanation here ("after 3 flags (pending review)"), so their
- * long machine-written reason is left out by the caller.
+ * Automatic entries carry their explanation here ("after 3 flags (pending review)"), so the
+ * words of their reason code are left out by the caller.
  */
 export function actionParts(entry: ModerationLogEntry, slug: string): Part[] {
   const t = (text: string): Part => ({ text });
@@ -93,7 +93,8 @@ export function actionParts(entry: ModerationLogEntry, slug: string): Part[] {
       return [t('unpinned '), ...post()];
     case 'hide_post':
       if (entry.automatic) {
-        return [t('hid '), ...post(), t(`${entry.detail ? ` after ${entry.detail}` : ''} (pending review)`)];
+        // `detail` is the number of flags that hid it.
+        return [t('hid '), ...post(), t(`${entry.detail ? ` after ${entry.detail} flags` : ''} (pending review)`)];
       }
       return [t('hid '), ...post()];
     case 'unhide_post':

@@ -2,13 +2,13 @@ import { and, eq, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { rows, type Executor } from '../../db/client.js';
 import { postColumns } from '../../db/columns.js';
-import { flags, posts, topics, users, type FlagKind, type FlagStatus } from '../../db/schema.js';
+import { posts, queueItems, topics, users, type QueueItemStatus } from '../../db/schema.js';
 import { conflict, forbidden, notFound, unauthorized } from '../errors/errors.js';
 import { topicChannel } from '../live/outbox.js';
 import { write, type ServiceContext } from '../write/unit-of-work.js';
 import { NEW_ACCOUNT_HOURS } from '../limits/posting-limits.js';
 import { findCommunity } from '../communities/communities.service.js';
-import { loadVisiblePost } from '../posts/posts.service.js';
+import { loadVisiblePost } from '../posts/posts.load.js';
 import { presentPost } from '../posts/posts.present.js';
 import { decodeIdCursor } from '../topics/topics.cursor.js';
 import { presentUser, userColumns } from '../users/users.present.js';
@@ -17,16 +17,22 @@ import { roleIn, type Viewer } from '../visibility/viewer.js';
 import { throwIfBanned } from './bans.js';
 import { requireModerator } from './moderation.guard.js';
 import { logAction } from './moderation.log.js';
-import { autoHiddenReason } from './moderation.reasons.js';
+import { queueReasonCode, reasonText } from './system-reasons.js';
 import { lockPost } from './moderation.posts.js';
 import { onModerated } from '../notifications/notifications.triggers.js';
 
-type FlagRow = typeof flags.$inferSelect;
+type QueueItemRow = typeof queueItems.$inferSelect;
 
 /** What the member who raised an item sees of it: never who else flagged, never the verdict's author. */
-const presentOwnFlag = (f: FlagRow) => ({
-  id: f.id, kind: f.kind, postId: f.postId, topicId: f.topicId, reason: f.reason, status: f.status, createdAt: f.createdAt.toISOString(),
-});
+const presentOwnFlag = (f: QueueItemRow) => {
+  const reasonCode = queueReasonCode(f);
+  return {
+    id: f.id, kind: f.kind, postId: f.postId, topicId: f.topicId, reason: reasonText(f.reason, reasonCode) ?? '',
+    // Only items the system raised, or raised without a message, carry a code beside their words.
+    ...(f.reason === null && reasonCode ? { reasonCode } : {}),
+    status: f.status, createdAt: f.createdAt.toISOString(),
+  };
+};
 
 /**
  * A member reports a post. Flags are one per member per post, ever; when enough distinct,
@@ -45,28 +51,28 @@ export async function createFlag(ctx: ServiceContext, viewer: Viewer, postId: nu
   return write(ctx, async (scope) => {
     const { tx, emit } = scope;
     const current = await lockPost(tx, postId);
-    const [created] = await tx.insert(flags).values({
+    const [created] = await tx.insert(queueItems).values({
       communityId: loaded.topic.communityId, kind: 'flag', topicId: post.topicId, postId, reporterId: user.id, reason: reason.trim(),
     }).onConflictDoNothing().returning();
     if (!created) {
-      const [existing] = await tx.select().from(flags).where(and(eq(flags.postId, postId), eq(flags.reporterId, user.id), eq(flags.kind, 'flag')));
+      const [existing] = await tx.select().from(queueItems).where(and(eq(queueItems.postId, postId), eq(queueItems.reporterId, user.id), eq(queueItems.kind, 'flag')));
       return { created: false, flag: presentOwnFlag(existing!) };
     }
     if (threshold > 0 && !current.hidden) {
       // Brand-new accounts can report, but do not count towards hiding: sock puppets are cheap.
       const [{ n } = { n: 0 }] = await rows<{ n: number }>(tx, sql`
-        SELECT count(DISTINCT f.reporter_id)::int AS n FROM flags f JOIN users u ON u.id = f.reporter_id
+        SELECT count(DISTINCT f.reporter_id)::int AS n FROM queue_items f JOIN users u ON u.id = f.reporter_id
         WHERE f.post_id = ${postId} AND f.kind = 'flag' AND f.status = 'open'
           AND u.created_at <= now() - make_interval(hours => ${NEW_ACCOUNT_HOURS})`);
       if (n >= threshold) {
-        const text = autoHiddenReason(n);
-        await tx.update(posts).set({ hidden: true, hiddenReason: text, hiddenPending: true, hiddenAt: sql`now()` }).where(eq(posts.id, postId));
+        await tx.update(posts).set({ hidden: true, hiddenReason: null, hiddenReasonCode: 'flagged', hiddenPending: true, hiddenAt: sql`now()` })
+          .where(eq(posts.id, postId));
         await emit(topicChannel(post.topicId), 'post.hidden', { postId });
         await logAction(tx, {
-          communityId: loaded.topic.communityId, moderatorId: null, action: 'hide_post', targetType: 'post', targetId: postId, reason: text, detail: `${n} flags`,
+          communityId: loaded.topic.communityId, moderatorId: null, action: 'hide_post', targetType: 'post', targetId: postId, reasonCode: 'flagged', detail: String(n),
         });
         await onModerated(scope, {
-          action: 'hide_post', communityId: loaded.topic.communityId, topicId: post.topicId, postId, actorId: null, recipientId: post.authorId, reason: text,
+          action: 'hide_post', communityId: loaded.topic.communityId, topicId: post.topicId, postId, actorId: null, recipientId: post.authorId, reasonCode: 'flagged',
         });
       }
     }
@@ -88,18 +94,18 @@ export async function requestReview(ctx: ServiceContext, viewer: Viewer, postId:
     const current = await lockPost(tx, postId);
     if (!current.hidden) throw conflict('post_not_hidden', 'This post is not hidden.');
     const [earlier] = await rows<{ id: number }>(tx, sql`
-      SELECT f.id FROM flags f JOIN posts p ON p.id = f.post_id
+      SELECT f.id FROM queue_items f JOIN posts p ON p.id = f.post_id
       WHERE f.post_id = ${postId} AND f.kind = 'review_request' AND f.created_at >= coalesce(p.hidden_at, '-infinity'::timestamptz) LIMIT 1`);
     if (earlier) throw conflict('review_already_requested', 'You already asked for a review of this post.');
-    const [created] = await tx.insert(flags).values({
+    const [created] = await tx.insert(queueItems).values({
       communityId: loaded.topic.communityId, kind: 'review_request', topicId: post.topicId, postId, reporterId: user.id,
-      reason: message?.trim() || 'The author asks a moderator to look again.',
+      reason: message?.trim() || null,
     }).returning();
     return presentOwnFlag(created!);
   });
 }
 
-export interface FlagQuery { status?: FlagStatus | 'all' | undefined; cursor?: string | undefined; limit?: number | undefined }
+export interface FlagQuery { status?: QueueItemStatus | 'all' | undefined; cursor?: string | undefined; limit?: number | undefined }
 
 const reporters = alias(users, 'reporter');
 const resolvers = alias(users, 'resolver');
@@ -114,22 +120,22 @@ export async function listFlags(db: Executor, viewer: Viewer, slug: string, quer
   const before = decodeIdCursor(query.cursor);
   const limit = query.limit ?? 50;
   const found = await db.select({
-    flag: flags, post: postColumns, author: userColumns(authors),
+    flag: queueItems, post: postColumns, author: userColumns(authors),
     topic: { id: topics.id, title: topics.title, hidden: topics.hidden, locked: topics.locked },
     reporter: userColumns(reporters), resolver: userColumns(resolvers),
-    openFlags: sql<number>`(SELECT count(*)::int FROM flags o WHERE o.post_id = ${flags.postId} AND o.kind = 'flag' AND o.status = 'open')`,
-  }).from(flags)
-    .innerJoin(posts, eq(posts.id, flags.postId))
+    openFlags: sql<number>`(SELECT count(*)::int FROM queue_items o WHERE o.post_id = ${queueItems.postId} AND o.kind = 'flag' AND o.status = 'open')`,
+  }).from(queueItems)
+    .innerJoin(posts, eq(posts.id, queueItems.postId))
     .innerJoin(authors, eq(authors.id, posts.authorId))
-    .innerJoin(topics, eq(topics.id, flags.topicId))
-    .leftJoin(reporters, eq(reporters.id, flags.reporterId))
-    .leftJoin(resolvers, eq(resolvers.id, flags.resolvedById))
+    .innerJoin(topics, eq(topics.id, queueItems.topicId))
+    .leftJoin(reporters, eq(reporters.id, queueItems.reporterId))
+    .leftJoin(resolvers, eq(resolvers.id, queueItems.resolvedById))
     .where(and(
-      eq(flags.communityId, community.id),
-      status === 'all' ? undefined : eq(flags.status, status),
-      before === null ? undefined : sql`${flags.id} < ${before}`,
+      eq(queueItems.communityId, community.id),
+      status === 'all' ? undefined : eq(queueItems.status, status),
+      before === null ? undefined : sql`${queueItems.id} < ${before}`,
     ))
-    .orderBy(sql`${flags.id} DESC`).limit(limit + 1);
+    .orderBy(sql`${queueItems.id} DESC`).limit(limit + 1);
   const items = found.slice(0, limit).map((r) => ({
     ...presentOwnFlag(r.flag),
     targetType: r.flag.targetType,
@@ -147,24 +153,23 @@ export async function listFlags(db: Executor, viewer: Viewer, slug: string, quer
  * Settles one queue item without touching the content: resolved ("dealt with") or dismissed
  * ("no action needed"). Settling it again the same way is a no-op; the other way is a conflict.
  */
-export async function settleFlag(ctx: ServiceContext, viewer: Viewer, flagId: number, status: Exclude<FlagStatus, 'open'>) {
+export async function settleFlag(ctx: ServiceContext, viewer: Viewer, flagId: number, status: Exclude<QueueItemStatus, 'open'>) {
   const user = viewer.user;
   if (!user) throw unauthorized();
-  const [flag] = await ctx.db.select().from(flags).where(eq(flags.id, flagId));
+  const [flag] = await ctx.db.select().from(queueItems).where(eq(queueItems.id, flagId));
   if (!flag) throw notFound('flag_not_found', 'No such flag.');
   const { loaded } = await loadVisiblePost(ctx.db, viewer, flag.postId);
   requireModerator(loaded.standing);
   return write(ctx, async ({ tx }) => {
-    const [current] = await tx.select().from(flags).where(eq(flags.id, flagId)).for('update');
+    const [current] = await tx.select().from(queueItems).where(eq(queueItems.id, flagId)).for('update');
     if (current!.status === status) return presentOwnFlag(current!);
     if (current!.status !== 'open') throw conflict('flag_settled', `This item was already ${current!.status}.`);
-    const [updated] = await tx.update(flags).set({ status, resolvedById: user.id, resolvedAt: sql`now()` }).where(eq(flags.id, flagId)).returning();
+    const [updated] = await tx.update(queueItems).set({ status, resolvedById: user.id, resolvedAt: sql`now()` }).where(eq(queueItems.id, flagId)).returning();
     await logAction(tx, {
       communityId: flag.communityId, moderatorId: user.id, action: status === 'resolved' ? 'resolve_flag' : 'dismiss_flag',
-      targetType: 'post', targetId: flag.postId, detail: kindLabel(flag.kind),
+      targetType: 'post', targetId: flag.postId, detail: flag.kind,
     });
     return presentOwnFlag(updated!);
   });
 }
 
-const kindLabel = (kind: FlagKind) => (kind === 'flag' ? 'member flag' : kind === 'first_post' ? 'held first post' : 'review request');

@@ -1,0 +1,279 @@
+/**
+ * The one way a post is written. A reply, the opening post of a new topic and a comment under an
+ * embedded page (and, later, a post sent by e-mail) all run the phases below, in this order.
+ *
+ * A phase reads and fills the `Posting` it is given and then either lets the post go on, refuses
+ * it by throwing an AppError with a stable code, or ends it with an answer (the post this very
+ * attempt already stored, found by its clientId). Adding a step to posting means writing a phase
+ * here and putting it in `POST_PHASES`; tests/posts.pipeline.test.ts holds the order and every
+ * refusal in one table.
+ */
+import { and, eq } from 'drizzle-orm';
+import { isUniqueViolation } from '../../db/client.js';
+import { posts, topics, type Role, type TopicKind } from '../../db/schema.js';
+import { badRequest, conflict, forbidden, unauthorized } from '../errors/errors.js';
+import { ensureMembership } from '../communities/communities.service.js';
+import { checkContent, checkRates, recentPosting, type RecentPosting } from '../limits/posting-limits.js';
+import { communityChannel, topicChannel } from '../live/outbox.js';
+import type { BusNote } from '../live/bus.js';
+import { renderMarkdown, type RenderResult } from '../markdown/markdown.render.js';
+import { throwIfBanned } from '../moderation/bans.js';
+import { holdReply, queueHeld, shouldHold } from '../moderation/hold.js';
+import { onReplyCreated, onTopicStarted } from '../notifications/notifications.triggers.js';
+import { loadStanding, loadVisibleTopic, type ActiveBan, type LoadedTopic } from '../topics/topics.load.js';
+import { isOpenTo } from '../visibility/permissions.js';
+import type { Standing } from '../visibility/visibility.js';
+import type { Viewer, ViewerUser } from '../visibility/viewer.js';
+import { stage, type ServiceContext } from '../write/unit-of-work.js';
+import { appendReply } from './posts.append.js';
+import type { PostRow } from './posts.present.js';
+
+/** `enabled: false` (PARLEY_RATE_LIMITS=off) turns off the posting limits and content rules. */
+export interface Limits { enabled: boolean }
+
+export interface PostingCommunity { id: number; slug: string; holdFirstPosts: boolean }
+
+/** Where a post goes: into a topic, or as the opening post of a new one. */
+export type Destination =
+  | { type: 'reply'; topicId: number }
+  | {
+    type: 'topic';
+    community: PostingCommunity;
+    /** Resolved only once the post may be stored, so a refused attempt leaves nothing behind. */
+    category: () => Promise<number>;
+    title: string;
+    kind: TopicKind;
+    /** An embed thread's canonical page URL: when another topic has it already, nothing is written. */
+    embedUrl: string | null;
+  };
+
+export interface PostRequest {
+  destination: Destination;
+  body: string;
+  replyToId?: number | undefined;
+  clientId?: string | undefined;
+}
+
+/** A post this attempt stored, or one an earlier send of the same clientId stored (`created: false`). */
+export interface Posted {
+  created: boolean;
+  topicId: number;
+  postId: number;
+  /** The stored reply as written, so it can be presented to its author without reading it back. */
+  row?: PostRow;
+  standing: Standing;
+}
+
+/** The page of an embed thread got its topic from someone else meanwhile: post there as a reply instead. */
+export const PAGE_TAKEN = Symbol('page taken');
+
+/** What the phases learn and decide about one attempt. */
+interface Posting {
+  readonly ctx: ServiceContext;
+  readonly viewer: Viewer;
+  readonly user: ViewerUser;
+  readonly request: PostRequest;
+  readonly limits: Limits;
+  // locate
+  community: PostingCommunity;
+  topic: LoadedTopic | null;
+  standing: Standing;
+  ban: ActiveBan | null;
+  // authorise
+  replyToAuthorId: number | null;
+  // render
+  rendered: RenderResult;
+  // limits and rules share one read of the author's recent posting
+  recent: Promise<RecentPosting> | null;
+  // hold
+  held: boolean;
+  // store
+  stored: { topicId: number; postId: number; categoryId: number; row?: PostRow } | null;
+  notes: BusNote[];
+}
+
+type PhaseResult = Posted | typeof PAGE_TAKEN | void;
+type Phase = (p: Posting) => Promise<PhaseResult> | PhaseResult;
+
+const role = (p: Posting): Role | null => p.standing.role;
+
+/** The topic (with the viewer's role and ban, in one read) or the community the post goes into. */
+async function locate(p: Posting): Promise<void> {
+  const d = p.request.destination;
+  if (d.type === 'reply') {
+    const loaded = await loadVisibleTopic(p.ctx.db, p.viewer, d.topicId);
+    p.topic = loaded;
+    p.standing = loaded.standing;
+    p.ban = loaded.ban;
+    p.community = { id: loaded.topic.communityId, slug: loaded.communitySlug, holdFirstPosts: loaded.settings.holdFirstPosts };
+  } else {
+    const { standing, ban } = await loadStanding(p.ctx.db, p.viewer, d.community.id);
+    p.standing = standing;
+    p.ban = ban;
+    p.community = d.community;
+  }
+}
+
+/** A post already stored under this clientId is this attempt, sent again: answer with it. */
+function sameAttempt(p: Posting, earlier: { id: number; topicId: number; number: number }): Posted {
+  const d = p.request.destination;
+  const same = d.type === 'reply' ? earlier.topicId === d.topicId : earlier.number === 1 && d.embedUrl === null;
+  if (!same) throw conflict('client_id_conflict', 'This clientId was already used for another post.');
+  return { created: false, topicId: earlier.topicId, postId: earlier.id, standing: p.standing };
+}
+
+async function findByClientId(p: Posting) {
+  const [row] = await p.ctx.db.select({ id: posts.id, topicId: posts.topicId, number: posts.number }).from(posts)
+    .where(and(eq(posts.authorId, p.user.id), eq(posts.clientId, p.request.clientId!)));
+  return row;
+}
+
+async function deduplicate(p: Posting): Promise<Posted | void> {
+  if (!p.request.clientId) return;
+  const earlier = await findByClientId(p);
+  if (earlier) return sameAttempt(p, earlier);
+}
+
+/** Locked topics take replies from moderators only; banned members write nothing; a reply's target is in its topic. */
+async function authorise(p: Posting): Promise<void> {
+  if (p.topic && !isOpenTo(p.standing, p.topic.topic)) throw forbidden('topic_locked', 'This topic is locked: no new replies.');
+  throwIfBanned(p.ban);
+  const replyToId = p.request.replyToId;
+  if (replyToId === undefined) return;
+  const d = p.request.destination;
+  const [target] = d.type === 'reply'
+    ? await p.ctx.db.select({ topicId: posts.topicId, authorId: posts.authorId }).from(posts).where(eq(posts.id, replyToId))
+    : [];
+  if (!target || d.type !== 'reply' || target.topicId !== d.topicId) {
+    throw badRequest('reply_target_not_found', 'replyToId must be a post in this topic.');
+  }
+  p.replyToAuthorId = target.authorId;
+}
+
+function render(p: Posting): void {
+  p.rendered = renderMarkdown(p.request.body);
+}
+
+const recent = (p: Posting) => (p.recent ??= recentPosting(p.ctx.db, p.user.id, p.request.body));
+
+/** How much an author may post per minute, hour and day (new accounts less). */
+async function limits(p: Posting): Promise<void> {
+  if (!p.limits.enabled) return;
+  checkRates(await recent(p), p.user, role(p), p.request.destination.type === 'topic');
+}
+
+/** What a post may contain. */
+async function rules(p: Posting): Promise<void> {
+  if (!p.limits.enabled) return;
+  checkContent(await recent(p), p.user, role(p), p.rendered.links);
+}
+
+/** A member's first post in a community that holds first posts waits for a moderator. */
+async function hold(p: Posting): Promise<void> {
+  p.held = await shouldHold(p.ctx.db, p.user, role(p), p.community);
+}
+
+async function storeReply(p: Posting, topic: LoadedTopic): Promise<void> {
+  const r = role(p);
+  const reply = {
+    topicId: topic.topic.id, communityId: p.community.id, authorId: p.user.id, authorRole: r ?? 'member', joins: r === null,
+    replyToId: p.request.replyToId ?? null, body: p.request.body, bodyHtml: p.rendered.html, clientId: p.request.clientId ?? null,
+  } as const;
+  // A reply is one statement (the hottest write); a held one adds its queue item in the same transaction.
+  const { post, note } = p.held ? await holdReply(p.ctx.db, reply, p.community.id) : await appendReply(p.ctx.db, reply);
+  if (r === null) p.viewer.roles.set(p.community.id, 'member');
+  p.stored = { topicId: topic.topic.id, postId: post.id, categoryId: topic.topic.categoryId, row: post };
+  p.notes = [note];
+}
+
+async function storeTopic(p: Posting, d: Extract<Destination, { type: 'topic' }>): Promise<typeof PAGE_TAKEN | void> {
+  const categoryId = await d.category();
+  const { result, notes } = await stage(p.ctx.db, async ({ tx, emit }) => {
+    const authorRole = await ensureMembership(tx, p.viewer, p.community.id);
+    // A concurrent insert of the same page URL is waited for, then yielded to (forum topics have no URL).
+    const [topic] = await tx.insert(topics).values({
+      communityId: p.community.id, categoryId, authorId: p.user.id, title: d.title, kind: d.kind, lastNumber: 1, postCount: 1,
+      embedUrl: d.embedUrl,
+      ...(p.held ? { hidden: true, hiddenReasonCode: 'held_first_topic', hiddenPending: true } : {}),
+    }).onConflictDoNothing({ target: [topics.communityId, topics.embedUrl] }).returning({ id: topics.id });
+    if (!topic) return null;
+    const [post] = await tx.insert(posts).values({
+      topicId: topic.id, number: 1, authorId: p.user.id, authorRole, body: p.request.body, bodyHtml: p.rendered.html,
+      clientId: p.request.clientId ?? null,
+    }).returning({ id: posts.id });
+    await emit(topicChannel(topic.id), 'post.created', { postId: post!.id });
+    await emit(communityChannel(p.community.slug), 'topic.created', { topicId: topic.id });
+    if (p.held) await queueHeld(tx, { communityId: p.community.id, topicId: topic.id, postId: post!.id, targetType: 'topic' });
+    return { topicId: topic.id, postId: post!.id };
+  });
+  if (!result) return PAGE_TAKEN;
+  p.stored = { ...result, categoryId };
+  p.notes = notes;
+}
+
+/** Stores the post with its events (and queue item when held), atomically. */
+async function store(p: Posting): Promise<PhaseResult> {
+  const d = p.request.destination;
+  try {
+    return d.type === 'reply' ? await storeReply(p, p.topic!) : await storeTopic(p, d);
+  } catch (err) {
+    // Two sends of the same clientId raced: the loser answers with the winner's post.
+    const earlier = p.request.clientId && isUniqueViolation(err) ? await findByClientId(p) : undefined;
+    if (earlier) return sameAttempt(p, earlier);
+    throw err;
+  }
+}
+
+/** Tells this process's live readers at once (other processes hear the database's NOTIFY), and bumps the topic in lists. */
+function announce(p: Posting): void {
+  p.ctx.bus.publishLocal(p.notes);
+  if (p.request.destination.type === 'reply') p.ctx.bumps.bump(p.community.slug, p.stored!.topicId);
+}
+
+/** After the commit, awaited, never throwing; a held post tells nobody until a moderator approves it. */
+async function notify(p: Posting): Promise<void> {
+  if (p.held) return;
+  const { topicId, postId, categoryId } = p.stored!;
+  const facts = { id: topicId, communityId: p.community.id, categoryId, authorId: p.topic?.topic.authorId ?? p.user.id };
+  if (p.request.destination.type === 'reply') {
+    await onReplyCreated(p.ctx, {
+      topic: facts, post: { id: postId, authorId: p.user.id }, replyToAuthorId: p.replyToAuthorId, mentions: p.rendered.mentions,
+    });
+  } else {
+    await onTopicStarted(p.ctx, { topic: facts, postId, mentions: p.rendered.mentions });
+  }
+}
+
+/** The phases, in order. */
+export const POST_PHASES: ReadonlyArray<readonly [name: string, phase: Phase]> = [
+  ['locate', locate],
+  ['deduplicate', deduplicate],
+  ['authorise', authorise],
+  ['render', render],
+  ['limits', limits],
+  ['rules', rules],
+  ['hold', hold],
+  ['store', store],
+  ['announce', announce],
+  ['notify', notify],
+];
+
+/**
+ * Runs a post through every phase. Answers the post (new, or stored earlier by the same
+ * clientId), or PAGE_TAKEN when an embed page's first post lost the race for its topic.
+ */
+export async function submitPost(ctx: ServiceContext, viewer: Viewer, request: PostRequest, postLimits: Limits): Promise<Posted | typeof PAGE_TAKEN> {
+  const user = viewer.user;
+  if (!user) throw unauthorized();
+  const p: Posting = {
+    ctx, viewer, user, request, limits: postLimits,
+    community: { id: 0, slug: '', holdFirstPosts: false }, topic: null, standing: { viewer, role: null }, ban: null,
+    replyToAuthorId: null, rendered: { html: '', mentions: [], links: 0 }, recent: null, held: false, stored: null, notes: [],
+  };
+  for (const [, phase] of POST_PHASES) {
+    const answer = await phase(p);
+    if (answer) return answer;
+  }
+  const { topicId, postId, row } = p.stored!;
+  return { created: true, topicId, postId, standing: p.standing, ...(row ? { row } : {}) };
+}
