@@ -25,7 +25,8 @@ export const topicRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: Servi
 
   app.post('/api/communities/:slug/topics', {
     schema: {
-      tags, summary: 'Start a topic', description: 'With `clientId`, sending again returns the first topic (200) instead of a duplicate.',
+      tags, summary: 'Start a topic',
+      description: 'With `clientId`, sending again returns the first topic (200) instead of a duplicate. An unknown `category`: `404 category_not_found`.',
       params: SlugParams, body: CreateTopicBody, response: { 200: TopicWithPost, 201: TopicWithPost, ...topicErrors },
     },
     config: write,

@@ -100,9 +100,7 @@ export async function createTopic(ctx: ServiceContext, viewer: Viewer, slug: str
   const { db } = ctx;
   if (!viewer.user) throw unauthorized();
   const community = await findCommunity(db, slug);
-  const catWhere = typeof input.category === 'number' ? eq(categories.id, input.category) : eq(categories.slug, input.category);
-  const [category] = await db.select({ id: categories.id }).from(categories).where(and(eq(categories.communityId, community.id), catWhere));
-  if (!category) throw badRequest('category_not_found', `No category "${input.category}" in this community.`);
+  const category = await findCategory(db, community.id, input.category);
   const posted = await submitPost(ctx, viewer, {
     destination: {
       type: 'topic', community, category: async () => category.id, title: input.title.trim(), kind: input.kind ?? 'discussion', embedUrl: null,
