@@ -44,4 +44,3 @@ export const presentTopic = (t: TopicRow, ctx: TopicContext) => ({
   votes: t.votes,
   ideaStatus: presentIdeaStatus(t),
 });
-export type ApiTopic = ReturnType<typeof presentTopic>;
