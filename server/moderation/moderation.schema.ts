@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { Body, Cursor, DateTime, Handle, Nullable, SlugParams, errors } from '../schemas/common.schema.js';
+import { Body, Cursor, DateTime, errors, Handle, Nullable, Post, Ref, SlugParams, User } from '../schemas/common.schema.js';
 import { CANNED_REASONS } from './moderation.reasons.js';
 import { MODERATION_ACTIONS } from './moderation.log.js';
 
@@ -32,11 +32,11 @@ export const FlagQueue = Type.Object({
   items: Type.Array(Type.Object({
     ...OwnFlag,
     targetType: Type.Union([Type.Literal('post'), Type.Literal('topic')], { description: 'a held first topic is approved or rejected as a whole topic' }),
-    reporter: Nullable(Type.Ref('User')),
-    post: Type.Ref('Post'),
+    reporter: Nullable(Ref(User)),
+    post: Ref(Post),
     topic: Type.Object({ id: Type.Integer(), title: Type.String(), hidden: Type.Boolean(), locked: Type.Boolean() }),
     openFlags: Type.Integer({ description: 'open member flags on this post' }),
-    resolvedBy: Nullable(Type.Ref('User')),
+    resolvedBy: Nullable(Ref(User)),
     resolvedAt: Nullable(DateTime),
   })),
   nextCursor: Nullable(Type.String()),
@@ -48,8 +48,8 @@ export const BanBody = Body({
   until: Type.Optional(Type.String({ format: 'date-time', description: 'omit for a ban without end' })),
 });
 const Ban = Type.Object({
-  id: Type.Integer(), community: Type.String(), user: Type.Ref('User'), reason: Type.String(), until: Nullable(DateTime),
-  moderator: Type.Ref('User'), createdAt: DateTime, liftedAt: Nullable(DateTime),
+  id: Type.Integer(), community: Type.String(), user: Ref(User), reason: Type.String(), until: Nullable(DateTime),
+  moderator: Ref(User), createdAt: DateTime, liftedAt: Nullable(DateTime),
 });
 export const BanReply = Type.Object({ ban: Ban });
 export const BanList = Type.Object({ items: Type.Array(Ban), nextCursor: Nullable(Type.String()) });
@@ -59,7 +59,7 @@ export const ModerationLog = Type.Object({
   items: Type.Array(Type.Object({
     id: Type.Integer(),
     action: Type.Enum(MODERATION_ACTIONS),
-    moderator: Nullable(Type.Ref('User')),
+    moderator: Nullable(Ref(User)),
     automatic: Type.Boolean({ description: 'the system acted (flag threshold, held first post); moderator is null' }),
     target: Type.Object({
       type: Type.Union([Type.Literal('post'), Type.Literal('topic'), Type.Literal('user')]),

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { Body, Cursor, DateTime, Id, IdParams, Nullable, SlugParams, TopicKindName, errors } from '../schemas/common.schema.js';
+import { Body, Cursor, DateTime, errors, Id, IdParams, Nullable, Ref, SlugParams, TopicKindName, User } from '../schemas/common.schema.js';
 
 export const NotificationKindName = Type.Union([
   Type.Literal('reply'), Type.Literal('mention'), Type.Literal('solution'), Type.Literal('idea_status'),
@@ -21,7 +21,7 @@ export const Notification = Type.Object({
     number: Type.Integer(),
     excerpt: Nullable(Type.String({ maxLength: 140, description: 'plain text (never HTML); null when the reader may not read the post' })),
   })),
-  actor: Nullable(Type.Ref('User')),
+  actor: Nullable(Ref(User)),
   data: Type.Object({
     action: Type.Optional(Type.String({ description: 'moderation: hide_post, unhide_post, hide_topic or unhide_topic' })),
     reason: Type.Optional(Nullable(Type.String())),

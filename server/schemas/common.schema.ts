@@ -1,4 +1,4 @@
-import { Type, type TSchema, type TProperties } from 'typebox';
+import { Type, type Static, type TSchema, type TProperties, type TUnsafe } from 'typebox';
 
 /** Request bodies drop unknown fields (Ajv removeAdditional) instead of storing them. */
 export const Body = <P extends TProperties>(properties: P) => Type.Object(properties, { additionalProperties: false });
@@ -14,6 +14,17 @@ export const DateTime = Type.String({ format: 'date-time' });
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 export const Cursor = Type.String({ maxLength: 512 });
 
+/**
+ * A `$ref` to a shared schema registered by its `$id` (see sharedSchemas): the OpenAPI document
+ * names it as a component, and TypeScript still sees its shape. `Ref(User)` alone is
+ * `unknown` to Static in TypeBox 1.x, which would leave routes and the web client untyped.
+ */
+export const Ref = <T extends TSchema>(schema: T) => {
+  const { $id } = schema as { $id?: unknown };
+  if (typeof $id !== 'string') throw new Error('Ref needs a schema with an $id');
+  return Type.Unsafe<Static<T>>(Type.Ref($id));
+};
+
 export const ErrorResponse = Type.Object({
   statusCode: Type.Integer(),
   error: Type.String(),
@@ -23,8 +34,8 @@ export const ErrorResponse = Type.Object({
 }, { $id: 'Error', description: 'Every error: a stable snake_case `code` plus a human message.' });
 
 /** Error replies every route may give; routes add their own success schemas. */
-export const errors = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((s) => [s, Type.Ref('Error')])) as Record<number, TSchema>;
+export const errors = <S extends number>(...statuses: S[]) =>
+  Object.fromEntries(statuses.map((s) => [s, Ref(ErrorResponse)])) as { [K in S]: TUnsafe<Static<typeof ErrorResponse>> };
 
 export const User = Type.Object({
   id: Type.Integer(),
@@ -57,7 +68,7 @@ export const Community = Type.Object({
   accentColor: Nullable(Type.String()),
   isDemo: Type.Boolean(),
   createdAt: DateTime,
-  categories: Type.Optional(Type.Array(Type.Ref('Category'))),
+  categories: Type.Optional(Type.Array(Ref(Category))),
   viewerRole: Type.Optional(Nullable(RoleName)),
   embed: Type.Optional(Type.Object({
     allowedOrigins: Type.Array(Type.String()),
@@ -77,7 +88,7 @@ export const Topic = Type.Object({
   category: Type.String({ description: 'category slug' }),
   title: Type.String(),
   kind: TopicKindName,
-  author: Type.Ref('User'),
+  author: Ref(User),
   createdAt: DateTime,
   lastPostAt: DateTime,
   postCount: Type.Integer(),
@@ -92,7 +103,7 @@ export const Topic = Type.Object({
     status: IdeaStatusName,
     note: Nullable(Type.String()),
     changedAt: DateTime,
-    changedBy: Type.Ref('User'),
+    changedBy: Ref(User),
     changedByRole: Nullable(RoleName),
   }, { description: "ideas only: the organisation's public answer; null until staff set one" })),
 }, { $id: 'Topic' });
@@ -101,7 +112,7 @@ export const Post = Type.Object({
   id: Type.Integer(),
   topicId: Type.Integer(),
   number: Type.Integer(),
-  author: Type.Ref('User'),
+  author: Ref(User),
   authorRole: RoleName,
   replyToId: Nullable(Type.Integer()),
   body: Nullable(Type.String()),
@@ -113,7 +124,7 @@ export const Post = Type.Object({
   hiddenReason: Nullable(Type.String()),
   pendingReview: Type.Optional(Type.Boolean({ description: 'hidden by the system (member flags, a held first post), waiting for a moderator' })),
   deleted: Type.Boolean(),
-  reactions: Type.Ref('Reactions'),
+  reactions: Ref(Reactions),
   viewerReactions: Type.Optional(Type.Array(Type.String(), { description: 'kinds the signed-in viewer has reacted with' })),
 }, { $id: 'Post' });
 

@@ -1,13 +1,13 @@
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Db } from '../../db/client.js';
-import { Cursor, Nullable, SlugParams, errors } from '../schemas/common.schema.js';
+import { Cursor, errors, Nullable, Post, Ref, SlugParams, Topic } from '../schemas/common.schema.js';
 import { search } from './search.service.js';
 
 const SearchReply = Type.Object({
   items: Type.Array(Type.Object({
-    topic: Type.Ref('Topic'),
-    post: Type.Ref('Post'),
+    topic: Ref(Topic),
+    post: Ref(Post),
     snippet: Type.String({ description: 'plain text around the matches' }),
     snippetHtml: Type.String({ description: 'the snippet, HTML-escaped, matches wrapped in <mark>' }),
   })),

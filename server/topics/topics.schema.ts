@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import {
-  Body, Cursor, DateTime, INT4_MAX, Id, IdParams, IdeaStatusName, Nullable, SlugParams, Topic, TopicKindName, errors,
+  Body, Cursor, DateTime, errors, Id, IdeaStatusName, IdParams, INT4_MAX, Nullable, Post, Ref, SlugParams, Topic, TopicKindName,
 } from '../schemas/common.schema.js';
 
 export const Title = Type.String({ minLength: 3, maxLength: 200, pattern: '\\S' });
@@ -36,8 +36,8 @@ export const ReadTopicQuery = Type.Object({
 export const UpdateTopicBody = Body({ title: Type.Optional(Title), category: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) });
 export const SolutionBody = Body({ postId: Nullable(Id) });
 
-export const TopicReply = Type.Object({ topic: Type.Ref('Topic') });
-export const TopicWithPost = Type.Object({ topic: Type.Ref('Topic'), post: Type.Ref('Post') });
+export const TopicReply = Type.Object({ topic: Ref(Topic) });
+export const TopicWithPost = Type.Object({ topic: Ref(Topic), post: Ref(Post) });
 /** The signed-in reader's own relation to a topic: on topic pages and list items, never for guests. */
 const ViewerState = Type.Object({
   lastReadNumber: Type.Integer({ description: '0 = never opened' }),
@@ -55,11 +55,11 @@ const ListViewerState = Type.Object({
 }, { description: 'signed-in readers only' });
 
 export const TopicPage = Type.Object({
-  topic: Type.Ref('Topic'),
+  topic: Ref(Topic),
   viewerState: Type.Optional(ViewerState),
-  solution: Nullable(Type.Ref('Post')),
-  pinnedPosts: Type.Optional(Type.Array(Type.Ref('Post'), { description: 'on the first page only: posts a moderator pinned, by number, wherever they sit' })),
-  posts: Type.Array(Type.Ref('Post')),
+  solution: Nullable(Ref(Post)),
+  pinnedPosts: Type.Optional(Type.Array(Ref(Post), { description: 'on the first page only: posts a moderator pinned, by number, wherever they sit' })),
+  posts: Type.Array(Ref(Post)),
   nextCursor: Nullable(Type.String()),
 });
 export const TopicList = Type.Object({

@@ -1,12 +1,12 @@
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Db } from '../../db/client.js';
-import { RoleName, errors } from '../schemas/common.schema.js';
+import { errors, Ref, RoleName, User } from '../schemas/common.schema.js';
 import { ReputationSummary } from '../reputation/reputation.schema.js';
 import { getProfile } from './users.service.js';
 
 const ProfileReply = Type.Object({
-  user: Type.Ref('User'),
+  user: Ref(User),
   stats: Type.Object({
     posts: Type.Integer(),
     helpful: Type.Integer({ description: 'helpful marks from others' }),
