@@ -1,4 +1,4 @@
-import { Type, type Static, type TSchema, type TProperties, type TUnsafe } from 'typebox';
+import { Type, type Static, type TSchema, type TSchemaOptions, type TProperties, type TUnsafe } from 'typebox';
 
 /** Request bodies drop unknown fields (Ajv removeAdditional) instead of storing them. */
 export const Body = <P extends TProperties>(properties: P) => Type.Object(properties, { additionalProperties: false });
@@ -11,12 +11,12 @@ export const SlugParams = Type.Object({ slug: Type.String({ minLength: 1, maxLen
 export const Slug = Type.String({ minLength: 2, maxLength: 48, pattern: '^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$' });
 export const Handle = Type.String({ minLength: 3, maxLength: 32, pattern: '^[A-Za-z0-9_-]+$' });
 export const DateTime = Type.String({ format: 'date-time' });
-export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+export const Nullable = <T extends TSchema>(schema: T, options?: TSchemaOptions) => Type.Union([schema, Type.Null()], options);
 export const Cursor = Type.String({ maxLength: 512 });
 
 /**
  * A `$ref` to a shared schema registered by its `$id` (see sharedSchemas): the OpenAPI document
- * names it as a component, and TypeScript still sees its shape. `Ref(User)` alone is
+ * names it as a component, and TypeScript still sees its shape. `Type.Ref('User')` alone is
  * `unknown` to Static in TypeBox 1.x, which would leave routes and the web client untyped.
  */
 export const Ref = <T extends TSchema>(schema: T) => {
@@ -30,7 +30,7 @@ export const ErrorResponse = Type.Object({
   error: Type.String(),
   code: Type.String(),
   message: Type.String(),
-  details: Type.Optional(Type.Any()),
+  details: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'public, machine-readable context for some codes (limits, `retryAfter`, the invalid field)' })),
 }, { $id: 'Error', description: 'Every error: a stable snake_case `code` plus a human message.' });
 
 /** Error replies every route may give; routes add their own success schemas. */
@@ -51,6 +51,9 @@ export const TopicKindName = Type.Union([Type.Literal('discussion'), Type.Litera
 export const IdeaStatusName = Type.Union([
   Type.Literal('under_review'), Type.Literal('planned'), Type.Literal('in_progress'), Type.Literal('shipped'), Type.Literal('declined'),
 ]);
+export const ReactionKindName = Type.Union([Type.Literal('like'), Type.Literal('helpful')]);
+/** How much a reader hears about a topic or a category. */
+export const NotificationLevelName = Type.Union([Type.Literal('watching'), Type.Literal('normal'), Type.Literal('muted')]);
 
 export const Category = Type.Object({
   id: Type.Integer(),
@@ -60,7 +63,8 @@ export const Category = Type.Object({
   position: Type.Integer(),
 }, { $id: 'Category' });
 
-export const Community = Type.Object({
+/** A community as `GET /api/communities` lists it. */
+export const CommunitySummary = Type.Object({
   id: Type.Integer(),
   slug: Type.String(),
   name: Type.String(),
@@ -68,16 +72,21 @@ export const Community = Type.Object({
   accentColor: Nullable(Type.String()),
   isDemo: Type.Boolean(),
   createdAt: DateTime,
-  categories: Type.Optional(Type.Array(Ref(Category))),
-  viewerRole: Type.Optional(Nullable(RoleName)),
-  embed: Type.Optional(Type.Object({
-    allowedOrigins: Type.Array(Type.String()),
-    ssoSecretCreatedAt: Type.Optional(Nullable(DateTime)),
-  }, { description: 'admins only; the SSO secret itself is shown once, when made' })),
   moderation: Type.Object({
     flagThreshold: Type.Integer({ description: 'distinct members whose flags hide a post pending review; 0 = never automatically' }),
     holdFirstPosts: Type.Boolean({ description: "a member's first post here waits for a moderator's approval" }),
   }, { description: 'Public, like everything about moderation here.' }),
+}, { $id: 'CommunitySummary' });
+
+/** One community as reading, creating or changing it answers: with its categories and the viewer's role. */
+export const Community = Type.Object({
+  ...CommunitySummary.properties,
+  categories: Type.Array(Ref(Category)),
+  viewerRole: Nullable(RoleName, { description: "the viewer's role here; null for guests and signed-in non-members" }),
+  embed: Type.Optional(Type.Object({
+    allowedOrigins: Type.Array(Type.String()),
+    ssoSecretCreatedAt: Nullable(DateTime),
+  }, { description: 'admins only; the SSO secret itself is shown once, when made' })),
 }, { $id: 'Community' });
 
 export const Reactions = Type.Object({ like: Type.Integer(), helpful: Type.Integer() }, { $id: 'Reactions' });
@@ -95,8 +104,8 @@ export const Topic = Type.Object({
   pinned: Type.Boolean(),
   locked: Type.Boolean(),
   hidden: Type.Boolean(),
-  hiddenReason: Type.Optional(Nullable(Type.String())),
-  pendingReview: Type.Optional(Type.Boolean({ description: 'hidden by the system (a held first topic), waiting for a moderator' })),
+  hiddenReason: Nullable(Type.String(), { description: 'why moderators hid it; null when not hidden' }),
+  pendingReview: Type.Boolean({ description: 'hidden by the system (a held first topic), waiting for a moderator' }),
   solutionPostId: Nullable(Type.Integer()),
   votes: Type.Integer(),
   ideaStatus: Nullable(Type.Object({
@@ -122,11 +131,11 @@ export const Post = Type.Object({
   pinned: Type.Boolean(),
   hidden: Type.Boolean(),
   hiddenReason: Nullable(Type.String()),
-  pendingReview: Type.Optional(Type.Boolean({ description: 'hidden by the system (member flags, a held first post), waiting for a moderator' })),
+  pendingReview: Type.Boolean({ description: 'hidden by the system (member flags, a held first post), waiting for a moderator' }),
   deleted: Type.Boolean(),
   reactions: Ref(Reactions),
-  viewerReactions: Type.Optional(Type.Array(Type.String(), { description: 'kinds the signed-in viewer has reacted with' })),
+  viewerReactions: Type.Optional(Type.Array(ReactionKindName, { description: 'kinds the signed-in viewer has reacted with' })),
 }, { $id: 'Post' });
 
-export const sharedSchemas = [ErrorResponse, User, Category, Community, Reactions, Topic, Post];
+export const sharedSchemas = [ErrorResponse, User, Category, CommunitySummary, Community, Reactions, Topic, Post];
 export const Paged = <T extends TSchema>(item: T) => Type.Object({ items: Type.Array(item), nextCursor: Nullable(Type.String()) });
