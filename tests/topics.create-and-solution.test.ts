@@ -40,7 +40,7 @@ describe('starting a topic', () => {
     expect(read.body.posts.map((p: any) => p.id)).toEqual([post.id]);
   });
 
-  it.each(['question', 'idea', 'discussion'])('accepts kind %s', async (kind) => {
+  it.each(['question', 'idea', 'discussion'] as const)('accepts kind %s', async (kind) => {
     const { topic } = await createTopic(s.member, s.slug, { kind });
     expect(topic.kind).toBe(kind);
     expect((await t.guest().get(`/api/topics/${topic.id}`)).body.topic.kind).toBe(kind);

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { Body, IdeaStatusName, IdParams, Nullable, errors } from '../schemas/common.schema.js';
+import { Body, errors, IdeaStatusName, IdParams, Nullable, Ref, Topic } from '../schemas/common.schema.js';
 
 export const NOTE_MAX = 2000;
 
@@ -13,6 +13,6 @@ export const IdeaStatusBody = Body({
   note: Type.Optional(Nullable(Type.String({ maxLength: NOTE_MAX, description: 'public explanation; trimmed, empty means none' }))),
 });
 
-export const TopicReply = Type.Object({ topic: Type.Ref('Topic') });
+export const TopicReply = Type.Object({ topic: Ref(Topic) });
 export { IdParams };
 export const ideaErrors = errors(400, 401, 403, 404, 409, 429);
