@@ -87,14 +87,8 @@ export const categories = pgTable('categories', {
   createdAt: createdAt(),
 }, (t) => [uniqueIndex('categories_community_slug_key').on(t.communityId, t.slug)]);
 
-/**
- * Codes for what the system wrote on its own, stored instead of sentences and put into words
- * when shown (server/moderation/system-reasons.ts): held_first_post / held_first_topic (waiting
- * for approval), flagged (hidden after the community's flag threshold), review_requested (an
- * author's review request without a message of their own).
- */
-export const SYSTEM_REASONS = ['held_first_post', 'held_first_topic', 'flagged', 'review_requested'] as const;
-export type SystemReason = (typeof SYSTEM_REASONS)[number];
+export { SYSTEM_REASONS, type SystemReason } from './codes.js';
+import type { SystemReason } from './codes.js';
 
 export const topics = pgTable('topics', {
   id: serial('id').primaryKey(),

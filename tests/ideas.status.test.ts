@@ -75,7 +75,7 @@ describe('idea status', () => {
   });
 
   it('answers 409 not_an_idea for other kinds', async () => {
-    for (const kind of ['discussion', 'question']) {
+    for (const kind of ['discussion', 'question'] as const) {
       const { topic } = await createTopic(s.member, s.slug, { kind });
       expectError(await s.staff.put(`/api/topics/${topic.id}/idea-status`, { status: 'planned' }), 409, 'not_an_idea');
     }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { rows } from '../db/client.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
+import type { TestClient } from './helpers/client.js';
 import { expectError } from './helpers/expect-error.js';
 import { createCommunity, createTopic, scene, signUp } from './helpers/factories.js';
 
@@ -20,31 +21,33 @@ describe('voting for ideas', () => {
   let s: Scene;
   beforeAll(async () => { s = await scene(t); });
   const idea = async () => (await createTopic(s.member, s.slug, { kind: 'idea' })).topic;
+  /** The tally as a guest reads it. */
+  const votesSeen = async (topicId: number) => (await t.guest().api.getTopic(topicId)).topic.votes;
 
   it('POST /vote answers {votes, voted: true}, idempotently; DELETE answers {votes, voted: false}, idempotently', async () => {
     const topic = await idea();
     expect(topic.votes).toBe(0);
-    const first = await s.other.post(`/api/topics/${topic.id}/vote`);
-    expect(first.status).toBe(200);
-    expect(first.body).toEqual({ votes: 1, voted: true });
-    expect((await s.other.post(`/api/topics/${topic.id}/vote`)).body).toEqual({ votes: 1, voted: true });
-    expect((await s.staff.post(`/api/topics/${topic.id}/vote`)).body).toEqual({ votes: 2, voted: true });
-    expect((await t.guest().get(`/api/topics/${topic.id}`)).body.topic.votes).toBe(2);
+    expect(await s.other.api.vote(topic.id)).toEqual({ votes: 1, voted: true });
+    expect(s.other.lastStatus).toBe(200);
+    expect(await s.other.api.vote(topic.id)).toEqual({ votes: 1, voted: true });
+    expect(await s.staff.api.vote(topic.id)).toEqual({ votes: 2, voted: true });
+    expect(await votesSeen(topic.id)).toBe(2);
     expect(await votesRows(topic.id)).toBe(2);
 
-    expect((await s.other.delete(`/api/topics/${topic.id}/vote`)).body).toEqual({ votes: 1, voted: false });
-    expect((await s.other.delete(`/api/topics/${topic.id}/vote`)).body).toEqual({ votes: 1, voted: false });
+    expect(await s.other.api.unvote(topic.id)).toEqual({ votes: 1, voted: false });
+    expect(s.other.lastStatus).toBe(200);
+    expect(await s.other.api.unvote(topic.id)).toEqual({ votes: 1, voted: false });
     // Withdrawing a vote you never cast changes nothing either.
-    expect((await s.moderator.delete(`/api/topics/${topic.id}/vote`)).body).toEqual({ votes: 1, voted: false });
-    expect((await s.staff.delete(`/api/topics/${topic.id}/vote`)).body).toEqual({ votes: 0, voted: false });
-    expect((await s.staff.delete(`/api/topics/${topic.id}/vote`)).body).toEqual({ votes: 0, voted: false });
+    expect(await s.moderator.api.unvote(topic.id)).toEqual({ votes: 1, voted: false });
+    expect(await s.staff.api.unvote(topic.id)).toEqual({ votes: 0, voted: false });
+    expect(await s.staff.api.unvote(topic.id)).toEqual({ votes: 0, voted: false });
     expect(await votesRows(topic.id)).toBe(0);
-    expect((await t.guest().get(`/api/topics/${topic.id}`)).body.topic.votes).toBe(0);
+    expect(await votesSeen(topic.id)).toBe(0);
   });
 
   it('lets an idea\'s author vote for it like anyone else', async () => {
     const topic = await idea();
-    expect((await s.member.post(`/api/topics/${topic.id}/vote`)).body).toEqual({ votes: 1, voted: true });
+    expect(await s.member.api.vote(topic.id)).toEqual({ votes: 1, voted: true });
   });
 
   it('counts the same member voting several times at once as one vote', async () => {
@@ -52,12 +55,12 @@ describe('voting for ideas', () => {
     const results = await Promise.all(Array.from({ length: 6 }, () => s.other.post(`/api/topics/${topic.id}/vote`)));
     for (const r of results) expect(r.status, r.text).toBe(200);
     expect(results.every((r) => r.body.voted === true)).toBe(true);
-    expect((await t.guest().get(`/api/topics/${topic.id}`)).body.topic.votes).toBe(1);
+    expect(await votesSeen(topic.id)).toBe(1);
     expect(await votesRows(topic.id)).toBe(1);
 
     const removals = await Promise.all(Array.from({ length: 6 }, () => s.other.delete(`/api/topics/${topic.id}/vote`)));
     for (const r of removals) expect(r.status, r.text).toBe(200);
-    expect((await t.guest().get(`/api/topics/${topic.id}`)).body.topic.votes).toBe(0);
+    expect(await votesSeen(topic.id)).toBe(0);
   });
 
   it('counts every one of many members voting at once', async () => {
@@ -66,16 +69,16 @@ describe('voting for ideas', () => {
     const results = await Promise.all(voters.map((v) => v.post(`/api/topics/${topic.id}/vote`)));
     for (const r of results) expect(r.status, r.text).toBe(200);
     expect(results.map((r) => r.body.votes).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-    expect((await t.guest().get(`/api/topics/${topic.id}`)).body.topic.votes).toBe(8);
+    expect(await votesSeen(topic.id)).toBe(8);
     expect(await votesRows(topic.id)).toBe(8);
 
     const removals = await Promise.all(voters.slice(0, 5).map((v) => v.delete(`/api/topics/${topic.id}/vote`)));
     for (const r of removals) expect(r.status, r.text).toBe(200);
-    expect((await t.guest().get(`/api/topics/${topic.id}`)).body.topic.votes).toBe(3);
+    expect(await votesSeen(topic.id)).toBe(3);
   });
 
   it('answers 409 not_an_idea for discussions and questions', async () => {
-    for (const kind of ['discussion', 'question']) {
+    for (const kind of ['discussion', 'question'] as const) {
       const { topic } = await createTopic(s.member, s.slug, { kind });
       expectError(await s.other.post(`/api/topics/${topic.id}/vote`), 409, 'not_an_idea');
       expectError(await s.other.delete(`/api/topics/${topic.id}/vote`), 409, 'not_an_idea');
@@ -103,11 +106,12 @@ describe('voting for ideas', () => {
   it('refuses a banned member with 403 banned, both ways', async () => {
     const topic = await idea();
     const victim = await signUp(t);
-    expect((await victim.post(`/api/topics/${topic.id}/vote`)).body.votes).toBe(1);
-    expect((await s.moderator.post(`/api/communities/${s.slug}/bans`, { handle: victim.handle, reason: 'Spam' })).status).toBe(201);
+    expect((await victim.api.vote(topic.id)).votes).toBe(1);
+    await s.moderator.api.banUser(s.slug, { handle: victim.handle, reason: 'Spam' });
+    expect(s.moderator.lastStatus).toBe(201);
     expectError(await victim.post(`/api/topics/${topic.id}/vote`), 403, 'banned');
     expectError(await victim.delete(`/api/topics/${topic.id}/vote`), 403, 'banned');
-    expect((await t.guest().get(`/api/topics/${topic.id}`)).body.topic.votes).toBe(1);
+    expect(await votesSeen(topic.id)).toBe(1);
     // A ban here is not a ban elsewhere.
     const elsewhere = await createCommunity(s.admin);
     const other = (await createTopic(s.member, elsewhere.slug, { kind: 'idea' })).topic;
@@ -120,9 +124,9 @@ describe('voting for ideas', () => {
     expect((await s.moderator.post(`/api/topics/${topic.id}/lock`)).status).toBe(200);
     for (const who of [s.staff, s.moderator, s.admin]) expectError(await who.post(`/api/topics/${topic.id}/vote`), 403, 'topic_locked');
     expectError(await s.other.delete(`/api/topics/${topic.id}/vote`), 403, 'topic_locked');
-    expect((await t.guest().get(`/api/topics/${topic.id}`)).body.topic.votes).toBe(1);
+    expect(await votesSeen(topic.id)).toBe(1);
     expect((await s.moderator.delete(`/api/topics/${topic.id}/lock`)).status).toBe(200);
-    expect((await s.staff.post(`/api/topics/${topic.id}/vote`)).body).toEqual({ votes: 2, voted: true });
+    expect(await s.staff.api.vote(topic.id)).toEqual({ votes: 2, voted: true });
   });
 
   it('announces topic.updated on the topic and community channels, only when something changed', async () => {
@@ -160,18 +164,21 @@ describe('voting for ideas', () => {
   it('shows a signed-in reader whether they voted, on the topic page and in lists', async () => {
     const { slug } = await createCommunity(s.admin);
     const topic = (await createTopic(s.member, slug, { kind: 'idea' })).topic;
-    expect((await s.other.get(`/api/topics/${topic.id}`)).body.viewerState.voted).toBe(false);
-    expect((await s.other.post(`/api/topics/${topic.id}/vote`)).status).toBe(200);
-    expect((await s.other.get(`/api/topics/${topic.id}`)).body.viewerState.voted).toBe(true);
-    expect((await s.staff.get(`/api/topics/${topic.id}`)).body.viewerState.voted).toBe(false);
-    expect((await s.other.get(`/api/communities/${slug}/topics`)).body.items[0].viewer.voted).toBe(true);
-    expect((await s.staff.get(`/api/communities/${slug}/topics`)).body.items[0].viewer.voted).toBe(false);
+    const votedOnPage = async (who: TestClient) => (await who.api.getTopic(topic.id)).viewerState?.voted;
+    const votedInList = async (who: TestClient) => (await who.api.listTopics(slug)).items[0]?.viewer?.voted;
+    expect(await votedOnPage(s.other)).toBe(false);
+    expect((await s.other.api.vote(topic.id)).voted).toBe(true);
+    expect(s.other.lastStatus).toBe(200);
+    expect(await votedOnPage(s.other)).toBe(true);
+    expect(await votedOnPage(s.staff)).toBe(false);
+    expect(await votedInList(s.other)).toBe(true);
+    expect(await votedInList(s.staff)).toBe(false);
   });
 
   it('never goes below zero even if the counter was off', async () => {
     const topic = await idea();
     expect((await s.other.post(`/api/topics/${topic.id}/vote`)).status).toBe(200);
     await exec(sql`update topics set votes = 0 where id = ${topic.id}`);
-    expect((await s.other.delete(`/api/topics/${topic.id}/vote`)).body).toEqual({ votes: 0, voted: false });
+    expect(await s.other.api.unvote(topic.id)).toEqual({ votes: 0, voted: false });
   });
 });

@@ -111,7 +111,7 @@ describe('LiveClient against the server', () => {
     expect(postIds(sub.events)).toEqual(made.map((p) => p.id));
     const first = sub.events[0]!;
     if (first.event !== 'post.created' || !first.data) throw new Error('expected a post');
-    expect(first.data.body).toBe(made[0].body);
+    expect(first.data.body).toBe(made[0]!.body);
     expect(first.data.topicId).toBe(topic.id);
   });
 

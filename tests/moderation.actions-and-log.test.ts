@@ -166,7 +166,8 @@ describe('post actions', () => {
     const guest = await connect();
     await guest.subscribe(channel);
 
-    const [, second, , fourth] = replies;
+    const second = replies[1]!;
+    const fourth = replies[3]!;
     const pinned = await s.moderator.post(`/api/posts/${fourth.id}/pin`);
     expect(pinned.status, pinned.text).toBe(200);
     expect(pinned.body.post).toMatchObject({ id: fourth.id, pinned: true });

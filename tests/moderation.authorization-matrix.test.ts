@@ -133,8 +133,8 @@ async function expectLogged(before: number[], action: string, who: Viewer, reaso
 // ---------------------------------------------------------------------------------------------
 // Making targets. Each is written by the author, in the target community.
 
-const newTopic = async () => (await createTopic(w.author, w.slug)).topic.id as number;
-const newPost = async () => (await reply(w.author, w.hostTopicId)).id as number;
+const newTopic = async () => (await createTopic(w.author, w.slug)).topic.id;
+const newPost = async () => (await reply(w.author, w.hostTopicId)).id;
 async function as(who: TestClient, method: 'post' | 'delete', url: string, body?: unknown) {
   const res = method === 'post' ? await who.post(url, body) : await who.delete(url);
   expect(res.status, `${method} ${url}: ${res.text}`).toBeLessThan(300);

@@ -17,7 +17,7 @@ describe('reactions', () => {
     return { topic, post: await reply(s.other, topic.id) };
   };
   const countsInTopic = async (topicId: number, postId: number) =>
-    (await t.guest().get(`/api/topics/${topicId}`)).body.posts.find((p: any) => p.id === postId).reactions;
+    (await t.guest().api.getTopic(topicId)).posts.find((p) => p.id === postId)?.reactions;
 
   it('counts a like: 200 {reactions: {like: 1, helpful: 0}}, and liking again changes nothing', async () => {
     const { topic, post } = await target();
@@ -32,10 +32,10 @@ describe('reactions', () => {
 
   it('counts helpful separately, and counts each person once', async () => {
     const { topic, post } = await target();
-    expect((await s.member.post(`/api/posts/${post.id}/reactions`, { kind: 'like' })).body.reactions).toEqual({ like: 1, helpful: 0 });
-    expect((await s.member.post(`/api/posts/${post.id}/reactions`, { kind: 'helpful' })).body.reactions).toEqual({ like: 1, helpful: 1 });
-    expect((await s.staff.post(`/api/posts/${post.id}/reactions`, { kind: 'helpful' })).body.reactions).toEqual({ like: 1, helpful: 2 });
-    expect((await s.moderator.post(`/api/posts/${post.id}/reactions`, { kind: 'like' })).body.reactions).toEqual({ like: 2, helpful: 2 });
+    expect(await s.member.api.react(post.id, 'like')).toEqual({ like: 1, helpful: 0 });
+    expect(await s.member.api.react(post.id, 'helpful')).toEqual({ like: 1, helpful: 1 });
+    expect(await s.staff.api.react(post.id, 'helpful')).toEqual({ like: 1, helpful: 2 });
+    expect(await s.moderator.api.react(post.id, 'like')).toEqual({ like: 2, helpful: 2 });
     expect(await countsInTopic(topic.id, post.id)).toEqual({ like: 2, helpful: 2 });
   });
 
@@ -65,8 +65,8 @@ describe('reactions', () => {
     expect((await s.staff.delete(`/api/posts/${post.id}/reactions/like`)).body.reactions).toEqual({ like: 0, helpful: 0 });
     expect((await s.staff.delete(`/api/posts/${post.id}/reactions/like`)).body.reactions).toEqual({ like: 0, helpful: 0 });
     expect(await countsInTopic(topic.id, post.id)).toEqual({ like: 0, helpful: 0 });
-    const mine = await s.member.get(`/api/topics/${topic.id}`);
-    expect(mine.body.posts.find((p: any) => p.id === post.id).viewerReactions).toEqual([]);
+    const mine = await s.member.api.getTopic(topic.id);
+    expect(mine.posts.find((p) => p.id === post.id)?.viewerReactions).toEqual([]);
   });
 
   it('refuses an unknown kind with 400', async () => {

@@ -41,7 +41,7 @@ describe('starting a topic', () => {
     expect(read.body.posts.map((p: any) => p.id)).toEqual([post.id]);
   });
 
-  it.each(['question', 'idea', 'discussion'])('accepts kind %s', async (kind) => {
+  it.each(['question', 'idea', 'discussion'] as const)('accepts kind %s', async (kind) => {
     const { topic } = await createTopic(s.member, s.slug, { kind });
     expect(topic.kind).toBe(kind);
     expect((await t.guest().get(`/api/topics/${topic.id}`)).body.topic.kind).toBe(kind);
@@ -295,7 +295,7 @@ describe('accepted answers', () => {
   });
 
   it('refuses an answer on a discussion or an idea with 409 not_a_question, for the author and moderators alike', async () => {
-    for (const kind of ['discussion', 'idea']) {
+    for (const kind of ['discussion', 'idea'] as const) {
       const { topic } = await createTopic(s.member, s.slug, { kind });
       const answer = await reply(s.other, topic.id);
       for (const who of [s.member, s.moderator]) {

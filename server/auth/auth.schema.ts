@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { Body, Handle, RoleName, Text, errors } from '../schemas/common.schema.js';
+import { Body, errors, Handle, Ref, RoleName, Text, User } from '../schemas/common.schema.js';
 import { DISPLAY_NAME, PASSWORD } from '../rules/input-rules.js';
 
 const Password = Text(PASSWORD);
@@ -18,11 +18,11 @@ export const LoginBody = Body({
 
 export const PasswordBody = Body({ currentPassword: Type.String({ minLength: 1, maxLength: 256 }), newPassword: Password });
 
-export const UserReply = Type.Object({ user: Type.Ref('User') });
-export const TokenReply = Type.Object({ token: Type.String(), expiresAt: Type.String(), user: Type.Ref('User') });
+export const UserReply = Type.Object({ user: Ref(User) });
+export const TokenReply = Type.Object({ token: Type.String(), expiresAt: Type.String(), user: Ref(User) });
 
 export const MeReply = Type.Object({
-  user: Type.Ref('User'),
+  user: Ref(User),
   isSiteAdmin: Type.Boolean(),
   memberships: Type.Array(Type.Object({
     community: Type.Object({ id: Type.Integer(), slug: Type.String(), name: Type.String() }),
@@ -31,7 +31,7 @@ export const MeReply = Type.Object({
 });
 
 export const SessionReply = Type.Object({
-  user: Type.Union([Type.Ref('User'), Type.Null()]),
+  user: Type.Union([Ref(User), Type.Null()]),
   isSiteAdmin: Type.Boolean(),
   memberships: MeReply.properties.memberships,
 });

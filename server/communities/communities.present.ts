@@ -8,15 +8,19 @@ export const presentCategory = (c: CategoryRow) => ({
   id: c.id, slug: c.slug, name: c.name, description: c.description, position: c.position,
 });
 
-export interface CommunityExtras {
-  categories?: CategoryRow[];
-  viewerRole?: Role | null;
-  viewerCan?: CommunityCapabilities;
+/** What only a read of one community adds to it. */
+export interface CommunityDetail {
+  categories: CategoryRow[];
+  /** The viewer's role here; null for guests and signed-in non-members. */
+  viewerRole: Role | null;
+  /** What the viewer may do here (permissions.ts decides). */
+  viewerCan: CommunityCapabilities;
   /** Admins only. */
   embed?: { allowedOrigins: string[]; ssoSecretCreatedAt: string | null };
 }
 
-export const presentCommunity = (c: CommunityRow, extras: CommunityExtras = {}) => ({
+/** A community as lists show it. */
+export const presentCommunitySummary = (c: CommunityRow) => ({
   id: c.id,
   slug: c.slug,
   name: c.name,
@@ -25,8 +29,18 @@ export const presentCommunity = (c: CommunityRow, extras: CommunityExtras = {}) 
   isDemo: c.isDemo,
   moderation: { flagThreshold: c.flagThreshold, holdFirstPosts: c.holdFirstPosts },
   createdAt: c.createdAt.toISOString(),
-  ...(extras.categories ? { categories: extras.categories.map(presentCategory) } : {}),
-  ...(extras.viewerRole !== undefined ? { viewerRole: extras.viewerRole } : {}),
-  ...(extras.viewerCan ? { viewerCan: extras.viewerCan } : {}),
-  ...(extras.embed ? { embed: extras.embed } : {}),
+});
+
+/** A community and its categories as everyone may see them, whoever reads: `community.updated` carries it. */
+export const presentPublicCommunity = (c: CommunityRow, cats: CategoryRow[]) => ({
+  ...presentCommunitySummary(c),
+  categories: cats.map(presentCategory),
+});
+
+/** One community as reading, creating or changing it answers. */
+export const presentCommunity = (c: CommunityRow, detail: CommunityDetail) => ({
+  ...presentPublicCommunity(c, detail.categories),
+  viewerRole: detail.viewerRole,
+  viewerCan: detail.viewerCan,
+  ...(detail.embed ? { embed: detail.embed } : {}),
 });

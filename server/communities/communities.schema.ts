@@ -1,5 +1,7 @@
 import { Type } from 'typebox';
-import { Body, Handle, Nullable, RoleName, Slug, SlugParams, Text, errors } from '../schemas/common.schema.js';
+import {
+  Body, Category, Community, CommunitySummary, DateTime, errors, Handle, Nullable, Ref, RoleName, Slug, SlugParams, Text, User,
+} from '../schemas/common.schema.js';
 import { CATEGORY_DESCRIPTION, CATEGORY_NAME, COMMUNITY_DESCRIPTION, COMMUNITY_NAME } from '../rules/input-rules.js';
 
 export const Origin = Type.String({ maxLength: 200, pattern: '^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$' });
@@ -23,7 +25,7 @@ export const UpdateCommunityBody = Body({
 
 export const MemberParams = Type.Object({ slug: SlugParams.properties.slug, handle: Handle });
 export const MemberBody = Body({ role: RoleName });
-const Member = Type.Object({ user: Type.Ref('User'), role: RoleName, community: Type.String(), joinedAt: Type.String() });
+export const Member = Type.Object({ user: Ref(User), role: RoleName, community: Type.String({ description: 'community slug' }), joinedAt: DateTime });
 export const MemberReply = Type.Object({ member: Member });
 export const MemberList = Type.Object({ items: Type.Array(Member), nextCursor: Nullable(Type.String()) });
 export const MembersQuery = Type.Object({
@@ -40,7 +42,7 @@ export const CreateCategoryBody = Body({
   position: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
 });
 
-export const CommunityReply = Type.Object({ community: Type.Ref('Community') });
-export const CommunityList = Type.Object({ items: Type.Array(Type.Ref('Community')), nextCursor: Nullable(Type.String()) });
-export const CategoryReply = Type.Object({ category: Type.Ref('Category') });
+export const CommunityReply = Type.Object({ community: Ref(Community) });
+export const CommunityList = Type.Object({ items: Type.Array(Ref(CommunitySummary)), nextCursor: Nullable(Type.String()) });
+export const CategoryReply = Type.Object({ category: Ref(Category) });
 export const communityErrors = errors(400, 401, 403, 404, 409, 413, 429);

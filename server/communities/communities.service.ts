@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { logAction } from '../moderation/moderation.log.js';
 import { communityChannel, userChannel } from '../live/outbox.js';
 import { write, type ServiceContext } from '../write/unit-of-work.js';
-import { presentCategory, presentCommunity, type CommunityRow } from './communities.present.js';
+import { presentCategory, presentCommunity, presentCommunitySummary, type CommunityRow } from './communities.present.js';
 
 
 export async function findCommunity(db: Executor, slug: string): Promise<CommunityRow> {
@@ -56,7 +56,7 @@ export async function createCommunity(db: Db, viewer: Viewer, input: CreateCommu
 
 export async function listCommunities(db: Db) {
   const rows = await db.select().from(communities).orderBy(asc(communities.name), asc(communities.id));
-  return { items: rows.map((c) => presentCommunity(c)), nextCursor: null };
+  return { items: rows.map(presentCommunitySummary), nextCursor: null };
 }
 
 /** The community with its categories, the viewer's role and what the viewer may do here. */

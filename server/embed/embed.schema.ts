@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { Body, DateTime, Id, INT4_MAX, Nullable, errors } from '../schemas/common.schema.js';
+import { Body, DateTime, errors, Id, INT4_MAX, Nullable, Post, Ref, Topic, User } from '../schemas/common.schema.js';
 import { ClientId, PostBody } from '../topics/topics.schema.js';
 
 export const CommunityParams = Type.Object({ community: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -22,10 +22,10 @@ export const ThreadQuery = Type.Object({
 });
 
 export const ThreadReply = Type.Object({
-  topic: Nullable(Type.Ref('Topic')),
-  solution: Nullable(Type.Ref('Post')),
-  pinnedPosts: Type.Optional(Type.Array(Type.Ref('Post'))),
-  posts: Type.Array(Type.Ref('Post')),
+  topic: Nullable(Ref(Topic)),
+  solution: Nullable(Ref(Post)),
+  pinnedPosts: Type.Optional(Type.Array(Ref(Post))),
+  posts: Type.Array(Ref(Post)),
   nextCursor: Nullable(Type.String()),
   url: Nullable(Type.String({ description: 'the canonical page URL (by topic: the one it was created for, if any)' })),
   forumUrl: Nullable(Type.String({ description: 'the full thread on the forum' })),
@@ -39,7 +39,7 @@ export const ThreadPostBody = Body({
   clientId: Type.Optional(ClientId),
 });
 
-export const ThreadPostReply = Type.Object({ topic: Type.Ref('Topic'), post: Type.Ref('Post') });
+export const ThreadPostReply = Type.Object({ topic: Ref(Topic), post: Ref(Post) });
 
 export const SsoSessionBody = Body({ token: Type.String({ minLength: 1, maxLength: 8192, description: 'HS256 JWT signed with the community SSO secret' }) });
 export const CodeExchangeBody = Body({ code: Type.String({ minLength: 1, maxLength: 128 }) });
@@ -47,7 +47,7 @@ export const CodeExchangeBody = Body({ code: Type.String({ minLength: 1, maxLeng
 export const EmbedSessionReply = Type.Object({
   token: Type.String({ description: 'bearer token for the API (`Authorization: Bearer`) and the live socket (`{type:"auth", token}`)' }),
   expiresAt: DateTime,
-  user: Type.Ref('User'),
+  user: Ref(User),
 });
 
 export const CodeReply = Type.Object({ code: Type.String({ description: 'one-time, valid 60 s' }), expiresAt: DateTime });

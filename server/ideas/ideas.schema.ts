@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { Body, IdeaStatusName, IdParams, Nullable, Text, errors } from '../schemas/common.schema.js';
+import { Body, errors, IdeaStatusName, IdParams, Nullable, Ref, Text, Topic } from '../schemas/common.schema.js';
 import { IDEA_NOTE } from '../rules/input-rules.js';
 
 export const VoteReply = Type.Object({
@@ -12,6 +12,6 @@ export const IdeaStatusBody = Body({
   note: Type.Optional(Nullable(Text(IDEA_NOTE, { description: 'public explanation; trimmed, empty means none' }))),
 });
 
-export const TopicReply = Type.Object({ topic: Type.Ref('Topic') });
+export const TopicReply = Type.Object({ topic: Ref(Topic) });
 export { IdParams };
 export const ideaErrors = errors(400, 401, 403, 404, 409, 429);

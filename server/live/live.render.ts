@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, inArray, lte } from 'drizzle-orm';
-import { presentCommunity } from '../communities/communities.present.js';
+import { presentPublicCommunity } from '../communities/communities.present.js';
 import type { Executor } from '../../db/client.js';
 import { postColumns, topicColumns, type PostRow, type TopicRow } from '../../db/columns.js';
 import { categories, communities, events, posts, topics, users } from '../../db/schema.js';
@@ -8,7 +8,11 @@ import { presentTopic } from '../topics/topics.present.js';
 import { userColumns, type UserRow } from '../users/users.present.js';
 import { audienceStanding, canSeeTopic, type Audience } from '../visibility/visibility.js';
 import { loadUserChannelData } from '../notifications/notifications.live.js';
+import type { Static } from 'typebox';
 import type { LiveEventName } from './live.protocol.js';
+import type { MarkOneReply, NotificationsRead } from '../notifications/notifications.schema.js';
+import type { ReactionsChanged } from '../posts/posts.schema.js';
+import type { Post, Topic } from '../schemas/common.schema.js';
 
 interface TopicInfo { topic: TopicRow; communitySlug: string; categorySlug: string; author: UserRow }
 interface PostInfo { post: PostRow; author: UserRow }
@@ -90,7 +94,7 @@ async function loadPublicCommunity(db: Executor, channel: string) {
   const [community] = await db.select().from(communities).where(eq(communities.slug, channel.slice('community:'.length)));
   if (!community) return null;
   const cats = await db.select().from(categories).where(eq(categories.communityId, community.id)).orderBy(asc(categories.position), asc(categories.id));
-  return presentCommunity(community, { categories: cats });
+  return presentPublicCommunity(community, cats);
 }
 
 const NOTIFICATION_EVENTS = new Set(['notification.created', 'notification.updated', 'notifications.read']);
@@ -111,10 +115,12 @@ async function loadUserEvents(db: Executor, channel: string, rows: { seq: number
     const ref = refs[i]!;
     let payload: unknown = null;
     if (data && r.type === 'notifications.read') {
-      payload = { ids: Array.isArray(ref.ids) ? ref.ids : null, upTo: typeof ref.upTo === 'number' ? ref.upTo : null, unreadCount: data.unreadCount };
+      payload = {
+        ids: Array.isArray(ref.ids) ? ref.ids : null, upTo: typeof ref.upTo === 'number' ? ref.upTo : null, unreadCount: data.unreadCount,
+      } satisfies Static<typeof NotificationsRead>;
     } else if (data && NOTIFICATION_EVENTS.has(r.type) && typeof ref.notificationId === 'number') {
       const notification = data.notifications.get(ref.notificationId);
-      payload = notification ? { notification, unreadCount: data.unreadCount } : null;
+      payload = notification ? { notification, unreadCount: data.unreadCount } satisfies Static<typeof MarkOneReply> : null;
     }
     return new RenderedEvent(channel, Number(r.seq), r.type as LiveEventName,
       (a) => (a.userId === owner ? payload : null), (a) => (a.userId === owner ? 'owner' : 'other'));
@@ -142,12 +148,14 @@ function renderRow(
     const render = (a: Audience) => {
       if (!info || !seeTopic(topic, a)) return null;
       const post = presentPost(info.post, info.author, audienceStanding(a));
-      return type === 'reactions.changed' ? { postId: post.id, reactions: post.reactions } : post;
+      return type === 'reactions.changed'
+        ? { postId: post.id, reactions: post.reactions } satisfies Static<typeof ReactionsChanged>
+        : post satisfies Static<typeof Post>;
     };
     return new RenderedEvent(channel, seq, type, render, key);
   }
   const info = typeof ref.topicId === 'number' ? topicInfo.get(ref.topicId) : undefined;
   const key = (a: Audience) => (info && a.userId === info.topic.authorId && info.topic.hidden ? `${publicKey(a)}:author` : publicKey(a));
-  const render = (a: Audience) => (info && seeTopic(info, a) ? presentTopic(info.topic, info) : null);
+  const render = (a: Audience) => (info && seeTopic(info, a) ? presentTopic(info.topic, info) satisfies Static<typeof Topic> : null);
   return new RenderedEvent(channel, seq, type, render, key);
 }

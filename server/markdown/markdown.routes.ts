@@ -1,11 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
 import type { Config } from '../config/config.js';
 import { unauthorized } from '../errors/errors.js';
-import { Body, errors } from '../schemas/common.schema.js';
+import { errors } from '../schemas/common.schema.js';
 import { writeRateLimit } from '../security/security.plugin.js';
-import { PostBody } from '../topics/topics.schema.js';
 import { renderMarkdown } from './markdown.render.js';
+import { PreviewBody, PreviewReply } from './markdown.schema.js';
 
 /**
  * The composer's preview: the very renderer and sanitiser a post goes through, so what the writer
@@ -15,8 +14,8 @@ export const markdownRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asy
   app.post('/api/markdown/preview', {
     schema: {
       tags: ['posts'], summary: 'Render a draft as a post would be rendered (signed in)',
-      body: Body({ body: PostBody }),
-      response: { 200: Type.Object({ html: Type.String(), links: Type.Integer({ description: 'links that count towards first-day limits' }) }), ...errors(400, 401, 413, 429) },
+      body: PreviewBody,
+      response: { 200: PreviewReply, ...errors(400, 401, 413, 429) },
     },
     config: writeRateLimit(config),
   }, async (request) => {

@@ -8,12 +8,9 @@ import { presentUser, type UserRow } from '../users/users.present.js';
 import { canSeeTopic, type Standing } from '../visibility/visibility.js';
 import { roleIn, type Viewer } from '../visibility/viewer.js';
 
-export const MODERATION_ACTIONS = [
-  'pin_topic', 'unpin_topic', 'lock_topic', 'unlock_topic', 'hide_topic', 'unhide_topic',
-  'pin_post', 'unpin_post', 'hide_post', 'unhide_post', 'hold_post', 'hold_topic',
-  'resolve_flag', 'dismiss_flag', 'ban_user', 'unban_user', 'change_role',
-] as const;
-export type ModerationAction = (typeof MODERATION_ACTIONS)[number];
+import type { ModerationAction } from './moderation.actions.js';
+
+export { MODERATION_ACTIONS, type ModerationAction } from './moderation.actions.js';
 export type TargetType = 'post' | 'topic' | 'user';
 
 export interface LogEntry {

@@ -1,8 +1,8 @@
 import { Type } from 'typebox';
-import { Body, Cursor, DateTime, Handle, Nullable, SlugParams, SystemReasonCode, Text, errors } from '../schemas/common.schema.js';
+import { Body, Cursor, DateTime, errors, Handle, Nullable, Post, Ref, SlugParams, SystemReasonCode, Text, User } from '../schemas/common.schema.js';
 import { MODERATION_REASON, REPORT_REASON } from '../rules/input-rules.js';
 import { CANNED_REASONS } from './moderation.reasons.js';
-import { MODERATION_ACTIONS } from './moderation.log.js';
+import { MODERATION_ACTIONS } from './moderation.actions.js';
 
 export const Reason = Text(MODERATION_REASON, { description: 'shown publicly with the tombstone and in the log' });
 export const ReasonBody = Body({ reason: Reason });
@@ -10,8 +10,8 @@ export const FlagBody = Body({ reason: Text(REPORT_REASON, { description: 'seen 
 export const ReviewRequestBody = Body({ message: Type.Optional(Type.String({ maxLength: 1000 })) });
 export const PageQuery = Type.Object({ cursor: Type.Optional(Cursor), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) });
 
-const FlagKindName = Type.Union([Type.Literal('flag'), Type.Literal('first_post'), Type.Literal('review_request')]);
-const FlagStatusName = Type.Union([Type.Literal('open'), Type.Literal('resolved'), Type.Literal('dismissed')]);
+export const FlagKindName = Type.Union([Type.Literal('flag'), Type.Literal('first_post'), Type.Literal('review_request')]);
+export const FlagStatusName = Type.Union([Type.Literal('open'), Type.Literal('resolved'), Type.Literal('dismissed')]);
 
 export const FlagQuery = Type.Object({
   status: Type.Optional(Type.Union([FlagStatusName, Type.Literal('all')], { default: 'open' })),
@@ -19,7 +19,8 @@ export const FlagQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
 });
 
-const OwnFlag = {
+/** A flag as its reporter sees it (also the answer to settling a queue item). */
+export const Flag = Type.Object({
   id: Type.Integer(),
   kind: FlagKindName,
   postId: Type.Integer(),
@@ -28,61 +29,58 @@ const OwnFlag = {
   reasonCode: Type.Optional(SystemReasonCode),
   status: FlagStatusName,
   createdAt: DateTime,
-};
-export const FlagReply = Type.Object({ flag: Type.Object(OwnFlag) });
-export const FlagQueue = Type.Object({
-  items: Type.Array(Type.Object({
-    ...OwnFlag,
-    targetType: Type.Union([Type.Literal('post'), Type.Literal('topic')], { description: 'a held first topic is approved or rejected as a whole topic' }),
-    reporter: Nullable(Type.Ref('User')),
-    post: Type.Ref('Post'),
-    topic: Type.Object({ id: Type.Integer(), title: Type.String(), hidden: Type.Boolean(), locked: Type.Boolean() }),
-    openFlags: Type.Integer({ description: 'open member flags on this post' }),
-    resolvedBy: Nullable(Type.Ref('User')),
-    resolvedAt: Nullable(DateTime),
-  })),
-  nextCursor: Nullable(Type.String()),
 });
+export const FlagReply = Type.Object({ flag: Flag });
+/** An item of the review queue, as moderators see it. */
+export const QueueItem = Type.Object({
+  ...Flag.properties,
+  targetType: Type.Union([Type.Literal('post'), Type.Literal('topic')], { description: 'a held first topic is approved or rejected as a whole topic' }),
+  reporter: Nullable(Ref(User)),
+  post: Ref(Post),
+  topic: Type.Object({ id: Type.Integer(), title: Type.String(), hidden: Type.Boolean(), locked: Type.Boolean() }),
+  openFlags: Type.Integer({ description: 'open member flags on this post' }),
+  resolvedBy: Nullable(Ref(User)),
+  resolvedAt: Nullable(DateTime),
+});
+export const FlagQueue = Type.Object({ items: Type.Array(QueueItem), nextCursor: Nullable(Type.String()) });
 
 export const BanBody = Body({
   handle: Handle,
   reason: Reason,
   until: Type.Optional(Type.String({ format: 'date-time', description: 'omit for a ban without end' })),
 });
-const Ban = Type.Object({
-  id: Type.Integer(), community: Type.String(), user: Type.Ref('User'), reason: Type.String(), until: Nullable(DateTime),
-  moderator: Type.Ref('User'), createdAt: DateTime, liftedAt: Nullable(DateTime),
+export const Ban = Type.Object({
+  id: Type.Integer(), community: Type.String(), user: Ref(User), reason: Type.String(), until: Nullable(DateTime),
+  moderator: Ref(User), createdAt: DateTime, liftedAt: Nullable(DateTime),
 });
 export const BanReply = Type.Object({ ban: Ban });
 export const BanList = Type.Object({ items: Type.Array(Ban), nextCursor: Nullable(Type.String()) });
 export const BanParams = Type.Object({ slug: SlugParams.properties.slug, handle: Handle });
 
-export const ModerationLog = Type.Object({
-  items: Type.Array(Type.Object({
+/** One line of the public moderation log. It never carries hidden text. */
+export const ModerationLogEntry = Type.Object({
+  id: Type.Integer(),
+  action: Type.Enum(MODERATION_ACTIONS),
+  moderator: Nullable(Ref(User)),
+  automatic: Type.Boolean({ description: 'the system acted (flag threshold, held first post); moderator is null' }),
+  target: Type.Object({
+    type: Type.Union([Type.Literal('post'), Type.Literal('topic'), Type.Literal('user')]),
     id: Type.Integer(),
-    action: Type.Enum(MODERATION_ACTIONS),
-    moderator: Nullable(Type.Ref('User')),
-    automatic: Type.Boolean({ description: 'the system acted (flag threshold, held first post); moderator is null' }),
-    target: Type.Object({
-      type: Type.Union([Type.Literal('post'), Type.Literal('topic'), Type.Literal('user')]),
-      id: Type.Integer(),
-      topicId: Nullable(Type.Integer()),
-      postNumber: Nullable(Type.Integer()),
-      title: Nullable(Type.String({ description: "the topic's title, unless the viewer may not see the topic" })),
-      handle: Nullable(Type.String({ description: 'for user targets' })),
-    }),
-    reason: Nullable(Type.String()),
-    reasonCode: SystemReasonCode,
-    detail: Nullable(Type.String({
-      description: "machine-readable: a ban's end (`until <time>` or `permanent`), a role change (`member → staff`), the settled item's kind (`flag`, `first_post`, `review_request`), the number of flags of an automatic hide",
-    })),
-    createdAt: DateTime,
+    topicId: Nullable(Type.Integer()),
+    postNumber: Nullable(Type.Integer()),
+    title: Nullable(Type.String({ description: "the topic's title, unless the viewer may not see the topic" })),
+    handle: Nullable(Type.String({ description: 'for user targets' })),
+  }),
+  reason: Nullable(Type.String()),
+  reasonCode: SystemReasonCode,
+  detail: Nullable(Type.String({
+    description: "machine-readable: a ban's end (`until <time>` or `permanent`), a role change (`member → staff`), the settled item's kind (`flag`, `first_post`, `review_request`), the number of flags of an automatic hide",
   })),
-  nextCursor: Nullable(Type.String()),
+  createdAt: DateTime,
 });
+export const ModerationLog = Type.Object({ items: Type.Array(ModerationLogEntry), nextCursor: Nullable(Type.String()) });
 
-export const ReasonList = Type.Object({
-  items: Type.Array(Type.Object({ code: Type.Enum(CANNED_REASONS.map((r) => r.code)), label: Type.String() })),
-});
+export const CannedReason = Type.Object({ code: Type.Enum(CANNED_REASONS.map((r) => r.code)), label: Type.String() });
+export const ReasonList = Type.Object({ items: Type.Array(CannedReason) });
 
 export const moderationErrors = errors(400, 401, 403, 404, 409, 413, 429);

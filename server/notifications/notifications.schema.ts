@@ -1,11 +1,12 @@
 import { Type } from 'typebox';
-import { Body, Cursor, DateTime, Id, IdParams, Nullable, SlugParams, SystemReasonCode, TopicKindName, errors } from '../schemas/common.schema.js';
+import {
+  Body, Cursor, DateTime, errors, Id, IdParams, NotificationLevelName, Nullable, Ref, SlugParams, SystemReasonCode, TopicKindName, User,
+} from '../schemas/common.schema.js';
 
 export const NotificationKindName = Type.Union([
   Type.Literal('reply'), Type.Literal('mention'), Type.Literal('solution'), Type.Literal('idea_status'),
   Type.Literal('moderation'), Type.Literal('new_topic'), Type.Literal('reminder'),
 ]);
-export const LevelName = Type.Union([Type.Literal('watching'), Type.Literal('normal'), Type.Literal('muted')]);
 
 export const Notification = Type.Object({
   id: Type.Integer(),
@@ -21,7 +22,7 @@ export const Notification = Type.Object({
     number: Type.Integer(),
     excerpt: Nullable(Type.String({ maxLength: 140, description: 'plain text (never HTML); null when the reader may not read the post' })),
   })),
-  actor: Nullable(Type.Ref('User')),
+  actor: Nullable(Ref(User)),
   data: Type.Object({
     action: Type.Optional(Type.String({ description: 'moderation: hide_post, unhide_post, hide_topic or unhide_topic' })),
     reason: Type.Optional(Nullable(Type.String())),
@@ -41,16 +42,19 @@ const UnreadCount = Type.Integer({ minimum: 0, maximum: 100, description: 'visib
 
 export const NotificationList = Type.Object({ items: Type.Array(Notification), nextCursor: Nullable(Type.String()), unreadCount: UnreadCount });
 export const UnreadCountReply = Type.Object({ unreadCount: UnreadCount });
+/** Also the data of the `notification.created` and `notification.updated` live events. */
 export const MarkOneReply = Type.Object({ notification: Notification, unreadCount: UnreadCount });
+/** The `notifications.read` live event's data: `ids` null means every one up to `upTo` (or all, when that is null too). */
+export const NotificationsRead = Type.Object({ ids: Nullable(Type.Array(Type.Integer())), upTo: Nullable(Type.Integer()), unreadCount: UnreadCount });
 export const MarkAllBody = Body({ upTo: Type.Optional(Id) });
-export const LevelBody = Body({ level: LevelName });
-export const LevelReply = Type.Object({ level: LevelName });
+export const LevelBody = Body({ level: NotificationLevelName });
+export const LevelReply = Type.Object({ level: NotificationLevelName });
 export const CategoryParams = Type.Object({
   slug: Type.String({ minLength: 1, maxLength: 64 }),
   category: Type.String({ minLength: 1, maxLength: 64 }),
 });
 export const CommunityLevels = Type.Object({
-  categories: Type.Record(Type.String(), LevelName, { description: 'category slug → level, only where the reader chose one' }),
+  categories: Type.Record(Type.String(), NotificationLevelName, { description: 'category slug → level, only where the reader chose one' }),
 });
 export { IdParams, SlugParams };
 export const notificationErrors = errors(400, 401, 403, 404, 429);

@@ -1,4 +1,5 @@
 import type { PostRow } from '../../db/columns.js';
+import type { ReactionKind } from '../../db/schema.js';
 import { presentUser, type UserRow } from '../users/users.present.js';
 import { canReadPostBody, type Standing } from '../visibility/visibility.js';
 import { presentHiddenState } from '../moderation/system-reasons.js';
@@ -6,7 +7,7 @@ import { presentHiddenState } from '../moderation/system-reasons.js';
 export type { PostRow };
 
 /** A post as this viewer may see it: tombstones keep their shape but lose their text. */
-export function presentPost(post: PostRow, author: UserRow, standing: Standing, viewerReactions?: string[]) {
+export function presentPost(post: PostRow, author: UserRow, standing: Standing, viewerReactions?: ReactionKind[]) {
   const readable = canReadPostBody(standing, post);
   return {
     id: post.id,

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { DateTime, SlugParams, errors } from '../schemas/common.schema.js';
+import { DateTime, errors, Ref, SlugParams, User } from '../schemas/common.schema.js';
 
 export const Badge = Type.Object({ id: Type.String(), name: Type.String(), description: Type.String() });
 
@@ -17,7 +17,7 @@ export const HelpersQuery = Type.Object({
 
 export const HelpersReply = Type.Object({
   items: Type.Array(Type.Object({
-    user: Type.Ref('User'),
+    user: Ref(User),
     helpful: Type.Integer(),
     solutions: Type.Integer(),
     score: Type.Integer({ description: '3 × solutions + helpful' }),

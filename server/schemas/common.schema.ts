@@ -1,5 +1,5 @@
-import { Type, type Static, type TSchema, type TProperties, type TStringOptions } from 'typebox';
-import { SYSTEM_REASONS } from '../../db/schema.js';
+import { Type, type Static, type TSchema, type TSchemaOptions, type TProperties, type TStringOptions, type TUnsafe } from 'typebox';
+import { SYSTEM_REASONS } from '../../db/codes.js';
 import { HANDLE, SLUG, type TextRule } from '../rules/input-rules.js';
 import type { CommunityCapabilities as CommunityCan, TopicCapabilities as TopicCan } from '../rules/capabilities.js';
 
@@ -18,20 +18,31 @@ export const Text = (rule: TextRule, options: TStringOptions = {}) => Type.Strin
 export const Slug = Text(SLUG);
 export const Handle = Text(HANDLE);
 export const DateTime = Type.String({ format: 'date-time' });
-export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+export const Nullable = <T extends TSchema>(schema: T, options?: TSchemaOptions) => Type.Union([schema, Type.Null()], options);
 export const Cursor = Type.String({ maxLength: 512 });
+
+/**
+ * A `$ref` to a shared schema registered by its `$id` (see sharedSchemas): the OpenAPI document
+ * names it as a component, and TypeScript still sees its shape. `Type.Ref('User')` alone is
+ * `unknown` to Static in TypeBox 1.x, which would leave routes and the web client untyped.
+ */
+export const Ref = <T extends TSchema>(schema: T) => {
+  const { $id } = schema as { $id?: unknown };
+  if (typeof $id !== 'string') throw new Error('Ref needs a schema with an $id');
+  return Type.Unsafe<Static<T>>(Type.Ref($id));
+};
 
 export const ErrorResponse = Type.Object({
   statusCode: Type.Integer(),
   error: Type.String(),
   code: Type.String(),
   message: Type.String(),
-  details: Type.Optional(Type.Any()),
+  details: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'public, machine-readable context for some codes (limits, `retryAfter`, the invalid field)' })),
 }, { $id: 'Error', description: 'Every error: a stable snake_case `code` plus a human message.' });
 
 /** Error replies every route may give; routes add their own success schemas. */
-export const errors = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((s) => [s, Type.Ref('Error')])) as Record<number, TSchema>;
+export const errors = <S extends number>(...statuses: S[]) =>
+  Object.fromEntries(statuses.map((s) => [s, Ref(ErrorResponse)])) as { [K in S]: TUnsafe<Static<typeof ErrorResponse>> };
 
 export const User = Type.Object({
   id: Type.Integer(),
@@ -47,6 +58,9 @@ export const TopicKindName = Type.Union([Type.Literal('discussion'), Type.Litera
 export const IdeaStatusName = Type.Union([
   Type.Literal('under_review'), Type.Literal('planned'), Type.Literal('in_progress'), Type.Literal('shipped'), Type.Literal('declined'),
 ]);
+export const ReactionKindName = Type.Union([Type.Literal('like'), Type.Literal('helpful')]);
+/** How much a reader hears about a topic or a category. */
+export const NotificationLevelName = Type.Union([Type.Literal('watching'), Type.Literal('normal'), Type.Literal('muted')]);
 
 /** What the system did on its own, as a code; the `reason` beside it carries the same in words. */
 export const SystemReasonCode = Nullable(Type.Enum(SYSTEM_REASONS, {
@@ -89,7 +103,8 @@ export const Category = Type.Object({
   position: Type.Integer(),
 }, { $id: 'Category' });
 
-export const Community = Type.Object({
+/** A community as `GET /api/communities` lists it. */
+export const CommunitySummary = Type.Object({
   id: Type.Integer(),
   slug: Type.String(),
   name: Type.String(),
@@ -97,17 +112,22 @@ export const Community = Type.Object({
   accentColor: Nullable(Type.String()),
   isDemo: Type.Boolean(),
   createdAt: DateTime,
-  categories: Type.Optional(Type.Array(Type.Ref('Category'))),
-  viewerRole: Type.Optional(Nullable(RoleName)),
-  viewerCan: Type.Optional(CommunityCapabilities),
-  embed: Type.Optional(Type.Object({
-    allowedOrigins: Type.Array(Type.String()),
-    ssoSecretCreatedAt: Type.Optional(Nullable(DateTime)),
-  }, { description: 'admins only; the SSO secret itself is shown once, when made' })),
   moderation: Type.Object({
     flagThreshold: Type.Integer({ description: 'distinct members whose flags hide a post pending review; 0 = never automatically' }),
     holdFirstPosts: Type.Boolean({ description: "a member's first post here waits for a moderator's approval" }),
   }, { description: 'Public, like everything about moderation here.' }),
+}, { $id: 'CommunitySummary' });
+
+/** One community as reading, creating or changing it answers: with its categories and the viewer's role. */
+export const Community = Type.Object({
+  ...CommunitySummary.properties,
+  categories: Type.Array(Ref(Category)),
+  viewerRole: Nullable(RoleName, { description: "the viewer's role here; null for guests and signed-in non-members" }),
+  viewerCan: CommunityCapabilities,
+  embed: Type.Optional(Type.Object({
+    allowedOrigins: Type.Array(Type.String()),
+    ssoSecretCreatedAt: Nullable(DateTime),
+  }, { description: 'admins only; the SSO secret itself is shown once, when made' })),
 }, { $id: 'Community' });
 
 export const Reactions = Type.Object({ like: Type.Integer(), helpful: Type.Integer() }, { $id: 'Reactions' });
@@ -118,23 +138,23 @@ export const Topic = Type.Object({
   category: Type.String({ description: 'category slug' }),
   title: Type.String(),
   kind: TopicKindName,
-  author: Type.Ref('User'),
+  author: Ref(User),
   createdAt: DateTime,
   lastPostAt: DateTime,
   postCount: Type.Integer(),
   pinned: Type.Boolean(),
   locked: Type.Boolean(),
   hidden: Type.Boolean(),
-  hiddenReason: Type.Optional(Nullable(Type.String())),
-  hiddenReasonCode: Type.Optional(SystemReasonCode),
-  pendingReview: Type.Optional(Type.Boolean({ description: 'hidden by the system (a held first topic), waiting for a moderator' })),
+  hiddenReason: Nullable(Type.String(), { description: 'why it is hidden, in words (a moderator\'s own, or the system\'s reason put into words); null when not hidden' }),
+  hiddenReasonCode: SystemReasonCode,
+  pendingReview: Type.Boolean({ description: 'hidden by the system (a held first topic), waiting for a moderator' }),
   solutionPostId: Nullable(Type.Integer()),
   votes: Type.Integer(),
   ideaStatus: Nullable(Type.Object({
     status: IdeaStatusName,
     note: Nullable(Type.String()),
     changedAt: DateTime,
-    changedBy: Type.Ref('User'),
+    changedBy: Ref(User),
     changedByRole: Nullable(RoleName),
   }, { description: "ideas only: the organisation's public answer; null until staff set one" })),
 }, { $id: 'Topic' });
@@ -143,7 +163,7 @@ export const Post = Type.Object({
   id: Type.Integer(),
   topicId: Type.Integer(),
   number: Type.Integer(),
-  author: Type.Ref('User'),
+  author: Ref(User),
   authorRole: RoleName,
   replyToId: Nullable(Type.Integer()),
   body: Nullable(Type.String()),
@@ -153,12 +173,12 @@ export const Post = Type.Object({
   pinned: Type.Boolean(),
   hidden: Type.Boolean(),
   hiddenReason: Nullable(Type.String()),
-  hiddenReasonCode: Type.Optional(SystemReasonCode),
-  pendingReview: Type.Optional(Type.Boolean({ description: 'hidden by the system (member flags, a held first post), waiting for a moderator' })),
+  hiddenReasonCode: SystemReasonCode,
+  pendingReview: Type.Boolean({ description: 'hidden by the system (member flags, a held first post), waiting for a moderator' }),
   deleted: Type.Boolean(),
-  reactions: Type.Ref('Reactions'),
-  viewerReactions: Type.Optional(Type.Array(Type.String(), { description: 'kinds the signed-in viewer has reacted with' })),
+  reactions: Ref(Reactions),
+  viewerReactions: Type.Optional(Type.Array(ReactionKindName, { description: 'kinds the signed-in viewer has reacted with' })),
 }, { $id: 'Post' });
 
-export const sharedSchemas = [ErrorResponse, User, Category, Community, Reactions, Topic, Post];
+export const sharedSchemas = [ErrorResponse, User, Category, CommunitySummary, Community, Reactions, Topic, Post];
 export const Paged = <T extends TSchema>(item: T) => Type.Object({ items: Type.Array(item), nextCursor: Nullable(Type.String()) });

@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import {
-  Body, Cursor, DateTime, INT4_MAX, Id, IdParams, IdeaStatusName, Nullable, SlugParams, Text, Topic, TopicCapabilities, TopicKindName, errors,
+  Body, Cursor, DateTime, errors, Id, IdeaStatusName, IdParams, INT4_MAX, NotificationLevelName, Nullable, Post, Ref, SlugParams, Text, Topic,
+  TopicCapabilities, TopicKindName,
 } from '../schemas/common.schema.js';
 import { BODY, TITLE } from '../rules/input-rules.js';
 
@@ -8,12 +9,12 @@ export const Title = Text(TITLE);
 export const PostBody = Text(BODY);
 export const ClientId = Type.String({ minLength: 1, maxLength: 64 });
 
+/** `unanswered`: topics without a reply or an accepted answer; `votes`: most votes first, then newest (ideas). */
+export const TopicSortName = Type.Union([Type.Literal('latest'), Type.Literal('top'), Type.Literal('unanswered'), Type.Literal('votes')]);
+
 export const ListTopicsQuery = Type.Object({
   category: Type.Optional(Type.String({ maxLength: 64 })),
-  sort: Type.Optional(Type.Union(
-    [Type.Literal('latest'), Type.Literal('top'), Type.Literal('unanswered'), Type.Literal('votes')],
-    { default: 'latest', description: 'votes: most votes first, then newest' },
-  )),
+  sort: Type.Optional(Type.Union(TopicSortName.anyOf, { default: 'latest', description: 'votes: most votes first, then newest' })),
   kind: Type.Optional(TopicKindName),
   status: Type.Optional(IdeaStatusName),
   cursor: Type.Optional(Cursor),
@@ -37,18 +38,18 @@ export const ReadTopicQuery = Type.Object({
 export const UpdateTopicBody = Body({ title: Type.Optional(Title), category: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) });
 export const SolutionBody = Body({ postId: Nullable(Id) });
 
-export const TopicReply = Type.Object({ topic: Type.Ref('Topic') });
-export const TopicWithPost = Type.Object({ topic: Type.Ref('Topic'), post: Type.Ref('Post') });
+export const TopicReply = Type.Object({ topic: Ref(Topic) });
+export const TopicWithPost = Type.Object({ topic: Ref(Topic), post: Ref(Post) });
 /** The signed-in reader's own relation to a topic: on topic pages and list items, never for guests. */
-const ViewerState = Type.Object({
+export const ViewerState = Type.Object({
   lastReadNumber: Type.Integer({ description: '0 = never opened' }),
-  notificationLevel: Type.Union([Type.Literal('watching'), Type.Literal('normal'), Type.Literal('muted')], {
+  notificationLevel: Type.Union(NotificationLevelName.anyOf, {
     description: 'effective: the topic\'s setting, else its category\'s, else the default',
   }),
   voted: Type.Boolean(),
 }, { description: 'signed-in readers only' });
 
-const ListViewerState = Type.Object({
+export const ListViewerState = Type.Object({
   lastReadNumber: Type.Integer({ description: '0 = never opened' }),
   unread: Type.Integer({ description: 'posts after lastReadNumber; 0 for a topic never opened' }),
   isNew: Type.Boolean({ description: 'never opened, not yours, started after your previous visit' }),
@@ -56,16 +57,18 @@ const ListViewerState = Type.Object({
 }, { description: 'signed-in readers only' });
 
 export const TopicPage = Type.Object({
-  topic: Type.Ref('Topic'),
+  topic: Ref(Topic),
   viewerState: Type.Optional(ViewerState),
   viewerCan: TopicCapabilities,
-  solution: Nullable(Type.Ref('Post')),
-  pinnedPosts: Type.Optional(Type.Array(Type.Ref('Post'), { description: 'on the first page only: posts a moderator pinned, by number, wherever they sit' })),
-  posts: Type.Array(Type.Ref('Post')),
+  solution: Nullable(Ref(Post)),
+  pinnedPosts: Type.Optional(Type.Array(Ref(Post), { description: 'on the first page only: posts a moderator pinned, by number, wherever they sit' })),
+  posts: Type.Array(Ref(Post)),
   nextCursor: Nullable(Type.String()),
 });
+/** A topic as lists show it: for signed-in readers, with how far they have read it. */
+export const ListedTopic = Type.Object({ ...Topic.properties, viewer: Type.Optional(ListViewerState) });
 export const TopicList = Type.Object({
-  items: Type.Array(Type.Object({ ...Topic.properties, viewer: Type.Optional(ListViewerState) })),
+  items: Type.Array(ListedTopic),
   nextCursor: Nullable(Type.String()),
   previousVisitAt: Type.Optional(Type.Union([DateTime, Type.Null()], {
     description: 'signed-in readers only: when your previous visit ended, null before a first one (a first page records this visit)',

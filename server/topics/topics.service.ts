@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { postColumns, topicColumns } from '../../db/columns.js';
-import { categories, posts, reactions, topics, users, type IdeaStatus, type TopicKind } from '../../db/schema.js';
+import { categories, posts, reactions, topics, users, type IdeaStatus, type ReactionKind, type TopicKind } from '../../db/schema.js';
 import { badRequest, conflict, forbidden, unauthorized } from '../errors/errors.js';
 import { communityChannel, topicChannel } from '../live/outbox.js';
 import { write, type ServiceContext } from '../write/unit-of-work.js';
@@ -140,11 +140,11 @@ export async function readTopicPage(db: Executor, viewer: Viewer, id: number, in
     viewer.user ? topicViewerState(db, viewer.user.id, loaded.topic) : null,
   ]);
   const page = found.slice(0, limit);
-  let mine = new Map<number, string[]>();
+  let mine = new Map<number, ReactionKind[]>();
   if (viewer.user && page.length) {
     const rs = await db.select({ postId: reactions.postId, kind: reactions.kind }).from(reactions)
       .where(and(eq(reactions.userId, viewer.user.id), inArray(reactions.postId, page.map((r) => r.post.id))));
-    mine = rs.reduce((m, r) => m.set(r.postId, [...(m.get(r.postId) ?? []), r.kind]), new Map<number, string[]>());
+    mine = rs.reduce((m, r) => m.set(r.postId, [...(m.get(r.postId) ?? []), r.kind]), new Map<number, ReactionKind[]>());
   }
   // The accepted answer travels with every page, so a reader sees it first wherever it sits.
   const solutionId = loaded.topic.solutionPostId;

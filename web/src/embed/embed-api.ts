@@ -2,26 +2,19 @@
  * The embed routes (API.md "Embed"), on top of the typed client. The bearer token of an embed
  * session is given to the client as a function: it lives in memory only (auth.svelte.ts).
  */
-import type { ApiClient, CallOptions, Post, Topic, User } from '../lib/api';
+import type { Static } from 'typebox';
+import type * as embed from '../../../server/embed/embed.schema.js';
+import type { ApiClient, CallOptions } from '../lib/api';
 
-export interface EmbedConfig {
-  community: { slug: string; name: string; accentColor: string | null };
-  /** Origins allowed to embed this community's threads (exact origins). */
-  allowedOrigins: string[];
-  /** The community accepts SSO tokens from its organisation's site. */
-  sso: boolean;
-}
+/** The community's name and accent, the origins allowed to embed it, and whether it accepts SSO tokens. */
+export type EmbedConfig = Static<typeof embed.EmbedConfigReply>;
 
-export interface EmbedThreadPage {
-  /** Null while nobody has commented on the page. */
-  topic: Topic | null;
-  posts: Post[];
-  nextCursor: string | null;
-  /** The page's canonical URL (null for a thread named by topic id, when the server has none). */
-  url: string | null;
-  /** The discussion on the forum (or the community, before the topic exists). */
-  forumUrl: string;
-}
+/**
+ * A page's thread: `topic` is null while nobody has commented on the page; `url` is the page's
+ * canonical URL (null for a thread named by topic id, when the server has none); `forumUrl` the
+ * discussion on the forum (null while there is no topic).
+ */
+export type EmbedThreadPage = Pick<Static<typeof embed.ThreadReply>, 'topic' | 'posts' | 'nextCursor' | 'url' | 'forumUrl'>;
 
 /** Where a thread is: a host page's URL, or a topic id. */
 export interface ThreadRef {
@@ -29,10 +22,8 @@ export interface ThreadRef {
   topic: number | null;
 }
 
-export interface EmbedSession {
-  token: string;
-  user: User;
-}
+/** A bearer token for the API and the live socket, and who it signs in. */
+export type EmbedSession = Static<typeof embed.EmbedSessionReply>;
 
 const enc = encodeURIComponent;
 
@@ -42,7 +33,7 @@ export function embedApi(client: ApiClient, slug: string) {
     config: (opts?: CallOptions) => client.request<EmbedConfig>('GET', `${base}/config`, opts),
 
     async thread(where: ThreadRef, page: { after?: number; limit?: number } = {}, opts?: CallOptions): Promise<EmbedThreadPage> {
-      const res = await client.request<EmbedThreadPage>('GET', `${base}/thread`, {
+      const res = await client.request<Static<typeof embed.ThreadReply>>('GET', `${base}/thread`, {
         ...opts,
         query: { url: where.url, topic: where.url ? null : where.topic, after: page.after, limit: page.limit },
       });
@@ -50,17 +41,19 @@ export function embedApi(client: ApiClient, slug: string) {
     },
 
     /** The first post on a page creates its topic (one topic even when two race). */
-    post(input: { url: string; title: string; body: string; replyToId?: number; clientId?: string }, opts?: CallOptions) {
-      return client.request<{ topic: Topic; post: Post }>('POST', `${base}/thread/posts`, { ...opts, body: input });
+    post(input: Static<typeof embed.ThreadPostBody>, opts?: CallOptions) {
+      return client.request<Static<typeof embed.ThreadPostReply>>('POST', `${base}/thread/posts`, { ...opts, body: input });
     },
 
     /** An SSO token signed by the organisation → an embed session. */
-    session: (token: string, opts?: CallOptions) => client.request<EmbedSession>('POST', `${base}/session`, { ...opts, body: { token } }),
+    session: (token: string, opts?: CallOptions) =>
+      client.request<EmbedSession>('POST', `${base}/session`, { ...opts, body: { token } satisfies Static<typeof embed.SsoSessionBody> }),
 
     /** From the sign-in popup (first party, cookie): a one-time code for the frame that opened it. */
-    code: (opts?: CallOptions) => client.request<{ code: string }>('POST', `${base}/code`, opts),
+    code: (opts?: CallOptions) => client.request<Static<typeof embed.CodeReply>>('POST', `${base}/code`, opts),
 
-    exchange: (code: string, opts?: CallOptions) => client.request<EmbedSession>('POST', `${base}/code/exchange`, { ...opts, body: { code } }),
+    exchange: (code: string, opts?: CallOptions) =>
+      client.request<EmbedSession>('POST', `${base}/code/exchange`, { ...opts, body: { code } satisfies Static<typeof embed.CodeExchangeBody> }),
   };
 }
 

@@ -2,301 +2,109 @@
  * The typed Parley API client: the one way the SPA, the embed app and the tests talk to the server.
  * Framework-free on purpose (plain fetch, no Svelte), so it runs in browsers and in Node alike.
  *
- * The contract is /work/shared/API.md; the types below mirror it. Fields the contract does not
- * pin down are marked where this client relies on a particular shape.
+ * Every request and response type below is the static type of the server's TypeBox schema for it:
+ * the very schema that validates the request or serialises the reply. The imports are type-only,
+ * so nothing of the server enters a bundle, and a change of shape on the server fails
+ * `npm run typecheck` here and wherever the web uses the changed field.
  */
+import type { Static } from 'typebox';
+import type * as auth from '../../../server/auth/auth.schema.js';
+import type * as common from '../../../server/schemas/common.schema.js';
+import type * as communities from '../../../server/communities/communities.schema.js';
+import type * as ideas from '../../../server/ideas/ideas.schema.js';
+import type * as markdown from '../../../server/markdown/markdown.schema.js';
+import type * as moderation from '../../../server/moderation/moderation.schema.js';
+import type * as notifications from '../../../server/notifications/notifications.schema.js';
+import type * as posts from '../../../server/posts/posts.schema.js';
+import type * as reads from '../../../server/reads/reads.schema.js';
+import type * as reputation from '../../../server/reputation/reputation.schema.js';
+import type * as searches from '../../../server/search/search.schema.js';
+import type * as topics from '../../../server/topics/topics.schema.js';
+import type * as users from '../../../server/users/users.schema.js';
 
 // ---------------------------------------------------------------------------------------------
 // Types
 // ---------------------------------------------------------------------------------------------
 
-// What the viewer may do, as the server decided it (`viewerCan`): the web never decides a
-// permission itself. Shared with the server through `import type` (nothing enters a bundle).
-import type { CommunityCapabilities, TopicCapabilities } from '../../../server/rules/capabilities.js';
-export type { CommunityCapabilities, TopicCapabilities };
-
 /** An ISO 8601 UTC timestamp, as every time in the API is sent. */
 export type IsoDateTime = string;
 
-export type Role = 'member' | 'staff' | 'moderator' | 'admin';
-export type TopicKind = 'discussion' | 'question' | 'idea';
+export type Role = Static<typeof common.RoleName>;
+export type TopicKind = Static<typeof common.TopicKindName>;
 /** `votes`: most votes first (ideas). `unanswered`: topics without a reply or an accepted answer. */
-export type TopicSort = 'latest' | 'top' | 'unanswered' | 'votes';
-export type ReactionKind = 'like' | 'helpful';
+export type TopicSort = Static<typeof topics.TopicSortName>;
+export type ReactionKind = Static<typeof common.ReactionKindName>;
 /** How much a reader hears about a topic or a category. */
-export type NotificationLevel = 'watching' | 'normal' | 'muted';
+export type NotificationLevel = Static<typeof common.NotificationLevelName>;
 /** Where an idea stands, as staff set it. */
-export type IdeaStatus = 'under_review' | 'planned' | 'in_progress' | 'shipped' | 'declined';
-export type NotificationKind = 'reply' | 'mention' | 'solution' | 'idea_status' | 'moderation' | 'new_topic' | 'reminder';
+export type IdeaStatus = Static<typeof common.IdeaStatusName>;
+export type NotificationKind = Static<typeof notifications.NotificationKindName>;
 
-export const ROLES: readonly Role[] = ['member', 'staff', 'moderator', 'admin'];
-export const TOPIC_KINDS: readonly TopicKind[] = ['discussion', 'question', 'idea'];
-export const TOPIC_SORTS: readonly TopicSort[] = ['latest', 'top', 'unanswered', 'votes'];
-export const NOTIFICATION_LEVELS: readonly NotificationLevel[] = ['watching', 'normal', 'muted'];
-export const IDEA_STATUSES: readonly IdeaStatus[] = ['under_review', 'planned', 'in_progress', 'shipped', 'declined'];
+/**
+ * Lists the web iterates over, spelled out because a bundle may not import the server's values.
+ * Each must name every member of its schema's type and nothing else, or the type check fails.
+ */
+type ListsEvery<T, List extends readonly T[]> = [T] extends [List[number]] ? true : false;
+type Assert<T extends true> = T;
+
+export const ROLES = ['member', 'staff', 'moderator', 'admin'] as const satisfies readonly Role[];
+export const TOPIC_KINDS = ['discussion', 'question', 'idea'] as const satisfies readonly TopicKind[];
+export const TOPIC_SORTS = ['latest', 'top', 'unanswered', 'votes'] as const satisfies readonly TopicSort[];
+export const NOTIFICATION_LEVELS = ['watching', 'normal', 'muted'] as const satisfies readonly NotificationLevel[];
+export const IDEA_STATUSES = ['under_review', 'planned', 'in_progress', 'shipped', 'declined'] as const satisfies readonly IdeaStatus[];
+export type ListsAreComplete = [
+  Assert<ListsEvery<Role, typeof ROLES>>,
+  Assert<ListsEvery<TopicKind, typeof TOPIC_KINDS>>,
+  Assert<ListsEvery<TopicSort, typeof TOPIC_SORTS>>,
+  Assert<ListsEvery<NotificationLevel, typeof NOTIFICATION_LEVELS>>,
+  Assert<ListsEvery<IdeaStatus, typeof IDEA_STATUSES>>,
+];
 
 /** A public user: never an email or a password hash. */
-export interface User {
-  id: number;
-  handle: string;
-  displayName: string;
-  avatarUrl: string | null;
-  createdAt: IsoDateTime;
-}
-
-export interface Category {
-  id: number;
-  slug: string;
-  name: string;
-  description: string;
-  /** Display order within the community. */
-  position: number;
-}
-
-/** A community as listed by `GET /api/communities`. */
-export interface CommunitySummary {
-  id: number;
-  slug: string;
-  name: string;
-  description: string;
-  /** A CSS colour the community is themed with (the SPA uses it only if it is #rgb or #rrggbb). */
-  accentColor: string | null;
-  /** The seeded demo community. */
-  isDemo: boolean;
-  createdAt: IsoDateTime;
-}
-
-/** A community as `GET /api/communities/:slug` returns it. */
-export interface Community extends CommunitySummary {
-  categories: Category[];
-  /** The viewer's role in this community; null for guests and for signed-in non-members. */
-  viewerRole: Role | null;
-  /** What the viewer may do here (all false for guests). */
-  viewerCan: CommunityCapabilities;
-  /** Present for the community's admins only: the SSO secret itself is shown once, when made. */
-  embed?: { allowedOrigins: string[]; ssoSecretCreatedAt?: IsoDateTime | null };
-  /** Public moderation settings. */
-  moderation: ModerationSettings;
-}
-
+export type User = Static<typeof common.User>;
+export type Category = Static<typeof common.Category>;
+/** A community as `GET /api/communities` lists it. */
+export type CommunitySummary = Static<typeof common.CommunitySummary>;
+/** A community as `GET /api/communities/:slug` returns it: with its categories and the viewer's role. */
+export type Community = Static<typeof common.Community>;
+/** Public moderation settings. */
+export type ModerationSettings = Community['moderation'];
 /** A community as everyone sees it, without anything about the reader: `community.updated` live events carry it. */
 export type CommunityUpdate = Omit<Community, 'viewerRole' | 'viewerCan' | 'embed'>;
-
-export interface ModerationSettings {
-  /** Distinct members whose flags hide a post pending review; 0 = never automatically. */
-  flagThreshold: number;
-  /** A member's first post here waits for a moderator's approval. */
-  holdFirstPosts: boolean;
-}
-
+/** What the viewer may do in a community, as the server decided it: the web never decides a permission itself. */
+export type CommunityCapabilities = Community['viewerCan'];
 /** How other objects name a community. */
-export type CommunityRef = Pick<CommunitySummary, 'id' | 'slug' | 'name'>;
+export type CommunityRef = Membership['community'];
 
-export interface Topic {
-  id: number;
-  /** The community's slug. */
-  community: string;
-  /** The category's slug (its name is in the community's `categories`). */
-  category: string;
-  title: string;
-  kind: TopicKind;
-  author: User;
-  createdAt: IsoDateTime;
-  lastPostAt: IsoDateTime;
-  postCount: number;
-  pinned: boolean;
-  locked: boolean;
-  hidden: boolean;
-  /** Why moderators hid it (null when not hidden). */
-  hiddenReason?: string | null;
-  /** Hidden by the system (a held first topic), waiting for a moderator. */
-  pendingReview?: boolean;
-  solutionPostId: number | null;
-  votes: number;
-  /** Ideas: where staff say it stands (null: not set yet). Absent from servers that predate it. */
-  ideaStatus?: IdeaStatusInfo | null;
-  /** In topic lists, for signed-in readers only: how far they have read. */
-  viewer?: TopicListViewer;
-}
-
-export interface IdeaStatusInfo {
-  status: IdeaStatus;
-  /** The public note staff wrote with it. */
-  note: string | null;
-  changedAt: IsoDateTime;
-  changedBy: User;
-  /** The changer's role in the community now (null for a site admin who is not a member). */
-  changedByRole: Role | null;
-}
-
+export type Topic = Static<typeof common.Topic>;
+/** A topic in a list: for signed-in readers, with how far they have read it (`viewer`). */
+export type ListedTopic = Static<typeof topics.ListedTopic>;
+export type IdeaStatusInfo = NonNullable<Topic['ideaStatus']>;
 /** A topic list item's reading state for the signed-in reader. */
-export interface TopicListViewer {
-  /** The highest post number read; 0 = never opened. */
-  lastReadNumber: number;
-  /** Posts after `lastReadNumber` (0 when never opened). */
-  unread: number;
-  /** Never opened, not the reader's own, and created since their previous visit. */
-  isNew: boolean;
-  /** Ideas: the reader voted for it. */
-  voted: boolean;
-}
-
+export type TopicListViewer = Static<typeof topics.ListViewerState>;
 /** `GET /api/topics/:id` for signed-in readers. */
-export interface TopicViewerState {
-  /** 0 = never read. */
-  lastReadNumber: number;
-  /** The effective level (topic setting, else category, else default). */
-  notificationLevel: NotificationLevel;
-  voted: boolean;
-}
+export type TopicViewerState = Static<typeof topics.ViewerState>;
 
-export interface Reactions {
-  like: number;
-  helpful: number;
-}
+export type Reactions = Static<typeof common.Reactions>;
+export type Post = Static<typeof common.Post>;
+export type Member = Static<typeof communities.Member>;
+export type SearchHit = Static<typeof searches.SearchHit>;
 
-export interface Post {
-  id: number;
-  topicId: number;
-  /** 1-based position within the topic; 1 is the opening post. */
-  number: number;
-  author: User;
-  /** The author's role in the community when they wrote the post. */
-  authorRole: Role;
-  /** The id (not the number) of the post this one replies to. */
-  replyToId: number | null;
-  /** Markdown source; null when deleted or hidden from this viewer. */
-  body: string | null;
-  /** Server-rendered, server-sanitised HTML of `body`; null when deleted or hidden from this viewer. */
-  bodyHtml: string | null;
-  createdAt: IsoDateTime;
-  editedAt: IsoDateTime | null;
-  pinned: boolean;
-  hidden: boolean;
-  hiddenReason: string | null;
-  /** Hidden by the system (member flags, a held first post), waiting for a moderator. */
-  pendingReview?: boolean;
-  deleted: boolean;
-  reactions: Reactions;
-  /** The reactions the signed-in viewer has given this post. */
-  viewerReactions?: ReactionKind[];
-}
-
-export interface Member {
-  user: User;
-  role: Role;
-  /** The community's slug. */
-  community: string;
-  joinedAt: IsoDateTime;
-}
-
-export interface SearchHit {
-  topic: Topic;
-  post: Post;
-  /** Plain text around the matches. */
-  snippet: string;
-  /** The snippet, HTML-escaped by the server, matches wrapped in <mark>: safe for {@html}. */
-  snippetHtml: string;
-}
-
-export type FlagKind = 'flag' | 'first_post' | 'review_request';
-export type FlagStatus = 'open' | 'resolved' | 'dismissed';
-
+export type FlagKind = Static<typeof moderation.FlagKindName>;
+export type FlagStatus = Static<typeof moderation.FlagStatusName>;
 /** A flag as its reporter sees it (also the answer to settling a queue item). */
-export interface Flag {
-  id: number;
-  kind: FlagKind;
-  postId: number;
-  topicId: number;
-  reason: string;
-  status: FlagStatus;
-  createdAt: IsoDateTime;
-}
-
+export type Flag = Static<typeof moderation.Flag>;
 /** An item of the review queue, as moderators see it. */
-export interface QueueItem extends Flag {
-  /** A held first topic is approved (unhide topic) or rejected (hide topic) as a whole. */
-  targetType: 'post' | 'topic';
-  /** Null for items the system raised (held first posts). */
-  reporter: User | null;
-  /** The post as a moderator sees it (with its text even when hidden). */
-  post: Post;
-  topic: { id: number; title: string; hidden: boolean; locked: boolean };
-  /** Open member flags on this post. */
-  openFlags: number;
-  resolvedBy: User | null;
-  resolvedAt: IsoDateTime | null;
-}
-
-export interface Ban {
-  id: number;
-  community: string;
-  user: User;
-  reason: string;
-  /** Null: no end. */
-  until: IsoDateTime | null;
-  moderator: User;
-  createdAt: IsoDateTime;
-  liftedAt: IsoDateTime | null;
-}
-
-export type ModerationAction =
-  | 'pin_topic' | 'unpin_topic' | 'lock_topic' | 'unlock_topic' | 'hide_topic' | 'unhide_topic'
-  | 'pin_post' | 'unpin_post' | 'hide_post' | 'unhide_post' | 'hold_post' | 'hold_topic'
-  | 'resolve_flag' | 'dismiss_flag' | 'ban_user' | 'unban_user' | 'change_role';
-
+export type QueueItem = Static<typeof moderation.QueueItem>;
+export type Ban = Static<typeof moderation.Ban>;
 /** One line of the public moderation log. It never carries hidden text. */
-export interface ModerationLogEntry {
-  id: number;
-  action: ModerationAction;
-  /** Null when the system acted (flag threshold, held first post). */
-  moderator: User | null;
-  automatic: boolean;
-  target: {
-    type: 'post' | 'topic' | 'user';
-    id: number;
-    topicId: number | null;
-    postNumber: number | null;
-    /** The topic's title, unless the viewer may not see the topic. */
-    title: string | null;
-    /** For user targets. */
-    handle: string | null;
-  };
-  reason: string | null;
-  /** E.g. a ban's end, a role change ("member → moderator"), the number of flags. */
-  detail: string | null;
-  createdAt: IsoDateTime;
-}
+export type ModerationLogEntry = Static<typeof moderation.ModerationLogEntry>;
+export type ModerationAction = ModerationLogEntry['action'];
+export type CannedReason = Static<typeof moderation.CannedReason>;
 
-export interface CannedReason {
-  code: string;
-  label: string;
-}
-
-export interface NewTopic {
-  /** A category slug. */
-  category: string;
-  title: string;
-  body: string;
-  kind?: TopicKind;
-  /** Makes the send idempotent: sending again returns the first topic. */
-  clientId?: string;
-}
-
-export interface NewReply {
-  body: string;
-  replyToId?: number;
-  /** Makes the send idempotent: sending again returns the first post. */
-  clientId?: string;
-}
-
-export interface CommunityPatch {
-  name?: string;
-  description?: string;
-  accentColor?: string | null;
-  embed?: { allowedOrigins: string[] };
-  moderation?: Partial<ModerationSettings>;
-}
+export type NewTopic = Static<typeof topics.CreateTopicBody>;
+export type NewReply = Static<typeof posts.ReplyBody>;
+export type CommunityPatch = Static<typeof communities.UpdateCommunityBody>;
 
 /** One page of a list. `nextCursor` is null on the last page. */
 export interface Paged<T> {
@@ -305,138 +113,37 @@ export interface Paged<T> {
 }
 
 /** `GET /api/topics/:id`: the topic and one page of its posts, in `number` order. */
-export interface TopicPage {
-  topic: Topic;
-  /** Signed-in readers only. */
-  viewerState?: TopicViewerState;
-  /** What the reader may do in this topic (all false for guests). */
-  viewerCan: TopicCapabilities;
-  /** The accepted answer, wherever it sits in the thread (null when there is none). */
-  solution: Post | null;
-  /** On the first page: the posts moderators pinned, in number order, wherever they sit. */
-  pinnedPosts?: Post[];
-  posts: Post[];
-  nextCursor: string | null;
-}
+export type TopicPage = Static<typeof topics.TopicPage>;
+/** What the reader may do in a topic, as the server decided it (all false for guests). */
+export type TopicCapabilities = TopicPage['viewerCan'];
 
-export interface UserStats {
-  posts: number;
-  helpful: number;
-  solutions: number;
-}
-
-export interface EarnedBadge {
-  /** `first_helpful`, `helpful_25`, `first_solution`, `helped_10`, … */
-  id: string;
-  name: string;
-  description: string;
-}
-
+/** A user's public profile: stats, reputation and the roles they hold. */
+export type UserProfile = Static<typeof users.ProfileReply>;
+export type UserStats = UserProfile['stats'];
 /** What a user's help added up to (hidden and deleted posts and self-reactions never count). */
-export interface Reputation {
-  /** Distinct other people who found their posts helpful or whose question they answered. */
-  peopleHelped: number;
-  helpfulReceived: number;
-  solutions: number;
-  topicsStarted: number;
-  /** Earned badges only, in the server's order. */
-  badges: EarnedBadge[];
-}
-
+export type Reputation = Static<typeof reputation.ReputationSummary>;
+export type EarnedBadge = Static<typeof reputation.Badge>;
 /** A non-member role a user holds in a community. */
-export interface ProfileRole {
-  /** The community's slug. */
-  community: string;
-  communityName: string;
-  role: Role;
-}
-
-export interface UserProfile {
-  user: User;
-  stats: UserStats;
-  reputation?: Reputation;
-  roles?: ProfileRole[];
-}
-
+export type ProfileRole = UserProfile['roles'][number];
+export type HelperList = Static<typeof reputation.HelpersReply>;
 /** One of a community's top helpers for a period. */
-export interface Helper {
-  user: User;
-  helpful: number;
-  solutions: number;
-  /** 3 × solutions + helpful. */
-  score: number;
-}
+export type Helper = HelperList['items'][number];
 
-export interface HelperList {
-  items: Helper[];
-  from: IsoDateTime;
-  to: IsoDateTime;
-}
-
-export interface NotificationData {
-  action?: 'hide_post' | 'unhide_post' | 'hide_topic' | 'unhide_topic';
-  reason?: string | null;
-  status?: IdeaStatus;
-  note?: string | null;
-}
-
-export interface Notification {
-  id: number;
-  kind: NotificationKind;
-  read: boolean;
-  createdAt: IsoDateTime;
-  /** Raised when replies coalesce into it. */
-  updatedAt: IsoDateTime;
-  /** Reply notifications of one topic coalesce while unread: how many replies it stands for. */
-  count: number;
-  community: { slug: string; name: string };
-  topic: { id: number; title: string; kind: TopicKind } | null;
-  /** `excerpt` is plain text (≤ 140 characters): show it as text, never as HTML. */
-  post: { id: number; number: number; excerpt: string | null } | null;
-  /** Null: the system did it. */
-  actor: User | null;
-  data: NotificationData;
-}
-
-export interface NotificationPage extends Paged<Notification> {
-  unreadCount: number;
-}
-
+export type Notification = Static<typeof notifications.Notification>;
+export type NotificationData = Notification['data'];
+export type NotificationPage = Static<typeof notifications.NotificationList>;
 /** `notifications.read` live event data: `ids` null means "every one up to `upTo`" (or all). */
-export interface NotificationsRead {
-  ids: number[] | null;
-  upTo: number | null;
-  unreadCount: number;
-}
+export type NotificationsRead = Static<typeof notifications.NotificationsRead>;
 
 /** A topic list page; signed-in readers also learn when they last came by. */
-export interface TopicList extends Paged<Topic> {
-  /** Signed-in readers: their previous visit (null: first visit). Absent for guests. */
-  previousVisitAt?: IsoDateTime | null;
-}
-
-export interface Membership {
-  community: CommunityRef;
-  role: Role;
-}
+export type TopicList = Static<typeof topics.TopicList>;
 
 /** The signed-in viewer, as `GET /api/me` returns it. */
-export interface Me {
-  user: User;
-  /** Operator of the whole site: admin powers in every community. */
-  isSiteAdmin: boolean;
-  memberships: Membership[];
-}
+export type Me = Static<typeof auth.MeReply>;
+export type Membership = Me['memberships'][number];
 
 /** The body of every error reply (Fastify's shape plus a stable `code`). */
-export interface ApiErrorBody {
-  statusCode: number;
-  error: string;
-  code: string;
-  message: string;
-  /** Public, machine-readable context for some codes (limits, `retryAfter`, …). */
-  details?: Record<string, unknown>;
-}
+export type ApiErrorBody = Static<typeof common.ErrorResponse>;
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -509,22 +216,10 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-export interface ListTopicsQuery {
-  /** A category slug. */
-  category?: string;
-  sort?: TopicSort;
-  kind?: TopicKind;
-  /** Ideas with this status. */
-  status?: IdeaStatus;
-  cursor?: string;
-}
-
-export interface GetTopicQuery {
-  /** Return posts whose number is greater than this one. */
-  after?: number;
-  /** 1..100; the server's default is 50. */
-  limit?: number;
-}
+/** `category` is a slug; `status` picks ideas with that status. */
+export type ListTopicsQuery = Omit<Static<typeof topics.ListTopicsQuery>, 'limit'>;
+/** `after`: posts whose number is greater than this one; `limit` 1..100, the server's default is 50. */
+export type GetTopicQuery = Pick<Static<typeof topics.ReadTopicQuery>, 'after' | 'limit'>;
 
 type Query = Record<string, string | number | boolean | null | undefined>;
 
@@ -600,8 +295,9 @@ export function createApi(options: ApiClientOptions = {}) {
     return data as T;
   }
 
-  const paged = async <T>(path: string, query: Query, opts?: CallOptions): Promise<Paged<T>> => {
-    const page = await request<{ items: T[]; nextCursor?: string | null }>('GET', path, { ...opts, query });
+  /** A list reply (`L`: its schema's type), as a Paged of its items. */
+  const paged = async <L extends Paged<unknown>>(path: string, query: Query, opts?: CallOptions): Promise<Paged<L['items'][number]>> => {
+    const page = await request<L>('GET', path, { ...opts, query });
     return { items: page.items, nextCursor: page.nextCursor ?? null };
   };
 
@@ -612,12 +308,12 @@ export function createApi(options: ApiClientOptions = {}) {
     // -- accounts ------------------------------------------------------------------------------
 
     /** `POST /api/auth/signup`: creates the account and signs in (session cookie). */
-    async signup(input: { handle: string; email: string; password: string; displayName?: string }, opts?: CallOptions): Promise<User> {
-      return (await request<{ user: User }>('POST', '/auth/signup', { ...opts, body: input })).user;
+    async signup(input: Static<typeof auth.SignupBody>, opts?: CallOptions): Promise<User> {
+      return (await request<Static<typeof auth.UserReply>>('POST', '/auth/signup', { ...opts, body: input })).user;
     },
     /** `POST /api/auth/login`: `login` is a handle or an email. */
-    async login(input: { login: string; password: string }, opts?: CallOptions): Promise<User> {
-      return (await request<{ user: User }>('POST', '/auth/login', { ...opts, body: input })).user;
+    async login(input: Static<typeof auth.LoginBody>, opts?: CallOptions): Promise<User> {
+      return (await request<Static<typeof auth.UserReply>>('POST', '/auth/login', { ...opts, body: input })).user;
     },
     /** `POST /api/auth/logout`: ends this session on the server. */
     async logout(opts?: CallOptions): Promise<void> {
@@ -626,182 +322,200 @@ export function createApi(options: ApiClientOptions = {}) {
 
     // -- communities -----------------------------------------------------------------------------
 
-    async createCommunity(input: { slug: string; name: string; description?: string }, opts?: CallOptions): Promise<Community> {
-      return (await request<{ community: Community }>('POST', '/communities', { ...opts, body: input })).community;
+    async createCommunity(input: Static<typeof communities.CreateCommunityBody>, opts?: CallOptions): Promise<Community> {
+      return (await request<Static<typeof communities.CommunityReply>>('POST', '/communities', { ...opts, body: input })).community;
     },
     async updateCommunity(slug: string, patch: CommunityPatch, opts?: CallOptions): Promise<Community> {
-      return (await request<{ community: Community }>('PATCH', `/communities/${enc(slug)}`, { ...opts, body: patch })).community;
+      return (await request<Static<typeof communities.CommunityReply>>('PATCH', `/communities/${enc(slug)}`, { ...opts, body: patch })).community;
     },
-    async createCategory(slug: string, input: { slug: string; name: string; description?: string; position?: number }, opts?: CallOptions): Promise<Category> {
-      return (await request<{ category: Category }>('POST', `/communities/${enc(slug)}/categories`, { ...opts, body: input })).category;
+    async createCategory(slug: string, input: Static<typeof communities.CreateCategoryBody>, opts?: CallOptions): Promise<Category> {
+      return (await request<Static<typeof communities.CategoryReply>>('POST', `/communities/${enc(slug)}/categories`, { ...opts, body: input })).category;
     },
     async setMemberRole(slug: string, handle: string, role: Role, opts?: CallOptions): Promise<Member> {
-      return (await request<{ member: Member }>('PUT', `/communities/${enc(slug)}/members/${enc(handle)}`, { ...opts, body: { role } })).member;
+      return (
+        await request<Static<typeof communities.MemberReply>>('PUT', `/communities/${enc(slug)}/members/${enc(handle)}`, {
+          ...opts,
+          body: { role } satisfies Static<typeof communities.MemberBody>,
+        })
+      ).member;
     },
     /** Staff, moderators and admins (public); `role: 'member'` lists plain members (admins only). */
-    listMembers(slug: string, query: { role?: Role; cursor?: string } = {}, opts?: CallOptions): Promise<Paged<Member>> {
-      return paged<Member>(`/communities/${enc(slug)}/members`, { role: query.role, cursor: query.cursor }, opts);
+    listMembers(slug: string, query: Pick<Static<typeof communities.MembersQuery>, 'role' | 'cursor'> = {}, opts?: CallOptions): Promise<Paged<Member>> {
+      return paged<Static<typeof communities.MemberList>>(`/communities/${enc(slug)}/members`, { role: query.role, cursor: query.cursor }, opts);
     },
     /** A new SSO secret, shown only in this answer; it replaces the old one. */
     async rotateSsoSecret(slug: string, opts?: CallOptions): Promise<string> {
-      return (await request<{ secret: string }>('POST', `/communities/${enc(slug)}/sso-secret`, opts)).secret;
+      return (await request<Static<typeof communities.SsoSecretReply>>('POST', `/communities/${enc(slug)}/sso-secret`, opts)).secret;
     },
     /** `GET /api/communities/:slug/search`. */
-    search(slug: string, q: string, query: { cursor?: string } = {}, opts?: CallOptions): Promise<Paged<SearchHit>> {
-      return paged<SearchHit>(`/communities/${enc(slug)}/search`, { q, cursor: query.cursor }, opts);
+    search(slug: string, q: string, query: Omit<Static<typeof searches.SearchQuery>, 'q'> = {}, opts?: CallOptions): Promise<Paged<SearchHit>> {
+      return paged<Static<typeof searches.SearchReply>>(`/communities/${enc(slug)}/search`, { q, cursor: query.cursor }, opts);
     },
 
     // -- topics and posts ------------------------------------------------------------------------
 
     async createTopic(slug: string, input: NewTopic, opts?: CallOptions): Promise<{ topic: Topic; post: Post }> {
-      return request<{ topic: Topic; post: Post }>('POST', `/communities/${enc(slug)}/topics`, { ...opts, body: input });
+      return request<Static<typeof topics.TopicWithPost>>('POST', `/communities/${enc(slug)}/topics`, { ...opts, body: input });
     },
-    async updateTopic(id: number, patch: { title?: string; category?: string }, opts?: CallOptions): Promise<Topic> {
-      return (await request<{ topic: Topic }>('PATCH', `/topics/${id}`, { ...opts, body: patch })).topic;
+    async updateTopic(id: number, patch: Static<typeof topics.UpdateTopicBody>, opts?: CallOptions): Promise<Topic> {
+      return (await request<Static<typeof topics.TopicReply>>('PATCH', `/topics/${id}`, { ...opts, body: patch })).topic;
     },
     /** Marks the accepted answer; `postId: null` clears it. */
     async setSolution(topicId: number, postId: number | null, opts?: CallOptions): Promise<Topic> {
-      return (await request<{ topic: Topic }>('POST', `/topics/${topicId}/solution`, { ...opts, body: { postId } })).topic;
+      return (await request<Static<typeof topics.TopicReply>>('POST', `/topics/${topicId}/solution`, { ...opts, body: { postId } satisfies Static<typeof topics.SolutionBody> })).topic;
     },
     async reply(topicId: number, input: NewReply, opts?: CallOptions): Promise<Post> {
-      return (await request<{ post: Post }>('POST', `/topics/${topicId}/posts`, { ...opts, body: input })).post;
+      return (await request<Static<typeof posts.PostReply>>('POST', `/topics/${topicId}/posts`, { ...opts, body: input })).post;
     },
     async getPost(id: number, opts?: CallOptions): Promise<Post> {
-      return (await request<{ post: Post }>('GET', `/posts/${id}`, opts)).post;
+      return (await request<Static<typeof posts.PostReply>>('GET', `/posts/${id}`, opts)).post;
     },
     async editPost(id: number, body: string, opts?: CallOptions): Promise<Post> {
-      return (await request<{ post: Post }>('PATCH', `/posts/${id}`, { ...opts, body: { body } })).post;
+      return (await request<Static<typeof posts.PostReply>>('PATCH', `/posts/${id}`, { ...opts, body: { body } satisfies Static<typeof posts.EditBody> })).post;
     },
     async deletePost(id: number, opts?: CallOptions): Promise<void> {
       await request<void>('DELETE', `/posts/${id}`, opts);
     },
     async react(id: number, kind: ReactionKind, opts?: CallOptions): Promise<Reactions> {
-      return (await request<{ reactions: Reactions }>('POST', `/posts/${id}/reactions`, { ...opts, body: { kind } })).reactions;
+      return (await request<Static<typeof posts.ReactionsReply>>('POST', `/posts/${id}/reactions`, { ...opts, body: { kind } satisfies Static<typeof posts.ReactionBody> })).reactions;
     },
     async unreact(id: number, kind: ReactionKind, opts?: CallOptions): Promise<Reactions> {
-      return (await request<{ reactions: Reactions }>('DELETE', `/posts/${id}/reactions/${kind}`, opts)).reactions;
+      return (await request<Static<typeof posts.ReactionsReply>>('DELETE', `/posts/${id}/reactions/${kind}`, opts)).reactions;
     },
     /** The server's rendering of a draft: exactly what the post will look like. */
     previewMarkdown(body: string, opts?: CallOptions): Promise<{ html: string; links: number }> {
-      return request<{ html: string; links: number }>('POST', '/markdown/preview', { ...opts, body: { body } });
+      return request<Static<typeof markdown.PreviewReply>>('POST', '/markdown/preview', { ...opts, body: { body } satisfies Static<typeof markdown.PreviewBody> });
     },
 
     // -- ideas -----------------------------------------------------------------------------------
 
     /** Votes for an idea (idempotent). */
     vote(topicId: number, opts?: CallOptions): Promise<{ votes: number; voted: boolean }> {
-      return request<{ votes: number; voted: boolean }>('POST', `/topics/${topicId}/vote`, opts);
+      return request<Static<typeof ideas.VoteReply>>('POST', `/topics/${topicId}/vote`, opts);
     },
     /** Takes the vote back (idempotent). */
     unvote(topicId: number, opts?: CallOptions): Promise<{ votes: number; voted: boolean }> {
-      return request<{ votes: number; voted: boolean }>('DELETE', `/topics/${topicId}/vote`, opts);
+      return request<Static<typeof ideas.VoteReply>>('DELETE', `/topics/${topicId}/vote`, opts);
     },
     /** Staff, moderators and admins: where the idea stands, with a public note. */
-    async setIdeaStatus(topicId: number, input: { status: IdeaStatus; note?: string }, opts?: CallOptions): Promise<Topic> {
-      return (await request<{ topic: Topic }>('PUT', `/topics/${topicId}/idea-status`, { ...opts, body: input })).topic;
+    async setIdeaStatus(topicId: number, input: Static<typeof ideas.IdeaStatusBody>, opts?: CallOptions): Promise<Topic> {
+      return (await request<Static<typeof topics.TopicReply>>('PUT', `/topics/${topicId}/idea-status`, { ...opts, body: input })).topic;
     },
 
     // -- reading state and notifications ------------------------------------------------------------
 
     /** Records how far the reader has read (never moves backwards). */
     async markTopicRead(topicId: number, number: number, opts?: CallOptions): Promise<number> {
-      return (await request<{ lastReadNumber: number }>('PUT', `/topics/${topicId}/read`, { ...opts, body: { number } })).lastReadNumber;
+      return (await request<Static<typeof reads.ReadReply>>('PUT', `/topics/${topicId}/read`, { ...opts, body: { number } satisfies Static<typeof reads.ReadBody> })).lastReadNumber;
     },
     async setTopicNotificationLevel(topicId: number, level: NotificationLevel, opts?: CallOptions): Promise<NotificationLevel> {
-      return (await request<{ level: NotificationLevel }>('PUT', `/topics/${topicId}/notification-level`, { ...opts, body: { level } })).level;
+      return (await request<Static<typeof notifications.LevelReply>>('PUT', `/topics/${topicId}/notification-level`, {
+        ...opts,
+        body: { level } satisfies Static<typeof notifications.LevelBody>,
+      })).level;
     },
     async setCategoryNotificationLevel(slug: string, category: string, level: NotificationLevel, opts?: CallOptions): Promise<NotificationLevel> {
       return (
-        await request<{ level: NotificationLevel }>('PUT', `/communities/${enc(slug)}/categories/${enc(category)}/notification-level`, {
+        await request<Static<typeof notifications.LevelReply>>('PUT', `/communities/${enc(slug)}/categories/${enc(category)}/notification-level`, {
           ...opts,
-          body: { level },
+          body: { level } satisfies Static<typeof notifications.LevelBody>,
         })
       ).level;
     },
     /** The reader's explicit category levels in a community (categories without one are absent). */
     async notificationLevels(slug: string, opts?: CallOptions): Promise<Record<string, NotificationLevel>> {
-      return (await request<{ categories: Record<string, NotificationLevel> }>('GET', `/communities/${enc(slug)}/notification-levels`, opts))
+      return (await request<Static<typeof notifications.CommunityLevels>>('GET', `/communities/${enc(slug)}/notification-levels`, opts))
         .categories;
     },
     /** Newest first. */
-    async listNotifications(query: { unread?: boolean; cursor?: string; limit?: number } = {}, opts?: CallOptions): Promise<NotificationPage> {
-      const page = await request<{ items: Notification[]; nextCursor?: string | null; unreadCount: number }>('GET', '/notifications', {
+    async listNotifications(query: Static<typeof notifications.ListQuery> = {}, opts?: CallOptions): Promise<NotificationPage> {
+      const page = await request<Static<typeof notifications.NotificationList>>('GET', '/notifications', {
         ...opts,
         query: { unread: query.unread ? 'true' : undefined, cursor: query.cursor, limit: query.limit },
       });
       return { items: page.items, nextCursor: page.nextCursor ?? null, unreadCount: page.unreadCount };
     },
     async unreadNotificationCount(opts?: CallOptions): Promise<number> {
-      return (await request<{ unreadCount: number }>('GET', '/notifications/unread-count', opts)).unreadCount;
+      return (await request<Static<typeof notifications.UnreadCountReply>>('GET', '/notifications/unread-count', opts)).unreadCount;
     },
     markNotificationRead(id: number, opts?: CallOptions): Promise<{ notification: Notification; unreadCount: number }> {
-      return request<{ notification: Notification; unreadCount: number }>('POST', `/notifications/${id}/read`, opts);
+      return request<Static<typeof notifications.MarkOneReply>>('POST', `/notifications/${id}/read`, opts);
     },
     /** Marks every notification (or every one with an id up to `upTo`) read; returns the unread count. */
     async markAllNotificationsRead(upTo?: number, opts?: CallOptions): Promise<number> {
-      return (await request<{ unreadCount: number }>('POST', '/notifications/read', { ...opts, body: upTo === undefined ? {} : { upTo } })).unreadCount;
+      return (
+        await request<Static<typeof notifications.UnreadCountReply>>('POST', '/notifications/read', {
+          ...opts,
+          body: (upTo === undefined ? {} : { upTo }) satisfies Static<typeof notifications.MarkAllBody>,
+        })
+      ).unreadCount;
     },
 
     // -- moderation ------------------------------------------------------------------------------
 
     async setTopicPinned(id: number, pinned: boolean, opts?: CallOptions): Promise<Topic> {
-      return (await request<{ topic: Topic }>(pinned ? 'POST' : 'DELETE', `/topics/${id}/pin`, opts)).topic;
+      return (await request<Static<typeof topics.TopicReply>>(pinned ? 'POST' : 'DELETE', `/topics/${id}/pin`, opts)).topic;
     },
     async setTopicLocked(id: number, locked: boolean, opts?: CallOptions): Promise<Topic> {
-      return (await request<{ topic: Topic }>(locked ? 'POST' : 'DELETE', `/topics/${id}/lock`, opts)).topic;
+      return (await request<Static<typeof topics.TopicReply>>(locked ? 'POST' : 'DELETE', `/topics/${id}/lock`, opts)).topic;
     },
     async hideTopic(id: number, reason: string, opts?: CallOptions): Promise<Topic> {
-      return (await request<{ topic: Topic }>('POST', `/topics/${id}/hide`, { ...opts, body: { reason } })).topic;
+      return (await request<Static<typeof topics.TopicReply>>('POST', `/topics/${id}/hide`, { ...opts, body: { reason } satisfies Static<typeof moderation.ReasonBody> })).topic;
     },
     async unhideTopic(id: number, opts?: CallOptions): Promise<Topic> {
-      return (await request<{ topic: Topic }>('DELETE', `/topics/${id}/hide`, opts)).topic;
+      return (await request<Static<typeof topics.TopicReply>>('DELETE', `/topics/${id}/hide`, opts)).topic;
     },
     async setPostPinned(id: number, pinned: boolean, opts?: CallOptions): Promise<Post> {
-      return (await request<{ post: Post }>(pinned ? 'POST' : 'DELETE', `/posts/${id}/pin`, opts)).post;
+      return (await request<Static<typeof posts.PostReply>>(pinned ? 'POST' : 'DELETE', `/posts/${id}/pin`, opts)).post;
     },
     async hidePost(id: number, reason: string, opts?: CallOptions): Promise<Post> {
-      return (await request<{ post: Post }>('POST', `/posts/${id}/hide`, { ...opts, body: { reason } })).post;
+      return (await request<Static<typeof posts.PostReply>>('POST', `/posts/${id}/hide`, { ...opts, body: { reason } satisfies Static<typeof moderation.ReasonBody> })).post;
     },
     async unhidePost(id: number, opts?: CallOptions): Promise<Post> {
-      return (await request<{ post: Post }>('DELETE', `/posts/${id}/hide`, opts)).post;
+      return (await request<Static<typeof posts.PostReply>>('DELETE', `/posts/${id}/hide`, opts)).post;
     },
     /** Any signed-in reader; flagging again returns the first flag. */
     async flagPost(id: number, reason: string, opts?: CallOptions): Promise<Flag> {
-      return (await request<{ flag: Flag }>('POST', `/posts/${id}/flags`, { ...opts, body: { reason } })).flag;
+      return (await request<Static<typeof moderation.FlagReply>>('POST', `/posts/${id}/flags`, { ...opts, body: { reason } satisfies Static<typeof moderation.FlagBody> })).flag;
     },
     /** The author of a hidden post asks for another look, once per hiding. */
     async requestReview(id: number, message?: string, opts?: CallOptions): Promise<Flag> {
-      return (await request<{ flag: Flag }>('POST', `/posts/${id}/review-request`, { ...opts, body: message ? { message } : {} })).flag;
+      return (
+        await request<Static<typeof moderation.FlagReply>>('POST', `/posts/${id}/review-request`, {
+          ...opts,
+          body: (message ? { message } : {}) satisfies Static<typeof moderation.ReviewRequestBody>,
+        })
+      ).flag;
     },
-    listFlags(slug: string, query: { status?: FlagStatus | 'all'; cursor?: string } = {}, opts?: CallOptions): Promise<Paged<QueueItem>> {
-      return paged<QueueItem>(`/communities/${enc(slug)}/flags`, { status: query.status, cursor: query.cursor }, opts);
+    listFlags(slug: string, query: Pick<Static<typeof moderation.FlagQuery>, 'status' | 'cursor'> = {}, opts?: CallOptions): Promise<Paged<QueueItem>> {
+      return paged<Static<typeof moderation.FlagQueue>>(`/communities/${enc(slug)}/flags`, { status: query.status, cursor: query.cursor }, opts);
     },
     /** Settles one queue item without touching the post. */
     async settleFlag(id: number, outcome: 'resolve' | 'dismiss', opts?: CallOptions): Promise<Flag> {
-      return (await request<{ flag: Flag }>('POST', `/flags/${id}/${outcome}`, opts)).flag;
+      return (await request<Static<typeof moderation.FlagReply>>('POST', `/flags/${id}/${outcome}`, opts)).flag;
     },
-    async banUser(slug: string, input: { handle: string; reason: string; until?: IsoDateTime }, opts?: CallOptions): Promise<Ban> {
-      return (await request<{ ban: Ban }>('POST', `/communities/${enc(slug)}/bans`, { ...opts, body: input })).ban;
+    async banUser(slug: string, input: Static<typeof moderation.BanBody>, opts?: CallOptions): Promise<Ban> {
+      return (await request<Static<typeof moderation.BanReply>>('POST', `/communities/${enc(slug)}/bans`, { ...opts, body: input })).ban;
     },
-    listBans(slug: string, query: { cursor?: string } = {}, opts?: CallOptions): Promise<Paged<Ban>> {
-      return paged<Ban>(`/communities/${enc(slug)}/bans`, { cursor: query.cursor }, opts);
+    listBans(slug: string, query: Pick<Static<typeof moderation.PageQuery>, 'cursor'> = {}, opts?: CallOptions): Promise<Paged<Ban>> {
+      return paged<Static<typeof moderation.BanList>>(`/communities/${enc(slug)}/bans`, { cursor: query.cursor }, opts);
     },
     async liftBan(slug: string, handle: string, opts?: CallOptions): Promise<Ban> {
-      return (await request<{ ban: Ban }>('DELETE', `/communities/${enc(slug)}/bans/${enc(handle)}`, opts)).ban;
+      return (await request<Static<typeof moderation.BanReply>>('DELETE', `/communities/${enc(slug)}/bans/${enc(handle)}`, opts)).ban;
     },
     /** The public moderation log, newest first. */
-    moderationLog(slug: string, query: { cursor?: string } = {}, opts?: CallOptions): Promise<Paged<ModerationLogEntry>> {
-      return paged<ModerationLogEntry>(`/communities/${enc(slug)}/moderation-log`, { cursor: query.cursor }, opts);
+    moderationLog(slug: string, query: Pick<Static<typeof moderation.PageQuery>, 'cursor'> = {}, opts?: CallOptions): Promise<Paged<ModerationLogEntry>> {
+      return paged<Static<typeof moderation.ModerationLog>>(`/communities/${enc(slug)}/moderation-log`, { cursor: query.cursor }, opts);
     },
     async moderationReasons(opts?: CallOptions): Promise<CannedReason[]> {
-      return (await request<{ items: CannedReason[] }>('GET', '/moderation/reasons', opts)).items;
+      return (await request<Static<typeof moderation.ReasonList>>('GET', '/moderation/reasons', opts)).items;
     },
 
     // -- reading ---------------------------------------------------------------------------------
 
     /** `GET /api/communities` */
     async listCommunities(query: { cursor?: string } = {}, opts?: CallOptions): Promise<Paged<CommunitySummary>> {
-      const page = await request<{ items: CommunitySummary[]; nextCursor?: string | null }>('GET', '/communities', {
+      const page = await request<Static<typeof communities.CommunityList>>('GET', '/communities', {
         ...opts,
         query: { cursor: query.cursor },
       });
@@ -810,7 +524,7 @@ export function createApi(options: ApiClientOptions = {}) {
 
     /** `GET /api/communities/:slug`, with its categories and the viewer's role. */
     async getCommunity(slug: string, opts?: CallOptions): Promise<Community> {
-      const res = await request<{ community: Community }>('GET', `/communities/${enc(slug)}`, opts);
+      const res = await request<Static<typeof communities.CommunityReply>>('GET', `/communities/${enc(slug)}`, opts);
       return res.community;
     },
 
@@ -819,14 +533,10 @@ export function createApi(options: ApiClientOptions = {}) {
      * (no cursor) also records the visit, and items carry `viewer`.
      */
     async listTopics(slug: string, query: ListTopicsQuery = {}, opts?: CallOptions): Promise<TopicList> {
-      const page = await request<{ items: Topic[]; nextCursor?: string | null; previousVisitAt?: IsoDateTime | null }>(
-        'GET',
-        `/communities/${enc(slug)}/topics`,
-        {
-          ...opts,
-          query: { category: query.category, sort: query.sort, kind: query.kind, status: query.status, cursor: query.cursor },
-        },
-      );
+      const page = await request<TopicList>('GET', `/communities/${enc(slug)}/topics`, {
+        ...opts,
+        query: { category: query.category, sort: query.sort, kind: query.kind, status: query.status, cursor: query.cursor },
+      });
       return {
         items: page.items, nextCursor: page.nextCursor ?? null,
         ...(page.previousVisitAt !== undefined ? { previousVisitAt: page.previousVisitAt } : {}),
@@ -847,7 +557,7 @@ export function createApi(options: ApiClientOptions = {}) {
     },
 
     /** `GET /api/communities/:slug/helpers`: this month's top helpers (staff left out). */
-    topHelpers(slug: string, query: { period?: 'month' } = {}, opts?: CallOptions): Promise<HelperList> {
+    topHelpers(slug: string, query: Static<typeof reputation.HelpersQuery> = {}, opts?: CallOptions): Promise<HelperList> {
       return request<HelperList>('GET', `/communities/${enc(slug)}/helpers`, { ...opts, query: { period: query.period ?? 'month' } });
     },
 
@@ -861,7 +571,7 @@ export function createApi(options: ApiClientOptions = {}) {
      * guests with 200 `{user: null}` instead of `/api/me`'s 401, so guest pages log no error.
      */
     async me(opts?: CallOptions): Promise<Me | null> {
-      const session = await request<Omit<Me, 'user'> & { user: User | null }>('GET', '/auth/session', opts);
+      const session = await request<Static<typeof auth.SessionReply>>('GET', '/auth/session', opts);
       return session.user ? { ...session, user: session.user } : null;
     },
   };

@@ -4,7 +4,9 @@
  * The names and message shapes come from server/live/live.protocol.ts through `import type`
  * (erased at build time: nothing from the server enters a bundle). The data each event carries
  * is the object as the same viewer would get it over HTTP, so it is typed with the API client's
- * types. `data` is null when the viewer may not see the object (e.g. the topic became hidden).
+ * types, and the other payloads with the server's schemas for them (which live.render.ts checks
+ * what it sends against). `data` is null when the viewer may not see the object (e.g. the topic
+ * became hidden).
  */
 import type {
   ClientMessage,
@@ -12,7 +14,10 @@ import type {
   LiveEventName,
   ServerMessage,
 } from '../../../server/live/live.protocol.js';
-import type { CommunityUpdate, Notification, NotificationsRead, Post, Reactions, Topic } from './api.js';
+import type { Static } from 'typebox';
+import type { MarkOneReply } from '../../../server/notifications/notifications.schema.js';
+import type { ReactionsChanged } from '../../../server/posts/posts.schema.js';
+import type { CommunityUpdate, NotificationsRead, Post, Topic } from './api.js';
 
 export type { ClientMessage, LiveErrorCode, LiveEventName, ServerMessage };
 
@@ -26,7 +31,7 @@ export interface LiveEventData {
   'post.unhidden': Post;
   'post.pinned': Post;
   'post.unpinned': Post;
-  'reactions.changed': { postId: number; reactions: Reactions };
+  'reactions.changed': Static<typeof ReactionsChanged>;
   /** Pin, lock, solution, title. */
   'topic.updated': Topic;
   /** Community channels. */
@@ -37,9 +42,9 @@ export interface LiveEventData {
   /** User channels: the account's role in a community changed (data is always null). */
   'roles.changed': null;
   /** User channels: a new notification, with the reader's unread count as it is now. */
-  'notification.created': { notification: Notification; unreadCount: number };
+  'notification.created': Static<typeof MarkOneReply>;
   /** User channels: a notification changed (replies coalesced into it). */
-  'notification.updated': { notification: Notification; unreadCount: number };
+  'notification.updated': Static<typeof MarkOneReply>;
   /** User channels: notifications were read (here, in another tab or device). */
   'notifications.read': NotificationsRead;
 }

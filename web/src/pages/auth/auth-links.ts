@@ -16,11 +16,6 @@ export function safeNext(raw: string | null | undefined): string | null {
   }
 }
 
-/** The page the reader is on, as a `next` value. */
-export function currentPath(): string {
-  return `${location.pathname}${location.search}${location.hash}`;
-}
-
 export function loginHref(next: string | null = null): string {
   const back = safeNext(next);
   return back && !isAuthPath(back) ? p('/login', { search: { next: back } }) : p('/login');

@@ -1,4 +1,4 @@
-import type { Topic, TopicKind, TopicSort } from '../../lib/api';
+import type { ListedTopic, Topic, TopicKind, TopicSort } from '../../lib/api';
 import type { LiveEvent } from '../../lib/live';
 import type { PagedList } from '../../lib/paged-list.svelte';
 
@@ -30,10 +30,10 @@ export class TopicListUpdates {
    */
   #unplaced = $state(false);
 
-  readonly #list: PagedList<Topic>;
+  readonly #list: PagedList<ListedTopic>;
   readonly #view: () => TopicListView;
 
-  constructor(list: PagedList<Topic>, view: () => TopicListView) {
+  constructor(list: PagedList<ListedTopic>, view: () => TopicListView) {
     this.#list = list;
     this.#view = view;
   }
@@ -109,7 +109,7 @@ export class TopicListUpdates {
    * Live events carry the topic as everyone sees it: the reader's own reading state (`viewer`)
    * is kept, and new posts count as unread for a reader who opened the topic before.
    */
-  #replace(index: number, topic: Topic): void {
+  #replace(index: number, topic: ListedTopic): void {
     const items = [...this.#list.items];
     const old = items[index]!;
     let viewer = topic.viewer ?? old.viewer;

@@ -28,7 +28,8 @@ export function notificationSentence(n: Notification): NotificationSentence {
     case 'new_topic':
       return say(`${who} started `, ` in ${n.community.name}`);
     case 'idea_status': {
-      const status = n.data.status ? IDEA_STATUS[n.data.status]?.label : undefined;
+      // The status is the text stored with the notification (a string): one without a label goes unnamed.
+      const status = n.data.status ? (IDEA_STATUS as Partial<Record<string, { label: string }>>)[n.data.status]?.label : undefined;
       const note = n.data.note ? ` — ${n.data.note}` : '';
       return say('', status ? ` is now ${status}${note}` : ` has a new status${note}`);
     }
