@@ -9,7 +9,14 @@ const { search: _postSearch, ...postColumnSet } = getTableColumns(posts);
 const { search: _topicSearch, ...topicColumnSet } = getTableColumns(topics);
 
 /** The public fields of the account that last changed an idea's status, as the database sends JSON. */
-export interface IdeaStatusChanger { id: number; handle: string; displayName: string; avatarUrl: string | null; createdAt: string; role: Role | null }
+export interface IdeaStatusChanger {
+  id: number;
+  handle: string;
+  displayName: string;
+  avatarUrl: string | null;
+  createdAt: string;
+  role: Role | null;
+}
 
 export const postColumns = postColumnSet;
 /**
@@ -27,3 +34,12 @@ export const topicColumns = {
 };
 export type PostRow = Omit<typeof posts.$inferSelect, 'search'>;
 export type TopicRow = Omit<typeof topics.$inferSelect, 'search'> & { ideaStatusBy: IdeaStatusChanger | null };
+
+/** What moderation reads under a post's or topic's row lock: pinned and the hidden state. */
+export const moderationStateColumns = (t: typeof posts | typeof topics) => ({
+  pinned: t.pinned,
+  hidden: t.hidden,
+  hiddenPending: t.hiddenPending,
+  hiddenReason: t.hiddenReason,
+  hiddenReasonCode: t.hiddenReasonCode,
+});

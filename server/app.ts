@@ -58,11 +58,9 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   app.setValidatorCompiler(createValidatorCompiler());
 
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const bus = database.driver === 'postgres'
-    ? await createPostgresBus(database.connectionString!, app.log)
-    : await createEmbeddedBus(database);
+  const bus = database.driver === 'postgres' ? await createPostgresBus(database.connectionString!, app.log) : await createEmbeddedBus(database);
   const bumps = new BumpBatcher({ db: database.db, bus }, app.log);
-  const ctx: ServiceContext = { db: database.db, bus, bumps, log: app.log };
+  const ctx: ServiceContext = { db: database.db, bus, bumps, log: app.log, postingLimits: { enabled: config.rateLimits } };
   const pageCache = new TopicPageCache(config.pageCacheSize, bus);
   const sessions = createSessionStore(database.db, config.sessionTtlDays);
   app.decorate('parley', { config, database, bus, ctx });

@@ -21,7 +21,9 @@ beforeAll(async () => {
   t = await startTestApp();
   s = await scene(t);
 });
-afterAll(async () => { await t?.close(); });
+afterAll(async () => {
+  await t?.close();
+});
 
 type Member = Awaited<ReturnType<typeof signUp>>;
 const people = async (n: number): Promise<Member[]> => Promise.all(Array.from({ length: n }, () => signUp(t)));
@@ -46,7 +48,12 @@ describe('replies', () => {
 
     const [toAsker] = await aboutTopic(asker!, topic.id);
     expect(toAsker).toEqual({
-      id: expect.any(Number), kind: 'reply', read: false, createdAt: expect.any(String), updatedAt: expect.any(String), count: 1,
+      id: expect.any(Number),
+      kind: 'reply',
+      read: false,
+      createdAt: expect.any(String),
+      updatedAt: expect.any(String),
+      count: 1,
       community: { slug, name: `Community ${slug}` },
       topic: { id: topic.id, title: 'How do I reset it?', kind: 'discussion' },
       post: { id: first.id, number: 2, excerpt: 'Hold the button for five seconds.' },
@@ -82,7 +89,10 @@ describe('replies', () => {
     expect((await asker!.post(`/api/notifications/${mine[0].id}/read`)).status).toBe(200);
     await reply(b!, topic.id);
     mine = await aboutTopic(asker!, topic.id);
-    expect(mine.map((n) => [n.count, n.read])).toEqual([[1, false], [3, true]]);
+    expect(mine.map((n) => [n.count, n.read])).toEqual([
+      [1, false],
+      [3, true],
+    ]);
   });
 
   it('tell everyone watching the topic or its category; a topic setting wins over the category one', async () => {
@@ -115,7 +125,7 @@ describe('replies', () => {
     expect(kinds(await aboutTopic(asker!, topic.id))).toEqual(['reply']);
   });
 
-  it('tell a banned member nothing, but a moderator\'s action on their post still reaches them', async () => {
+  it("tell a banned member nothing, but a moderator's action on their post still reaches them", async () => {
     const slug = await community();
     const [asker, replier] = await people(2);
     const { topic } = await createTopic(asker!, slug);
@@ -124,9 +134,7 @@ describe('replies', () => {
     await reply(replier!, topic.id, { body: `@${asker!.handle} look`, replyToId: own.id });
     await nothingAbout(asker!, topic.id);
     expect((await s.moderator.post(`/api/posts/${own.id}/hide`, { reason: 'Off topic' })).status).toBe(200);
-    expect(await aboutTopic(asker!, topic.id)).toEqual([
-      expect.objectContaining({ kind: 'moderation', data: { action: 'hide_post', reason: 'Off topic' } }),
-    ]);
+    expect(await aboutTopic(asker!, topic.id)).toEqual([expect.objectContaining({ kind: 'moderation', data: { action: 'hide_post', reason: 'Off topic' } })]);
   });
 
   it('in a hidden topic tell only those who may see it: its author and moderators, not a mentioned member', async () => {
@@ -150,14 +158,22 @@ describe('a failure to notify', () => {
     // The database refuses to store notifications (and only that).
     const storesNotifications = (query: any) => (ctx.db as any).dialect.sqlToQuery(query).sql.includes('INSERT INTO notifications');
     const db = new Proxy(ctx.db, {
-      get: (target, prop) => (prop === 'execute'
-        ? (query: any) => (storesNotifications(query) ? Promise.reject(new Error('database said no')) : target.execute(query))
-        : Reflect.get(target, prop)),
+      get: (target, prop) =>
+        prop === 'execute'
+          ? (query: any) => (storesNotifications(query) ? Promise.reject(new Error('database said no')) : target.execute(query))
+          : Reflect.get(target, prop),
     });
     const warn = vi.fn();
     const [row] = await rows<any>(ctx.db, sql`SELECT id, handle, display_name, avatar_url, created_at, is_site_admin FROM users WHERE id = ${replier!.userId}`);
-    const viewer = userViewer({ id: row.id, handle: row.handle, displayName: row.display_name, avatarUrl: row.avatar_url, createdAt: new Date(row.created_at), isSiteAdmin: row.is_site_admin });
-    const result = await createReply({ ...ctx, db, log: { warn } }, viewer, topic.id, { body: `hello @${asker!.handle}` }, { enabled: false });
+    const viewer = userViewer({
+      id: row.id,
+      handle: row.handle,
+      displayName: row.display_name,
+      avatarUrl: row.avatar_url,
+      createdAt: new Date(row.created_at),
+      isSiteAdmin: row.is_site_admin,
+    });
+    const result = await createReply({ ...ctx, db, log: { warn }, postingLimits: { enabled: false } }, viewer, topic.id, { body: `hello @${asker!.handle}` });
     expect(result.created).toBe(true);
     expect(warn).toHaveBeenCalledTimes(1);
     expect(warn.mock.calls[0]![1]).toMatch(/notifications for reply \d+ failed/);
@@ -184,7 +200,9 @@ describe('the cost on the reply path', () => {
     });
     const replyFacts = (postId: number, authorId: number) => ({
       topic: { id: topic.id, communityId: facts.community_id, categoryId: facts.category_id, authorId: asker!.userId },
-      post: { id: postId, authorId }, replyToAuthorId: null, mentions: [],
+      post: { id: postId, authorId },
+      replyToAuthorId: null,
+      mentions: [],
     });
     await onReplyCreated({ ...ctx, db }, replyFacts(own.id, asker!.userId));
     expect(calls).toEqual(['execute']);
@@ -207,7 +225,14 @@ describe('mentions', () => {
       replyToId: opening.id,
     });
     for (const who of [asker, friend]) {
-      expect(await aboutTopic(who!, topic.id)).toEqual([expect.objectContaining({ kind: 'mention', count: 1, post: expect.objectContaining({ id: post.id }), actor: expect.objectContaining({ id: helper!.userId }) })]);
+      expect(await aboutTopic(who!, topic.id)).toEqual([
+        expect.objectContaining({
+          kind: 'mention',
+          count: 1,
+          post: expect.objectContaining({ id: post.id }),
+          actor: expect.objectContaining({ id: helper!.userId }),
+        }),
+      ]);
     }
     await nothingAbout(helper!, topic.id);
   });
@@ -246,7 +271,7 @@ describe('mentions', () => {
 });
 
 describe('new topics', () => {
-  it('tell the category\'s watchers (not those with normal or muted, not the author)', async () => {
+  it("tell the category's watchers (not those with normal or muted, not the author)", async () => {
     const slug = await community();
     const [watcher, normal, muted, author] = await people(4);
     await setCategoryLevel(watcher!, slug, 'general', 'watching');
@@ -254,10 +279,14 @@ describe('new topics', () => {
     await setCategoryLevel(muted!, slug, 'general', 'muted');
     await setCategoryLevel(author!, slug, 'general', 'watching');
     const { topic, post } = await createTopic(author!, slug, { title: 'Fresh idea', body: 'What if **we** did this', kind: 'idea' });
-    expect(await aboutTopic(watcher!, topic.id)).toEqual([expect.objectContaining({
-      kind: 'new_topic', topic: { id: topic.id, title: 'Fresh idea', kind: 'idea' }, post: { id: post.id, number: 1, excerpt: 'What if we did this' },
-      actor: expect.objectContaining({ id: author!.userId }),
-    })]);
+    expect(await aboutTopic(watcher!, topic.id)).toEqual([
+      expect.objectContaining({
+        kind: 'new_topic',
+        topic: { id: topic.id, title: 'Fresh idea', kind: 'idea' },
+        post: { id: post.id, number: 1, excerpt: 'What if we did this' },
+        actor: expect.objectContaining({ id: author!.userId }),
+      }),
+    ]);
     for (const who of [normal, muted, author]) await nothingAbout(who!, topic.id);
     // Watching the category also means hearing every reply in its topics.
     await reply(normal!, topic.id);
@@ -276,27 +305,35 @@ describe('large audiences', () => {
       SELECT u.id, 'category', c.id, 'watching' FROM users u, categories c JOIN communities m ON m.id = c.community_id
       WHERE u.handle LIKE ${`${tag}\\_%`} AND m.slug = ${slug} AND c.slug = 'general'`);
     const { topic } = await createTopic(s.member, slug);
-    const [told] = await rows<{ n: number; events: number }>(db, sql`
+    const [told] = await rows<{ n: number; events: number }>(
+      db,
+      sql`
       SELECT count(*)::int AS n,
         (SELECT count(*)::int FROM events e JOIN users u ON e.channel = 'user:' || u.id WHERE u.handle LIKE ${`${tag}\\_%`}) AS events
-      FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.topic_id = ${topic.id} AND n.kind = 'new_topic' AND u.handle LIKE ${`${tag}\\_%`}`);
+      FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.topic_id = ${topic.id} AND n.kind = 'new_topic' AND u.handle LIKE ${`${tag}\\_%`}`,
+    );
     expect(told).toEqual({ n: 1200, events: 1200 });
   });
 });
 
 describe('accepted answers', () => {
-  it('tell the answer\'s author (not when they chose it themselves) and stamp solvedAt, cleared with the answer', async () => {
+  it("tell the answer's author (not when they chose it themselves) and stamp solvedAt, cleared with the answer", async () => {
     const slug = await community();
     const [asker, helper] = await people(2);
     const { topic } = await createTopic(asker!, slug, { kind: 'question' });
     const answer = await reply(helper!, topic.id, { body: 'Try turning it off and on.' });
     const own = await reply(asker!, topic.id);
-    const solvedAt = async () => (await rows<{ solved_at: unknown }>(t.app.parley.ctx.db, sql`SELECT solved_at FROM topics WHERE id = ${topic.id}`))[0]!.solved_at;
+    const solvedAt = async () =>
+      (await rows<{ solved_at: unknown }>(t.app.parley.ctx.db, sql`SELECT solved_at FROM topics WHERE id = ${topic.id}`))[0]!.solved_at;
 
     expect((await asker!.post(`/api/topics/${topic.id}/solution`, { postId: answer.id })).status).toBe(200);
-    expect(await aboutTopic(helper!, topic.id)).toEqual([expect.objectContaining({
-      kind: 'solution', post: { id: answer.id, number: 2, excerpt: 'Try turning it off and on.' }, actor: expect.objectContaining({ id: asker!.userId }),
-    })]);
+    expect(await aboutTopic(helper!, topic.id)).toEqual([
+      expect.objectContaining({
+        kind: 'solution',
+        post: { id: answer.id, number: 2, excerpt: 'Try turning it off and on.' },
+        actor: expect.objectContaining({ id: asker!.userId }),
+      }),
+    ]);
     const first = await solvedAt();
     expect(first).not.toBeNull();
     // Choosing it again neither tells them twice nor moves the time.
@@ -312,7 +349,7 @@ describe('accepted answers', () => {
 });
 
 describe('moderation notices', () => {
-  it('tell a post\'s author it was hidden (with the reason) and restored, naming the moderator; nobody else hears', async () => {
+  it("tell a post's author it was hidden (with the reason) and restored, naming the moderator; nobody else hears", async () => {
     const slug = await community();
     const [asker, author] = await people(2);
     const { topic } = await createTopic(asker!, slug);
@@ -320,7 +357,10 @@ describe('moderation notices', () => {
     expect((await s.moderator.post(`/api/posts/${post.id}/hide`, { reason: 'Abusive or disrespectful' })).status).toBe(200);
     expect((await s.moderator.delete(`/api/posts/${post.id}/hide`)).status).toBe(200);
     const notices = await aboutTopic(author!, topic.id);
-    expect(notices.map((n) => n.data)).toEqual([{ action: 'unhide_post', reason: null }, { action: 'hide_post', reason: 'Abusive or disrespectful' }]);
+    expect(notices.map((n) => n.data)).toEqual([
+      { action: 'unhide_post', reason: null },
+      { action: 'hide_post', reason: 'Abusive or disrespectful' },
+    ]);
     for (const n of notices) {
       expect(n).toMatchObject({ kind: 'moderation', actor: { id: s.moderator.userId }, post: { id: post.id, number: 2 } });
     }
@@ -328,7 +368,7 @@ describe('moderation notices', () => {
     expect(kinds(await aboutTopic(asker!, topic.id))).toEqual(['reply']);
   });
 
-  it('tell a topic\'s author it was hidden and restored', async () => {
+  it("tell a topic's author it was hidden and restored", async () => {
     const slug = await community();
     const [author] = await people(1);
     const { topic } = await createTopic(author!, slug);
@@ -350,11 +390,15 @@ describe('moderation notices', () => {
     expect((await f1!.post(`/api/posts/${post.id}/flags`, { reason: 'spam' })).status).toBe(201);
     await nothingAbout(author!, topic.id);
     expect((await f2!.post(`/api/posts/${post.id}/flags`, { reason: 'spam' })).status).toBe(201);
-    expect(await aboutTopic(author!, topic.id)).toEqual([expect.objectContaining({
-      kind: 'moderation', actor: null, data: { action: 'hide_post', reason: expect.stringContaining('members flagged it'), reasonCode: 'flagged' },
-      // The author may read their own hidden post, so they keep its excerpt.
-      post: expect.objectContaining({ id: post.id, excerpt: expect.stringMatching(/^Reply /) }),
-    })]);
+    expect(await aboutTopic(author!, topic.id)).toEqual([
+      expect.objectContaining({
+        kind: 'moderation',
+        actor: null,
+        data: { action: 'hide_post', reason: expect.stringContaining('members flagged it'), reasonCode: 'flagged' },
+        // The author may read their own hidden post, so they keep its excerpt.
+        post: expect.objectContaining({ id: post.id, excerpt: expect.stringMatching(/^Reply /) }),
+      }),
+    ]);
   });
 });
 
@@ -389,7 +433,7 @@ describe('held first posts', () => {
     expect((await aboutTopic(newcomer!, topic.id)).map((n) => n.data)).toEqual([{ action: 'hide_post', reason: 'Spam or advertising' }]);
   });
 
-  it('a held topic tells its category\'s watchers only once approved', async () => {
+  it("a held topic tells its category's watchers only once approved", async () => {
     const slug = await community({ holdFirstPosts: true });
     const [newcomer, watcher] = await people(2);
     await setCategoryLevel(watcher!, slug, 'general', 'watching');

@@ -44,19 +44,39 @@ beforeAll(async () => {
   expect((await s.admin.patch(`/api/communities/${holding.slug}`, { moderation: { holdFirstPosts: true } })).status).toBe(200);
   community = { id: (await t.guest().get(`/api/communities/${s.slug}`)).body.community.id, slug: s.slug };
 });
-afterAll(async () => { await t?.close(); });
+afterAll(async () => {
+  await t?.close();
+});
+
+/** The app's own service context, with posting limits and content rules on or off. */
+const withLimits = (enabled: boolean) => ({ ...t.app.parley.ctx, postingLimits: { enabled } });
 
 async function viewerOf(who: Who | null): Promise<Viewer> {
   if (!who) return guestViewer();
   const [u] = await t.app.parley.ctx.db.select().from(users).where(eq(users.id, who.userId));
-  return userViewer({ id: u!.id, handle: u!.handle, displayName: u!.displayName, avatarUrl: u!.avatarUrl, createdAt: u!.createdAt, isSiteAdmin: u!.isSiteAdmin });
+  return userViewer({
+    id: u!.id,
+    handle: u!.handle,
+    displayName: u!.displayName,
+    avatarUrl: u!.avatarUrl,
+    createdAt: u!.createdAt,
+    isSiteAdmin: u!.isSiteAdmin,
+  });
 }
 
-const intoTopic = (id: () => number): (() => Destination) => () => ({ type: 'reply', topicId: id() });
-const newTopic = (where: () => { id: number; slug: string }): (() => Destination) => () => ({
-  type: 'topic', community: { ...where(), holdFirstPosts: where() === holding }, category: async () => categoryOf(where().slug),
-  title: `Topic ${unique()}`, kind: 'discussion', embedUrl: null,
-});
+const intoTopic =
+  (id: () => number): (() => Destination) =>
+  () => ({ type: 'reply', topicId: id() });
+const newTopic =
+  (where: () => { id: number; slug: string }): (() => Destination) =>
+  () => ({
+    type: 'topic',
+    community: { ...where(), holdFirstPosts: where() === holding },
+    category: async () => categoryOf(where().slug),
+    title: `Topic ${unique()}`,
+    kind: 'discussion',
+    embedUrl: null,
+  });
 
 async function categoryOf(slug: string): Promise<number> {
   const res = await t.guest().get(`/api/communities/${slug}`);
@@ -83,28 +103,131 @@ interface Row {
 const rows: Row[] = [
   // locate
   { name: 'a guest', phase: 'locate', who: () => null, to: intoTopic(() => topicId), expected: { status: 401, code: 'not_signed_in' } },
-  { name: 'a reply to a topic that does not exist', phase: 'locate', who: () => s.member, to: intoTopic(() => 2_000_000), expected: { status: 404, code: 'topic_not_found' } },
+  {
+    name: 'a reply to a topic that does not exist',
+    phase: 'locate',
+    who: () => s.member,
+    to: intoTopic(() => 2_000_000),
+    expected: { status: 404, code: 'topic_not_found' },
+  },
   // deduplicate
-  { name: 'a resend of a reply (same clientId, same topic)', phase: 'deduplicate', who: () => banned, to: intoTopic(() => topicId), clientId: 'banned-1', expected: { created: false } },
-  { name: 'a clientId already used in another topic', phase: 'deduplicate', who: () => banned, to: intoTopic(() => otherTopicId), clientId: 'banned-1', expected: { status: 409, code: 'client_id_conflict' } },
-  { name: 'a new topic with a clientId a reply used', phase: 'deduplicate', who: () => banned, to: newTopic(() => community), clientId: 'banned-1', expected: { status: 409, code: 'client_id_conflict' } },
+  {
+    name: 'a resend of a reply (same clientId, same topic)',
+    phase: 'deduplicate',
+    who: () => banned,
+    to: intoTopic(() => topicId),
+    clientId: 'banned-1',
+    expected: { created: false },
+  },
+  {
+    name: 'a clientId already used in another topic',
+    phase: 'deduplicate',
+    who: () => banned,
+    to: intoTopic(() => otherTopicId),
+    clientId: 'banned-1',
+    expected: { status: 409, code: 'client_id_conflict' },
+  },
+  {
+    name: 'a new topic with a clientId a reply used',
+    phase: 'deduplicate',
+    who: () => banned,
+    to: newTopic(() => community),
+    clientId: 'banned-1',
+    expected: { status: 409, code: 'client_id_conflict' },
+  },
   // authorise
-  { name: 'a reply in a locked topic', phase: 'authorise', who: () => s.member, to: intoTopic(() => lockedTopicId), expected: { status: 403, code: 'topic_locked' } },
-  { name: 'a reply in a locked topic, by a moderator', phase: 'authorise', who: () => s.moderator, to: intoTopic(() => lockedTopicId), expected: { created: true } },
+  {
+    name: 'a reply in a locked topic',
+    phase: 'authorise',
+    who: () => s.member,
+    to: intoTopic(() => lockedTopicId),
+    expected: { status: 403, code: 'topic_locked' },
+  },
+  {
+    name: 'a reply in a locked topic, by a moderator',
+    phase: 'authorise',
+    who: () => s.moderator,
+    to: intoTopic(() => lockedTopicId),
+    expected: { created: true },
+  },
   { name: 'a reply by a banned member', phase: 'authorise', who: () => banned, to: intoTopic(() => topicId), expected: { status: 403, code: 'banned' } },
   { name: 'a new topic by a banned member', phase: 'authorise', who: () => banned, to: newTopic(() => community), expected: { status: 403, code: 'banned' } },
-  { name: 'a reply to a post of another topic', phase: 'authorise', who: () => s.member, to: intoTopic(() => topicId), replyToId: () => foreignPostId, expected: { status: 400, code: 'reply_target_not_found' } },
-  { name: 'a new topic that replies to a post', phase: 'authorise', who: () => s.member, to: newTopic(() => community), replyToId: () => foreignPostId, expected: { status: 400, code: 'reply_target_not_found' } },
+  {
+    name: 'a reply to a post of another topic',
+    phase: 'authorise',
+    who: () => s.member,
+    to: intoTopic(() => topicId),
+    replyToId: () => foreignPostId,
+    expected: { status: 400, code: 'reply_target_not_found' },
+  },
+  {
+    name: 'a new topic that replies to a post',
+    phase: 'authorise',
+    who: () => s.member,
+    to: newTopic(() => community),
+    replyToId: () => foreignPostId,
+    expected: { status: 400, code: 'reply_target_not_found' },
+  },
   // limits
-  { name: 'a new account\'s fourth topic of the day', phase: 'limits', who: () => newbie, to: newTopic(() => community), limits: true, before: async () => { for (let i = 0; i < 3; i++) await createTopic(newbie, s.slug); }, expected: { status: 429, code: 'topic_limit' } },
-  { name: 'a new account\'s fourth post in a minute', phase: 'limits', who: () => newbie, to: intoTopic(() => topicId), limits: true, expected: { status: 429, code: 'post_limit' } },
+  {
+    name: "a new account's fourth topic of the day",
+    phase: 'limits',
+    who: () => newbie,
+    to: newTopic(() => community),
+    limits: true,
+    before: async () => {
+      for (let i = 0; i < 3; i++) await createTopic(newbie, s.slug);
+    },
+    expected: { status: 429, code: 'topic_limit' },
+  },
+  {
+    name: "a new account's fourth post in a minute",
+    phase: 'limits',
+    who: () => newbie,
+    to: intoTopic(() => topicId),
+    limits: true,
+    expected: { status: 429, code: 'post_limit' },
+  },
   // rules
-  { name: 'the same text again within minutes', phase: 'rules', who: () => s.other, to: intoTopic(() => topicId), limits: true, before: async (body) => { await s.other.post(`/api/topics/${topicId}/posts`, { body }); }, expected: { status: 409, code: 'duplicate_post' } },
-  { name: 'three links from a new account', phase: 'rules', who: () => newcomerNew, to: intoTopic(() => topicId), body: links, limits: true, expected: { status: 403, code: 'too_many_links' } },
-  { name: 'the same text again, with posting limits off', phase: 'rules', who: () => s.other, to: intoTopic(() => topicId), before: async (body) => { await s.other.post(`/api/topics/${topicId}/posts`, { body }); }, expected: { created: true } },
+  {
+    name: 'the same text again within minutes',
+    phase: 'rules',
+    who: () => s.other,
+    to: intoTopic(() => topicId),
+    limits: true,
+    before: async (body) => {
+      await s.other.post(`/api/topics/${topicId}/posts`, { body });
+    },
+    expected: { status: 409, code: 'duplicate_post' },
+  },
+  {
+    name: 'three links from a new account',
+    phase: 'rules',
+    who: () => newcomerNew,
+    to: intoTopic(() => topicId),
+    body: links,
+    limits: true,
+    expected: { status: 403, code: 'too_many_links' },
+  },
+  {
+    name: 'the same text again, with posting limits off',
+    phase: 'rules',
+    who: () => s.other,
+    to: intoTopic(() => topicId),
+    before: async (body) => {
+      await s.other.post(`/api/topics/${topicId}/posts`, { body });
+    },
+    expected: { created: true },
+  },
   // hold
-  { name: 'a newcomer\'s first topic where first posts are held', phase: 'hold', who: () => newcomer, to: newTopic(() => holding), expected: { created: true, held: true } },
-  { name: 'its admin\'s first topic there', phase: 'hold', who: () => s.admin, to: newTopic(() => holding), expected: { created: true, held: false } },
+  {
+    name: "a newcomer's first topic where first posts are held",
+    phase: 'hold',
+    who: () => newcomer,
+    to: newTopic(() => holding),
+    expected: { created: true, held: true },
+  },
+  { name: "its admin's first topic there", phase: 'hold', who: () => s.admin, to: newTopic(() => holding), expected: { created: true, held: false } },
   // store
   { name: 'an ordinary reply', phase: 'store', who: () => s.member, to: intoTopic(() => topicId), expected: { created: true, held: false } },
   { name: 'an ordinary topic', phase: 'store', who: () => s.member, to: newTopic(() => community), expected: { created: true, held: false } },
@@ -115,7 +238,18 @@ let newcomerNew: Who;
 
 describe('the post pipeline', () => {
   it('runs its phases in this order', () => {
-    expect(POST_PHASES.map(([name]) => name)).toEqual(['locate', 'deduplicate', 'authorise', 'render', 'limits', 'rules', 'hold', 'store', 'announce', 'notify']);
+    expect(POST_PHASES.map(([name]) => name)).toEqual([
+      'locate',
+      'deduplicate',
+      'authorise',
+      'render',
+      'limits',
+      'rules',
+      'hold',
+      'store',
+      'announce',
+      'notify',
+    ]);
   });
 
   it.each(rows)('$phase: $name', async (row) => {
@@ -127,7 +261,7 @@ describe('the post pipeline', () => {
     const viewer = await viewerOf(row.who());
     let answer: Awaited<ReturnType<typeof submitPost>> | AppError;
     try {
-      answer = await submitPost(t.app.parley.ctx, viewer, request, { enabled: !!row.limits });
+      answer = await submitPost(withLimits(!!row.limits), viewer, request);
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       answer = err;
@@ -152,7 +286,7 @@ describe('the post pipeline', () => {
   describe('when two refusals apply, the earlier phase answers', () => {
     const attempt = async (who: Who, destination: Destination, over: Partial<PostRequest> = {}, limits = false) => {
       try {
-        return await submitPost(t.app.parley.ctx, await viewerOf(who), { destination, body: `Body ${unique()}`, ...over }, { enabled: limits });
+        return await submitPost(withLimits(limits), await viewerOf(who), { destination, body: `Body ${unique()}`, ...over });
       } catch (err) {
         return (err as AppError).code;
       }
@@ -169,8 +303,19 @@ describe('the post pipeline', () => {
 
     it('banned and over a limit: banned (authorise before limits)', async () => {
       const viewer = await viewerOf(banned);
-      await expect(submitPost(t.app.parley.ctx, viewer, { destination: { type: 'topic', community: { ...community, holdFirstPosts: false }, category: () => categoryOf(s.slug), title: 'Title', kind: 'discussion', embedUrl: null }, body: links }, { enabled: true }))
-        .rejects.toMatchObject({ code: 'banned' });
+      await expect(
+        submitPost(withLimits(true), viewer, {
+          destination: {
+            type: 'topic',
+            community: { ...community, holdFirstPosts: false },
+            category: () => categoryOf(s.slug),
+            title: 'Title',
+            kind: 'discussion',
+            embedUrl: null,
+          },
+          body: links,
+        }),
+      ).rejects.toMatchObject({ code: 'banned' });
     });
 
     it('over the per-minute budget and a duplicate: post_limit (limits before rules)', async () => {
@@ -183,7 +328,14 @@ describe('the post pipeline', () => {
 
     it('too many links in a held first post: too_many_links, and nothing waits in the queue (rules before hold)', async () => {
       const first = await signUp(t, { newAccount: true });
-      const destination: Destination = { type: 'topic', community: { ...holding, holdFirstPosts: true }, category: () => categoryOf(holding.slug), title: 'Links', kind: 'discussion', embedUrl: null };
+      const destination: Destination = {
+        type: 'topic',
+        community: { ...holding, holdFirstPosts: true },
+        category: () => categoryOf(holding.slug),
+        title: 'Links',
+        kind: 'discussion',
+        embedUrl: null,
+      };
       expect(await attempt(first, destination, { body: links }, true)).toBe('too_many_links');
       const queue = await s.admin.get(`/api/communities/${holding.slug}/flags?status=open`);
       expect(queue.body.items.filter((i: { post: { author: { handle: string } } }) => i.post.author.handle === first.handle)).toEqual([]);

@@ -3,47 +3,53 @@ import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import { sharedSchemas } from '../schemas/common.schema.js';
 
+/** The API's sections, with a line each, in reading order. */
+const TAGS = {
+  accounts: 'Signing up and in, sessions and bearer tokens, profiles.',
+  communities: "A community's settings, roles, categories and top helpers.",
+  topics: 'Listing, starting and reading topics; accepted answers; read positions.',
+  posts: 'Replies, edits, deletions, reactions and the Markdown preview.',
+  ideas: "Votes and the organisation's public answer to an idea.",
+  notifications: 'What you are told, and watching or muting topics and categories.',
+  moderation: 'Pins, locks, hiding, flags and the review queue, bans, and the public log.',
+  search: 'Full-text search of a community.',
+  embed: 'The thread widget an organisation embeds on its own site, and its sign-in.',
+};
+
 /** OpenAPI generated from the same TypeBox schemas that validate requests. */
-export const docsPlugin = fp(async (app: FastifyInstance) => {
-  for (const schema of sharedSchemas) app.addSchema(schema);
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Parley API',
-        version: '1',
-        description: [
-          'The public API of Parley. Errors always carry a stable `code`. Cookie-authenticated unsafe requests must send a same-site `Origin`; bearer requests need not.',
-          '',
-          '## Live threads: `GET /api/live` (WebSocket)',
-          'Cookie auth (the upgrade must carry the site `Origin`; a foreign Origin is refused with 403), or `{"type":"auth","token":"…"}` as the first message.',
-          'Client → server: `subscribe {channel, since?}`, `unsubscribe {channel}`, `typing {channel}`, `ping`. Channels: `topic:<id>`, `community:<slug>` (`topic.created`, `topic.bumped`, `topic.updated`, and `community.updated` with the community as everyone sees it when its settings or categories change), and for a signed-in socket its own `user:<id>` (notifications: `notification.created`/`notification.updated` with `{notification, unreadCount}`, `notifications.read` with `{ids, upTo, unreadCount}`, `roles.changed`).',
-          'Server → client: `subscribed {channel, seq}`, `event {channel, seq, event, data}` (data is the object as this viewer would get it over HTTP, or null when the viewer may not see it), `presence {channel, readers, typing}`, `reset {channel, seq}` (refetch over HTTP, then continue from seq), `error {code, message, channel?}`.',
-          'With `since`, missed events are replayed in order before live ones; seq grows by exactly 1 per event.',
-          'Close codes: 1001 server going away (reconnect and resume), 1008 too many messages, 1009 frame over 4 KiB, 4008 too slow to read (reconnect and resume), 4009 no pong.',
-          'Limits per socket: 20 messages/s (with a burst large enough to resubscribe every channel at once), 100 subscriptions, 1 MiB unsent.',
-        ].join('\n'),
-      },
-      // Listed in reading order: the reference in docs/API.md follows it.
-      tags: [
-        { name: 'accounts', description: 'Signing up and in, sessions and bearer tokens, profiles.' },
-        { name: 'communities', description: "A community's settings, roles, categories and top helpers." },
-        { name: 'topics', description: 'Listing, starting and reading topics; accepted answers; read positions.' },
-        { name: 'posts', description: 'Replies, edits, deletions, reactions and the Markdown preview.' },
-        { name: 'ideas', description: "Votes and the organisation's public answer to an idea." },
-        { name: 'notifications', description: 'What you are told, and watching or muting topics and categories.' },
-        { name: 'moderation', description: 'Pins, locks, hiding, flags and the review queue, bans, and the public log.' },
-        { name: 'search', description: 'Full-text search of a community.' },
-        { name: 'embed', description: 'The thread widget an organisation embeds on its own site, and its sign-in.' },
-      ],
-      components: {
-        securitySchemes: {
-          session: { type: 'apiKey', in: 'cookie', name: 'parley_session' },
-          bearer: { type: 'http', scheme: 'bearer' },
+export const docsPlugin = fp(
+  async (app: FastifyInstance) => {
+    for (const schema of sharedSchemas) app.addSchema(schema);
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: {
+          title: 'Parley API',
+          version: '1',
+          description: [
+            'The public API of Parley. Errors always carry a stable `code`. Cookie-authenticated unsafe requests must send a same-site `Origin`; bearer requests need not.',
+            '',
+            '## Live threads: `GET /api/live` (WebSocket)',
+            'Cookie auth (the upgrade must carry the site `Origin`; a foreign Origin is refused with 403), or `{"type":"auth","token":"…"}` as the first message.',
+            'Client → server: `subscribe {channel, since?}`, `unsubscribe {channel}`, `typing {channel}`, `ping`. Channels: `topic:<id>`, `community:<slug>` (`topic.created`, `topic.bumped`, `topic.updated`, and `community.updated` with the community as everyone sees it when its settings or categories change), and for a signed-in socket its own `user:<id>` (notifications: `notification.created`/`notification.updated` with `{notification, unreadCount}`, `notifications.read` with `{ids, upTo, unreadCount}`, `roles.changed`).',
+            'Server → client: `subscribed {channel, seq}`, `event {channel, seq, event, data}` (data is the object as this viewer would get it over HTTP, or null when the viewer may not see it), `presence {channel, readers, typing}`, `reset {channel, seq}` (refetch over HTTP, then continue from seq), `error {code, message, channel?}`.',
+            'With `since`, missed events are replayed in order before live ones; seq grows by exactly 1 per event.',
+            'Close codes: 1001 server going away (reconnect and resume), 1008 too many messages, 1009 frame over 4 KiB, 4008 too slow to read (reconnect and resume), 4009 no pong.',
+            'Limits per socket: 20 messages/s (with a burst large enough to resubscribe every channel at once), 100 subscriptions, 1 MiB unsent.',
+          ].join('\n'),
+        },
+        // Listed in reading order: the reference in docs/API.md follows it.
+        tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
+        components: {
+          securitySchemes: {
+            session: { type: 'apiKey', in: 'cookie', name: 'parley_session' },
+            bearer: { type: 'http', scheme: 'bearer' },
+          },
         },
       },
-    },
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
-  });
-  app.get('/api/docs', { schema: { hide: true } }, async () => app.swagger());
-}, { name: 'docs' });
+      refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    });
+    app.get('/api/docs', { schema: { hide: true } }, async () => app.swagger());
+  },
+  { name: 'docs' },
+);

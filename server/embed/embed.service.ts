@@ -8,7 +8,7 @@ import { embedOrigins, findCommunity, requireAdmin } from '../communities/commun
 import type { CommunityRow } from '../communities/communities.present.js';
 import { createReply } from '../posts/posts.service.js';
 import { readCreated, readTopicPage } from '../topics/topics.service.js';
-import { PAGE_TAKEN, submitPost, type Limits } from '../posts/posts.pipeline.js';
+import { PAGE_TAKEN, submitPost, type PostContent } from '../posts/posts.pipeline.js';
 import { loadVisibleTopic, presentLoaded, topicNotFound } from '../topics/topics.load.js';
 import type { Viewer } from '../visibility/viewer.js';
 import { pageAfter } from '../topics/topics.cursor.js';
@@ -20,8 +20,10 @@ export const DEFAULT_EMBED_CATEGORY = { slug: 'comments', name: 'Comments', desc
 /** What the embed iframe needs before it renders: public. */
 export async function embedConfig(db: Executor, slug: string) {
   const community = await findCommunity(db, slug);
-  const [settings] = await db.select({ origins: embedSettings.allowedOrigins, secret: embedSettings.ssoSecret })
-    .from(embedSettings).where(eq(embedSettings.communityId, community.id));
+  const [settings] = await db
+    .select({ origins: embedSettings.allowedOrigins, secret: embedSettings.ssoSecret })
+    .from(embedSettings)
+    .where(eq(embedSettings.communityId, community.id));
   return {
     community: { slug: community.slug, name: community.name, accentColor: community.accentColor },
     allowedOrigins: settings?.origins ?? [],
@@ -48,7 +50,10 @@ export async function allowedPage(db: Executor, community: CommunityRow, raw: st
 }
 
 async function findThread(db: Executor, communityId: number, url: string): Promise<number | null> {
-  const [row] = await db.select({ id: topics.id }).from(topics).where(and(eq(topics.communityId, communityId), eq(topics.embedUrl, url)));
+  const [row] = await db
+    .select({ id: topics.id })
+    .from(topics)
+    .where(and(eq(topics.communityId, communityId), eq(topics.embedUrl, url)));
   return row?.id ?? null;
 }
 
@@ -97,15 +102,23 @@ export async function readThread(db: Executor, viewer: Viewer, slug: string, inp
 /** The community's embed category: the one chosen in settings, else "comments", made on first need. */
 async function embedCategory(db: Executor, communityId: number): Promise<number> {
   const [settings] = await db.select({ slug: embedSettings.categorySlug }).from(embedSettings).where(eq(embedSettings.communityId, communityId));
-  const bySlug = async (slug: string) => (await db.select({ id: categories.id }).from(categories)
-    .where(and(eq(categories.communityId, communityId), eq(categories.slug, slug))))[0]?.id;
+  const bySlug = async (slug: string) =>
+    (
+      await db
+        .select({ id: categories.id })
+        .from(categories)
+        .where(and(eq(categories.communityId, communityId), eq(categories.slug, slug)))
+    )[0]?.id;
   if (settings?.slug) {
     const chosen = await bySlug(settings.slug);
     if (chosen) return chosen;
   }
   const existing = await bySlug(DEFAULT_EMBED_CATEGORY.slug);
   if (existing) return existing;
-  await db.insert(categories).values({ communityId, ...DEFAULT_EMBED_CATEGORY }).onConflictDoNothing();
+  await db
+    .insert(categories)
+    .values({ communityId, ...DEFAULT_EMBED_CATEGORY })
+    .onConflictDoNothing();
   const made = await bySlug(DEFAULT_EMBED_CATEGORY.slug);
   if (!made) throw new Error('embed category could not be created');
   return made;
@@ -119,12 +132,9 @@ export function threadTitle(raw: string | undefined, canonicalUrl: string): stri
   return fromUrl.length >= 3 ? fromUrl : canonicalUrl.slice(0, 200);
 }
 
-export interface PostToThreadInput {
+export interface PostToThreadInput extends PostContent {
   url: string;
   title?: string | undefined;
-  body: string;
-  replyToId?: number | undefined;
-  clientId?: string | undefined;
 }
 
 /**
@@ -132,26 +142,24 @@ export interface PostToThreadInput {
  * page's topic; two first comments at once still make one topic (the unique index on
  * (community, embed_url) decides, and the loser replies into the winner's topic).
  */
-export async function postToThread(ctx: ServiceContext, viewer: Viewer, slug: string, input: PostToThreadInput, limits: Limits) {
+export async function postToThread(ctx: ServiceContext, viewer: Viewer, slug: string, input: PostToThreadInput) {
   const { db } = ctx;
   if (!viewer.user) throw unauthorized();
   const community = await findCommunity(db, slug);
-  const page = await allowedPage(db, community, input.url);
-  const post = { body: input.body, replyToId: input.replyToId, clientId: input.clientId };
+  const { url, title, ...post } = input;
+  const page = await allowedPage(db, community, url);
 
   const existing = await findThread(db, community.id, page.url);
-  const posted = existing !== null ? null : await submitPost(ctx, viewer, {
-    destination: {
-      type: 'topic', community, category: () => embedCategory(db, community.id), title: threadTitle(input.title, page.url),
-      kind: 'discussion', embedUrl: page.url,
-    },
-    ...post,
-  }, limits);
-  if (posted && posted !== PAGE_TAKEN) return { created: posted.created, ...(await readCreated(db, viewer, posted.topicId, posted.postId)) };
+  if (existing === null) {
+    const category = () => embedCategory(db, community.id);
+    const destination = { type: 'topic', community, category, title: threadTitle(title, page.url), kind: 'discussion', embedUrl: page.url } as const;
+    const posted = await submitPost(ctx, viewer, { destination, ...post });
+    if (posted !== PAGE_TAKEN) return { created: posted.created, ...(await readCreated(db, viewer, posted.topicId, posted.postId)) };
+  }
   // The page has its topic (perhaps since a moment ago, from someone else's first comment): this one is a reply.
-  const topicId = existing ?? await findThread(db, community.id, page.url);
+  const topicId = existing ?? (await findThread(db, community.id, page.url));
   if (topicId === null) throw new Error('embed thread vanished after a conflicting insert');
-  const { created, post: reply } = await createReply(ctx, viewer, topicId, post, limits);
+  const { created, post: reply } = await createReply(ctx, viewer, topicId, post);
   return { created, topic: presentLoaded(await loadVisibleTopic(db, viewer, topicId)), post: reply };
 }
 
@@ -162,7 +170,9 @@ export async function setEmbedCategory(db: Db, viewer: Viewer, slug: string, cat
   await requireAdmin(db, viewer, community);
   // Stored as the category spells its slug, so embedCategory finds it again.
   const chosen = categorySlug === null ? null : (await findCategory(db, community.id, categorySlug)).slug;
-  await db.insert(embedSettings).values({ communityId: community.id, categorySlug: chosen })
+  await db
+    .insert(embedSettings)
+    .values({ communityId: community.id, categorySlug: chosen })
     .onConflictDoUpdate({ target: embedSettings.communityId, set: { categorySlug: chosen } });
   return { categorySlug: chosen };
 }

@@ -2,12 +2,10 @@ import { sql, type SQL } from 'drizzle-orm';
 import { rows, type Tx } from '../../db/client.js';
 import type { BusNote } from './bus.js';
 import { NOTIFY_CHANNEL } from './bus.js';
+import type { LiveEventName } from './live.protocol.js';
 
-export type EventType =
-  | 'post.created' | 'post.updated' | 'post.deleted' | 'post.hidden' | 'post.unhidden'
-  | 'post.pinned' | 'post.unpinned' | 'reactions.changed' | 'topic.updated'
-  | 'topic.created' | 'topic.bumped' | 'roles.changed' | 'community.updated'
-  | 'notification.created' | 'notification.updated' | 'notifications.read';
+/** What the outbox stores is what the live protocol sends: one list of event names. */
+export type EventType = LiveEventName;
 
 export const topicChannel = (topicId: number) => `topic:${topicId}`;
 export const communityChannel = (slug: string) => `community:${slug}`;
@@ -21,7 +19,9 @@ export const userChannel = (userId: number) => `${USER_CHANNEL_PREFIX}${userId}`
  * out only if this transaction commits. One round trip.
  */
 export async function appendEvent(tx: Tx, channel: string, type: EventType, ref: Record<string, unknown>): Promise<BusNote> {
-  const [row] = await rows<{ seq: number }>(tx, sql`
+  const [row] = await rows<{ seq: number }>(
+    tx,
+    sql`
     WITH c AS (
       INSERT INTO channels (name, last_seq) VALUES (${channel}, 1)
       ON CONFLICT (name) DO UPDATE SET last_seq = channels.last_seq + 1
@@ -31,12 +31,17 @@ export async function appendEvent(tx: Tx, channel: string, type: EventType, ref:
       SELECT ${channel}, last_seq, ${type}, ${JSON.stringify(ref)}::jsonb FROM c
       RETURNING seq
     )
-    SELECT seq::int AS seq, pg_notify(${NOTIFY_CHANNEL}, ${channel} || ':' || seq) FROM e`);
+    SELECT seq::int AS seq, pg_notify(${NOTIFY_CHANNEL}, ${channel} || ':' || seq) FROM e`,
+  );
   if (!row) throw new Error(`could not append event to ${channel}`);
   return { channel, seq: Number(row.seq) };
 }
 
-export interface EventDraft { channel: string; type: EventType; ref: Record<string, unknown> }
+export interface EventDraft {
+  channel: string;
+  type: EventType;
+  ref: Record<string, unknown>;
+}
 
 /**
  * Appends one event to each of many channels (e.g. every voter's notification channel) in one
@@ -45,7 +50,10 @@ export interface EventDraft { channel: string; type: EventType; ref: Record<stri
  */
 export async function appendEvents(tx: Tx, drafts: EventDraft[]): Promise<BusNote[]> {
   if (!drafts.length) return [];
-  const values = sql.join(drafts.map((d) => sql`(${d.channel}::text, ${d.type}::text, ${JSON.stringify(d.ref)}::jsonb)`), sql`, `);
+  const values = sql.join(
+    drafts.map((d) => sql`(${d.channel}::text, ${d.type}::text, ${JSON.stringify(d.ref)}::jsonb)`),
+    sql`, `,
+  );
   const found = await rows<{ channel: string; seq: number }>(tx, sql`WITH v (name, type, ref) AS (VALUES ${values}), ${eventsForV()}`);
   return found.map((r) => ({ channel: r.channel, seq: Number(r.seq) }));
 }

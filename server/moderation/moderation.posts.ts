@@ -1,5 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
+import { moderationStateColumns } from '../../db/columns.js';
 import { posts } from '../../db/schema.js';
 import { conflict, unauthorized } from '../errors/errors.js';
 import { topicChannel } from '../live/outbox.js';
@@ -13,10 +14,7 @@ import { isHeldPost, onModerated } from '../notifications/notifications.triggers
 
 /** The post's moderation state under its row lock, so two moderators acting at once are ordered. */
 export async function lockPost(tx: Executor, postId: number) {
-  const [row] = await tx.select({
-    pinned: posts.pinned, hidden: posts.hidden, hiddenPending: posts.hiddenPending, hiddenReason: posts.hiddenReason, hiddenReasonCode: posts.hiddenReasonCode,
-  })
-    .from(posts).where(eq(posts.id, postId)).for('update');
+  const [row] = await tx.select(moderationStateColumns(posts)).from(posts).where(eq(posts.id, postId)).for('update');
   if (!row) throw postNotFound();
   return row;
 }
@@ -38,7 +36,11 @@ export async function setPostPinned(ctx: ServiceContext, viewer: Viewer, postId:
     await tx.update(posts).set({ pinned }).where(eq(posts.id, postId));
     await emit(topicChannel(post.topicId), pinned ? 'post.pinned' : 'post.unpinned', { postId });
     await logAction(tx, {
-      communityId: loaded.topic.communityId, moderatorId, action: pinned ? 'pin_post' : 'unpin_post', targetType: 'post', targetId: postId,
+      communityId: loaded.topic.communityId,
+      moderatorId,
+      action: pinned ? 'pin_post' : 'unpin_post',
+      targetType: 'post',
+      targetId: postId,
     });
   });
   return loadPostFor(ctx.db, loaded.standing, postId);
@@ -58,16 +60,28 @@ export async function hidePost(ctx: ServiceContext, viewer: Viewer, postId: numb
     const settled = await settleQueue(tx, { type: 'post', id: postId }, 'hidden', moderatorId);
     const unchanged = current.hidden && !current.hiddenPending && current.hiddenReason === text;
     if (unchanged && settled === 0) return;
-    await tx.update(posts).set({
-      hidden: true, hiddenReason: text, hiddenReasonCode: null, hiddenPending: false,
-      // A confirmation keeps the original time: the author's one review request is per hiding.
-      ...(current.hidden ? {} : { hiddenAt: sql`now()` }),
-    }).where(eq(posts.id, postId));
+    await tx
+      .update(posts)
+      .set({
+        hidden: true,
+        hiddenReason: text,
+        hiddenReasonCode: null,
+        hiddenPending: false,
+        // A confirmation keeps the original time: the author's one review request is per hiding.
+        ...(current.hidden ? {} : { hiddenAt: sql`now()` }),
+      })
+      .where(eq(posts.id, postId));
     await emit(topicChannel(post.topicId), 'post.hidden', { postId });
     await logAction(tx, { communityId: loaded.topic.communityId, moderatorId, action: 'hide_post', targetType: 'post', targetId: postId, reason: text });
     if (!unchanged) {
       await onModerated(scope, {
-        action: 'hide_post', communityId: loaded.topic.communityId, topicId: post.topicId, postId, actorId: moderatorId, recipientId: post.authorId, reason: text,
+        action: 'hide_post',
+        communityId: loaded.topic.communityId,
+        topicId: post.topicId,
+        postId,
+        actorId: moderatorId,
+        recipientId: post.authorId,
+        reason: text,
       });
     }
   });
@@ -86,7 +100,13 @@ export async function unhidePost(ctx: ServiceContext, viewer: Viewer, postId: nu
     await emit(topicChannel(post.topicId), 'post.unhidden', { postId });
     await logAction(tx, { communityId: loaded.topic.communityId, moderatorId, action: 'unhide_post', targetType: 'post', targetId: postId });
     await onModerated(scope, {
-      action: 'unhide_post', communityId: loaded.topic.communityId, topicId: post.topicId, postId, actorId: moderatorId, recipientId: post.authorId, reason: null,
+      action: 'unhide_post',
+      communityId: loaded.topic.communityId,
+      topicId: post.topicId,
+      postId,
+      actorId: moderatorId,
+      recipientId: post.authorId,
+      reason: null,
       approves: isHeldPost(current),
     });
   });

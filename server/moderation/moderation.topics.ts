@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
+import { moderationStateColumns } from '../../db/columns.js';
 import { topics } from '../../db/schema.js';
 import { unauthorized } from '../errors/errors.js';
 import { communityChannel, topicChannel } from '../live/outbox.js';
@@ -14,10 +15,11 @@ import { isHeldTopic, onModerated } from '../notifications/notifications.trigger
 type TopicState = Pick<LoadedTopic['topic'], 'pinned' | 'locked' | 'hidden' | 'hiddenPending' | 'hiddenReason' | 'hiddenReasonCode'>;
 
 async function lockTopic(tx: Executor, id: number): Promise<TopicState> {
-  const [row] = await tx.select({
-    pinned: topics.pinned, locked: topics.locked, hidden: topics.hidden, hiddenPending: topics.hiddenPending, hiddenReason: topics.hiddenReason,
-    hiddenReasonCode: topics.hiddenReasonCode,
-  }).from(topics).where(eq(topics.id, id)).for('update');
+  const [row] = await tx
+    .select({ ...moderationStateColumns(topics), locked: topics.locked })
+    .from(topics)
+    .where(eq(topics.id, id))
+    .for('update');
   if (!row) throw topicNotFound();
   return row;
 }
@@ -49,39 +51,57 @@ async function changeTopic(ctx: ServiceContext, viewer: Viewer, id: number, chan
     await emit(topicChannel(id), 'topic.updated', { topicId: id });
     await emit(communityChannel(loaded.communitySlug), 'topic.updated', { topicId: id });
     await logAction(tx, {
-      communityId: loaded.topic.communityId, moderatorId, action: change.action, targetType: 'topic', targetId: id, reason: change.reason ?? null,
+      communityId: loaded.topic.communityId,
+      moderatorId,
+      action: change.action,
+      targetType: 'topic',
+      targetId: id,
+      reason: change.reason ?? null,
     });
     if (patch && (change.action === 'hide_topic' || change.action === 'unhide_topic')) {
       await onModerated(scope, {
-        action: change.action, communityId: loaded.topic.communityId, topicId: id, postId: null, actorId: moderatorId,
-        recipientId: loaded.topic.authorId, reason: change.reason ?? null, approves: change.action === 'unhide_topic' && isHeldTopic(current),
+        action: change.action,
+        communityId: loaded.topic.communityId,
+        topicId: id,
+        postId: null,
+        actorId: moderatorId,
+        recipientId: loaded.topic.authorId,
+        reason: change.reason ?? null,
+        approves: change.action === 'unhide_topic' && isHeldTopic(current),
       });
     }
   });
   return { topic: presentLoaded(await loadVisibleTopic(ctx.db, viewer, id)) };
 }
 
-export const setTopicPinned = (ctx: ServiceContext, viewer: Viewer, id: number, pinned: boolean) => changeTopic(ctx, viewer, id, {
-  action: pinned ? 'pin_topic' : 'unpin_topic',
-  patch: (t) => (t.pinned === pinned ? null : { pinned }),
-});
+export const setTopicPinned = (ctx: ServiceContext, viewer: Viewer, id: number, pinned: boolean) =>
+  changeTopic(ctx, viewer, id, {
+    action: pinned ? 'pin_topic' : 'unpin_topic',
+    patch: (t) => (t.pinned === pinned ? null : { pinned }),
+  });
 
-export const setTopicLocked = (ctx: ServiceContext, viewer: Viewer, id: number, locked: boolean) => changeTopic(ctx, viewer, id, {
-  action: locked ? 'lock_topic' : 'unlock_topic',
-  patch: (t) => (t.locked === locked ? null : { locked }),
-});
+export const setTopicLocked = (ctx: ServiceContext, viewer: Viewer, id: number, locked: boolean) =>
+  changeTopic(ctx, viewer, id, {
+    action: locked ? 'lock_topic' : 'unlock_topic',
+    patch: (t) => (t.locked === locked ? null : { locked }),
+  });
 
 /** A hidden topic is a 404 for everyone but moderators and its author. Hiding a held topic rejects it. */
 export function hideTopic(ctx: ServiceContext, viewer: Viewer, id: number, reason: string) {
   const text = reason.trim();
   return changeTopic(ctx, viewer, id, {
-    action: 'hide_topic', reason: text, settle: 'hidden',
-    patch: (t) => (t.hidden && !t.hiddenPending && t.hiddenReason === text ? null : { hidden: true, hiddenReason: text, hiddenReasonCode: null, hiddenPending: false }),
+    action: 'hide_topic',
+    reason: text,
+    settle: 'hidden',
+    patch: (t) =>
+      t.hidden && !t.hiddenPending && t.hiddenReason === text ? null : { hidden: true, hiddenReason: text, hiddenReasonCode: null, hiddenPending: false },
   });
 }
 
 /** Restores a hidden topic; on a held first topic this is the approval. */
-export const unhideTopic = (ctx: ServiceContext, viewer: Viewer, id: number) => changeTopic(ctx, viewer, id, {
-  action: 'unhide_topic', settle: 'visible',
-  patch: (t) => (t.hidden ? { hidden: false, hiddenReason: null, hiddenReasonCode: null, hiddenPending: false } : null),
-});
+export const unhideTopic = (ctx: ServiceContext, viewer: Viewer, id: number) =>
+  changeTopic(ctx, viewer, id, {
+    action: 'unhide_topic',
+    settle: 'visible',
+    patch: (t) => (t.hidden ? { hidden: false, hiddenReason: null, hiddenReasonCode: null, hiddenPending: false } : null),
+  });

@@ -28,30 +28,36 @@ import { stage, type ServiceContext } from '../write/unit-of-work.js';
 import { appendReply } from './posts.append.js';
 import type { PostRow } from './posts.present.js';
 
-/** `enabled: false` (PARLEY_RATE_LIMITS=off) turns off the posting limits and content rules. */
-export interface Limits { enabled: boolean }
-
-export interface PostingCommunity { id: number; slug: string; holdFirstPosts: boolean }
+export interface PostingCommunity {
+  id: number;
+  slug: string;
+  holdFirstPosts: boolean;
+}
 
 /** Where a post goes: into a topic, or as the opening post of a new one. */
 export type Destination =
   | { type: 'reply'; topicId: number }
   | {
-    type: 'topic';
-    community: PostingCommunity;
-    /** Resolved only once the post may be stored, so a refused attempt leaves nothing behind. */
-    category: () => Promise<number>;
-    title: string;
-    kind: TopicKind;
-    /** An embed thread's canonical page URL: when another topic has it already, nothing is written. */
-    embedUrl: string | null;
-  };
+      type: 'topic';
+      community: PostingCommunity;
+      /** Resolved only once the post may be stored, so a refused attempt leaves nothing behind. */
+      category: () => Promise<number>;
+      title: string;
+      kind: TopicKind;
+      /** An embed thread's canonical page URL: when another topic has it already, nothing is written. */
+      embedUrl: string | null;
+    };
 
-export interface PostRequest {
-  destination: Destination;
+/** What the author sends, wherever it goes. */
+export interface PostContent {
   body: string;
   replyToId?: number | undefined;
+  /** Makes sending again safe: the same author's same clientId answers the first post. */
   clientId?: string | undefined;
+}
+
+export interface PostRequest extends PostContent {
+  destination: Destination;
 }
 
 /** A post this attempt stored, or one an earlier send of the same clientId stored (`created: false`). */
@@ -73,7 +79,6 @@ interface Posting {
   readonly viewer: Viewer;
   readonly user: ViewerUser;
   readonly request: PostRequest;
-  readonly limits: Limits;
   // locate
   community: PostingCommunity;
   topic: LoadedTopic | null;
@@ -123,7 +128,9 @@ function sameAttempt(p: Posting, earlier: { id: number; topicId: number; number:
 }
 
 async function findByClientId(p: Posting) {
-  const [row] = await p.ctx.db.select({ id: posts.id, topicId: posts.topicId, number: posts.number }).from(posts)
+  const [row] = await p.ctx.db
+    .select({ id: posts.id, topicId: posts.topicId, number: posts.number })
+    .from(posts)
     .where(and(eq(posts.authorId, p.user.id), eq(posts.clientId, p.request.clientId!)));
   return row;
 }
@@ -141,9 +148,8 @@ async function authorise(p: Posting): Promise<void> {
   const replyToId = p.request.replyToId;
   if (replyToId === undefined) return;
   const d = p.request.destination;
-  const [target] = d.type === 'reply'
-    ? await p.ctx.db.select({ topicId: posts.topicId, authorId: posts.authorId }).from(posts).where(eq(posts.id, replyToId))
-    : [];
+  const [target] =
+    d.type === 'reply' ? await p.ctx.db.select({ topicId: posts.topicId, authorId: posts.authorId }).from(posts).where(eq(posts.id, replyToId)) : [];
   if (!target || d.type !== 'reply' || target.topicId !== d.topicId) {
     throw badRequest('reply_target_not_found', 'replyToId must be a post in this topic.');
   }
@@ -158,13 +164,13 @@ const recent = (p: Posting) => (p.recent ??= recentPosting(p.ctx.db, p.user.id, 
 
 /** How much an author may post per minute, hour and day (new accounts less). */
 async function limits(p: Posting): Promise<void> {
-  if (!p.limits.enabled) return;
+  if (!p.ctx.postingLimits.enabled) return;
   checkRates(await recent(p), p.user, role(p), p.request.destination.type === 'topic');
 }
 
 /** What a post may contain. */
 async function rules(p: Posting): Promise<void> {
-  if (!p.limits.enabled) return;
+  if (!p.ctx.postingLimits.enabled) return;
   checkContent(await recent(p), p.user, role(p), p.rendered.links);
 }
 
@@ -176,8 +182,15 @@ async function hold(p: Posting): Promise<void> {
 async function storeReply(p: Posting, topic: LoadedTopic): Promise<void> {
   const r = role(p);
   const reply = {
-    topicId: topic.topic.id, communityId: p.community.id, authorId: p.user.id, authorRole: r ?? 'member', joins: r === null,
-    replyToId: p.request.replyToId ?? null, body: p.request.body, bodyHtml: p.rendered.html, clientId: p.request.clientId ?? null,
+    topicId: topic.topic.id,
+    communityId: p.community.id,
+    authorId: p.user.id,
+    authorRole: r ?? 'member',
+    joins: r === null,
+    replyToId: p.request.replyToId ?? null,
+    body: p.request.body,
+    bodyHtml: p.rendered.html,
+    clientId: p.request.clientId ?? null,
   } as const;
   // A reply is one statement (the hottest write); a held one adds its queue item in the same transaction.
   const { post, note } = p.held ? await holdReply(p.ctx.db, reply, p.community.id) : await appendReply(p.ctx.db, reply);
@@ -191,16 +204,34 @@ async function storeTopic(p: Posting, d: Extract<Destination, { type: 'topic' }>
   const { result, notes } = await stage(p.ctx.db, async ({ tx, emit }) => {
     const authorRole = await ensureMembership(tx, p.viewer, p.community.id);
     // A concurrent insert of the same page URL is waited for, then yielded to (forum topics have no URL).
-    const [topic] = await tx.insert(topics).values({
-      communityId: p.community.id, categoryId, authorId: p.user.id, title: d.title, kind: d.kind, lastNumber: 1, postCount: 1,
-      embedUrl: d.embedUrl,
-      ...(p.held ? { hidden: true, hiddenReasonCode: 'held_first_topic', hiddenPending: true } : {}),
-    }).onConflictDoNothing({ target: [topics.communityId, topics.embedUrl] }).returning({ id: topics.id });
+    const [topic] = await tx
+      .insert(topics)
+      .values({
+        communityId: p.community.id,
+        categoryId,
+        authorId: p.user.id,
+        title: d.title,
+        kind: d.kind,
+        lastNumber: 1,
+        postCount: 1,
+        embedUrl: d.embedUrl,
+        ...(p.held ? { hidden: true, hiddenReasonCode: 'held_first_topic', hiddenPending: true } : {}),
+      })
+      .onConflictDoNothing({ target: [topics.communityId, topics.embedUrl] })
+      .returning({ id: topics.id });
     if (!topic) return null;
-    const [post] = await tx.insert(posts).values({
-      topicId: topic.id, number: 1, authorId: p.user.id, authorRole, body: p.request.body, bodyHtml: p.rendered.html,
-      clientId: p.request.clientId ?? null,
-    }).returning({ id: posts.id });
+    const [post] = await tx
+      .insert(posts)
+      .values({
+        topicId: topic.id,
+        number: 1,
+        authorId: p.user.id,
+        authorRole,
+        body: p.request.body,
+        bodyHtml: p.rendered.html,
+        clientId: p.request.clientId ?? null,
+      })
+      .returning({ id: posts.id });
     await emit(topicChannel(topic.id), 'post.created', { postId: post!.id });
     await emit(communityChannel(p.community.slug), 'topic.created', { topicId: topic.id });
     if (p.held) await queueHeld(tx, { communityId: p.community.id, topicId: topic.id, postId: post!.id, targetType: 'topic' });
@@ -237,7 +268,10 @@ async function notify(p: Posting): Promise<void> {
   const facts = { id: topicId, communityId: p.community.id, categoryId, authorId: p.topic?.topic.authorId ?? p.user.id };
   if (p.request.destination.type === 'reply') {
     await onReplyCreated(p.ctx, {
-      topic: facts, post: { id: postId, authorId: p.user.id }, replyToAuthorId: p.replyToAuthorId, mentions: p.rendered.mentions,
+      topic: facts,
+      post: { id: postId, authorId: p.user.id },
+      replyToAuthorId: p.replyToAuthorId,
+      mentions: p.rendered.mentions,
     });
   } else {
     await onTopicStarted(p.ctx, { topic: facts, postId, mentions: p.rendered.mentions });
@@ -262,13 +296,24 @@ export const POST_PHASES: ReadonlyArray<readonly [name: string, phase: Phase]> =
  * Runs a post through every phase. Answers the post (new, or stored earlier by the same
  * clientId), or PAGE_TAKEN when an embed page's first post lost the race for its topic.
  */
-export async function submitPost(ctx: ServiceContext, viewer: Viewer, request: PostRequest, postLimits: Limits): Promise<Posted | typeof PAGE_TAKEN> {
+export async function submitPost(ctx: ServiceContext, viewer: Viewer, request: PostRequest): Promise<Posted | typeof PAGE_TAKEN> {
   const user = viewer.user;
   if (!user) throw unauthorized();
   const p: Posting = {
-    ctx, viewer, user, request, limits: postLimits,
-    community: { id: 0, slug: '', holdFirstPosts: false }, topic: null, standing: { viewer, role: null }, ban: null,
-    replyToAuthorId: null, rendered: { html: '', mentions: [], links: 0 }, recent: null, held: false, stored: null, notes: [],
+    ctx,
+    viewer,
+    user,
+    request,
+    community: { id: 0, slug: '', holdFirstPosts: false },
+    topic: null,
+    standing: { viewer, role: null },
+    ban: null,
+    replyToAuthorId: null,
+    rendered: { html: '', mentions: [], links: 0 },
+    recent: null,
+    held: false,
+    stored: null,
+    notes: [],
   };
   for (const [, phase] of POST_PHASES) {
     const answer = await phase(p);

@@ -7,7 +7,7 @@ import { write, type ServiceContext } from '../write/unit-of-work.js';
 import { renderMarkdown } from '../markdown/markdown.render.js';
 import { throwIfBanned } from '../moderation/bans.js';
 import { loadPostFor, loadVisiblePost } from './posts.load.js';
-import { PAGE_TAKEN, submitPost, type Limits } from './posts.pipeline.js';
+import { PAGE_TAKEN, submitPost, type PostContent } from './posts.pipeline.js';
 import { userColumns } from '../users/users.present.js';
 import { canModerate, isOpenTo } from '../visibility/permissions.js';
 import { canReadPostBody } from '../visibility/visibility.js';
@@ -15,11 +15,11 @@ import type { Viewer } from '../visibility/viewer.js';
 import { presentPost } from './posts.present.js';
 import { onPostEdited } from '../notifications/notifications.triggers.js';
 
-export interface ReplyInput { body: string; replyToId?: number | undefined; clientId?: string | undefined }
+export type ReplyInput = PostContent;
 
 /** A reply, through the post pipeline. */
-export async function createReply(ctx: ServiceContext, viewer: Viewer, topicId: number, input: ReplyInput, limits: Limits) {
-  const posted = await submitPost(ctx, viewer, { destination: { type: 'reply', topicId }, ...input }, limits);
+export async function createReply(ctx: ServiceContext, viewer: Viewer, topicId: number, input: ReplyInput) {
+  const posted = await submitPost(ctx, viewer, { destination: { type: 'reply', topicId }, ...input });
   if (posted === PAGE_TAKEN) throw new Error('a reply cannot lose a page');
   // The author is the viewer: a new row is presented without reading it back.
   const post = posted.row ? presentPost(posted.row, viewer.user!, posted.standing) : await loadPostFor(ctx.db, posted.standing, posted.postId);
@@ -44,12 +44,17 @@ export async function editPost(ctx: ServiceContext, viewer: Viewer, postId: numb
     const rendered = renderMarkdown(body);
     await write(ctx, async ({ tx, emit }) => {
       await tx.insert(postRevisions).values({ postId, body: post.body, editorId: user.id });
-      await tx.update(posts).set({ body, bodyHtml: rendered.html, editedAt: sql`now()` }).where(eq(posts.id, postId));
+      await tx
+        .update(posts)
+        .set({ body, bodyHtml: rendered.html, editedAt: sql`now()` })
+        .where(eq(posts.id, postId));
       await emit(topicChannel(post.topicId), 'post.updated', { postId });
     });
     await onPostEdited(ctx, {
       topic: { id: post.topicId, communityId: loaded.topic.communityId, categoryId: loaded.topic.categoryId, authorId: loaded.topic.authorId },
-      post: { id: postId, authorId: user.id, hidden: post.hidden || loaded.topic.hiddenPending }, before: post.body, mentions: rendered.mentions,
+      post: { id: postId, authorId: user.id, hidden: post.hidden || loaded.topic.hiddenPending },
+      before: post.body,
+      mentions: rendered.mentions,
     });
   }
   return loadPostFor(ctx.db, loaded.standing, postId);
@@ -93,7 +98,10 @@ export async function addReaction(ctx: ServiceContext, viewer: Viewer, postId: n
   return write(ctx, async ({ tx, emit }) => {
     const inserted = await tx.insert(reactions).values({ postId, userId: user.id, kind }).onConflictDoNothing().returning({ postId: reactions.postId });
     if (inserted.length) {
-      await tx.update(posts).set({ [counterKey(kind)]: sql`${counterOf(kind)} + 1` }).where(eq(posts.id, postId));
+      await tx
+        .update(posts)
+        .set({ [counterKey(kind)]: sql`${counterOf(kind)} + 1` })
+        .where(eq(posts.id, postId));
       await emit(topicChannel(post.topicId), 'reactions.changed', { postId });
     }
     return reactionCounts(tx, postId);
@@ -104,10 +112,15 @@ export async function removeReaction(ctx: ServiceContext, viewer: Viewer, postId
   const { user, post, loaded } = await reactable(ctx, viewer, postId);
   throwIfBanned(loaded.ban);
   return write(ctx, async ({ tx, emit }) => {
-    const removed = await tx.delete(reactions)
-      .where(and(eq(reactions.postId, postId), eq(reactions.userId, user.id), eq(reactions.kind, kind))).returning({ postId: reactions.postId });
+    const removed = await tx
+      .delete(reactions)
+      .where(and(eq(reactions.postId, postId), eq(reactions.userId, user.id), eq(reactions.kind, kind)))
+      .returning({ postId: reactions.postId });
     if (removed.length) {
-      await tx.update(posts).set({ [counterKey(kind)]: sql`greatest(${counterOf(kind)} - 1, 0)` }).where(eq(posts.id, postId));
+      await tx
+        .update(posts)
+        .set({ [counterKey(kind)]: sql`greatest(${counterOf(kind)} - 1, 0)` })
+        .where(eq(posts.id, postId));
       await emit(topicChannel(post.topicId), 'reactions.changed', { postId });
     }
     return reactionCounts(tx, postId);
@@ -126,10 +139,16 @@ export async function listRevisions(db: Executor, viewer: Viewer, postId: number
   if (post.authorId !== viewer.user.id && !canModerate(loaded.standing)) {
     throw forbidden('not_allowed', 'Only the author and moderators can read earlier versions.');
   }
-  const rows = await db.select({ id: postRevisions.id, body: postRevisions.body, createdAt: postRevisions.createdAt, editor: userColumns(users) })
-    .from(postRevisions).innerJoin(users, eq(postRevisions.editorId, users.id))
-    .where(eq(postRevisions.postId, postId)).orderBy(sql`${postRevisions.id} DESC`);
-  return { items: rows.map((r) => ({ id: r.id, body: r.body, replacedAt: r.createdAt.toISOString(), editor: { id: r.editor.id, handle: r.editor.handle } })), nextCursor: null };
+  const rows = await db
+    .select({ id: postRevisions.id, body: postRevisions.body, createdAt: postRevisions.createdAt, editor: userColumns(users) })
+    .from(postRevisions)
+    .innerJoin(users, eq(postRevisions.editorId, users.id))
+    .where(eq(postRevisions.postId, postId))
+    .orderBy(sql`${postRevisions.id} DESC`);
+  return {
+    items: rows.map((r) => ({ id: r.id, body: r.body, replacedAt: r.createdAt.toISOString(), editor: { id: r.editor.id, handle: r.editor.handle } })),
+    nextCursor: null,
+  };
 }
 
 export { presentPost };

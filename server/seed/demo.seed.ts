@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { communities, memberships, users } from '../../db/schema.js';
 import type { ServiceContext } from '../write/unit-of-work.js';
 import { createCategory, createCommunity } from '../communities/communities.service.js';
-import { createTopic, setSolution } from '../topics/topics.service.js';
+import { createTopic, setSolution, type CreateTopicInput } from '../topics/topics.service.js';
 import { addReaction, createReply } from '../posts/posts.service.js';
 import { userViewer, type Viewer } from '../visibility/viewer.js';
 
@@ -29,7 +29,12 @@ export async function seedDemo(ctx: ServiceContext): Promise<void> {
     const [row] = await db.insert(users).values({ handle: p.handle, displayName: p.displayName, passwordHash: null, email: null }).returning();
     people[p.handle] = userViewer({ ...row!, isSiteAdmin: false });
   }
-  await db.execute(sql`UPDATE users SET created_at = now() - interval '90 days' WHERE id IN (${sql.join(Object.values(people).map((v) => sql`${v.user!.id}`), sql`, `)})`);
+  await db.execute(
+    sql`UPDATE users SET created_at = now() - interval '90 days' WHERE id IN (${sql.join(
+      Object.values(people).map((v) => sql`${v.user!.id}`),
+      sql`, `,
+    )})`,
+  );
   for (const v of Object.values(people)) v.user!.createdAt = new Date(Date.now() - 90 * 86_400_000);
 
   const slug = 'demo';
@@ -44,40 +49,48 @@ export async function seedDemo(ctx: ServiceContext): Promise<void> {
   await createCategory(ctx, team, slug, { slug: 'ideas', name: 'Ideas', description: 'What should we build next?', position: 2 });
   // Maria works for Acme: she takes part like anyone else, with a staff badge.
   await db.insert(memberships).values({ communityId: community.id, userId: people.maria.user!.id, role: 'staff' });
-  const off = { enabled: false };
+  // The story is told through the same services as everything else; posting limits stay off.
+  const story: ServiceContext = { ...ctx, postingLimits: { enabled: false } };
+  const start = (who: Viewer, topic: Omit<CreateTopicInput, 'body'>, body: string) => createTopic(story, who, slug, { ...topic, body });
+  const say = (who: Viewer, topicId: number, body: string, replyToId?: number) => createReply(story, who, topicId, { body, replyToId });
 
-  const welcome = await createTopic(ctx, team, slug, {
-    category: 'general', kind: 'discussion', title: 'Welcome to the Acme Lamps community',
-    body: 'Hi everyone! This is a place for **owners of Acme lamps** to help each other.\n\n- Ask questions in *Help*\n- Suggest features in *Ideas*\n- Be kind; moderation here is public, see the moderation log.\n\nOur staff (look for the badge) will drop in, but this is your space.',
-  }, off);
-  await createReply(ctx, people.sam, welcome.topic.id, { body: 'Glad this exists. The old support mailbox was a black hole 🙂' }, off);
+  const welcome = await start(
+    team,
+    { category: 'general', kind: 'discussion', title: 'Welcome to the Acme Lamps community' },
+    'Hi everyone! This is a place for **owners of Acme lamps** to help each other.\n\n- Ask questions in *Help*\n- Suggest features in *Ideas*\n- Be kind; moderation here is public, see the moderation log.\n\nOur staff (look for the badge) will drop in, but this is your space.',
+  );
+  await say(people.sam, welcome.topic.id, 'Glad this exists. The old support mailbox was a black hole 🙂');
 
-  const question = await createTopic(ctx, people.priya, slug, {
-    category: 'help', kind: 'question', title: 'How do I reset my lamp to factory settings?',
-    body: 'My Lumo 2 stopped answering the app after a firmware update. I tried unplugging it. What is the **proper** way to reset it?',
-  }, off);
-  const guess = await createReply(ctx, people.jonas, question.topic.id, { body: 'I think holding the button for 5 seconds does it, but I am not sure that is a *full* reset.' }, off);
-  const answer = await createReply(ctx, people.maria, question.topic.id, {
-    replyToId: guess.post.id,
-    body: 'Close! A full reset is:\n\n1. Switch the lamp on.\n2. Hold the button for **10 seconds** until it blinks orange twice.\n3. Re-add it in the app.\n\nSee also [the reset guide](https://example.org/acme/reset) and ping @priya if it still misbehaves.',
-  }, off);
-  await createReply(ctx, people.priya, question.topic.id, { body: 'That worked, thank you both! Marking this as the answer.' }, off);
-  await setSolution(ctx, people.priya, question.topic.id, answer.post.id);
-  await addReaction(ctx, people.priya, answer.post.id, 'helpful');
-  await addReaction(ctx, people.jonas, answer.post.id, 'like');
+  const question = await start(
+    people.priya,
+    { category: 'help', kind: 'question', title: 'How do I reset my lamp to factory settings?' },
+    'My Lumo 2 stopped answering the app after a firmware update. I tried unplugging it. What is the **proper** way to reset it?',
+  );
+  const guess = await say(people.jonas, question.topic.id, 'I think holding the button for 5 seconds does it, but I am not sure that is a *full* reset.');
+  const answer = await say(
+    people.maria,
+    question.topic.id,
+    'Close! A full reset is:\n\n1. Switch the lamp on.\n2. Hold the button for **10 seconds** until it blinks orange twice.\n3. Re-add it in the app.\n\nSee also [the reset guide](https://example.org/acme/reset) and ping @priya if it still misbehaves.',
+    guess.post.id,
+  );
+  await say(people.priya, question.topic.id, 'That worked, thank you both! Marking this as the answer.');
+  await setSolution(story, people.priya, question.topic.id, answer.post.id);
+  await addReaction(story, people.priya, answer.post.id, 'helpful');
+  await addReaction(story, people.jonas, answer.post.id, 'like');
 
-  const idea = await createTopic(ctx, people.lee, slug, {
-    category: 'ideas', kind: 'idea', title: 'Sunrise mode that follows the real sunrise',
-    body: 'It would be great if the wake-up light followed the actual sunrise time for my location instead of a fixed time.',
-  }, off);
-  await createReply(ctx, people.sam, idea.topic.id, { body: '+1, especially in winter when sunrise is at 8:30 here.' }, off);
-  await addReaction(ctx, people.sam, idea.post.id, 'like');
+  const idea = await start(
+    people.lee,
+    { category: 'ideas', kind: 'idea', title: 'Sunrise mode that follows the real sunrise' },
+    'It would be great if the wake-up light followed the actual sunrise time for my location instead of a fixed time.',
+  );
+  await say(people.sam, idea.topic.id, '+1, especially in winter when sunrise is at 8:30 here.');
+  await addReaction(story, people.sam, idea.post.id, 'like');
 
-  const open = await createTopic(ctx, people.sam, slug, {
-    category: 'help', kind: 'question', title: 'Can two lamps share one schedule?',
-    body: 'I have one lamp in the bedroom and one in the hall. Can they run the same schedule, or do I set it twice?',
-  }, off);
-  void open;
+  await start(
+    people.sam,
+    { category: 'help', kind: 'question', title: 'Can two lamps share one schedule?' },
+    'I have one lamp in the bedroom and one in the hall. Can they run the same schedule, or do I set it twice?',
+  );
 
   // Spread the story over the last days, so "latest" and relative times look like a real forum.
   await db.execute(sql`

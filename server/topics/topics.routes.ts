@@ -3,72 +3,135 @@ import type { Config } from '../config/config.js';
 import type { ServiceContext } from '../write/unit-of-work.js';
 import { writeRateLimit } from '../security/security.plugin.js';
 import {
-  CreateTopicBody, IdParams, ListTopicsQuery, ReadTopicQuery, SlugParams, SolutionBody, TopicList, TopicPage, TopicReply,
-  TopicWithPost, UpdateTopicBody, topicErrors,
+  CreateTopicBody,
+  IdParams,
+  ListTopicsQuery,
+  ReadTopicQuery,
+  SlugParams,
+  SolutionBody,
+  TopicList,
+  TopicPage,
+  TopicReply,
+  TopicWithPost,
+  UpdateTopicBody,
+  topicErrors,
 } from './topics.schema.js';
 import { createTopic, listTopics, setSolution, updateTopic } from './topics.service.js';
 import { pageAfter } from './topics.cursor.js';
 import { serveTopicPage, type TopicPageCache } from './topic-page.cache.js';
 
-export const topicRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: ServiceContext; pageCache: TopicPageCache }> = async (app, { config, ctx, pageCache }) => {
+export const topicRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: ServiceContext; pageCache: TopicPageCache }> = async (
+  app,
+  { config, ctx, pageCache },
+) => {
   const tags = ['topics'];
   const { db } = ctx;
   const write = writeRateLimit(config);
-  const limits = { enabled: config.rateLimits };
 
-  app.get('/api/communities/:slug/topics', {
-    schema: {
-      tags, summary: 'Topics of a community, pinned first', description: 'An unknown `category`: `404 category_not_found` (not an empty list).',
-      params: SlugParams, querystring: ListTopicsQuery, response: { 200: TopicList, ...topicErrors },
+  app.get(
+    '/api/communities/:slug/topics',
+    {
+      schema: {
+        tags,
+        summary: 'Topics of a community, pinned first',
+        description: 'An unknown `category`: `404 category_not_found` (not an empty list).',
+        params: SlugParams,
+        querystring: ListTopicsQuery,
+        response: { 200: TopicList, ...topicErrors },
+      },
     },
-  }, async (request) => listTopics(db, request.viewer, request.params.slug, request.query));
+    async (request) => listTopics(db, request.viewer, request.params.slug, request.query),
+  );
 
-  app.post('/api/communities/:slug/topics', {
-    schema: {
-      tags, summary: 'Start a topic',
-      description: 'With `clientId`, sending again returns the first topic (200) instead of a duplicate. An unknown `category`: `404 category_not_found`.',
-      params: SlugParams, body: CreateTopicBody, response: { 200: TopicWithPost, 201: TopicWithPost, ...topicErrors },
+  app.post(
+    '/api/communities/:slug/topics',
+    {
+      schema: {
+        tags,
+        summary: 'Start a topic',
+        description: 'With `clientId`, sending again returns the first topic (200) instead of a duplicate. An unknown `category`: `404 category_not_found`.',
+        params: SlugParams,
+        body: CreateTopicBody,
+        response: { 200: TopicWithPost, 201: TopicWithPost, ...topicErrors },
+      },
+      config: write,
     },
-    config: write,
-  }, async (request, reply) => {
-    const { created, topic, post } = await createTopic(ctx, request.viewer, request.params.slug, request.body, limits);
-    return reply.status(created ? 201 : 200).send({ topic, post });
-  });
-
-  app.get('/api/topics/:id', {
-    schema: {
-      tags, summary: 'A topic and a page of its posts, in order',
-      description: '`viewerCan` says what the viewer may do in the topic (all false for guests). '
-        + 'Anonymous pages are served from a per-process cache that live events invalidate.',
-      params: IdParams, querystring: ReadTopicQuery, response: { 200: TopicPage, ...topicErrors },
+    async (request, reply) => {
+      const { created, topic, post } = await createTopic(ctx, request.viewer, request.params.slug, request.body);
+      return reply.status(created ? 201 : 200).send({ topic, post });
     },
-  }, async (request, reply) => {
-    const after = pageAfter(request.query.after, request.query.cursor);
-    const served = await serveTopicPage(db, pageCache, request.viewer, request.params.id, { after, limit: request.query.limit ?? 50 });
-    if ('page' in served) return served.page;
-    // Already serialised once for every guest: sent as the same bytes.
-    return reply.type('application/json; charset=utf-8').header('x-parley-cache', served.cache).send(served.json as never);
-  });
+  );
 
-  app.patch('/api/topics/:id', {
-    schema: {
-      tags, summary: 'Retitle or move a topic (author or moderator)', description: 'An unknown `category`: `404 category_not_found`.',
-      params: IdParams, body: UpdateTopicBody, response: { 200: TopicReply, ...topicErrors },
+  app.get(
+    '/api/topics/:id',
+    {
+      schema: {
+        tags,
+        summary: 'A topic and a page of its posts, in order',
+        description:
+          '`viewerCan` says what the viewer may do in the topic (all false for guests). ' +
+          'Anonymous pages are served from a per-process cache that live events invalidate.',
+        params: IdParams,
+        querystring: ReadTopicQuery,
+        response: { 200: TopicPage, ...topicErrors },
+      },
     },
-    config: write,
-  }, async (request) => updateTopic(ctx, request.viewer, request.params.id, request.body));
-
-  app.post('/api/topics/:id/solution', {
-    schema: {
-      tags, summary: 'Mark the accepted answer (topic author or moderator)',
-      description: 'Questions only: other kinds answer `409 not_a_question`. `postId: null` clears it, on any kind.',
-      params: IdParams, body: SolutionBody, response: { 200: TopicReply, ...topicErrors },
+    async (request, reply) => {
+      const after = pageAfter(request.query.after, request.query.cursor);
+      const served = await serveTopicPage(db, pageCache, request.viewer, request.params.id, { after, limit: request.query.limit ?? 50 });
+      if ('page' in served) return served.page;
+      // Already serialised once for every guest: sent as the same bytes.
+      return reply
+        .type('application/json; charset=utf-8')
+        .header('x-parley-cache', served.cache)
+        .send(served.json as never);
     },
-    config: write,
-  }, async (request) => setSolution(ctx, request.viewer, request.params.id, request.body.postId));
+  );
 
-  app.delete('/api/topics/:id/solution', {
-    schema: { tags, summary: 'Clear the accepted answer', description: 'Works on any kind of topic.', params: IdParams, response: { 200: TopicReply, ...topicErrors } },
-    config: write,
-  }, async (request) => setSolution(ctx, request.viewer, request.params.id, null));
+  app.patch(
+    '/api/topics/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Retitle or move a topic (author or moderator)',
+        description: 'An unknown `category`: `404 category_not_found`.',
+        params: IdParams,
+        body: UpdateTopicBody,
+        response: { 200: TopicReply, ...topicErrors },
+      },
+      config: write,
+    },
+    async (request) => updateTopic(ctx, request.viewer, request.params.id, request.body),
+  );
+
+  app.post(
+    '/api/topics/:id/solution',
+    {
+      schema: {
+        tags,
+        summary: 'Mark the accepted answer (topic author or moderator)',
+        description: 'Questions only: other kinds answer `409 not_a_question`. `postId: null` clears it, on any kind.',
+        params: IdParams,
+        body: SolutionBody,
+        response: { 200: TopicReply, ...topicErrors },
+      },
+      config: write,
+    },
+    async (request) => setSolution(ctx, request.viewer, request.params.id, request.body.postId),
+  );
+
+  app.delete(
+    '/api/topics/:id/solution',
+    {
+      schema: {
+        tags,
+        summary: 'Clear the accepted answer',
+        description: 'Works on any kind of topic.',
+        params: IdParams,
+        response: { 200: TopicReply, ...topicErrors },
+      },
+      config: write,
+    },
+    async (request) => setSolution(ctx, request.viewer, request.params.id, null),
+  );
 };

@@ -10,7 +10,7 @@ import { findCategory } from '../communities/categories.js';
 import { findCommunity } from '../communities/communities.service.js';
 import { presentPost } from '../posts/posts.present.js';
 import { loadPostFor } from '../posts/posts.load.js';
-import { PAGE_TAKEN, submitPost, type Limits } from '../posts/posts.pipeline.js';
+import { PAGE_TAKEN, submitPost, type PostContent } from '../posts/posts.pipeline.js';
 import { userColumns } from '../users/users.present.js';
 import { canHaveAnswer, canModerate, isAuthorOrModerator, isOpenTo, topicCapabilities } from '../visibility/permissions.js';
 import { canReadPostBody, type Standing } from '../visibility/visibility.js';
@@ -46,8 +46,7 @@ export async function listTopics(db: Executor, viewer: Viewer, slug: string, inp
   const sort = input.sort ?? 'latest';
   const limit = input.limit ?? 30;
   const uid = viewer.user?.id ?? null;
-  const previousVisitAt = uid === null ? null
-    : input.cursor ? await previousVisit(db, uid, community.id) : await recordVisit(db, uid, community.id);
+  const previousVisitAt = uid === null ? null : input.cursor ? await previousVisit(db, uid, community.id) : await recordVisit(db, uid, community.id);
   const visit = uid === null ? {} : { previousVisitAt: previousVisitAt?.toISOString() ?? null };
   const where: SQL[] = [eq(topics.communityId, community.id)];
   if (!canModerate(standing)) where.push(eq(topics.hidden, false));
@@ -57,9 +56,14 @@ export async function listTopics(db: Executor, viewer: Viewer, slug: string, inp
   if (input.status) where.push(eq(topics.ideaStatus, input.status));
 
   // The second sort key: recency, or for "top" a score of votes and replies, or plain votes.
-  const key = sort === 'top' ? sql`(${topics.votes} * 1000000 + ${topics.postCount})`
-    : sort === 'votes' ? sql`${topics.votes}`
-      : sort === 'unanswered' ? sql`extract(epoch from ${topics.createdAt})` : sql`extract(epoch from ${topics.lastPostAt})`;
+  const key =
+    sort === 'top'
+      ? sql`(${topics.votes} * 1000000 + ${topics.postCount})`
+      : sort === 'votes'
+        ? sql`${topics.votes}`
+        : sort === 'unanswered'
+          ? sql`extract(epoch from ${topics.createdAt})`
+          : sql`extract(epoch from ${topics.lastPostAt})`;
   if (input.cursor) {
     const [pinned, k, id] = decodeCursor(input.cursor, ['boolean', 'string', 'number']);
     if (!/^-?\d+(\.\d+)?$/.test(String(k)) || !Number.isInteger(id) || (id as number) < 0 || (id as number) > INT4_MAX) {
@@ -67,9 +71,15 @@ export async function listTopics(db: Executor, viewer: Viewer, slug: string, inp
     }
     where.push(sql`(${topics.pinned}, ${key}, ${topics.id}) < (${pinned}::boolean, ${k}::numeric, ${id}::int)`);
   }
-  const rowsFound = await db.select({
-    topic: topicColumns, categorySlug: categories.slug, author: userColumns(users), key: sql<string>`${key}::text`, ...listViewerColumns(uid),
-  }).from(topics)
+  const rowsFound = await db
+    .select({
+      topic: topicColumns,
+      categorySlug: categories.slug,
+      author: userColumns(users),
+      key: sql<string>`${key}::text`,
+      ...listViewerColumns(uid),
+    })
+    .from(topics)
     .innerJoin(categories, eq(topics.categoryId, categories.id))
     .innerJoin(users, eq(topics.authorId, users.id))
     .where(and(...where))
@@ -87,26 +97,21 @@ export async function listTopics(db: Executor, viewer: Viewer, slug: string, inp
   };
 }
 
-export interface CreateTopicInput {
+export interface CreateTopicInput extends Omit<PostContent, 'replyToId'> {
   category: string | number;
   title: string;
-  body: string;
   kind?: TopicKind | undefined;
-  clientId?: string | undefined;
 }
 
 /** A new topic with its opening post, through the post pipeline. */
-export async function createTopic(ctx: ServiceContext, viewer: Viewer, slug: string, input: CreateTopicInput, limits: Limits) {
+export async function createTopic(ctx: ServiceContext, viewer: Viewer, slug: string, input: CreateTopicInput) {
   const { db } = ctx;
   if (!viewer.user) throw unauthorized();
   const community = await findCommunity(db, slug);
   const category = await findCategory(db, community.id, input.category);
-  const posted = await submitPost(ctx, viewer, {
-    destination: {
-      type: 'topic', community, category: async () => category.id, title: input.title.trim(), kind: input.kind ?? 'discussion', embedUrl: null,
-    },
-    body: input.body, clientId: input.clientId,
-  }, limits);
+  const { title, kind, body, clientId } = input;
+  const destination = { type: 'topic', community, category: async () => category.id, title: title.trim(), kind: kind ?? 'discussion', embedUrl: null } as const;
+  const posted = await submitPost(ctx, viewer, { destination, body, clientId });
   // Only an embed thread's URL can be taken, and a forum topic has none.
   if (posted === PAGE_TAKEN) throw new Error('a forum topic collided on its embed URL');
   return { created: posted.created, ...(await readCreated(db, viewer, posted.topicId, posted.postId)) };
@@ -119,7 +124,10 @@ export async function readCreated(db: Executor, viewer: Viewer, topicId: number,
   return { topic: presentLoaded(loaded), post };
 }
 
-export interface ReadTopicInput { after?: number | undefined; limit?: number | undefined }
+export interface ReadTopicInput {
+  after?: number | undefined;
+  limit?: number | undefined;
+}
 
 /**
  * One page of a topic, in number order; the viewer's own reactions are marked when signed in, and
@@ -132,7 +140,9 @@ export async function readTopicPage(db: Executor, viewer: Viewer, id: number, in
   // The reader's own position, vote and notification level, fetched alongside the posts
   // (signed-in pages are never cached; guests never get it).
   const [found, viewerState] = await Promise.all([
-    db.select({ post: postColumns, author: userColumns(users) }).from(posts)
+    db
+      .select({ post: postColumns, author: userColumns(users) })
+      .from(posts)
       .innerJoin(users, eq(posts.authorId, users.id))
       .where(and(eq(posts.topicId, id), gt(posts.number, after)))
       .orderBy(asc(posts.number))
@@ -142,33 +152,57 @@ export async function readTopicPage(db: Executor, viewer: Viewer, id: number, in
   const page = found.slice(0, limit);
   let mine = new Map<number, ReactionKind[]>();
   if (viewer.user && page.length) {
-    const rs = await db.select({ postId: reactions.postId, kind: reactions.kind }).from(reactions)
-      .where(and(eq(reactions.userId, viewer.user.id), inArray(reactions.postId, page.map((r) => r.post.id))));
+    const rs = await db
+      .select({ postId: reactions.postId, kind: reactions.kind })
+      .from(reactions)
+      .where(
+        and(
+          eq(reactions.userId, viewer.user.id),
+          inArray(
+            reactions.postId,
+            page.map((r) => r.post.id),
+          ),
+        ),
+      );
     mine = rs.reduce((m, r) => m.set(r.postId, [...(m.get(r.postId) ?? []), r.kind]), new Map<number, ReactionKind[]>());
   }
   // The accepted answer travels with every page, so a reader sees it first wherever it sits.
   const solutionId = loaded.topic.solutionPostId;
   const onPage = solutionId ? page.find((r) => r.post.id === solutionId) : undefined;
-  const solution = !solutionId ? null
-    : onPage ? presentPost(onPage.post, onPage.author, loaded.standing)
+  const solution = !solutionId
+    ? null
+    : onPage
+      ? presentPost(onPage.post, onPage.author, loaded.standing)
       : await loadPostFor(db, loaded.standing, solutionId).catch(() => null);
   // Pinned posts come with the first page, so readers meet them first however long the thread.
-  const pinned = after > 0 ? undefined : await db.select({ post: postColumns, author: userColumns(users) }).from(posts)
-    .innerJoin(users, eq(posts.authorId, users.id))
-    .where(and(eq(posts.topicId, id), eq(posts.pinned, true))).orderBy(asc(posts.number)).limit(20);
+  const pinned =
+    after > 0
+      ? undefined
+      : await db
+          .select({ post: postColumns, author: userColumns(users) })
+          .from(posts)
+          .innerJoin(users, eq(posts.authorId, users.id))
+          .where(and(eq(posts.topicId, id), eq(posts.pinned, true)))
+          .orderBy(asc(posts.number))
+          .limit(20);
   return {
     topic: presentLoaded(loaded),
     ...(viewerState ? { viewerState } : {}),
     viewerCan: topicCapabilities({ ...loaded.standing, banned: loaded.ban !== null }, loaded.topic),
     solution,
     // A pinned post that was since hidden or deleted is not held up as a tombstone; it stays in the thread.
-    ...(pinned ? { pinnedPosts: pinned.filter((r) => canReadPostBody(loaded.standing, r.post)).map((r) => presentPost(r.post, r.author, loaded.standing)) } : {}),
+    ...(pinned
+      ? { pinnedPosts: pinned.filter((r) => canReadPostBody(loaded.standing, r.post)).map((r) => presentPost(r.post, r.author, loaded.standing)) }
+      : {}),
     posts: page.map((r) => presentPost(r.post, r.author, loaded.standing, viewer.user ? (mine.get(r.post.id) ?? []) : undefined)),
     nextCursor: found.length > limit ? String(page.at(-1)!.post.number) : null,
   };
 }
 
-export interface UpdateTopicInput { title?: string | undefined; category?: string | undefined }
+export interface UpdateTopicInput {
+  title?: string | undefined;
+  category?: string | undefined;
+}
 
 /** Retitle or move a topic: its author or a moderator. */
 export async function updateTopic(ctx: ServiceContext, viewer: Viewer, id: number, input: UpdateTopicInput) {
@@ -180,9 +214,13 @@ export async function updateTopic(ctx: ServiceContext, viewer: Viewer, id: numbe
   throwIfBanned(loaded.ban);
   const categoryId = input.category ? (await findCategory(ctx.db, loaded.topic.communityId, input.category)).id : undefined;
   await write(ctx, async ({ tx, emit }) => {
-    await tx.update(topics).set({
-      ...(input.title ? { title: input.title.trim() } : {}), ...(categoryId ? { categoryId } : {}),
-    }).where(eq(topics.id, id));
+    await tx
+      .update(topics)
+      .set({
+        ...(input.title ? { title: input.title.trim() } : {}),
+        ...(categoryId ? { categoryId } : {}),
+      })
+      .where(eq(topics.id, id));
     await emit(topicChannel(id), 'topic.updated', { topicId: id });
     // The community's topic list shows titles and categories too.
     await emit(communityChannel(loaded.communitySlug), 'topic.updated', { topicId: id });
@@ -200,7 +238,7 @@ export async function setSolution(ctx: ServiceContext, viewer: Viewer, id: numbe
   if (!user) throw unauthorized();
   const loaded = await loadVisibleTopic(ctx.db, viewer, id);
   if (!isAuthorOrModerator(loaded.standing, loaded.topic)) {
-    throw forbidden('not_topic_author', 'Only the topic\'s author or a moderator can choose the answer.');
+    throw forbidden('not_topic_author', "Only the topic's author or a moderator can choose the answer.");
   }
   throwIfBanned(loaded.ban);
   if (postId !== null) {
@@ -213,10 +251,13 @@ export async function setSolution(ctx: ServiceContext, viewer: Viewer, id: numbe
   await write(ctx, async (scope) => {
     const { tx, emit } = scope;
     // solvedAt: when this answer was chosen (choosing the same one again keeps the first time).
-    await tx.update(topics).set({
-      solutionPostId: postId,
-      solvedAt: postId === null ? null : sql`CASE WHEN ${topics.solutionPostId} = ${postId} THEN coalesce(${topics.solvedAt}, now()) ELSE now() END`,
-    }).where(eq(topics.id, id));
+    await tx
+      .update(topics)
+      .set({
+        solutionPostId: postId,
+        solvedAt: postId === null ? null : sql`CASE WHEN ${topics.solutionPostId} = ${postId} THEN coalesce(${topics.solvedAt}, now()) ELSE now() END`,
+      })
+      .where(eq(topics.id, id));
     await emit(topicChannel(id), 'topic.updated', { topicId: id });
     // Topic lists mark solved questions.
     await emit(communityChannel(loaded.communitySlug), 'topic.updated', { topicId: id });
@@ -226,4 +267,3 @@ export async function setSolution(ctx: ServiceContext, viewer: Viewer, id: numbe
   });
   return { topic: presentLoaded(await loadVisibleTopic(ctx.db, viewer, id)) };
 }
-

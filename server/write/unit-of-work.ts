@@ -14,6 +14,8 @@ export interface ServiceContext {
   bumps: { bump(communitySlug: string, topicId: number): void };
   /** For work after a commit that must not fail the request (e.g. notifications): failures are logged here. */
   log?: { warn(obj: object, msg?: string): void };
+  /** Posting limits and content rules (`PARLEY_RATE_LIMITS=off` turns them off, as for benchmarks and tests). */
+  postingLimits: { enabled: boolean };
 }
 
 export interface WriteScope {
