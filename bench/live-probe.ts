@@ -15,9 +15,10 @@ import { writeHeapSnapshot } from 'node:v8';
 let mark = performance.eventLoopUtilization();
 let session: Session | null = null;
 
-const post = <T = unknown>(method: string, params?: object) => new Promise<T>((resolve, reject) => {
-  session!.post(method, params ?? {}, (err, result) => (err ? reject(err) : resolve(result as T)));
-});
+const post = <T = unknown>(method: string, params?: object) =>
+  new Promise<T>((resolve, reject) => {
+    session!.post(method, params ?? {}, (err, result) => (err ? reject(err) : resolve(result as T)));
+  });
 
 async function answer(msg: { type?: string; gc?: boolean }): Promise<object> {
   switch (msg.type) {

@@ -27,7 +27,12 @@ export interface OpenSpec {
   batch: number;
   timeoutMs: number;
 }
-export interface OpenResult { ready: number; failed: number; ms: number; firstError: string | null }
+export interface OpenResult {
+  ready: number;
+  failed: number;
+  ms: number;
+  firstError: string | null;
+}
 
 export interface BareRunSpec {
   group: string;
@@ -113,7 +118,15 @@ export interface SustainResult {
   drainMs: number;
 }
 
-export interface GroupStats { open: number; closed: number; closeCodes: Record<string, number>; errors: number; gaps: number; duplicates: number; serverErrors: string[] }
+export interface GroupStats {
+  open: number;
+  closed: number;
+  closeCodes: Record<string, number>;
+  errors: number;
+  gaps: number;
+  duplicates: number;
+  serverErrors: string[];
+}
 
 export type WorkerCommand =
   | { type: 'open'; id: number; spec: OpenSpec }
@@ -144,7 +157,11 @@ interface Group {
 }
 
 /** Receipts of one event (a post id, or a bare broadcast's seq) across every socket of this process. */
-interface Receipt { count: number; first: number; last: number }
+interface Receipt {
+  count: number;
+  first: number;
+  last: number;
+}
 
 const groups = new Map<string, Group>();
 const receipts = new Map<number, Receipt>();
@@ -189,7 +206,12 @@ function onMessage(group: Group, reader: Reader, data: Buffer, onReady: ((err: s
     return;
   }
   let msg: { type?: string; channel?: string; seq?: number; event?: string; data?: { id?: unknown } | null; code?: string; message?: string };
-  try { msg = JSON.parse(data.toString('utf8')) as typeof msg; } catch { group.serverErrors.push(`unparseable frame: ${head.slice(0, 80)}`); return; }
+  try {
+    msg = JSON.parse(data.toString('utf8')) as typeof msg;
+  } catch {
+    group.serverErrors.push(`unparseable frame: ${head.slice(0, 80)}`);
+    return;
+  }
   switch (msg.type) {
     case 'subscribed':
       if (msg.channel === reader.channel) {
@@ -237,7 +259,10 @@ function openOne(group: Group, spec: OpenSpec, channel: string | null, url = spe
       ...(spec.origin ? { origin: spec.origin } : {}),
     });
     const reader: Reader = { ws, channel, lastSeq: null, open: false };
-    const timer = setTimeout(() => { done(`not ready within ${spec.timeoutMs} ms`); ws.terminate(); }, spec.timeoutMs);
+    const timer = setTimeout(() => {
+      done(`not ready within ${spec.timeoutMs} ms`);
+      ws.terminate();
+    }, spec.timeoutMs);
     ws.on('open', () => {
       reader.open = true;
       group.readers.push(reader);
@@ -268,14 +293,16 @@ async function open(spec: OpenSpec): Promise<OpenResult> {
   let firstError: string | null = null;
   for (let i = 0; i < spec.count; i += spec.batch) {
     const n = Math.min(spec.batch, spec.count - i);
-    const results = await Promise.all(Array.from({ length: n }, (_, j) => {
-      const k = i + j;
-      if (spec.bareGroups) {
-        const g = k % spec.bareGroups;
-        return openOne(group, spec, `bare:${g}`, `${spec.url}?g=${g}`, false);
-      }
-      return openOne(group, spec, spec.channels ? spec.channels[k % spec.channels.length]! : null);
-    }));
+    const results = await Promise.all(
+      Array.from({ length: n }, (_, j) => {
+        const k = i + j;
+        if (spec.bareGroups) {
+          const g = k % spec.bareGroups;
+          return openOne(group, spec, `bare:${g}`, `${spec.url}?g=${g}`, false);
+        }
+        return openOne(group, spec, spec.channels ? spec.channels[k % spec.channels.length]! : null);
+      }),
+    );
     for (const r of results) {
       if (r === null) ready++;
       else {
@@ -292,12 +319,23 @@ async function close(name: string): Promise<GroupStats> {
   const stats = statsOf(name);
   const group = groups.get(name);
   if (!group) return stats;
-  await Promise.all(group.readers.map((r) => new Promise<void>((resolve) => {
-    if (r.ws.readyState === WebSocket.CLOSED) return resolve();
-    const timer = setTimeout(() => { r.ws.terminate(); resolve(); }, 2000);
-    r.ws.once('close', () => { clearTimeout(timer); resolve(); });
-    r.ws.close(1000);
-  })));
+  await Promise.all(
+    group.readers.map(
+      (r) =>
+        new Promise<void>((resolve) => {
+          if (r.ws.readyState === WebSocket.CLOSED) return resolve();
+          const timer = setTimeout(() => {
+            r.ws.terminate();
+            resolve();
+          }, 2000);
+          r.ws.once('close', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          r.ws.close(1000);
+        }),
+    ),
+  );
   groups.delete(name);
   return stats;
 }
@@ -308,7 +346,15 @@ function statsOf(name: string): GroupStats {
   const closeCodes: Record<string, number> = {};
   for (const [code, n] of g.closeCodes) closeCodes[code] = n;
   const open = g.readers.filter((r) => r.open).length;
-  return { open, closed: g.readers.length - open, closeCodes, errors: g.errors, gaps: g.gaps, duplicates: g.duplicates, serverErrors: g.serverErrors.slice(0, 5) };
+  return {
+    open,
+    closed: g.readers.length - open,
+    closeCodes,
+    errors: g.errors,
+    gaps: g.gaps,
+    duplicates: g.duplicates,
+    serverErrors: g.serverErrors.slice(0, 5),
+  };
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
@@ -318,16 +364,44 @@ function waitFor(id: number, expected: number, timeoutMs: number): Promise<void>
   const r = receipts.get(id);
   if (r && r.count >= expected) return Promise.resolve();
   return new Promise((resolve) => {
-    const timer = setTimeout(() => { waiter = null; resolve(); }, timeoutMs);
-    waiter = { id, expected, resolve: () => { clearTimeout(timer); resolve(); } };
+    const timer = setTimeout(() => {
+      waiter = null;
+      resolve();
+    }, timeoutMs);
+    waiter = {
+      id,
+      expected,
+      resolve: () => {
+        clearTimeout(timer);
+        resolve();
+      },
+    };
   });
 }
 
 function emptyLatency(readers: number): LatencyResult {
-  return { latencies: [], firstLatencies: [], fromSend: [], ackMs: [], readers, measured: 0, incomplete: 0, delivered: 0, expected: 0, errors: [], messageBytes: null };
+  return {
+    latencies: [],
+    firstLatencies: [],
+    fromSend: [],
+    ackMs: [],
+    readers,
+    measured: 0,
+    incomplete: 0,
+    delivered: 0,
+    expected: 0,
+    errors: [],
+    messageBytes: null,
+  };
 }
 
-interface PostAnswer { status: number; id: number | null; ackAt: number; sentAt: number; error: string | null }
+interface PostAnswer {
+  status: number;
+  id: number | null;
+  ackAt: number;
+  sentAt: number;
+  error: string | null;
+}
 
 /** POSTs one reply; ackAt is taken when fetch() resolves, i.e. when the response head has arrived. */
 async function postReply(base: string, topicId: number, cookie: string, origin: string, body: string): Promise<PostAnswer> {
@@ -344,12 +418,22 @@ async function postReply(base: string, topicId: number, cookie: string, origin: 
     const id = (JSON.parse(text) as { post?: { id?: number } }).post?.id;
     return { status: res.status, id: typeof id === 'number' ? id : null, ackAt, sentAt, error: typeof id === 'number' ? null : 'no post id in the answer' };
   } catch (err) {
-    return { status: 0, id: null, ackAt: now(), sentAt, error: err instanceof Error ? `${err.message}${err.cause ? ` (${err.cause instanceof Error ? String(err.cause) : JSON.stringify(err.cause)})` : ''}` : String(err) };
+    return {
+      status: 0,
+      id: null,
+      ackAt: now(),
+      sentAt,
+      error:
+        err instanceof Error
+          ? `${err.message}${err.cause ? ` (${err.cause instanceof Error ? String(err.cause) : JSON.stringify(err.cause)})` : ''}`
+          : String(err),
+    };
   }
 }
 
 let bodySeq = 0;
-const uniqueBody = (tag: string) => `Live bench reply ${tag}-${process.pid}-${bodySeq++}: a short reply with **some** markdown and a [link](https://example.com/${bodySeq}).`;
+const uniqueBody = (tag: string) =>
+  `Live bench reply ${tag}-${process.pid}-${bodySeq++}: a short reply with **some** markdown and a [link](https://example.com/${bodySeq}).`;
 
 /** A control socket to the bare server: `go` requests, answered with the server's stamp. */
 class BareControl {
@@ -407,7 +491,11 @@ async function postOnce(spec: PostRunSpec, readers: number, measured: boolean, o
   const a = await postReply(spec.base, spec.topicId, spec.cookie, spec.origin, uniqueBody(spec.tag));
   if (a.error || a.id === null) {
     if (out.errors.length < 5) out.errors.push(a.error ?? 'no id');
-    if (measured) { out.measured++; out.incomplete++; out.expected += readers; }
+    if (measured) {
+      out.measured++;
+      out.incomplete++;
+      out.expected += readers;
+    }
     return false;
   }
   await waitFor(a.id, readers, spec.timeoutMs);
@@ -504,7 +592,11 @@ function readersPerChannel(group: Group): Map<string, number> {
   return out;
 }
 
-interface Ack { id: number; channel: string; ackAt: number }
+interface Ack {
+  id: number;
+  channel: string;
+  ackAt: number;
+}
 
 /**
  * After a sustained run: waits (at most drainMs) until every acknowledged event reached every
@@ -529,7 +621,15 @@ async function settle(group: Group, acks: Ack[], perChannel: Map<string, number>
     }
   }
   receipts.clear();
-  return { delivered, expected, postsComplete, latencies, drainMs: now() - drain0, gaps: group.gaps - counts.gaps0, duplicates: group.duplicates - counts.dups0 };
+  return {
+    delivered,
+    expected,
+    postsComplete,
+    latencies,
+    drainMs: now() - drain0,
+    gaps: group.gaps - counts.gaps0,
+    duplicates: group.duplicates - counts.dups0,
+  };
 }
 
 /** Sustained posting from `connections` concurrent loops, then a drain and a delivery check. */
@@ -547,30 +647,37 @@ async function sustain(spec: SustainSpec): Promise<SustainResult> {
   const start = now();
   const deadline = start + spec.durationMs;
   let lastAnswer = start;
-  await Promise.all(Array.from({ length: spec.connections }, async () => {
-    while (now() < deadline) {
-      const k = n++;
-      const topicId = spec.topicIds[k % spec.topicIds.length]!;
-      const cookie = spec.cookies[Math.floor(k / spec.topicIds.length) % spec.cookies.length]!;
-      const a = await postReply(spec.base, topicId, cookie, spec.origin, uniqueBody(spec.tag));
-      lastAnswer = Math.max(lastAnswer, a.ackAt);
-      statusCodes[a.status] = (statusCodes[a.status] ?? 0) + 1;
-      if (a.error || a.id === null) {
-        failed++;
-        firstError ??= a.error;
-        if (failed > 50 && failed > acks.length) return;
-        continue;
+  await Promise.all(
+    Array.from({ length: spec.connections }, async () => {
+      while (now() < deadline) {
+        const k = n++;
+        const topicId = spec.topicIds[k % spec.topicIds.length]!;
+        const cookie = spec.cookies[Math.floor(k / spec.topicIds.length) % spec.cookies.length]!;
+        const a = await postReply(spec.base, topicId, cookie, spec.origin, uniqueBody(spec.tag));
+        lastAnswer = Math.max(lastAnswer, a.ackAt);
+        statusCodes[a.status] = (statusCodes[a.status] ?? 0) + 1;
+        if (a.error || a.id === null) {
+          failed++;
+          firstError ??= a.error;
+          if (failed > 50 && failed > acks.length) return;
+          continue;
+        }
+        acks.push({ id: a.id, channel: `topic:${topicId}`, ackAt: a.ackAt });
+        ackMs.push(a.ackAt - a.sentAt);
       }
-      acks.push({ id: a.id, channel: `topic:${topicId}`, ackAt: a.ackAt });
-      ackMs.push(a.ackAt - a.sentAt);
-    }
-  }));
+    }),
+  );
   const elapsedMs = lastAnswer - start;
   const settled = await settle(group, acks, perChannel, spec.drainMs, counts);
   return {
-    acked: acks.length, failed, statusCodes, firstError, elapsedMs,
+    acked: acks.length,
+    failed,
+    statusCodes,
+    firstError,
+    elapsedMs,
     postsPerSec: elapsedMs > 0 ? (acks.length / elapsedMs) * 1000 : 0,
-    ackMs, ...settled,
+    ackMs,
+    ...settled,
   };
 }
 
@@ -588,40 +695,54 @@ async function bareSustain(spec: BareSustainSpec): Promise<SustainResult> {
   const deadline = start + spec.durationMs;
   let lastAnswer = start;
   try {
-    await Promise.all(Array.from({ length: spec.connections }, async () => {
-      while (now() < deadline) {
-        const k = n++;
-        const id = 2_000_000 + k;
-        const g = k % spec.groups;
-        const sentAt = now();
-        await control.go(id, g);
-        const ackAt = now();
-        lastAnswer = Math.max(lastAnswer, ackAt);
-        acks.push({ id, channel: `bare:${g}`, ackAt });
-        ackMs.push(ackAt - sentAt);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: spec.connections }, async () => {
+        while (now() < deadline) {
+          const k = n++;
+          const id = 2_000_000 + k;
+          const g = k % spec.groups;
+          const sentAt = now();
+          await control.go(id, g);
+          const ackAt = now();
+          lastAnswer = Math.max(lastAnswer, ackAt);
+          acks.push({ id, channel: `bare:${g}`, ackAt });
+          ackMs.push(ackAt - sentAt);
+        }
+      }),
+    );
   } finally {
     control.close();
   }
   const elapsedMs = lastAnswer - start;
   const settled = await settle(group, acks, perChannel, spec.drainMs, counts);
   return {
-    acked: acks.length, failed: 0, statusCodes: {}, firstError: null, elapsedMs,
+    acked: acks.length,
+    failed: 0,
+    statusCodes: {},
+    firstError: null,
+    elapsedMs,
     postsPerSec: elapsedMs > 0 ? (acks.length / elapsedMs) * 1000 : 0,
-    ackMs, ...settled,
+    ackMs,
+    ...settled,
   };
 }
 
 async function handle(cmd: WorkerCommand): Promise<unknown> {
   switch (cmd.type) {
-    case 'open': return open(cmd.spec);
-    case 'close': return close(cmd.group);
-    case 'stats': return statsOf(cmd.group);
-    case 'bare': return bareRun(cmd.spec);
-    case 'posts': return postsRun(cmd.spec);
-    case 'sustain': return sustain(cmd.spec);
-    case 'bareSustain': return bareSustain(cmd.spec);
+    case 'open':
+      return open(cmd.spec);
+    case 'close':
+      return close(cmd.group);
+    case 'stats':
+      return statsOf(cmd.group);
+    case 'bare':
+      return bareRun(cmd.spec);
+    case 'posts':
+      return postsRun(cmd.spec);
+    case 'sustain':
+      return sustain(cmd.spec);
+    case 'bareSustain':
+      return bareSustain(cmd.spec);
   }
 }
 

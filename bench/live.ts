@@ -38,7 +38,17 @@ import { createPgDatabase, errMsg, type PgDatabase } from './pg.js';
 import { BENCH_ORIGIN } from './seed.js';
 import type { LiveRow, Verdict } from './report.js';
 import type {
-  BareRunSpec, BareSustainSpec, GroupStats, LatencyResult, OpenResult, OpenSpec, PostRunSpec, SustainResult, SustainSpec, WorkerCommand, WorkerReply,
+  BareRunSpec,
+  BareSustainSpec,
+  GroupStats,
+  LatencyResult,
+  OpenResult,
+  OpenSpec,
+  PostRunSpec,
+  SustainResult,
+  SustainSpec,
+  WorkerCommand,
+  WorkerReply,
 } from './live-worker.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -80,7 +90,11 @@ export interface LiveContext {
 // ---------------------------------------------------------------- measurement helpers
 
 const CLK_TCK = (() => {
-  try { return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100; } catch { return 100; }
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
 })();
 
 /** utime + stime of a process, in seconds (null once it is gone). */
@@ -99,7 +113,11 @@ function procCpu(pid: number | undefined): number | null {
 function postgresCpu(): Map<number, number> {
   const out = new Map<number, number>();
   let entries: string[];
-  try { entries = readdirSync('/proc'); } catch { return out; }
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return out;
+  }
   for (const e of entries) {
     if (!/^\d+$/.test(e)) continue;
     try {
@@ -107,7 +125,9 @@ function postgresCpu(): Map<number, number> {
       if (!stat.includes('(postgres)')) continue;
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       out.set(Number(e), (Number(fields[11]) + Number(fields[12])) / CLK_TCK);
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   return out;
 }
@@ -132,7 +152,10 @@ class CpuWindow {
   private readonly server0: (number | null)[];
   private readonly client0: number | null;
   private readonly pg0 = postgresCpu();
-  constructor(private readonly serverPids: (number | undefined)[], private readonly clientPid: number | undefined) {
+  constructor(
+    private readonly serverPids: (number | undefined)[],
+    private readonly clientPid: number | undefined,
+  ) {
     this.server0 = serverPids.map(procCpu);
     this.client0 = procCpu(clientPid);
   }
@@ -215,7 +238,9 @@ class ClientProcess {
 
   static async start(): Promise<ClientProcess> {
     const child = fork(fileURLToPath(new URL('./live-worker.ts', import.meta.url)), [], {
-      execArgv: ['--import', 'tsx'], cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv: ['--import', 'tsx'],
+      cwd: ROOT,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     await readyMessage(child, 'live client process');
     return new ClientProcess(child);
@@ -263,8 +288,14 @@ class ClientProcess {
 function readyMessage(child: ChildProcess, what: string): Promise<{ port?: number }> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${what} did not start within 20 s`)), 20_000);
-    const onExit = (code: number | null) => { clearTimeout(timer); reject(new Error(`${what} exited early (code ${code})`)); };
-    child.once('error', (err) => { clearTimeout(timer); reject(err); });
+    const onExit = (code: number | null) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited early (code ${code})`));
+    };
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
     child.once('exit', onExit);
     child.on('message', (m) => {
       const msg = m as { type?: string; port?: number };
@@ -280,7 +311,11 @@ function readyMessage(child: ChildProcess, what: string): Promise<{ port?: numbe
 async function stopChild(child: ChildProcess, ask: () => void): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  try { ask(); } catch { child.kill('SIGKILL'); }
+  try {
+    ask();
+  } catch {
+    child.kill('SIGKILL');
+  }
   const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
   await exited;
   clearTimeout(timer);
@@ -288,10 +323,15 @@ async function stopChild(child: ChildProcess, ask: () => void): Promise<void> {
 
 /** The bare ws server (bench/live-bare.ts). */
 class BareServer {
-  private constructor(readonly child: ChildProcess, readonly port: number) {}
+  private constructor(
+    readonly child: ChildProcess,
+    readonly port: number,
+  ) {}
   static async start(): Promise<BareServer> {
     const child = fork(fileURLToPath(new URL('./live-bare.ts', import.meta.url)), [], {
-      execArgv: ['--import', 'tsx'], cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv: ['--import', 'tsx'],
+      cwd: ROOT,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const { port } = await readyMessage(child, 'bare ws server');
     return new BareServer(child, port!);
@@ -325,7 +365,11 @@ function freePort(): Promise<number> {
 class ParleyServer {
   private nextProbe = 1;
   private readonly probes = new Map<number, (m: ProbeAnswer) => void>();
-  private constructor(readonly name: string, readonly child: ChildProcess, readonly base: string) {
+  private constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+    readonly base: string,
+  ) {
     child.on('message', (raw) => {
       const m = raw as ProbeAnswer;
       if (m.type !== 'probe') return;
@@ -346,25 +390,36 @@ class ParleyServer {
       cwd: ROOT,
       env: {
         ...process.env,
-        DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1',
-        PARLEY_RATE_LIMITS: 'off', PARLEY_SEED_DEMO: 'off', LOG_LEVEL: SERVER_LOG_LEVEL, PARLEY_ORIGIN: BENCH_ORIGIN,
+        DATABASE_URL: databaseUrl,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        PARLEY_RATE_LIMITS: 'off',
+        PARLEY_SEED_DEMO: 'off',
+        LOG_LEVEL: SERVER_LOG_LEVEL,
+        PARLEY_ORIGIN: BENCH_ORIGIN,
       },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     let announced: string | null = null;
     let lines = 0;
-    const forward = (stream: NodeJS.ReadableStream) => createInterface({ input: stream }).on('line', (line) => {
-      const m = /listening on (http:\/\/[0-9.]+:\d+)/.exec(line);
-      if (m) { announced = m[1]!; return; }
-      // Warnings from the server under test are part of the result; a flood is cut short.
-      if (++lines <= 20) log(`server ${name}: ${line.slice(0, 400)}`);
-      else if (lines === 21) log(`server ${name}: (further output suppressed)`);
-    });
+    const forward = (stream: NodeJS.ReadableStream) =>
+      createInterface({ input: stream }).on('line', (line) => {
+        const m = /listening on (http:\/\/[0-9.]+:\d+)/.exec(line);
+        if (m) {
+          announced = m[1]!;
+          return;
+        }
+        // Warnings from the server under test are part of the result; a flood is cut short.
+        if (++lines <= 20) log(`server ${name}: ${line.slice(0, 400)}`);
+        else if (lines === 21) log(`server ${name}: (further output suppressed)`);
+      });
     forward(child.stdout!);
     forward(child.stderr!);
     // Set by the exit listener: `as` keeps TypeScript from narrowing it to null for good.
     let exited = null as string | null;
-    child.once('exit', (code, signal) => { exited = `exited (code ${code}, signal ${signal})`; });
+    child.once('exit', (code, signal) => {
+      exited = `exited (code ${code}, signal ${signal})`;
+    });
     const deadline = performance.now() + 60_000;
     for (;;) {
       if (exited) throw new Error(`Parley server ${name} ${exited} before listening`);
@@ -374,7 +429,10 @@ class ParleyServer {
       }
       const base = announced ?? (port ? `http://127.0.0.1:${port}` : null);
       if (base) {
-        const ok = await fetch(`${base}/api/health`).then((r) => r.ok, () => false);
+        const ok = await fetch(`${base}/api/health`).then(
+          (r) => r.ok,
+          () => false,
+        );
         if (ok) return new ParleyServer(name, child, base);
       }
       await sleep(100);
@@ -382,12 +440,20 @@ class ParleyServer {
   }
 
   /** Asks bench/live-probe.ts inside the server; null when it does not answer within 5 s. */
-  private probe(msg: { type: 'elu' | 'profile-start' | 'profile-stop' } | { type: 'memory'; gc?: boolean } | { type: 'heap-snapshot'; file: string }): Promise<ProbeAnswer | null> {
+  private probe(
+    msg: { type: 'elu' | 'profile-start' | 'profile-stop' } | { type: 'memory'; gc?: boolean } | { type: 'heap-snapshot'; file: string },
+  ): Promise<ProbeAnswer | null> {
     if (!this.child.connected) return Promise.resolve(null);
     const id = this.nextProbe++;
     return new Promise((resolve) => {
-      const timer = setTimeout(() => { this.probes.delete(id); resolve(null); }, 60_000);
-      this.probes.set(id, (m) => { clearTimeout(timer); resolve(m); });
+      const timer = setTimeout(() => {
+        this.probes.delete(id);
+        resolve(null);
+      }, 60_000);
+      this.probes.set(id, (m) => {
+        clearTimeout(timer);
+        resolve(m);
+      });
       this.child.send({ ...msg, id });
     });
   }
@@ -420,7 +486,16 @@ class ParleyServer {
   }
 }
 
-interface ProbeAnswer { type: 'probe'; id: number; elu?: number; memory?: NodeJS.MemoryUsage; gc?: boolean; profile?: CpuProfile; file?: string; error?: string }
+interface ProbeAnswer {
+  type: 'probe';
+  id: number;
+  elu?: number;
+  memory?: NodeJS.MemoryUsage;
+  gc?: boolean;
+  profile?: CpuProfile;
+  file?: string;
+  error?: string;
+}
 
 /** Self size and count per kind of heap object ("object:LiveConnection", "closure:onFrame", "string"…) in a .heapsnapshot. */
 function heapCensus(file: string): Map<string, { size: number; count: number }> {
@@ -449,7 +524,12 @@ function heapCensus(file: string): Map<string, { size: number; count: number }> 
 }
 
 /** What grew between two censuses, biggest first, per socket. */
-function heapGrowth(before: Map<string, { size: number; count: number }>, after: Map<string, { size: number; count: number }>, sockets: number, n = 15): string {
+function heapGrowth(
+  before: Map<string, { size: number; count: number }>,
+  after: Map<string, { size: number; count: number }>,
+  sockets: number,
+  n = 15,
+): string {
   const rows: [string, number, number][] = [];
   for (const [k, v] of after) {
     const b = before.get(k) ?? { size: 0, count: 0 };
@@ -457,8 +537,13 @@ function heapGrowth(before: Map<string, { size: number; count: number }>, after:
   }
   rows.sort((x, y) => y[1] - x[1]);
   const total = rows.reduce((sum, r) => sum + r[1], 0);
-  return `${(total / sockets).toFixed(0)} bytes of live heap per socket; biggest: ` +
-    rows.slice(0, n).map(([k, size, count]) => `${k} ${(size / sockets).toFixed(0)} B (${(count / sockets).toFixed(1)}/socket)`).join(', ');
+  return (
+    `${(total / sockets).toFixed(0)} bytes of live heap per socket; biggest: ` +
+    rows
+      .slice(0, n)
+      .map(([k, size, count]) => `${k} ${(size / sockets).toFixed(0)} B (${(count / sockets).toFixed(1)}/socket)`)
+      .join(', ')
+  );
 }
 
 interface CpuProfile {
@@ -483,7 +568,12 @@ function moduleOf(url: string, fn: string): string {
     const parts = url.slice(nm + '/node_modules/'.length).split('/');
     return parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
   }
-  if (url.startsWith('node:')) return url.replace(/^node:internal\//, 'node:').split('/').slice(0, 2).join('/');
+  if (url.startsWith('node:'))
+    return url
+      .replace(/^node:internal\//, 'node:')
+      .split('/')
+      .slice(0, 2)
+      .join('/');
   const root = pathToFileURL(ROOT).href;
   return url.startsWith(root) ? url.slice(root.length) : url;
 }
@@ -504,7 +594,10 @@ function summariseProfile(p: CpuProfile): ProfileSummary {
   let idle = 0;
   for (const [id, ms] of self) {
     const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
-    if (functionName === '(idle)') { idle += ms; continue; }
+    if (functionName === '(idle)') {
+      idle += ms;
+      continue;
+    }
     const mod = moduleOf(url, functionName);
     mods.set(mod, (mods.get(mod) ?? 0) + ms);
     const fn = `${functionName || '(anonymous)'} ${mod}${url ? `:${lineNumber + 1}` : ''}`;
@@ -512,13 +605,19 @@ function summariseProfile(p: CpuProfile): ProfileSummary {
   }
   const busy = Math.max(1e-9, total - idle);
   const top = (m: Map<string, number>, n: number): [string, number][] =>
-    [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => [k, Math.round((v / busy) * 1000) / 1000]);
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([k, v]) => [k, Math.round((v / busy) * 1000) / 1000]);
   return { totalMs: Math.round(total), idle: total ? idle / total : 0, byModule: top(mods, 12), byFunction: top(fns, 15) };
 }
 
 const describeProfile = (p: ProfileSummary) =>
   `loop idle ${Math.round(p.idle * 100)}% of ${(p.totalMs / 1000).toFixed(1)} s; busy time by module: ${p.byModule.map(([m, v]) => `${m} ${Math.round(v * 100)}%`).join(', ')}; ` +
-  `top functions: ${p.byFunction.slice(0, 10).map(([f, v]) => `${f} ${(v * 100).toFixed(1)}%`).join(', ')}`;
+  `top functions: ${p.byFunction
+    .slice(0, 10)
+    .map(([f, v]) => `${f} ${(v * 100).toFixed(1)}%`)
+    .join(', ')}`;
 
 /**
  * What the bench database's backends are doing, sampled every 50 ms from pg_stat_activity:
@@ -530,12 +629,19 @@ class PgActivity {
   private samples = 0;
   private timer: NodeJS.Timeout | null = null;
   private busy = false;
-  private constructor(private readonly client: pg.Client, private readonly db: string) {}
+  private constructor(
+    private readonly client: pg.Client,
+    private readonly db: string,
+  ) {}
 
   static async start(url: string, db: string): Promise<PgActivity | null> {
     const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
     client.on('error', () => {});
-    try { await client.connect(); } catch { return null; }
+    try {
+      await client.connect();
+    } catch {
+      return null;
+    }
     const a = new PgActivity(client, db);
     a.timer = setInterval(() => void a.sample(), 50);
     return a;
@@ -551,12 +657,21 @@ class PgActivity {
       );
       this.samples++;
       for (const row of r.rows) {
-        const key = row.state === 'active'
-          ? (row.wait_event_type === 'Lock' ? `lock wait (${row.wait_event})` : row.wait_event_type ? `${row.wait_event_type}:${row.wait_event}` : 'running')
-          : row.state === 'idle in transaction' ? 'idle in transaction' : 'idle';
+        const key =
+          row.state === 'active'
+            ? row.wait_event_type === 'Lock'
+              ? `lock wait (${row.wait_event})`
+              : row.wait_event_type
+                ? `${row.wait_event_type}:${row.wait_event}`
+                : 'running'
+            : row.state === 'idle in transaction'
+              ? 'idle in transaction'
+              : 'idle';
         this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
       }
-    } catch { /* best effort */ } finally {
+    } catch {
+      /* best effort */
+    } finally {
       this.busy = false;
     }
   }
@@ -571,15 +686,24 @@ class PgActivity {
   }
 }
 
-const mb = (m: NodeJS.MemoryUsage | null) => (m
-  ? `heap ${(m.heapUsed / 2 ** 20).toFixed(0)}/${(m.heapTotal / 2 ** 20).toFixed(0)} MB used/total, external ${(m.external / 2 ** 20).toFixed(0)} MB (buffers ${(m.arrayBuffers / 2 ** 20).toFixed(0)} MB)`
-  : 'heap —');
+const mb = (m: NodeJS.MemoryUsage | null) =>
+  m
+    ? `heap ${(m.heapUsed / 2 ** 20).toFixed(0)}/${(m.heapTotal / 2 ** 20).toFixed(0)} MB used/total, external ${(m.external / 2 ** 20).toFixed(0)} MB (buffers ${(m.arrayBuffers / 2 ** 20).toFixed(0)} MB)`
+    : 'heap —';
 
-const describeActivity = (a: Record<string, number>) => Object.entries(a).map(([k, v]) => `${k} ${v}`).join(', ') || 'all idle';
+const describeActivity = (a: Record<string, number>) =>
+  Object.entries(a)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ') || 'all idle';
 
 // ---------------------------------------------------------------- seeding over HTTP
 
-interface LiveSeed { posters: string[]; topicIds: number[]; slug: string; ms: number }
+interface LiveSeed {
+  posters: string[];
+  topicIds: number[];
+  slug: string;
+  ms: number;
+}
 
 async function api(base: string, method: 'GET' | 'POST', path: string, opts: { cookie?: string; body?: unknown } = {}) {
   const headers: Record<string, string> = { origin: BENCH_ORIGIN };
@@ -590,8 +714,15 @@ async function api(base: string, method: 'GET' | 'POST', path: string, opts: { c
   // The seeding below reads only a created topic's id.
   type Answer = { topic?: { id?: number } } | null;
   let json: Answer = null;
-  try { json = JSON.parse(text) as Answer; } catch { /* not JSON */ }
-  const session = res.headers.getSetCookie().map((c) => c.split(';')[0]!).find((c) => c.startsWith('parley_session='));
+  try {
+    json = JSON.parse(text) as Answer;
+  } catch {
+    /* not JSON */
+  }
+  const session = res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0]!)
+    .find((c) => c.startsWith('parley_session='));
   return { status: res.status, json, text, cookie: session };
 }
 
@@ -610,18 +741,26 @@ async function seedLive(base: string, topics: number): Promise<LiveSeed> {
   };
   const [admin, ...posters] = await Promise.all(['admin', 'p0', 'p1', 'p2', 'p3'].map(signup));
   const slug = `live-${tag}`;
-  expect('create community', await api(base, 'POST', '/api/communities', {
-    cookie: admin!, body: { slug, name: 'Live bench', description: 'created by npm run bench (live)' },
-  }), 201);
+  expect(
+    'create community',
+    await api(base, 'POST', '/api/communities', {
+      cookie: admin!,
+      body: { slug, name: 'Live bench', description: 'created by npm run bench (live)' },
+    }),
+    201,
+  );
   const topicIds = new Array<number>(topics);
   for (let i = 0; i < topics; i += 10) {
-    await Promise.all(Array.from({ length: Math.min(10, topics - i) }, async (_, j) => {
-      const r = await api(base, 'POST', `/api/communities/${slug}/topics`, {
-        cookie: admin!, body: { category: 'general', title: `Live topic ${i + j}`, body: `Opening post of live topic ${i + j}.` },
-      });
-      expect(`create topic ${i + j}`, r, 201);
-      topicIds[i + j] = r.json!.topic!.id!;
-    }));
+    await Promise.all(
+      Array.from({ length: Math.min(10, topics - i) }, async (_, j) => {
+        const r = await api(base, 'POST', `/api/communities/${slug}/topics`, {
+          cookie: admin!,
+          body: { category: 'general', title: `Live topic ${i + j}`, body: `Opening post of live topic ${i + j}.` },
+        });
+        expect(`create topic ${i + j}`, r, 201);
+        topicIds[i + j] = r.json!.topic!.id!;
+      }),
+    );
   }
   return { posters, topicIds, slug, ms: performance.now() - t0 };
 }
@@ -637,15 +776,31 @@ function latencyRow(scenario: string, r: LatencyResult, cpu: LiveRow['cpu']): Li
   if (r.incomplete) problems.push(`MISSING: ${r.incomplete}/${r.measured} events did not reach all ${r.readers} readers within ${DELIVERY_TIMEOUT_MS} ms`);
   if (r.readers < READERS) problems.push(`only ${r.readers} of ${READERS} readers connected`);
   return {
-    scenario, sockets: r.readers, value: `${r.latencies.length} events`, p50, p99, ceiling: null, ratio: null,
-    delivered: { got: r.delivered, expected: r.expected }, cpu, serverLoop: null, target: null,
-    verdict: problems.length ? 'ERROR' : 'info', detail: problems.length ? problems.join('; ') : null,
+    scenario,
+    sockets: r.readers,
+    value: `${r.latencies.length} events`,
+    p50,
+    p99,
+    ceiling: null,
+    ratio: null,
+    delivered: { got: r.delivered, expected: r.expected },
+    cpu,
+    serverLoop: null,
+    target: null,
+    verdict: problems.length ? 'ERROR' : 'info',
+    detail: problems.length ? problems.join('; ') : null,
     raw: {
-      p90: round(percentile(r.latencies, 90)), max: round(percentile(r.latencies, 100)),
-      firstP50: round(percentile(r.firstLatencies, 50)), firstP99: round(percentile(r.firstLatencies, 99)),
-      fromSendP50: round(percentile(r.fromSend, 50)), fromSendP99: round(percentile(r.fromSend, 99)),
-      ackP50: round(percentile(r.ackMs, 50)), ackP99: round(percentile(r.ackMs, 99)),
-      messageBytes: r.messageBytes, measured: r.measured, incomplete: r.incomplete,
+      p90: round(percentile(r.latencies, 90)),
+      max: round(percentile(r.latencies, 100)),
+      firstP50: round(percentile(r.firstLatencies, 50)),
+      firstP99: round(percentile(r.firstLatencies, 99)),
+      fromSendP50: round(percentile(r.fromSend, 50)),
+      fromSendP99: round(percentile(r.fromSend, 99)),
+      ackP50: round(percentile(r.ackMs, 50)),
+      ackP99: round(percentile(r.ackMs, 99)),
+      messageBytes: r.messageBytes,
+      measured: r.measured,
+      incomplete: r.incomplete,
     },
   };
 }
@@ -664,8 +819,26 @@ function judge(row: LiveRow, ceilingP99: number | null, factor: number): void {
 }
 
 function skipRows(reason: string, verdict: Verdict = 'SKIP'): LiveRow[] {
-  return ['1 process: post ack → all 1,000 readers', '2 processes: post ack → all 1,000 readers', 'sustained posting, 1,000 readers', '10,000 idle sockets: server RSS']
-    .map((scenario) => ({ scenario, sockets: 0, value: null, p50: null, p99: null, ceiling: null, ratio: null, delivered: null, cpu: null, serverLoop: null, target: null, verdict, detail: reason }));
+  return [
+    '1 process: post ack → all 1,000 readers',
+    '2 processes: post ack → all 1,000 readers',
+    'sustained posting, 1,000 readers',
+    '10,000 idle sockets: server RSS',
+  ].map((scenario) => ({
+    scenario,
+    sockets: 0,
+    value: null,
+    p50: null,
+    p99: null,
+    ceiling: null,
+    ratio: null,
+    delivered: null,
+    cpu: null,
+    serverLoop: null,
+    target: null,
+    verdict,
+    detail: reason,
+  }));
 }
 
 export async function benchLive(ctx: LiveContext): Promise<LiveRow[]> {
@@ -684,7 +857,9 @@ export async function benchLive(ctx: LiveContext): Promise<LiveRow[]> {
     const p = (n: number | null | undefined) => (n === null || n === undefined ? '—' : `${Math.round(n * 100)}%`);
     const cpu = row.cpu ? `, cpu srv ${p(row.cpu.server)} cli ${p(row.cpu.client)} pg ${p(row.cpu.pg)} machine ${p(row.cpu.all)}` : '';
     const loop = row.serverLoop ? `, server event loop busy ${row.serverLoop.map(p).join(' / ')}` : '';
-    log(`live ${row.scenario}: ${row.value ?? ''} p50 ${row.p50 ?? '—'} ms, p99 ${row.p99 ?? '—'} ms${ratio}${delivered}${cpu}${loop} → ${row.verdict}${row.detail ? ` (${row.detail})` : ''}`);
+    log(
+      `live ${row.scenario}: ${row.value ?? ''} p50 ${row.p50 ?? '—'} ms, p99 ${row.p99 ?? '—'} ms${ratio}${delivered}${cpu}${loop} → ${row.verdict}${row.detail ? ` (${row.detail})` : ''}`,
+    );
   };
 
   const stoppers: (() => Promise<void>)[] = [];
@@ -709,10 +884,20 @@ export async function benchLive(ctx: LiveContext): Promise<LiveRow[]> {
     return row;
   };
 
-  const database: PgDatabase | { skip: string } = await createPgDatabase().catch((err: unknown) => ({ skip: `could not create a bench database: ${errMsg(err)}` }));
+  const database: PgDatabase | { skip: string } = await createPgDatabase().catch((err: unknown) => ({
+    skip: `could not create a bench database: ${errMsg(err)}`,
+  }));
   if ('skip' in database) {
     const cpu = new CpuWindow([bare.pid], client.pid);
-    const r = await client.bare({ group: 'bare', controlUrl, warmup: WARMUP_BROADCASTS, count: BROADCASTS, spacingMs: SPACING_MS, timeoutMs: DELIVERY_TIMEOUT_MS, maxMs: 30_000 });
+    const r = await client.bare({
+      group: 'bare',
+      controlUrl,
+      warmup: WARMUP_BROADCASTS,
+      count: BROADCASTS,
+      spacingMs: SPACING_MS,
+      timeoutMs: DELIVERY_TIMEOUT_MS,
+      maxMs: 30_000,
+    });
     push(asCeiling(latencyRow(ceilingLabel, r, cpu.end())));
     log(`live: PostgreSQL scenarios SKIPPED: ${database.skip}`);
     rows.push(...skipRows(database.skip));
@@ -732,9 +917,17 @@ export async function benchLive(ctx: LiveContext): Promise<LiveRow[]> {
 
     const topic0 = seeded.topicIds[0]!;
     const readersOpen = await client.open({
-      group: 'readers', url: wsUrl(a.base), count: READERS, origin: BENCH_ORIGIN, channels: [`topic:${topic0}`], batch: 100, timeoutMs: 15_000,
+      group: 'readers',
+      url: wsUrl(a.base),
+      count: READERS,
+      origin: BENCH_ORIGIN,
+      channels: [`topic:${topic0}`],
+      batch: 100,
+      timeoutMs: 15_000,
     });
-    log(`live: ${readersOpen.ready} readers subscribed to topic:${topic0} on A in ${Math.round(readersOpen.ms)} ms${readersOpen.failed ? ` (${readersOpen.failed} failed: ${readersOpen.firstError})` : ''}`);
+    log(
+      `live: ${readersOpen.ready} readers subscribed to topic:${topic0} on A in ${Math.round(readersOpen.ms)} ms${readersOpen.failed ? ` (${readersOpen.failed} failed: ${readersOpen.firstError})` : ''}`,
+    );
     if (readersOpen.ready < READERS) throw new Error(`only ${readersOpen.ready}/${READERS} readers could subscribe: ${readersOpen.firstError}`);
     await sleep(1500); // the presence message that follows the joins goes out after 1 s
 
@@ -743,10 +936,22 @@ export async function benchLive(ctx: LiveContext): Promise<LiveRow[]> {
     const ceilingAt = rows.length;
     const postRun = async (label: string, server: ParleyServer, servers: ParleyServer[], factor: number) => {
       await Promise.all(servers.map((s) => s.elu()));
-      const cpu = new CpuWindow(servers.map((s) => s.pid), client.pid);
+      const cpu = new CpuWindow(
+        servers.map((s) => s.pid),
+        client.pid,
+      );
       const { parley, bare: b } = await client.posts({
-        group: 'readers', base: server.base, topicId: topic0, cookie: seeded.posters[0]!, origin: BENCH_ORIGIN, tag: `${label}-${randomBytes(2).toString('hex')}`,
-        warmup: WARMUP_BROADCASTS, count: BROADCASTS, spacingMs: SPACING_MS, timeoutMs: DELIVERY_TIMEOUT_MS, maxMs: 60_000,
+        group: 'readers',
+        base: server.base,
+        topicId: topic0,
+        cookie: seeded.posters[0]!,
+        origin: BENCH_ORIGIN,
+        tag: `${label}-${randomBytes(2).toString('hex')}`,
+        warmup: WARMUP_BROADCASTS,
+        count: BROADCASTS,
+        spacingMs: SPACING_MS,
+        timeoutMs: DELIVERY_TIMEOUT_MS,
+        maxMs: 60_000,
         interleave: { group: 'bare', controlUrl },
       });
       const row = latencyRow(label, parley, cpu.end());
@@ -764,12 +969,23 @@ export async function benchLive(ctx: LiveContext): Promise<LiveRow[]> {
     await postRun(`1 process: post ack → all ${READERS.toLocaleString('en-US')} readers`, a, [a], TARGET_ONE);
     await postRun(`2 processes: post to B ack → all ${READERS.toLocaleString('en-US')} readers on A`, b, [a, b], TARGET_TWO);
     // The headline ceiling: every bare broadcast of rows 2 and 3 together.
-    const pooled = bareSamples.reduce<LatencyResult | null>((acc, r) => (acc === null ? { ...r } : {
-      ...acc,
-      latencies: [...acc.latencies, ...r.latencies], firstLatencies: [...acc.firstLatencies, ...r.firstLatencies], fromSend: [...acc.fromSend, ...r.fromSend],
-      measured: acc.measured + r.measured, incomplete: acc.incomplete + r.incomplete, delivered: acc.delivered + r.delivered, expected: acc.expected + r.expected,
-      errors: [...acc.errors, ...r.errors],
-    }), null);
+    const pooled = bareSamples.reduce<LatencyResult | null>(
+      (acc, r) =>
+        acc === null
+          ? { ...r }
+          : {
+              ...acc,
+              latencies: [...acc.latencies, ...r.latencies],
+              firstLatencies: [...acc.firstLatencies, ...r.firstLatencies],
+              fromSend: [...acc.fromSend, ...r.fromSend],
+              measured: acc.measured + r.measured,
+              incomplete: acc.incomplete + r.incomplete,
+              delivered: acc.delivered + r.delivered,
+              expected: acc.expected + r.expected,
+              errors: [...acc.errors, ...r.errors],
+            },
+      null,
+    );
     if (pooled) {
       const row = asCeiling(latencyRow(`${ceilingLabel}, interleaved with the next two rows`, pooled, null));
       rows.splice(ceilingAt, 0, row);
@@ -778,7 +994,9 @@ export async function benchLive(ctx: LiveContext): Promise<LiveRow[]> {
     }
     const readerStats = await client.close('readers');
     if (readerStats.gaps || readerStats.duplicates || readerStats.closed) {
-      notes.push(`live readers of the latency runs: ${readerStats.gaps} gaps, ${readerStats.duplicates} duplicates, ${readerStats.closed} closed early (${JSON.stringify(readerStats.closeCodes)})`);
+      notes.push(
+        `live readers of the latency runs: ${readerStats.gaps} gaps, ${readerStats.duplicates} duplicates, ${readerStats.closed} closed early (${JSON.stringify(readerStats.closeCodes)})`,
+      );
     }
     await b.stop();
     await client.close('bare');
@@ -786,11 +1004,23 @@ export async function benchLive(ctx: LiveContext): Promise<LiveRow[]> {
     // 4. Sustained posting with 1,000 readers subscribed, each next to the bare server's fan-out with the same shape.
     /** 16 broadcast requests in flight on the bare server, round-robin over `groups` groups of clients: its broadcasts/s. */
     const bareSustained = async (groups: number, durationMs: number): Promise<number | null> => {
-      const open = await client.open({ group: 'bare-sustain', url: `ws://127.0.0.1:${bare.port}/`, count: READERS, bareGroups: groups, batch: 250, timeoutMs: 10_000 });
+      const open = await client.open({
+        group: 'bare-sustain',
+        url: `ws://127.0.0.1:${bare.port}/`,
+        count: READERS,
+        bareGroups: groups,
+        batch: 250,
+        timeoutMs: 10_000,
+      });
       await sleep(300);
       const cpu = new CpuWindow([bare.pid], client.pid);
       const r = await client.bareSustain({
-        group: 'bare-sustain', controlUrl: `ws://127.0.0.1:${bare.port}/control`, groups, connections: SUSTAIN_CONNECTIONS, durationMs, drainMs: 5000,
+        group: 'bare-sustain',
+        controlUrl: `ws://127.0.0.1:${bare.port}/control`,
+        groups,
+        connections: SUSTAIN_CONNECTIONS,
+        durationMs,
+        drainMs: 5000,
       });
       const cpuUse = cpu.end();
       const stats = await client.close('bare-sustain');
@@ -801,23 +1031,44 @@ export async function benchLive(ctx: LiveContext): Promise<LiveRow[]> {
       if (stats.closed) problems.push(`${stats.closed} clients dropped (${JSON.stringify(stats.closeCodes)})`);
       push({
         scenario: `bare ws: ${SUSTAIN_CONNECTIONS} broadcasts in flight ${durationMs / 1000} s, ${groups === 1 ? `1 group of ${READERS.toLocaleString('en-US')}` : `${groups} groups of ${READERS / groups}`} (ceiling)`,
-        sockets: open.ready, value: `${r.postsPerSec.toFixed(0)} bcasts/s`,
+        sockets: open.ready,
+        value: `${r.postsPerSec.toFixed(0)} bcasts/s`,
         // Not shown: the control answer queues behind the broadcast's own frames in the client process, so "ack → all received" is ~0 or below.
-        p50: null, p99: null, ceiling: null, ratio: null,
-        delivered: { got: r.delivered, expected: r.expected }, cpu: cpuUse, serverLoop: null, target: null,
-        verdict: problems.length ? 'ERROR' : 'ceiling', detail: problems.length ? problems.join('; ') : null,
+        p50: null,
+        p99: null,
+        ceiling: null,
+        ratio: null,
+        delivered: { got: r.delivered, expected: r.expected },
+        cpu: cpuUse,
+        serverLoop: null,
+        target: null,
+        verdict: problems.length ? 'ERROR' : 'ceiling',
+        detail: problems.length ? problems.join('; ') : null,
         raw: {
-          ...r, latencies: undefined, ackMs: undefined, ackP50: round(percentile(r.ackMs, 50)), ackP99: round(percentile(r.ackMs, 99)),
-          ackToAllP50: round(percentile(r.latencies, 50)), ackToAllP99: round(percentile(r.latencies, 99)),
+          ...r,
+          latencies: undefined,
+          ackMs: undefined,
+          ackP50: round(percentile(r.ackMs, 50)),
+          ackP99: round(percentile(r.ackMs, 99)),
+          ackToAllP50: round(percentile(r.latencies, 50)),
+          ackToAllP99: round(percentile(r.latencies, 99)),
         },
       });
       return problems.length ? null : r.postsPerSec;
     };
 
     const sustained = async (label: string, topicIds: number[], durationMs: number, withTarget: boolean, ceiling: number | null, readers = READERS) => {
-      const open = readers ? await client.open({
-        group: 'sustain', url: wsUrl(a.base), count: readers, origin: BENCH_ORIGIN, channels: topicIds.map((t) => `topic:${t}`), batch: 100, timeoutMs: 15_000,
-      }) : { ready: 0, failed: 0, ms: 0, firstError: null };
+      const open = readers
+        ? await client.open({
+            group: 'sustain',
+            url: wsUrl(a.base),
+            count: readers,
+            origin: BENCH_ORIGIN,
+            channels: topicIds.map((t) => `topic:${t}`),
+            batch: 100,
+            timeoutMs: 15_000,
+          })
+        : { ready: 0, failed: 0, ms: 0, firstError: null };
       if (open.ready < readers) throw new Error(`${label}: only ${open.ready}/${readers} readers could subscribe: ${open.firstError}`);
       await sleep(readers ? 1500 : 300);
       await a.elu();
@@ -825,8 +1076,15 @@ export async function benchLive(ctx: LiveContext): Promise<LiveRow[]> {
       const activity = await PgActivity.start(database.url, database.name);
       const cpu = new CpuWindow([a.pid], client.pid);
       const r = await client.sustain({
-        group: 'sustain', base: a.base, topicIds, cookies: seeded.posters, origin: BENCH_ORIGIN, tag: `sustain-${randomBytes(2).toString('hex')}`,
-        connections: SUSTAIN_CONNECTIONS, durationMs, drainMs: 5000,
+        group: 'sustain',
+        base: a.base,
+        topicIds,
+        cookies: seeded.posters,
+        origin: BENCH_ORIGIN,
+        tag: `sustain-${randomBytes(2).toString('hex')}`,
+        connections: SUSTAIN_CONNECTIONS,
+        durationMs,
+        drainMs: 5000,
       });
       const cpuUse = cpu.end();
       const loop = await a.elu();
@@ -839,35 +1097,72 @@ export async function benchLive(ctx: LiveContext): Promise<LiveRow[]> {
       const stats = await client.close('sustain');
       const problems: string[] = [];
       const attempts = r.acked + r.failed;
-      if (attempts === 0 || r.failed / attempts > 0.01) problems.push(`${r.failed}/${attempts} POSTs failed (${JSON.stringify(r.statusCodes)}): ${r.firstError}`);
-      if (r.delivered < r.expected) problems.push(`MISSING: ${r.expected - r.delivered} of ${r.expected} deliveries (${r.acked - r.postsComplete} posts incomplete after a ${Math.round(r.drainMs)} ms drain)`);
+      if (attempts === 0 || r.failed / attempts > 0.01)
+        problems.push(`${r.failed}/${attempts} POSTs failed (${JSON.stringify(r.statusCodes)}): ${r.firstError}`);
+      if (r.delivered < r.expected)
+        problems.push(
+          `MISSING: ${r.expected - r.delivered} of ${r.expected} deliveries (${r.acked - r.postsComplete} posts incomplete after a ${Math.round(r.drainMs)} ms drain)`,
+        );
       if (r.gaps || r.duplicates) problems.push(`${r.gaps} seq gaps, ${r.duplicates} duplicates`);
       if (stats.closed) problems.push(`${stats.closed} readers dropped (${JSON.stringify(stats.closeCodes)})`);
       const row: LiveRow = {
-        scenario: label, sockets: open.ready, value: `${r.postsPerSec.toFixed(0)} posts/s`,
-        p50: round(percentile(r.latencies, 50)), p99: round(percentile(r.latencies, 99)),
-        ceiling: ceiling === null ? null : { value: ceiling, unit: 'posts/s' }, ratio: ceiling ? r.postsPerSec / ceiling : null,
-        delivered: { got: r.delivered, expected: r.expected }, cpu: cpuUse, serverLoop: [loop],
+        scenario: label,
+        sockets: open.ready,
+        value: `${r.postsPerSec.toFixed(0)} posts/s`,
+        p50: round(percentile(r.latencies, 50)),
+        p99: round(percentile(r.latencies, 99)),
+        ceiling: ceiling === null ? null : { value: ceiling, unit: 'posts/s' },
+        ratio: ceiling ? r.postsPerSec / ceiling : null,
+        delivered: { got: r.delivered, expected: r.expected },
+        cpu: cpuUse,
+        serverLoop: [loop],
         target: withTarget ? `>= ${TARGET_POSTS} posts/s, all delivered` : null,
         verdict: problems.length ? 'ERROR' : withTarget ? (r.postsPerSec >= TARGET_POSTS ? 'PASS' : 'FAIL') : 'info',
         detail: problems.length ? problems.join('; ') : null,
         raw: {
-          ...r, latencies: undefined, ackMs: undefined, ackP50: round(percentile(r.ackMs, 50)), ackP99: round(percentile(r.ackMs, 99)),
-          latencyMax: round(percentile(r.latencies, 100)), pgBackends: pgStates, profile,
+          ...r,
+          latencies: undefined,
+          ackMs: undefined,
+          ackP50: round(percentile(r.ackMs, 50)),
+          ackP99: round(percentile(r.ackMs, 99)),
+          latencyMax: round(percentile(r.latencies, 100)),
+          pgBackends: pgStates,
+          profile,
         },
       };
       push(row);
-      notes.push(`live ${label}: POST round trip p50 ${round(percentile(r.ackMs, 50))} ms, p99 ${round(percentile(r.ackMs, 99))} ms; ` +
-        `database backends on average: ${pgStates ? describeActivity(pgStates) : 'not sampled'}`);
+      notes.push(
+        `live ${label}: POST round trip p50 ${round(percentile(r.ackMs, 50))} ms, p99 ${round(percentile(r.ackMs, 99))} ms; ` +
+          `database backends on average: ${pgStates ? describeActivity(pgStates) : 'not sampled'}`,
+      );
     };
     const ten = seeded.topicIds.slice(0, 10);
     const bareTen = await bareSustained(10, SUSTAIN_MS);
-    await sustained(`sustained posting, ${SUSTAIN_CONNECTIONS} conns ${SUSTAIN_MS / 1000} s: 1,000 readers over 10 topics (100 each)`, ten, SUSTAIN_MS, true, bareTen);
+    await sustained(
+      `sustained posting, ${SUSTAIN_CONNECTIONS} conns ${SUSTAIN_MS / 1000} s: 1,000 readers over 10 topics (100 each)`,
+      ten,
+      SUSTAIN_MS,
+      true,
+      bareTen,
+    );
     const bareOne = await bareSustained(1, SUSTAIN_ONE_TOPIC_MS);
-    await sustained(`sustained posting, ${SUSTAIN_CONNECTIONS} conns ${SUSTAIN_ONE_TOPIC_MS / 1000} s: 1,000 readers on 1 topic`, [seeded.topicIds[10]!], SUSTAIN_ONE_TOPIC_MS, false, bareOne);
+    await sustained(
+      `sustained posting, ${SUSTAIN_CONNECTIONS} conns ${SUSTAIN_ONE_TOPIC_MS / 1000} s: 1,000 readers on 1 topic`,
+      [seeded.topicIds[10]!],
+      SUSTAIN_ONE_TOPIC_MS,
+      false,
+      bareOne,
+    );
     await bare.stop();
     // The same posting with nobody reading: what the fan-out costs the rows above.
-    await sustained(`posting with no readers, ${SUSTAIN_CONNECTIONS} conns ${SUSTAIN_ONE_TOPIC_MS / 1000} s, 10 topics (for comparison)`, ten, SUSTAIN_ONE_TOPIC_MS, false, null, 0);
+    await sustained(
+      `posting with no readers, ${SUSTAIN_CONNECTIONS} conns ${SUSTAIN_ONE_TOPIC_MS / 1000} s, 10 topics (for comparison)`,
+      ten,
+      SUSTAIN_ONE_TOPIC_MS,
+      false,
+      null,
+      0,
+    );
     await a.stop();
 
     // 5. Memory: 10,000 idle sockets on a fresh bare ws server (the ceiling), then on a fresh Parley process.
@@ -879,10 +1174,19 @@ export async function benchLive(ctx: LiveContext): Promise<LiveRow[]> {
       const before = memoryOf(pid);
       const t0 = performance.now();
       const cpu = new CpuWindow([pid], client.pid);
-      const opened = await Promise.all(workers.map((w) => w.open({
-        group: 'idle', url, count: per, ...(origin ? { origin } : {}), ...(channels ? { channels } : {}),
-        batch: Math.ceil(500 / workers.length), timeoutMs: 30_000,
-      })));
+      const opened = await Promise.all(
+        workers.map((w) =>
+          w.open({
+            group: 'idle',
+            url,
+            count: per,
+            ...(origin ? { origin } : {}),
+            ...(channels ? { channels } : {}),
+            batch: Math.ceil(500 / workers.length),
+            timeoutMs: 30_000,
+          }),
+        ),
+      );
       const connectMs = performance.now() - t0;
       const cpuUse = cpu.end();
       await sleep(3000);
@@ -897,8 +1201,7 @@ export async function benchLive(ctx: LiveContext): Promise<LiveRow[]> {
       const perSocketKb = before && after && ready ? ((after.rssMb - before.rssMb) * 1024) / ready : null;
       return { before, after, connectMs, cpuUse, ready, stillOpen, problems, perSocketKb, close: () => Promise.all(workers.map((w) => w.close('idle'))) };
     };
-    const rssValue = (m: Awaited<ReturnType<typeof idleRun>>) =>
-      (m.before && m.after ? `${m.before.rssMb.toFixed(0)} → ${m.after.rssMb.toFixed(0)} MB` : null);
+    const rssValue = (m: Awaited<ReturnType<typeof idleRun>>) => (m.before && m.after ? `${m.before.rssMb.toFixed(0)} → ${m.after.rssMb.toFixed(0)} MB` : null);
 
     const bareIdle = track(await BareServer.start());
     await sleep(500);
@@ -906,9 +1209,19 @@ export async function benchLive(ctx: LiveContext): Promise<LiveRow[]> {
     await bm.close();
     await bareIdle.stop();
     push({
-      scenario: `bare ws: ${IDLE_SOCKETS.toLocaleString('en-US')} idle sockets, server RSS (ceiling)`, sockets: bm.stillOpen, value: rssValue(bm),
-      p50: null, p99: null, ceiling: null, ratio: null, delivered: null, cpu: bm.cpuUse, serverLoop: null, target: null,
-      verdict: bm.problems.length ? 'ERROR' : 'ceiling', detail: bm.problems.length ? bm.problems.join('; ') : null,
+      scenario: `bare ws: ${IDLE_SOCKETS.toLocaleString('en-US')} idle sockets, server RSS (ceiling)`,
+      sockets: bm.stillOpen,
+      value: rssValue(bm),
+      p50: null,
+      p99: null,
+      ceiling: null,
+      ratio: null,
+      delivered: null,
+      cpu: bm.cpuUse,
+      serverLoop: null,
+      target: null,
+      verdict: bm.problems.length ? 'ERROR' : 'ceiling',
+      detail: bm.problems.length ? bm.problems.join('; ') : null,
       raw: { before: bm.before, after: bm.after, connectMs: Math.round(bm.connectMs), perSocketKb: bm.perSocketKb === null ? null : round(bm.perSocketKb, 1) },
     });
 
@@ -927,24 +1240,40 @@ export async function benchLive(ctx: LiveContext): Promise<LiveRow[]> {
     log(`live: ${pm.ready} idle sockets subscribed on C in ${(pm.connectMs / 1000).toFixed(1)} s`);
     const rss = pm.after?.rssMb ?? null;
     push({
-      scenario: `${IDLE_SOCKETS.toLocaleString('en-US')} idle sockets over ${IDLE_TOPICS} topics: server RSS`, sockets: pm.stillOpen, value: rssValue(pm),
-      p50: null, p99: null, delivered: null, cpu: pm.cpuUse, serverLoop: [connectLoop],
+      scenario: `${IDLE_SOCKETS.toLocaleString('en-US')} idle sockets over ${IDLE_TOPICS} topics: server RSS`,
+      sockets: pm.stillOpen,
+      value: rssValue(pm),
+      p50: null,
+      p99: null,
+      delivered: null,
+      cpu: pm.cpuUse,
+      serverLoop: [connectLoop],
       ceiling: bm.perSocketKb === null ? null : { value: bm.perSocketKb, unit: 'KB/socket' },
       ratio: bm.perSocketKb && pm.perSocketKb !== null ? pm.perSocketKb / bm.perSocketKb : null,
       target: `< ${TARGET_RSS_MB} MB`,
       verdict: pm.problems.length ? 'ERROR' : (rss ?? Infinity) < TARGET_RSS_MB ? 'PASS' : 'FAIL',
       detail: pm.problems.length ? pm.problems.join('; ') : null,
       raw: {
-        before: pm.before, after: pm.after, afterGc, heapBefore, heapAfter, heapAfterGc, connectMs: Math.round(pm.connectMs),
+        before: pm.before,
+        after: pm.after,
+        afterGc,
+        heapBefore,
+        heapAfter,
+        heapAfterGc,
+        connectMs: Math.round(pm.connectMs),
         perSocketKb: pm.perSocketKb === null ? null : round(pm.perSocketKb, 1),
       },
     });
     const kb = (n: number | null) => (n === null ? '—' : `${n.toFixed(1)} KB`);
-    notes.push(`live memory: RSS per socket ${kb(pm.perSocketKb)} for Parley vs ${kb(bm.perSocketKb)} for the bare ws server; ` +
-      `Parley connected and subscribed ${pm.ready} sockets in ${(pm.connectMs / 1000).toFixed(1)} s (the bare server: ${(bm.connectMs / 1000).toFixed(1)} s); ` +
-      `peak RSS (VmHWM) ${pm.after ? pm.after.hwmMb.toFixed(0) : '—'} MB; ` +
-      (pm.before ? `RSS before = ${pm.before.anonMb.toFixed(0)} MB anonymous + ${pm.before.fileMb.toFixed(0)} MB mapped files (bare ws server: ${bm.before ? `${bm.before.anonMb.toFixed(0)} + ${bm.before.fileMb.toFixed(0)}` : '—'} MB); ` : '') +
-      `${mb(heapBefore)} before, ${mb(heapAfter)} with the sockets, ${mb(heapAfterGc)} after a forced full GC (RSS then ${afterGc ? afterGc.rssMb.toFixed(0) : '—'} MB)`);
+    notes.push(
+      `live memory: RSS per socket ${kb(pm.perSocketKb)} for Parley vs ${kb(bm.perSocketKb)} for the bare ws server; ` +
+        `Parley connected and subscribed ${pm.ready} sockets in ${(pm.connectMs / 1000).toFixed(1)} s (the bare server: ${(bm.connectMs / 1000).toFixed(1)} s); ` +
+        `peak RSS (VmHWM) ${pm.after ? pm.after.hwmMb.toFixed(0) : '—'} MB; ` +
+        (pm.before
+          ? `RSS before = ${pm.before.anonMb.toFixed(0)} MB anonymous + ${pm.before.fileMb.toFixed(0)} MB mapped files (bare ws server: ${bm.before ? `${bm.before.anonMb.toFixed(0)} + ${bm.before.fileMb.toFixed(0)}` : '—'} MB); `
+          : '') +
+        `${mb(heapBefore)} before, ${mb(heapAfter)} with the sockets, ${mb(heapAfterGc)} after a forced full GC (RSS then ${afterGc ? afterGc.rssMb.toFixed(0) : '—'} MB)`,
+    );
     await pm.close();
     await c.stop();
 
@@ -969,12 +1298,29 @@ export async function benchLive(ctx: LiveContext): Promise<LiveRow[]> {
     const message = errMsg(err);
     log(`live: ERROR ${message}`);
     errors.push(`live: ${message}`);
-    rows.push({ scenario: 'live scenarios (aborted)', sockets: 0, value: null, p50: null, p99: null, ceiling: null, ratio: null, delivered: null, cpu: null, serverLoop: null, target: null, verdict: 'ERROR', detail: message });
+    rows.push({
+      scenario: 'live scenarios (aborted)',
+      sockets: 0,
+      value: null,
+      p50: null,
+      p99: null,
+      ceiling: null,
+      ratio: null,
+      delivered: null,
+      cpu: null,
+      serverLoop: null,
+      target: null,
+      verdict: 'ERROR',
+      detail: message,
+    });
   } finally {
     await Promise.all(stoppers.map((s) => s()));
-    await database.drop().then(() => log(`live: dropped database ${database.name}`), (err: unknown) => {
-      errors.push(`live: could not drop ${database.name}: ${errMsg(err)}`);
-    });
+    await database.drop().then(
+      () => log(`live: dropped database ${database.name}`),
+      (err: unknown) => {
+        errors.push(`live: could not drop ${database.name}: ${errMsg(err)}`);
+      },
+    );
   }
   if (ceilings.length > 1) {
     notes.push(`live broadcast ceiling p99 interleaved with each latency row: ${ceilings.map((c) => `${c} ms`).join(', ')}`);

@@ -6,7 +6,13 @@ import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import type { LoadResult, LoadSpec } from './loadgen.js';
 
-interface Histogram { average: number; p50: number; p90: number; p99: number; max: number }
+interface Histogram {
+  average: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
 interface AutocannonRequest {
   method?: string;
   path?: string;
@@ -57,22 +63,26 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   } else if (spec.post) {
     const { paths, cookies, origin, tag } = spec.post;
     opts.method = 'POST';
-    opts.requests = [{
-      method: 'POST',
-      setupRequest: (req) => {
-        const n = postSeq++;
-        const path = paths[n % paths.length]!;
-        // Rotate authors independently of topics so each topic sees several authors.
-        const cookie = cookies[Math.floor(n / paths.length) % cookies.length]!;
-        return {
-          ...req,
-          method: 'POST',
-          path,
-          headers: { 'content-type': 'application/json', origin, cookie },
-          body: JSON.stringify({ body: `Load post ${tag}-${process.pid}-${n}: a short reply with **some** markdown and a [link](https://example.com/${n}).` }),
-        };
+    opts.requests = [
+      {
+        method: 'POST',
+        setupRequest: (req) => {
+          const n = postSeq++;
+          const path = paths[n % paths.length]!;
+          // Rotate authors independently of topics so each topic sees several authors.
+          const cookie = cookies[Math.floor(n / paths.length) % cookies.length]!;
+          return {
+            ...req,
+            method: 'POST',
+            path,
+            headers: { 'content-type': 'application/json', origin, cookie },
+            body: JSON.stringify({
+              body: `Load post ${tag}-${process.pid}-${n}: a short reply with **some** markdown and a [link](https://example.com/${n}).`,
+            }),
+          };
+        },
       },
-    }];
+    ];
   } else {
     throw new Error('spec needs get or post');
   }

@@ -40,10 +40,7 @@ export interface LoadResult {
   clientCpu: number;
 }
 
-type FromChild =
-  | { type: 'ready' }
-  | { type: 'result'; id: number; result: LoadResult }
-  | { type: 'error'; id: number; message: string };
+type FromChild = { type: 'ready' } | { type: 'result'; id: number; result: LoadResult } | { type: 'error'; id: number; message: string };
 
 /**
  * The load generator runs in a forked child process (autocannon under tsx), so that on a
@@ -82,10 +79,19 @@ export class LoadGenerator {
     });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('load generator did not start within 20 s')), 20_000);
-      child.once('error', (err) => { clearTimeout(timer); reject(err); });
-      child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`load generator exited early (code ${code})`)); });
+      child.once('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`load generator exited early (code ${code})`));
+      });
       child.on('message', (m) => {
-        if ((m as FromChild).type === 'ready') { clearTimeout(timer); resolve(); }
+        if ((m as FromChild).type === 'ready') {
+          clearTimeout(timer);
+          resolve();
+        }
       });
     });
     child.removeAllListeners('exit');
@@ -97,10 +103,13 @@ export class LoadGenerator {
   run(spec: LoadSpec): Promise<LoadResult> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new Error(`load run "${spec.title}" did not finish within ${spec.durationSec + 30} s`));
-      }, (spec.durationSec + 30) * 1000);
+      const timer = setTimeout(
+        () => {
+          this.pending.delete(id);
+          reject(new Error(`load run "${spec.title}" did not finish within ${spec.durationSec + 30} s`));
+        },
+        (spec.durationSec + 30) * 1000,
+      );
       this.pending.set(id, { resolve, reject, timer });
       this.child.send({ type: 'run', id, spec });
     });

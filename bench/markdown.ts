@@ -24,7 +24,9 @@ const LOREM = 'Parley keeps the conversation going between the people who make a
 /** The ceiling: 50 KB of ordinary prose in one paragraph. */
 export const PLAIN: MarkdownCase = {
   name: '50 KB plain paragraph (ceiling)',
-  input: LOREM.repeat(Math.ceil(50_000 / LOREM.length)).slice(0, 50_000).trimEnd(),
+  input: LOREM.repeat(Math.ceil(50_000 / LOREM.length))
+    .slice(0, 50_000)
+    .trimEnd(),
 };
 
 /** Three base-36 characters, distinct for i < 46,656: keeps 5,000 links and 10,000 handles inside the post limit. */
@@ -66,7 +68,16 @@ export function benchMarkdown(runs = 3): { ceiling: MarkdownResult; cases: Markd
       const m = measure(c, runs);
       return { name: c.name, inputChars: c.input.length, inputBytes, ...m, vsPlain: m.minMs / plain.minMs };
     } catch (err) {
-      return { name: c.name, inputChars: c.input.length, inputBytes, outputBytes: 0, minMs: NaN, runsMs: [], vsPlain: NaN, error: err instanceof Error ? err.message : String(err) };
+      return {
+        name: c.name,
+        inputChars: c.input.length,
+        inputBytes,
+        outputBytes: 0,
+        minMs: NaN,
+        runsMs: [],
+        vsPlain: NaN,
+        error: err instanceof Error ? err.message : String(err),
+      };
     }
   });
   return { ceiling, cases };

@@ -6,7 +6,11 @@ export const PG_ADMIN_URL = process.env.BENCH_PG_URL || process.env.DATABASE_URL
 export const errMsg = (err: unknown) => (err instanceof Error ? err.message : String(err));
 export const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 
-export interface PgDatabase { url: string; name: string; drop: () => Promise<void> }
+export interface PgDatabase {
+  url: string;
+  name: string;
+  drop: () => Promise<void>;
+}
 
 /** A fresh parley_bench_<random> database created through the admin URL, or the reason there is none. */
 export async function createPgDatabase(): Promise<PgDatabase | { skip: string }> {

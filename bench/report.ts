@@ -70,12 +70,17 @@ export interface Report {
   errors: string[];
 }
 
-const num = (n: number | null, digits = 0) => (n === null || Number.isNaN(n) ? '—' : n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }));
+const num = (n: number | null, digits = 0) =>
+  n === null || Number.isNaN(n) ? '—' : n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const ms = (n: number | null) => (n === null || Number.isNaN(n) ? '—' : `${num(n, n < 10 ? 1 : 0)} ms`);
 
 function table(header: string[], rows: string[][], rightAlign: Set<number>): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (rightAlign.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (rightAlign.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -83,9 +88,12 @@ export function formatHttp(rows: HttpRow[]): string {
   return table(
     ['backend', 'scenario', 'conns', 'rate', 'p50', 'p99', 'srv/cli cpu', 'bare req/s', 'x bare', 'target', 'result'],
     rows.map((r) => [
-      r.backend, r.scenario, r.connections ? String(r.connections) : '—',
+      r.backend,
+      r.scenario,
+      r.connections ? String(r.connections) : '—',
       r.rate === null ? '—' : `${num(r.rate)} ${r.unit}`,
-      ms(r.p50), ms(r.p99),
+      ms(r.p50),
+      ms(r.p99),
       r.serverCpu === null || r.clientCpu === null ? '—' : `${Math.round(r.serverCpu * 100)}%/${Math.round(r.clientCpu * 100)}%`,
       num(r.bare),
       r.ratio === null ? '—' : r.ratio.toFixed(3),
@@ -102,9 +110,16 @@ export function formatLive(rows: LiveRow[]): string {
   return table(
     ['live scenario', 'sockets', 'rate / size', 'p50', 'p99', 'ceiling', 'x ceiling', 'delivered', 'srv/cli/pg/all cpu', 'srv loop', 'target', 'result'],
     rows.map((r) => [
-      r.scenario, r.sockets ? num(r.sockets) : '—', r.value ?? '—',
-      ms(r.p50), ms(r.p99),
-      r.ceiling === null ? '—' : r.ceiling.unit === 'ms' ? ms(r.ceiling.value) : `${num(r.ceiling.value, r.ceiling.unit === 'KB/socket' ? 1 : 0)} ${r.ceiling.unit}`,
+      r.scenario,
+      r.sockets ? num(r.sockets) : '—',
+      r.value ?? '—',
+      ms(r.p50),
+      ms(r.p99),
+      r.ceiling === null
+        ? '—'
+        : r.ceiling.unit === 'ms'
+          ? ms(r.ceiling.value)
+          : `${num(r.ceiling.value, r.ceiling.unit === 'KB/socket' ? 1 : 0)} ${r.ceiling.unit}`,
       r.ratio === null ? '—' : `${r.ratio.toFixed(2)}x`,
       r.delivered ? `${num(r.delivered.got)}/${num(r.delivered.expected)}` : '—',
       r.cpu ? `${pct(r.cpu.server)}/${pct(r.cpu.client)}/${pct(r.cpu.pg)}/${pct(r.cpu.all)}` : '—',
@@ -121,8 +136,11 @@ export function formatMarkdown(ceiling: MarkdownResult | null, cases: MarkdownRe
   return table(
     ['markdown input', 'in (chars)', 'out', 'min of 3', 'x plain', 'runs (ms)'],
     all.map((m) => [
-      m.name, num(m.inputChars), m.error ? '—' : `${num(m.outputBytes / 1024, 1)} KB`,
-      m.error ? 'ERROR' : ms(m.minMs), m.error ? m.error : `${m.vsPlain.toFixed(2)}x`,
+      m.name,
+      num(m.inputChars),
+      m.error ? '—' : `${num(m.outputBytes / 1024, 1)} KB`,
+      m.error ? 'ERROR' : ms(m.minMs),
+      m.error ? m.error : `${m.vsPlain.toFixed(2)}x`,
       m.runsMs.map((r) => r.toFixed(1)).join(' / '),
     ]),
     new Set([1, 2, 3, 4]),

@@ -53,7 +53,13 @@ const TARGET_P99_MS = 50;
 
 const ALL_PARTS = ['http', 'live', 'markdown'] as const;
 /** BENCH_ONLY=http|live|markdown (comma-separated for several) runs a subset. */
-const PARTS = new Set<string>(process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((p) => p.trim()).filter(Boolean) : ALL_PARTS);
+const PARTS = new Set<string>(
+  process.env.BENCH_ONLY
+    ? process.env.BENCH_ONLY.split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)
+    : ALL_PARTS,
+);
 for (const p of PARTS) {
   if (!(ALL_PARTS as readonly string[]).includes(p)) {
     process.stderr.write(`BENCH_ONLY: unknown part "${p}" (expected ${ALL_PARTS.join(', ')}, comma-separated)\n`);
@@ -82,8 +88,10 @@ function failureOf(r: LoadResult): string | null {
   if (attempts === 0) return 'no responses at all';
   const bad = r.non2xx + r.errors;
   if (bad / attempts <= MAX_FAILURE_RATE) return null;
-  const codes = Object.entries(r.statusCodes).map(([c, n]) => `${c}×${n}`).join(', ');
-  return `${bad}/${attempts} failed (${(100 * bad / attempts).toFixed(1)}%): status ${codes || 'none'}, ${r.errors} socket errors, ${r.timeouts} timeouts`;
+  const codes = Object.entries(r.statusCodes)
+    .map(([c, n]) => `${c}×${n}`)
+    .join(', ');
+  return `${bad}/${attempts} failed (${((100 * bad) / attempts).toFixed(1)}%): status ${codes || 'none'}, ${r.errors} socket errors, ${r.timeouts} timeouts`;
 }
 
 /** One load run, with the CPU this (server) process used meanwhile, in cores. */
@@ -115,7 +123,10 @@ interface ScenarioOpts {
  */
 class Ceiling {
   readonly runs: number[] = [];
-  private constructor(private readonly app: FastifyInstance, readonly base: string) {}
+  private constructor(
+    private readonly app: FastifyInstance,
+    readonly base: string,
+  ) {}
 
   static async start(): Promise<Ceiling> {
     const app = Fastify({ logger: false });
@@ -143,8 +154,20 @@ class Ceiling {
 async function scenario(loadgen: LoadGenerator, ceiling: Ceiling | null, o: ScenarioOpts): Promise<HttpRow> {
   const title = `${o.backend}: ${o.scenario}`;
   const row: HttpRow = {
-    backend: o.backend, scenario: o.scenario, connections: o.spec.connections, unit: o.unit,
-    rate: null, p50: null, p99: null, bare: null, ratio: null, serverCpu: null, clientCpu: null, target: o.target?.label ?? null, verdict: 'info', detail: null,
+    backend: o.backend,
+    scenario: o.scenario,
+    connections: o.spec.connections,
+    unit: o.unit,
+    rate: null,
+    p50: null,
+    p99: null,
+    bare: null,
+    ratio: null,
+    serverCpu: null,
+    clientCpu: null,
+    target: o.target?.label ?? null,
+    verdict: 'info',
+    detail: null,
   };
   try {
     if (WARMUP > 0) await loadgen.run({ ...o.spec, title: `${title} (warm-up)`, durationSec: WARMUP });
@@ -172,22 +195,51 @@ async function scenario(loadgen: LoadGenerator, ceiling: Ceiling | null, o: Scen
     row.detail = errMsg(err);
   }
   if (row.verdict === 'ERROR') errors.push(`${title}: ${row.detail}`);
-  log(`${title}: ${row.rate === null ? '—' : `${row.rate.toFixed(0)} ${o.unit}`}, p50 ${row.p50 ?? '—'} ms, p99 ${row.p99 ?? '—'} ms` +
-    `${row.ratio === null ? '' : `, ${row.ratio.toFixed(3)} of bare (${row.bare!.toFixed(0)} req/s just before)`} → ${row.verdict}${row.detail ? ` (${row.detail})` : ''}`);
+  log(
+    `${title}: ${row.rate === null ? '—' : `${row.rate.toFixed(0)} ${o.unit}`}, p50 ${row.p50 ?? '—'} ms, p99 ${row.p99 ?? '—'} ms` +
+      `${row.ratio === null ? '' : `, ${row.ratio.toFixed(3)} of bare (${row.bare!.toFixed(0)} req/s just before)`} → ${row.verdict}${row.detail ? ` (${row.detail})` : ''}`,
+  );
   http.push(row);
   return row;
 }
 
 function errorRow(backend: HttpRow['backend'], scenario: string, verdict: Verdict, detail: string): void {
-  http.push({ backend, scenario, connections: 0, unit: 'req/s', rate: null, p50: null, p99: null, bare: null, ratio: null, serverCpu: null, clientCpu: null, target: null, verdict, detail });
+  http.push({
+    backend,
+    scenario,
+    connections: 0,
+    unit: 'req/s',
+    rate: null,
+    p50: null,
+    p99: null,
+    bare: null,
+    ratio: null,
+    serverCpu: null,
+    clientCpu: null,
+    target: null,
+    verdict,
+    detail,
+  });
 }
 
 /** 1. The headline ceiling: the bare route after a warm-up, loaded from the child like every scenario. */
 async function measureCeiling(loadgen: LoadGenerator, ceiling: Ceiling): Promise<boolean> {
   const title = "bare: GET / {hello:'world'}";
   const row: HttpRow = {
-    backend: 'bare', scenario: "GET / {hello:'world'}", connections: READ_CONNECTIONS, unit: 'req/s',
-    rate: null, p50: null, p99: null, bare: null, ratio: null, serverCpu: null, clientCpu: null, target: null, verdict: 'ceiling', detail: null,
+    backend: 'bare',
+    scenario: "GET / {hello:'world'}",
+    connections: READ_CONNECTIONS,
+    unit: 'req/s',
+    rate: null,
+    p50: null,
+    p99: null,
+    bare: null,
+    ratio: null,
+    serverCpu: null,
+    clientCpu: null,
+    target: null,
+    verdict: 'ceiling',
+    detail: null,
   };
   try {
     if (WARMUP > 0) await loadgen.run({ ...ceiling.spec(), title: `${title} (warm-up)`, durationSec: WARMUP });
@@ -204,7 +256,9 @@ async function measureCeiling(loadgen: LoadGenerator, ceiling: Ceiling): Promise
     row.detail = errMsg(err);
     errors.push(`${title}: ${row.detail}`);
   }
-  log(`${title}: ${row.rate === null ? '—' : `${row.rate.toFixed(0)} req/s`}, p50 ${row.p50 ?? '—'} ms, p99 ${row.p99 ?? '—'} ms → ${row.verdict}${row.detail ? ` (${row.detail})` : ''}`);
+  log(
+    `${title}: ${row.rate === null ? '—' : `${row.rate.toFixed(0)} req/s`}, p50 ${row.p50 ?? '—'} ms, p99 ${row.p99 ?? '—'} ms → ${row.verdict}${row.detail ? ` (${row.detail})` : ''}`,
+  );
   http.push(row);
   return row.verdict !== 'ERROR';
 }
@@ -243,9 +297,14 @@ async function preflight(backend: string, base: string, s: Seeded): Promise<{ pa
 /** 2 and 3 on one backend: seed, then anonymous read, signed-in read, posting on 1 topic, posting over 10. */
 async function benchBackend(loadgen: LoadGenerator, backend: 'pglite' | 'postgres', ceiling: Ceiling | null, databaseUrl?: string): Promise<void> {
   const config = defaultConfig({
-    port: 0, host: '127.0.0.1', dataDir: 'memory://',
+    port: 0,
+    host: '127.0.0.1',
+    dataDir: 'memory://',
     ...(databaseUrl ? { databaseUrl } : {}),
-    origin: BENCH_ORIGIN, rateLimits: false, seedDemo: false, logLevel: 'silent',
+    origin: BENCH_ORIGIN,
+    rateLimits: false,
+    seedDemo: false,
+    logLevel: 'silent',
   });
   log(`${backend}: building the app and applying migrations`);
   const app = await buildApp(config);
@@ -263,12 +322,23 @@ async function benchBackend(loadgen: LoadGenerator, backend: 'pglite' | 'postgre
     const readPath = `/api/topics/${seeded.readTopicId}`;
     const isPg = backend === 'postgres';
     await scenario(loadgen, ceiling, {
-      backend, scenario: 'topic read, anonymous (500 posts, page of 50)', unit: 'req/s',
+      backend,
+      scenario: 'topic read, anonymous (500 posts, page of 50)',
+      unit: 'req/s',
       spec: { baseUrl: base, connections: READ_CONNECTIONS, get: { path: readPath } },
-      ...(isPg ? { target: { label: `>=${TARGET_RATIO} x bare, p99<${TARGET_P99_MS} ms`, check: (r: HttpRow) => (r.ratio ?? 0) >= TARGET_RATIO && (r.p99 ?? Infinity) < TARGET_P99_MS } } : {}),
+      ...(isPg
+        ? {
+            target: {
+              label: `>=${TARGET_RATIO} x bare, p99<${TARGET_P99_MS} ms`,
+              check: (r: HttpRow) => (r.ratio ?? 0) >= TARGET_RATIO && (r.p99 ?? Infinity) < TARGET_P99_MS,
+            },
+          }
+        : {}),
     });
     await scenario(loadgen, ceiling, {
-      backend, scenario: 'topic read, signed in (uncached)', unit: 'req/s',
+      backend,
+      scenario: 'topic read, signed in (uncached)',
+      unit: 'req/s',
       spec: { baseUrl: base, connections: READ_CONNECTIONS, get: { path: readPath, headers: { cookie: seeded.cookies[1]! } } },
     });
 
@@ -284,7 +354,9 @@ async function benchBackend(loadgen: LoadGenerator, backend: 'pglite' | 'postgre
       let before = 0;
       const paths = seeded.postTopicIds.slice(0, spread).map((id) => `/api/topics/${id}/posts`);
       await scenario(loadgen, ceiling, {
-        backend, scenario: spread === 1 ? 'post reply, 1 topic' : `post reply, spread over ${spread} topics`, unit: 'posts/s',
+        backend,
+        scenario: spread === 1 ? 'post reply, 1 topic' : `post reply, spread over ${spread} topics`,
+        unit: 'posts/s',
         spec: { baseUrl: base, connections: POST_CONNECTIONS, post: { paths, cookies: seeded.cookies, origin: BENCH_ORIGIN, tag: `${backend}${spread}` } },
         before: async () => {
           await new Promise((resolve) => setTimeout(resolve, 300));
@@ -335,9 +407,12 @@ async function benchHttp(): Promise<void> {
       errorRow('postgres', 'setup', 'ERROR', errMsg(err));
       log(`postgres: ERROR ${errMsg(err)}`);
     } finally {
-      await database.drop().then(() => log(`postgres: dropped database ${database.name}`), (err: unknown) => {
-        errors.push(`postgres: could not drop ${database.name}: ${errMsg(err)}`);
-      });
+      await database.drop().then(
+        () => log(`postgres: dropped database ${database.name}`),
+        (err: unknown) => {
+          errors.push(`postgres: could not drop ${database.name}: ${errMsg(err)}`);
+        },
+      );
     }
   }
   await loadgen.close();
@@ -345,10 +420,11 @@ async function benchHttp(): Promise<void> {
   if (bare.runs.length > 1) {
     const lo = Math.min(...bare.runs);
     const hi = Math.max(...bare.runs);
-    notes.push(`bare route over the run: ${bare.runs.length} measurements, ${lo.toFixed(0)}–${hi.toFixed(0)} req/s` +
-      (hi / lo > 1.3 ? ' — the machine\'s spare CPU moved a lot, so compare each row with its own paired bare figure' : ''));
+    notes.push(
+      `bare route over the run: ${bare.runs.length} measurements, ${lo.toFixed(0)}–${hi.toFixed(0)} req/s` +
+        (hi / lo > 1.3 ? " — the machine's spare CPU moved a lot, so compare each row with its own paired bare figure" : ''),
+    );
   }
-
 }
 
 async function main(): Promise<void> {
@@ -389,20 +465,24 @@ async function main(): Promise<void> {
     notes.push(
       `load generator: autocannon 9 in a forked child process (child_process.fork + tsx), server in the main process: one core each on a 2-core machine (PostgreSQL shares them)`,
       `reads and the bare route: ${READ_CONNECTIONS} connections, pipelining 1, ${DURATION} s after a ${WARMUP} s warm-up; rate = autocannon's mean req/s`,
-      'srv/cli cpu: CPU used by the server process / the autocannon process during the measured run (100% = one core); PostgreSQL\'s own processes are not counted',
+      "srv/cli cpu: CPU used by the server process / the autocannon process during the measured run (100% = one core); PostgreSQL's own processes are not counted",
       `x bare = rate / the bare route measured (${DURATION} s, ${READ_CONNECTIONS} connections) immediately before that scenario ("bare" column); the first row is the headline ceiling`,
       `posting: ${POST_CONNECTIONS} connections, unique body per request, rate = 2xx responses / duration; config rateLimits:false, origin ${BENCH_ORIGIN}`,
-      'DESIGN.md\'s posting target (>= 500 posts/s on PostgreSQL with 1,000 live readers) is judged in the live table; the posting rows here have no readers and no target',
+      "DESIGN.md's posting target (>= 500 posts/s on PostgreSQL with 1,000 live readers) is judged in the live table; the posting rows here have no readers and no target",
       `scenario ERROR when more than ${MAX_FAILURE_RATE * 100}% of requests are non-2xx or socket errors`,
     );
   }
   if (PARTS.has('live')) {
     notes.push(
-      'live: servers under test are `node --import tsx server/main.ts` children (DATABASE_URL, PARLEY_RATE_LIMITS=off, PARLEY_SEED_DEMO=off, LOG_LEVEL=warn, PARLEY_ORIGIN=' + BENCH_ORIGIN + ') with bench/live-probe.ts preloaded; the ceilings are a bare ws WebSocketServer in a forked child; all clients and the poster are in one forked client process (two for the 10,000 sockets)',
-      'live clock: every stamp is process.hrtime (CLOCK_MONOTONIC, one clock for all processes of the machine); ceiling = bare server\'s stamp right before its send loop → the last of 1,000 clients received; Parley = the poster\'s fetch() resolving with 201 → the last of 1,000 readers received post.created (poster and readers in the same process)',
+      'live: servers under test are `node --import tsx server/main.ts` children (DATABASE_URL, PARLEY_RATE_LIMITS=off, PARLEY_SEED_DEMO=off, LOG_LEVEL=warn, PARLEY_ORIGIN=' +
+        BENCH_ORIGIN +
+        ') with bench/live-probe.ts preloaded; the ceilings are a bare ws WebSocketServer in a forked child; all clients and the poster are in one forked client process (two for the 10,000 sockets)',
+      "live clock: every stamp is process.hrtime (CLOCK_MONOTONIC, one clock for all processes of the machine); ceiling = bare server's stamp right before its send loop → the last of 1,000 clients received; Parley = the poster's fetch() resolving with 201 → the last of 1,000 readers received post.created (poster and readers in the same process)",
       'live latency rows: 10 warm-up then 100 measured posts, each preceded by one bare broadcast (interleaved, 50 ms apart, each waited for until all clients have it, at most 2 s); p50/p99 nearest rank; "ceiling" = p99 of the bare broadcasts interleaved with that row, "x ceiling" = p99 / that; the first row pools both rows\' bare broadcasts',
       'live sustained rows: 16 concurrent POST loops (fetch, keep-alive), unique bodies, 4 users, round-robin over the topics; posts/s = 201s / (first send → last answer); delivered = (reader, post) receipts of post.created in the reader\'s topic after a drain of at most 5 s; p50/p99 = ack → all readers of the topic; "ceiling" = the bare server\'s broadcasts/s with 16 requests in flight over client groups of the same sizes, run just before; "x ceiling" = posts/s / that',
-      'live memory rows: VmRSS of the server process from /proc/<pid>/status, fresh process before connecting and 3 s after the last socket is ready; 500 handshakes in flight from 2 client processes; Parley sockets anonymous (Origin ' + BENCH_ORIGIN + '), each subscribed to one of 100 topics; "x ceiling" = RSS growth per socket / the bare ws server\'s',
+      'live memory rows: VmRSS of the server process from /proc/<pid>/status, fresh process before connecting and 3 s after the last socket is ready; 500 handshakes in flight from 2 client processes; Parley sockets anonymous (Origin ' +
+        BENCH_ORIGIN +
+        '), each subscribed to one of 100 topics; "x ceiling" = RSS growth per socket / the bare ws server\'s',
       'live cpu: srv/cli/pg/all = CPU of the server process(es) / the client process / all postgres processes / the whole machine over the measured part (from /proc; 100% = one core); "srv loop" = the server\'s event-loop utilisation (performance.eventLoopUtilization via the probe) over the same part',
       'live analysis switches: BENCH_LIVE_PROFILE=1 adds a V8 CPU profile of the server during the sustained rows (notes), BENCH_LIVE_HEAP=1 a heap-snapshot diff of 10,000 idle sockets on an extra server',
     );
@@ -413,15 +493,30 @@ async function main(): Promise<void> {
     finishedAt: new Date().toISOString(),
     totalSeconds: Math.round(totalSeconds),
     machine: {
-      node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', platform: `${process.platform} ${process.arch}`,
-      loadavgStart: loadStart, loadavgEnd: loadavg(),
+      node: process.version,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      platform: `${process.platform} ${process.arch}`,
+      loadavgStart: loadStart,
+      loadavgEnd: loadavg(),
     },
     method: {
       loadGenerator: 'autocannon@9 in a forked child process',
-      durationSec: DURATION, warmupSec: WARMUP, readConnections: READ_CONNECTIONS, postConnections: POST_CONNECTIONS, pipelining: 1,
-      targetRatio: TARGET_RATIO, targetP99Ms: TARGET_P99_MS, pgAdminUrl: redact(PG_ADMIN_URL),
+      durationSec: DURATION,
+      warmupSec: WARMUP,
+      readConnections: READ_CONNECTIONS,
+      postConnections: POST_CONNECTIONS,
+      pipelining: 1,
+      targetRatio: TARGET_RATIO,
+      targetP99Ms: TARGET_P99_MS,
+      pgAdminUrl: redact(PG_ADMIN_URL),
     },
-    seeding, http, markdown: md, live, notes, errors,
+    seeding,
+    http,
+    markdown: md,
+    live,
+    notes,
+    errors,
   };
 
   const out: string[] = [];
@@ -430,7 +525,14 @@ async function main(): Promise<void> {
   if (PARTS.has('live')) out.push(formatLive(live), '');
   if (PARTS.has('markdown')) out.push(formatMarkdown(md.ceiling, md.cases), '');
   out.push(`parts: ${[...PARTS].join(', ')}${PARTS.size < ALL_PARTS.length ? ' (BENCH_ONLY)' : ''}`);
-  if (PARTS.has('http')) out.push(`seeding: ${Object.entries(seeding).map(([b, s]) => `${b} ${(s.ms / 1000).toFixed(1)} s`).join(', ') || '—'}`);
+  if (PARTS.has('http'))
+    out.push(
+      `seeding: ${
+        Object.entries(seeding)
+          .map(([b, s]) => `${b} ${(s.ms / 1000).toFixed(1)} s`)
+          .join(', ') || '—'
+      }`,
+    );
   for (const n of notes) out.push(`note: ${n}`);
   for (const e of errors) out.push(`ERROR: ${e}`);
   const file = writeJson(report);

@@ -15,7 +15,11 @@ export interface Seeded {
 }
 
 /** The seeding reads only a topic's id and post count from the answers. */
-interface Reply { status: number; body: { topic: { id: number; postCount: number } }; cookie: string | undefined }
+interface Reply {
+  status: number;
+  body: { topic: { id: number; postCount: number } };
+  cookie: string | undefined;
+}
 
 /** One API call through app.inject, the way a browser on the site would send it. */
 async function api(app: FastifyInstance, method: 'GET' | 'POST', url: string, opts: { cookie?: string | undefined; body?: unknown } = {}): Promise<Reply> {
@@ -24,7 +28,11 @@ async function api(app: FastifyInstance, method: 'GET' | 'POST', url: string, op
   const res = await app.inject({ method, url, headers, ...(opts.body === undefined ? {} : { payload: opts.body as object }) });
   const session = res.cookies.find((c) => c.name === 'parley_session');
   let body: unknown = res.body;
-  try { body = res.json(); } catch { /* not JSON */ }
+  try {
+    body = res.json();
+  } catch {
+    /* not JSON */
+  }
   return { status: res.statusCode, body: body as Reply['body'], cookie: session ? `${session.name}=${session.value}` : undefined };
 }
 
@@ -35,12 +43,17 @@ function expectStatus(what: string, res: Reply, status: number): void {
 /** A realistic reply of a few hundred characters: a paragraph, a mention, emphasis, a link, sometimes a quote or code. */
 function replyBody(i: number, handles: string[]): string {
   const who = handles[i % handles.length]!;
-  const extra = i % 3 === 0
-    ? `\n\n> Quoting the earlier reply #${i - 1}: it worked for me after a restart.`
-    : i % 3 === 1 ? '\n\n```\nnpm run build -- --verbose\n```' : '';
-  return `Reply number ${i}. Thanks @${who}, that helped. I tried the steps from the guide and the **second** option ` +
+  const extra =
+    i % 3 === 0
+      ? `\n\n> Quoting the earlier reply #${i - 1}: it worked for me after a restart.`
+      : i % 3 === 1
+        ? '\n\n```\nnpm run build -- --verbose\n```'
+        : '';
+  return (
+    `Reply number ${i}. Thanks @${who}, that helped. I tried the steps from the guide and the **second** option ` +
     `fixed it on my machine; the first one only made the error message shorter. See [the notes](https://example.com/notes/${i}) ` +
-    `for what I changed, and _let me know_ if it also works for you.${extra}`;
+    `for what I changed, and _let me know_ if it also works for you.${extra}`
+  );
 }
 
 /**
@@ -64,17 +77,23 @@ export async function seed(app: FastifyInstance, opts: { users?: number; replies
   // argon2 hashing dominates sign-up; a few at a time keeps both cores busy.
   const users: { handle: string; cookie: string }[] = [];
   for (let i = 0; i < userCount; i += 4) {
-    users.push(...await Promise.all(Array.from({ length: Math.min(4, userCount - i) }, (_, j) => signup(`u${i + j}`))));
+    users.push(...(await Promise.all(Array.from({ length: Math.min(4, userCount - i) }, (_, j) => signup(`u${i + j}`)))));
   }
 
   const slug = `bench-${opts.tag}`.toLowerCase();
-  expectStatus('create community', await api(app, 'POST', '/api/communities', {
-    cookie: admin.cookie, body: { slug, name: 'Bench community', description: 'created by npm run bench' },
-  }), 201);
+  expectStatus(
+    'create community',
+    await api(app, 'POST', '/api/communities', {
+      cookie: admin.cookie,
+      body: { slug, name: 'Bench community', description: 'created by npm run bench' },
+    }),
+    201,
+  );
 
   const newTopic = async (cookie: string, title: string) => {
     const res = await api(app, 'POST', `/api/communities/${slug}/topics`, {
-      cookie, body: { category: 'general', title, body: `Opening post of "${title}". What is everyone's experience with this?` },
+      cookie,
+      body: { category: 'general', title, body: `Opening post of "${title}". What is everyone's experience with this?` },
     });
     expectStatus(`create topic "${title}"`, res, 201);
     return res.body.topic.id;

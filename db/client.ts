@@ -44,7 +44,9 @@ async function openPostgres(url: string, poolSize: number, folder: string): Prom
   // int8 columns (sequences, counts) fit in a double for any realistic forum.
   pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
-  pool.on('error', () => { /* an idle client died; the pool replaces it */ });
+  pool.on('error', () => {
+    /* an idle client died; the pool replaces it */
+  });
   const client = await pool.connect();
   try {
     // Replicas starting together must not apply the same migration twice.

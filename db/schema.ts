@@ -1,7 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
-import {
-  bigint, boolean, customType, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, uniqueIndex,
-} from 'drizzle-orm/pg-core';
+import { bigint, boolean, customType, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 /** PostgreSQL's tsvector, only ever written by a generated column. */
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
@@ -18,51 +16,70 @@ export type IdeaStatus = (typeof IDEA_STATUSES)[number];
 export const REACTION_KINDS = ['like', 'helpful'] as const;
 export type ReactionKind = (typeof REACTION_KINDS)[number];
 
-export const users = pgTable('users', {
-  id: serial('id').primaryKey(),
-  handle: text('handle').notNull(),
-  email: text('email'),
-  passwordHash: text('password_hash'),
-  displayName: text('display_name').notNull(),
-  avatarUrl: text('avatar_url'),
-  /** Operator of the whole site: admin powers in every community. */
-  isSiteAdmin: boolean('is_site_admin').notNull().default(false),
-  /** Accounts that arrive through a community's SSO are keyed by (community, sub). */
-  ssoCommunityId: integer('sso_community_id'),
-  ssoSubject: text('sso_subject'),
-  createdAt: createdAt(),
-}, (t) => [
-  uniqueIndex('users_handle_lower_key').on(sql`lower(${t.handle})`),
-  uniqueIndex('users_email_lower_key').on(sql`lower(${t.email})`),
-  uniqueIndex('users_sso_key').on(t.ssoCommunityId, t.ssoSubject),
-]);
+export const users = pgTable(
+  'users',
+  {
+    id: serial('id').primaryKey(),
+    handle: text('handle').notNull(),
+    email: text('email'),
+    passwordHash: text('password_hash'),
+    displayName: text('display_name').notNull(),
+    avatarUrl: text('avatar_url'),
+    /** Operator of the whole site: admin powers in every community. */
+    isSiteAdmin: boolean('is_site_admin').notNull().default(false),
+    /** Accounts that arrive through a community's SSO are keyed by (community, sub). */
+    ssoCommunityId: integer('sso_community_id'),
+    ssoSubject: text('sso_subject'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('users_handle_lower_key').on(sql`lower(${t.handle})`),
+    uniqueIndex('users_email_lower_key').on(sql`lower(${t.email})`),
+    uniqueIndex('users_sso_key').on(t.ssoCommunityId, t.ssoSubject),
+  ],
+);
 
-export const sessions = pgTable('sessions', {
-  /** SHA-256 (hex) of the token the client holds: a leaked table cannot be replayed. */
-  id: text('id').primaryKey(),
-  userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
-  expiresAt: ts('expires_at').notNull(),
-  kind: text('kind').notNull().default('cookie'),
-  createdAt: createdAt(),
-}, (t) => [index('sessions_user_idx').on(t.userId)]);
+export const sessions = pgTable(
+  'sessions',
+  {
+    /** SHA-256 (hex) of the token the client holds: a leaked table cannot be replayed. */
+    id: text('id').primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    expiresAt: ts('expires_at').notNull(),
+    kind: text('kind').notNull().default('cookie'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('sessions_user_idx').on(t.userId)],
+);
 
-export const communities = pgTable('communities', {
-  id: serial('id').primaryKey(),
-  slug: text('slug').notNull(),
-  name: text('name').notNull(),
-  description: text('description').notNull().default(''),
-  accentColor: text('accent_color'),
-  isDemo: boolean('is_demo').notNull().default(false),
-  /** Distinct members whose flags hide a post automatically, pending review; 0 turns it off. */
-  flagThreshold: integer('flag_threshold').notNull().default(3),
-  /** Hold a member's first post in this community until a moderator approves it. */
-  holdFirstPosts: boolean('hold_first_posts').notNull().default(false),
-  createdAt: createdAt(),
-}, (t) => [uniqueIndex('communities_slug_key').on(t.slug)]);
+export const communities = pgTable(
+  'communities',
+  {
+    id: serial('id').primaryKey(),
+    slug: text('slug').notNull(),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    accentColor: text('accent_color'),
+    isDemo: boolean('is_demo').notNull().default(false),
+    /** Distinct members whose flags hide a post automatically, pending review; 0 turns it off. */
+    flagThreshold: integer('flag_threshold').notNull().default(3),
+    /** Hold a member's first post in this community until a moderator approves it. */
+    holdFirstPosts: boolean('hold_first_posts').notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('communities_slug_key').on(t.slug)],
+);
 
 export const embedSettings = pgTable('embed_settings', {
-  communityId: integer('community_id').primaryKey().references(() => communities.id, { onDelete: 'cascade' }),
-  allowedOrigins: jsonb('allowed_origins').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+  communityId: integer('community_id')
+    .primaryKey()
+    .references(() => communities.id, { onDelete: 'cascade' }),
+  allowedOrigins: jsonb('allowed_origins')
+    .$type<string[]>()
+    .notNull()
+    .default(sql`'[]'::jsonb`),
   /** HS256 key for the organisation's SSO tokens; must be readable to verify signatures. */
   ssoSecret: text('sso_secret'),
   ssoSecretCreatedAt: ts('sso_secret_created_at'),
@@ -70,122 +87,174 @@ export const embedSettings = pgTable('embed_settings', {
   categorySlug: text('category_slug'),
 });
 
-export const memberships = pgTable('memberships', {
-  communityId: integer('community_id').notNull().references(() => communities.id, { onDelete: 'cascade' }),
-  userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
-  role: text('role').$type<Role>().notNull().default('member'),
-  createdAt: createdAt(),
-}, (t) => [primaryKey({ columns: [t.communityId, t.userId] }), index('memberships_user_idx').on(t.userId)]);
+export const memberships = pgTable(
+  'memberships',
+  {
+    communityId: integer('community_id')
+      .notNull()
+      .references(() => communities.id, { onDelete: 'cascade' }),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role').$type<Role>().notNull().default('member'),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.communityId, t.userId] }), index('memberships_user_idx').on(t.userId)],
+);
 
-export const categories = pgTable('categories', {
-  id: serial('id').primaryKey(),
-  communityId: integer('community_id').notNull().references(() => communities.id, { onDelete: 'cascade' }),
-  slug: text('slug').notNull(),
-  name: text('name').notNull(),
-  description: text('description').notNull().default(''),
-  position: integer('position').notNull().default(0),
-  createdAt: createdAt(),
-}, (t) => [uniqueIndex('categories_community_slug_key').on(t.communityId, t.slug)]);
+export const categories = pgTable(
+  'categories',
+  {
+    id: serial('id').primaryKey(),
+    communityId: integer('community_id')
+      .notNull()
+      .references(() => communities.id, { onDelete: 'cascade' }),
+    slug: text('slug').notNull(),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    position: integer('position').notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('categories_community_slug_key').on(t.communityId, t.slug)],
+);
 
 export { SYSTEM_REASONS, type SystemReason } from './codes.js';
 import type { SystemReason } from './codes.js';
 
-export const topics = pgTable('topics', {
-  id: serial('id').primaryKey(),
-  communityId: integer('community_id').notNull().references(() => communities.id, { onDelete: 'cascade' }),
-  categoryId: integer('category_id').notNull().references(() => categories.id),
-  authorId: integer('author_id').notNull().references(() => users.id),
-  title: text('title').notNull(),
-  kind: text('kind').$type<TopicKind>().notNull().default('discussion'),
-  createdAt: createdAt(),
-  lastPostAt: ts('last_post_at').notNull().defaultNow(),
-  /** Numbers handed out so far; the next post takes lastNumber + 1 under the topic row's lock. */
-  lastNumber: integer('last_number').notNull().default(0),
-  postCount: integer('post_count').notNull().default(0),
-  pinned: boolean('pinned').notNull().default(false),
-  locked: boolean('locked').notNull().default(false),
-  hidden: boolean('hidden').notNull().default(false),
-  /** A moderator's words; null when the system hid it (see hiddenReasonCode). */
-  hiddenReason: text('hidden_reason'),
-  hiddenReasonCode: text('hidden_reason_code').$type<SystemReason>(),
-  /** Hidden by the system (a held first topic), not yet reviewed by a moderator. */
-  hiddenPending: boolean('hidden_pending').notNull().default(false),
-  solutionPostId: integer('solution_post_id'),
-  votes: integer('votes').notNull().default(0),
-  /** An idea's answer from the organisation: status, public note, who and when. */
-  ideaStatus: text('idea_status').$type<IdeaStatus>(),
-  ideaStatusNote: text('idea_status_note'),
-  ideaStatusAt: ts('idea_status_at'),
-  ideaStatusById: integer('idea_status_by_id').references(() => users.id),
-  /** When the current accepted answer was chosen: helper rankings count solutions by month. */
-  solvedAt: ts('solved_at'),
-  /** Canonical URL of the host page when the topic was created by the embed. */
-  embedUrl: text('embed_url'),
-  search: tsvector('search').generatedAlwaysAs((): SQL => sql`to_tsvector('english', ${topics.title})`),
-}, (t) => [
-  index('topics_latest_idx').on(t.communityId, t.pinned, t.lastPostAt, t.id),
-  index('topics_author_idx').on(t.authorId),
-  // The ideas board (sort=votes&kind=idea). Partial: every reply rewrites its topic's row, and
-  // replies in discussions and questions should not pay for an index only ideas use.
-  index('topics_idea_votes_idx').on(t.communityId, t.pinned, t.votes, t.id).where(sql`kind = 'idea'`),
-  uniqueIndex('topics_embed_url_key').on(t.communityId, t.embedUrl),
-  index('topics_search_idx').using('gin', t.search),
-]);
+export const topics = pgTable(
+  'topics',
+  {
+    id: serial('id').primaryKey(),
+    communityId: integer('community_id')
+      .notNull()
+      .references(() => communities.id, { onDelete: 'cascade' }),
+    categoryId: integer('category_id')
+      .notNull()
+      .references(() => categories.id),
+    authorId: integer('author_id')
+      .notNull()
+      .references(() => users.id),
+    title: text('title').notNull(),
+    kind: text('kind').$type<TopicKind>().notNull().default('discussion'),
+    createdAt: createdAt(),
+    lastPostAt: ts('last_post_at').notNull().defaultNow(),
+    /** Numbers handed out so far; the next post takes lastNumber + 1 under the topic row's lock. */
+    lastNumber: integer('last_number').notNull().default(0),
+    postCount: integer('post_count').notNull().default(0),
+    pinned: boolean('pinned').notNull().default(false),
+    locked: boolean('locked').notNull().default(false),
+    hidden: boolean('hidden').notNull().default(false),
+    /** A moderator's words; null when the system hid it (see hiddenReasonCode). */
+    hiddenReason: text('hidden_reason'),
+    hiddenReasonCode: text('hidden_reason_code').$type<SystemReason>(),
+    /** Hidden by the system (a held first topic), not yet reviewed by a moderator. */
+    hiddenPending: boolean('hidden_pending').notNull().default(false),
+    solutionPostId: integer('solution_post_id'),
+    votes: integer('votes').notNull().default(0),
+    /** An idea's answer from the organisation: status, public note, who and when. */
+    ideaStatus: text('idea_status').$type<IdeaStatus>(),
+    ideaStatusNote: text('idea_status_note'),
+    ideaStatusAt: ts('idea_status_at'),
+    ideaStatusById: integer('idea_status_by_id').references(() => users.id),
+    /** When the current accepted answer was chosen: helper rankings count solutions by month. */
+    solvedAt: ts('solved_at'),
+    /** Canonical URL of the host page when the topic was created by the embed. */
+    embedUrl: text('embed_url'),
+    search: tsvector('search').generatedAlwaysAs((): SQL => sql`to_tsvector('english', ${topics.title})`),
+  },
+  (t) => [
+    index('topics_latest_idx').on(t.communityId, t.pinned, t.lastPostAt, t.id),
+    index('topics_author_idx').on(t.authorId),
+    // The ideas board (sort=votes&kind=idea). Partial: every reply rewrites its topic's row, and
+    // replies in discussions and questions should not pay for an index only ideas use.
+    index('topics_idea_votes_idx')
+      .on(t.communityId, t.pinned, t.votes, t.id)
+      .where(sql`kind = 'idea'`),
+    uniqueIndex('topics_embed_url_key').on(t.communityId, t.embedUrl),
+    index('topics_search_idx').using('gin', t.search),
+  ],
+);
 
-export const posts = pgTable('posts', {
-  id: serial('id').primaryKey(),
-  topicId: integer('topic_id').notNull().references(() => topics.id, { onDelete: 'cascade' }),
-  number: integer('number').notNull(),
-  authorId: integer('author_id').notNull().references(() => users.id),
-  /** The author's role when they wrote it: a staff badge belongs to what was said as staff. */
-  authorRole: text('author_role').$type<Role>().notNull().default('member'),
-  replyToId: integer('reply_to_id'),
-  body: text('body').notNull(),
-  bodyHtml: text('body_html').notNull(),
-  createdAt: createdAt(),
-  editedAt: ts('edited_at'),
-  pinned: boolean('pinned').notNull().default(false),
-  hidden: boolean('hidden').notNull().default(false),
-  /** A moderator's words; null when the system hid it (see hiddenReasonCode). */
-  hiddenReason: text('hidden_reason'),
-  hiddenReasonCode: text('hidden_reason_code').$type<SystemReason>(),
-  /** When it was last hidden: the author may ask for review once per hiding. */
-  hiddenAt: ts('hidden_at'),
-  /** Hidden by the system (flag threshold, held first post), not yet reviewed by a moderator. */
-  hiddenPending: boolean('hidden_pending').notNull().default(false),
-  deleted: boolean('deleted').notNull().default(false),
-  clientId: text('client_id'),
-  likeCount: integer('like_count').notNull().default(0),
-  helpfulCount: integer('helpful_count').notNull().default(0),
-  search: tsvector('search').generatedAlwaysAs((): SQL => sql`to_tsvector('english', ${posts.body})`),
-}, (t) => [
-  uniqueIndex('posts_topic_number_key').on(t.topicId, t.number),
-  uniqueIndex('posts_author_client_key').on(t.authorId, t.clientId),
-  index('posts_author_created_idx').on(t.authorId, t.createdAt),
-  // Pinned posts travel with a topic's first page: a tiny partial index keeps that lookup free.
-  index('posts_pinned_idx').on(t.topicId, t.number).where(sql`pinned`),
-  index('posts_search_idx').using('gin', t.search),
-]);
+export const posts = pgTable(
+  'posts',
+  {
+    id: serial('id').primaryKey(),
+    topicId: integer('topic_id')
+      .notNull()
+      .references(() => topics.id, { onDelete: 'cascade' }),
+    number: integer('number').notNull(),
+    authorId: integer('author_id')
+      .notNull()
+      .references(() => users.id),
+    /** The author's role when they wrote it: a staff badge belongs to what was said as staff. */
+    authorRole: text('author_role').$type<Role>().notNull().default('member'),
+    replyToId: integer('reply_to_id'),
+    body: text('body').notNull(),
+    bodyHtml: text('body_html').notNull(),
+    createdAt: createdAt(),
+    editedAt: ts('edited_at'),
+    pinned: boolean('pinned').notNull().default(false),
+    hidden: boolean('hidden').notNull().default(false),
+    /** A moderator's words; null when the system hid it (see hiddenReasonCode). */
+    hiddenReason: text('hidden_reason'),
+    hiddenReasonCode: text('hidden_reason_code').$type<SystemReason>(),
+    /** When it was last hidden: the author may ask for review once per hiding. */
+    hiddenAt: ts('hidden_at'),
+    /** Hidden by the system (flag threshold, held first post), not yet reviewed by a moderator. */
+    hiddenPending: boolean('hidden_pending').notNull().default(false),
+    deleted: boolean('deleted').notNull().default(false),
+    clientId: text('client_id'),
+    likeCount: integer('like_count').notNull().default(0),
+    helpfulCount: integer('helpful_count').notNull().default(0),
+    search: tsvector('search').generatedAlwaysAs((): SQL => sql`to_tsvector('english', ${posts.body})`),
+  },
+  (t) => [
+    uniqueIndex('posts_topic_number_key').on(t.topicId, t.number),
+    uniqueIndex('posts_author_client_key').on(t.authorId, t.clientId),
+    index('posts_author_created_idx').on(t.authorId, t.createdAt),
+    // Pinned posts travel with a topic's first page: a tiny partial index keeps that lookup free.
+    index('posts_pinned_idx')
+      .on(t.topicId, t.number)
+      .where(sql`pinned`),
+    index('posts_search_idx').using('gin', t.search),
+  ],
+);
 
-export const postRevisions = pgTable('post_revisions', {
-  id: serial('id').primaryKey(),
-  postId: integer('post_id').notNull().references(() => posts.id, { onDelete: 'cascade' }),
-  /** The text as it was before the edit that superseded it. */
-  body: text('body').notNull(),
-  editorId: integer('editor_id').notNull().references(() => users.id),
-  createdAt: createdAt(),
-}, (t) => [index('post_revisions_post_idx').on(t.postId)]);
+export const postRevisions = pgTable(
+  'post_revisions',
+  {
+    id: serial('id').primaryKey(),
+    postId: integer('post_id')
+      .notNull()
+      .references(() => posts.id, { onDelete: 'cascade' }),
+    /** The text as it was before the edit that superseded it. */
+    body: text('body').notNull(),
+    editorId: integer('editor_id')
+      .notNull()
+      .references(() => users.id),
+    createdAt: createdAt(),
+  },
+  (t) => [index('post_revisions_post_idx').on(t.postId)],
+);
 
-export const reactions = pgTable('reactions', {
-  postId: integer('post_id').notNull().references(() => posts.id, { onDelete: 'cascade' }),
-  userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
-  kind: text('kind').$type<ReactionKind>().notNull(),
-  createdAt: createdAt(),
-}, (t) => [
-  primaryKey({ columns: [t.postId, t.userId, t.kind] }),
-  // Helper rankings count the month's helpful reactions.
-  index('reactions_created_idx').on(t.createdAt),
-]);
+export const reactions = pgTable(
+  'reactions',
+  {
+    postId: integer('post_id')
+      .notNull()
+      .references(() => posts.id, { onDelete: 'cascade' }),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    kind: text('kind').$type<ReactionKind>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.postId, t.userId, t.kind] }),
+    // Helper rankings count the month's helpful reactions.
+    index('reactions_created_idx').on(t.createdAt),
+  ],
+);
 
 export const QUEUE_ITEM_KINDS = ['flag', 'first_post', 'review_request'] as const;
 /** flag: a member's report; first_post: a held first post (or topic); review_request: an author contests a hide. */
@@ -194,60 +263,88 @@ export const QUEUE_ITEM_STATUSES = ['open', 'resolved', 'dismissed'] as const;
 export type QueueItemStatus = (typeof QUEUE_ITEM_STATUSES)[number];
 
 /** The review queue: members' flags, held first posts and authors' review requests. */
-export const queueItems = pgTable('queue_items', {
-  id: serial('id').primaryKey(),
-  communityId: integer('community_id').notNull().references(() => communities.id, { onDelete: 'cascade' }),
-  kind: text('kind').$type<QueueItemKind>().notNull().default('flag'),
-  /** Held first topics are reviewed as a whole topic; everything else as a post. */
-  targetType: text('target_type').$type<'post' | 'topic'>().notNull().default('post'),
-  topicId: integer('topic_id').notNull().references(() => topics.id, { onDelete: 'cascade' }),
-  postId: integer('post_id').notNull().references(() => posts.id, { onDelete: 'cascade' }),
-  /** Null for items the system raised (held first posts). */
-  reporterId: integer('reporter_id').references(() => users.id),
-  /** The reporter's words; null where the system raised the item or the author gave no message (the kind says why). */
-  reason: text('reason'),
-  status: text('status').$type<QueueItemStatus>().notNull().default('open'),
-  resolvedById: integer('resolved_by_id').references(() => users.id),
-  resolvedAt: ts('resolved_at'),
-  createdAt: createdAt(),
-}, (t) => [
-  index('queue_items_queue_idx').on(t.communityId, t.status, t.id),
-  index('queue_items_post_idx').on(t.postId),
-  index('queue_items_topic_idx').on(t.topicId),
-  // A member flags a post once, ever: the same people cannot re-hide a post a moderator restored.
-  uniqueIndex('queue_items_one_flag_per_member_key').on(t.postId, t.reporterId).where(sql`kind = 'flag'`),
-]);
+export const queueItems = pgTable(
+  'queue_items',
+  {
+    id: serial('id').primaryKey(),
+    communityId: integer('community_id')
+      .notNull()
+      .references(() => communities.id, { onDelete: 'cascade' }),
+    kind: text('kind').$type<QueueItemKind>().notNull().default('flag'),
+    /** Held first topics are reviewed as a whole topic; everything else as a post. */
+    targetType: text('target_type').$type<'post' | 'topic'>().notNull().default('post'),
+    topicId: integer('topic_id')
+      .notNull()
+      .references(() => topics.id, { onDelete: 'cascade' }),
+    postId: integer('post_id')
+      .notNull()
+      .references(() => posts.id, { onDelete: 'cascade' }),
+    /** Null for items the system raised (held first posts). */
+    reporterId: integer('reporter_id').references(() => users.id),
+    /** The reporter's words; null where the system raised the item or the author gave no message (the kind says why). */
+    reason: text('reason'),
+    status: text('status').$type<QueueItemStatus>().notNull().default('open'),
+    resolvedById: integer('resolved_by_id').references(() => users.id),
+    resolvedAt: ts('resolved_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('queue_items_queue_idx').on(t.communityId, t.status, t.id),
+    index('queue_items_post_idx').on(t.postId),
+    index('queue_items_topic_idx').on(t.topicId),
+    // A member flags a post once, ever: the same people cannot re-hide a post a moderator restored.
+    uniqueIndex('queue_items_one_flag_per_member_key')
+      .on(t.postId, t.reporterId)
+      .where(sql`kind = 'flag'`),
+  ],
+);
 
-export const bans = pgTable('bans', {
-  id: serial('id').primaryKey(),
-  communityId: integer('community_id').notNull().references(() => communities.id, { onDelete: 'cascade' }),
-  userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
-  reason: text('reason').notNull(),
-  until: ts('until'),
-  createdById: integer('created_by_id').notNull().references(() => users.id),
-  liftedAt: ts('lifted_at'),
-  createdAt: createdAt(),
-}, (t) => [index('bans_member_idx').on(t.communityId, t.userId)]);
+export const bans = pgTable(
+  'bans',
+  {
+    id: serial('id').primaryKey(),
+    communityId: integer('community_id')
+      .notNull()
+      .references(() => communities.id, { onDelete: 'cascade' }),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    reason: text('reason').notNull(),
+    until: ts('until'),
+    createdById: integer('created_by_id')
+      .notNull()
+      .references(() => users.id),
+    liftedAt: ts('lifted_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('bans_member_idx').on(t.communityId, t.userId)],
+);
 
-export const moderationLog = pgTable('moderation_log', {
-  id: serial('id').primaryKey(),
-  communityId: integer('community_id').notNull().references(() => communities.id, { onDelete: 'cascade' }),
-  /** Null when the system acted on its own (e.g. a flag threshold). */
-  moderatorId: integer('moderator_id').references(() => users.id),
-  action: text('action').notNull(),
-  targetType: text('target_type').notNull(),
-  targetId: integer('target_id').notNull(),
-  /** A moderator's words; null when the system acted (see reasonCode). */
-  reason: text('reason'),
-  reasonCode: text('reason_code').$type<SystemReason>(),
-  /**
-   * Machine-readable context that is not a reason: a ban's end (`until <ISO time>` or `permanent`),
-   * a role change (`member → staff`), the settled queue item's kind, the number of flags.
-   */
-  detail: text('detail'),
-  automatic: boolean('automatic').notNull().default(false),
-  createdAt: createdAt(),
-}, (t) => [index('moderation_log_community_idx').on(t.communityId, t.id)]);
+export const moderationLog = pgTable(
+  'moderation_log',
+  {
+    id: serial('id').primaryKey(),
+    communityId: integer('community_id')
+      .notNull()
+      .references(() => communities.id, { onDelete: 'cascade' }),
+    /** Null when the system acted on its own (e.g. a flag threshold). */
+    moderatorId: integer('moderator_id').references(() => users.id),
+    action: text('action').notNull(),
+    targetType: text('target_type').notNull(),
+    targetId: integer('target_id').notNull(),
+    /** A moderator's words; null when the system acted (see reasonCode). */
+    reason: text('reason'),
+    reasonCode: text('reason_code').$type<SystemReason>(),
+    /**
+     * Machine-readable context that is not a reason: a ban's end (`until <ISO time>` or `permanent`),
+     * a role change (`member → staff`), the settled queue item's kind, the number of flags.
+     */
+    detail: text('detail'),
+    automatic: boolean('automatic').notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [index('moderation_log_community_idx').on(t.communityId, t.id)],
+);
 
 /** One row per live channel; `last_seq` hands out gap-free sequence numbers under the row lock. */
 export const channels = pgTable('channels', {
@@ -256,105 +353,173 @@ export const channels = pgTable('channels', {
 });
 
 /** The outbox: written in the same transaction as the change it announces. */
-export const events = pgTable('events', {
-  channel: text('channel').notNull(),
-  seq: bigint('seq', { mode: 'number' }).notNull(),
-  type: text('type').notNull(),
-  ref: jsonb('ref').$type<Record<string, unknown>>().notNull(),
-  createdAt: createdAt(),
-}, (t) => [primaryKey({ columns: [t.channel, t.seq] }), index('events_created_idx').on(t.createdAt)]);
+export const events = pgTable(
+  'events',
+  {
+    channel: text('channel').notNull(),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    type: text('type').notNull(),
+    ref: jsonb('ref').$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.channel, t.seq] }), index('events_created_idx').on(t.createdAt)],
+);
 
 /** Fixed-window counters that must hold across processes (login throttling). */
-export const rateCounters = pgTable('rate_counters', {
-  key: text('key').notNull(),
-  windowStart: ts('window_start').notNull(),
-  count: integer('count').notNull().default(0),
-}, (t) => [primaryKey({ columns: [t.key, t.windowStart] })]);
+export const rateCounters = pgTable(
+  'rate_counters',
+  {
+    key: text('key').notNull(),
+    windowStart: ts('window_start').notNull(),
+    count: integer('count').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.key, t.windowStart] })],
+);
 
 /** SSO token ids already accepted, kept until the token would have expired anyway. */
-export const ssoTokenUses = pgTable('sso_token_uses', {
-  communityId: integer('community_id').notNull().references(() => communities.id, { onDelete: 'cascade' }),
-  jti: text('jti').notNull(),
-  expiresAt: ts('expires_at').notNull(),
-}, (t) => [primaryKey({ columns: [t.communityId, t.jti] })]);
+export const ssoTokenUses = pgTable(
+  'sso_token_uses',
+  {
+    communityId: integer('community_id')
+      .notNull()
+      .references(() => communities.id, { onDelete: 'cascade' }),
+    jti: text('jti').notNull(),
+    expiresAt: ts('expires_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.communityId, t.jti] })],
+);
 
 /**
  * One-time codes that carry a forum (cookie) session into the embed iframe, where third-party
  * cookies may be blocked. Only the SHA-256 of a code is stored; a code lives 60 seconds and is
  * deleted by its one exchange.
  */
-export const embedCodes = pgTable('embed_codes', {
-  codeHash: text('code_hash').primaryKey(),
-  userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
-  communityId: integer('community_id').notNull().references(() => communities.id, { onDelete: 'cascade' }),
-  expiresAt: ts('expires_at').notNull(),
-  createdAt: createdAt(),
-}, (t) => [index('embed_codes_expires_idx').on(t.expiresAt)]);
+export const embedCodes = pgTable(
+  'embed_codes',
+  {
+    codeHash: text('code_hash').primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    communityId: integer('community_id')
+      .notNull()
+      .references(() => communities.id, { onDelete: 'cascade' }),
+    expiresAt: ts('expires_at').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('embed_codes_expires_idx').on(t.expiresAt)],
+);
 
 export const NOTIFICATION_KINDS = ['reply', 'mention', 'solution', 'idea_status', 'moderation', 'new_topic', 'reminder'] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 /** What someone is told about: stored per recipient, read through the visibility rules. */
-export const notifications = pgTable('notifications', {
-  id: serial('id').primaryKey(),
-  userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
-  kind: text('kind').$type<NotificationKind>().notNull(),
-  communityId: integer('community_id').notNull().references(() => communities.id, { onDelete: 'cascade' }),
-  topicId: integer('topic_id').references(() => topics.id, { onDelete: 'cascade' }),
-  postId: integer('post_id').references(() => posts.id, { onDelete: 'cascade' }),
-  /** Who caused it; null when the system did (reminders, automatic actions). */
-  actorId: integer('actor_id').references(() => users.id, { onDelete: 'set null' }),
-  /** Unread reply notifications of one topic coalesce: "3 new replies". */
-  count: integer('count').notNull().default(1),
-  /** Kind-specific facts such as a moderator's reason or an idea's new status. */
-  data: jsonb('data').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
-  readAt: ts('read_at'),
-  createdAt: createdAt(),
-  updatedAt: ts('updated_at').notNull().defaultNow(),
-}, (t) => [
-  index('notifications_user_idx').on(t.userId, t.id),
-  index('notifications_unread_idx').on(t.userId).where(sql`read_at IS NULL`),
-  // One unread reply notification per topic and reader: later replies raise its count.
-  uniqueIndex('notifications_reply_coalesce_key').on(t.userId, t.topicId).where(sql`kind = 'reply' AND read_at IS NULL`),
-  // Each of these happens to a reader at most once, however often a job or an edit runs.
-  uniqueIndex('notifications_mention_once_key').on(t.userId, t.postId).where(sql`kind = 'mention'`),
-  uniqueIndex('notifications_reminder_once_key').on(t.userId, t.topicId).where(sql`kind = 'reminder'`),
-]);
+export const notifications = pgTable(
+  'notifications',
+  {
+    id: serial('id').primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    kind: text('kind').$type<NotificationKind>().notNull(),
+    communityId: integer('community_id')
+      .notNull()
+      .references(() => communities.id, { onDelete: 'cascade' }),
+    topicId: integer('topic_id').references(() => topics.id, { onDelete: 'cascade' }),
+    postId: integer('post_id').references(() => posts.id, { onDelete: 'cascade' }),
+    /** Who caused it; null when the system did (reminders, automatic actions). */
+    actorId: integer('actor_id').references(() => users.id, { onDelete: 'set null' }),
+    /** Unread reply notifications of one topic coalesce: "3 new replies". */
+    count: integer('count').notNull().default(1),
+    /** Kind-specific facts such as a moderator's reason or an idea's new status. */
+    data: jsonb('data')
+      .$type<Record<string, unknown>>()
+      .notNull()
+      .default(sql`'{}'::jsonb`),
+    readAt: ts('read_at'),
+    createdAt: createdAt(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('notifications_user_idx').on(t.userId, t.id),
+    index('notifications_unread_idx')
+      .on(t.userId)
+      .where(sql`read_at IS NULL`),
+    // One unread reply notification per topic and reader: later replies raise its count.
+    uniqueIndex('notifications_reply_coalesce_key')
+      .on(t.userId, t.topicId)
+      .where(sql`kind = 'reply' AND read_at IS NULL`),
+    // Each of these happens to a reader at most once, however often a job or an edit runs.
+    uniqueIndex('notifications_mention_once_key')
+      .on(t.userId, t.postId)
+      .where(sql`kind = 'mention'`),
+    uniqueIndex('notifications_reminder_once_key')
+      .on(t.userId, t.topicId)
+      .where(sql`kind = 'reminder'`),
+  ],
+);
 
 export const NOTIFICATION_LEVELS = ['watching', 'normal', 'muted'] as const;
 export type NotificationLevel = (typeof NOTIFICATION_LEVELS)[number];
 
 /** A reader's choice for one topic or category; a topic's own setting wins over its category's. */
-export const notificationLevels = pgTable('notification_levels', {
-  userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
-  targetType: text('target_type').$type<'topic' | 'category'>().notNull(),
-  targetId: integer('target_id').notNull(),
-  level: text('level').$type<NotificationLevel>().notNull(),
-  updatedAt: ts('updated_at').notNull().defaultNow(),
-}, (t) => [
-  primaryKey({ columns: [t.userId, t.targetType, t.targetId] }),
-  index('notification_levels_target_idx').on(t.targetType, t.targetId),
-]);
+export const notificationLevels = pgTable(
+  'notification_levels',
+  {
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    targetType: text('target_type').$type<'topic' | 'category'>().notNull(),
+    targetId: integer('target_id').notNull(),
+    level: text('level').$type<NotificationLevel>().notNull(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.targetType, t.targetId] }), index('notification_levels_target_idx').on(t.targetType, t.targetId)],
+);
 
 /** How far each signed-in reader has read each topic. */
-export const topicReads = pgTable('topic_reads', {
-  userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
-  topicId: integer('topic_id').notNull().references(() => topics.id, { onDelete: 'cascade' }),
-  lastReadNumber: integer('last_read_number').notNull(),
-  updatedAt: ts('updated_at').notNull().defaultNow(),
-}, (t) => [primaryKey({ columns: [t.userId, t.topicId] })]);
+export const topicReads = pgTable(
+  'topic_reads',
+  {
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    topicId: integer('topic_id')
+      .notNull()
+      .references(() => topics.id, { onDelete: 'cascade' }),
+    lastReadNumber: integer('last_read_number').notNull(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.topicId] })],
+);
 
 /** A reader's visits to a community: "new since your last visit" is measured from previousSeenAt. */
-export const communityVisits = pgTable('community_visits', {
-  userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
-  communityId: integer('community_id').notNull().references(() => communities.id, { onDelete: 'cascade' }),
-  lastSeenAt: ts('last_seen_at').notNull().defaultNow(),
-  previousSeenAt: ts('previous_seen_at'),
-}, (t) => [primaryKey({ columns: [t.userId, t.communityId] })]);
+export const communityVisits = pgTable(
+  'community_visits',
+  {
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    communityId: integer('community_id')
+      .notNull()
+      .references(() => communities.id, { onDelete: 'cascade' }),
+    lastSeenAt: ts('last_seen_at').notNull().defaultNow(),
+    previousSeenAt: ts('previous_seen_at'),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.communityId] })],
+);
 
 /** One vote per member per idea. */
-export const topicVotes = pgTable('topic_votes', {
-  topicId: integer('topic_id').notNull().references(() => topics.id, { onDelete: 'cascade' }),
-  userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
-  createdAt: createdAt(),
-}, (t) => [primaryKey({ columns: [t.topicId, t.userId] }), index('topic_votes_user_idx').on(t.userId)]);
+export const topicVotes = pgTable(
+  'topic_votes',
+  {
+    topicId: integer('topic_id')
+      .notNull()
+      .references(() => topics.id, { onDelete: 'cascade' }),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.topicId, t.userId] }), index('topic_votes_user_idx').on(t.userId)],
+);

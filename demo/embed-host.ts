@@ -27,7 +27,9 @@ await app.listen({ port: forumPort, host: '127.0.0.1' });
 // What an admin does in the community's settings: allow the site to embed, and set an SSO secret.
 const { db } = app.parley.ctx;
 const [community] = await db.select({ id: communities.id }).from(communities).where(eq(communities.slug, COMMUNITY));
-await db.insert(embedSettings).values({ communityId: community!.id, allowedOrigins: [host], ssoSecret: SECRET, ssoSecretCreatedAt: new Date() })
+await db
+  .insert(embedSettings)
+  .values({ communityId: community!.id, allowedOrigins: [host], ssoSecret: SECRET, ssoSecretCreatedAt: new Date() })
   .onConflictDoUpdate({ target: embedSettings.communityId, set: { allowedOrigins: [host], ssoSecret: SECRET, ssoSecretCreatedAt: new Date() } });
 
 /** The organisation's own login, reduced to two known customers. */
@@ -69,13 +71,20 @@ for (const id of ['dana', 'omar']) {
     push();
   });
 }`;
-const SITE_CSS = 'body{font:16px/1.5 system-ui,sans-serif;max-width:48rem;margin:0 auto;padding:1rem}header{display:flex;gap:1rem;align-items:center;flex-wrap:wrap;border-bottom:1px solid #ddd;padding-bottom:.5rem}';
+const SITE_CSS =
+  'body{font:16px/1.5 system-ui,sans-serif;max-width:48rem;margin:0 auto;padding:1rem}header{display:flex;gap:1rem;align-items:center;flex-wrap:wrap;border-bottom:1px solid #ddd;padding-bottom:.5rem}';
 
 const serve = async (req: IncomingMessage, res: ServerResponse) => {
   const url = new URL(req.url ?? '/', host);
   const send = (status: number, type: string, body: string) => res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
-  if (url.pathname === '/') return send(200, 'text/html; charset=utf-8', page('Our new desk lamp is here', '/', 'Warm light, a sunrise alarm and an app. Tell us what you think below.'));
-  if (url.pathname === '/sunrise') return send(200, 'text/html; charset=utf-8', page('How sunrise mode works', '/sunrise', 'The lamp brightens slowly for 30 minutes before your alarm.'));
+  if (url.pathname === '/')
+    return send(
+      200,
+      'text/html; charset=utf-8',
+      page('Our new desk lamp is here', '/', 'Warm light, a sunrise alarm and an app. Tell us what you think below.'),
+    );
+  if (url.pathname === '/sunrise')
+    return send(200, 'text/html; charset=utf-8', page('How sunrise mode works', '/sunrise', 'The lamp brightens slowly for 30 minutes before your alarm.'));
   if (url.pathname === '/site.js') return send(200, 'text/javascript; charset=utf-8', SITE_JS);
   if (url.pathname === '/site.css') return send(200, 'text/css; charset=utf-8', SITE_CSS);
   if (url.pathname === '/sso-token' && CUSTOMERS[url.searchParams.get('customer') ?? '']) {

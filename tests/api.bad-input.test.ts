@@ -15,7 +15,11 @@ function expectError(res: LightMyRequestResponse, status: number, code: string |
   expect(typeof body.error).toBe('string');
   expect(body.error.length).toBeGreaterThan(0);
   expect(typeof body.message).toBe('string');
-  expect(Object.keys(body).filter((k) => k !== 'details').sort()).toEqual(['code', 'error', 'message', 'statusCode']);
+  expect(
+    Object.keys(body)
+      .filter((k) => k !== 'details')
+      .sort(),
+  ).toEqual(['code', 'error', 'message', 'statusCode']);
   // Internals never leak through a message.
   expect(body.message).not.toMatch(/FST_|at .*\.(ts|js):\d+|node_modules/);
   return body as { statusCode: number; error: string; code: string; message: string; details?: unknown };
@@ -42,7 +46,9 @@ describe('bad input never causes a 500', () => {
     slug = (await createCommunity(u)).slug;
     topicId = (await createTopic(u, slug)).topic.id;
   });
-  afterAll(async () => { await t?.close(); });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   /** A raw request: exact bytes, exact headers. Signed-out and same-origin unless told otherwise. */
   const raw = (method: InjectOptions['method'], url: string, payload?: string | Buffer, headers: Record<string, string> = {}) =>
@@ -134,7 +140,7 @@ describe('bad input never causes a 500', () => {
       const me = await raw('GET', '/api/me', undefined, { cookie: setCookie.split(';')[0]! });
       expect(me.statusCode).toBe(200);
       expect(me.json().isSiteAdmin).toBe(false);
-      const result = await t.app.parley.ctx.db.execute(sql`select is_site_admin from users where id = ${user.id}`) as { rows: { is_site_admin: boolean }[] };
+      const result = (await t.app.parley.ctx.db.execute(sql`select is_site_admin from users where id = ${user.id}`)) as { rows: { is_site_admin: boolean }[] };
       expect(result.rows[0]!.is_site_admin).toBe(false);
     });
 
@@ -142,13 +148,27 @@ describe('bad input never causes a 500', () => {
       const body = JSON.stringify(signupJson());
       expectError(await raw('POST', '/api/auth/signup', body, { 'content-type': 'text/plain' }), 415, 'unsupported_media_type');
       expectError(await raw('POST', '/api/auth/signup', body, { 'content-type': 'text/plain;charset=UTF-8' }), 415, 'unsupported_media_type');
-      expectError(await raw('POST', '/api/communities', JSON.stringify({ slug: unique('c'), name: 'x' }), { 'content-type': 'text/plain', cookie }), 415, 'unsupported_media_type');
+      expectError(
+        await raw('POST', '/api/communities', JSON.stringify({ slug: unique('c'), name: 'x' }), { 'content-type': 'text/plain', cookie }),
+        415,
+        'unsupported_media_type',
+      );
     });
 
     it('form posts and other content types → 415 unsupported_media_type', async () => {
       const h = handle();
-      expectError(await raw('POST', '/api/auth/signup', `handle=${h}&email=${h}%40example.org&password=correct+horse+battery`, { 'content-type': 'application/x-www-form-urlencoded' }), 415, 'unsupported_media_type');
-      expectError(await raw('POST', '/api/auth/signup', '--x\r\n\r\n--x--', { 'content-type': 'multipart/form-data; boundary=x' }), 415, 'unsupported_media_type');
+      expectError(
+        await raw('POST', '/api/auth/signup', `handle=${h}&email=${h}%40example.org&password=correct+horse+battery`, {
+          'content-type': 'application/x-www-form-urlencoded',
+        }),
+        415,
+        'unsupported_media_type',
+      );
+      expectError(
+        await raw('POST', '/api/auth/signup', '--x\r\n\r\n--x--', { 'content-type': 'multipart/form-data; boundary=x' }),
+        415,
+        'unsupported_media_type',
+      );
       expectError(await raw('POST', '/api/auth/signup', '<a/>', { 'content-type': 'application/xml' }), 415, 'unsupported_media_type');
       expect((await raw('GET', `/api/users/${h}`)).statusCode).toBe(404);
     });
@@ -181,7 +201,11 @@ describe('bad input never causes a 500', () => {
       if (res.statusCode === 201) expect(res.json().user.displayName).not.toContain('/');
       else expectClientError(res);
       // In a field with a strict pattern it is plainly invalid.
-      const inHandle = Buffer.concat([Buffer.from('{"handle":"ab'), Buffer.from([0xc0, 0xaf]), Buffer.from(`c","email":"${handle()}@example.org","password":"${PASSWORD}"}`)]);
+      const inHandle = Buffer.concat([
+        Buffer.from('{"handle":"ab'),
+        Buffer.from([0xc0, 0xaf]),
+        Buffer.from(`c","email":"${handle()}@example.org","password":"${PASSWORD}"}`),
+      ]);
       expectError(await raw('POST', '/api/auth/signup', inHandle, json), 400, 'invalid_input');
     });
 
@@ -191,7 +215,12 @@ describe('bad input never causes a 500', () => {
     });
 
     it('a wrong Content-Length → 4xx', async () => {
-      const res = await t.app.inject({ method: 'POST', url: '/api/auth/signup', headers: { ...json, origin: ORIGIN, 'content-length': '5' }, payload: JSON.stringify(signupJson()) });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/auth/signup',
+        headers: { ...json, origin: ORIGIN, 'content-length': '5' },
+        payload: JSON.stringify(signupJson()),
+      });
       expectClientError(res);
     });
   });

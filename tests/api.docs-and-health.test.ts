@@ -38,7 +38,8 @@ const EXTRA_ROUTES: [Method, string][] = [
 
 /** Ideas, unread tracking and reputation (issue 7). */
 const IDEA_READ_REPUTATION_ROUTES: [Method, string][] = [
-  ['post', '/api/topics/{id}/vote'], ['delete', '/api/topics/{id}/vote'],
+  ['post', '/api/topics/{id}/vote'],
+  ['delete', '/api/topics/{id}/vote'],
   ['put', '/api/topics/{id}/idea-status'],
   ['put', '/api/topics/{id}/read'],
   ['get', '/api/communities/{slug}/helpers'],
@@ -46,18 +47,25 @@ const IDEA_READ_REPUTATION_ROUTES: [Method, string][] = [
 
 /** The Moderation section of API.md, plus this server's own moderation extensions. */
 const MODERATION_ROUTES: [Method, string][] = [
-  ['post', '/api/topics/{id}/pin'], ['delete', '/api/topics/{id}/pin'],
-  ['post', '/api/posts/{id}/pin'], ['delete', '/api/posts/{id}/pin'],
-  ['post', '/api/posts/{id}/hide'], ['delete', '/api/posts/{id}/hide'],
-  ['post', '/api/topics/{id}/lock'], ['delete', '/api/topics/{id}/lock'],
-  ['post', '/api/topics/{id}/hide'], ['delete', '/api/topics/{id}/hide'],
+  ['post', '/api/topics/{id}/pin'],
+  ['delete', '/api/topics/{id}/pin'],
+  ['post', '/api/posts/{id}/pin'],
+  ['delete', '/api/posts/{id}/pin'],
+  ['post', '/api/posts/{id}/hide'],
+  ['delete', '/api/posts/{id}/hide'],
+  ['post', '/api/topics/{id}/lock'],
+  ['delete', '/api/topics/{id}/lock'],
+  ['post', '/api/topics/{id}/hide'],
+  ['delete', '/api/topics/{id}/hide'],
   ['post', '/api/posts/{id}/flags'],
   ['get', '/api/communities/{slug}/flags'],
   ['post', '/api/communities/{slug}/bans'],
   ['get', '/api/communities/{slug}/moderation-log'],
   ['post', '/api/posts/{id}/review-request'],
-  ['post', '/api/flags/{id}/resolve'], ['post', '/api/flags/{id}/dismiss'],
-  ['get', '/api/communities/{slug}/bans'], ['delete', '/api/communities/{slug}/bans/{handle}'],
+  ['post', '/api/flags/{id}/resolve'],
+  ['post', '/api/flags/{id}/dismiss'],
+  ['get', '/api/communities/{slug}/bans'],
+  ['delete', '/api/communities/{slug}/bans/{handle}'],
   ['get', '/api/moderation/reasons'],
 ];
 
@@ -92,7 +100,9 @@ describe('health, docs and security headers', () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/docs' });
     docs = res.statusCode === 200 ? res.json() : null;
   });
-  afterAll(async () => { await t?.close(); });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   describe('GET /api/health', () => {
     it('answers 200 {status: "ok", db} naming the database in use', async () => {

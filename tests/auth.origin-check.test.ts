@@ -4,7 +4,6 @@ import { TestClient, type Reply } from './helpers/client.js';
 import { PASSWORD, createCommunity, createTopic, signUp, unique } from './helpers/factories.js';
 import { expectError } from './helpers/expect-error.js';
 
-
 const csrf = (res: Reply) => expectError(res, 403, 'csrf_origin_mismatch');
 
 function sessionSetCookie(res: Reply): string | undefined {
@@ -27,8 +26,12 @@ const FOREIGN = [
 
 describe('the Origin check on cookie-authenticated requests (PARLEY_ORIGIN set)', () => {
   let t: TestApp;
-  beforeAll(async () => { t = await startTestApp(); });
-  afterAll(async () => { await t?.close(); });
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   it('refuses an unsafe request that carries a cookie but no Origin: 403 csrf_origin_mismatch, nothing written', async () => {
     const u = await signUp(t);
@@ -137,7 +140,8 @@ describe('the Origin check on cookie-authenticated requests (PARLEY_ORIGIN set)'
     const token = await new TestClient(t.app, { origin: null }).post('/api/auth/token', { login: u.handle, password: PASSWORD });
     expect(token.status).toBe(201);
     const res = await t.app.inject({
-      method: 'POST', url: '/api/communities',
+      method: 'POST',
+      url: '/api/communities',
       headers: { cookie: u.cookie!, authorization: `Bearer ${token.body.token}` },
       payload: { slug: unique('c'), name: 'Both' },
     });
@@ -147,8 +151,12 @@ describe('the Origin check on cookie-authenticated requests (PARLEY_ORIGIN set)'
 
 describe('the Origin check when PARLEY_ORIGIN is not set (origin derived from Host)', () => {
   let t: TestApp;
-  beforeAll(async () => { t = await startTestApp({ origin: undefined }); });
-  afterAll(async () => { await t?.close(); });
+  beforeAll(async () => {
+    t = await startTestApp({ origin: undefined });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   const HOST = 'forum.local:8080';
   const SITE = `http://${HOST}`;
@@ -192,9 +200,16 @@ describe('the Origin check when PARLEY_ORIGIN is not set (origin derived from Ho
     const c = client();
     const handle = unique('h');
     expect((await c.post('/api/auth/signup', { handle, email: `${handle}@example.org`, password: PASSWORD }, onHost)).status).toBe(201);
-    const forged = await c.post('/api/communities', { slug: unique('c'), name: 'x' }, {
-      host: HOST, origin: 'https://evil.example', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil.example',
-    });
+    const forged = await c.post(
+      '/api/communities',
+      { slug: unique('c'), name: 'x' },
+      {
+        host: HOST,
+        origin: 'https://evil.example',
+        'x-forwarded-proto': 'https',
+        'x-forwarded-host': 'evil.example',
+      },
+    );
     csrf(forged);
   });
 });

@@ -6,7 +6,6 @@ import { TestClient, type Reply } from './helpers/client.js';
 import { PASSWORD, signUp, unique } from './helpers/factories.js';
 import { expectError } from './helpers/expect-error.js';
 
-
 function sessionSetCookie(res: Reply): string | undefined {
   const raw = res.headers['set-cookie'];
   const all = Array.isArray(raw) ? raw : raw === undefined ? [] : [String(raw)];
@@ -35,8 +34,12 @@ async function bearerClient(t: TestApp, login: string, password = PASSWORD): Pro
 
 describe('sessions', () => {
   let t: TestApp;
-  beforeAll(async () => { t = await startTestApp(); });
-  afterAll(async () => { await t?.close(); });
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   describe('POST /api/auth/logout', () => {
     it('answers 204, clears the cookie and invalidates the session on the server', async () => {
@@ -54,7 +57,9 @@ describe('sessions', () => {
       expect(u.cookie).toBeNull();
       // A copy of the old cookie (stolen, or a second tab) is dead too.
       expectError(await t.guest().get('/api/me', { cookie: old }), 401, 'not_signed_in');
-      const [row] = (await t.app.parley.ctx.db.execute(sql`select count(*)::int as n from sessions where id = ${sha256(tokenOf(old))}`) as { rows: { n: number }[] }).rows;
+      const [row] = (
+        (await t.app.parley.ctx.db.execute(sql`select count(*)::int as n from sessions where id = ${sha256(tokenOf(old))}`)) as { rows: { n: number }[] }
+      ).rows;
       expect(Number(row!.n)).toBe(0);
     });
 
@@ -240,7 +245,9 @@ describe('sessions', () => {
       const u = await signUp(t);
       const api = await bearerClient(t, u.handle);
       const cookieToken = tokenOf(u.cookie!);
-      const result = await t.app.parley.ctx.db.execute(sql`select id, user_id, kind from sessions`) as { rows: { id: string; user_id: number; kind: string }[] };
+      const result = (await t.app.parley.ctx.db.execute(sql`select id, user_id, kind from sessions`)) as {
+        rows: { id: string; user_id: number; kind: string }[];
+      };
       const ids = result.rows.map((r) => r.id);
       expect(ids.length).toBeGreaterThanOrEqual(2);
       for (const token of [cookieToken, api.token]) {
@@ -249,8 +256,16 @@ describe('sessions', () => {
         expect(ids).toContain(sha256(token));
       }
       for (const id of ids) expect(id).toMatch(/^[0-9a-f]{64}$/);
-      const mine = result.rows.filter((r) => Number(r.user_id) === u.userId).map((r) => [r.id, r.kind]).sort();
-      expect(mine).toEqual([[sha256(cookieToken), 'cookie'], [sha256(api.token), 'bearer']].sort());
+      const mine = result.rows
+        .filter((r) => Number(r.user_id) === u.userId)
+        .map((r) => [r.id, r.kind])
+        .sort();
+      expect(mine).toEqual(
+        [
+          [sha256(cookieToken), 'cookie'],
+          [sha256(api.token), 'bearer'],
+        ].sort(),
+      );
       // Someone who reads the table cannot sign in with what is stored there.
       expectError(await t.guest().get('/api/me', { cookie: `parley_session=${sha256(cookieToken)}` }), 401, 'not_signed_in');
       const asBearer = await t.app.inject({ method: 'GET', url: '/api/me', headers: { authorization: `Bearer ${sha256(api.token)}` } });
@@ -274,7 +289,9 @@ describe('sign-in throttling (rate limits on)', () => {
     const left = WINDOW_MS - (Date.now() % WINDOW_MS);
     if (left < 20_000) await new Promise((r) => setTimeout(r, left + 250));
   }, 60_000);
-  afterAll(async () => { await t?.close(); });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   // Every test here shares one address (127.0.0.1) and its budget of 30 attempts per 15 minutes,
   // so they run in order and count what they spend.
@@ -301,7 +318,11 @@ describe('sign-in throttling (rate limits on)', () => {
     expect(retryAfter).toBeLessThanOrEqual(15 * 60);
     expect(sessionSetCookie(locked)).toBeUndefined();
     // The bearer-token endpoint is the same door.
-    expectError(await (addressAttempts++, new TestClient(t.app, { origin: null }).post('/api/auth/token', { login: victim.handle, password: PASSWORD })), 429, 'too_many_attempts');
+    expectError(
+      await (addressAttempts++, new TestClient(t.app, { origin: null }).post('/api/auth/token', { login: victim.handle, password: PASSWORD })),
+      429,
+      'too_many_attempts',
+    );
     // The lock is on the account, not on how it is named.
     expectError(await attempt(victim.handle.toUpperCase(), PASSWORD), 429, 'too_many_attempts');
     expectError(await attempt(`${victim.handle}@example.org`, PASSWORD), 429, 'too_many_attempts');

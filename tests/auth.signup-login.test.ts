@@ -13,14 +13,22 @@ function sessionSetCookie(res: Reply): string | undefined {
   return all.find((c) => c.startsWith('parley_session='));
 }
 
-const attrs = (cookie: string) => cookie.split(';').slice(1).map((a) => a.trim().toLowerCase());
+const attrs = (cookie: string) =>
+  cookie
+    .split(';')
+    .slice(1)
+    .map((a) => a.trim().toLowerCase());
 
 const USER_KEYS = ['avatarUrl', 'createdAt', 'displayName', 'handle', 'id'];
 
 describe('accounts: sign-up and sign-in', () => {
   let t: TestApp;
-  beforeAll(async () => { t = await startTestApp(); });
-  afterAll(async () => { await t?.close(); });
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   const signupBody = (over: Record<string, unknown> = {}) => {
     const handle = unique('u');
@@ -150,13 +158,7 @@ describe('accounts: sign-up and sign-in', () => {
       expect(res.body.details).toMatchObject({ field: 'password' });
     });
 
-    it.each([
-      'not-an-email',
-      'ann@',
-      '@example.org',
-      'ann smith@example.org',
-      '',
-    ])('refuses the email %j: 400 invalid_input', async (email) => {
+    it.each(['not-an-email', 'ann@', '@example.org', 'ann smith@example.org', ''])('refuses the email %j: 400 invalid_input', async (email) => {
       const res = await t.guest().post('/api/auth/signup', { handle: unique('u'), email, password: PASSWORD });
       expectError(res, 400, 'invalid_input');
       expect(res.body.details).toMatchObject({ field: 'email' });
@@ -275,9 +277,7 @@ describe('accounts: sign-up and sign-in', () => {
       const community = await createCommunity(u);
       const res = await u.get('/api/me');
       expect(res.status).toBe(200);
-      expect(res.body.memberships).toEqual([
-        { community: { id: community.id, slug: community.slug, name: `Community ${community.slug}` }, role: 'admin' },
-      ]);
+      expect(res.body.memberships).toEqual([{ community: { id: community.id, slug: community.slug, name: `Community ${community.slug}` }, role: 'admin' }]);
       // Someone else's /api/me does not show it.
       const other = await signUp(t);
       expect((await other.get('/api/me')).body.memberships).toEqual([]);
@@ -288,8 +288,12 @@ describe('accounts: sign-up and sign-in', () => {
 describe('accounts over https', () => {
   let t: TestApp;
   const HTTPS = 'https://parley.test';
-  beforeAll(async () => { t = await startTestApp({ origin: HTTPS }); });
-  afterAll(async () => { await t?.close(); });
+  beforeAll(async () => {
+    t = await startTestApp({ origin: HTTPS });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   it('marks the session cookie Secure when the site origin is https', async () => {
     const c = t.guest();

@@ -18,7 +18,9 @@ describe('community settings, live', () => {
     await guest.subscribe(channel);
 
     const patched = await s.admin.patch(`/api/communities/${community.slug}`, {
-      name: 'Renamed live', embed: { allowedOrigins: ['https://secret-host.example'] }, moderation: { holdFirstPosts: true },
+      name: 'Renamed live',
+      embed: { allowedOrigins: ['https://secret-host.example'] },
+      moderation: { holdFirstPosts: true },
     });
     expect(patched.status).toBe(200);
     const renamed = await guest.next(updated(channel));

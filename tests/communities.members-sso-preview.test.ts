@@ -9,7 +9,9 @@ beforeAll(async () => {
   t = await startTestApp();
   s = await scene(t);
 });
-afterAll(async () => { await t?.close(); });
+afterAll(async () => {
+  await t?.close();
+});
 
 describe('GET /api/communities/:slug/members', () => {
   it('lists who holds a role (admins, moderators, staff) to anyone, guests included', async () => {

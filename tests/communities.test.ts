@@ -3,8 +3,12 @@ import { startTestApp, type TestApp } from './helpers/app.js';
 import { createCommunity, createTopic, scene, setRole, signUp, unique } from './helpers/factories.js';
 
 let t: TestApp;
-beforeAll(async () => { t = await startTestApp(); });
-afterAll(async () => { await t?.close(); });
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(async () => {
+  await t?.close();
+});
 
 describe('creating communities', () => {
   it('creates a community: 201, the creator is admin and a "general" category exists', async () => {
@@ -83,7 +87,9 @@ describe('creating communities', () => {
 
 describe('reading a community', () => {
   let s: Awaited<ReturnType<typeof scene>>;
-  beforeAll(async () => { s = await scene(t); });
+  beforeAll(async () => {
+    s = await scene(t);
+  });
 
   it('gives guests the community with categories and viewerRole null', async () => {
     const res = await t.guest().get(`/api/communities/${s.slug}`);
@@ -123,7 +129,9 @@ describe('reading a community', () => {
 
 describe('changing community settings', () => {
   let s: Awaited<ReturnType<typeof scene>>;
-  beforeAll(async () => { s = await scene(t); });
+  beforeAll(async () => {
+    s = await scene(t);
+  });
 
   it('lets an admin change name and description', async () => {
     const res = await s.admin.patch(`/api/communities/${s.slug}`, { name: 'Renamed', description: 'New words' });
@@ -181,7 +189,9 @@ describe('changing community settings', () => {
 
 describe('member roles', () => {
   let s: Awaited<ReturnType<typeof scene>>;
-  beforeAll(async () => { s = await scene(t); });
+  beforeAll(async () => {
+    s = await scene(t);
+  });
 
   it('lets an admin give a role: 200 {member}', async () => {
     const u = await signUp(t);
@@ -268,7 +278,9 @@ describe('member roles', () => {
 
 describe('categories', () => {
   let s: Awaited<ReturnType<typeof scene>>;
-  beforeAll(async () => { s = await scene(t); });
+  beforeAll(async () => {
+    s = await scene(t);
+  });
 
   it('lets an admin add a category: 201 {category}, listed on the community and usable for topics', async () => {
     const slug = unique('cat');

@@ -3,7 +3,11 @@ import { ConfigError, configFromEnv, defaultConfig } from '../server/config/conf
 
 const expectConfigError = (env: NodeJS.ProcessEnv, message?: RegExp) => {
   let caught: unknown;
-  try { configFromEnv(env); } catch (err) { caught = err; }
+  try {
+    configFromEnv(env);
+  } catch (err) {
+    caught = err;
+  }
   expect(caught, `expected ConfigError for ${JSON.stringify(env)}`).toBeInstanceOf(ConfigError);
   if (message) expect((caught as Error).message).toMatch(message);
 };

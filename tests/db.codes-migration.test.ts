@@ -31,7 +31,7 @@ const HELD_TOPIC = "A member's first topic here waits for a moderator's approval
 const FLAGGED = "Hidden automatically after 3 members flagged it; waiting for a moderator's review.";
 
 describe('the codes-not-sentences migration', () => {
-  it('turns stored system sentences into codes and keeps moderators\' and members\' own words', async () => {
+  it("turns stored system sentences into codes and keeps moderators' and members' own words", async () => {
     const target = await createTestDatabase();
     const options = { databaseUrl: target.url, dataDir: join(scratch, 'data') };
     const before = await openDatabase({ ...options, migrationsFolder: migrationsBefore('0004_queue_items') });

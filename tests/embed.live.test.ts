@@ -19,7 +19,8 @@ describe('embed sessions on the live socket', () => {
     const secret = (await s.admin.post(`/api/communities/${s.slug}/sso-secret`)).body.secret as string;
     const now = Math.floor(Date.now() / 1000);
     const jwt = await new SignJWT({ sub: unique('sub'), name: 'Live Reader', aud: s.slug, iat: now, exp: now + 120 })
-      .setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(secret));
+      .setProtectedHeader({ alg: 'HS256' })
+      .sign(new TextEncoder().encode(secret));
     const iframe = new TestClient(t.app, { origin: null });
     const signedIn = await iframe.post(`/api/embed/${s.slug}/session`, { token: jwt });
     expect(signedIn.status, signedIn.text).toBe(200);
@@ -34,7 +35,8 @@ describe('embed sessions on the live socket', () => {
     open.push(live);
     live.send({ type: 'auth', token: signedIn.body.token });
     expect(await live.next((m) => m.type === 'authenticated' || m.type === 'error')).toMatchObject({
-      type: 'authenticated', user: { id: signedIn.body.user.id },
+      type: 'authenticated',
+      user: { id: signedIn.body.user.id },
     });
     live.send({ type: 'subscribe', channel });
     expect(await live.next((m) => m.type === 'subscribed')).toMatchObject({ channel });
@@ -42,7 +44,8 @@ describe('embed sessions on the live socket', () => {
     const reply = await iframe.post(`/api/embed/${s.slug}/thread/posts`, { url: page, body: 'live from the embed' });
     expect(reply.status, reply.text).toBe(201);
     expect(await live.next((m) => m.type === 'event' && m.channel === channel)).toMatchObject({
-      event: 'post.created', data: { id: reply.body.post.id, body: 'live from the embed', author: { id: signedIn.body.user.id } },
+      event: 'post.created',
+      data: { id: reply.body.post.id, body: 'live from the embed', author: { id: signedIn.body.user.id } },
     });
   });
 });

@@ -22,14 +22,22 @@ beforeAll(async () => {
   expect(res.status).toBe(200);
   closedSlug = (await createCommunity(admin)).slug;
 });
-afterAll(async () => { await t?.close(); });
+afterAll(async () => {
+  await t?.close();
+});
 
 const directives = (res: Reply) => {
   const csp = String(res.headers['content-security-policy'] ?? '');
-  return new Map(csp.split(';').map((d) => d.trim()).filter(Boolean).map((d) => {
-    const [name, ...values] = d.split(/\s+/);
-    return [name!, values.join(' ')] as const;
-  }));
+  return new Map(
+    csp
+      .split(';')
+      .map((d) => d.trim())
+      .filter(Boolean)
+      .map((d) => {
+        const [name, ...values] = d.split(/\s+/);
+        return [name!, values.join(' ')] as const;
+      }),
+  );
 };
 
 describe('GET /embed/:community', () => {
@@ -74,7 +82,7 @@ describe('GET /embed/:community', () => {
 });
 
 describe('GET /embed/:community/signin', () => {
-  it("serves the same HTML as a popup that may never be framed, and keeps its opener", async () => {
+  it('serves the same HTML as a popup that may never be framed, and keeps its opener', async () => {
     const res = await t.guest().get(`/embed/${slug}/signin`);
     expect(res.status).toBe(200);
     expect(res.text).toBe(readFileSync(`${WEB}/embed.html`, 'utf8'));

@@ -11,8 +11,12 @@ import { scene, signUp, unique } from './helpers/factories.js';
 import { TestClient } from './helpers/client.js';
 
 let t: TestApp;
-beforeAll(async () => { t = await startTestApp(); });
-afterAll(async () => { await t?.close(); });
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(async () => {
+  await t?.close();
+});
 
 type Scene = Awaited<ReturnType<typeof scene>>;
 const HOST = 'https://shop.example';
@@ -35,17 +39,28 @@ async function ssoScene() {
   return { ...s, secret: res.body.secret as string };
 }
 
-interface Claims { [k: string]: unknown }
+interface Claims {
+  [k: string]: unknown;
+}
 const sign = (secret: string, claims: Claims, alg = 'HS256') =>
   new SignJWT(claims).setProtectedHeader({ alg, typ: 'JWT' }).sign(new TextEncoder().encode(secret));
-const claimsFor = (slug: string, over: Claims = {}): Claims =>
-  ({ sub: `sub-${unique()}`, name: 'Ann Example', aud: slug, iat: now(), exp: now() + 300, jti: unique('jti'), ...over });
+const claimsFor = (slug: string, over: Claims = {}): Claims => ({
+  sub: `sub-${unique()}`,
+  name: 'Ann Example',
+  aud: slug,
+  iat: now(),
+  exp: now() + 300,
+  jti: unique('jti'),
+  ...over,
+});
 
 const session = (slug: string, token: string) => iframeClient().post(`/api/embed/${slug}/session`, { token });
 
 describe('SSO: POST /api/embed/:community/session', () => {
   let s: Scene & { secret: string };
-  beforeAll(async () => { s = await ssoScene(); });
+  beforeAll(async () => {
+    s = await ssoScene();
+  });
 
   it('a valid token makes an account and answers a bearer token that works for posting and /api/me', async () => {
     const claims = claimsFor(s.slug, { name: 'Zoë Ößwald', avatarUrl: 'https://cdn.shop.example/zoe.png', email: 'zoe@shop.example' });
@@ -62,11 +77,15 @@ describe('SSO: POST /api/embed/:community/session', () => {
     expect(me.status).toBe(200);
     expect(me.body.user.id).toBe(res.body.user.id);
 
-    const posted = await iframeClient(res.body.token).post(`/api/embed/${s.slug}/thread/posts`, { url: `${HOST}/p/1`, title: 'Product one', body: 'Signed in by SSO' });
+    const posted = await iframeClient(res.body.token).post(`/api/embed/${s.slug}/thread/posts`, {
+      url: `${HOST}/p/1`,
+      title: 'Product one',
+      body: 'Signed in by SSO',
+    });
     expect(posted.status, posted.text).toBe(201);
     expect(posted.body.post.author.id).toBe(res.body.user.id);
 
-    const [row] = (await exec(sql`SELECT kind FROM sessions WHERE user_id = ${res.body.user.id}`) as { rows: { kind: string }[] }).rows;
+    const [row] = ((await exec(sql`SELECT kind FROM sessions WHERE user_id = ${res.body.user.id}`)) as { rows: { kind: string }[] }).rows;
     expect(row!.kind).toBe('embed');
   });
 
@@ -112,7 +131,9 @@ describe('SSO: POST /api/embed/:community/session', () => {
   describe('refuses with 401 invalid_sso_token', () => {
     const refused = async (token: string, slug = s.slug) => expectError(await session(slug, token), 401, 'invalid_sso_token');
 
-    it('a bad signature', async () => { await refused(await sign(`${s.secret}x`, claimsFor(s.slug))); });
+    it('a bad signature', async () => {
+      await refused(await sign(`${s.secret}x`, claimsFor(s.slug)));
+    });
     it('a token signed with the previous secret after rotation', async () => {
       const r = await ssoScene();
       const token = await sign(r.secret, claimsFor(r.slug));
@@ -196,7 +217,9 @@ describe('SSO: POST /api/embed/:community/session', () => {
 
 describe('Parley account: one-time codes', () => {
   let s: Scene;
-  beforeAll(async () => { s = await scene(t); });
+  beforeAll(async () => {
+    s = await scene(t);
+  });
 
   const issue = async (client: TestClient, slug = s.slug) => {
     const res = await client.post(`/api/embed/${slug}/code`);
@@ -218,7 +241,7 @@ describe('Parley account: one-time codes', () => {
 
   it('only the digest of a code is stored', async () => {
     const code = await issue(s.member);
-    const stored = (await exec(sql`SELECT code_hash FROM embed_codes`) as { rows: { code_hash: string }[] }).rows.map((r) => r.code_hash);
+    const stored = ((await exec(sql`SELECT code_hash FROM embed_codes`)) as { rows: { code_hash: string }[] }).rows.map((r) => r.code_hash);
     expect(stored.join(' ')).not.toContain(code);
     expect(stored.length).toBeGreaterThan(0);
   });
@@ -229,7 +252,7 @@ describe('Parley account: one-time codes', () => {
     expect(results.filter((r) => r.status === 200)).toHaveLength(1);
   });
 
-  it('an expired, unknown or other community\'s code is 401 invalid_code', async () => {
+  it("an expired, unknown or other community's code is 401 invalid_code", async () => {
     const code = await issue(s.member);
     await exec(sql`UPDATE embed_codes SET expires_at = now() - interval '1 second'`);
     expectError(await exchange(code), 401, 'invalid_code');

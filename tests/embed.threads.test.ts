@@ -10,8 +10,12 @@ import { createCommunity, createTopic, scene, signUp, unique } from './helpers/f
 import type { TestClient } from './helpers/client.js';
 
 let t: TestApp;
-beforeAll(async () => { t = await startTestApp(); });
-afterAll(async () => { await t?.close(); });
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(async () => {
+  await t?.close();
+});
 
 type Scene = Awaited<ReturnType<typeof scene>>;
 const HOST = 'https://blog.example';
@@ -56,7 +60,9 @@ describe('GET /api/embed/:community/config', () => {
 
 describe('reading a page thread', () => {
   let s: Scene;
-  beforeAll(async () => { s = await embedScene(); });
+  beforeAll(async () => {
+    s = await embedScene();
+  });
 
   it('answers topic null and no posts while nobody has posted, and creates nothing', async () => {
     const url = page();
@@ -95,7 +101,9 @@ describe('reading a page thread', () => {
 
 describe('posting on a page', () => {
   let s: Scene;
-  beforeAll(async () => { s = await embedScene(); });
+  beforeAll(async () => {
+    s = await embedScene();
+  });
 
   it('the first post creates the page topic in a "comments" category; the second is a reply', async () => {
     const url = page();
@@ -228,7 +236,9 @@ describe('posting on a page', () => {
 
 describe('what a page thread shows', () => {
   let s: Scene;
-  beforeAll(async () => { s = await embedScene(); });
+  beforeAll(async () => {
+    s = await embedScene();
+  });
 
   it('hidden posts are tombstones for guests and members, with their text for moderators and the author', async () => {
     const url = page();
@@ -264,7 +274,7 @@ describe('what a page thread shows', () => {
     expect(author.body.topic.id).toBe(topicId);
     // Posting on that page neither opens a second topic nor reaches the hidden one.
     expectError(await comment(s.other, s.slug, url), 404, 'topic_not_found');
-    expect((await exec(sql`SELECT count(*)::int AS n FROM topics WHERE embed_url = ${url}`) as { rows: { n: number }[] }).rows[0]!.n).toBe(1);
+    expect(((await exec(sql`SELECT count(*)::int AS n FROM topics WHERE embed_url = ${url}`)) as { rows: { n: number }[] }).rows[0]!.n).toBe(1);
     // By topic id it is a 404, like a topic that does not exist.
     expectError(await t.guest().get(`/api/embed/${s.slug}/thread?topic=${topicId}`), 404, 'topic_not_found');
   });

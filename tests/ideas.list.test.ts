@@ -5,8 +5,12 @@ import type { TestClient } from './helpers/client.js';
 import { createCommunity, createTopic, scene } from './helpers/factories.js';
 
 let t: TestApp;
-beforeAll(async () => { t = await startTestApp(); });
-afterAll(async () => { await t?.close(); });
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(async () => {
+  await t?.close();
+});
 
 type Scene = Awaited<ReturnType<typeof scene>>;
 const exec = (q: ReturnType<typeof sql>) => t.app.parley.ctx.db.execute(q);
@@ -28,7 +32,9 @@ async function walk(client: TestClient, url: string, limit = 2, from: string | n
 
 describe('listing ideas', () => {
   let s: Scene;
-  beforeAll(async () => { s = await scene(t); });
+  beforeAll(async () => {
+    s = await scene(t);
+  });
 
   async function board() {
     const { slug } = await createCommunity(s.admin);
@@ -45,7 +51,10 @@ describe('listing ideas', () => {
     expect((await s.other.post(`/api/topics/${d.id}/vote`)).status).toBe(200);
     const res = await t.guest().get(`/api/communities/${slug}/topics?sort=votes`);
     expect(res.status).toBe(200);
-    const rest = made.filter((x) => ![a, b, d].includes(x)).map((x) => x.id).reverse();
+    const rest = made
+      .filter((x) => ![a, b, d].includes(x))
+      .map((x) => x.id)
+      .reverse();
     expect(ids(res)).toEqual([b.id, a.id, d.id, ...rest]);
     expect(res.body.items.slice(0, 3).map((x: any) => x.votes)).toEqual([3, 2, 1]);
     // Votes beat replies and recency; a pinned topic still leads.

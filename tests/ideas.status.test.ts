@@ -6,18 +6,34 @@ import { expectError } from './helpers/expect-error.js';
 import { createCommunity, createTopic, makeSiteAdmin, scene, signUp, unique } from './helpers/factories.js';
 
 let t: TestApp;
-beforeAll(async () => { t = await startTestApp(); });
-afterAll(async () => { await t?.close(); });
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(async () => {
+  await t?.close();
+});
 
 type Scene = Awaited<ReturnType<typeof scene>>;
-interface NotificationRow { user_id: number; actor_id: number | null; topic_id: number | null; post_id: number | null; data: Record<string, unknown> }
-const ideaNotifications = (topicId: number) => rows<NotificationRow>(t.app.parley.ctx.db, sql`
-  select user_id, actor_id, topic_id, post_id, data from notifications where kind = 'idea_status' and topic_id = ${topicId} order by id`);
+interface NotificationRow {
+  user_id: number;
+  actor_id: number | null;
+  topic_id: number | null;
+  post_id: number | null;
+  data: Record<string, unknown>;
+}
+const ideaNotifications = (topicId: number) =>
+  rows<NotificationRow>(
+    t.app.parley.ctx.db,
+    sql`
+  select user_id, actor_id, topic_id, post_id, data from notifications where kind = 'idea_status' and topic_id = ${topicId} order by id`,
+  );
 const publicUser = async (handle: string) => (await t.guest().get(`/api/users/${handle}`)).body.user;
 
 describe('idea status', () => {
   let s: Scene;
-  beforeAll(async () => { s = await scene(t); });
+  beforeAll(async () => {
+    s = await scene(t);
+  });
   const idea = async () => (await createTopic(s.member, s.slug, { kind: 'idea' })).topic;
 
   it('starts as null on every topic', async () => {
@@ -34,7 +50,13 @@ describe('idea status', () => {
     const res = await s.staff.put(`/api/topics/${topic.id}/idea-status`, { status: 'planned', note: '  On the roadmap for spring.  ' });
     expect(res.status, res.text).toBe(200);
     const staffUser = await publicUser(s.staff.handle);
-    expect(res.body.topic.ideaStatus).toEqual({ status: 'planned', note: 'On the roadmap for spring.', changedAt: expect.any(String), changedBy: staffUser, changedByRole: 'staff' });
+    expect(res.body.topic.ideaStatus).toEqual({
+      status: 'planned',
+      note: 'On the roadmap for spring.',
+      changedAt: expect.any(String),
+      changedBy: staffUser,
+      changedByRole: 'staff',
+    });
     expect(Date.now() - new Date(res.body.topic.ideaStatus.changedAt).getTime()).toBeLessThan(60_000);
 
     for (const reader of [t.guest(), s.other, s.member]) {
@@ -99,8 +121,10 @@ describe('idea status', () => {
     const long = 'y'.repeat(2000);
     expect((await s.staff.put(`/api/topics/${topic.id}/idea-status`, { status: 'planned', note: long })).body.topic.ideaStatus.note).toBe(long);
     expect((await s.staff.put(`/api/topics/${topic.id}/idea-status`, { status: 'planned', note: '   \n ' })).body.topic.ideaStatus.note).toBeNull();
-    expect((await s.staff.put(`/api/topics/${topic.id}/idea-status`, { status: 'declined', note: null })).body.topic.ideaStatus)
-      .toMatchObject({ status: 'declined', note: null });
+    expect((await s.staff.put(`/api/topics/${topic.id}/idea-status`, { status: 'declined', note: null })).body.topic.ideaStatus).toMatchObject({
+      status: 'declined',
+      note: null,
+    });
   });
 
   it('answers 404 for a hidden idea to staff, who are not moderators', async () => {
@@ -133,16 +157,21 @@ describe('idea status', () => {
     const inbox = await voters[0]!.get('/api/notifications');
     expect(inbox.status).toBe(200);
     expect(inbox.body.items.find((n: any) => n.kind === 'idea_status' && n.topic?.id === topic.id)).toMatchObject({
-      kind: 'idea_status', read: false, topic: { id: topic.id, kind: 'idea' }, post: null,
-      actor: { handle: s.staff.handle }, data: { status: 'planned', note: 'Soon' },
+      kind: 'idea_status',
+      read: false,
+      topic: { id: topic.id, kind: 'idea' },
+      post: null,
+      actor: { handle: s.staff.handle },
+      data: { status: 'planned', note: 'Soon' },
     });
     expect((await s.staff.get('/api/notifications')).body.items.some((n: any) => n.kind === 'idea_status' && n.topic?.id === topic.id)).toBe(false);
     // A withdrawn vote is no longer a reason to be told.
     expect((await voters[2]!.delete(`/api/topics/${topic.id}/vote`)).status).toBe(200);
     expect((await s.moderator.put(`/api/topics/${topic.id}/idea-status`, { status: 'shipped', note: null })).status).toBe(200);
     const second = (await ideaNotifications(topic.id)).slice(told.length);
-    expect(second.map((n) => Number(n.user_id)).sort((a, b) => a - b))
-      .toEqual([s.member.userId, voters[0]!.userId, voters[1]!.userId, s.staff.userId].sort((a, b) => a - b));
+    expect(second.map((n) => Number(n.user_id)).sort((a, b) => a - b)).toEqual(
+      [s.member.userId, voters[0]!.userId, voters[1]!.userId, s.staff.userId].sort((a, b) => a - b),
+    );
     expect(second.every((n) => Number(n.actor_id) === s.moderator.userId && n.data.status === 'shipped' && n.data.note === null)).toBe(true);
   });
 
@@ -150,7 +179,8 @@ describe('idea status', () => {
     const topic = await idea();
     expect((await s.other.post(`/api/topics/${topic.id}/vote`)).status).toBe(200);
     const first = await s.staff.put(`/api/topics/${topic.id}/idea-status`, { status: 'under_review', note: 'Looking' });
-    const count = async () => Number((await rows<{ n: number }>(t.app.parley.ctx.db, sql`select count(*)::int as n from events where channel = ${`topic:${topic.id}`}`))[0]!.n);
+    const count = async () =>
+      Number((await rows<{ n: number }>(t.app.parley.ctx.db, sql`select count(*)::int as n from events where channel = ${`topic:${topic.id}`}`))[0]!.n);
     const events = await count();
     const again = await s.moderator.put(`/api/topics/${topic.id}/idea-status`, { status: 'under_review', note: ' Looking ' });
     expect(again.status).toBe(200);
@@ -182,7 +212,10 @@ describe('idea status', () => {
     expect((await s.staff.put(`/api/topics/${topic.id}/idea-status`, { status: 'planned', note })).status).toBe(200);
     expect((await t.guest().get(url)).body.topic.ideaStatus).toMatchObject({ status: 'planned', note });
     for (const channel of [`topic:${topic.id}`, `community:${s.slug}`]) {
-      const [last] = await rows<{ type: string; ref: unknown }>(t.app.parley.ctx.db, sql`select type, ref from events where channel = ${channel} order by seq desc limit 1`);
+      const [last] = await rows<{ type: string; ref: unknown }>(
+        t.app.parley.ctx.db,
+        sql`select type, ref from events where channel = ${channel} order by seq desc limit 1`,
+      );
       expect(last, channel).toEqual({ type: 'topic.updated', ref: { topicId: topic.id } });
     }
   });

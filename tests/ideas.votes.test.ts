@@ -7,19 +7,25 @@ import { expectError } from './helpers/expect-error.js';
 import { createCommunity, createTopic, scene, signUp } from './helpers/factories.js';
 
 let t: TestApp;
-beforeAll(async () => { t = await startTestApp(); });
-afterAll(async () => { await t?.close(); });
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(async () => {
+  await t?.close();
+});
 
 type Scene = Awaited<ReturnType<typeof scene>>;
 const exec = (q: ReturnType<typeof sql>) => t.app.parley.ctx.db.execute(q);
 const votesRows = async (topicId: number) =>
   Number((await rows<{ n: number }>(t.app.parley.ctx.db, sql`select count(*)::int as n from topic_votes where topic_id = ${topicId}`))[0]!.n);
 const eventsOn = async (channel: string) =>
-  (await rows<{ type: string; ref: { topicId?: number } }>(t.app.parley.ctx.db, sql`select type, ref from events where channel = ${channel} order by seq`));
+  await rows<{ type: string; ref: { topicId?: number } }>(t.app.parley.ctx.db, sql`select type, ref from events where channel = ${channel} order by seq`);
 
 describe('voting for ideas', () => {
   let s: Scene;
-  beforeAll(async () => { s = await scene(t); });
+  beforeAll(async () => {
+    s = await scene(t);
+  });
   const idea = async () => (await createTopic(s.member, s.slug, { kind: 'idea' })).topic;
   /** The tally as a guest reads it. */
   const votesSeen = async (topicId: number) => (await t.guest().api.getTopic(topicId)).topic.votes;
@@ -45,7 +51,7 @@ describe('voting for ideas', () => {
     expect(await votesSeen(topic.id)).toBe(0);
   });
 
-  it('lets an idea\'s author vote for it like anyone else', async () => {
+  it("lets an idea's author vote for it like anyone else", async () => {
     const topic = await idea();
     expect(await s.member.api.vote(topic.id)).toEqual({ votes: 1, voted: true });
   });
@@ -118,7 +124,7 @@ describe('voting for ideas', () => {
     expect((await victim.post(`/api/topics/${other.id}/vote`)).status).toBe(200);
   });
 
-  it('closes a locked idea\'s tally for everyone, moderators included, until it is unlocked', async () => {
+  it("closes a locked idea's tally for everyone, moderators included, until it is unlocked", async () => {
     const topic = await idea();
     expect((await s.other.post(`/api/topics/${topic.id}/vote`)).status).toBe(200);
     expect((await s.moderator.post(`/api/topics/${topic.id}/lock`)).status).toBe(200);

@@ -18,7 +18,9 @@ beforeAll(async () => {
   otherSlug = (await createCommunity(admin)).slug;
   topicId = (await createTopic(admin, slug)).topic.id;
 });
-afterAll(async () => { await t?.close(); });
+afterAll(async () => {
+  await t?.close();
+});
 
 const startTopic = (who: TestClient, over: Record<string, unknown> = {}, where = slug) =>
   who.post(`/api/communities/${where}/topics`, { category: 'general', title: `Topic ${unique()}`, body: `Body ${unique()}`, ...over });

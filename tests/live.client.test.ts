@@ -23,7 +23,9 @@ beforeAll(async () => {
   wsUrl = `${base.replace(/^http/, 'ws')}/api/live`;
   s = await scene(t);
 });
-afterAll(async () => { await t?.close(); });
+afterAll(async () => {
+  await t?.close();
+});
 
 /** Everything a test's clients open goes through here: `down` simulates a lost network. */
 const net = { down: false };
@@ -270,12 +272,26 @@ class FakeSocket {
   onmessage: ((ev: { data: string }) => void) | null = null;
   onclose: ((ev: { code: number }) => void) | null = null;
   onerror: ((ev: unknown) => void) | null = null;
-  constructor(readonly url: string) { FakeSocket.all.push(this); }
-  send(data: string) { this.sent.push(JSON.parse(data)); }
-  close() { this.readyState = 3; }
-  open() { this.readyState = 1; this.onopen?.({}); }
-  receive(message: unknown) { this.onmessage?.({ data: JSON.stringify(message) }); }
-  drop(code: number) { this.readyState = 3; this.onclose?.({ code }); }
+  constructor(readonly url: string) {
+    FakeSocket.all.push(this);
+  }
+  send(data: string) {
+    this.sent.push(JSON.parse(data));
+  }
+  close() {
+    this.readyState = 3;
+  }
+  open() {
+    this.readyState = 1;
+    this.onopen?.({});
+  }
+  receive(message: unknown) {
+    this.onmessage?.({ data: JSON.stringify(message) });
+  }
+  drop(code: number) {
+    this.readyState = 3;
+    this.onclose?.({ code });
+  }
 }
 
 describe('LiveClient rules (scripted socket)', () => {

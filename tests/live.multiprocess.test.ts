@@ -6,14 +6,24 @@ import { PASSWORD } from './helpers/factories.js';
 
 const ORIGIN = 'http://parley.test';
 
-interface Server { proc: ChildProcess; url: string }
+interface Server {
+  proc: ChildProcess;
+  url: string;
+}
 
 /** A real server process, as `npm start` runs it, on an ephemeral port. */
 async function startServer(databaseUrl: string): Promise<Server> {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     env: {
-      ...process.env, DATABASE_URL: databaseUrl, PORT: '0', HOST: '127.0.0.1', PARLEY_ORIGIN: ORIGIN,
-      PARLEY_RATE_LIMITS: 'off', PARLEY_SEED_DEMO: 'off', LOG_LEVEL: 'silent', PARLEY_WEB_DIR: './tests/fixtures/no-web',
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      PARLEY_ORIGIN: ORIGIN,
+      PARLEY_RATE_LIMITS: 'off',
+      PARLEY_SEED_DEMO: 'off',
+      LOG_LEVEL: 'silent',
+      PARLEY_WEB_DIR: './tests/fixtures/no-web',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -23,10 +33,18 @@ async function startServer(databaseUrl: string): Promise<Server> {
     proc.stdout.on('data', (chunk) => {
       out += String(chunk);
       const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) { clearTimeout(timer); resolve(m[1]!); }
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
     });
-    proc.stderr.on('data', (chunk) => { out += String(chunk); });
-    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited ${code}: ${out}`)); });
+    proc.stderr.on('data', (chunk) => {
+      out += String(chunk);
+    });
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited ${code}: ${out}`));
+    });
   });
   return { proc, url };
 }
@@ -38,7 +56,7 @@ async function api(url: string, path: string, body?: unknown, cookie?: string) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const setCookie = res.headers.get('set-cookie');
-  return { status: res.status, body: await res.json() as any, cookie: setCookie?.split(';')[0] };
+  return { status: res.status, body: (await res.json()) as any, cookie: setCookie?.split(';')[0] };
 }
 
 /** A reader that remembers every event it got, and resumes from its last seq when asked. */
@@ -66,7 +84,10 @@ class Reader {
       });
       ws.on('error', reject);
     });
-    await new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject); });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
     ws.send(JSON.stringify({ type: 'subscribe', channel, since: this.lastSeq }));
     await subscribed;
   }

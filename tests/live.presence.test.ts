@@ -14,8 +14,7 @@ const as = async (client: TestClient | null) => {
   return c;
 };
 const presence = (channel: string, readers: number, typing?: string[]) => (m: LiveMessage) =>
-  m.type === 'presence' && m.channel === channel && m.readers === readers
-  && (typing === undefined || JSON.stringify(m.typing) === JSON.stringify(typing));
+  m.type === 'presence' && m.channel === channel && m.readers === readers && (typing === undefined || JSON.stringify(m.typing) === JSON.stringify(typing));
 const newTopic = async () => `topic:${(await createTopic(s.member, s.slug)).topic.id}`;
 
 describe('presence', () => {

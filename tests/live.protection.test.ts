@@ -66,7 +66,7 @@ describe('origin and authentication', () => {
     expect(await c.nextOf('error')).toEqual({ type: 'error', code: 'already_authenticated', message: expect.any(String) });
   });
 
-  it('bearer auth: authenticated, then subscriptions get that user\'s visibility (a moderator sees a hidden topic)', async () => {
+  it("bearer auth: authenticated, then subscriptions get that user's visibility (a moderator sees a hidden topic)", async () => {
     const { topic } = await createTopic(s.member, s.slug);
     const channel = `topic:${topic.id}`;
     await write(t.app.parley.ctx, async ({ tx, emit }) => {
@@ -118,7 +118,15 @@ describe('bad input', () => {
   it('answers garbage with invalid_message, one error per frame, and keeps the socket working', async () => {
     const c = await connect();
     const garbage: Array<string | Buffer> = [
-      'not json', '{"type":', '[1,2,3]', 'null', '42', '"subscribe"', '{}', '{"type":"nope"}', '{"type":"auth"}',
+      'not json',
+      '{"type":',
+      '[1,2,3]',
+      'null',
+      '42',
+      '"subscribe"',
+      '{}',
+      '{"type":"nope"}',
+      '{"type":"auth"}',
       Buffer.from(JSON.stringify({ type: 'ping' })),
       JSON.stringify({ type: 'subscribe', channel: 'topic:abc' }),
       JSON.stringify({ type: 'subscribe', channel: 'topic:1; drop' }),
@@ -217,7 +225,9 @@ describe('with a fast heartbeat and a tiny message rate', () => {
     aux = await startTestApp({ live: { heartbeatMs: 200, messagesPerSecond: 2 } });
     auxUrl = await liveUrl(aux.app);
   });
-  afterAll(async () => { await aux?.close(); });
+  afterAll(async () => {
+    await aux?.close();
+  });
 
   it('terminates a client that does not answer pings, within about a second; one that does stays', async () => {
     const dead = await connect({ autoPong: false }, auxUrl);
@@ -240,5 +250,4 @@ describe('with a fast heartbeat and a tiny message rate', () => {
     expect(c.collect().some(errorOf('rate_limited'))).toBe(true);
     expect(c.collect().filter((m) => m.type === 'pong').length).toBeLessThan(150);
   });
-
 });

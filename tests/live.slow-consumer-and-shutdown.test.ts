@@ -19,7 +19,7 @@ const connect = async (opts: ConnectOptions = {}, to = url) => {
 const isEvent = (channel: string) => (m: LiveMessage) => m.type === 'event' && m.channel === channel;
 
 describe('a slow consumer', () => {
-  it('is closed with 4008 instead of growing the server\'s buffers, and resumes with since', async () => {
+  it("is closed with 4008 instead of growing the server's buffers, and resumes with since", async () => {
     const { topic } = await createTopic(s.member, s.slug);
     const channel = `topic:${topic.id}`;
     const slow = await connect();

@@ -29,7 +29,9 @@ const manyReplies = async (topicId: number, count: number, width = 10) => {
   const made: any[] = [];
   for (let i = 0; i < count; i += width) {
     const n = Math.min(width, count - i);
-    made.push(...await Promise.all(Array.from({ length: n }, (_, j) => reply(authors[(i + j) % authors.length]!, topicId, { body: `r${i + j} ${unique()}` }))));
+    made.push(
+      ...(await Promise.all(Array.from({ length: n }, (_, j) => reply(authors[(i + j) % authors.length]!, topicId, { body: `r${i + j} ${unique()}` })))),
+    );
   }
   return made;
 };
@@ -101,11 +103,19 @@ describe('stream and order', () => {
 
     expect((await s.staff.post(`/api/posts/${answer.id}/reactions`, { kind: 'like' })).status).toBe(200);
     expect(await c.next(isEvent(channel))).toEqual({
-      type: 'event', channel, seq: 4, event: 'reactions.changed', data: { postId: answer.id, reactions: { like: 1, helpful: 0 } },
+      type: 'event',
+      channel,
+      seq: 4,
+      event: 'reactions.changed',
+      data: { postId: answer.id, reactions: { like: 1, helpful: 0 } },
     });
     expect((await s.member.post(`/api/posts/${answer.id}/reactions`, { kind: 'helpful' })).status).toBe(200);
     expect(await c.next(isEvent(channel))).toEqual({
-      type: 'event', channel, seq: 5, event: 'reactions.changed', data: { postId: answer.id, reactions: { like: 1, helpful: 1 } },
+      type: 'event',
+      channel,
+      seq: 5,
+      event: 'reactions.changed',
+      data: { postId: answer.id, reactions: { like: 1, helpful: 1 } },
     });
 
     expect((await s.member.post(`/api/topics/${topic.id}/solution`, { postId: answer.id })).status).toBe(200);

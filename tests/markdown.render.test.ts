@@ -3,8 +3,7 @@ import { renderMarkdown } from '../server/markdown/markdown.render.js';
 
 const REL = 'rel="nofollow ugc noopener"';
 const html = (md: string): string => renderMarkdown(md).html;
-const mention = (handle: string, label = `@${handle}`): string =>
-  `<a class="mention" href="/u/${handle}" ${REL}>${label}</a>`;
+const mention = (handle: string, label = `@${handle}`): string => `<a class="mention" href="/u/${handle}" ${REL}>${label}</a>`;
 
 describe('block and inline markdown', () => {
   it('renders headings and paragraphs', () => {
@@ -12,15 +11,11 @@ describe('block and inline markdown', () => {
   });
 
   it('renders emphasis, strong, strikethrough and inline code', () => {
-    expect(html('*a* **b** ~~c~~ `d <e>`')).toBe(
-      '<p><em>a</em> <strong>b</strong> <s>c</s> <code>d &lt;e&gt;</code></p>\n',
-    );
+    expect(html('*a* **b** ~~c~~ `d <e>`')).toBe('<p><em>a</em> <strong>b</strong> <s>c</s> <code>d &lt;e&gt;</code></p>\n');
   });
 
   it('renders fenced code with an escaped body and a language class', () => {
-    expect(html('```ts\nconst a = "<b>";\n```')).toBe(
-      '<pre><code class="language-ts">const a = "&lt;b&gt;";\n</code></pre>\n',
-    );
+    expect(html('```ts\nconst a = "<b>";\n```')).toBe('<pre><code class="language-ts">const a = "&lt;b&gt;";\n</code></pre>\n');
   });
 
   it('drops a language class that is not a plain identifier', () => {
@@ -43,7 +38,7 @@ describe('block and inline markdown', () => {
   it('renders tables, turning alignment into the align attribute', () => {
     expect(html('| a | b |\n|:-:|--:|\n| 1 | 2 |')).toBe(
       '<table>\n<thead>\n<tr>\n<th align="center">a</th>\n<th align="right">b</th>\n</tr>\n</thead>\n' +
-      '<tbody>\n<tr>\n<td align="center">1</td>\n<td align="right">2</td>\n</tr>\n</tbody>\n</table>\n',
+        '<tbody>\n<tr>\n<td align="center">1</td>\n<td align="right">2</td>\n</tr>\n</tbody>\n</table>\n',
     );
   });
 
@@ -60,7 +55,7 @@ describe('links', () => {
   it('adds rel and keeps http(s) and mailto links', () => {
     expect(html('[a](https://example.com/x?y=1&z=2) [b](http://example.com) [c](mailto:a@example.com)')).toBe(
       `<p><a href="https://example.com/x?y=1&amp;z=2" ${REL}>a</a> <a href="http://example.com" ${REL}>b</a>` +
-      ` <a href="mailto:a@example.com" ${REL}>c</a></p>\n`,
+        ` <a href="mailto:a@example.com" ${REL}>c</a></p>\n`,
     );
   });
 
@@ -95,15 +90,11 @@ describe('links', () => {
 
 describe('linkify', () => {
   it('links bare URLs with a scheme', () => {
-    expect(html('see https://example.com/a.')).toBe(
-      `<p>see <a href="https://example.com/a" ${REL}>https://example.com/a</a>.</p>\n`,
-    );
+    expect(html('see https://example.com/a.')).toBe(`<p>see <a href="https://example.com/a" ${REL}>https://example.com/a</a>.</p>\n`);
   });
 
   it('links bare email addresses as mailto', () => {
-    expect(html('mail ann@example.com')).toBe(
-      `<p>mail <a href="mailto:ann@example.com" ${REL}>ann@example.com</a></p>\n`,
-    );
+    expect(html('mail ann@example.com')).toBe(`<p>mail <a href="mailto:ann@example.com" ${REL}>ann@example.com</a></p>\n`);
   });
 
   it('does not link scheme-less domains (linkify-it fuzzyLink default is off)', () => {
@@ -130,8 +121,7 @@ describe('images', () => {
 describe('mentions', () => {
   it('links mentions and reports them lower-cased and distinct, in order', () => {
     const r = renderMarkdown('hi @Ann, @bob_1 and @ANN (cc @carol-x)');
-    expect(r.html).toBe(`<p>hi ${mention('ann', '@Ann')}, ${mention('bob_1')} and ${mention('ann', '@ANN')}` +
-      ` (cc ${mention('carol-x')})</p>\n`);
+    expect(r.html).toBe(`<p>hi ${mention('ann', '@Ann')}, ${mention('bob_1')} and ${mention('ann', '@ANN')}` + ` (cc ${mention('carol-x')})</p>\n`);
     expect(r.mentions).toEqual(['ann', 'bob_1', 'carol-x']);
   });
 

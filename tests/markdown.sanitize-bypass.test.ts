@@ -30,9 +30,33 @@ function parseTags(html: string): ParsedTag[] {
 }
 
 const ALLOWED_TAGS = new Set([
-  'p', 'br', 'hr', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'ul', 'ol', 'li',
-  'strong', 'em', 's', 'del', 'code', 'pre', 'a', 'img',
-  'table', 'thead', 'tbody', 'tr', 'th', 'td',
+  'p',
+  'br',
+  'hr',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'blockquote',
+  'ul',
+  'ol',
+  'li',
+  'strong',
+  'em',
+  's',
+  'del',
+  'code',
+  'pre',
+  'a',
+  'img',
+  'table',
+  'thead',
+  'tbody',
+  'tr',
+  'th',
+  'td',
 ]);
 const FORBIDDEN_TAG = /<\/?(script|svg|math|style|iframe|form|template|object|embed|input|button|base|meta|link|noscript|textarea|xmp)\b/i;
 const SAFE_URL = /^(https?:|mailto:|\/(?![/\\]))/i;
@@ -89,10 +113,12 @@ describe('assertInert (the oracle itself)', () => {
   });
 
   it('accepts ordinary sanitiser output', () => {
-    expect(() => assertInert(
-      `<p>a &lt;script&gt; <a class="mention" href="/u/ann" rel="${REL}">@ann</a>` +
-      ` <img src="https://x/a.png" alt="x onerror=1" loading="lazy" referrerpolicy="no-referrer" /></p>`,
-    )).not.toThrow();
+    expect(() =>
+      assertInert(
+        `<p>a &lt;script&gt; <a class="mention" href="/u/ann" rel="${REL}">@ann</a>` +
+          ` <img src="https://x/a.png" alt="x onerror=1" loading="lazy" referrerpolicy="no-referrer" /></p>`,
+      ),
+    ).not.toThrow();
   });
 });
 
@@ -144,8 +170,7 @@ describe('raw HTML payloads straight into the sanitiser', () => {
   });
 
   it('keeps only the mention class on links', () => {
-    expect(sanitizeRendered('<a class="mention evil" href="/u/ann">@ann</a>'))
-      .toBe(`<a class="mention" href="/u/ann" rel="${REL}">@ann</a>`);
+    expect(sanitizeRendered('<a class="mention evil" href="/u/ann">@ann</a>')).toBe(`<a class="mention" href="/u/ann" rel="${REL}">@ann</a>`);
   });
 });
 

@@ -22,8 +22,12 @@ beforeAll(async () => {
   s = await scene(t);
   flaggers = [await signUp(t), await signUp(t)];
 });
-afterEach(() => { open.splice(0).forEach((c) => c.terminate()); });
-afterAll(async () => { await t?.close(); });
+afterEach(() => {
+  open.splice(0).forEach((c) => c.terminate());
+});
+afterAll(async () => {
+  await t?.close();
+});
 
 /** A word that cannot appear anywhere by chance. */
 const secret = () => `zq${randomBytes(6).toString('hex')}secret`;
@@ -85,7 +89,9 @@ describe('topic actions', () => {
     const { items } = await log(slug);
     expect(items.slice(0, 4).map((e) => e.action)).toEqual(['unlock_topic', 'unpin_topic', 'lock_topic', 'pin_topic']);
     expect(items[3]).toMatchObject({
-      moderator: { handle: s.moderator.handle }, automatic: false, reason: null,
+      moderator: { handle: s.moderator.handle },
+      automatic: false,
+      reason: null,
       target: { type: 'topic', id: topic.id, topicId: topic.id, postNumber: null, title: topic.title, handle: null },
     });
   });
@@ -140,7 +146,7 @@ describe('topic actions', () => {
     expect((await log(slug)).items[0]).toMatchObject({ action: 'unhide_topic', target: { title: topic.title } });
   });
 
-  it('only moderators and admins of the topic\'s community may act on it', async () => {
+  it("only moderators and admins of the topic's community may act on it", async () => {
     const { topic } = await createTopic(s.member, s.slug);
     for (const path of ['pin', 'lock']) {
       expectError(await s.staff.post(`/api/topics/${topic.id}/${path}`), 403, 'not_moderator');
@@ -191,7 +197,9 @@ describe('post actions', () => {
     expect((await guest.next(isEvent(channel, 'post.unpinned'))).data).toMatchObject({ id: fourth.id, pinned: false });
     expect((await t.guest().get(`/api/topics/${topic.id}`)).body.pinnedPosts.map((p: any) => p.id)).toEqual([second.id]);
     expect((await log(s.slug)).items.slice(0, 3).map((e) => [e.action, e.target.id])).toEqual([
-      ['unpin_post', fourth.id], ['pin_post', second.id], ['pin_post', fourth.id],
+      ['unpin_post', fourth.id],
+      ['pin_post', second.id],
+      ['pin_post', fourth.id],
     ]);
     expectError(await s.member.post(`/api/posts/${second.id}/pin`), 403, 'not_moderator');
   });
@@ -218,9 +226,20 @@ describe('post actions', () => {
 
     const hidden = await s.moderator.post(`/api/posts/${bad.id}/hide`, { reason: ' Spam or advertising ' });
     expect(hidden.status, hidden.text).toBe(200);
-    expect(hidden.body.post).toMatchObject({ id: bad.id, hidden: true, hiddenReason: 'Spam or advertising', pendingReview: false, body: `visit ${word} for deals` });
-    expect((await guest.next(isEvent(channel, 'post.hidden'))).data)
-      .toMatchObject({ id: bad.id, hidden: true, hiddenReason: 'Spam or advertising', body: null, bodyHtml: null });
+    expect(hidden.body.post).toMatchObject({
+      id: bad.id,
+      hidden: true,
+      hiddenReason: 'Spam or advertising',
+      pendingReview: false,
+      body: `visit ${word} for deals`,
+    });
+    expect((await guest.next(isEvent(channel, 'post.hidden'))).data).toMatchObject({
+      id: bad.id,
+      hidden: true,
+      hiddenReason: 'Spam or advertising',
+      body: null,
+      bodyHtml: null,
+    });
     expect((await moderator.next(isEvent(channel, 'post.hidden'))).data).toMatchObject({ id: bad.id, body: `visit ${word} for deals` });
     const page = await t.guest().get(`/api/topics/${topic.id}`);
     expect(page.body.posts.find((p: any) => p.id === bad.id)).toMatchObject({ hidden: true, hiddenReason: 'Spam or advertising', body: null });
@@ -241,7 +260,9 @@ describe('post actions', () => {
     expect((await guest.next(isEvent(channel, 'post.unhidden'))).data).toMatchObject({ id: bad.id, hidden: false, body: `visit ${word} for deals` });
     for (const frame of guest.frames.slice(0, -1)) expect(frame).not.toContain(word);
     expect((await log(s.slug)).items.slice(0, 3).map((e) => [e.action, e.reason])).toEqual([
-      ['unhide_post', null], ['hide_post', 'Shares personal information'], ['hide_post', 'Spam or advertising'],
+      ['unhide_post', null],
+      ['hide_post', 'Shares personal information'],
+      ['hide_post', 'Spam or advertising'],
     ]);
     expectError(await s.member.post(`/api/posts/${bad.id}/hide`, { reason: 'I do not like it' }), 403, 'not_moderator');
     expectError(await s.staff.delete(`/api/posts/${bad.id}/hide`), 403, 'not_moderator');
@@ -259,8 +280,14 @@ describe('bans', () => {
     const banned = await s.moderator.post(`/api/communities/${slug}/bans`, { handle: victim.handle, reason: 'Repeated spam' });
     expect(banned.status, banned.text).toBe(201);
     expect(banned.body.ban).toEqual({
-      id: expect.any(Number), community: slug, user: expect.objectContaining({ handle: victim.handle }), reason: 'Repeated spam', until: null,
-      moderator: expect.objectContaining({ handle: s.moderator.handle }), createdAt: expect.any(String), liftedAt: null,
+      id: expect.any(Number),
+      community: slug,
+      user: expect.objectContaining({ handle: victim.handle }),
+      reason: 'Repeated spam',
+      until: null,
+      moderator: expect.objectContaining({ handle: s.moderator.handle }),
+      createdAt: expect.any(String),
+      liftedAt: null,
     });
 
     expectError(await victim.post(`/api/topics/${topic.id}/posts`, { body: 'let me back' }), 403, 'banned');
@@ -287,7 +314,12 @@ describe('bans', () => {
     const until = new Date(Date.now() + 3_600_000).toISOString();
     const banned = await s.moderator.post(`/api/communities/${slug}/bans`, { handle: victim.handle, reason: 'Cool off', until });
     expect(banned.body.ban.until).toBe(until);
-    expect((await log(slug)).items[0]).toMatchObject({ action: 'ban_user', reason: 'Cool off', detail: `until ${until}`, target: { type: 'user', handle: victim.handle } });
+    expect((await log(slug)).items[0]).toMatchObject({
+      action: 'ban_user',
+      reason: 'Cool off',
+      detail: `until ${until}`,
+      target: { type: 'user', handle: victim.handle },
+    });
     const refused = expectError(await victim.post(`/api/topics/${topic.id}/posts`, { body: 'hello' }), 403, 'banned');
     expect(refused.message).toContain(until);
 
@@ -326,7 +358,11 @@ describe('bans', () => {
     expectError(await ban(s.member, s.other.handle), 403, 'not_moderator');
     expectError(await ban(t.guest(), s.other.handle), 401, 'not_signed_in');
     expectError(await ban(s.moderator, 'nobody-by-this-name'), 404, 'user_not_found');
-    expectError(await s.moderator.post(`/api/communities/${s.slug}/bans`, { handle: s.other.handle, reason: 'late', until: new Date(Date.now() - 60_000).toISOString() }), 400, 'invalid_until');
+    expectError(
+      await s.moderator.post(`/api/communities/${s.slug}/bans`, { handle: s.other.handle, reason: 'late', until: new Date(Date.now() - 60_000).toISOString() }),
+      400,
+      'invalid_until',
+    );
     expectError(await s.member.get(`/api/communities/${s.slug}/bans`), 403, 'not_moderator');
     expectError(await t.guest().get(`/api/communities/${s.slug}/bans`), 401, 'not_signed_in');
     expectError(await s.member.delete(`/api/communities/${s.slug}/bans/${s.other.handle}`), 403, 'not_moderator');
@@ -359,21 +395,57 @@ describe('the public moderation log', () => {
     expect(res.status, res.text).toBe(200);
     expect(res.body.nextCursor).toBeNull();
     const story = [...res.body.items].reverse().map((e: any) => ({
-      action: e.action, by: e.moderator?.handle ?? null, automatic: e.automatic,
+      action: e.action,
+      by: e.moderator?.handle ?? null,
+      automatic: e.automatic,
       target: e.target.type === 'user' ? `@${e.target.handle}` : e.target.type === 'post' ? `post #${e.target.postNumber}` : `topic ${e.target.title}`,
-      reason: e.reason, reasonCode: e.reasonCode, detail: e.detail,
+      reason: e.reason,
+      reasonCode: e.reasonCode,
+      detail: e.detail,
     }));
     const postRef = `post #${spam.number}`;
     expect(story).toEqual([
-      { action: 'change_role', by: s.admin.handle, automatic: false, target: `@${s.moderator.handle}`, reason: null, reasonCode: null, detail: 'member → moderator' },
+      {
+        action: 'change_role',
+        by: s.admin.handle,
+        automatic: false,
+        target: `@${s.moderator.handle}`,
+        reason: null,
+        reasonCode: null,
+        detail: 'member → moderator',
+      },
       // The system's own reason is stored as a code and put into words when shown.
-      { action: 'hide_post', by: null, automatic: true, target: postRef, reason: expect.stringContaining('members flagged it'), reasonCode: 'flagged', detail: '2' },
+      {
+        action: 'hide_post',
+        by: null,
+        automatic: true,
+        target: postRef,
+        reason: expect.stringContaining('members flagged it'),
+        reasonCode: 'flagged',
+        detail: '2',
+      },
       { action: 'hide_post', by: s.moderator.handle, automatic: false, target: postRef, reason: 'Spam or advertising', reasonCode: null, detail: null },
       { action: 'pin_topic', by: s.moderator.handle, automatic: false, target: `topic ${topic.title}`, reason: null, reasonCode: null, detail: null },
       { action: 'lock_topic', by: s.moderator.handle, automatic: false, target: `topic ${topic.title}`, reason: null, reasonCode: null, detail: null },
-      { action: 'ban_user', by: s.moderator.handle, automatic: false, target: `@${spammer.handle}`, reason: 'Repeated spam', reasonCode: null, detail: 'permanent' },
+      {
+        action: 'ban_user',
+        by: s.moderator.handle,
+        automatic: false,
+        target: `@${spammer.handle}`,
+        reason: 'Repeated spam',
+        reasonCode: null,
+        detail: 'permanent',
+      },
       { action: 'unban_user', by: s.moderator.handle, automatic: false, target: `@${spammer.handle}`, reason: null, reasonCode: null, detail: null },
-      { action: 'change_role', by: s.admin.handle, automatic: false, target: `@${newModerator.handle}`, reason: null, reasonCode: null, detail: 'member → moderator' },
+      {
+        action: 'change_role',
+        by: s.admin.handle,
+        automatic: false,
+        target: `@${newModerator.handle}`,
+        reason: null,
+        reasonCode: null,
+        detail: 'member → moderator',
+      },
     ]);
     const hides = res.body.items.filter((e: any) => e.action === 'hide_post');
     for (const e of hides) expect(e.target).toMatchObject({ id: spam.id, topicId: topic.id });
@@ -401,7 +473,10 @@ describe('the public moderation log', () => {
     const { flag } = (await s.other.post(`/api/posts/${post.id}/flags`, { reason: 'hmm' })).body;
     await s.moderator.post(`/api/flags/${flag.id}/dismiss`);
     expect((await log(slug)).items[0]).toMatchObject({
-      action: 'dismiss_flag', moderator: { handle: s.moderator.handle }, detail: 'flag', target: { type: 'post', id: post.id },
+      action: 'dismiss_flag',
+      moderator: { handle: s.moderator.handle },
+      detail: 'flag',
+      target: { type: 'post', id: post.id },
     });
     expect(JSON.stringify((await log(slug)).items)).not.toContain('hmm');
   });
@@ -428,7 +503,11 @@ describe('bad input never causes a 500', () => {
       if (body?.reason?.length !== 501) expectError(await s.member.post(`/api/posts/${post.id}/flags`, body), 400, 'invalid_input');
     }
     expectError(await s.member.post(`/api/posts/${post.id}/flags`, { reason: 'x'.repeat(1001) }), 400, 'invalid_input');
-    expectError(await s.moderator.post(`/api/communities/${s.slug}/bans`, { handle: s.other.handle, reason: 'x', until: 'next tuesday' }), 400, 'invalid_input');
+    expectError(
+      await s.moderator.post(`/api/communities/${s.slug}/bans`, { handle: s.other.handle, reason: 'x', until: 'next tuesday' }),
+      400,
+      'invalid_input',
+    );
     expectError(await s.moderator.post(`/api/communities/${s.slug}/bans`, { reason: 'who?' }), 400, 'invalid_input');
     // Nothing was hidden or banned by any of that; exactly 500 characters is fine.
     expect((await t.guest().get(`/api/posts/${post.id}`)).body.post.hidden).toBe(false);

@@ -22,7 +22,10 @@ type Column = 'own' | 'other';
 type Signed = TestClient & { handle: string; userId: number };
 type Viewer = TestClient & { handle?: string };
 
-interface Outcome { status: number; code?: string }
+interface Outcome {
+  status: number;
+  code?: string;
+}
 const ok = (status = 200): Outcome => ({ status });
 const refused = (status: number, code: string): Outcome => ({ status, code });
 
@@ -50,8 +53,9 @@ beforeAll(async () => {
   const admin = await signUp(t);
   const otherAdmin = await signUp(t);
   const [own, other] = await Promise.all([createCommunity(admin), createCommunity(otherAdmin)]);
-  const [moderator, staff, member, author, otherModerator, otherStaff, otherMember, otherAuthor, banned] =
-    await Promise.all(Array.from({ length: 9 }, () => signUp(t)));
+  const [moderator, staff, member, author, otherModerator, otherStaff, otherMember, otherAuthor, banned] = await Promise.all(
+    Array.from({ length: 9 }, () => signUp(t)),
+  );
   await Promise.all([
     setRole(admin, own.slug, moderator!.handle, 'moderator'),
     setRole(admin, own.slug, staff!.handle, 'staff'),
@@ -74,10 +78,16 @@ beforeAll(async () => {
       own: { guest: t.guest(), member: member!, author: author!, staff: staff!, moderator: moderator!, admin },
       other: { guest: t.guest(), member: otherMember!, author: otherAuthor!, staff: otherStaff!, moderator: otherModerator!, admin: otherAdmin },
     },
-    moderator: moderator!, author: author!, member: member!, hostTopicId: host.topic.id, banned: banned!,
+    moderator: moderator!,
+    author: author!,
+    member: member!,
+    hostTopicId: host.topic.id,
+    banned: banned!,
   };
 });
-afterAll(async () => { await t?.close(); });
+afterAll(async () => {
+  await t?.close();
+});
 
 // ---------------------------------------------------------------------------------------------
 // Reading state back. Moderators see hidden things, so their reads show the whole state.
@@ -107,8 +117,7 @@ async function readAll(url: string): Promise<any[]> {
   return items;
 }
 const queue = (status: 'open' | 'resolved' | 'dismissed' | 'all' = 'all') => readAll(`/api/communities/${w.slug}/flags?status=${status}`);
-const queueFor = async (postId: number) =>
-  (await queue()).filter((f) => f.postId === postId).map((f) => ({ id: f.id, kind: f.kind, status: f.status }));
+const queueFor = async (postId: number) => (await queue()).filter((f) => f.postId === postId).map((f) => ({ id: f.id, kind: f.kind, status: f.status }));
 const bannedHandles = async () => (await readAll(`/api/communities/${w.slug}/bans`)).map((b) => b.user.handle as string);
 
 /** The newest entry of both communities' public logs, as a guest sees them: a refusal must leave both alone. */
@@ -373,9 +382,15 @@ const ROUTES: Route<any>[] = [
     state: nothing,
     async effect(res, target, _who, log) {
       expect(res.body.nextCursor === null || typeof res.body.nextCursor === 'string').toBe(true);
-      expect(res.body.items).toContainEqual(expect.objectContaining({
-        id: target.flagId, kind: 'flag', status: 'open', postId: target.postId, reporter: expect.objectContaining({ handle: w.member.handle }),
-      }));
+      expect(res.body.items).toContainEqual(
+        expect.objectContaining({
+          id: target.flagId,
+          kind: 'flag',
+          status: 'open',
+          postId: target.postId,
+          reporter: expect.objectContaining({ handle: w.member.handle }),
+        }),
+      );
       expect(await logHeads()).toEqual(log);
     },
   }),
@@ -418,7 +433,12 @@ const ROUTES: Route<any>[] = [
     state: async (troll) => (await bannedHandles()).includes(troll.handle),
     async effect(res, troll, who, log) {
       expect(res.body.ban).toMatchObject({
-        community: w.slug, user: { handle: troll.handle }, reason: 'Spam or advertising', until: null, moderator: { handle: who.handle }, liftedAt: null,
+        community: w.slug,
+        user: { handle: troll.handle },
+        reason: 'Spam or advertising',
+        until: null,
+        moderator: { handle: who.handle },
+        liftedAt: null,
       });
       expect(await bannedHandles()).toContain(troll.handle);
       // The banned member can still read but no longer post here.
@@ -512,19 +532,25 @@ async function runCell(route: Route<any>, role: Role, column: Column) {
 
 describe.each(ROUTES.map((r) => ({ route: r, name: r.name })))('$name', ({ route: r }) => {
   it.each(CELLS.map((c) => ({ ...c, label: `${describeViewer(c.role, c.column)} ${describeOutcome(r.expected(c.role, c.column))}` })))(
-    '$label', async ({ role, column }) => { await runCell(r, role, column); });
+    '$label',
+    async ({ role, column }) => {
+      await runCell(r, role, column);
+    },
+  );
 });
 
 // The web shows moderation tools by the server's `viewerCan`, never by a rule of its own: it must
 // say exactly what the table says, on the community and on a topic page.
 describe('viewerCan.moderate', () => {
   it.each(CELLS.map((c) => ({ ...c, label: `${describeViewer(c.role, c.column)}: ${moderatorsOnly(c.role, c.column).code ? 'false' : 'true'}` })))(
-    '$label', async ({ role, column }) => {
+    '$label',
+    async ({ role, column }) => {
       const who = w.viewers[column][role];
       const may = moderatorsOnly(role, column).code === undefined;
       expect((await ok200(await who.get(`/api/communities/${w.slug}`))).community.viewerCan.moderate).toBe(may);
       expect((await ok200(await who.get(`/api/topics/${w.hostTopicId}?limit=1`))).viewerCan.moderate).toBe(may);
-    });
+    },
+  );
 
   it('a banned member: false, and nothing to write either', async () => {
     const { community } = await ok200(await w.banned.get(`/api/communities/${w.slug}`));
@@ -590,12 +616,14 @@ describe('a hidden topic and the posts in it', () => {
   ];
 
   it.each(cases.map((c) => ({ ...c, label: `${c.call}: ${describeViewer(c.role, c.column)} is refused with ${c.status} ${c.code}` })))(
-    '$label', async ({ call, role, column, status, code }) => {
+    '$label',
+    async ({ call, role, column, status, code }) => {
       const before = { topic: await readTopic(topicId), post: await readPost(postId), queue: await queueFor(postId), log: await logHeads() };
       expectError(await (topicCalls[call] ?? postCalls[call]!)(w.viewers[column][role]), status, code);
       expect({ topic: await readTopic(topicId), post: await readPost(postId), queue: await queueFor(postId), log: await logHeads() }).toEqual(before);
       expect((await readTopic(topicId)).hidden).toBe(true);
-    });
+    },
+  );
 
   it('is still there for its author and for the moderators of its community', async () => {
     for (const who of [w.author, w.viewers.own.moderator, w.viewers.own.admin]) {
@@ -613,34 +641,49 @@ describe('rules about whom and when', () => {
     {
       label: "a moderator banning this community's admin is refused with 403 cannot_ban_moderator",
       run: () => w.moderator.post(`/api/communities/${w.slug}/bans`, { handle: w.viewers.own.admin.handle, reason: 'Abusive' }),
-      status: 403, code: 'cannot_ban_moderator', check: bannedHandles,
+      status: 403,
+      code: 'cannot_ban_moderator',
+      check: bannedHandles,
     },
     {
       label: 'an admin banning a moderator of this community is refused with 403 cannot_ban_moderator',
       run: () => w.viewers.own.admin.post(`/api/communities/${w.slug}/bans`, { handle: w.moderator.handle, reason: 'Abusive' }),
-      status: 403, code: 'cannot_ban_moderator', check: bannedHandles,
+      status: 403,
+      code: 'cannot_ban_moderator',
+      check: bannedHandles,
     },
     {
       label: 'a moderator banning themselves is refused with 403 cannot_ban_moderator',
       run: () => w.moderator.post(`/api/communities/${w.slug}/bans`, { handle: w.moderator.handle, reason: 'Abusive' }),
-      status: 403, code: 'cannot_ban_moderator', check: bannedHandles,
+      status: 403,
+      code: 'cannot_ban_moderator',
+      check: bannedHandles,
     },
     {
       label: 'a ban ending in the past is refused with 400 invalid_until',
-      run: () => w.moderator.post(`/api/communities/${w.slug}/bans`, {
-        handle: w.member.handle, reason: 'Abusive', until: new Date(Date.now() - 60_000).toISOString(),
-      }),
-      status: 400, code: 'invalid_until', check: bannedHandles,
+      run: () =>
+        w.moderator.post(`/api/communities/${w.slug}/bans`, {
+          handle: w.member.handle,
+          reason: 'Abusive',
+          until: new Date(Date.now() - 60_000).toISOString(),
+        }),
+      status: 400,
+      code: 'invalid_until',
+      check: bannedHandles,
     },
     {
       label: 'banning a handle nobody has is refused with 404 user_not_found',
       run: () => w.moderator.post(`/api/communities/${w.slug}/bans`, { handle: unique('nobody'), reason: 'Abusive' }),
-      status: 404, code: 'user_not_found', check: bannedHandles,
+      status: 404,
+      code: 'user_not_found',
+      check: bannedHandles,
     },
     {
       label: 'lifting a ban from a member who is not banned is refused with 404 ban_not_found',
       run: () => w.moderator.delete(`/api/communities/${w.slug}/bans/${w.member.handle}`),
-      status: 404, code: 'ban_not_found', check: bannedHandles,
+      status: 404,
+      code: 'ban_not_found',
+      check: bannedHandles,
     },
   ];
 

@@ -65,7 +65,13 @@ describe('flagging a post', () => {
     const first = await flag(s.other, post.id, '  selling something  ');
     expect(first.status, first.text).toBe(201);
     expect(first.body.flag).toEqual({
-      id: expect.any(Number), kind: 'flag', postId: post.id, topicId: topic.id, reason: 'selling something', status: 'open', createdAt: expect.any(String),
+      id: expect.any(Number),
+      kind: 'flag',
+      postId: post.id,
+      topicId: topic.id,
+      reason: 'selling something',
+      status: 'open',
+      createdAt: expect.any(String),
     });
     const again = await flag(s.other, post.id, 'a different complaint');
     expect(again.status, again.text).toBe(200);
@@ -147,7 +153,12 @@ describe('the automatic flag threshold', () => {
 
     const [latest] = await log(s.slug);
     expect(latest).toMatchObject({
-      action: 'hide_post', automatic: true, moderator: null, reason: hidden.hiddenReason, reasonCode: 'flagged', detail: '3',
+      action: 'hide_post',
+      automatic: true,
+      moderator: null,
+      reason: hidden.hiddenReason,
+      reasonCode: 'flagged',
+      detail: '3',
       target: { type: 'post', id: post.id, topicId: topic.id, postNumber: post.number },
     });
     expect(JSON.stringify(latest)).not.toContain(word);
@@ -192,7 +203,8 @@ describe('the automatic flag threshold', () => {
     // Restoring says the flags were wrong: they are dismissed, by this moderator.
     const dismissed = (await queue(slug, '?status=dismissed')).items;
     expect(dismissed).toHaveLength(2);
-    for (const item of dismissed) expect(item).toMatchObject({ status: 'dismissed', resolvedBy: { handle: s.moderator.handle }, resolvedAt: expect.any(String) });
+    for (const item of dismissed)
+      expect(item).toMatchObject({ status: 'dismissed', resolvedBy: { handle: s.moderator.handle }, resolvedAt: expect.any(String) });
 
     expect((await flag(flaggers[0]!, post.id)).status).toBe(200);
     expect((await flag(flaggers[1]!, post.id)).status).toBe(200);
@@ -217,9 +229,17 @@ describe('the review queue', () => {
     expect(nextCursor).toBeNull();
     expect(items.map((i) => i.reason)).toEqual(['off topic', 'spam', 'rude']);
     expect(items[2]).toMatchObject({
-      kind: 'flag', targetType: 'post', status: 'open', postId: post.id, topicId: topic.id,
-      reporter: { handle: s.other.handle }, openFlags: 2, resolvedBy: null, resolvedAt: null,
-      post: { id: post.id, body: `text ${word}` }, topic: { id: topic.id, title: topic.title, hidden: false, locked: false },
+      kind: 'flag',
+      targetType: 'post',
+      status: 'open',
+      postId: post.id,
+      topicId: topic.id,
+      reporter: { handle: s.other.handle },
+      openFlags: 2,
+      resolvedBy: null,
+      resolvedAt: null,
+      post: { id: post.id, body: `text ${word}` },
+      topic: { id: topic.id, title: topic.title, hidden: false, locked: false },
     });
     expect(items[0]).toMatchObject({ postId: second.id, openFlags: 1 });
 
@@ -311,13 +331,21 @@ describe('asking for a review', () => {
     const asked = await s.member.post(`/api/posts/${post.id}/review-request`, { message: 'I fixed it, please look again' });
     expect(asked.status, asked.text).toBe(201);
     expect(asked.body.flag).toEqual({
-      id: expect.any(Number), kind: 'review_request', postId: post.id, topicId: topic.id,
-      reason: 'I fixed it, please look again', status: 'open', createdAt: expect.any(String),
+      id: expect.any(Number),
+      kind: 'review_request',
+      postId: post.id,
+      topicId: topic.id,
+      reason: 'I fixed it, please look again',
+      status: 'open',
+      createdAt: expect.any(String),
     });
     expectError(await s.member.post(`/api/posts/${post.id}/review-request`, { message: 'please?' }), 409, 'review_already_requested');
     expectError(await s.other.post(`/api/posts/${post.id}/review-request`, {}), 403, 'not_post_author');
     expect((await queue(slug)).items[0]).toMatchObject({
-      id: asked.body.flag.id, kind: 'review_request', reporter: { handle: s.member.handle }, post: { body: `now on topic ${word}` },
+      id: asked.body.flag.id,
+      kind: 'review_request',
+      reporter: { handle: s.member.handle },
+      post: { body: `now on topic ${word}` },
     });
 
     // Restoring the post grants the request.
@@ -377,10 +405,14 @@ describe('held first posts', () => {
     expect(second).toMatchObject({ hidden: true, pendingReview: true });
 
     const items = (await queue(slug)).items;
-    expect(items.map((i) => [i.kind, i.targetType, i.postId])).toEqual([['first_post', 'post', second.id], ['first_post', 'post', held.id]]);
+    expect(items.map((i) => [i.kind, i.targetType, i.postId])).toEqual([
+      ['first_post', 'post', second.id],
+      ['first_post', 'post', held.id],
+    ]);
     expect(items[1]).toMatchObject({ reporter: null, post: { body: `hello ${word}` } });
     expect((await log(slug)).slice(0, 2).map((e) => [e.action, e.automatic, e.moderator, e.target.id])).toEqual([
-      ['hold_post', true, null, second.id], ['hold_post', true, null, held.id],
+      ['hold_post', true, null, second.id],
+      ['hold_post', true, null, held.id],
     ]);
 
     const approved = await s.moderator.delete(`/api/posts/${held.id}/hide`);
@@ -432,8 +464,11 @@ describe('held first posts', () => {
     expect((await reply(newcomer, topic.id)).hidden).toBe(true);
 
     const { topic: heldTopic } = await createTopic(newcomer, slug);
-    expect((await s.moderator.post(`/api/topics/${heldTopic.id}/hide`, { reason: 'Duplicate of another post' })).body.topic)
-      .toMatchObject({ hidden: true, pendingReview: false, hiddenReason: 'Duplicate of another post' });
+    expect((await s.moderator.post(`/api/topics/${heldTopic.id}/hide`, { reason: 'Duplicate of another post' })).body.topic).toMatchObject({
+      hidden: true,
+      pendingReview: false,
+      hiddenReason: 'Duplicate of another post',
+    });
     const item = (await queue(slug, '?status=all')).items.find((i) => i.targetType === 'topic');
     expect(item).toMatchObject({ topicId: heldTopic.id, status: 'dismissed' });
     expectError(await t.guest().get(`/api/topics/${heldTopic.id}`), 404, 'topic_not_found');

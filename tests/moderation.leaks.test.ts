@@ -109,13 +109,28 @@ const logEntry = (res: Reply, action: string, targetId: number) => {
  * The HTTP reads about one hidden post that anyone but its author and moderators makes:
  * each must show the tombstone and no marker.
  */
-async function expectPostMaskedOverHttp(label: string, who: TestClient, o: {
-  slug: string; topicId: number; postId: number; reason: string; words: string[]; queries: string[]; authorHandle: string;
-  replyId?: number; signedIn: boolean;
-}) {
+async function expectPostMaskedOverHttp(
+  label: string,
+  who: TestClient,
+  o: {
+    slug: string;
+    topicId: number;
+    postId: number;
+    reason: string;
+    words: string[];
+    queries: string[];
+    authorHandle: string;
+    replyId?: number;
+    signedIn: boolean;
+  },
+) {
   const page = await who.get(`/api/topics/${o.topicId}`);
   expect(page.status, page.text).toBe(200);
-  expectMasked(page.body.posts.find((p: any) => p.id === o.postId), o.postId, o.reason);
+  expectMasked(
+    page.body.posts.find((p: any) => p.id === o.postId),
+    o.postId,
+    o.reason,
+  );
   expectNoLeak(`${label} GET /api/topics/:id`, page.text, o.words);
 
   const rest = await who.get(`/api/topics/${o.topicId}?after=1&limit=1`);
@@ -144,7 +159,10 @@ async function expectPostMaskedOverHttp(label: string, who: TestClient, o: {
   for (const q of o.queries) {
     const found = await searchFor(who, o.slug, q);
     expect(found.status, found.text).toBe(200);
-    expect(found.body.items.map((i: any) => i.post.id), `${label} search "${q}"`).not.toContain(o.postId);
+    expect(
+      found.body.items.map((i: any) => i.post.id),
+      `${label} search "${q}"`,
+    ).not.toContain(o.postId);
     expectNoLeak(`${label} search "${q}"`, found.text, o.words);
   }
 
@@ -192,16 +210,31 @@ describe('a post a moderator hid', () => {
       expect(warm.text).toContain(edited.host);
     }
     for (const q of [edited.word, edited.host]) {
-      expect((await searchFor(t.guest(), s.slug, q)).body.items.map((i: any) => i.post.id), `search "${q}" before hiding`).toContain(bad.id);
+      expect(
+        (await searchFor(t.guest(), s.slug, q)).body.items.map((i: any) => i.post.id),
+        `search "${q}" before hiding`,
+      ).toContain(bad.id);
     }
 
     const hidden = await s.moderator.post(`/api/posts/${bad.id}/hide`, { reason });
     expect(hidden.status, hidden.text).toBe(200);
-    expect(hidden.body.post).toMatchObject({ id: bad.id, hidden: true, hiddenReason: reason, pendingReview: false, body: expect.stringContaining(edited.word) });
+    expect(hidden.body.post).toMatchObject({
+      id: bad.id,
+      hidden: true,
+      hiddenReason: reason,
+      pendingReview: false,
+      body: expect.stringContaining(edited.word),
+    });
 
     const o = {
-      slug: s.slug, topicId: topic.id, postId: bad.id, reason, words, queries: [first.word, edited.word, edited.host, first.host],
-      authorHandle: s.other.handle, replyId: answer.id,
+      slug: s.slug,
+      topicId: topic.id,
+      postId: bad.id,
+      reason,
+      words,
+      queries: [first.word, edited.word, edited.host, first.host],
+      authorHandle: s.other.handle,
+      replyId: answer.id,
     };
     // Guests twice: the first read after the hide must not be the cached page from before.
     await expectPostMaskedOverHttp('guest', t.guest(), { ...o, signedIn: false });
@@ -220,7 +253,11 @@ describe('a post a moderator hid', () => {
     // Its author and moderators (admins too) still read the text and its history.
     for (const who of [s.other, s.moderator, s.admin]) {
       const page = await who.get(`/api/topics/${topic.id}`);
-      expect(page.body.posts.find((p: any) => p.id === bad.id)).toMatchObject({ hidden: true, hiddenReason: reason, body: expect.stringContaining(edited.word) });
+      expect(page.body.posts.find((p: any) => p.id === bad.id)).toMatchObject({
+        hidden: true,
+        hiddenReason: reason,
+        body: expect.stringContaining(edited.word),
+      });
       expect(page.body.solution.bodyHtml).toContain(edited.host);
       expect(page.body.pinnedPosts.map((p: any) => p.id)).toContain(bad.id);
       const single = await who.get(`/api/posts/${bad.id}`);
@@ -233,7 +270,11 @@ describe('a post a moderator hid', () => {
     // Restored: everyone reads it again, guests included (no stale tombstone from the cache).
     expect((await s.moderator.delete(`/api/posts/${bad.id}/hide`)).status).toBe(200);
     const restored = await t.guest().get(`/api/topics/${topic.id}`);
-    expect(restored.body.posts.find((p: any) => p.id === bad.id)).toMatchObject({ hidden: false, hiddenReason: null, body: expect.stringContaining(edited.word) });
+    expect(restored.body.posts.find((p: any) => p.id === bad.id)).toMatchObject({
+      hidden: false,
+      hiddenReason: null,
+      body: expect.stringContaining(edited.word),
+    });
     expect(restored.text).toContain(edited.host);
     expect((await t.guest().get(`/api/topics/${topic.id}?after=1&limit=1`)).text).toContain(edited.word);
     expect((await searchFor(t.guest(), s.slug, edited.word)).body.items.map((i: any) => i.post.id)).toContain(bad.id);
@@ -269,7 +310,11 @@ describe('a post a moderator hid', () => {
     }
 
     // A reader arriving now replays everything: post.created, post.updated, reactions.changed and post.hidden all show the tombstone.
-    for (const [name, who] of [['guest', null], ['member', s.member], ['staff', s.staff]] as const) {
+    for (const [name, who] of [
+      ['guest', null],
+      ['member', s.member],
+      ['staff', s.staff],
+    ] as const) {
       const c = await connect(who);
       const events = await replayAll(c, channel);
       expect(events.map((e) => e.event)).toEqual(['post.created', 'post.created', 'post.updated', 'post.created', 'reactions.changed', 'post.hidden']);
@@ -322,7 +367,7 @@ describe('a post a moderator hid', () => {
     expectFramesClean('demoted moderator', socket, [m.word, m.host]);
   });
 
-  it('a demoted moderator loses a hidden topic\'s channel; a promoted member starts reading hidden text on the socket they have open', async () => {
+  it("a demoted moderator loses a hidden topic's channel; a promoted member starts reading hidden text on the socket they have open", async () => {
     const slug = await freshCommunity();
     const deputy = await signUp(t);
     const newcomer = await signUp(t);
@@ -384,7 +429,12 @@ describe('a topic a moderator hid', () => {
 
     const missingTopic = await t.guest().get('/api/topics/2147483000');
     const missingPost = await t.guest().get('/api/posts/2147483000');
-    for (const [label, who] of [['guest', t.guest()], ['guest (again)', t.guest()], ['member', s.other], ['staff', s.staff]] as const) {
+    for (const [label, who] of [
+      ['guest', t.guest()],
+      ['guest (again)', t.guest()],
+      ['member', s.other],
+      ['staff', s.staff],
+    ] as const) {
       const read = await who.get(`/api/topics/${topic.id}`);
       expectError(read, 404, 'topic_not_found');
       expect(read.body, `${label}: a hidden topic reads like a missing one`).toEqual(missingTopic.body);
@@ -396,7 +446,10 @@ describe('a topic a moderator hid', () => {
         expectError(await who.get(`/api/posts/${id}/revisions`), 404, 'post_not_found');
       }
       const list = await who.get(`/api/communities/${slug}/topics`);
-      expect(list.body.items.map((i: any) => i.id), `${label} topic list`).not.toContain(topic.id);
+      expect(
+        list.body.items.map((i: any) => i.id),
+        `${label} topic list`,
+      ).not.toContain(topic.id);
       expectNoLeak(`${label} topic list`, list.text, words);
       for (const q of [inTitle.word, inBody.word, inBody.host, inReply.word, inReply.host]) {
         const found = await searchFor(who, slug, q);
@@ -438,7 +491,11 @@ describe('a topic a moderator hid', () => {
       }
     }
     // Arriving now: the topic channel does not exist for them, the community's history holds nothing of it.
-    for (const [name, who] of [['guest', null], ['member', s.other], ['staff', s.staff]] as const) {
+    for (const [name, who] of [
+      ['guest', null],
+      ['member', s.other],
+      ['staff', s.staff],
+    ] as const) {
       const c = await connect(who);
       expect(await c.subscribe(topicChannel, 0)).toMatchObject({ type: 'error', code: 'channel_not_found', channel: topicChannel });
       const events = await replayAll(c, communityChannel);
@@ -515,7 +572,11 @@ describe('a post hidden automatically by member flags', () => {
     for (const c of Object.values(insiders)) {
       expect((await c.next(isEvent(channel, 'post.hidden'))).data).toMatchObject({ id: bad.id, pendingReview: true, body: m.body });
     }
-    for (const [name, who] of [['guest', null], ['member', s.other], ['staff', s.staff]] as const) {
+    for (const [name, who] of [
+      ['guest', null],
+      ['member', s.other],
+      ['staff', s.staff],
+    ] as const) {
       const c = await connect(who);
       const events = await replayAll(c, channel);
       expect(events.filter((e) => e.data?.id === bad.id).map((e) => e.event)).toEqual(['post.created', 'post.hidden']);
@@ -556,7 +617,11 @@ describe('a held first post', () => {
     const reason = held.body.post.hiddenReason as string;
     expect(reason).toEqual(expect.any(String));
 
-    for (const [label, who, signedIn] of [['guest', t.guest(), false], ['member', s.other, true], ['staff', s.staff, true]] as const) {
+    for (const [label, who, signedIn] of [
+      ['guest', t.guest(), false],
+      ['member', s.other, true],
+      ['staff', s.staff, true],
+    ] as const) {
       const page = await who.get(`/api/topics/${topic.id}`);
       const post = page.body.posts.find((p: any) => p.id === postId);
       expectMasked(post, postId, reason);
@@ -592,7 +657,11 @@ describe('a held first post', () => {
       expectFramesClean(name, c, words);
     }
     expect((await insiders.moderator.next(isEvent(channel, 'post.created'))).data).toMatchObject({ id: postId, body: m.body });
-    for (const [name, who] of [['guest', null], ['member', s.other], ['staff', s.staff]] as const) {
+    for (const [name, who] of [
+      ['guest', null],
+      ['member', s.other],
+      ['staff', s.staff],
+    ] as const) {
       const c = await connect(who);
       await replayAll(c, channel);
       expectFramesClean(`${name} replay`, c, words);
@@ -607,7 +676,7 @@ describe('a held first post', () => {
     expect((await outsiders.guest.next(isEvent(channel, 'post.unhidden'))).data).toMatchObject({ id: postId, body: m.body });
   });
 
-  it('a newcomer\'s held first topic is a 404 for guests, members and staff, absent from lists, search and the community channel; its author and moderators read it', async () => {
+  it("a newcomer's held first topic is a 404 for guests, members and staff, absent from lists, search and the community channel; its author and moderators read it", async () => {
     const slug = await freshCommunity();
     expect((await s.admin.patch(`/api/communities/${slug}`, { moderation: { holdFirstPosts: true } })).status).toBe(200);
     const communityChannel = `community:${slug}`;
@@ -625,7 +694,11 @@ describe('a held first post', () => {
     const topicId = created.body.topic.id as number;
     const postId = created.body.post.id as number;
 
-    for (const [label, who] of [['guest', t.guest()], ['member', s.other], ['staff', s.staff]] as const) {
+    for (const [label, who] of [
+      ['guest', t.guest()],
+      ['member', s.other],
+      ['staff', s.staff],
+    ] as const) {
       expectError(await who.get(`/api/topics/${topicId}`), 404, 'topic_not_found');
       expectError(await who.get(`/api/posts/${postId}`), 404, 'post_not_found');
       const list = await who.get(`/api/communities/${slug}/topics`);

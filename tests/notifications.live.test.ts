@@ -35,7 +35,7 @@ async function readerOnline() {
   return { reader, topic, channel, socket };
 }
 
-describe('the reader\'s own channel', () => {
+describe("the reader's own channel", () => {
   it('carries notification.created with the notification as HTTP presents it and the unread count; a coalesced reply is notification.updated', async () => {
     const { reader, topic, channel, socket } = await readerOnline();
     await reply(s.other, topic.id, { body: 'First *answer*' });
@@ -47,7 +47,11 @@ describe('the reader\'s own channel', () => {
 
     await reply(s.member, topic.id);
     const updated = await socket.next(isEvent(channel));
-    expect(updated).toMatchObject({ seq: 2, event: 'notification.updated', data: { unreadCount: 1, notification: { id: overHttp.id, count: 2, actor: { id: s.member.userId } } } });
+    expect(updated).toMatchObject({
+      seq: 2,
+      event: 'notification.updated',
+      data: { unreadCount: 1, notification: { id: overHttp.id, count: 2, actor: { id: s.member.userId } } },
+    });
   });
 
   it('is refused to guests and to anyone but its owner (channel_not_found), and must be a well-formed id', async () => {
@@ -114,7 +118,8 @@ describe('the reader\'s own channel', () => {
     const good = await reply(s.staff, topic.id, { body: 'A proper answer' });
     const updated = await late.next(isEvent(channel));
     expect(updated).toMatchObject({
-      seq: 2, event: 'notification.updated',
+      seq: 2,
+      event: 'notification.updated',
       data: { unreadCount: 1, notification: { count: 2, post: { id: good.id, excerpt: 'A proper answer' }, topic: { title } } },
     });
 
@@ -128,7 +133,7 @@ describe('the reader\'s own channel', () => {
     for (const frame of later.frames) expect(frame).not.toContain(title);
   });
 
-  it('still carries roles.changed (data null); only that, not a notification, re-decides the account\'s other subscriptions', async () => {
+  it("still carries roles.changed (data null); only that, not a notification, re-decides the account's other subscriptions", async () => {
     const community = await createCommunity(s.admin);
     const reader = await signUp(t);
     const { topic } = await createTopic(reader, s.slug);

@@ -19,7 +19,9 @@ beforeAll(async () => {
   t = await startTestApp();
   s = await scene(t);
 });
-afterAll(async () => { await t?.close(); });
+afterAll(async () => {
+  await t?.close();
+});
 
 async function community() {
   const { slug } = await createCommunity(s.admin);
@@ -123,7 +125,9 @@ describe('the unread count', () => {
 
 describe('the excerpt', () => {
   it('is plain text of the rendered post, entities decoded, whitespace folded, at most 140 characters with an ellipsis', () => {
-    expect(plainExcerpt('<p>Fish &amp; chips &lt;3 &#x1F41F; <strong>now</strong></p>\n<pre><code>x  =  1\n</code></pre>')).toBe('Fish & chips <3 🐟 now x = 1');
+    expect(plainExcerpt('<p>Fish &amp; chips &lt;3 &#x1F41F; <strong>now</strong></p>\n<pre><code>x  =  1\n</code></pre>')).toBe(
+      'Fish & chips <3 🐟 now x = 1',
+    );
     expect(plainExcerpt('<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>')).toBe('<script>alert(1)</script>');
     const long = plainExcerpt(`<p>${'🐟'.repeat(200)}</p>`);
     expect(Array.from(long)).toHaveLength(140);
@@ -131,8 +135,9 @@ describe('the excerpt', () => {
     expect(plainExcerpt('<p>cut mid-tag <a href="https://exa')).toBe('cut mid-tag');
     expect(plainExcerpt('&bogus; &#0; &#99999999;')).toBe('&bogus; &#0; &#99999999;');
     // Inline markup adds no space of its own; block boundaries do.
-    expect(plainExcerpt('<p>And <a href="/u/ann" class="mention">@ann</a>, <em>check</em>it.</p><p>Next</p><ul><li>a</li><li>b</li></ul>'))
-      .toBe('And @ann, checkit. Next a b');
+    expect(plainExcerpt('<p>And <a href="/u/ann" class="mention">@ann</a>, <em>check</em>it.</p><p>Next</p><ul><li>a</li><li>b</li></ul>')).toBe(
+      'And @ann, checkit. Next a b',
+    );
   });
 
   it('comes from the post as the reader may read it, never as HTML', async () => {
@@ -146,7 +151,7 @@ describe('the excerpt', () => {
   });
 });
 
-describe('someone else\'s notification', () => {
+describe("someone else's notification", () => {
   it('is a 404 notification_not_found, and marking all read leaves it alone', async () => {
     const { reader } = await readerWith(1);
     const [mine] = (await notificationsOf(reader)).items;
@@ -167,7 +172,9 @@ describe('a post hidden after the fact', () => {
     const [asker, watcher] = [await signUp(t), await signUp(t)];
     const word = secret();
     const { topic } = await createTopic(asker, slug);
-    await t.app.parley.ctx.db.execute(sql`INSERT INTO notification_levels (user_id, target_type, target_id, level) VALUES (${watcher.userId}, 'topic', ${topic.id}, 'watching')`);
+    await t.app.parley.ctx.db.execute(
+      sql`INSERT INTO notification_levels (user_id, target_type, target_id, level) VALUES (${watcher.userId}, 'topic', ${topic.id}, 'watching')`,
+    );
     const bad = await reply(s.other, topic.id, { body: `@${watcher.handle} buy ${word} now` });
     expect((await aboutTopic(asker, topic.id))[0].post.excerpt).toContain(word);
     expect((await aboutTopic(watcher, topic.id))[0].kind).toBe('mention');
@@ -204,7 +211,7 @@ describe('a post hidden after the fact', () => {
     expect(res.text).not.toContain(word);
   });
 
-  it('a topic hidden after the fact leaves its readers\' lists (not its author\'s); its id is a 404 for them', async () => {
+  it("a topic hidden after the fact leaves its readers' lists (not its author's); its id is a 404 for them", async () => {
     const slug = await community();
     const [author, watcher] = [await signUp(t), await signUp(t)];
     const title = `Secret ${secret()}`;
@@ -278,11 +285,20 @@ describe('reading the topic reads its notifications', () => {
     };
     await readTo(2);
     // The reply notice points at #2 but stands for #4 too; the mention is further down.
-    expect((await aboutTopic(asker, topic.id)).map((n) => [n.kind, n.read])).toEqual([['mention', false], ['reply', false]]);
+    expect((await aboutTopic(asker, topic.id)).map((n) => [n.kind, n.read])).toEqual([
+      ['mention', false],
+      ['reply', false],
+    ]);
     await readTo(3);
-    expect((await aboutTopic(asker, topic.id)).map((n) => [n.kind, n.read])).toEqual([['mention', true], ['reply', false]]);
+    expect((await aboutTopic(asker, topic.id)).map((n) => [n.kind, n.read])).toEqual([
+      ['mention', true],
+      ['reply', false],
+    ]);
     await readTo(4);
-    expect((await aboutTopic(asker, topic.id)).map((n) => [n.kind, n.read])).toEqual([['mention', true], ['reply', true]]);
+    expect((await aboutTopic(asker, topic.id)).map((n) => [n.kind, n.read])).toEqual([
+      ['mention', true],
+      ['reply', true],
+    ]);
     expect(await unreadCountOf(asker)).toBe(0);
 
     // Reading someone else's position changes nothing of anyone else's.

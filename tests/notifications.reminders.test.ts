@@ -39,7 +39,9 @@ const later = (days = 4) => new Date(Date.now() + days * DAY);
 const run = (app: FastifyInstance = t.app, now = later()) => runQuestionReminders(app.parley.ctx, { afterDays: 3, now });
 const remindersAbout = async (asker: TestClient, topicId: number) => (await aboutTopic(asker, topicId)).filter((n) => n.kind === 'reminder');
 const storedReminders = async (topicId: number) =>
-  Number((await rows<{ n: number }>(t.app.parley.ctx.db, sql`SELECT count(*)::int AS n FROM notifications WHERE kind = 'reminder' AND topic_id = ${topicId}`))[0]!.n);
+  Number(
+    (await rows<{ n: number }>(t.app.parley.ctx.db, sql`SELECT count(*)::int AS n FROM notifications WHERE kind = 'reminder' AND topic_id = ${topicId}`))[0]!.n,
+  );
 
 async function question(over: Record<string, unknown> = {}) {
   const asker = await signUp(t);
@@ -60,9 +62,16 @@ describe('runQuestionReminders', () => {
     const { asker, topic } = await question();
     await reply(s.other, topic.id);
     expect(await run()).toBeGreaterThanOrEqual(1);
-    expect(await remindersAbout(asker, topic.id)).toEqual([expect.objectContaining({
-      kind: 'reminder', actor: null, post: null, data: {}, read: false, topic: { id: topic.id, title: 'Why does it beep?', kind: 'question' },
-    })]);
+    expect(await remindersAbout(asker, topic.id)).toEqual([
+      expect.objectContaining({
+        kind: 'reminder',
+        actor: null,
+        post: null,
+        data: {},
+        read: false,
+        topic: { id: topic.id, title: 'Why does it beep?', kind: 'question' },
+      }),
+    ]);
     // Again, even after it was read: still only the one.
     expect((await asker.post('/api/notifications/read', {})).status).toBe(200);
     await run();
@@ -138,7 +147,8 @@ describe('runQuestionReminders', () => {
     await reply(s.other, topic.id);
     const { db } = t.app.parley.ctx;
     const stop = scheduleMaintenance(db, createSessionStore(db, 30), t.config.live, t.app.log, {
-      everyMs: 50, jobs: [{ name: 'question reminders', run: () => run() }],
+      everyMs: 50,
+      jobs: [{ name: 'question reminders', run: () => run() }],
     });
     try {
       const deadline = Date.now() + 5000;
@@ -153,8 +163,12 @@ describe('runQuestionReminders', () => {
 // Two app instances share a database only on PostgreSQL (PGlite is one process by design).
 describe.skipIf(!process.env.DATABASE_URL)('runQuestionReminders on two app instances sharing a PostgreSQL database', () => {
   let second: FastifyInstance;
-  beforeAll(async () => { second = await buildApp({ ...t.config }); });
-  afterAll(async () => { await second?.close(); });
+  beforeAll(async () => {
+    second = await buildApp({ ...t.config });
+  });
+  afterAll(async () => {
+    await second?.close();
+  });
 
   it('stores one reminder and announces it once, to readers on either instance', async () => {
     const { asker, topic } = await question();

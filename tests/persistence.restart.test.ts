@@ -21,7 +21,13 @@ describe('a restart keeps all data', () => {
     const database = await createTestDatabase();
     drop = database.drop;
     const config = defaultConfig({
-      databaseUrl: database.url, dataDir, logLevel: 'silent', origin: ORIGIN, rateLimits: false, seedDemo: false, webDir: './tests/fixtures/no-web',
+      databaseUrl: database.url,
+      dataDir,
+      logLevel: 'silent',
+      origin: ORIGIN,
+      rateLimits: false,
+      seedDemo: false,
+      webDir: './tests/fixtures/no-web',
     });
 
     const first = await buildApp(config);
@@ -88,7 +94,9 @@ describe('the demo community', () => {
   it('is never seeded on PostgreSQL', async () => {
     if (!process.env.DATABASE_URL) return;
     const database = await createTestDatabase();
-    const app = await buildApp(defaultConfig({ databaseUrl: database.url, dataDir: 'memory://', logLevel: 'silent', seedDemo: true, webDir: './tests/fixtures/no-web' }));
+    const app = await buildApp(
+      defaultConfig({ databaseUrl: database.url, dataDir: 'memory://', logLevel: 'silent', seedDemo: true, webDir: './tests/fixtures/no-web' }),
+    );
     try {
       expect((await new TestClient(app).get('/api/communities')).body.items).toEqual([]);
     } finally {

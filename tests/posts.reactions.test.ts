@@ -4,20 +4,25 @@ import { startTestApp, type TestApp } from './helpers/app.js';
 import { createTopic, reply, scene } from './helpers/factories.js';
 
 let t: TestApp;
-beforeAll(async () => { t = await startTestApp(); });
-afterAll(async () => { await t?.close(); });
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(async () => {
+  await t?.close();
+});
 
 describe('reactions', () => {
   let s: Awaited<ReturnType<typeof scene>>;
-  beforeAll(async () => { s = await scene(t); });
+  beforeAll(async () => {
+    s = await scene(t);
+  });
 
   /** A reply by `other` in a topic started by `member`. */
   const target = async () => {
     const { topic } = await createTopic(s.member, s.slug);
     return { topic, post: await reply(s.other, topic.id) };
   };
-  const countsInTopic = async (topicId: number, postId: number) =>
-    (await t.guest().api.getTopic(topicId)).posts.find((p) => p.id === postId)?.reactions;
+  const countsInTopic = async (topicId: number, postId: number) => (await t.guest().api.getTopic(topicId)).posts.find((p) => p.id === postId)?.reactions;
 
   it('counts a like: 200 {reactions: {like: 1, helpful: 0}}, and liking again changes nothing', async () => {
     const { topic, post } = await target();
@@ -127,7 +132,9 @@ describe('reactions', () => {
 
   it('refuses a banned member with 403 banned', async () => {
     const { topic, post } = await target();
-    await t.app.parley.ctx.db.execute(sql`insert into bans (community_id, user_id, reason, created_by_id) values (${s.community.id}, ${s.staff.userId}, 'x', ${s.admin.userId})`);
+    await t.app.parley.ctx.db.execute(
+      sql`insert into bans (community_id, user_id, reason, created_by_id) values (${s.community.id}, ${s.staff.userId}, 'x', ${s.admin.userId})`,
+    );
     try {
       const res = await s.staff.post(`/api/posts/${post.id}/reactions`, { kind: 'like' });
       expect(res.status).toBe(403);

@@ -4,8 +4,12 @@ import { startTestApp, type TestApp } from './helpers/app.js';
 import { createTopic, reply, scene, signUp, unique } from './helpers/factories.js';
 
 let t: TestApp;
-beforeAll(async () => { t = await startTestApp(); });
-afterAll(async () => { await t?.close(); });
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(async () => {
+  await t?.close();
+});
 
 type Scene = Awaited<ReturnType<typeof scene>>;
 const exec = (q: ReturnType<typeof sql>) => t.app.parley.ctx.db.execute(q);
@@ -17,15 +21,25 @@ const read = async (topicId: number) => {
 
 describe('replying', () => {
   let s: Scene;
-  beforeAll(async () => { s = await scene(t); });
+  beforeAll(async () => {
+    s = await scene(t);
+  });
 
   it('answers 201 {post}; numbers and postCount go up by one per reply', async () => {
     const { topic } = await createTopic(s.member, s.slug);
     const res = await s.other.post(`/api/topics/${topic.id}/posts`, { body: 'First *reply*' });
     expect(res.status).toBe(201);
     expect(res.body.post).toMatchObject({
-      topicId: topic.id, number: 2, body: 'First *reply*', replyToId: null, authorRole: 'member', deleted: false, hidden: false,
-      author: { id: s.other.userId, handle: s.other.handle }, reactions: { like: 0, helpful: 0 }, editedAt: null,
+      topicId: topic.id,
+      number: 2,
+      body: 'First *reply*',
+      replyToId: null,
+      authorRole: 'member',
+      deleted: false,
+      hidden: false,
+      author: { id: s.other.userId, handle: s.other.handle },
+      reactions: { like: 0, helpful: 0 },
+      editedAt: null,
     });
     expect(res.body.post.bodyHtml).toContain('<em>reply</em>');
     const second = await reply(s.member, topic.id, { replyToId: res.body.post.id });
@@ -39,8 +53,9 @@ describe('replying', () => {
 
   it('numbers concurrent replies without gaps or duplicates', async () => {
     const { topic } = await createTopic(s.member, s.slug);
-    const results = await Promise.all(Array.from({ length: 8 }, (_, i) =>
-      (i % 2 ? s.other : s.staff).post(`/api/topics/${topic.id}/posts`, { body: `parallel ${i} ${unique()}` })));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => (i % 2 ? s.other : s.staff).post(`/api/topics/${topic.id}/posts`, { body: `parallel ${i} ${unique()}` })),
+    );
     expect(results.map((r) => r.status)).toEqual(Array(8).fill(201));
     expect(results.map((r) => r.body.post.number).sort((a, b) => a - b)).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
     expect((await read(topic.id)).topic.postCount).toBe(9);
@@ -134,7 +149,9 @@ describe('replying', () => {
 
 describe('idempotent replies with clientId', () => {
   let s: Scene;
-  beforeAll(async () => { s = await scene(t); });
+  beforeAll(async () => {
+    s = await scene(t);
+  });
 
   it('gives the same author the same post back with 200, without a duplicate', async () => {
     const { topic } = await createTopic(s.member, s.slug);
@@ -187,7 +204,9 @@ describe('idempotent replies with clientId', () => {
 
 describe('editing', () => {
   let s: Scene;
-  beforeAll(async () => { s = await scene(t); });
+  beforeAll(async () => {
+    s = await scene(t);
+  });
 
   it('lets the author edit: 200, re-rendered bodyHtml, editedAt set, the old text kept as a revision', async () => {
     const { topic } = await createTopic(s.member, s.slug);
@@ -279,7 +298,9 @@ describe('editing', () => {
 
 describe('deleting', () => {
   let s: Scene;
-  beforeAll(async () => { s = await scene(t); });
+  beforeAll(async () => {
+    s = await scene(t);
+  });
 
   it('lets the author delete: 204, the post stays as a tombstone for everyone', async () => {
     const { topic } = await createTopic(s.member, s.slug);

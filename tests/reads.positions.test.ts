@@ -5,15 +5,21 @@ import { expectError } from './helpers/expect-error.js';
 import { createTopic, reply, scene, signUp } from './helpers/factories.js';
 
 let t: TestApp;
-beforeAll(async () => { t = await startTestApp(); });
-afterAll(async () => { await t?.close(); });
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(async () => {
+  await t?.close();
+});
 
 type Scene = Awaited<ReturnType<typeof scene>>;
 const exec = (q: ReturnType<typeof sql>) => t.app.parley.ctx.db.execute(q);
 
 describe('PUT /api/topics/:id/read', () => {
   let s: Scene;
-  beforeAll(async () => { s = await scene(t); });
+  beforeAll(async () => {
+    s = await scene(t);
+  });
 
   async function topicWithReplies(n: number) {
     const { topic } = await createTopic(s.member, s.slug);
@@ -35,7 +41,7 @@ describe('PUT /api/topics/:id/read', () => {
     expect((await s.other.get(`/api/topics/${topic.id}`)).body.viewerState.lastReadNumber).toBe(0);
   });
 
-  it('clamps to the topic\'s last post, and huge numbers never fail', async () => {
+  it("clamps to the topic's last post, and huge numbers never fail", async () => {
     const topic = await topicWithReplies(2);
     expect((await s.staff.put(`/api/topics/${topic.id}/read`, { number: 99 })).body).toEqual({ lastReadNumber: 3 });
     expect((await s.staff.put(`/api/topics/${topic.id}/read`, { number: 2_147_483_647 })).body).toEqual({ lastReadNumber: 3 });
@@ -84,7 +90,9 @@ describe('PUT /api/topics/:id/read', () => {
 
 describe('viewerState on GET /api/topics/:id', () => {
   let s: Scene;
-  beforeAll(async () => { s = await scene(t); });
+  beforeAll(async () => {
+    s = await scene(t);
+  });
 
   it('gives signed-in readers {lastReadNumber, notificationLevel, voted}; guests get no such field', async () => {
     const { topic } = await createTopic(s.member, s.slug);
@@ -103,13 +111,14 @@ describe('viewerState on GET /api/topics/:id', () => {
     expect('viewerState' in (await t.guest().get(`/api/topics/${topic.id}`)).body).toBe(false);
   });
 
-  it('reports the effective notification level: the topic\'s own setting, else its category\'s, else the default', async () => {
+  it("reports the effective notification level: the topic's own setting, else its category's, else the default", async () => {
     const { topic } = await createTopic(s.member, s.slug);
     const level = async (who = s.other) => (await who.get(`/api/topics/${topic.id}`)).body.viewerState.notificationLevel;
-    const set = (userId: number, type: 'topic' | 'category', id: number, value: string) => exec(sql`
+    const set = (userId: number, type: 'topic' | 'category', id: number, value: string) =>
+      exec(sql`
       insert into notification_levels (user_id, target_type, target_id, level) values (${userId}, ${type}, ${id}, ${value})
       on conflict (user_id, target_type, target_id) do update set level = excluded.level`);
-    const [{ category_id: categoryId }] = (await exec(sql`select category_id from topics where id = ${topic.id}`) as any).rows;
+    const [{ category_id: categoryId }] = ((await exec(sql`select category_id from topics where id = ${topic.id}`)) as any).rows;
     expect(await level()).toBe('normal');
     await set(s.other.userId, 'category', Number(categoryId), 'watching');
     expect(await level()).toBe('watching');

@@ -7,8 +7,12 @@ import { expectError } from './helpers/expect-error.js';
 import { createCommunity, createTopic, reply, scene, signUp, unique } from './helpers/factories.js';
 
 let t: TestApp;
-beforeAll(async () => { t = await startTestApp(); });
-afterAll(async () => { await t?.close(); });
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(async () => {
+  await t?.close();
+});
 
 type Scene = Awaited<ReturnType<typeof scene>>;
 const exec = (q: ReturnType<typeof sql>) => t.app.parley.ctx.db.execute(q);
@@ -18,18 +22,27 @@ const list = async (who: TestClient, slug: string, query = '') => {
   return res.body as { items: any[]; nextCursor: string | null; previousVisitAt?: string | null };
 };
 const item = (body: { items: any[] }, id: number) => body.items.find((x) => x.id === id);
-const visit = async (userId: number, slug: string) => (await rows<{ last_seen_at: string | Date; previous_seen_at: string | Date | null }>(t.app.parley.ctx.db, sql`
+const visit = async (userId: number, slug: string) =>
+  (
+    await rows<{ last_seen_at: string | Date; previous_seen_at: string | Date | null }>(
+      t.app.parley.ctx.db,
+      sql`
   select v.last_seen_at, v.previous_seen_at from community_visits v join communities c on c.id = v.community_id
-  where v.user_id = ${userId} and c.slug = ${slug}`))[0];
+  where v.user_id = ${userId} and c.slug = ${slug}`,
+    )
+  )[0];
 /** Moves a reader's visits back in time, as if they had last looked `minutes` ago. */
-const lastSeen = (userId: number, slug: string, minutes: number) => exec(sql`
+const lastSeen = (userId: number, slug: string, minutes: number) =>
+  exec(sql`
   update community_visits set last_seen_at = now() - make_interval(mins => ${minutes})
   where user_id = ${userId} and community_id = (select id from communities where slug = ${slug})`);
 const ms = (v: string | Date | null | undefined) => (v ? new Date(v).getTime() : null);
 
 describe('unread and new topics in lists', () => {
   let s: Scene;
-  beforeAll(async () => { s = await scene(t); });
+  beforeAll(async () => {
+    s = await scene(t);
+  });
 
   it('gives guests neither per-topic viewer state nor previousVisitAt', async () => {
     const { slug } = await createCommunity(s.admin);
@@ -40,7 +53,7 @@ describe('unread and new topics in lists', () => {
     expect('previousVisitAt' in body).toBe(false);
   });
 
-  it('counts posts after the reader\'s position as unread; a topic never opened has no unread count', async () => {
+  it("counts posts after the reader's position as unread; a topic never opened has no unread count", async () => {
     const { slug } = await createCommunity(s.admin);
     const reader = await signUp(t);
     const { topic } = await createTopic(s.member, slug);
@@ -61,7 +74,7 @@ describe('unread and new topics in lists', () => {
     for (const q of ['?sort=top', '?sort=latest&limit=1']) expect(item(await list(reader, slug, q), topic.id).viewer.unread, q).toBe(1);
   });
 
-  it('marks as new the topics others started since the reader\'s previous visit, until opened', async () => {
+  it("marks as new the topics others started since the reader's previous visit, until opened", async () => {
     const { slug } = await createCommunity(s.admin);
     const reader = await signUp(t);
     const before = (await createTopic(s.member, slug)).topic;
@@ -147,7 +160,7 @@ describe('unread and new topics in lists', () => {
     expect(body).toEqual({ items: [], nextCursor: null, previousVisitAt: null });
   });
 
-  it('never counts hidden topics\' posts for readers who cannot see them, and shows moderators their state too', async () => {
+  it("never counts hidden topics' posts for readers who cannot see them, and shows moderators their state too", async () => {
     const { slug } = await createCommunity(s.admin);
     const { topic } = await createTopic(s.member, slug);
     await reply(s.other, topic.id);

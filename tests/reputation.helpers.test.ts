@@ -7,8 +7,12 @@ import { createCommunity, createTopic, makeSiteAdmin, reply, setRole, signUp, un
 import { monthOf } from '../server/reputation/helpers.js';
 
 let t: TestApp;
-beforeAll(async () => { t = await startTestApp(); });
-afterAll(async () => { await t?.close(); });
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(async () => {
+  await t?.close();
+});
 
 type Member = Awaited<ReturnType<typeof signUp>>;
 const exec = (q: ReturnType<typeof sql>) => t.app.parley.ctx.db.execute(q);
@@ -39,7 +43,9 @@ const lastMonth = sql`date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE
 
 describe('GET /api/communities/:slug/helpers', () => {
   let people: Member[];
-  beforeAll(async () => { people = await Promise.all(Array.from({ length: 6 }, () => signUp(t))); });
+  beforeAll(async () => {
+    people = await Promise.all(Array.from({ length: 6 }, () => signUp(t)));
+  });
 
   it('answers the calendar month (UTC) as from/to, and an empty list when nobody helped', async () => {
     const { slug } = await fresh();
@@ -98,7 +104,7 @@ describe('GET /api/communities/:slug/helpers', () => {
     expect((await board(slug)).map((row) => row[0])).toEqual([moderator!.handle]);
   });
 
-  it('counts only this month: last month\'s helpful marks and solutions are left out', async () => {
+  it("counts only this month: last month's helpful marks and solutions are left out", async () => {
     const { admin, slug } = await fresh();
     const [helper, other] = [await signUp(t), await signUp(t)];
     const { topic, answer } = await solve(slug, admin, helper);
@@ -167,10 +173,23 @@ describe('GET /api/communities/:slug/helpers', () => {
     }
     const body = await helpers(slug);
     expect(body.items).toHaveLength(10);
-    expect(body.items.map((i) => i.user.handle)).toEqual([...crowd].reverse().slice(0, 10).map((c) => c.handle));
+    expect(body.items.map((i) => i.user.handle)).toEqual(
+      [...crowd]
+        .reverse()
+        .slice(0, 10)
+        .map((c) => c.handle),
+    );
     // Identical times fall back to the user id.
-    await exec(sql`update reactions set created_at = date_trunc('second', now()) where post_id in (${sql.join(posts.map((p) => sql`${p}`), sql`, `)})`);
-    const sorted = [...crowd].sort((x, y) => x.userId - y.userId).slice(0, 10).map((c) => c.handle);
+    await exec(
+      sql`update reactions set created_at = date_trunc('second', now()) where post_id in (${sql.join(
+        posts.map((p) => sql`${p}`),
+        sql`, `,
+      )})`,
+    );
+    const sorted = [...crowd]
+      .sort((x, y) => x.userId - y.userId)
+      .slice(0, 10)
+      .map((c) => c.handle);
     expect((await helpers(slug)).items.map((i) => i.user.handle)).toEqual(sorted);
   });
 

@@ -5,8 +5,12 @@ import { startTestApp, type TestApp } from './helpers/app.js';
 import { createCommunity, createTopic, reply, scene, setRole, signUp, unique } from './helpers/factories.js';
 
 let t: TestApp;
-beforeAll(async () => { t = await startTestApp(); });
-afterAll(async () => { await t?.close(); });
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(async () => {
+  await t?.close();
+});
 
 type Scene = Awaited<ReturnType<typeof scene>>;
 const exec = (q: ReturnType<typeof sql>) => t.app.parley.ctx.db.execute(q);
@@ -26,8 +30,11 @@ async function selfHelpful(userId: number, postId: number) {
 /** `n` accounts made directly in the database: badges need many distinct people. */
 async function fakeUsers(n: number): Promise<number[]> {
   const tag = unique('f');
-  const made = await rows<{ id: number }>(t.app.parley.ctx.db, sql`
-    insert into users (handle, display_name) select ${tag} || '_' || i, 'Fake ' || i from generate_series(1, ${n}) i returning id`);
+  const made = await rows<{ id: number }>(
+    t.app.parley.ctx.db,
+    sql`
+    insert into users (handle, display_name) select ${tag} || '_' || i, 'Fake ' || i from generate_series(1, ${n}) i returning id`,
+  );
   return made.map((r) => Number(r.id));
 }
 
@@ -52,7 +59,9 @@ async function solvedQuestions(communityId: number, askers: number[], helperId: 
 
 describe('reputation on profiles', () => {
   let s: Scene;
-  beforeAll(async () => { s = await scene(t); });
+  beforeAll(async () => {
+    s = await scene(t);
+  });
 
   it('starts at zero with no badges and no roles', async () => {
     const ann = await signUp(t);
@@ -89,7 +98,7 @@ describe('reputation on profiles', () => {
     expect((await profile(ann.handle)).reputation).toMatchObject({ helpfulReceived: 1, peopleHelped: 1 });
   });
 
-  it('counts accepted answers to other people\'s questions, and their askers as people helped', async () => {
+  it("counts accepted answers to other people's questions, and their askers as people helped", async () => {
     const ann = await signUp(t);
     const asker = await signUp(t);
     const q1 = (await createTopic(asker, s.slug, { kind: 'question' })).topic;
@@ -158,7 +167,10 @@ describe('reputation on profiles', () => {
     const p = await profile(ann.handle);
     // Only the answer to s.member's question is left.
     expect(p.reputation).toEqual({
-      peopleHelped: 1, helpfulReceived: 0, solutions: 1, topicsStarted: 0,
+      peopleHelped: 1,
+      helpfulReceived: 0,
+      solutions: 1,
+      topicsStarted: 0,
       badges: [expect.objectContaining({ id: 'first_solution' })],
     });
     expect(p.stats).toEqual({ posts: 1, helpful: 0, solutions: 1 });
@@ -169,7 +181,8 @@ describe('reputation on profiles', () => {
     const { topic } = await createTopic(s.member, s.slug);
     const post = await reply(ann, topic.id);
     const people = await fakeUsers(100);
-    const mark = (ids: number[]) => exec(sql`insert into reactions (post_id, user_id, kind) select ${post.id}, u, 'helpful' from unnest(${`{${ids.join(',')}}`}::int[]) u`);
+    const mark = (ids: number[]) =>
+      exec(sql`insert into reactions (post_id, user_id, kind) select ${post.id}, u, 'helpful' from unnest(${`{${ids.join(',')}}`}::int[]) u`);
     const badges = async () => (await profile(ann.handle)).reputation.badges.map((b: any) => b.id);
 
     await mark(people.slice(0, 9));
@@ -195,7 +208,11 @@ describe('reputation on profiles', () => {
     // One asker, several questions: one person helped, many solutions.
     await solvedQuestions(s.community.id, [askers[0]!], ann.userId);
     expect(await badges()).toEqual(['first_solution']);
-    await solvedQuestions(s.community.id, Array.from({ length: 8 }, () => askers[1]!), ann.userId);
+    await solvedQuestions(
+      s.community.id,
+      Array.from({ length: 8 }, () => askers[1]!),
+      ann.userId,
+    );
     expect((await profile(ann.handle)).reputation).toMatchObject({ solutions: 9, peopleHelped: 2 });
     expect(await badges()).toEqual(['first_solution']);
     await solvedQuestions(s.community.id, askers.slice(2, 3), ann.userId);

@@ -5,8 +5,12 @@ import type { TestClient } from './helpers/client.js';
 import { createCommunity, createTopic, reply, scene, unique } from './helpers/factories.js';
 
 let t: TestApp;
-beforeAll(async () => { t = await startTestApp(); });
-afterAll(async () => { await t?.close(); });
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(async () => {
+  await t?.close();
+});
 
 const exec = (q: ReturnType<typeof sql>) => t.app.parley.ctx.db.execute(q);
 /** A made-up word that only this test uses (letters only, so the stemmer leaves it alone). */
@@ -14,10 +18,11 @@ const word = () => `zq${unique('').replace(/[0-9]/g, (d) => 'abcdefghij'[Number(
 
 describe('search', () => {
   let s: Awaited<ReturnType<typeof scene>>;
-  beforeAll(async () => { s = await scene(t); });
+  beforeAll(async () => {
+    s = await scene(t);
+  });
 
-  const search = (who: TestClient, q: string, slug = s.slug) =>
-    who.get(`/api/communities/${slug}/search?q=${encodeURIComponent(q)}`);
+  const search = (who: TestClient, q: string, slug = s.slug) => who.get(`/api/communities/${slug}/search?q=${encodeURIComponent(q)}`);
 
   it('finds a post by a word of its body: {topic, post, snippet, snippetHtml} with <mark>', async () => {
     const w = word();

@@ -4,8 +4,12 @@ import { startTestApp, type TestApp } from './helpers/app.js';
 import { createTopic, reply, scene, unique } from './helpers/factories.js';
 
 let t: TestApp;
-beforeAll(async () => { t = await startTestApp(); });
-afterAll(async () => { await t?.close(); });
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(async () => {
+  await t?.close();
+});
 
 const exec = (q: ReturnType<typeof sql>) => t.app.parley.ctx.db.execute(q);
 /** What another process's commit looks like to this one: a note on the topic's channel. */
@@ -28,9 +32,11 @@ async function warm(url: string) {
 
 describe('the anonymous topic-page cache', () => {
   let s: Awaited<ReturnType<typeof scene>>;
-  beforeAll(async () => { s = await scene(t); });
+  beforeAll(async () => {
+    s = await scene(t);
+  });
 
-  it('serves a guest\'s second read from the cache, identical to the first', async () => {
+  it("serves a guest's second read from the cache, identical to the first", async () => {
     const { topic } = await createTopic(s.member, s.slug);
     const first = await t.guest().get(`/api/topics/${topic.id}`);
     expect(first.status).toBe(200);
@@ -91,7 +97,7 @@ describe('the anonymous topic-page cache', () => {
     expect((await t.guest().get(`/api/topics/${topic.id}`)).body.topic.solutionPostId).toBeNull();
   });
 
-  it('never serves a hidden post\'s text from a stale cached page', async () => {
+  it("never serves a hidden post's text from a stale cached page", async () => {
     const { topic } = await createTopic(s.member, s.slug);
     const secret = `Spam ${unique()}`;
     const r = await reply(s.other, topic.id, { body: secret });
@@ -128,7 +134,7 @@ describe('the anonymous topic-page cache', () => {
     expect((await t.guest().get(`/api/topics/${topic.id}`)).status).toBe(200);
   });
 
-  it('never caches signed-in reads, and never serves them the guests\' page', async () => {
+  it("never caches signed-in reads, and never serves them the guests' page", async () => {
     const { topic, post } = await createTopic(s.member, s.slug);
     await warm(`/api/topics/${topic.id}`);
     for (const who of [s.other, s.member, s.moderator]) {

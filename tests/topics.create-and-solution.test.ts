@@ -5,14 +5,20 @@ import { expectError } from './helpers/expect-error.js';
 import { createCommunity, createTopic, reply, scene, signUp, unique } from './helpers/factories.js';
 
 let t: TestApp;
-beforeAll(async () => { t = await startTestApp(); });
-afterAll(async () => { await t?.close(); });
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(async () => {
+  await t?.close();
+});
 
 type Scene = Awaited<ReturnType<typeof scene>>;
 
 describe('starting a topic', () => {
   let s: Scene;
-  beforeAll(async () => { s = await scene(t); });
+  beforeAll(async () => {
+    s = await scene(t);
+  });
 
   it('answers 201 {topic, post}: post number 1, postCount 1, kind discussion by default', async () => {
     const title = `How do I ${unique()}?`;
@@ -20,16 +26,33 @@ describe('starting a topic', () => {
     expect(res.status).toBe(201);
     const { topic, post } = res.body;
     expect(topic).toMatchObject({
-      community: s.slug, category: 'general', title, kind: 'discussion', postCount: 1,
-      pinned: false, locked: false, hidden: false, solutionPostId: null, votes: 0,
+      community: s.slug,
+      category: 'general',
+      title,
+      kind: 'discussion',
+      postCount: 1,
+      pinned: false,
+      locked: false,
+      hidden: false,
+      solutionPostId: null,
+      votes: 0,
       author: { id: s.member.userId, handle: s.member.handle },
     });
     expect(Number.isInteger(topic.id) && topic.id > 0).toBe(true);
     expect(new Date(topic.createdAt).toISOString()).toBe(topic.createdAt);
     expect(topic.lastPostAt).toBe(topic.createdAt);
     expect(post).toMatchObject({
-      topicId: topic.id, number: 1, replyToId: null, body: 'Some **bold** words', authorRole: 'member',
-      editedAt: null, pinned: false, hidden: false, hiddenReason: null, deleted: false, reactions: { like: 0, helpful: 0 },
+      topicId: topic.id,
+      number: 1,
+      replyToId: null,
+      body: 'Some **bold** words',
+      authorRole: 'member',
+      editedAt: null,
+      pinned: false,
+      hidden: false,
+      hiddenReason: null,
+      deleted: false,
+      reactions: { like: 0, helpful: 0 },
       author: { handle: s.member.handle },
     });
     expect(post.bodyHtml).toContain('<strong>bold</strong>');
@@ -87,7 +110,11 @@ describe('starting a topic', () => {
   it('refuses an unknown category with 404 category_not_found, as every route does', async () => {
     const res = await s.member.post(`/api/communities/${s.slug}/topics`, { category: 'no-such-cat', title: 'A fine title', body: 'x' });
     expectError(res, 404, 'category_not_found');
-    expectError(await s.member.post(`/api/communities/${s.slug}/topics`, { category: 2_000_000_000, title: 'A fine title', body: 'x' }), 404, 'category_not_found');
+    expectError(
+      await s.member.post(`/api/communities/${s.slug}/topics`, { category: 2_000_000_000, title: 'A fine title', body: 'x' }),
+      404,
+      'category_not_found',
+    );
   });
 
   it('refuses a category of another community with 404 category_not_found', async () => {
@@ -139,9 +166,7 @@ describe('starting a topic', () => {
     await reply(newcomer, topic.id);
     await reply(newcomer, topic.id);
     const again = await newcomer.get('/api/me');
-    expect(again.body.memberships.filter((m: any) => m.community.slug === elsewhere.slug)).toEqual([
-      expect.objectContaining({ role: 'member' }),
-    ]);
+    expect(again.body.memberships.filter((m: any) => m.community.slug === elsewhere.slug)).toEqual([expect.objectContaining({ role: 'member' })]);
   });
 
   it('keeps the role of someone who already has one when they post', async () => {
@@ -152,7 +177,9 @@ describe('starting a topic', () => {
 
 describe('the staff badge', () => {
   let s: Scene;
-  beforeAll(async () => { s = await scene(t); });
+  beforeAll(async () => {
+    s = await scene(t);
+  });
 
   it('marks posts by staff with authorRole staff, and others with their role', async () => {
     const { topic, post } = await createTopic(s.staff, s.slug);
@@ -165,7 +192,7 @@ describe('the staff badge', () => {
     expect(read.body.posts.map((p: any) => p.authorRole)).toEqual(['staff', 'member', 'moderator', 'admin']);
   });
 
-  it('gives staff no moderation powers: no solution on someone else\'s topic, no settings', async () => {
+  it("gives staff no moderation powers: no solution on someone else's topic, no settings", async () => {
     const { topic } = await createTopic(s.member, s.slug, { kind: 'question' });
     const answer = await reply(s.other, topic.id);
     const res = await s.staff.post(`/api/topics/${topic.id}/solution`, { postId: answer.id });
@@ -189,7 +216,9 @@ describe('the staff badge', () => {
 
 describe('accepted answers', () => {
   let s: Scene;
-  beforeAll(async () => { s = await scene(t); });
+  beforeAll(async () => {
+    s = await scene(t);
+  });
 
   const question = async () => {
     const { topic, post } = await createTopic(s.member, s.slug, { kind: 'question' });
@@ -205,7 +234,7 @@ describe('accepted answers', () => {
     expect((await t.guest().get(`/api/topics/${topic.id}`)).body.topic.solutionPostId).toBe(answer.id);
   });
 
-  it('lets a moderator and an admin mark the solution on someone else\'s topic', async () => {
+  it("lets a moderator and an admin mark the solution on someone else's topic", async () => {
     const { topic, answer } = await question();
     const second = await reply(s.staff, topic.id);
     const res = await s.moderator.post(`/api/topics/${topic.id}/solution`, { postId: answer.id });
@@ -274,7 +303,7 @@ describe('accepted answers', () => {
     expect(byOther.body.code).toBe('not_topic_author');
   });
 
-  it('counts solutions on the answer author\'s profile', async () => {
+  it("counts solutions on the answer author's profile", async () => {
     const helper = await signUp(t);
     const before = await t.guest().get(`/api/users/${helper.handle}`);
     expect(before.body.stats.solutions).toBe(0);
@@ -323,7 +352,9 @@ describe('accepted answers', () => {
     const asker = await signUp(t);
     const { topic } = await createTopic(asker, s.slug, { kind: 'question' });
     const answer = await reply(s.other, topic.id);
-    await t.app.parley.ctx.db.execute(sql`insert into bans (community_id, user_id, reason, created_by_id) values (${s.community.id}, ${asker.userId}, 'rude', ${s.admin.userId})`);
+    await t.app.parley.ctx.db.execute(
+      sql`insert into bans (community_id, user_id, reason, created_by_id) values (${s.community.id}, ${asker.userId}, 'rude', ${s.admin.userId})`,
+    );
     const res = await asker.post(`/api/topics/${topic.id}/solution`, { postId: answer.id });
     expect(res.status).toBe(403);
     expect(res.body.code).toBe('banned');
@@ -358,7 +389,9 @@ describe('with rate limits off (the default test app)', () => {
 
 describe('moving a topic to another category', () => {
   let s: Scene;
-  beforeAll(async () => { s = await scene(t); });
+  beforeAll(async () => {
+    s = await scene(t);
+  });
 
   it('moves it to a category of its community; an unknown one is 404 category_not_found and changes nothing', async () => {
     const cat = unique('cat');

@@ -6,8 +6,12 @@ import { expectError } from './helpers/expect-error.js';
 import { createCommunity, createTopic, reply, scene, signUp, unique } from './helpers/factories.js';
 
 let t: TestApp;
-beforeAll(async () => { t = await startTestApp(); });
-afterAll(async () => { await t?.close(); });
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(async () => {
+  await t?.close();
+});
 
 type Scene = Awaited<ReturnType<typeof scene>>;
 const exec = (q: ReturnType<typeof sql>) => t.app.parley.ctx.db.execute(q);
@@ -39,7 +43,9 @@ async function walk(client: TestClient, url: string, onPage?: (page: number) => 
 
 describe('listing topics', () => {
   let s: Scene;
-  beforeAll(async () => { s = await scene(t); });
+  beforeAll(async () => {
+    s = await scene(t);
+  });
 
   it('lists the newest activity first, and a reply bumps a topic to the top', async () => {
     const { slug } = await createCommunity(s.admin);
@@ -184,7 +190,7 @@ describe('listing topics', () => {
     expect(res.body.code).toBe('invalid_cursor');
   });
 
-  it('shows hidden topics to the community\'s moderators only', async () => {
+  it("shows hidden topics to the community's moderators only", async () => {
     const { slug } = await createCommunity(s.admin);
     const mod = await signUp(t);
     expect((await s.admin.put(`/api/communities/${slug}/members/${mod.handle}`, { role: 'moderator' })).status).toBe(200);
@@ -208,7 +214,9 @@ describe('listing topics', () => {
 
 describe('reading a topic', () => {
   let s: Scene;
-  beforeAll(async () => { s = await scene(t); });
+  beforeAll(async () => {
+    s = await scene(t);
+  });
 
   it('returns the topic and its posts in number order', async () => {
     const { topic, post } = await createTopic(s.member, s.slug);
@@ -217,7 +225,11 @@ describe('reading a topic', () => {
     const res = await t.guest().get(`/api/topics/${topic.id}`);
     expect(res.status).toBe(200);
     expect(res.body.topic).toMatchObject({ id: topic.id, postCount: 3 });
-    expect(res.body.posts.map((p: any) => [p.id, p.number])).toEqual([[post.id, 1], [r1.id, 2], [r2.id, 3]]);
+    expect(res.body.posts.map((p: any) => [p.id, p.number])).toEqual([
+      [post.id, 1],
+      [r1.id, 2],
+      [r2.id, 3],
+    ]);
     expect(res.body.posts[2].replyToId).toBe(r1.id);
     expect(res.body.nextCursor).toBeNull();
     expect(res.body.posts[0].viewerReactions).toBeUndefined();
@@ -313,7 +325,7 @@ describe('reading a topic', () => {
     expect((await t.guest().get(`/api/posts/${first.id}`)).status).toBe(404);
   });
 
-  it('withholds a hidden post\'s text from guests and other members, not from its author and moderators', async () => {
+  it("withholds a hidden post's text from guests and other members, not from its author and moderators", async () => {
     const { topic } = await createTopic(s.member, s.slug);
     const secret = `spammy ${unique('w')}`;
     const hidden = await reply(s.other, topic.id, { body: secret });

@@ -4,12 +4,18 @@ import { startTestApp, type TestApp } from './helpers/app.js';
 import { createCommunity, createTopic, reply, scene, signUp, unique } from './helpers/factories.js';
 
 let t: TestApp;
-beforeAll(async () => { t = await startTestApp(); });
-afterAll(async () => { await t?.close(); });
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(async () => {
+  await t?.close();
+});
 
 describe('public profiles', () => {
   let s: Awaited<ReturnType<typeof scene>>;
-  beforeAll(async () => { s = await scene(t); });
+  beforeAll(async () => {
+    s = await scene(t);
+  });
 
   it('answers 200 {user, stats, reputation, roles} with zeros for a new account, and never an email', async () => {
     const ann = await signUp(t);

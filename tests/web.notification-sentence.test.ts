@@ -5,9 +5,17 @@ import { notificationSentence } from '../web/src/pages/notifications/notificatio
 
 const user = (handle: string) => ({ id: 1, handle, displayName: handle, avatarUrl: null, createdAt: '2025-01-01T00:00:00Z' });
 const base: Notification = {
-  id: 1, kind: 'reply', read: false, createdAt: '2025-01-01T00:00:00Z', updatedAt: '2025-01-01T00:00:00Z', count: 1,
-  community: { slug: 'acme', name: 'Acme' }, topic: { id: 7, title: 'Lamp flickers', kind: 'question' },
-  post: { id: 9, number: 2, excerpt: 'Try a bulb' }, actor: user('ann'), data: {},
+  id: 1,
+  kind: 'reply',
+  read: false,
+  createdAt: '2025-01-01T00:00:00Z',
+  updatedAt: '2025-01-01T00:00:00Z',
+  count: 1,
+  community: { slug: 'acme', name: 'Acme' },
+  topic: { id: 7, title: 'Lamp flickers', kind: 'question' },
+  post: { id: 9, number: 2, excerpt: 'Try a bulb' },
+  actor: user('ann'),
+  data: {},
 };
 const say = (over: Partial<Notification>) => {
   const s = notificationSentence({ ...base, ...over });

@@ -39,7 +39,11 @@ export function assertSameOrigin(config: Config, request: FastifyRequest, hasCoo
 
 export function setSessionCookie(config: Config, request: FastifyRequest, reply: FastifyReply, session: IssuedSession): void {
   reply.setCookie(SESSION_COOKIE, session.token, {
-    httpOnly: true, sameSite: 'lax', secure: isSecureOrigin(config, request), path: '/', expires: session.expiresAt,
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: isSecureOrigin(config, request),
+    path: '/',
+    expires: session.expiresAt,
   });
 }
 
@@ -53,36 +57,39 @@ export function requireUser(request: FastifyRequest): ViewerUser {
 }
 
 /** Works out who is asking, before validation and before any WebSocket upgrade. */
-export const authPlugin = fp(async (app: FastifyInstance, opts: { config: Config; sessions: SessionStore }) => {
-  const { config, sessions } = opts;
-  await app.register(cookie);
-  app.decorateRequest('viewer', null as unknown as Viewer);
-  app.decorateRequest('authMethod', 'none');
+export const authPlugin = fp(
+  async (app: FastifyInstance, opts: { config: Config; sessions: SessionStore }) => {
+    const { config, sessions } = opts;
+    await app.register(cookie);
+    app.decorateRequest('viewer', null as unknown as Viewer);
+    app.decorateRequest('authMethod', 'none');
 
-  app.addHook('onRequest', async (request, reply) => {
-    request.viewer = guestViewer();
-    request.authMethod = 'none';
-    // Static assets and pages need no identity; only the API (and its socket) do.
-    if (!request.url.startsWith('/api/')) return;
-    const bearer = bearerToken(request);
-    if (bearer) {
-      // A bearer token is never sent by a browser on its own, so it needs no Origin check.
-      const found = await sessions.validate(bearer);
-      if (!found) throw unauthorized('invalid_token', 'The bearer token is invalid or expired.');
+    app.addHook('onRequest', async (request, reply) => {
+      request.viewer = guestViewer();
+      request.authMethod = 'none';
+      // Static assets and pages need no identity; only the API (and its socket) do.
+      if (!request.url.startsWith('/api/')) return;
+      const bearer = bearerToken(request);
+      if (bearer) {
+        // A bearer token is never sent by a browser on its own, so it needs no Origin check.
+        const found = await sessions.validate(bearer);
+        if (!found) throw unauthorized('invalid_token', 'The bearer token is invalid or expired.');
+        request.viewer = userViewer(found.user, found.sessionId);
+        request.authMethod = 'bearer';
+        return;
+      }
+      const token = request.cookies[SESSION_COOKIE];
+      if (UNSAFE.has(request.method)) assertSameOrigin(config, request, token !== undefined);
+      if (!token) return;
+      const found = await sessions.validate(token);
+      if (!found) {
+        clearSessionCookie(config, request, reply);
+        return;
+      }
       request.viewer = userViewer(found.user, found.sessionId);
-      request.authMethod = 'bearer';
-      return;
-    }
-    const token = request.cookies[SESSION_COOKIE];
-    if (UNSAFE.has(request.method)) assertSameOrigin(config, request, token !== undefined);
-    if (!token) return;
-    const found = await sessions.validate(token);
-    if (!found) {
-      clearSessionCookie(config, request, reply);
-      return;
-    }
-    request.viewer = userViewer(found.user, found.sessionId);
-    request.authMethod = 'cookie';
-    if (found.fresh) setSessionCookie(config, request, reply, { token, sessionId: found.sessionId, expiresAt: found.expiresAt });
-  });
-}, { name: 'auth' });
+      request.authMethod = 'cookie';
+      if (found.fresh) setSessionCookie(config, request, reply, { token, sessionId: found.sessionId, expiresAt: found.expiresAt });
+    });
+  },
+  { name: 'auth' },
+);

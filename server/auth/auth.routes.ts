@@ -11,76 +11,115 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ config: Config; db: Db; ses
   const tags = ['accounts'];
   const limits = (ip: string) => ({ enabled: config.rateLimits, address: ip });
 
-  app.post('/api/auth/signup', {
-    schema: { tags, summary: 'Create an account and sign in', body: SignupBody, response: { 201: UserReply, ...authErrors } },
-    config: config.rateLimits ? { rateLimit: { max: 10, timeWindow: '1 hour' } } : { rateLimit: undefined },
-  }, async (request, reply) => {
-    const user = await signup(db, request.body);
-    setSessionCookie(config, request, reply, await sessions.issue(user.id));
-    return reply.status(201).send({ user });
-  });
-
-  app.post('/api/auth/login', {
-    schema: { tags, summary: 'Sign in with handle or email', body: LoginBody, response: { 200: UserReply, ...authErrors } },
-  }, async (request, reply) => {
-    const { id, user } = await login(db, request.body.login, request.body.password, limits(request.ip));
-    // A new session at every sign-in: a token planted before login (session fixation) is useless.
-    if (request.viewer.sessionId) await sessions.revoke(request.viewer.sessionId);
-    setSessionCookie(config, request, reply, await sessions.issue(id));
-    return { user };
-  });
-
-  app.post('/api/auth/token', {
-    schema: {
-      tags, summary: 'Sign in and get a bearer token (API clients)', description: 'Send it as `Authorization: Bearer <token>`.',
-      body: LoginBody, response: { 201: TokenReply, ...authErrors },
+  app.post(
+    '/api/auth/signup',
+    {
+      schema: { tags, summary: 'Create an account and sign in', body: SignupBody, response: { 201: UserReply, ...authErrors } },
+      config: config.rateLimits ? { rateLimit: { max: 10, timeWindow: '1 hour' } } : { rateLimit: undefined },
     },
-  }, async (request, reply) => {
-    const { id, user } = await login(db, request.body.login, request.body.password, limits(request.ip));
-    const issued = await sessions.issue(id, 'bearer');
-    return reply.status(201).send({ token: issued.token, expiresAt: issued.expiresAt.toISOString(), user });
-  });
-
-  app.post('/api/auth/logout', {
-    schema: { tags, summary: 'Sign out this session', response: { 204: { type: 'null' }, ...authErrors } },
-  }, async (request, reply) => {
-    if (request.viewer.sessionId) await sessions.revoke(request.viewer.sessionId);
-    clearSessionCookie(config, request, reply);
-    return reply.status(204).send(null);
-  });
-
-  app.post('/api/auth/logout-all', {
-    schema: { tags, summary: 'Sign out every session of this account', response: { 204: { type: 'null' }, ...authErrors } },
-  }, async (request, reply) => {
-    const user = requireUser(request);
-    await sessions.revokeAll(user.id);
-    clearSessionCookie(config, request, reply);
-    return reply.status(204).send(null);
-  });
-
-  app.post('/api/auth/password', {
-    schema: {
-      tags, summary: 'Change password', description: 'Revokes every session, then signs this one in again.',
-      body: PasswordBody, response: { 204: { type: 'null' }, ...authErrors },
+    async (request, reply) => {
+      const user = await signup(db, request.body);
+      setSessionCookie(config, request, reply, await sessions.issue(user.id));
+      return reply.status(201).send({ user });
     },
-    config: writeRateLimit(config),
-  }, async (request, reply) => {
-    const user = requireUser(request);
-    await changePassword(db, request.viewer, request.body.currentPassword, request.body.newPassword);
-    await sessions.revokeAll(user.id);
-    if (request.authMethod === 'cookie') setSessionCookie(config, request, reply, await sessions.issue(user.id));
-    return reply.status(204).send(null);
-  });
+  );
 
-  app.get('/api/auth/session', {
-    schema: {
-      tags, summary: 'Who is signed in, without an error for guests',
-      description: 'Like GET /api/me, but answers 200 with `user: null` when signed out, so pages can ask without a console error.',
-      response: { 200: SessionReply, ...authErrors },
+  app.post(
+    '/api/auth/login',
+    {
+      schema: { tags, summary: 'Sign in with handle or email', body: LoginBody, response: { 200: UserReply, ...authErrors } },
     },
-  }, async (request) => (request.viewer.user ? me(db, request.viewer) : { user: null, isSiteAdmin: false, memberships: [] }));
+    async (request, reply) => {
+      const { id, user } = await login(db, request.body.login, request.body.password, limits(request.ip));
+      // A new session at every sign-in: a token planted before login (session fixation) is useless.
+      if (request.viewer.sessionId) await sessions.revoke(request.viewer.sessionId);
+      setSessionCookie(config, request, reply, await sessions.issue(id));
+      return { user };
+    },
+  );
 
-  app.get('/api/me', {
-    schema: { tags, summary: 'The signed-in account and its memberships', response: { 200: MeReply, ...authErrors } },
-  }, async (request) => me(db, request.viewer));
+  app.post(
+    '/api/auth/token',
+    {
+      schema: {
+        tags,
+        summary: 'Sign in and get a bearer token (API clients)',
+        description: 'Send it as `Authorization: Bearer <token>`.',
+        body: LoginBody,
+        response: { 201: TokenReply, ...authErrors },
+      },
+    },
+    async (request, reply) => {
+      const { id, user } = await login(db, request.body.login, request.body.password, limits(request.ip));
+      const issued = await sessions.issue(id, 'bearer');
+      return reply.status(201).send({ token: issued.token, expiresAt: issued.expiresAt.toISOString(), user });
+    },
+  );
+
+  app.post(
+    '/api/auth/logout',
+    {
+      schema: { tags, summary: 'Sign out this session', response: { 204: { type: 'null' }, ...authErrors } },
+    },
+    async (request, reply) => {
+      if (request.viewer.sessionId) await sessions.revoke(request.viewer.sessionId);
+      clearSessionCookie(config, request, reply);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/api/auth/logout-all',
+    {
+      schema: { tags, summary: 'Sign out every session of this account', response: { 204: { type: 'null' }, ...authErrors } },
+    },
+    async (request, reply) => {
+      const user = requireUser(request);
+      await sessions.revokeAll(user.id);
+      clearSessionCookie(config, request, reply);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/api/auth/password',
+    {
+      schema: {
+        tags,
+        summary: 'Change password',
+        description: 'Revokes every session, then signs this one in again.',
+        body: PasswordBody,
+        response: { 204: { type: 'null' }, ...authErrors },
+      },
+      config: writeRateLimit(config),
+    },
+    async (request, reply) => {
+      const user = requireUser(request);
+      await changePassword(db, request.viewer, request.body.currentPassword, request.body.newPassword);
+      await sessions.revokeAll(user.id);
+      if (request.authMethod === 'cookie') setSessionCookie(config, request, reply, await sessions.issue(user.id));
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.get(
+    '/api/auth/session',
+    {
+      schema: {
+        tags,
+        summary: 'Who is signed in, without an error for guests',
+        description: 'Like GET /api/me, but answers 200 with `user: null` when signed out, so pages can ask without a console error.',
+        response: { 200: SessionReply, ...authErrors },
+      },
+    },
+    async (request) => (request.viewer.user ? me(db, request.viewer) : { user: null, isSiteAdmin: false, memberships: [] }),
+  );
+
+  app.get(
+    '/api/me',
+    {
+      schema: { tags, summary: 'The signed-in account and its memberships', response: { 200: MeReply, ...authErrors } },
+    },
+    async (request) => me(db, request.viewer),
+  );
 };

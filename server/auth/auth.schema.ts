@@ -24,10 +24,12 @@ export const TokenReply = Type.Object({ token: Type.String(), expiresAt: Type.St
 export const MeReply = Type.Object({
   user: Ref(User),
   isSiteAdmin: Type.Boolean(),
-  memberships: Type.Array(Type.Object({
-    community: Type.Object({ id: Type.Integer(), slug: Type.String(), name: Type.String() }),
-    role: RoleName,
-  })),
+  memberships: Type.Array(
+    Type.Object({
+      community: Type.Object({ id: Type.Integer(), slug: Type.String(), name: Type.String() }),
+      role: RoleName,
+    }),
+  ),
 });
 
 export const SessionReply = Type.Object({

@@ -7,7 +7,12 @@ import type { Viewer } from '../visibility/viewer.js';
 import { hashPassword, verifyPassword } from './password.js';
 import { presentUser, type ApiUser } from '../users/users.present.js';
 
-export interface SignupInput { handle: string; email: string; password: string; displayName?: string | undefined }
+export interface SignupInput {
+  handle: string;
+  email: string;
+  password: string;
+  displayName?: string | undefined;
+}
 
 const constraintOf = (err: unknown): string => {
   const e = err as { constraint?: string; cause?: { constraint?: string }; message?: string };
@@ -32,7 +37,10 @@ export async function signup(db: Db, input: SignupInput): Promise<ApiUser> {
   }
 }
 
-export interface LoginLimits { enabled: boolean; address: string }
+export interface LoginLimits {
+  enabled: boolean;
+  address: string;
+}
 
 const ADDRESS_MAX = 30;
 const ACCOUNT_MAX_FAILURES = 10;
@@ -45,13 +53,16 @@ export async function login(db: Db, login: string, password: string, limits: Log
     if (byAddress.count > ADDRESS_MAX) throw tooMany('too_many_attempts', 'Too many sign-in attempts from this address.', byAddress.resetInSeconds);
   }
   const lower = login.toLowerCase();
-  const [row] = await db.select().from(users)
+  const [row] = await db
+    .select()
+    .from(users)
     .where(login.includes('@') ? sql`lower(${users.email}) = ${lower}` : sql`lower(${users.handle}) = ${lower}`);
   // Failures count per account, whichever name (handle or email) they were made under.
   const accountKey = row ? `login:account:${row.id}` : `login:unknown:${lower}`;
   if (limits.enabled) {
     const byAccount = await peekCounter(db, accountKey, WINDOW);
-    if (byAccount.count >= ACCOUNT_MAX_FAILURES) throw tooMany('too_many_attempts', 'Too many failed sign-ins for this account; try again later.', byAccount.resetInSeconds);
+    if (byAccount.count >= ACCOUNT_MAX_FAILURES)
+      throw tooMany('too_many_attempts', 'Too many failed sign-ins for this account; try again later.', byAccount.resetInSeconds);
   }
   const ok = await verifyPassword(row?.passwordHash ?? null, password);
   if (!row || !ok) {
@@ -66,14 +77,20 @@ export async function changePassword(db: Db, viewer: Viewer, current: string, ne
   const [row] = await db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, viewer.user.id));
   if (!row?.passwordHash) throw badRequest('no_password', 'This account signs in through its organisation and has no password here.');
   if (!(await verifyPassword(row.passwordHash, current))) throw new AppError(403, 'invalid_credentials', 'The current password is wrong.');
-  await db.update(users).set({ passwordHash: await hashPassword(next) }).where(eq(users.id, viewer.user.id));
+  await db
+    .update(users)
+    .set({ passwordHash: await hashPassword(next) })
+    .where(eq(users.id, viewer.user.id));
 }
 
 export async function me(db: Db, viewer: Viewer) {
   if (!viewer.user) throw unauthorized();
-  const rows = await db.select({ slug: communities.slug, name: communities.name, id: communities.id, role: memberships.role })
-    .from(memberships).innerJoin(communities, eq(memberships.communityId, communities.id))
-    .where(eq(memberships.userId, viewer.user.id)).orderBy(communities.name);
+  const rows = await db
+    .select({ slug: communities.slug, name: communities.name, id: communities.id, role: memberships.role })
+    .from(memberships)
+    .innerJoin(communities, eq(memberships.communityId, communities.id))
+    .where(eq(memberships.userId, viewer.user.id))
+    .orderBy(communities.name);
   return {
     user: presentUser(viewer.user),
     isSiteAdmin: viewer.user.isSiteAdmin,

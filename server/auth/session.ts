@@ -23,8 +23,12 @@ export const SESSION_COOKIE = 'parley_session';
 export const sessionIdOf = (token: string) => createHash('sha256').update(token).digest('hex');
 
 function drizzleAdapter(db: Db): Adapter {
-  const toSession = (row: typeof sessions.$inferSelect): DatabaseSession =>
-    ({ id: row.id, userId: row.userId, expiresAt: row.expiresAt, attributes: { kind: row.kind as SessionKind } });
+  const toSession = (row: typeof sessions.$inferSelect): DatabaseSession => ({
+    id: row.id,
+    userId: row.userId,
+    expiresAt: row.expiresAt,
+    attributes: { kind: row.kind as SessionKind },
+  });
   return {
     async getSessionAndUser(sessionId) {
       const [row] = await db.select().from(sessions).innerJoin(users, eq(sessions.userId, users.id)).where(eq(sessions.id, sessionId));
@@ -92,7 +96,14 @@ export function createSessionStore(db: Db, ttlDays: number) {
       const { session, user } = await lucia.validateSession(sessionIdOf(token));
       if (!session) return null;
       return {
-        user: { id: user.id, handle: user.handle, displayName: user.displayName, avatarUrl: user.avatarUrl, createdAt: user.createdAt, isSiteAdmin: user.isSiteAdmin },
+        user: {
+          id: user.id,
+          handle: user.handle,
+          displayName: user.displayName,
+          avatarUrl: user.avatarUrl,
+          createdAt: user.createdAt,
+          isSiteAdmin: user.isSiteAdmin,
+        },
         sessionId: session.id,
         expiresAt: session.expiresAt,
         fresh: session.fresh,

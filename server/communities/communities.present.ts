@@ -5,7 +5,11 @@ export type CommunityRow = typeof communities.$inferSelect;
 export type CategoryRow = typeof categories.$inferSelect;
 
 export const presentCategory = (c: CategoryRow) => ({
-  id: c.id, slug: c.slug, name: c.name, description: c.description, position: c.position,
+  id: c.id,
+  slug: c.slug,
+  name: c.name,
+  description: c.description,
+  position: c.position,
 });
 
 /** What only a read of one community adds to it. */

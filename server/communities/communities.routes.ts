@@ -4,61 +4,130 @@ import type { ServiceContext } from '../write/unit-of-work.js';
 import { SlugParams } from '../schemas/common.schema.js';
 import { writeRateLimit } from '../security/security.plugin.js';
 import {
-  CategoryReply, CommunityList, CommunityReply, CreateCategoryBody, CreateCommunityBody, MemberBody, MemberList, MemberParams, MemberReply, MembersQuery,
+  CategoryReply,
+  CommunityList,
+  CommunityReply,
+  CreateCategoryBody,
+  CreateCommunityBody,
+  MemberBody,
+  MemberList,
+  MemberParams,
+  MemberReply,
+  MembersQuery,
   SsoSecretReply,
-  UpdateCommunityBody, communityErrors,
+  UpdateCommunityBody,
+  communityErrors,
 } from './communities.schema.js';
-import { createCategory, createCommunity, getCommunity, listCommunities, listMembers, rotateSsoSecret, setMemberRole, updateCommunity } from './communities.service.js';
+import {
+  createCategory,
+  createCommunity,
+  getCommunity,
+  listCommunities,
+  listMembers,
+  rotateSsoSecret,
+  setMemberRole,
+  updateCommunity,
+} from './communities.service.js';
 
 export const communityRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: ServiceContext }> = async (app, { config, ctx }) => {
   const { db } = ctx;
   const tags = ['communities'];
   const write = writeRateLimit(config);
 
-  app.post('/api/communities', {
-    schema: { tags, summary: 'Create a community (the creator becomes its admin)', body: CreateCommunityBody, response: { 201: CommunityReply, ...communityErrors } },
-    config: write,
-  }, async (request, reply) => reply.status(201).send({ community: await createCommunity(db, request.viewer, request.body) }));
-
-  app.get('/api/communities', {
-    schema: { tags, summary: 'All communities', response: { 200: CommunityList, ...communityErrors } },
-  }, async () => listCommunities(db));
-
-  app.get('/api/communities/:slug', {
-    schema: {
-      tags, summary: 'A community with its categories and the viewer\'s role',
-      description: '`viewerCan` says what the viewer may do here (all false for guests; a banned member cannot start topics).',
-      params: SlugParams, response: { 200: CommunityReply, ...communityErrors },
+  app.post(
+    '/api/communities',
+    {
+      schema: {
+        tags,
+        summary: 'Create a community (the creator becomes its admin)',
+        body: CreateCommunityBody,
+        response: { 201: CommunityReply, ...communityErrors },
+      },
+      config: write,
     },
-  }, async (request) => ({ community: await getCommunity(db, request.viewer, request.params.slug) }));
+    async (request, reply) => reply.status(201).send({ community: await createCommunity(db, request.viewer, request.body) }),
+  );
 
-  app.patch('/api/communities/:slug', {
-    schema: { tags, summary: 'Change settings (admin)', params: SlugParams, body: UpdateCommunityBody, response: { 200: CommunityReply, ...communityErrors } },
-    config: write,
-  }, async (request) => ({ community: await updateCommunity(ctx, request.viewer, request.params.slug, request.body) }));
-
-  app.put('/api/communities/:slug/members/:handle', {
-    schema: { tags, summary: 'Give a user a role (admin)', params: MemberParams, body: MemberBody, response: { 200: MemberReply, ...communityErrors } },
-    config: write,
-  }, async (request) => setMemberRole(ctx, request.viewer, request.params.slug, request.params.handle, request.body.role));
-
-  app.get('/api/communities/:slug/members', {
-    schema: {
-      tags, summary: 'People with a role here (staff, moderators, admins: public); `?role=member` is for admins',
-      params: SlugParams, querystring: MembersQuery, response: { 200: MemberList, ...communityErrors },
+  app.get(
+    '/api/communities',
+    {
+      schema: { tags, summary: 'All communities', response: { 200: CommunityList, ...communityErrors } },
     },
-  }, async (request) => listMembers(db, request.viewer, request.params.slug, request.query));
+    async () => listCommunities(db),
+  );
 
-  app.post('/api/communities/:slug/sso-secret', {
-    schema: {
-      tags: ['embed'], summary: 'Make a new SSO secret (admin); shown once, it replaces the old one',
-      params: SlugParams, response: { 201: SsoSecretReply, ...communityErrors },
+  app.get(
+    '/api/communities/:slug',
+    {
+      schema: {
+        tags,
+        summary: "A community with its categories and the viewer's role",
+        description: '`viewerCan` says what the viewer may do here (all false for guests; a banned member cannot start topics).',
+        params: SlugParams,
+        response: { 200: CommunityReply, ...communityErrors },
+      },
     },
-    config: write,
-  }, async (request, reply) => reply.status(201).send(await rotateSsoSecret(db, request.viewer, request.params.slug)));
+    async (request) => ({ community: await getCommunity(db, request.viewer, request.params.slug) }),
+  );
 
-  app.post('/api/communities/:slug/categories', {
-    schema: { tags, summary: 'Add a category (admin)', params: SlugParams, body: CreateCategoryBody, response: { 201: CategoryReply, ...communityErrors } },
-    config: write,
-  }, async (request, reply) => reply.status(201).send({ category: await createCategory(ctx, request.viewer, request.params.slug, request.body) }));
+  app.patch(
+    '/api/communities/:slug',
+    {
+      schema: {
+        tags,
+        summary: 'Change settings (admin)',
+        params: SlugParams,
+        body: UpdateCommunityBody,
+        response: { 200: CommunityReply, ...communityErrors },
+      },
+      config: write,
+    },
+    async (request) => ({ community: await updateCommunity(ctx, request.viewer, request.params.slug, request.body) }),
+  );
+
+  app.put(
+    '/api/communities/:slug/members/:handle',
+    {
+      schema: { tags, summary: 'Give a user a role (admin)', params: MemberParams, body: MemberBody, response: { 200: MemberReply, ...communityErrors } },
+      config: write,
+    },
+    async (request) => setMemberRole(ctx, request.viewer, request.params.slug, request.params.handle, request.body.role),
+  );
+
+  app.get(
+    '/api/communities/:slug/members',
+    {
+      schema: {
+        tags,
+        summary: 'People with a role here (staff, moderators, admins: public); `?role=member` is for admins',
+        params: SlugParams,
+        querystring: MembersQuery,
+        response: { 200: MemberList, ...communityErrors },
+      },
+    },
+    async (request) => listMembers(db, request.viewer, request.params.slug, request.query),
+  );
+
+  app.post(
+    '/api/communities/:slug/sso-secret',
+    {
+      schema: {
+        tags: ['embed'],
+        summary: 'Make a new SSO secret (admin); shown once, it replaces the old one',
+        params: SlugParams,
+        response: { 201: SsoSecretReply, ...communityErrors },
+      },
+      config: write,
+    },
+    async (request, reply) => reply.status(201).send(await rotateSsoSecret(db, request.viewer, request.params.slug)),
+  );
+
+  app.post(
+    '/api/communities/:slug/categories',
+    {
+      schema: { tags, summary: 'Add a category (admin)', params: SlugParams, body: CreateCategoryBody, response: { 201: CategoryReply, ...communityErrors } },
+      config: write,
+    },
+    async (request, reply) => reply.status(201).send({ category: await createCategory(ctx, request.viewer, request.params.slug, request.body) }),
+  );
 };

@@ -1,6 +1,19 @@
 import { Type } from 'typebox';
 import {
-  Body, Category, Community, CommunitySummary, DateTime, errors, Handle, Nullable, Ref, RoleName, Slug, SlugParams, Text, User,
+  Body,
+  Category,
+  Community,
+  CommunitySummary,
+  DateTime,
+  errors,
+  Handle,
+  Nullable,
+  Ref,
+  RoleName,
+  Slug,
+  SlugParams,
+  Text,
+  User,
 } from '../schemas/common.schema.js';
 import { CATEGORY_DESCRIPTION, CATEGORY_NAME, COMMUNITY_DESCRIPTION, COMMUNITY_NAME } from '../rules/input-rules.js';
 
@@ -17,10 +30,15 @@ export const UpdateCommunityBody = Body({
   description: Type.Optional(Text(COMMUNITY_DESCRIPTION)),
   accentColor: Type.Optional(Nullable(Type.String({ pattern: '^#[0-9a-fA-F]{6}$' }))),
   embed: Type.Optional(Type.Object({ allowedOrigins: Type.Array(Origin, { maxItems: 50 }) }, { additionalProperties: false })),
-  moderation: Type.Optional(Type.Object({
-    flagThreshold: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, description: '0 turns automatic hiding off' })),
-    holdFirstPosts: Type.Optional(Type.Boolean()),
-  }, { additionalProperties: false })),
+  moderation: Type.Optional(
+    Type.Object(
+      {
+        flagThreshold: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, description: '0 turns automatic hiding off' })),
+        holdFirstPosts: Type.Optional(Type.Boolean()),
+      },
+      { additionalProperties: false },
+    ),
+  ),
 });
 
 export const MemberParams = Type.Object({ slug: SlugParams.properties.slug, handle: Handle });

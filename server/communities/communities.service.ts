@@ -13,7 +13,6 @@ import { communityChannel, userChannel } from '../live/outbox.js';
 import { write, type ServiceContext } from '../write/unit-of-work.js';
 import { presentCategory, presentCommunity, presentCommunitySummary, type CommunityRow } from './communities.present.js';
 
-
 export async function findCommunity(db: Executor, slug: string): Promise<CommunityRow> {
   const [row] = await db.select().from(communities).where(eq(communities.slug, slug.toLowerCase()));
   if (!row) throw notFound('community_not_found', `No community "${slug}".`);
@@ -28,7 +27,11 @@ export async function requireAdmin(db: Executor, viewer: Viewer, community: Comm
   return role;
 }
 
-export interface CreateCommunityInput { slug: string; name: string; description?: string | undefined }
+export interface CreateCommunityInput {
+  slug: string;
+  name: string;
+  description?: string | undefined;
+}
 
 /** The creator becomes its admin; a "General" category gives the first topic somewhere to go. */
 export async function createCommunity(db: Db, viewer: Viewer, input: CreateCommunityInput) {
@@ -36,15 +39,21 @@ export async function createCommunity(db: Db, viewer: Viewer, input: CreateCommu
   const userId = viewer.user.id;
   try {
     return await db.transaction(async (tx) => {
-      const [community] = await tx.insert(communities)
-        .values({ slug: input.slug, name: input.name.trim(), description: input.description?.trim() ?? '' }).returning();
+      const [community] = await tx
+        .insert(communities)
+        .values({ slug: input.slug, name: input.name.trim(), description: input.description?.trim() ?? '' })
+        .returning();
       await tx.insert(memberships).values({ communityId: community!.id, userId, role: 'admin' });
       await tx.insert(embedSettings).values({ communityId: community!.id });
-      const cats = await tx.insert(categories)
-        .values({ communityId: community!.id, slug: 'general', name: 'General', description: 'Anything that fits nowhere else.' }).returning();
+      const cats = await tx
+        .insert(categories)
+        .values({ communityId: community!.id, slug: 'general', name: 'General', description: 'Anything that fits nowhere else.' })
+        .returning();
       viewer.roles.set(community!.id, 'admin');
       return presentCommunity(community!, {
-        categories: cats, viewerRole: 'admin', viewerCan: communityCapabilities({ viewer, role: 'admin', banned: false }),
+        categories: cats,
+        viewerRole: 'admin',
+        viewerCan: communityCapabilities({ viewer, role: 'admin', banned: false }),
         embed: { allowedOrigins: [], ssoSecretCreatedAt: null },
       });
     });
@@ -79,12 +88,18 @@ export async function rotateSsoSecret(db: Db, viewer: Viewer, slug: string) {
   const community = await findCommunity(db, slug);
   await requireAdmin(db, viewer, community);
   const secret = randomBytes(32).toString('base64url');
-  await db.insert(embedSettings).values({ communityId: community.id, ssoSecret: secret, ssoSecretCreatedAt: new Date() })
+  await db
+    .insert(embedSettings)
+    .values({ communityId: community.id, ssoSecret: secret, ssoSecretCreatedAt: new Date() })
     .onConflictDoUpdate({ target: embedSettings.communityId, set: { ssoSecret: secret, ssoSecretCreatedAt: sql`now()` } });
   return { secret };
 }
 
-export interface MembersQuery { role?: Role | undefined; cursor?: string | undefined; limit?: number | undefined }
+export interface MembersQuery {
+  role?: Role | undefined;
+  cursor?: string | undefined;
+  limit?: number | undefined;
+}
 
 /**
  * People with a role in the community, by join order. Who the staff, moderators and admins are is
@@ -95,14 +110,19 @@ export async function listMembers(db: Executor, viewer: Viewer, slug: string, qu
   if (query.role === 'member') await requireAdmin(db, viewer, community);
   const after = decodeIdCursor(query.cursor);
   const limit = query.limit ?? 50;
-  const found = await db.select({ user: userColumns(users), role: memberships.role, joinedAt: memberships.createdAt }).from(memberships)
+  const found = await db
+    .select({ user: userColumns(users), role: memberships.role, joinedAt: memberships.createdAt })
+    .from(memberships)
     .innerJoin(users, eq(users.id, memberships.userId))
-    .where(and(
-      eq(memberships.communityId, community.id),
-      query.role ? eq(memberships.role, query.role) : sql`${memberships.role} <> 'member'`,
-      after === null ? undefined : sql`${users.id} > ${after}`,
-    ))
-    .orderBy(asc(users.id)).limit(limit + 1);
+    .where(
+      and(
+        eq(memberships.communityId, community.id),
+        query.role ? eq(memberships.role, query.role) : sql`${memberships.role} <> 'member'`,
+        after === null ? undefined : sql`${users.id} > ${after}`,
+      ),
+    )
+    .orderBy(asc(users.id))
+    .limit(limit + 1);
   return {
     items: found.slice(0, limit).map((r) => ({ user: presentUser(r.user), role: r.role, community: community.slug, joinedAt: r.joinedAt.toISOString() })),
     nextCursor: found.length > limit ? String(found[limit - 1]!.user.id) : null,
@@ -111,8 +131,10 @@ export async function listMembers(db: Executor, viewer: Viewer, slug: string, qu
 
 /** What an admin sees of the embed settings: the origins, and whether (not what) an SSO secret is set. */
 async function embedSettingsOf(db: Executor, communityId: number) {
-  const [row] = await db.select({ origins: embedSettings.allowedOrigins, ssoSecretCreatedAt: embedSettings.ssoSecretCreatedAt })
-    .from(embedSettings).where(eq(embedSettings.communityId, communityId));
+  const [row] = await db
+    .select({ origins: embedSettings.allowedOrigins, ssoSecretCreatedAt: embedSettings.ssoSecretCreatedAt })
+    .from(embedSettings)
+    .where(eq(embedSettings.communityId, communityId));
   return { allowedOrigins: row?.origins ?? [], ssoSecretCreatedAt: row?.ssoSecretCreatedAt?.toISOString() ?? null };
 }
 
@@ -150,7 +172,9 @@ export async function updateCommunity(ctx: Pick<ServiceContext, 'db' | 'bus'>, v
     if (Object.keys(patch).length) await tx.update(communities).set(patch).where(eq(communities.id, community.id));
     if (input.embed) {
       const origins = [...new Set(input.embed.allowedOrigins.map(canonicalOrigin))];
-      await tx.insert(embedSettings).values({ communityId: community.id, allowedOrigins: origins })
+      await tx
+        .insert(embedSettings)
+        .values({ communityId: community.id, allowedOrigins: origins })
         .onConflictDoUpdate({ target: embedSettings.communityId, set: { allowedOrigins: origins } });
     }
     await emit(communityChannel(community.slug), 'community.updated', { communityId: community.id });
@@ -162,23 +186,38 @@ export async function setMemberRole(ctx: Pick<ServiceContext, 'db' | 'bus'>, vie
   const { db } = ctx;
   const community = await findCommunity(db, slug);
   await requireAdmin(db, viewer, community);
-  const [user] = await db.select().from(users).where(sql`lower(${users.handle}) = ${handle.toLowerCase()}`);
+  const [user] = await db
+    .select()
+    .from(users)
+    .where(sql`lower(${users.handle}) = ${handle.toLowerCase()}`);
   if (!user) throw notFound('user_not_found', `No user "${handle}".`);
   return write(ctx, async ({ tx, emit }) => {
     if (role !== 'admin') {
       // A community must never lose its last admin, or nobody could manage it again.
-      const admins = await tx.select({ userId: memberships.userId }).from(memberships)
-        .where(and(eq(memberships.communityId, community.id), eq(memberships.role, 'admin'))).for('update');
+      const admins = await tx
+        .select({ userId: memberships.userId })
+        .from(memberships)
+        .where(and(eq(memberships.communityId, community.id), eq(memberships.role, 'admin')))
+        .for('update');
       if (admins.length === 1 && admins[0]!.userId === user.id) throw conflict('last_admin', 'A community needs at least one admin.');
     }
-    const [before] = await tx.select({ role: memberships.role }).from(memberships)
+    const [before] = await tx
+      .select({ role: memberships.role })
+      .from(memberships)
       .where(and(eq(memberships.communityId, community.id), eq(memberships.userId, user.id)));
-    const [member] = await tx.insert(memberships).values({ communityId: community.id, userId: user.id, role })
-      .onConflictDoUpdate({ target: [memberships.communityId, memberships.userId], set: { role } }).returning();
+    const [member] = await tx
+      .insert(memberships)
+      .values({ communityId: community.id, userId: user.id, role })
+      .onConflictDoUpdate({ target: [memberships.communityId, memberships.userId], set: { role } })
+      .returning();
     // Who holds moderating powers is part of moderating in the open.
     if ((before?.role ?? 'member') !== role) {
       await logAction(tx, {
-        communityId: community.id, moderatorId: viewer.user!.id, action: 'change_role', targetType: 'user', targetId: user.id,
+        communityId: community.id,
+        moderatorId: viewer.user!.id,
+        action: 'change_role',
+        targetType: 'user',
+        targetId: user.id,
         detail: `${before?.role ?? 'member'} → ${role}`,
       });
       // Open live sockets of that account re-decide what it may see.
@@ -188,17 +227,28 @@ export async function setMemberRole(ctx: Pick<ServiceContext, 'db' | 'bus'>, vie
   });
 }
 
-export interface CreateCategoryInput { slug: string; name: string; description?: string | undefined; position?: number | undefined }
+export interface CreateCategoryInput {
+  slug: string;
+  name: string;
+  description?: string | undefined;
+  position?: number | undefined;
+}
 
 export async function createCategory(ctx: Pick<ServiceContext, 'db' | 'bus'>, viewer: Viewer, slug: string, input: CreateCategoryInput) {
   const community = await findCommunity(ctx.db, slug);
   await requireAdmin(ctx.db, viewer, community);
   try {
     return await write(ctx, async ({ tx, emit }) => {
-      const [row] = await tx.insert(categories).values({
-        communityId: community.id, slug: input.slug, name: input.name.trim(),
-        description: input.description?.trim() ?? '', position: input.position ?? 0,
-      }).returning();
+      const [row] = await tx
+        .insert(categories)
+        .values({
+          communityId: community.id,
+          slug: input.slug,
+          name: input.name.trim(),
+          description: input.description?.trim() ?? '',
+          position: input.position ?? 0,
+        })
+        .returning();
       await emit(communityChannel(community.slug), 'community.updated', { communityId: community.id });
       return presentCategory(row!);
     });
@@ -214,7 +264,9 @@ export async function ensureMembership(tx: Executor, viewer: Viewer, communityId
   if (known) return known;
   const userId = viewer.user!.id;
   await tx.insert(memberships).values({ communityId, userId, role: 'member' }).onConflictDoNothing();
-  const [row] = await tx.select({ role: memberships.role }).from(memberships)
+  const [row] = await tx
+    .select({ role: memberships.role })
+    .from(memberships)
     .where(and(eq(memberships.communityId, communityId), eq(memberships.userId, userId)));
   const role = row?.role ?? 'member';
   viewer.roles.set(communityId, role);

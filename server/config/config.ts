@@ -15,8 +15,13 @@ export const ConfigSchema = Type.Object({
   /** Seed a demo community into a brand-new embedded database. Never applies to PostgreSQL. */
   seedDemo: Type.Boolean(),
   logLevel: Type.Union([
-    Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'),
-    Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent'),
+    Type.Literal('fatal'),
+    Type.Literal('error'),
+    Type.Literal('warn'),
+    Type.Literal('info'),
+    Type.Literal('debug'),
+    Type.Literal('trace'),
+    Type.Literal('silent'),
   ]),
   /** Trust X-Forwarded-* from a proxy in front (compose runs one). */
   trustProxy: Type.Boolean(),
@@ -78,8 +83,13 @@ export function defaultConfig(overrides: ConfigOverrides = {}): Config {
     reminders: { afterDays: 3 },
     ...overrides,
     live: {
-      heartbeatMs: 30_000, maxBufferedBytes: 1024 * 1024, maxSubscriptions: 100, messagesPerSecond: 20,
-      retentionDays: 7, retentionPerChannel: 10_000, presenceThrottleMs: 1000,
+      heartbeatMs: 30_000,
+      maxBufferedBytes: 1024 * 1024,
+      maxSubscriptions: 100,
+      messagesPerSecond: 20,
+      retentionDays: 7,
+      retentionPerChannel: 10_000,
+      presenceThrottleMs: 1000,
       ...overrides.live,
     },
   });
@@ -103,7 +113,11 @@ export function normaliseOrigin(raw: string | undefined): string | undefined {
   const invalid = () => new ConfigError(`PARLEY_ORIGIN must be an origin such as https://forum.example.org (no path), got "${raw}"`);
   // Scheme and host[:port] only: no path, query, fragment or credentials.
   if (!/^https?:\/\/[^/?#@\s]+$/i.test(trimmed)) throw invalid();
-  try { return new URL(trimmed).origin; } catch { throw invalid(); }
+  try {
+    return new URL(trimmed).origin;
+  } catch {
+    throw invalid();
+  }
 }
 
 /** The only place that reads process.env. */

@@ -37,38 +37,50 @@ export const embedPages: FastifyPluginAsyncTypebox<{ db: Db; webDir: string }> =
     reply.header('cache-control', 'no-store');
   };
 
-  app.get('/embed/:community', {
-    schema: { hide, params: CommunityParams, querystring: EmbedPageQuery },
-    helmet: { frameguard: false, crossOriginResourcePolicy: { policy: 'cross-origin' } },
-  }, async (request, reply) => {
-    const ancestors = await frameAncestors(db, request.params.community);
-    const html = await readBuilt(root, 'embed.html');
-    if (!html) throw notBuilt('embed.html');
-    common(reply);
-    reply.header('content-security-policy', cspHeader({ frameAncestors: ancestors.length ? ancestors : ["'none'"] }));
-    return reply.type('text/html; charset=utf-8').send(html);
-  });
+  app.get(
+    '/embed/:community',
+    {
+      schema: { hide, params: CommunityParams, querystring: EmbedPageQuery },
+      helmet: { frameguard: false, crossOriginResourcePolicy: { policy: 'cross-origin' } },
+    },
+    async (request, reply) => {
+      const ancestors = await frameAncestors(db, request.params.community);
+      const html = await readBuilt(root, 'embed.html');
+      if (!html) throw notBuilt('embed.html');
+      common(reply);
+      reply.header('content-security-policy', cspHeader({ frameAncestors: ancestors.length ? ancestors : ["'none'"] }));
+      return reply.type('text/html; charset=utf-8').send(html);
+    },
+  );
 
-  app.get('/embed/:community/signin', {
-    schema: { hide, params: CommunityParams, querystring: EmbedPageQuery },
-    helmet: { frameguard: false, crossOriginOpenerPolicy: false },
-  }, async (request, reply) => {
-    await findCommunity(db, request.params.community);
-    const html = await readBuilt(root, 'embed.html');
-    if (!html) throw notBuilt('embed.html');
-    common(reply);
-    reply.header('content-security-policy', cspHeader({ frameAncestors: ["'none'"] }));
-    return reply.type('text/html; charset=utf-8').send(html);
-  });
+  app.get(
+    '/embed/:community/signin',
+    {
+      schema: { hide, params: CommunityParams, querystring: EmbedPageQuery },
+      helmet: { frameguard: false, crossOriginOpenerPolicy: false },
+    },
+    async (request, reply) => {
+      await findCommunity(db, request.params.community);
+      const html = await readBuilt(root, 'embed.html');
+      if (!html) throw notBuilt('embed.html');
+      common(reply);
+      reply.header('content-security-policy', cspHeader({ frameAncestors: ["'none'"] }));
+      return reply.type('text/html; charset=utf-8').send(html);
+    },
+  );
 
-  app.get('/embed.js', {
-    schema: { hide },
-    // Helmet's default same-origin would stop every host page from loading the loader.
-    helmet: { crossOriginResourcePolicy: { policy: 'cross-origin' } },
-  }, async (_request, reply) => {
-    const js = await readBuilt(root, 'embed.js');
-    if (!js) throw notBuilt('embed.js');
-    reply.header('cache-control', 'public, max-age=300');
-    return reply.type('text/javascript; charset=utf-8').send(js);
-  });
+  app.get(
+    '/embed.js',
+    {
+      schema: { hide },
+      // Helmet's default same-origin would stop every host page from loading the loader.
+      helmet: { crossOriginResourcePolicy: { policy: 'cross-origin' } },
+    },
+    async (_request, reply) => {
+      const js = await readBuilt(root, 'embed.js');
+      if (!js) throw notBuilt('embed.js');
+      reply.header('cache-control', 'public, max-age=300');
+      return reply.type('text/javascript; charset=utf-8').send(js);
+    },
+  );
 };

@@ -33,7 +33,12 @@ export const ThreadReply = Type.Object({
 
 export const ThreadPostBody = Body({
   url: PageUrl,
-  title: Type.Optional(Type.String({ maxLength: 1000, description: 'the page title; used for the topic created by the first post (cut to 200; under 3 characters: the URL path)' })),
+  title: Type.Optional(
+    Type.String({
+      maxLength: 1000,
+      description: 'the page title; used for the topic created by the first post (cut to 200; under 3 characters: the URL path)',
+    }),
+  ),
   body: PostBody,
   replyToId: Type.Optional(Id),
   clientId: Type.Optional(ClientId),
@@ -53,7 +58,9 @@ export const EmbedSessionReply = Type.Object({
 export const CodeReply = Type.Object({ code: Type.String({ description: 'one-time, valid 60 s' }), expiresAt: DateTime });
 
 export const EmbedSettingsBody = Body({
-  categorySlug: Nullable(Type.String({ minLength: 1, maxLength: 64, description: 'category for topics the embed creates; null: "comments", created on first need' })),
+  categorySlug: Nullable(
+    Type.String({ minLength: 1, maxLength: 64, description: 'category for topics the embed creates; null: "comments", created on first need' }),
+  ),
 });
 export const EmbedSettingsReply = Type.Object({ categorySlug: Nullable(Type.String()) });
 

@@ -48,8 +48,11 @@ export async function ssoSignIn(db: Db, sessions: SessionStore, slug: string, to
 
   if (claims.jti) {
     await db.delete(ssoTokenUses).where(and(eq(ssoTokenUses.communityId, community.id), lt(ssoTokenUses.expiresAt, sql`now()`)));
-    const recorded = await db.insert(ssoTokenUses).values({ communityId: community.id, jti: claims.jti, expiresAt: new Date(claims.exp * 1000) })
-      .onConflictDoNothing().returning({ jti: ssoTokenUses.jti });
+    const recorded = await db
+      .insert(ssoTokenUses)
+      .values({ communityId: community.id, jti: claims.jti, expiresAt: new Date(claims.exp * 1000) })
+      .onConflictDoNothing()
+      .returning({ jti: ssoTokenUses.jti });
     if (!recorded.length) throw invalidSsoToken('This sign-in token was already used.');
   }
   return issueEmbedSession(sessions, await ssoUser(db, community.id, claims));
@@ -61,24 +64,40 @@ export async function ssoSignIn(db: Db, sessions: SessionStore, slug: string, to
  * community admin can mint tokens, so storing them would let one block others' sign-ups.
  */
 async function ssoUser(db: Db, communityId: number, claims: SsoClaims): Promise<typeof users.$inferSelect> {
-  const bySubject = async () => (await db.select().from(users)
-    .where(and(eq(users.ssoCommunityId, communityId), eq(users.ssoSubject, claims.sub))))[0];
+  const bySubject = async () =>
+    (
+      await db
+        .select()
+        .from(users)
+        .where(and(eq(users.ssoCommunityId, communityId), eq(users.ssoSubject, claims.sub)))
+    )[0];
   const displayName = (claims.name ?? claims.sub).slice(0, 64).trim() || 'Member';
 
   const known = await bySubject();
   if (known) {
-    const [updated] = await db.update(users)
+    const [updated] = await db
+      .update(users)
       .set({ ...(claims.name ? { displayName } : {}), avatarUrl: claims.avatarUrl })
-      .where(eq(users.id, known.id)).returning();
+      .where(eq(users.id, known.id))
+      .returning();
     return updated!;
   }
   const base = handleBase(claims.name ?? claims.sub);
   for (let attempt = 0; attempt < 8; attempt++) {
     const handle = attempt === 0 ? base : `${base.slice(0, 32 - 7)}-${randomInt(100_000, 1_000_000)}`;
     try {
-      const [row] = await db.insert(users).values({
-        handle, displayName, avatarUrl: claims.avatarUrl, email: null, passwordHash: null, ssoCommunityId: communityId, ssoSubject: claims.sub,
-      }).returning();
+      const [row] = await db
+        .insert(users)
+        .values({
+          handle,
+          displayName,
+          avatarUrl: claims.avatarUrl,
+          email: null,
+          passwordHash: null,
+          ssoCommunityId: communityId,
+          ssoSubject: claims.sub,
+        })
+        .returning();
       return row!;
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
@@ -109,7 +128,8 @@ export const invalidCode = () => unauthorized('invalid_code', 'The sign-in code 
 /** Exactly once: the code row is deleted by the statement that reads it. */
 export async function exchangeCode(db: Db, sessions: SessionStore, slug: string, code: string) {
   const community = await findCommunity(db, slug);
-  const [row] = await db.delete(embedCodes)
+  const [row] = await db
+    .delete(embedCodes)
     .where(and(eq(embedCodes.codeHash, sha256(code)), eq(embedCodes.communityId, community.id)))
     .returning({ userId: embedCodes.userId, expiresAt: embedCodes.expiresAt });
   if (!row || row.expiresAt.getTime() <= Date.now()) throw invalidCode();

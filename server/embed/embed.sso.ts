@@ -96,8 +96,17 @@ export async function verifySsoToken(token: string, secret: string, audience: st
 const FOLD: Record<string, string> = { ß: 'ss', æ: 'ae', œ: 'oe', ø: 'o', đ: 'd', ð: 'd', ł: 'l', þ: 'th', ı: 'i' };
 
 export function handleBase(source: string): string {
-  const folded = source.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[ßæœøđðłþı]/g, (c) => FOLD[c]!);
-  const cleaned = folded.replace(/[^a-z0-9_-]+/g, '-').replace(/-{2,}/g, '-').replace(/^[-_]+|[-_]+$/g, '').slice(0, 24).replace(/[-_]+$/, '');
+  const folded = source
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[ßæœøđðłþı]/g, (c) => FOLD[c]!);
+  const cleaned = folded
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/-{2,}/g, '-')
+    .replace(/^[-_]+|[-_]+$/g, '')
+    .slice(0, 24)
+    .replace(/[-_]+$/, '');
   if (cleaned.length >= 3) return cleaned;
   return cleaned ? `user-${cleaned}` : 'user';
 }

@@ -18,14 +18,40 @@
 /** Query parameters that say how a visitor arrived, not which page they are on. */
 export const TRACKING_PARAMS: readonly string[] = [
   // Google Ads / Analytics / DoubleClick
-  'gclid', 'gclsrc', 'dclid', 'gbraid', 'wbraid', '_ga', '_gl',
+  'gclid',
+  'gclsrc',
+  'dclid',
+  'gbraid',
+  'wbraid',
+  '_ga',
+  '_gl',
   // Meta, Microsoft, X/Twitter, TikTok, LinkedIn, Instagram, Yandex
-  'fbclid', 'msclkid', 'twclid', 'ttclid', 'li_fat_id', 'igshid', 'yclid',
+  'fbclid',
+  'msclkid',
+  'twclid',
+  'ttclid',
+  'li_fat_id',
+  'igshid',
+  'yclid',
   // Mailchimp, HubSpot, Marketo, Vero, Olytics
-  'mc_cid', 'mc_eid', '_hsenc', '_hsmi', '__hssc', '__hstc', '__hsfp', 'hsctatracking', 'mkt_tok', 'vero_id', 'vero_conv',
-  'oly_anon_id', 'oly_enc_id',
+  'mc_cid',
+  'mc_eid',
+  '_hsenc',
+  '_hsmi',
+  '__hssc',
+  '__hstc',
+  '__hsfp',
+  'hsctatracking',
+  'mkt_tok',
+  'vero_id',
+  'vero_conv',
+  'oly_anon_id',
+  'oly_enc_id',
   // generic referral markers
-  'ref', 'ref_src', 'ref_url', 'referrer',
+  'ref',
+  'ref_src',
+  'ref_url',
+  'referrer',
 ];
 const TRACKING = new Set(TRACKING_PARAMS);
 const isTracking = (name: string) => {
@@ -59,7 +85,10 @@ function canonicalSegment(segment: string): string {
   try {
     return encodeSegment(decodeURIComponent(segment));
   } catch {
-    return segment.split(/(%[0-9A-Fa-f]{2})/).map((part, i) => (i % 2 === 1 ? part.toUpperCase() : encodeSegment(part))).join('');
+    return segment
+      .split(/(%[0-9A-Fa-f]{2})/)
+      .map((part, i) => (i % 2 === 1 ? part.toUpperCase() : encodeSegment(part)))
+      .join('');
   }
 }
 
@@ -102,7 +131,11 @@ export function canonicalizeUrl(raw: string): CanonicalUrl | null {
 export function titleFromUrl(canonical: string): string {
   const parsed = new URL(canonical);
   let path = parsed.pathname;
-  try { path = decodeURI(path); } catch { /* keep it encoded */ }
+  try {
+    path = decodeURI(path);
+  } catch {
+    /* keep it encoded */
+  }
   const readable = path.length >= 3 ? path : `${parsed.host}${path}`;
   return readable.length > 200 ? `${readable.slice(0, 199)}…` : readable;
 }

@@ -20,7 +20,9 @@ function describe(error: FastifyError): { status: number; code: string; message:
   if (error.validation) {
     const first = error.validation[0];
     const where = error.validationContext ?? 'input';
-    const field = first?.instancePath ? first.instancePath.replace(/^\//, '').replace(/\//g, '.') : (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
+    const field = first?.instancePath
+      ? first.instancePath.replace(/^\//, '').replace(/\//g, '.')
+      : (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
     return {
       status: 400,
       code: 'invalid_input',
@@ -53,6 +55,9 @@ export function sendError(error: FastifyError, request: FastifyRequest, reply: F
 }
 
 /** One error handler for every route. (Errors raised before routing reach sendError through Fastify's frameworkErrors option.) */
-export const errorsPlugin = fp(async (app: FastifyInstance) => {
-  app.setErrorHandler((error: FastifyError, request, reply) => sendError(error, request, reply));
-}, { name: 'errors' });
+export const errorsPlugin = fp(
+  async (app: FastifyInstance) => {
+    app.setErrorHandler((error: FastifyError, request, reply) => sendError(error, request, reply));
+  },
+  { name: 'errors' },
+);

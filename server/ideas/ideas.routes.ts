@@ -10,23 +10,39 @@ export const ideaRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: Servic
   const write = writeRateLimit(config);
   const voteRules = 'Idempotent. `409 not_an_idea` for other kinds, `403 banned`, `403 topic_locked` (a lock closes the tally for everyone, moderators too).';
 
-  app.post('/api/topics/:id/vote', {
-    schema: { tags, summary: 'Vote for an idea', description: voteRules, params: IdParams, response: { 200: VoteReply, ...ideaErrors } },
-    config: write,
-  }, async (request) => setVote(ctx, request.viewer, request.params.id, true));
-
-  app.delete('/api/topics/:id/vote', {
-    schema: { tags, summary: 'Withdraw your vote for an idea', description: voteRules, params: IdParams, response: { 200: VoteReply, ...ideaErrors } },
-    config: write,
-  }, async (request) => setVote(ctx, request.viewer, request.params.id, false));
-
-  app.put('/api/topics/:id/idea-status', {
-    schema: {
-      tags, summary: 'Answer an idea with a status (staff, moderators, admins)',
-      description: 'The note is trimmed; empty means none. Setting the same status and note again changes nothing. '
-        + 'A change notifies the idea\'s author and its voters. `403 not_staff`, `409 not_an_idea`.',
-      params: IdParams, body: IdeaStatusBody, response: { 200: TopicReply, ...ideaErrors },
+  app.post(
+    '/api/topics/:id/vote',
+    {
+      schema: { tags, summary: 'Vote for an idea', description: voteRules, params: IdParams, response: { 200: VoteReply, ...ideaErrors } },
+      config: write,
     },
-    config: write,
-  }, async (request) => setIdeaStatus(ctx, request.viewer, request.params.id, request.body));
+    async (request) => setVote(ctx, request.viewer, request.params.id, true),
+  );
+
+  app.delete(
+    '/api/topics/:id/vote',
+    {
+      schema: { tags, summary: 'Withdraw your vote for an idea', description: voteRules, params: IdParams, response: { 200: VoteReply, ...ideaErrors } },
+      config: write,
+    },
+    async (request) => setVote(ctx, request.viewer, request.params.id, false),
+  );
+
+  app.put(
+    '/api/topics/:id/idea-status',
+    {
+      schema: {
+        tags,
+        summary: 'Answer an idea with a status (staff, moderators, admins)',
+        description:
+          'The note is trimmed; empty means none. Setting the same status and note again changes nothing. ' +
+          "A change notifies the idea's author and its voters. `403 not_staff`, `409 not_an_idea`.",
+        params: IdParams,
+        body: IdeaStatusBody,
+        response: { 200: TopicReply, ...ideaErrors },
+      },
+      config: write,
+    },
+    async (request) => setIdeaStatus(ctx, request.viewer, request.params.id, request.body),
+  );
 };

@@ -3,7 +3,7 @@ import { Body, errors, IdeaStatusName, IdParams, Nullable, Ref, Text, Topic } fr
 import { IDEA_NOTE } from '../rules/input-rules.js';
 
 export const VoteReply = Type.Object({
-  votes: Type.Integer({ description: 'the idea\'s votes after this request' }),
+  votes: Type.Integer({ description: "the idea's votes after this request" }),
   voted: Type.Boolean({ description: 'whether the viewer now votes for it' }),
 });
 

@@ -33,20 +33,28 @@ export async function setVote(ctx: ServiceContext, viewer: Viewer, id: number, o
   return write(ctx, async ({ tx, emit }) => {
     const changed = on
       ? await tx.insert(topicVotes).values({ topicId: id, userId }).onConflictDoNothing().returning({ topicId: topicVotes.topicId })
-      : await tx.delete(topicVotes).where(and(eq(topicVotes.topicId, id), eq(topicVotes.userId, userId))).returning({ topicId: topicVotes.topicId });
+      : await tx
+          .delete(topicVotes)
+          .where(and(eq(topicVotes.topicId, id), eq(topicVotes.userId, userId)))
+          .returning({ topicId: topicVotes.topicId });
     if (!changed.length) {
       const [row] = await tx.select({ votes: topics.votes }).from(topics).where(eq(topics.id, id));
       return { votes: row?.votes ?? 0, voted: on };
     }
-    const [row] = await tx.update(topics)
+    const [row] = await tx
+      .update(topics)
       .set({ votes: on ? sql`${topics.votes} + 1` : sql`greatest(${topics.votes} - 1, 0)` })
-      .where(eq(topics.id, id)).returning({ votes: topics.votes });
+      .where(eq(topics.id, id))
+      .returning({ votes: topics.votes });
     await announce({ emit }, loaded);
     return { votes: row?.votes ?? 0, voted: on };
   });
 }
 
-export interface IdeaStatusInput { status: IdeaStatus; note?: string | null | undefined }
+export interface IdeaStatusInput {
+  status: IdeaStatus;
+  note?: string | null | undefined;
+}
 
 /**
  * Staff answer an idea publicly. Setting the same status and note again changes nothing and
@@ -56,26 +64,33 @@ export async function setIdeaStatus(ctx: ServiceContext, viewer: Viewer, id: num
   const user = viewer.user;
   if (!user) throw unauthorized();
   const loaded = await loadVisibleTopic(ctx.db, viewer, id);
-  if (!canAnswerIdeas(loaded.standing)) throw forbidden('not_staff', 'Only staff, moderators and admins of this community can set an idea\'s status.');
+  if (!canAnswerIdeas(loaded.standing)) throw forbidden('not_staff', "Only staff, moderators and admins of this community can set an idea's status.");
   if (!isIdea(loaded.topic.kind)) throw notAnIdea();
   throwIfBanned(loaded.ban);
   const note = input.note?.trim() || null;
   await write(ctx, async (scope) => {
     const { tx } = scope;
-    const [changed] = await tx.update(topics)
+    const [changed] = await tx
+      .update(topics)
       .set({ ideaStatus: input.status, ideaStatusNote: note, ideaStatusAt: sql`now()`, ideaStatusById: user.id })
       .where(and(eq(topics.id, id), sql`(${topics.ideaStatus} IS DISTINCT FROM ${input.status} OR ${topics.ideaStatusNote} IS DISTINCT FROM ${note})`))
       .returning({ id: topics.id });
     if (!changed) return;
     await announce(scope, loaded);
     const voters = await tx.select({ userId: topicVotes.userId }).from(topicVotes).where(eq(topicVotes.topicId, id));
-    await notify({ within: scope }, [{
-      draft: {
-        kind: 'idea_status', communityId: loaded.topic.communityId, topicId: id, postId: null, actorId: user.id,
-        data: { status: input.status, note },
+    await notify({ within: scope }, [
+      {
+        draft: {
+          kind: 'idea_status',
+          communityId: loaded.topic.communityId,
+          topicId: id,
+          postId: null,
+          actorId: user.id,
+          data: { status: input.status, note },
+        },
+        candidates: [loaded.topic.authorId, ...voters.map((v) => v.userId)],
       },
-      candidates: [loaded.topic.authorId, ...voters.map((v) => v.userId)],
-    }]);
+    ]);
   });
   return { topic: presentLoaded(await loadVisibleTopic(ctx.db, viewer, id)) };
 }

@@ -15,17 +15,23 @@ const windowOf = (windowSeconds: number, now: number) => {
 /** Fixed-window counter kept in the database, so it holds across every app process. */
 export async function hitCounter(db: Executor, key: string, windowSeconds: number, now = Date.now()): Promise<CounterHit> {
   const { start, resetInSeconds } = windowOf(windowSeconds, now);
-  const [row] = await rows<{ count: number }>(db, sql`
+  const [row] = await rows<{ count: number }>(
+    db,
+    sql`
     INSERT INTO rate_counters (key, window_start, count) VALUES (${key}, ${start.toISOString()}, 1)
     ON CONFLICT (key, window_start) DO UPDATE SET count = rate_counters.count + 1
-    RETURNING count`);
+    RETURNING count`,
+  );
   return { count: Number(row?.count ?? 1), resetInSeconds };
 }
 
 export async function peekCounter(db: Executor, key: string, windowSeconds: number, now = Date.now()): Promise<CounterHit> {
   const { start, resetInSeconds } = windowOf(windowSeconds, now);
-  const [row] = await rows<{ count: number }>(db, sql`
-    SELECT count FROM rate_counters WHERE key = ${key} AND window_start = ${start.toISOString()}`);
+  const [row] = await rows<{ count: number }>(
+    db,
+    sql`
+    SELECT count FROM rate_counters WHERE key = ${key} AND window_start = ${start.toISOString()}`,
+  );
   return { count: Number(row?.count ?? 0), resetInSeconds };
 }
 

@@ -24,21 +24,30 @@ export function budgetFor(user: ViewerUser, now = Date.now()): PostingBudget {
 }
 
 /** The author's posting in the last day, as the limits and the content rules need it: one read for both. */
-export interface RecentPosting { minute: number; hour: number; day: number; topics: number; dupes: number }
+export interface RecentPosting {
+  minute: number;
+  hour: number;
+  day: number;
+  topics: number;
+  dupes: number;
+}
 
 /**
  * Counts the author's recent posts in the database (so the limits hold across processes), and
  * how many of them in the duplicate window had exactly this body.
  */
 export async function recentPosting(db: Executor, userId: number, body: string): Promise<RecentPosting> {
-  const [counts] = await rows<RecentPosting>(db, sql`
+  const [counts] = await rows<RecentPosting>(
+    db,
+    sql`
     SELECT count(*) FILTER (WHERE created_at > now() - interval '1 minute')::int AS minute,
            count(*) FILTER (WHERE created_at > now() - interval '1 hour')::int AS hour,
            count(*)::int AS day,
            count(*) FILTER (WHERE number = 1)::int AS topics,
            count(*) FILTER (WHERE body = ${body} AND NOT deleted
                             AND created_at > now() - make_interval(mins => ${DUPLICATE_WINDOW_MINUTES}))::int AS dupes
-    FROM posts WHERE author_id = ${userId} AND created_at > now() - interval '1 day'`);
+    FROM posts WHERE author_id = ${userId} AND created_at > now() - interval '1 day'`,
+  );
   return counts ?? { minute: 0, hour: 0, day: 0, topics: 0, dupes: 0 };
 }
 

@@ -15,7 +15,11 @@ export class BumpBatcher {
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
 
-  constructor(private readonly ctx: Pick<ServiceContext, 'db' | 'bus'>, private readonly log: FastifyBaseLogger, private readonly windowMs = 15) {}
+  constructor(
+    private readonly ctx: Pick<ServiceContext, 'db' | 'bus'>,
+    private readonly log: FastifyBaseLogger,
+    private readonly windowMs = 15,
+  ) {}
 
   bump(communitySlug: string, topicId: number): void {
     let topics = this.pending.get(communitySlug);

@@ -6,9 +6,9 @@ export async function createEmbeddedBus(database: Database): Promise<Bus> {
   const fanout = new LocalFanout();
   const unlisten = database.listenEmbedded
     ? await database.listenEmbedded(NOTIFY_CHANNEL, (payload) => {
-      const note = parseNote(payload);
-      if (note) fanout.emit(note);
-    })
+        const note = parseNote(payload);
+        if (note) fanout.emit(note);
+      })
     : async () => {};
   return {
     publishLocal: (notes) => notes.forEach((n) => fanout.emit(n)),

@@ -68,7 +68,12 @@ export async function createPostgresBus(connectionString: string, log: Logger): 
       // overlap queries); while it is down presence simply pauses.
       const c = client;
       if (!c) return;
-      presenceChain = presenceChain.then(() => c.query('SELECT pg_notify($1, $2)', [PRESENCE_CHANNEL, payload])).then(() => {}, () => {});
+      presenceChain = presenceChain
+        .then(() => c.query('SELECT pg_notify($1, $2)', [PRESENCE_CHANNEL, payload]))
+        .then(
+          () => {},
+          () => {},
+        );
     },
     onPresence: (l) => fanout.onPresence(l),
     close: async () => {

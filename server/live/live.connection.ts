@@ -29,7 +29,10 @@ let nextSocketId = 1;
 class RateLimiter {
   private tokens: number;
   private last = Date.now();
-  constructor(private readonly perSecond: number, private readonly burst = perSecond * 2) {
+  constructor(
+    private readonly perSecond: number,
+    private readonly burst = perSecond * 2,
+  ) {
     this.tokens = burst;
   }
   take(): boolean {
@@ -58,12 +61,18 @@ export class LiveConnection {
   private closed = false;
   private readonly typingAt = new Map<string, number>();
 
-  constructor(private readonly ws: WebSocket, private viewer: Viewer, private readonly deps: LiveDeps) {
+  constructor(
+    private readonly ws: WebSocket,
+    private viewer: Viewer,
+    private readonly deps: LiveDeps,
+  ) {
     // The burst covers a reconnecting client resubscribing every channel it is allowed at once.
     this.limiter = new RateLimiter(deps.config.messagesPerSecond, deps.config.messagesPerSecond * 2 + deps.config.maxSubscriptions);
     // Listeners go on before anything awaits, or the first messages would be lost.
     ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
-    ws.on('pong', () => { this.alive = true; });
+    ws.on('pong', () => {
+      this.alive = true;
+    });
     ws.on('close', () => this.cleanup());
     ws.on('error', () => this.cleanup());
   }
@@ -81,12 +90,20 @@ export class LiveConnection {
       return;
     }
     this.alive = false;
-    try { this.ws.ping(); } catch { /* closing anyway */ }
+    try {
+      this.ws.ping();
+    } catch {
+      /* closing anyway */
+    }
   }
 
   close(code: number, reason: string): void {
     if (this.closed) return;
-    try { this.ws.close(code, reason); } catch { this.ws.terminate(); }
+    try {
+      this.ws.close(code, reason);
+    } catch {
+      this.ws.terminate();
+    }
     this.cleanup();
   }
 
@@ -159,20 +176,28 @@ export class LiveConnection {
       return;
     }
     const parsed = message;
-    this.queue = this.queue.then(() => this.handle(parsed)).catch((err) => {
-      this.deps.log.warn({ err }, 'live message failed');
-      this.error('internal_error', 'Something went wrong handling that message.');
-    });
+    this.queue = this.queue
+      .then(() => this.handle(parsed))
+      .catch((err) => {
+        this.deps.log.warn({ err }, 'live message failed');
+        this.error('internal_error', 'Something went wrong handling that message.');
+      });
   }
 
   private async handle(message: ClientMessage): Promise<void> {
     if (this.closed) return;
     switch (message.type) {
-      case 'auth': return this.authenticate(message.token);
-      case 'subscribe': return this.subscribe(message.channel, message.since);
-      case 'unsubscribe': return this.unsubscribe(message.channel);
-      case 'typing': return this.typing(message.channel);
-      case 'ping': this.send('{"type":"pong"}'); return;
+      case 'auth':
+        return this.authenticate(message.token);
+      case 'subscribe':
+        return this.subscribe(message.channel, message.since);
+      case 'unsubscribe':
+        return this.unsubscribe(message.channel);
+      case 'typing':
+        return this.typing(message.channel);
+      case 'ping':
+        this.send('{"type":"pong"}');
+        return;
     }
   }
 
@@ -196,18 +221,20 @@ export class LiveConnection {
     for (const sub of this.subs.values()) {
       if (sub.audience.moderator) sub.audience = { moderator: false, userId: sub.audience.userId };
     }
-    this.queue = this.queue.then(async () => {
-      for (const sub of [...this.subs.values()]) {
-        try {
-          const audience = await this.audienceFor(sub.channel);
-          if (this.subs.get(sub.channel) === sub) sub.audience = audience;
-        } catch (err) {
-          if (!(err instanceof AppError && err.statusCode === 404) || this.subs.get(sub.channel) !== sub) throw err;
-          this.dropSubscription(sub);
-          this.error('channel_not_found', 'This channel is no longer one you may see.', sub.channel);
+    this.queue = this.queue
+      .then(async () => {
+        for (const sub of [...this.subs.values()]) {
+          try {
+            const audience = await this.audienceFor(sub.channel);
+            if (this.subs.get(sub.channel) === sub) sub.audience = audience;
+          } catch (err) {
+            if (!(err instanceof AppError && err.statusCode === 404) || this.subs.get(sub.channel) !== sub) throw err;
+            this.dropSubscription(sub);
+            this.error('channel_not_found', 'This channel is no longer one you may see.', sub.channel);
+          }
         }
-      }
-    }).catch((err) => this.deps.log.warn({ err }, 'live audience refresh failed'));
+      })
+      .catch((err) => this.deps.log.warn({ err }, 'live audience refresh failed'));
   }
 
   get userId(): number | null {

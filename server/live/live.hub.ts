@@ -25,7 +25,11 @@ export class Subscription {
   closed = false;
 
   /** Mutable: a role change re-decides it while the subscription stays open. */
-  constructor(readonly channel: string, public audience: Audience, readonly sink: LiveSink) {}
+  constructor(
+    readonly channel: string,
+    public audience: Audience,
+    readonly sink: LiveSink,
+  ) {}
 }
 
 interface ChannelState {
@@ -49,7 +53,11 @@ export class LiveHub {
   private readonly channels = new Map<string, ChannelState>();
   private readonly unsubscribeBus: Array<() => void>;
 
-  constructor(private readonly db: Db, bus: Bus, private readonly log: FastifyBaseLogger) {
+  constructor(
+    private readonly db: Db,
+    bus: Bus,
+    private readonly log: FastifyBaseLogger,
+  ) {
     this.unsubscribeBus = [bus.subscribe((note) => this.onNote(note)), bus.onResync(() => void this.resync())];
   }
 
@@ -170,7 +178,9 @@ export class LiveHub {
     // A hole (this subscriber joined while the pump was behind): fill it from the outbox.
     sub.replaying = true;
     sub.buffer.push(event);
-    void this.replay(sub).then(() => this.release(sub)).catch((err) => this.fail(sub, err));
+    void this.replay(sub)
+      .then(() => this.release(sub))
+      .catch((err) => this.fail(sub, err));
   }
 
   private send(sub: Subscription, event: RenderedEvent): void {

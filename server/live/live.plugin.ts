@@ -35,7 +35,10 @@ function releaseUpgrade(socket: import('ws').WebSocket): void {
 }
 
 async function eventType(db: Db, note: BusNote): Promise<string | null> {
-  const [row] = await db.select({ type: events.type }).from(events).where(and(eq(events.channel, note.channel), eq(events.seq, note.seq)));
+  const [row] = await db
+    .select({ type: events.type })
+    .from(events)
+    .where(and(eq(events.channel, note.channel), eq(events.seq, note.seq)));
   return row?.type ?? null;
 }
 
@@ -43,66 +46,80 @@ async function eventType(db: Db, note: BusNote): Promise<string | null> {
 const MAX_PAYLOAD = 4096;
 
 /** The live socket at /api/live (API.md "Live threads"). */
-export const livePlugin = fp(async (app: FastifyInstance, opts: { config: Config; db: Db; bus: Bus; sessions: SessionStore }) => {
-  const { config, db, bus, sessions } = opts;
-  const connections = new Set<LiveConnection>();
-  const hub = new LiveHub(db, bus, app.log);
-  const presence = new Presence(bus, (channel, readers, typing) => {
-    for (const c of connections) c.sendPresence(channel, readers, typing);
-  }, config.live.presenceThrottleMs);
-  app.decorate('live', { hub, presence, connections });
+export const livePlugin = fp(
+  async (app: FastifyInstance, opts: { config: Config; db: Db; bus: Bus; sessions: SessionStore }) => {
+    const { config, db, bus, sessions } = opts;
+    const connections = new Set<LiveConnection>();
+    const hub = new LiveHub(db, bus, app.log);
+    const presence = new Presence(
+      bus,
+      (channel, readers, typing) => {
+        for (const c of connections) c.sendPresence(channel, readers, typing);
+      },
+      config.live.presenceThrottleMs,
+    );
+    app.decorate('live', { hub, presence, connections });
 
-  // Role changes arrive as events on the account's channel; after lost notes, everyone re-decides.
-  // That channel also carries notifications, which change nothing about what the account may see:
-  // only a roles.changed (or an event already pruned, to be safe) re-decides its sockets.
-  const stopRoles = bus.subscribe((note) => {
-    if (!note.channel.startsWith('user:')) return;
-    const userId = Number(note.channel.slice(5));
-    const own = [...connections].filter((c) => c.userId === userId);
-    if (!own.length) return;
-    eventType(db, note)
-      .then((type) => { if (type === null || type === 'roles.changed') own.forEach((c) => c.refreshAudiences()); })
-      .catch((err) => {
-        app.log.warn({ err }, 'live: could not read a user event; re-deciding that account\'s sockets');
-        own.forEach((c) => c.refreshAudiences());
-      });
-  });
-  const stopResync = bus.onResync(() => connections.forEach((c) => c.refreshAudiences()));
+    // Role changes arrive as events on the account's channel; after lost notes, everyone re-decides.
+    // That channel also carries notifications, which change nothing about what the account may see:
+    // only a roles.changed (or an event already pruned, to be safe) re-decides its sockets.
+    const stopRoles = bus.subscribe((note) => {
+      if (!note.channel.startsWith('user:')) return;
+      const userId = Number(note.channel.slice(5));
+      const own = [...connections].filter((c) => c.userId === userId);
+      if (!own.length) return;
+      eventType(db, note)
+        .then((type) => {
+          if (type === null || type === 'roles.changed') own.forEach((c) => c.refreshAudiences());
+        })
+        .catch((err) => {
+          app.log.warn({ err }, "live: could not read a user event; re-deciding that account's sockets");
+          own.forEach((c) => c.refreshAudiences());
+        });
+    });
+    const stopResync = bus.onResync(() => connections.forEach((c) => c.refreshAudiences()));
 
-  const heartbeat = setInterval(() => connections.forEach((c) => c.tick()), config.live.heartbeatMs);
-  heartbeat.unref();
+    const heartbeat = setInterval(() => connections.forEach((c) => c.tick()), config.live.heartbeatMs);
+    heartbeat.unref();
 
-  await app.register(websocket, {
-    options: { maxPayload: MAX_PAYLOAD, perMessageDeflate: false },
-    // Replaces the plugin's default (a close without a code): "going away" tells clients to
-    // reconnect, to another process, and resume.
-    preClose: async function closeLiveSockets(this: FastifyInstance) {
-      clearInterval(heartbeat);
-      stopRoles();
-      stopResync();
-      for (const c of connections) c.close(CloseCode.goingAway, 'server shutting down');
-      connections.clear();
-      hub.close();
-      presence.close();
-      for (const client of this.websocketServer.clients) client.close(CloseCode.goingAway, 'server shutting down');
-      await new Promise<void>((resolve) => this.websocketServer.close(() => resolve()));
-    },
-  });
+    await app.register(websocket, {
+      options: { maxPayload: MAX_PAYLOAD, perMessageDeflate: false },
+      // Replaces the plugin's default (a close without a code): "going away" tells clients to
+      // reconnect, to another process, and resume.
+      preClose: async function closeLiveSockets(this: FastifyInstance) {
+        clearInterval(heartbeat);
+        stopRoles();
+        stopResync();
+        for (const c of connections) c.close(CloseCode.goingAway, 'server shutting down');
+        connections.clear();
+        hub.close();
+        presence.close();
+        for (const client of this.websocketServer.clients) client.close(CloseCode.goingAway, 'server shutting down');
+        await new Promise<void>((resolve) => this.websocketServer.close(() => resolve()));
+      },
+    });
 
-  app.get('/api/live', {
-    websocket: true,
-    schema: { hide: true },
-    // Runs before the upgrade: a browser on another site must not ride the reader's cookie.
-    preValidation: async (request) => {
-      const origin = request.headers.origin;
-      const expected = siteOrigin(config, request);
-      if (origin !== undefined && origin !== expected) throw forbidden('origin_not_allowed', 'Live connections are only accepted from the site itself.');
-      if (origin === undefined && request.cookies[SESSION_COOKIE]) throw forbidden('csrf_origin_mismatch', 'A cookie-authenticated live connection must send the site Origin.');
-    },
-  }, (socket, request) => {
-    releaseUpgrade(socket);
-    const connection = new LiveConnection(socket, request.viewer, { db, hub, presence, sessions, config: config.live, log: app.log });
-    connections.add(connection);
-    socket.on('close', () => connections.delete(connection));
-  });
-}, { name: 'live', dependencies: ['auth'] });
+    app.get(
+      '/api/live',
+      {
+        websocket: true,
+        schema: { hide: true },
+        // Runs before the upgrade: a browser on another site must not ride the reader's cookie.
+        preValidation: async (request) => {
+          const origin = request.headers.origin;
+          const expected = siteOrigin(config, request);
+          if (origin !== undefined && origin !== expected) throw forbidden('origin_not_allowed', 'Live connections are only accepted from the site itself.');
+          if (origin === undefined && request.cookies[SESSION_COOKIE])
+            throw forbidden('csrf_origin_mismatch', 'A cookie-authenticated live connection must send the site Origin.');
+        },
+      },
+      (socket, request) => {
+        releaseUpgrade(socket);
+        const connection = new LiveConnection(socket, request.viewer, { db, hub, presence, sessions, config: config.live, log: app.log });
+        connections.add(connection);
+        socket.on('close', () => connections.delete(connection));
+      },
+    );
+  },
+  { name: 'live', dependencies: ['auth'] },
+);

@@ -9,8 +9,15 @@ const STALE_MS = 25_000;
 /** Presence messages to clients, at most this often per channel. */
 const THROTTLE_MS = 1000;
 
-interface Reader { handle: string | null; typingUntil: number }
-interface NodeReport { readers: number; typing: string[]; at: number }
+interface Reader {
+  handle: string | null;
+  typingUntil: number;
+}
+interface NodeReport {
+  readers: number;
+  typing: string[];
+  at: number;
+}
 type Listener = (channel: string, readers: number, typing: string[]) => void;
 
 /**
@@ -28,7 +35,11 @@ export class Presence {
   private readonly heartbeat: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
 
-  constructor(private readonly bus: Bus, private readonly listener: Listener, private readonly throttleMs = THROTTLE_MS) {
+  constructor(
+    private readonly bus: Bus,
+    private readonly listener: Listener,
+    private readonly throttleMs = THROTTLE_MS,
+  ) {
     this.unsubscribe = bus.onPresence((payload) => this.onReport(payload));
     this.heartbeat = setInterval(() => {
       for (const channel of this.local.keys()) this.announce(channel);
@@ -96,10 +107,16 @@ export class Presence {
 
   private scheduleAnnounce(channel: string): void {
     if (this.announceTimers.has(channel)) return;
-    this.announceTimers.set(channel, setTimeout(() => {
-      this.announceTimers.delete(channel);
-      this.announce(channel);
-    }, Math.min(this.throttleMs, 250)));
+    this.announceTimers.set(
+      channel,
+      setTimeout(
+        () => {
+          this.announceTimers.delete(channel);
+          this.announce(channel);
+        },
+        Math.min(this.throttleMs, 250),
+      ),
+    );
   }
 
   private announce(channel: string): void {
@@ -109,28 +126,36 @@ export class Presence {
 
   private onReport(payload: string): void {
     let report: { node?: unknown; channel?: unknown; readers?: unknown; typing?: unknown };
-    try { report = JSON.parse(payload) as typeof report; } catch { return; }
+    try {
+      report = JSON.parse(payload) as typeof report;
+    } catch {
+      return;
+    }
     if (report.node === this.node || typeof report.channel !== 'string' || typeof report.node !== 'string') return;
     if (typeof report.readers !== 'number' || !Array.isArray(report.typing)) return;
     let nodes = this.remote.get(report.channel);
     if (!nodes) this.remote.set(report.channel, (nodes = new Map<string, NodeReport>()));
     if (report.readers === 0) nodes.delete(report.node);
-    else nodes.set(report.node, { readers: report.readers, typing: report.typing.filter((h): h is string => typeof h === 'string').slice(0, 50), at: Date.now() });
+    else
+      nodes.set(report.node, { readers: report.readers, typing: report.typing.filter((h): h is string => typeof h === 'string').slice(0, 50), at: Date.now() });
     if (nodes.size === 0) this.remote.delete(report.channel);
     if (this.local.has(report.channel)) this.scheduleNotify(report.channel);
   }
 
   private scheduleNotify(channel: string): void {
     if (this.timers.has(channel)) return;
-    this.timers.set(channel, setTimeout(() => {
-      this.timers.delete(channel);
-      if (!this.local.has(channel)) return;
-      const { readers, typing } = this.snapshot(channel);
-      const text = `${readers}|${typing.join(',')}`;
-      if (this.lastSent.get(channel) === text) return;
-      this.lastSent.set(channel, text);
-      this.listener(channel, readers, typing);
-    }, this.throttleMs));
+    this.timers.set(
+      channel,
+      setTimeout(() => {
+        this.timers.delete(channel);
+        if (!this.local.has(channel)) return;
+        const { readers, typing } = this.snapshot(channel);
+        const text = `${readers}|${typing.join(',')}`;
+        if (this.lastSent.get(channel) === text) return;
+        this.lastSent.set(channel, text);
+        this.listener(channel, readers, typing);
+      }, this.throttleMs),
+    );
   }
 
   private expire(): void {

@@ -17,10 +17,22 @@ export const ClientMessage = Type.Union([
 export type ClientMessage = Static<typeof ClientMessage>;
 
 export type LiveEventName =
-  | 'post.created' | 'post.updated' | 'post.deleted' | 'post.hidden' | 'post.unhidden'
-  | 'post.pinned' | 'post.unpinned' | 'reactions.changed' | 'topic.updated'
-  | 'topic.created' | 'topic.bumped' | 'roles.changed' | 'community.updated'
-  | 'notification.created' | 'notification.updated' | 'notifications.read';
+  | 'post.created'
+  | 'post.updated'
+  | 'post.deleted'
+  | 'post.hidden'
+  | 'post.unhidden'
+  | 'post.pinned'
+  | 'post.unpinned'
+  | 'reactions.changed'
+  | 'topic.updated'
+  | 'topic.created'
+  | 'topic.bumped'
+  | 'roles.changed'
+  | 'community.updated'
+  | 'notification.created'
+  | 'notification.updated'
+  | 'notifications.read';
 
 export type ServerMessage =
   | { type: 'subscribed'; channel: string; seq: number }
@@ -33,8 +45,15 @@ export type ServerMessage =
   | { type: 'error'; code: LiveErrorCode; message: string; channel?: string };
 
 export type LiveErrorCode =
-  | 'invalid_message' | 'rate_limited' | 'too_many_subscriptions' | 'channel_not_found'
-  | 'invalid_token' | 'already_authenticated' | 'not_signed_in' | 'not_subscribed' | 'internal_error';
+  | 'invalid_message'
+  | 'rate_limited'
+  | 'too_many_subscriptions'
+  | 'channel_not_found'
+  | 'invalid_token'
+  | 'already_authenticated'
+  | 'not_signed_in'
+  | 'not_subscribed'
+  | 'internal_error';
 
 /** WebSocket close codes the hub uses, so clients can tell why they were dropped. */
 export const CloseCode = {

@@ -14,8 +14,16 @@ import type { MarkOneReply, NotificationsRead } from '../notifications/notificat
 import type { ReactionsChanged } from '../posts/posts.schema.js';
 import type { Post, Topic } from '../schemas/common.schema.js';
 
-interface TopicInfo { topic: TopicRow; communitySlug: string; categorySlug: string; author: UserRow }
-interface PostInfo { post: PostRow; author: UserRow }
+interface TopicInfo {
+  topic: TopicRow;
+  communitySlug: string;
+  categorySlug: string;
+  author: UserRow;
+}
+interface PostInfo {
+  post: PostRow;
+  author: UserRow;
+}
 
 /**
  * One event, loaded once and rendered at most once per audience. Each audience's message is
@@ -47,9 +55,12 @@ const publicKey = (a: Audience) => (a.moderator ? 'moderator' : 'public');
 
 /** Events of one channel with seq in (after, upTo], oldest first, rendered lazily. */
 export async function loadEvents(db: Executor, channel: string, after: number, upTo: number | null, limit = 500): Promise<RenderedEvent[]> {
-  const rows = await db.select({ seq: events.seq, type: events.type, ref: events.ref }).from(events)
+  const rows = await db
+    .select({ seq: events.seq, type: events.type, ref: events.ref })
+    .from(events)
     .where(and(eq(events.channel, channel), gt(events.seq, after), ...(upTo === null ? [] : [lte(events.seq, upTo)])))
-    .orderBy(asc(events.seq)).limit(limit);
+    .orderBy(asc(events.seq))
+    .limit(limit);
   if (!rows.length) return [];
   if (channel.startsWith('user:')) return loadUserEvents(db, channel, rows);
 
@@ -62,8 +73,11 @@ export async function loadEvents(db: Executor, channel: string, after: number, u
   }
   const postInfo = new Map<number, PostInfo>();
   if (postIds.size) {
-    const found = await db.select({ post: postColumns, author: userColumns(users) }).from(posts)
-      .innerJoin(users, eq(posts.authorId, users.id)).where(inArray(posts.id, [...postIds]));
+    const found = await db
+      .select({ post: postColumns, author: userColumns(users) })
+      .from(posts)
+      .innerJoin(users, eq(posts.authorId, users.id))
+      .where(inArray(posts.id, [...postIds]));
     for (const f of found) {
       postInfo.set(f.post.id, f);
       topicIds.add(f.post.topicId);
@@ -71,7 +85,8 @@ export async function loadEvents(db: Executor, channel: string, after: number, u
   }
   const topicInfo = new Map<number, TopicInfo>();
   if (topicIds.size) {
-    const found = await db.select({ topic: topicColumns, communitySlug: communities.slug, categorySlug: categories.slug, author: userColumns(users) })
+    const found = await db
+      .select({ topic: topicColumns, communitySlug: communities.slug, categorySlug: categories.slug, author: userColumns(users) })
       .from(topics)
       .innerJoin(communities, eq(topics.communityId, communities.id))
       .innerJoin(categories, eq(topics.categoryId, categories.id))
@@ -80,9 +95,17 @@ export async function loadEvents(db: Executor, channel: string, after: number, u
     for (const f of found) topicInfo.set(f.topic.id, f);
   }
   const community = rows.some((r) => r.type === 'community.updated') ? await loadPublicCommunity(db, channel) : null;
-  return rows.map((r) => (r.type === 'community.updated'
-    ? new RenderedEvent(channel, Number(r.seq), 'community.updated', () => community, () => 'everyone')
-    : renderRow(channel, Number(r.seq), r.type as LiveEventName, r.ref, postInfo, topicInfo)));
+  return rows.map((r) =>
+    r.type === 'community.updated'
+      ? new RenderedEvent(
+          channel,
+          Number(r.seq),
+          'community.updated',
+          () => community,
+          () => 'everyone',
+        )
+      : renderRow(channel, Number(r.seq), r.type as LiveEventName, r.ref, postInfo, topicInfo),
+  );
 }
 
 /**
@@ -91,7 +114,10 @@ export async function loadEvents(db: Executor, channel: string, after: number, u
  * settings) is not in it: each page keeps what it knows of its own reader.
  */
 async function loadPublicCommunity(db: Executor, channel: string) {
-  const [community] = await db.select().from(communities).where(eq(communities.slug, channel.slice('community:'.length)));
+  const [community] = await db
+    .select()
+    .from(communities)
+    .where(eq(communities.slug, channel.slice('community:'.length)));
   if (!community) return null;
   const cats = await db.select().from(categories).where(eq(categories.communityId, community.id)).orderBy(asc(categories.position), asc(categories.id));
   return presentPublicCommunity(community, cats);
@@ -116,20 +142,31 @@ async function loadUserEvents(db: Executor, channel: string, rows: { seq: number
     let payload: unknown = null;
     if (data && r.type === 'notifications.read') {
       payload = {
-        ids: Array.isArray(ref.ids) ? ref.ids : null, upTo: typeof ref.upTo === 'number' ? ref.upTo : null, unreadCount: data.unreadCount,
+        ids: Array.isArray(ref.ids) ? ref.ids : null,
+        upTo: typeof ref.upTo === 'number' ? ref.upTo : null,
+        unreadCount: data.unreadCount,
       } satisfies Static<typeof NotificationsRead>;
     } else if (data && NOTIFICATION_EVENTS.has(r.type) && typeof ref.notificationId === 'number') {
       const notification = data.notifications.get(ref.notificationId);
-      payload = notification ? { notification, unreadCount: data.unreadCount } satisfies Static<typeof MarkOneReply> : null;
+      payload = notification ? ({ notification, unreadCount: data.unreadCount } satisfies Static<typeof MarkOneReply>) : null;
     }
-    return new RenderedEvent(channel, Number(r.seq), r.type as LiveEventName,
-      (a) => (a.userId === owner ? payload : null), (a) => (a.userId === owner ? 'owner' : 'other'));
+    return new RenderedEvent(
+      channel,
+      Number(r.seq),
+      r.type as LiveEventName,
+      (a) => (a.userId === owner ? payload : null),
+      (a) => (a.userId === owner ? 'owner' : 'other'),
+    );
   });
 }
 
 function renderRow(
-  channel: string, seq: number, type: LiveEventName, ref: Record<string, unknown>,
-  postInfo: Map<number, PostInfo>, topicInfo: Map<number, TopicInfo>,
+  channel: string,
+  seq: number,
+  type: LiveEventName,
+  ref: Record<string, unknown>,
+  postInfo: Map<number, PostInfo>,
+  topicInfo: Map<number, TopicInfo>,
 ): RenderedEvent {
   const seeTopic = (info: TopicInfo | undefined, audience: Audience) => !!info && canSeeTopic(audienceStanding(audience), info.topic);
 
@@ -149,13 +186,13 @@ function renderRow(
       if (!info || !seeTopic(topic, a)) return null;
       const post = presentPost(info.post, info.author, audienceStanding(a));
       return type === 'reactions.changed'
-        ? { postId: post.id, reactions: post.reactions } satisfies Static<typeof ReactionsChanged>
-        : post satisfies Static<typeof Post>;
+        ? ({ postId: post.id, reactions: post.reactions } satisfies Static<typeof ReactionsChanged>)
+        : (post satisfies Static<typeof Post>);
     };
     return new RenderedEvent(channel, seq, type, render, key);
   }
   const info = typeof ref.topicId === 'number' ? topicInfo.get(ref.topicId) : undefined;
   const key = (a: Audience) => (info && a.userId === info.topic.authorId && info.topic.hidden ? `${publicKey(a)}:author` : publicKey(a));
-  const render = (a: Audience) => (info && seeTopic(info, a) ? presentTopic(info.topic, info) satisfies Static<typeof Topic> : null);
+  const render = (a: Audience) => (info && seeTopic(info, a) ? (presentTopic(info.topic, info) satisfies Static<typeof Topic>) : null);
   return new RenderedEvent(channel, seq, type, render, key);
 }

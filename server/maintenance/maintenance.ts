@@ -23,9 +23,15 @@ export async function pruneEvents(db: Db, days: number, perChannel: number): Pro
 }
 
 /** Other periodic work (e.g. question reminders); each must be safe to run in several processes at once. */
-export interface MaintenanceJob { name: string; run: () => Promise<unknown> }
+export interface MaintenanceJob {
+  name: string;
+  run: () => Promise<unknown>;
+}
 
-export interface MaintenanceSchedule { everyMs?: number; jobs?: MaintenanceJob[] }
+export interface MaintenanceSchedule {
+  everyMs?: number;
+  jobs?: MaintenanceJob[];
+}
 
 /**
  * Runs housekeeping and the jobs on a timer that does not keep the process alive. One job
@@ -33,15 +39,20 @@ export interface MaintenanceSchedule { everyMs?: number; jobs?: MaintenanceJob[]
  * so the database is not closed under it.
  */
 export function scheduleMaintenance(
-  db: Db, sessions: SessionStore, live: Config['live'], log: FastifyBaseLogger, schedule: MaintenanceSchedule = {},
+  db: Db,
+  sessions: SessionStore,
+  live: Config['live'],
+  log: FastifyBaseLogger,
+  schedule: MaintenanceSchedule = {},
 ): () => Promise<void> {
   const jobs: MaintenanceJob[] = [{ name: 'maintenance', run: () => runMaintenance(db, sessions, live) }, ...(schedule.jobs ?? [])];
   let running: Promise<unknown> | null = null;
   const timer = setInterval(() => {
     // A run that outlasts the interval is not doubled up.
     if (running) return;
-    running = Promise.all(jobs.map((job) => job.run().catch((err) => log.warn({ err }, `${job.name} failed`))))
-      .finally(() => { running = null; });
+    running = Promise.all(jobs.map((job) => job.run().catch((err) => log.warn({ err }, `${job.name} failed`)))).finally(() => {
+      running = null;
+    });
   }, schedule.everyMs ?? 3600_000);
   timer.unref();
   return async () => {

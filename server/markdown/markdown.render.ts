@@ -112,28 +112,32 @@ function guardTableSize(parser: MarkdownIt): void {
   const rule = parser.block.ruler.__rules__.find((r) => r.name === 'table');
   if (!rule) throw new Error('markdown-it table rule not found');
   const table = rule.fn;
-  parser.block.ruler.at('table', (state, startLine, endLine, silent) => {
-    const env = state.env[RENDER_ENV] as RenderEnv | undefined;
-    // Silent calls only ask "does a table start here?" and build nothing.
-    if (silent || !env) return table(state, startLine, endLine, silent);
-    if (env.tablesExhausted || !table(state, startLine, endLine, true)) return false;
-    const columns = delimiterColumns(state, startLine + 1);
-    const maxRows = Math.floor((MAX_TABLE_CELLS - env.tableCells) / columns);
-    // Upper bound on the rows markdown-it will take: it stops at the first
-    // blank or outdented line, or earlier at another block's start.
-    let rows = 0;
-    for (let line = startLine; line < endLine; line++) {
-      if (state.isEmpty(line) || state.sCount[line]! < state.blkIndent) break;
-      if (++rows > maxRows) {
-        // Once over budget, stop trying: otherwise every later line that
-        // looks like a table start would rescan the same run.
-        env.tablesExhausted = true;
-        return false;
+  parser.block.ruler.at(
+    'table',
+    (state, startLine, endLine, silent) => {
+      const env = state.env[RENDER_ENV] as RenderEnv | undefined;
+      // Silent calls only ask "does a table start here?" and build nothing.
+      if (silent || !env) return table(state, startLine, endLine, silent);
+      if (env.tablesExhausted || !table(state, startLine, endLine, true)) return false;
+      const columns = delimiterColumns(state, startLine + 1);
+      const maxRows = Math.floor((MAX_TABLE_CELLS - env.tableCells) / columns);
+      // Upper bound on the rows markdown-it will take: it stops at the first
+      // blank or outdented line, or earlier at another block's start.
+      let rows = 0;
+      for (let line = startLine; line < endLine; line++) {
+        if (state.isEmpty(line) || state.sCount[line]! < state.blkIndent) break;
+        if (++rows > maxRows) {
+          // Once over budget, stop trying: otherwise every later line that
+          // looks like a table start would rescan the same run.
+          env.tablesExhausted = true;
+          return false;
+        }
       }
-    }
-    env.tableCells += rows * columns;
-    return table(state, startLine, endLine, false);
-  }, { alt: rule.alt });
+      env.tableCells += rows * columns;
+      return table(state, startLine, endLine, false);
+    },
+    { alt: rule.alt },
+  );
 }
 
 function delimiterColumns(state: StateBlock, line: number): number {
@@ -150,7 +154,10 @@ function textToken(state: StateCore, content: string, level: number): Token {
 
 function mentionTokens(state: StateCore, label: string, href: string, level: number): Token[] {
   const open = new state.Token('link_open', 'a', 1);
-  open.attrs = [['class', 'mention'], ['href', href]];
+  open.attrs = [
+    ['class', 'mention'],
+    ['href', href],
+  ];
   open.markup = 'mention';
   open.level = level;
   const close = new state.Token('link_close', 'a', -1);

@@ -11,16 +11,21 @@ import { PreviewBody, PreviewReply } from './markdown.schema.js';
  * sees is what readers will get. Signed-in only (only they can post), rate limited like a write.
  */
 export const markdownRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
-  app.post('/api/markdown/preview', {
-    schema: {
-      tags: ['posts'], summary: 'Render a draft as a post would be rendered (signed in)',
-      body: PreviewBody,
-      response: { 200: PreviewReply, ...errors(400, 401, 413, 429) },
+  app.post(
+    '/api/markdown/preview',
+    {
+      schema: {
+        tags: ['posts'],
+        summary: 'Render a draft as a post would be rendered (signed in)',
+        body: PreviewBody,
+        response: { 200: PreviewReply, ...errors(400, 401, 413, 429) },
+      },
+      config: writeRateLimit(config),
     },
-    config: writeRateLimit(config),
-  }, async (request) => {
-    if (!request.viewer.user) throw unauthorized();
-    const rendered = renderMarkdown(request.body.body);
-    return { html: rendered.html, links: rendered.links };
-  });
+    async (request) => {
+      if (!request.viewer.user) throw unauthorized();
+      const rendered = renderMarkdown(request.body.body);
+      return { html: rendered.html, links: rendered.links };
+    },
+  );
 };

@@ -7,12 +7,33 @@ import sanitizeHtml from 'sanitize-html';
 const LINK_REL = 'nofollow ugc noopener';
 
 const PROSE_TAGS = [
-  'p', 'br', 'hr',
-  'h1', 'h2', 'h3', 'h4', 'h5', 'h6',
-  'blockquote', 'ul', 'ol', 'li',
-  'strong', 'em', 's', 'del', 'code', 'pre',
-  'a', 'img',
-  'table', 'thead', 'tbody', 'tr', 'th', 'td',
+  'p',
+  'br',
+  'hr',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'blockquote',
+  'ul',
+  'ol',
+  'li',
+  'strong',
+  'em',
+  's',
+  'del',
+  'code',
+  'pre',
+  'a',
+  'img',
+  'table',
+  'thead',
+  'tbody',
+  'tr',
+  'th',
+  'td',
 ];
 
 const CELL_ALIGN = { name: 'align', values: ['left', 'center', 'right'] };
@@ -79,8 +100,7 @@ const OPTIONS: Options = {
   disallowedTagsMode: 'discard',
   // Content of these is never prose; dropping the tag but keeping the text
   // would surface CSS/JS source as visible junk.
-  nonTextTags: ['script', 'style', 'textarea', 'option', 'xmp', 'noscript', 'noembed',
-    'noframes', 'iframe', 'template', 'svg', 'math', 'title', 'object'],
+  nonTextTags: ['script', 'style', 'textarea', 'option', 'xmp', 'noscript', 'noembed', 'noframes', 'iframe', 'template', 'svg', 'math', 'title', 'object'],
   transformTags: {
     a: (tagName, attribs) => {
       const out: sanitizeHtml.Attributes = {};

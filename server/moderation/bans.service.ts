@@ -24,12 +24,19 @@ async function moderatorOf(db: Executor, viewer: Viewer, slug: string) {
 }
 
 async function findUser(db: Executor, handle: string) {
-  const [user] = await db.select().from(users).where(sql`lower(${users.handle}) = ${handle.toLowerCase()}`);
+  const [user] = await db
+    .select()
+    .from(users)
+    .where(sql`lower(${users.handle}) = ${handle.toLowerCase()}`);
   if (!user) throw notFound('user_not_found', `No user "${handle}".`);
   return user;
 }
 
-export interface BanInput { handle: string; reason: string; until?: string | undefined }
+export interface BanInput {
+  handle: string;
+  reason: string;
+  until?: string | undefined;
+}
 
 /**
  * Bans a member from writing in this community (reading stays open). A new ban replaces the
@@ -43,14 +50,25 @@ export async function createBan(db: Db, viewer: Viewer, slug: string, input: Ban
   if (until && until.getTime() <= Date.now()) throw badRequest('invalid_until', 'A ban must end in the future (or leave out `until`).');
   // A valid date-time can still land past what the database stores (offsets can push 9999 over).
   if (until && until.getUTCFullYear() > 9999) throw badRequest('invalid_until', 'A ban must end before the year 10000 (or leave out `until` for no end).');
-  if (canModerate({ viewer: userViewer(target), role: await roleIn(db, userViewer(target), community.id) })) throw forbidden('cannot_ban_moderator', 'Moderators and admins cannot be banned; change their role first.');
+  if (canModerate({ viewer: userViewer(target), role: await roleIn(db, userViewer(target), community.id) }))
+    throw forbidden('cannot_ban_moderator', 'Moderators and admins cannot be banned; change their role first.');
   const reason = input.reason.trim();
   const id = await db.transaction(async (tx) => {
-    await tx.update(bans).set({ liftedAt: sql`now()` })
+    await tx
+      .update(bans)
+      .set({ liftedAt: sql`now()` })
       .where(and(eq(bans.communityId, community.id), eq(bans.userId, target.id), isNull(bans.liftedAt)));
-    const [row] = await tx.insert(bans).values({ communityId: community.id, userId: target.id, reason, until, createdById: moderatorId }).returning({ id: bans.id });
+    const [row] = await tx
+      .insert(bans)
+      .values({ communityId: community.id, userId: target.id, reason, until, createdById: moderatorId })
+      .returning({ id: bans.id });
     await logAction(tx, {
-      communityId: community.id, moderatorId, action: 'ban_user', targetType: 'user', targetId: target.id, reason,
+      communityId: community.id,
+      moderatorId,
+      action: 'ban_user',
+      targetType: 'user',
+      targetId: target.id,
+      reason,
       detail: until ? `until ${until.toISOString()}` : 'permanent',
     });
     return row!.id;
@@ -63,7 +81,9 @@ export async function liftBan(db: Db, viewer: Viewer, slug: string, handle: stri
   const { community, moderatorId } = await moderatorOf(db, viewer, slug);
   const target = await findUser(db, handle);
   const id = await db.transaction(async (tx) => {
-    const lifted = await tx.update(bans).set({ liftedAt: sql`now()` })
+    const lifted = await tx
+      .update(bans)
+      .set({ liftedAt: sql`now()` })
       .where(and(eq(bans.communityId, community.id), eq(bans.userId, target.id), banInForce()))
       .returning({ id: bans.id });
     if (!lifted.length) throw notFound('ban_not_found', `@${target.handle} is not banned here.`);
@@ -88,8 +108,11 @@ const presentBan = (r: BanSelected, community: string) => ({
 });
 
 async function loadBan(db: Executor, id: number, community: string) {
-  const [row] = await db.select(banSelection).from(bans)
-    .innerJoin(banned, eq(banned.id, bans.userId)).innerJoin(moderators, eq(moderators.id, bans.createdById))
+  const [row] = await db
+    .select(banSelection)
+    .from(bans)
+    .innerJoin(banned, eq(banned.id, bans.userId))
+    .innerJoin(moderators, eq(moderators.id, bans.createdById))
     .where(eq(bans.id, id));
   return presentBan(row!, community);
 }
@@ -99,13 +122,14 @@ export async function listBans(db: Executor, viewer: Viewer, slug: string, page:
   const { community } = await moderatorOf(db, viewer, slug);
   const before = decodeIdCursor(page.cursor);
   const limit = page.limit ?? 50;
-  const found = await db.select(banSelection).from(bans)
-    .innerJoin(banned, eq(banned.id, bans.userId)).innerJoin(moderators, eq(moderators.id, bans.createdById))
-    .where(and(
-      eq(bans.communityId, community.id), banInForce(),
-      before === null ? undefined : sql`${bans.id} < ${before}`,
-    ))
-    .orderBy(sql`${bans.id} DESC`).limit(limit + 1);
+  const found = await db
+    .select(banSelection)
+    .from(bans)
+    .innerJoin(banned, eq(banned.id, bans.userId))
+    .innerJoin(moderators, eq(moderators.id, bans.createdById))
+    .where(and(eq(bans.communityId, community.id), banInForce(), before === null ? undefined : sql`${bans.id} < ${before}`))
+    .orderBy(sql`${bans.id} DESC`)
+    .limit(limit + 1);
   return {
     items: found.slice(0, limit).map((r) => presentBan(r, community.slug)),
     nextCursor: found.length > limit ? String(found[limit - 1]!.ban.id) : null,

@@ -13,9 +13,12 @@ import type { ViewerUser } from '../visibility/viewer.js';
  */
 export async function shouldHold(db: Executor, user: ViewerUser, role: Role | null, community: { id: number; holdFirstPosts: boolean }): Promise<boolean> {
   if (!community.holdFirstPosts || isNeverHeld(user, role)) return false;
-  const [approved] = await rows<{ one: number }>(db, sql`
+  const [approved] = await rows<{ one: number }>(
+    db,
+    sql`
     SELECT 1 AS one FROM posts p JOIN topics t ON t.id = p.topic_id
-    WHERE p.author_id = ${user.id} AND t.community_id = ${community.id} AND NOT p.hidden AND NOT t.hidden LIMIT 1`);
+    WHERE p.author_id = ${user.id} AND t.community_id = ${community.id} AND NOT p.hidden AND NOT t.hidden LIMIT 1`,
+  );
   return !approved;
 }
 
@@ -31,11 +34,19 @@ export async function holdReply(db: Db, reply: AppendReply, communityId: number)
 /** The queue item and the log entry for something the system held back. */
 export async function queueHeld(tx: Executor, held: { communityId: number; topicId: number; postId: number; targetType: 'post' | 'topic' }) {
   await tx.insert(queueItems).values({
-    communityId: held.communityId, kind: 'first_post', targetType: held.targetType, topicId: held.topicId, postId: held.postId, reporterId: null,
+    communityId: held.communityId,
+    kind: 'first_post',
+    targetType: held.targetType,
+    topicId: held.topicId,
+    postId: held.postId,
+    reporterId: null,
   });
   await logAction(tx, {
-    communityId: held.communityId, moderatorId: null, action: held.targetType === 'post' ? 'hold_post' : 'hold_topic',
-    targetType: held.targetType, targetId: held.targetType === 'post' ? held.postId : held.topicId,
+    communityId: held.communityId,
+    moderatorId: null,
+    action: held.targetType === 'post' ? 'hold_post' : 'hold_topic',
+    targetType: held.targetType,
+    targetId: held.targetType === 'post' ? held.postId : held.topicId,
     reasonCode: held.targetType === 'post' ? 'held_first_post' : 'held_first_topic',
   });
 }

@@ -3,8 +3,22 @@
  * schema (and through it the web client's types) can name the actions without the log's queries.
  */
 export const MODERATION_ACTIONS = [
-  'pin_topic', 'unpin_topic', 'lock_topic', 'unlock_topic', 'hide_topic', 'unhide_topic',
-  'pin_post', 'unpin_post', 'hide_post', 'unhide_post', 'hold_post', 'hold_topic',
-  'resolve_flag', 'dismiss_flag', 'ban_user', 'unban_user', 'change_role',
+  'pin_topic',
+  'unpin_topic',
+  'lock_topic',
+  'unlock_topic',
+  'hide_topic',
+  'unhide_topic',
+  'pin_post',
+  'unpin_post',
+  'hide_post',
+  'unhide_post',
+  'hold_post',
+  'hold_topic',
+  'resolve_flag',
+  'dismiss_flag',
+  'ban_user',
+  'unban_user',
+  'change_role',
 ] as const;
 export type ModerationAction = (typeof MODERATION_ACTIONS)[number];

@@ -30,23 +30,45 @@ export interface LogEntry {
 /** Written in the same transaction as the action, so the log never misses or invents one. */
 export async function logAction(tx: Executor, entry: LogEntry): Promise<void> {
   await tx.insert(moderationLog).values({
-    communityId: entry.communityId, moderatorId: entry.moderatorId, action: entry.action,
-    targetType: entry.targetType, targetId: entry.targetId, reason: entry.reason ?? null, reasonCode: entry.reasonCode ?? null,
+    communityId: entry.communityId,
+    moderatorId: entry.moderatorId,
+    action: entry.action,
+    targetType: entry.targetType,
+    targetId: entry.targetId,
+    reason: entry.reason ?? null,
+    reasonCode: entry.reasonCode ?? null,
     detail: entry.detail ?? null,
     automatic: entry.moderatorId === null,
   });
 }
 
 interface LogRow {
-  id: number; action: ModerationAction; target_type: TargetType; target_id: number; reason: string | null; reason_code: SystemReason | null;
+  id: number;
+  action: ModerationAction;
+  target_type: TargetType;
+  target_id: number;
+  reason: string | null;
+  reason_code: SystemReason | null;
   detail: string | null;
-  automatic: boolean; created_at: string;
-  mod_id: number | null; mod_handle: string; mod_display_name: string; mod_avatar_url: string | null; mod_created_at: string;
-  topic_id: number | null; topic_title: string | null; topic_hidden: boolean | null; topic_author_id: number | null;
-  post_number: number | null; user_handle: string | null;
+  automatic: boolean;
+  created_at: string;
+  mod_id: number | null;
+  mod_handle: string;
+  mod_display_name: string;
+  mod_avatar_url: string | null;
+  mod_created_at: string;
+  topic_id: number | null;
+  topic_title: string | null;
+  topic_hidden: boolean | null;
+  topic_author_id: number | null;
+  post_number: number | null;
+  user_handle: string | null;
 }
 
-export interface LogPage { cursor?: string | undefined; limit?: number | undefined }
+export interface LogPage {
+  cursor?: string | undefined;
+  limit?: number | undefined;
+}
 
 /**
  * The public moderation log, newest first. It names actions, targets and reasons, never the text
@@ -57,7 +79,9 @@ export async function listModerationLog(db: Executor, viewer: Viewer, slug: stri
   const standing: Standing = { viewer, role: await roleIn(db, viewer, community.id) };
   const limit = page.limit ?? 50;
   const before = decodeIdCursor(page.cursor);
-  const found = await rows<LogRow>(db, sql`
+  const found = await rows<LogRow>(
+    db,
+    sql`
     SELECT l.id, l.action, l.target_type, l.target_id, l.reason, l.reason_code, l.detail, l.automatic, l.created_at,
       m.id AS mod_id, m.handle AS mod_handle, m.display_name AS mod_display_name, m.avatar_url AS mod_avatar_url, m.created_at AS mod_created_at,
       t.id AS topic_id, t.title AS topic_title, t.hidden AS topic_hidden, t.author_id AS topic_author_id,
@@ -68,16 +92,24 @@ export async function listModerationLog(db: Executor, viewer: Viewer, slug: stri
     LEFT JOIN topics t ON t.id = CASE WHEN l.target_type = 'topic' THEN l.target_id ELSE p.topic_id END
     LEFT JOIN users u ON l.target_type = 'user' AND u.id = l.target_id
     WHERE l.community_id = ${community.id} AND (${before}::int IS NULL OR l.id < ${before}::int)
-    ORDER BY l.id DESC LIMIT ${limit + 1}`);
+    ORDER BY l.id DESC LIMIT ${limit + 1}`,
+  );
   const items = found.slice(0, limit).map((r) => presentEntry(r, standing));
   return { items, nextCursor: found.length > limit ? String(found[limit - 1]!.id) : null };
 }
 
 function presentEntry(r: LogRow, standing: Standing) {
   const topicVisible = r.topic_id !== null && canSeeTopic(standing, { hidden: !!r.topic_hidden, authorId: r.topic_author_id ?? 0 });
-  const moderator: UserRow | null = r.mod_id === null ? null : {
-    id: r.mod_id, handle: r.mod_handle, displayName: r.mod_display_name, avatarUrl: r.mod_avatar_url, createdAt: new Date(r.mod_created_at),
-  };
+  const moderator: UserRow | null =
+    r.mod_id === null
+      ? null
+      : {
+          id: r.mod_id,
+          handle: r.mod_handle,
+          displayName: r.mod_display_name,
+          avatarUrl: r.mod_avatar_url,
+          createdAt: new Date(r.mod_created_at),
+        };
   return {
     id: r.id,
     action: r.action,

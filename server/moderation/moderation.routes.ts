@@ -11,13 +11,27 @@ import { listModerationLog } from './moderation.log.js';
 import { hidePost, setPostPinned, unhidePost } from './moderation.posts.js';
 import { CANNED_REASONS } from './moderation.reasons.js';
 import {
-  BanBody, BanList, BanParams, BanReply, FlagBody, FlagQuery, FlagQueue, FlagReply, ModerationLog, PageQuery, ReasonBody, ReasonList,
-  ReviewRequestBody, moderationErrors,
+  BanBody,
+  BanList,
+  BanParams,
+  BanReply,
+  FlagBody,
+  FlagQuery,
+  FlagQueue,
+  FlagReply,
+  ModerationLog,
+  PageQuery,
+  ReasonBody,
+  ReasonList,
+  ReviewRequestBody,
+  moderationErrors,
 } from './moderation.schema.js';
 import { hideTopic, setTopicLocked, setTopicPinned, unhideTopic } from './moderation.topics.js';
 
-const ofTopic = 'Moderators and admins of the topic\'s community only. Repeating it changes nothing; each change emits `topic.updated` on the topic and community channels and adds a moderation-log entry.';
-const ofPost = 'Moderators and admins of the post\'s community only. Repeating it changes nothing; each change emits its live event and adds a moderation-log entry.';
+const ofTopic =
+  "Moderators and admins of the topic's community only. Repeating it changes nothing; each change emits `topic.updated` on the topic and community channels and adds a moderation-log entry.";
+const ofPost =
+  "Moderators and admins of the post's community only. Repeating it changes nothing; each change emits its live event and adds a moderation-log entry.";
 
 export const moderationRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: ServiceContext }> = async (app, { config, ctx }) => {
   const tags = ['moderation'];
@@ -26,94 +40,173 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: 
   const topicRoute = { tags, description: ofTopic, params: IdParams, response: { 200: TopicReply, ...moderationErrors } };
   const postRoute = { tags, description: ofPost, params: IdParams, response: { 200: PostReply, ...moderationErrors } };
 
-  app.post('/api/topics/:id/pin', { schema: { ...topicRoute, summary: 'Pin a topic (listed first)' }, config: write },
-    async (request) => setTopicPinned(ctx, request.viewer, request.params.id, true));
-  app.delete('/api/topics/:id/pin', { schema: { ...topicRoute, summary: 'Unpin a topic' }, config: write },
-    async (request) => setTopicPinned(ctx, request.viewer, request.params.id, false));
-  app.post('/api/topics/:id/lock', { schema: { ...topicRoute, summary: 'Lock a topic (no new replies or edits)' }, config: write },
-    async (request) => setTopicLocked(ctx, request.viewer, request.params.id, true));
-  app.delete('/api/topics/:id/lock', { schema: { ...topicRoute, summary: 'Unlock a topic' }, config: write },
-    async (request) => setTopicLocked(ctx, request.viewer, request.params.id, false));
-  app.post('/api/topics/:id/hide', {
-    schema: { ...topicRoute, summary: 'Hide a topic with a reason (a 404 for all but moderators and its author); rejects a held topic', body: ReasonBody },
-    config: write,
-  }, async (request) => hideTopic(ctx, request.viewer, request.params.id, request.body.reason));
-  app.delete('/api/topics/:id/hide', { schema: { ...topicRoute, summary: 'Restore a hidden topic; approves a held first topic' }, config: write },
-    async (request) => unhideTopic(ctx, request.viewer, request.params.id));
-
-  app.post('/api/posts/:id/pin', { schema: { ...postRoute, summary: 'Pin a post (flagged, and listed in `pinnedPosts`)' }, config: write },
-    async (request) => ({ post: await setPostPinned(ctx, request.viewer, request.params.id, true) }));
-  app.delete('/api/posts/:id/pin', { schema: { ...postRoute, summary: 'Unpin a post' }, config: write },
-    async (request) => ({ post: await setPostPinned(ctx, request.viewer, request.params.id, false) }));
-  app.post('/api/posts/:id/hide', {
-    schema: {
-      ...postRoute, body: ReasonBody,
-      summary: 'Hide a post behind a tombstone with a reason; on a post hidden pending review this confirms it',
+  app.post('/api/topics/:id/pin', { schema: { ...topicRoute, summary: 'Pin a topic (listed first)' }, config: write }, async (request) =>
+    setTopicPinned(ctx, request.viewer, request.params.id, true),
+  );
+  app.delete('/api/topics/:id/pin', { schema: { ...topicRoute, summary: 'Unpin a topic' }, config: write }, async (request) =>
+    setTopicPinned(ctx, request.viewer, request.params.id, false),
+  );
+  app.post('/api/topics/:id/lock', { schema: { ...topicRoute, summary: 'Lock a topic (no new replies or edits)' }, config: write }, async (request) =>
+    setTopicLocked(ctx, request.viewer, request.params.id, true),
+  );
+  app.delete('/api/topics/:id/lock', { schema: { ...topicRoute, summary: 'Unlock a topic' }, config: write }, async (request) =>
+    setTopicLocked(ctx, request.viewer, request.params.id, false),
+  );
+  app.post(
+    '/api/topics/:id/hide',
+    {
+      schema: { ...topicRoute, summary: 'Hide a topic with a reason (a 404 for all but moderators and its author); rejects a held topic', body: ReasonBody },
+      config: write,
     },
-    config: write,
-  }, async (request) => ({ post: await hidePost(ctx, request.viewer, request.params.id, request.body.reason) }));
-  app.delete('/api/posts/:id/hide', { schema: { ...postRoute, summary: 'Restore a hidden post; approves a held first post' }, config: write },
-    async (request) => ({ post: await unhidePost(ctx, request.viewer, request.params.id) }));
+    async (request) => hideTopic(ctx, request.viewer, request.params.id, request.body.reason),
+  );
+  app.delete(
+    '/api/topics/:id/hide',
+    { schema: { ...topicRoute, summary: 'Restore a hidden topic; approves a held first topic' }, config: write },
+    async (request) => unhideTopic(ctx, request.viewer, request.params.id),
+  );
 
-  app.post('/api/posts/:id/flags', {
-    schema: {
-      tags, summary: 'Flag a post for moderators (any signed-in member)', params: IdParams, body: FlagBody,
-      description: 'One flag per member per post: flagging again answers 200 with the first flag. When the community\'s `flagThreshold` of distinct established members have flagged a post, it is hidden automatically, pending review.',
-      response: { 200: FlagReply, 201: FlagReply, ...moderationErrors },
+  app.post(
+    '/api/posts/:id/pin',
+    { schema: { ...postRoute, summary: 'Pin a post (flagged, and listed in `pinnedPosts`)' }, config: write },
+    async (request) => ({ post: await setPostPinned(ctx, request.viewer, request.params.id, true) }),
+  );
+  app.delete('/api/posts/:id/pin', { schema: { ...postRoute, summary: 'Unpin a post' }, config: write }, async (request) => ({
+    post: await setPostPinned(ctx, request.viewer, request.params.id, false),
+  }));
+  app.post(
+    '/api/posts/:id/hide',
+    {
+      schema: {
+        ...postRoute,
+        body: ReasonBody,
+        summary: 'Hide a post behind a tombstone with a reason; on a post hidden pending review this confirms it',
+      },
+      config: write,
     },
-    config: write,
-  }, async (request, reply) => {
-    const { created, flag } = await createFlag(ctx, request.viewer, request.params.id, request.body.reason);
-    return reply.status(created ? 201 : 200).send({ flag });
-  });
-  app.post('/api/posts/:id/review-request', {
-    schema: {
-      tags, summary: 'Ask moderators to look again at your hidden post (once per hiding)', params: IdParams, body: ReviewRequestBody,
-      response: { 201: FlagReply, ...moderationErrors },
-    },
-    config: write,
-  }, async (request, reply) => reply.status(201).send({ flag: await requestReview(ctx, request.viewer, request.params.id, request.body.message) }));
+    async (request) => ({ post: await hidePost(ctx, request.viewer, request.params.id, request.body.reason) }),
+  );
+  app.delete(
+    '/api/posts/:id/hide',
+    { schema: { ...postRoute, summary: 'Restore a hidden post; approves a held first post' }, config: write },
+    async (request) => ({ post: await unhidePost(ctx, request.viewer, request.params.id) }),
+  );
 
-  app.get('/api/communities/:slug/flags', {
-    schema: {
-      tags, summary: 'The review queue: member flags, held first posts, review requests (moderators)', params: SlugParams, querystring: FlagQuery,
-      description: 'Hiding a post resolves its flags; restoring it dismisses them (and approves a held post or grants a review request).',
-      response: { 200: FlagQueue, ...moderationErrors },
+  app.post(
+    '/api/posts/:id/flags',
+    {
+      schema: {
+        tags,
+        summary: 'Flag a post for moderators (any signed-in member)',
+        params: IdParams,
+        body: FlagBody,
+        description:
+          "One flag per member per post: flagging again answers 200 with the first flag. When the community's `flagThreshold` of distinct established members have flagged a post, it is hidden automatically, pending review.",
+        response: { 200: FlagReply, 201: FlagReply, ...moderationErrors },
+      },
+      config: write,
     },
-  }, async (request) => listFlags(db, request.viewer, request.params.slug, request.query));
-  app.post('/api/flags/:id/resolve', {
-    schema: { tags, summary: 'Mark a queue item dealt with, without changing the post', params: IdParams, response: { 200: FlagReply, ...moderationErrors } },
-    config: write,
-  }, async (request) => ({ flag: await settleFlag(ctx, request.viewer, request.params.id, 'resolved') }));
-  app.post('/api/flags/:id/dismiss', {
-    schema: { tags, summary: 'Dismiss a queue item: no action needed', params: IdParams, response: { 200: FlagReply, ...moderationErrors } },
-    config: write,
-  }, async (request) => ({ flag: await settleFlag(ctx, request.viewer, request.params.id, 'dismissed') }));
-
-  app.post('/api/communities/:slug/bans', {
-    schema: {
-      tags, summary: 'Ban a member from writing here (replaces their current ban)', params: SlugParams, body: BanBody,
-      response: { 201: BanReply, ...moderationErrors },
+    async (request, reply) => {
+      const { created, flag } = await createFlag(ctx, request.viewer, request.params.id, request.body.reason);
+      return reply.status(created ? 201 : 200).send({ flag });
     },
-    config: write,
-  }, async (request, reply) => reply.status(201).send(await createBan(db, request.viewer, request.params.slug, request.body)));
-  app.get('/api/communities/:slug/bans', {
-    schema: { tags, summary: 'Bans in force (moderators)', params: SlugParams, querystring: PageQuery, response: { 200: BanList, ...moderationErrors } },
-  }, async (request) => listBans(db, request.viewer, request.params.slug, request.query));
-  app.delete('/api/communities/:slug/bans/:handle', {
-    schema: { tags, summary: 'Lift a member\'s ban', params: BanParams, response: { 200: BanReply, ...moderationErrors } },
-    config: write,
-  }, async (request) => liftBan(db, request.viewer, request.params.slug, request.params.handle));
-
-  app.get('/api/communities/:slug/moderation-log', {
-    schema: {
-      tags, summary: 'The public moderation log (anyone)', params: SlugParams, querystring: PageQuery,
-      description: 'Every moderator action and every automatic one: who, what, target, reason, when. It never shows hidden text.',
-      response: { 200: ModerationLog, ...moderationErrors },
+  );
+  app.post(
+    '/api/posts/:id/review-request',
+    {
+      schema: {
+        tags,
+        summary: 'Ask moderators to look again at your hidden post (once per hiding)',
+        params: IdParams,
+        body: ReviewRequestBody,
+        response: { 201: FlagReply, ...moderationErrors },
+      },
+      config: write,
     },
-  }, async (request) => listModerationLog(db, request.viewer, request.params.slug, request.query));
+    async (request, reply) => reply.status(201).send({ flag: await requestReview(ctx, request.viewer, request.params.id, request.body.message) }),
+  );
 
-  app.get('/api/moderation/reasons', {
-    schema: { tags, summary: 'Canned reasons for hiding (clients offer these, plus free text)', response: { 200: ReasonList } },
-  }, async () => ({ items: CANNED_REASONS.map((r) => ({ code: r.code, label: r.label })) }));
+  app.get(
+    '/api/communities/:slug/flags',
+    {
+      schema: {
+        tags,
+        summary: 'The review queue: member flags, held first posts, review requests (moderators)',
+        params: SlugParams,
+        querystring: FlagQuery,
+        description: 'Hiding a post resolves its flags; restoring it dismisses them (and approves a held post or grants a review request).',
+        response: { 200: FlagQueue, ...moderationErrors },
+      },
+    },
+    async (request) => listFlags(db, request.viewer, request.params.slug, request.query),
+  );
+  app.post(
+    '/api/flags/:id/resolve',
+    {
+      schema: { tags, summary: 'Mark a queue item dealt with, without changing the post', params: IdParams, response: { 200: FlagReply, ...moderationErrors } },
+      config: write,
+    },
+    async (request) => ({ flag: await settleFlag(ctx, request.viewer, request.params.id, 'resolved') }),
+  );
+  app.post(
+    '/api/flags/:id/dismiss',
+    {
+      schema: { tags, summary: 'Dismiss a queue item: no action needed', params: IdParams, response: { 200: FlagReply, ...moderationErrors } },
+      config: write,
+    },
+    async (request) => ({ flag: await settleFlag(ctx, request.viewer, request.params.id, 'dismissed') }),
+  );
+
+  app.post(
+    '/api/communities/:slug/bans',
+    {
+      schema: {
+        tags,
+        summary: 'Ban a member from writing here (replaces their current ban)',
+        params: SlugParams,
+        body: BanBody,
+        response: { 201: BanReply, ...moderationErrors },
+      },
+      config: write,
+    },
+    async (request, reply) => reply.status(201).send(await createBan(db, request.viewer, request.params.slug, request.body)),
+  );
+  app.get(
+    '/api/communities/:slug/bans',
+    {
+      schema: { tags, summary: 'Bans in force (moderators)', params: SlugParams, querystring: PageQuery, response: { 200: BanList, ...moderationErrors } },
+    },
+    async (request) => listBans(db, request.viewer, request.params.slug, request.query),
+  );
+  app.delete(
+    '/api/communities/:slug/bans/:handle',
+    {
+      schema: { tags, summary: "Lift a member's ban", params: BanParams, response: { 200: BanReply, ...moderationErrors } },
+      config: write,
+    },
+    async (request) => liftBan(db, request.viewer, request.params.slug, request.params.handle),
+  );
+
+  app.get(
+    '/api/communities/:slug/moderation-log',
+    {
+      schema: {
+        tags,
+        summary: 'The public moderation log (anyone)',
+        params: SlugParams,
+        querystring: PageQuery,
+        description: 'Every moderator action and every automatic one: who, what, target, reason, when. It never shows hidden text.',
+        response: { 200: ModerationLog, ...moderationErrors },
+      },
+    },
+    async (request) => listModerationLog(db, request.viewer, request.params.slug, request.query),
+  );
+
+  app.get(
+    '/api/moderation/reasons',
+    {
+      schema: { tags, summary: 'Canned reasons for hiding (clients offer these, plus free text)', response: { 200: ReasonList } },
+    },
+    async () => ({ items: CANNED_REASONS.map((r) => ({ code: r.code, label: r.label })) }),
+  );
 };

@@ -50,8 +50,14 @@ export const BanBody = Body({
   until: Type.Optional(Type.String({ format: 'date-time', description: 'omit for a ban without end' })),
 });
 export const Ban = Type.Object({
-  id: Type.Integer(), community: Type.String(), user: Ref(User), reason: Type.String(), until: Nullable(DateTime),
-  moderator: Ref(User), createdAt: DateTime, liftedAt: Nullable(DateTime),
+  id: Type.Integer(),
+  community: Type.String(),
+  user: Ref(User),
+  reason: Type.String(),
+  until: Nullable(DateTime),
+  moderator: Ref(User),
+  createdAt: DateTime,
+  liftedAt: Nullable(DateTime),
 });
 export const BanReply = Type.Object({ ban: Ban });
 export const BanList = Type.Object({ items: Type.Array(Ban), nextCursor: Nullable(Type.String()) });
@@ -73,9 +79,12 @@ export const ModerationLogEntry = Type.Object({
   }),
   reason: Nullable(Type.String()),
   reasonCode: SystemReasonCode,
-  detail: Nullable(Type.String({
-    description: "machine-readable: a ban's end (`until <time>` or `permanent`), a role change (`member → staff`), the settled item's kind (`flag`, `first_post`, `review_request`), the number of flags of an automatic hide",
-  })),
+  detail: Nullable(
+    Type.String({
+      description:
+        "machine-readable: a ban's end (`until <time>` or `permanent`), a role change (`member → staff`), the settled item's kind (`flag`, `first_post`, `review_request`), the number of flags of an automatic hide",
+    }),
+  ),
   createdAt: DateTime,
 });
 export const ModerationLog = Type.Object({ items: Type.Array(ModerationLogEntry), nextCursor: Nullable(Type.String()) });

@@ -27,10 +27,15 @@ type QueueItemRow = typeof queueItems.$inferSelect;
 const presentOwnFlag = (f: QueueItemRow) => {
   const reasonCode = queueReasonCode(f);
   return {
-    id: f.id, kind: f.kind, postId: f.postId, topicId: f.topicId, reason: reasonText(f.reason, reasonCode) ?? '',
+    id: f.id,
+    kind: f.kind,
+    postId: f.postId,
+    topicId: f.topicId,
+    reason: reasonText(f.reason, reasonCode) ?? '',
     // Only items the system raised, or raised without a message, carry a code beside their words.
     ...(f.reason === null && reasonCode ? { reasonCode } : {}),
-    status: f.status, createdAt: f.createdAt.toISOString(),
+    status: f.status,
+    createdAt: f.createdAt.toISOString(),
   };
 };
 
@@ -51,28 +56,57 @@ export async function createFlag(ctx: ServiceContext, viewer: Viewer, postId: nu
   return write(ctx, async (scope) => {
     const { tx, emit } = scope;
     const current = await lockPost(tx, postId);
-    const [created] = await tx.insert(queueItems).values({
-      communityId: loaded.topic.communityId, kind: 'flag', topicId: post.topicId, postId, reporterId: user.id, reason: reason.trim(),
-    }).onConflictDoNothing().returning();
+    const [created] = await tx
+      .insert(queueItems)
+      .values({
+        communityId: loaded.topic.communityId,
+        kind: 'flag',
+        topicId: post.topicId,
+        postId,
+        reporterId: user.id,
+        reason: reason.trim(),
+      })
+      .onConflictDoNothing()
+      .returning();
     if (!created) {
-      const [existing] = await tx.select().from(queueItems).where(and(eq(queueItems.postId, postId), eq(queueItems.reporterId, user.id), eq(queueItems.kind, 'flag')));
+      const [existing] = await tx
+        .select()
+        .from(queueItems)
+        .where(and(eq(queueItems.postId, postId), eq(queueItems.reporterId, user.id), eq(queueItems.kind, 'flag')));
       return { created: false, flag: presentOwnFlag(existing!) };
     }
     if (threshold > 0 && !current.hidden) {
       // Brand-new accounts can report, but do not count towards hiding: sock puppets are cheap.
-      const [{ n } = { n: 0 }] = await rows<{ n: number }>(tx, sql`
+      const [{ n } = { n: 0 }] = await rows<{ n: number }>(
+        tx,
+        sql`
         SELECT count(DISTINCT f.reporter_id)::int AS n FROM queue_items f JOIN users u ON u.id = f.reporter_id
         WHERE f.post_id = ${postId} AND f.kind = 'flag' AND f.status = 'open'
-          AND u.created_at <= now() - make_interval(hours => ${NEW_ACCOUNT_HOURS})`);
+          AND u.created_at <= now() - make_interval(hours => ${NEW_ACCOUNT_HOURS})`,
+      );
       if (n >= threshold) {
-        await tx.update(posts).set({ hidden: true, hiddenReason: null, hiddenReasonCode: 'flagged', hiddenPending: true, hiddenAt: sql`now()` })
+        await tx
+          .update(posts)
+          .set({ hidden: true, hiddenReason: null, hiddenReasonCode: 'flagged', hiddenPending: true, hiddenAt: sql`now()` })
           .where(eq(posts.id, postId));
         await emit(topicChannel(post.topicId), 'post.hidden', { postId });
         await logAction(tx, {
-          communityId: loaded.topic.communityId, moderatorId: null, action: 'hide_post', targetType: 'post', targetId: postId, reasonCode: 'flagged', detail: String(n),
+          communityId: loaded.topic.communityId,
+          moderatorId: null,
+          action: 'hide_post',
+          targetType: 'post',
+          targetId: postId,
+          reasonCode: 'flagged',
+          detail: String(n),
         });
         await onModerated(scope, {
-          action: 'hide_post', communityId: loaded.topic.communityId, topicId: post.topicId, postId, actorId: null, recipientId: post.authorId, reasonCode: 'flagged',
+          action: 'hide_post',
+          communityId: loaded.topic.communityId,
+          topicId: post.topicId,
+          postId,
+          actorId: null,
+          recipientId: post.authorId,
+          reasonCode: 'flagged',
         });
       }
     }
@@ -93,19 +127,33 @@ export async function requestReview(ctx: ServiceContext, viewer: Viewer, postId:
   return write(ctx, async ({ tx }) => {
     const current = await lockPost(tx, postId);
     if (!current.hidden) throw conflict('post_not_hidden', 'This post is not hidden.');
-    const [earlier] = await rows<{ id: number }>(tx, sql`
+    const [earlier] = await rows<{ id: number }>(
+      tx,
+      sql`
       SELECT f.id FROM queue_items f JOIN posts p ON p.id = f.post_id
-      WHERE f.post_id = ${postId} AND f.kind = 'review_request' AND f.created_at >= coalesce(p.hidden_at, '-infinity'::timestamptz) LIMIT 1`);
+      WHERE f.post_id = ${postId} AND f.kind = 'review_request' AND f.created_at >= coalesce(p.hidden_at, '-infinity'::timestamptz) LIMIT 1`,
+    );
     if (earlier) throw conflict('review_already_requested', 'You already asked for a review of this post.');
-    const [created] = await tx.insert(queueItems).values({
-      communityId: loaded.topic.communityId, kind: 'review_request', topicId: post.topicId, postId, reporterId: user.id,
-      reason: message?.trim() || null,
-    }).returning();
+    const [created] = await tx
+      .insert(queueItems)
+      .values({
+        communityId: loaded.topic.communityId,
+        kind: 'review_request',
+        topicId: post.topicId,
+        postId,
+        reporterId: user.id,
+        reason: message?.trim() || null,
+      })
+      .returning();
     return presentOwnFlag(created!);
   });
 }
 
-export interface FlagQuery { status?: QueueItemStatus | 'all' | undefined; cursor?: string | undefined; limit?: number | undefined }
+export interface FlagQuery {
+  status?: QueueItemStatus | 'all' | undefined;
+  cursor?: string | undefined;
+  limit?: number | undefined;
+}
 
 const reporters = alias(users, 'reporter');
 const resolvers = alias(users, 'resolver');
@@ -119,23 +167,31 @@ export async function listFlags(db: Executor, viewer: Viewer, slug: string, quer
   const status = query.status ?? 'open';
   const before = decodeIdCursor(query.cursor);
   const limit = query.limit ?? 50;
-  const found = await db.select({
-    flag: queueItems, post: postColumns, author: userColumns(authors),
-    topic: { id: topics.id, title: topics.title, hidden: topics.hidden, locked: topics.locked },
-    reporter: userColumns(reporters), resolver: userColumns(resolvers),
-    openFlags: sql<number>`(SELECT count(*)::int FROM queue_items o WHERE o.post_id = ${queueItems.postId} AND o.kind = 'flag' AND o.status = 'open')`,
-  }).from(queueItems)
+  const found = await db
+    .select({
+      flag: queueItems,
+      post: postColumns,
+      author: userColumns(authors),
+      topic: { id: topics.id, title: topics.title, hidden: topics.hidden, locked: topics.locked },
+      reporter: userColumns(reporters),
+      resolver: userColumns(resolvers),
+      openFlags: sql<number>`(SELECT count(*)::int FROM queue_items o WHERE o.post_id = ${queueItems.postId} AND o.kind = 'flag' AND o.status = 'open')`,
+    })
+    .from(queueItems)
     .innerJoin(posts, eq(posts.id, queueItems.postId))
     .innerJoin(authors, eq(authors.id, posts.authorId))
     .innerJoin(topics, eq(topics.id, queueItems.topicId))
     .leftJoin(reporters, eq(reporters.id, queueItems.reporterId))
     .leftJoin(resolvers, eq(resolvers.id, queueItems.resolvedById))
-    .where(and(
-      eq(queueItems.communityId, community.id),
-      status === 'all' ? undefined : eq(queueItems.status, status),
-      before === null ? undefined : sql`${queueItems.id} < ${before}`,
-    ))
-    .orderBy(sql`${queueItems.id} DESC`).limit(limit + 1);
+    .where(
+      and(
+        eq(queueItems.communityId, community.id),
+        status === 'all' ? undefined : eq(queueItems.status, status),
+        before === null ? undefined : sql`${queueItems.id} < ${before}`,
+      ),
+    )
+    .orderBy(sql`${queueItems.id} DESC`)
+    .limit(limit + 1);
   const items = found.slice(0, limit).map((r) => ({
     ...presentOwnFlag(r.flag),
     targetType: r.flag.targetType,
@@ -164,12 +220,19 @@ export async function settleFlag(ctx: ServiceContext, viewer: Viewer, flagId: nu
     const [current] = await tx.select().from(queueItems).where(eq(queueItems.id, flagId)).for('update');
     if (current!.status === status) return presentOwnFlag(current!);
     if (current!.status !== 'open') throw conflict('flag_settled', `This item was already ${current!.status}.`);
-    const [updated] = await tx.update(queueItems).set({ status, resolvedById: user.id, resolvedAt: sql`now()` }).where(eq(queueItems.id, flagId)).returning();
+    const [updated] = await tx
+      .update(queueItems)
+      .set({ status, resolvedById: user.id, resolvedAt: sql`now()` })
+      .where(eq(queueItems.id, flagId))
+      .returning();
     await logAction(tx, {
-      communityId: flag.communityId, moderatorId: user.id, action: status === 'resolved' ? 'resolve_flag' : 'dismiss_flag',
-      targetType: 'post', targetId: flag.postId, detail: flag.kind,
+      communityId: flag.communityId,
+      moderatorId: user.id,
+      action: status === 'resolved' ? 'resolve_flag' : 'dismiss_flag',
+      targetType: 'post',
+      targetId: flag.postId,
+      detail: flag.kind,
     });
     return presentOwnFlag(updated!);
   });
 }
-

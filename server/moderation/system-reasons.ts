@@ -15,8 +15,7 @@ const WORDS: Record<SystemReason, string> = {
 };
 
 /** A stored reason as shown: the person's own words, else the system's code in words, else none. */
-export const reasonText = (words: string | null | undefined, code: SystemReason | null | undefined): string | null =>
-  words ?? (code ? WORDS[code] : null);
+export const reasonText = (words: string | null | undefined, code: SystemReason | null | undefined): string | null => words ?? (code ? WORDS[code] : null);
 
 /** Why a queue item the system raised, or one raised without a message, is in the queue. */
 export function queueReasonCode(item: { kind: QueueItemKind; targetType: 'post' | 'topic' }): SystemReason | null {
@@ -32,9 +31,7 @@ export const isSystemReason = (value: unknown): value is SystemReason => typeof 
  * A post's or topic's hidden state as every reader gets it: why (in words, and as a code when the
  * system hid it) and whether it waits for a moderator's review (flags, a held first post).
  */
-export const presentHiddenState = (row: {
-  hidden: boolean; hiddenReason: string | null; hiddenReasonCode: SystemReason | null; hiddenPending: boolean;
-}) => ({
+export const presentHiddenState = (row: { hidden: boolean; hiddenReason: string | null; hiddenReasonCode: SystemReason | null; hiddenPending: boolean }) => ({
   hidden: row.hidden,
   hiddenReason: row.hidden ? reasonText(row.hiddenReason, row.hiddenReasonCode) : null,
   hiddenReasonCode: row.hidden ? row.hiddenReasonCode : null,

@@ -12,7 +12,9 @@ import { loadVisibleTopic } from '../topics/topics.load.js';
 import type { Viewer } from '../visibility/viewer.js';
 
 async function store(db: Executor, userId: number, targetType: 'topic' | 'category', targetId: number, level: NotificationLevel) {
-  await db.insert(notificationLevels).values({ userId, targetType, targetId, level })
+  await db
+    .insert(notificationLevels)
+    .values({ userId, targetType, targetId, level })
     .onConflictDoUpdate({
       target: [notificationLevels.userId, notificationLevels.targetType, notificationLevels.targetId],
       set: { level, updatedAt: sql`now()` },
@@ -39,7 +41,9 @@ export async function setCategoryLevel(db: Executor, viewer: Viewer, slug: strin
 export async function communityLevels(db: Executor, viewer: Viewer, slug: string) {
   if (!viewer.user) throw unauthorized();
   const community = await findCommunity(db, slug);
-  const found = await db.select({ slug: categories.slug, level: notificationLevels.level }).from(notificationLevels)
+  const found = await db
+    .select({ slug: categories.slug, level: notificationLevels.level })
+    .from(notificationLevels)
     .innerJoin(categories, and(eq(notificationLevels.targetType, 'category'), eq(categories.id, notificationLevels.targetId)))
     .where(and(eq(notificationLevels.userId, viewer.user.id), eq(categories.communityId, community.id)));
   return { categories: Object.fromEntries(found.map((r) => [r.slug, r.level])) as Record<string, NotificationLevel> };

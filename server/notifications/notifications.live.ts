@@ -17,9 +17,17 @@ export interface UserChannelData {
 }
 
 export async function loadUserChannelData(db: Executor, userId: number, notificationIds: number[]): Promise<UserChannelData> {
-  const [user] = await db.select({
-    id: users.id, handle: users.handle, displayName: users.displayName, avatarUrl: users.avatarUrl, createdAt: users.createdAt, isSiteAdmin: users.isSiteAdmin,
-  }).from(users).where(eq(users.id, userId));
+  const [user] = await db
+    .select({
+      id: users.id,
+      handle: users.handle,
+      displayName: users.displayName,
+      avatarUrl: users.avatarUrl,
+      createdAt: users.createdAt,
+      isSiteAdmin: users.isSiteAdmin,
+    })
+    .from(users)
+    .where(eq(users.id, userId));
   if (!user) return { notifications: new Map(), unreadCount: 0 };
   const viewer = userViewer(user);
   return { notifications: await visibleByIds(db, viewer, notificationIds), unreadCount: await countUnread(db, viewer) };

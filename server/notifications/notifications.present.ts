@@ -77,7 +77,12 @@ export function plainExcerpt(html: string, max = EXCERPT_LENGTH): string {
     .replace(/\s+/g, ' ')
     .trim();
   const chars = Array.from(text);
-  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('').trimEnd()}…`;
+  return chars.length <= max
+    ? text
+    : `${chars
+        .slice(0, max - 1)
+        .join('')
+        .trimEnd()}…`;
 }
 
 /** Only the documented keys of `data` travel: whatever else a writer stored stays on the server. */

@@ -1,11 +1,28 @@
 import { Type } from 'typebox';
 import {
-  Body, Cursor, DateTime, errors, Id, IdParams, NotificationLevelName, Nullable, Ref, SlugParams, SystemReasonCode, TopicKindName, User,
+  Body,
+  Cursor,
+  DateTime,
+  errors,
+  Id,
+  IdParams,
+  NotificationLevelName,
+  Nullable,
+  Ref,
+  SlugParams,
+  SystemReasonCode,
+  TopicKindName,
+  User,
 } from '../schemas/common.schema.js';
 
 export const NotificationKindName = Type.Union([
-  Type.Literal('reply'), Type.Literal('mention'), Type.Literal('solution'), Type.Literal('idea_status'),
-  Type.Literal('moderation'), Type.Literal('new_topic'), Type.Literal('reminder'),
+  Type.Literal('reply'),
+  Type.Literal('mention'),
+  Type.Literal('solution'),
+  Type.Literal('idea_status'),
+  Type.Literal('moderation'),
+  Type.Literal('new_topic'),
+  Type.Literal('reminder'),
 ]);
 
 export const Notification = Type.Object({
@@ -17,11 +34,13 @@ export const Notification = Type.Object({
   count: Type.Integer({ description: 'reply notifications of one topic coalesce while unread: "3 new replies"' }),
   community: Type.Object({ slug: Type.String(), name: Type.String() }),
   topic: Nullable(Type.Object({ id: Type.Integer(), title: Type.String(), kind: TopicKindName })),
-  post: Nullable(Type.Object({
-    id: Type.Integer(),
-    number: Type.Integer(),
-    excerpt: Nullable(Type.String({ maxLength: 140, description: 'plain text (never HTML); null when the reader may not read the post' })),
-  })),
+  post: Nullable(
+    Type.Object({
+      id: Type.Integer(),
+      number: Type.Integer(),
+      excerpt: Nullable(Type.String({ maxLength: 140, description: 'plain text (never HTML); null when the reader may not read the post' })),
+    }),
+  ),
   actor: Nullable(Ref(User)),
   data: Type.Object({
     action: Type.Optional(Type.String({ description: 'moderation: hide_post, unhide_post, hide_topic or unhide_topic' })),

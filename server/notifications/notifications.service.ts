@@ -29,12 +29,32 @@ const SCAN_LIMIT = 1000;
 export const notificationNotFound = () => notFound('notification_not_found', 'No such notification.');
 
 interface RawRow {
-  id: number; kind: NotificationKind; count: number; data: Record<string, unknown> | string;
-  read_at: Date | string | null; created_at: Date | string; updated_at: Date | string;
-  community_id: number; community_slug: string; community_name: string;
-  topic_id: number | null; topic_title: string | null; topic_kind: TopicKind | null; topic_hidden: boolean | null; topic_author_id: number | null;
-  post_id: number | null; post_number: number | null; post_hidden: boolean | null; post_deleted: boolean | null; post_author_id: number | null; post_html: string | null;
-  actor_id: number | null; actor_handle: string | null; actor_display_name: string | null; actor_avatar_url: string | null; actor_created_at: Date | string | null;
+  id: number;
+  kind: NotificationKind;
+  count: number;
+  data: Record<string, unknown> | string;
+  read_at: Date | string | null;
+  created_at: Date | string;
+  updated_at: Date | string;
+  community_id: number;
+  community_slug: string;
+  community_name: string;
+  topic_id: number | null;
+  topic_title: string | null;
+  topic_kind: TopicKind | null;
+  topic_hidden: boolean | null;
+  topic_author_id: number | null;
+  post_id: number | null;
+  post_number: number | null;
+  post_hidden: boolean | null;
+  post_deleted: boolean | null;
+  post_author_id: number | null;
+  post_html: string | null;
+  actor_id: number | null;
+  actor_handle: string | null;
+  actor_display_name: string | null;
+  actor_avatar_url: string | null;
+  actor_created_at: Date | string | null;
   reader_role: Role | null;
 }
 
@@ -42,20 +62,45 @@ const date = (v: Date | string) => (v instanceof Date ? v : new Date(v));
 
 function toRow(r: RawRow): NotificationRow {
   return {
-    id: Number(r.id), kind: r.kind, count: Number(r.count),
-    data: typeof r.data === 'string' ? JSON.parse(r.data) as Record<string, unknown> : r.data,
-    readAt: r.read_at === null ? null : date(r.read_at), createdAt: date(r.created_at), updatedAt: date(r.updated_at),
+    id: Number(r.id),
+    kind: r.kind,
+    count: Number(r.count),
+    data: typeof r.data === 'string' ? (JSON.parse(r.data) as Record<string, unknown>) : r.data,
+    readAt: r.read_at === null ? null : date(r.read_at),
+    createdAt: date(r.created_at),
+    updatedAt: date(r.updated_at),
     community: { id: Number(r.community_id), slug: r.community_slug, name: r.community_name },
-    topic: r.topic_id === null ? null : {
-      id: Number(r.topic_id), title: r.topic_title!, kind: r.topic_kind!, hidden: !!r.topic_hidden, authorId: Number(r.topic_author_id),
-    },
-    post: r.post_id === null ? null : {
-      id: Number(r.post_id), number: Number(r.post_number), hidden: !!r.post_hidden, deleted: !!r.post_deleted,
-      authorId: Number(r.post_author_id), html: r.post_html ?? '',
-    },
-    actor: r.actor_id === null ? null : {
-      id: Number(r.actor_id), handle: r.actor_handle!, displayName: r.actor_display_name!, avatarUrl: r.actor_avatar_url, createdAt: date(r.actor_created_at!),
-    },
+    topic:
+      r.topic_id === null
+        ? null
+        : {
+            id: Number(r.topic_id),
+            title: r.topic_title!,
+            kind: r.topic_kind!,
+            hidden: !!r.topic_hidden,
+            authorId: Number(r.topic_author_id),
+          },
+    post:
+      r.post_id === null
+        ? null
+        : {
+            id: Number(r.post_id),
+            number: Number(r.post_number),
+            hidden: !!r.post_hidden,
+            deleted: !!r.post_deleted,
+            authorId: Number(r.post_author_id),
+            html: r.post_html ?? '',
+          },
+    actor:
+      r.actor_id === null
+        ? null
+        : {
+            id: Number(r.actor_id),
+            handle: r.actor_handle!,
+            displayName: r.actor_display_name!,
+            avatarUrl: r.actor_avatar_url,
+            createdAt: date(r.actor_created_at!),
+          },
     readerRole: r.reader_role,
   };
 }
@@ -70,7 +115,9 @@ async function loadRows(db: Executor, userId: number, where: SQL, limit: number,
     ? sql`NULL AS post_html, NULL AS actor_id`
     : sql`left(p.body_html, 2000) AS post_html,
       a.id AS actor_id, a.handle AS actor_handle, a.display_name AS actor_display_name, a.avatar_url AS actor_avatar_url, a.created_at AS actor_created_at`;
-  const found = await rows<RawRow>(db, sql`
+  const found = await rows<RawRow>(
+    db,
+    sql`
     SELECT n.id, n.kind, n.count, n.data, n.read_at, n.created_at, n.updated_at,
       c.id AS community_id, c.slug AS community_slug, c.name AS community_name,
       t.id AS topic_id, t.title AS topic_title, t.kind AS topic_kind, t.hidden AS topic_hidden, t.author_id AS topic_author_id,
@@ -85,7 +132,8 @@ async function loadRows(db: Executor, userId: number, where: SQL, limit: number,
     LEFT JOIN memberships m ON m.community_id = n.community_id AND m.user_id = n.user_id
     WHERE n.user_id = ${userId} AND ${where}
     ORDER BY n.id DESC
-    LIMIT ${limit}`);
+    LIMIT ${limit}`,
+  );
   return found.map(toRow);
 }
 
@@ -94,7 +142,11 @@ const signedIn = (viewer: Viewer): ViewerUser => {
   return viewer.user;
 };
 
-export interface ListInput { unread?: boolean | undefined; cursor?: string | undefined; limit?: number | undefined }
+export interface ListInput {
+  unread?: boolean | undefined;
+  cursor?: string | undefined;
+  limit?: number | undefined;
+}
 
 /**
  * A page of the reader's visible notifications, newest first (by id: a coalesced reply keeps
@@ -110,7 +162,12 @@ export async function listNotifications(db: Executor, viewer: Viewer, input: Lis
   let exhausted = false;
   while (found.length <= limit && scanned < SCAN_LIMIT) {
     const size = Math.min(Math.max(limit + 1, 50), SCAN_LIMIT - scanned);
-    const batch = await loadRows(db, user.id, sql`${input.unread ? sql`n.read_at IS NULL` : sql`true`} AND (${before}::int IS NULL OR n.id < ${before}::int)`, size);
+    const batch = await loadRows(
+      db,
+      user.id,
+      sql`${input.unread ? sql`n.read_at IS NULL` : sql`true`} AND (${before}::int IS NULL OR n.id < ${before}::int)`,
+      size,
+    );
     scanned += batch.length;
     for (const row of batch) {
       before = row.id;
@@ -151,7 +208,15 @@ export async function visibleByIds(db: Executor, viewer: Viewer, ids: number[]):
   const user = signedIn(viewer);
   const result = new Map<number, ApiNotification>();
   if (!ids.length) return result;
-  const found = await loadRows(db, user.id, sql`n.id IN (${sql.join(ids.map((id) => sql`${id}::int`), sql`, `)})`, ids.length);
+  const found = await loadRows(
+    db,
+    user.id,
+    sql`n.id IN (${sql.join(
+      ids.map((id) => sql`${id}::int`),
+      sql`, `,
+    )})`,
+    ids.length,
+  );
   for (const row of found) if (isVisible(viewer, row)) result.set(row.id, presentNotification(viewer, row));
   return result;
 }
@@ -169,8 +234,11 @@ export async function markNotificationRead(ctx: ServiceContext, viewer: Viewer, 
   const user = signedIn(viewer);
   await loadOwn(ctx.db, viewer, id);
   await write(ctx, async ({ tx, emit }) => {
-    const marked = await rows<{ id: number }>(tx, sql`
-      UPDATE notifications SET read_at = now() WHERE id = ${id} AND user_id = ${user.id} AND read_at IS NULL RETURNING id`);
+    const marked = await rows<{ id: number }>(
+      tx,
+      sql`
+      UPDATE notifications SET read_at = now() WHERE id = ${id} AND user_id = ${user.id} AND read_at IS NULL RETURNING id`,
+    );
     if (marked.length) await emit(userChannel(user.id), 'notifications.read', { ids: [id], upTo: null });
   });
   return { notification: await loadOwn(ctx.db, viewer, id), unreadCount: await countUnread(ctx.db, viewer) };
@@ -184,12 +252,15 @@ export async function markNotificationRead(ctx: ServiceContext, viewer: Viewer, 
 export async function markAllRead(ctx: ServiceContext, viewer: Viewer, upTo: number | undefined) {
   const user = signedIn(viewer);
   await write(ctx, async ({ tx, emit }) => {
-    const [marked] = await rows<{ n: number; last: number | null }>(tx, sql`
+    const [marked] = await rows<{ n: number; last: number | null }>(
+      tx,
+      sql`
       WITH m AS (
         UPDATE notifications SET read_at = now()
         WHERE user_id = ${user.id} AND read_at IS NULL AND (${upTo ?? null}::int IS NULL OR id <= ${upTo ?? null}::int)
         RETURNING id
-      ) SELECT count(*)::int AS n, max(id) AS last FROM m`);
+      ) SELECT count(*)::int AS n, max(id) AS last FROM m`,
+    );
     if (marked && Number(marked.n) > 0) {
       await emit(userChannel(user.id), 'notifications.read', { ids: null, upTo: upTo ?? Number(marked.last) });
     }
@@ -204,14 +275,17 @@ export async function markAllRead(ctx: ServiceContext, viewer: Viewer, upTo: num
  */
 export async function markReadByPosition(ctx: ServiceContext, userId: number, topicId: number, lastReadNumber: number): Promise<void> {
   await write(ctx, async ({ tx, emit }) => {
-    const marked = await rows<{ id: number }>(tx, sql`
+    const marked = await rows<{ id: number }>(
+      tx,
+      sql`
       UPDATE notifications n SET read_at = now()
       FROM posts p, topics t
       WHERE n.user_id = ${userId} AND n.topic_id = ${topicId} AND n.read_at IS NULL
         AND n.kind IN ('reply', 'mention', 'new_topic', 'solution')
         AND p.id = n.post_id AND t.id = n.topic_id AND p.number <= ${lastReadNumber}
         AND (n.kind <> 'reply' OR t.last_number <= ${lastReadNumber})
-      RETURNING n.id`);
+      RETURNING n.id`,
+    );
     if (marked.length) await emit(userChannel(userId), 'notifications.read', { ids: marked.map((m) => Number(m.id)).sort((a, b) => a - b), upTo: null });
   });
 }

@@ -15,17 +15,19 @@ import { rows, type Executor } from '../../db/client.js';
 import type { ServiceContext, WriteScope } from '../write/unit-of-work.js';
 import { renderMarkdown } from '../markdown/markdown.render.js';
 import type { SystemReason } from '../../db/schema.js';
-import {
-  levelOfPerson, loadPeople, mayBeTold, notify, usersByHandle,
-  type NotificationDraft, type Person,
-} from './notifications.write.js';
+import { levelOfPerson, loadPeople, mayBeTold, notify, usersByHandle, type NotificationDraft, type Person } from './notifications.write.js';
 
 /** More handles than this in one post are not a conversation but a broadcast. */
 export const MAX_MENTIONS = 10;
 
 type ModerationAction = 'hide_post' | 'unhide_post' | 'hide_topic' | 'unhide_topic';
 
-interface TopicFacts { id: number; communityId: number; categoryId: number; authorId: number }
+interface TopicFacts {
+  id: number;
+  communityId: number;
+  categoryId: number;
+  authorId: number;
+}
 
 export interface NewReply {
   topic: TopicFacts;
@@ -57,8 +59,13 @@ async function mentioned(db: Executor, handles: string[], actorId: number): Prom
  * of the rest, those `picks` chooses are told as `kind`.
  */
 async function newContentDrafts(
-  db: Executor, topic: TopicFacts, post: { id: number; authorId: number }, kind: 'reply' | 'new_topic',
-  named: number[], mentions: string[], picks: (p: Person) => boolean,
+  db: Executor,
+  topic: TopicFacts,
+  post: { id: number; authorId: number },
+  kind: 'reply' | 'new_topic',
+  named: number[],
+  mentions: string[],
+  picks: (p: Person) => boolean,
 ): Promise<Batch> {
   const handles = mentions.slice(0, MAX_MENTIONS).map((h) => h.toLowerCase());
   const base = { communityId: topic.communityId, topicId: topic.id, postId: post.id, actorId: post.authorId };
@@ -68,7 +75,13 @@ async function newContentDrafts(
   const isMentioned = (p: Person) => handles.includes(p.handle);
   return [
     { draft: mention, candidates: mayBeTold(mention, people.filter(isMentioned)) },
-    { draft: told, candidates: mayBeTold(told, people.filter((p) => !isMentioned(p) && picks(p))) },
+    {
+      draft: told,
+      candidates: mayBeTold(
+        told,
+        people.filter((p) => !isMentioned(p) && picks(p)),
+      ),
+    },
   ].filter((d) => d.candidates.length);
 }
 
@@ -78,15 +91,20 @@ async function newContentDrafts(
  */
 function replyDrafts(db: Executor, r: NewReply): Promise<Batch> {
   const target = r.replyToAuthorId;
-  return newContentDrafts(db, r.topic, r.post, 'reply',
-    target === null ? [r.topic.authorId] : [r.topic.authorId, target], r.mentions,
-    (p) => levelOfPerson(p) === 'watching' || (Number(p.id) === target && levelOfPerson(p) !== 'muted'));
+  return newContentDrafts(
+    db,
+    r.topic,
+    r.post,
+    'reply',
+    target === null ? [r.topic.authorId] : [r.topic.authorId, target],
+    r.mentions,
+    (p) => levelOfPerson(p) === 'watching' || (Number(p.id) === target && levelOfPerson(p) !== 'muted'),
+  );
 }
 
 /** A new topic tells those watching its category (or, once approved, the topic), and those its opening post mentions. */
 function topicDrafts(db: Executor, t: NewTopic): Promise<Batch> {
-  return newContentDrafts(db, t.topic, { id: t.postId, authorId: t.topic.authorId }, 'new_topic', [], t.mentions,
-    (p) => levelOfPerson(p) === 'watching');
+  return newContentDrafts(db, t.topic, { id: t.postId, authorId: t.topic.authorId }, 'new_topic', [], t.mentions, (p) => levelOfPerson(p) === 'watching');
 }
 
 /**
@@ -105,12 +123,10 @@ async function afterCommit(ctx: ServiceContext, what: string, drafts: () => Prom
 const consoleLog = { warn: (obj: object, msg?: string) => console.warn(msg, obj) };
 
 /** A reply was stored and is visible (not held): tell who should know. */
-export const onReplyCreated = (ctx: ServiceContext, r: NewReply) =>
-  afterCommit(ctx, `reply ${r.post.id}`, () => replyDrafts(ctx.db, r), true);
+export const onReplyCreated = (ctx: ServiceContext, r: NewReply) => afterCommit(ctx, `reply ${r.post.id}`, () => replyDrafts(ctx.db, r), true);
 
 /** A topic was started and is visible (not held). */
-export const onTopicStarted = (ctx: ServiceContext, t: NewTopic) =>
-  afterCommit(ctx, `topic ${t.topic.id}`, () => topicDrafts(ctx.db, t), true);
+export const onTopicStarted = (ctx: ServiceContext, t: NewTopic) => afterCommit(ctx, `topic ${t.topic.id}`, () => topicDrafts(ctx.db, t), true);
 
 export interface EditedPost {
   topic: TopicFacts;
@@ -130,7 +146,11 @@ export async function onPostEdited(ctx: ServiceContext, e: EditedPost): Promise<
   await afterCommit(ctx, `edit of post ${e.post.id}`, async () => {
     const ids = await mentioned(ctx.db, added, e.post.authorId);
     const draft: NotificationDraft = {
-      kind: 'mention', communityId: e.topic.communityId, topicId: e.topic.id, postId: e.post.id, actorId: e.post.authorId,
+      kind: 'mention',
+      communityId: e.topic.communityId,
+      topicId: e.topic.id,
+      postId: e.post.id,
+      actorId: e.post.authorId,
     };
     return ids.length ? [{ draft, candidates: ids }] : [];
   });
@@ -145,11 +165,21 @@ export const isHeldTopic = (topic: { hidden: boolean; hiddenPending: boolean; hi
 /** A held reply, approved: what posting it would have told. */
 async function approvedPostDrafts(db: Executor, postId: number): Promise<Batch> {
   const [p] = await rows<{
-    id: number; author_id: number; body: string; topic_id: number; community_id: number; category_id: number; topic_author_id: number; reply_to_author_id: number | null;
-  }>(db, sql`
+    id: number;
+    author_id: number;
+    body: string;
+    topic_id: number;
+    community_id: number;
+    category_id: number;
+    topic_author_id: number;
+    reply_to_author_id: number | null;
+  }>(
+    db,
+    sql`
     SELECT p.id, p.author_id, p.body, t.id AS topic_id, t.community_id, t.category_id, t.author_id AS topic_author_id, rt.author_id AS reply_to_author_id
     FROM posts p JOIN topics t ON t.id = p.topic_id LEFT JOIN posts rt ON rt.id = p.reply_to_id
-    WHERE p.id = ${postId}`);
+    WHERE p.id = ${postId}`,
+  );
   if (!p) return [];
   return replyDrafts(db, {
     topic: { id: Number(p.topic_id), communityId: Number(p.community_id), categoryId: Number(p.category_id), authorId: Number(p.topic_author_id) },
@@ -161,10 +191,13 @@ async function approvedPostDrafts(db: Executor, postId: number): Promise<Batch> 
 
 /** A held topic, approved: what starting it would have told. */
 async function approvedTopicDrafts(db: Executor, topicId: number): Promise<Batch> {
-  const [t] = await rows<{ id: number; community_id: number; category_id: number; author_id: number; post_id: number; body: string }>(db, sql`
+  const [t] = await rows<{ id: number; community_id: number; category_id: number; author_id: number; post_id: number; body: string }>(
+    db,
+    sql`
     SELECT t.id, t.community_id, t.category_id, t.author_id, p.id AS post_id, p.body
     FROM topics t JOIN posts p ON p.topic_id = t.id AND p.number = 1
-    WHERE t.id = ${topicId}`);
+    WHERE t.id = ${topicId}`,
+  );
   if (!t) return [];
   return topicDrafts(db, {
     topic: { id: Number(t.id), communityId: Number(t.community_id), categoryId: Number(t.category_id), authorId: Number(t.author_id) },
@@ -199,14 +232,22 @@ export interface ModerationNotice {
 export async function onModerated(scope: WriteScope, n: ModerationNotice): Promise<void> {
   const notice = {
     draft: {
-      kind: 'moderation' as const, communityId: n.communityId, topicId: n.topicId, postId: n.postId, actorId: n.actorId,
+      kind: 'moderation' as const,
+      communityId: n.communityId,
+      topicId: n.topicId,
+      postId: n.postId,
+      actorId: n.actorId,
       data: { action: n.action, reason: n.reason ?? null, ...(n.reasonCode ? { reasonCode: n.reasonCode } : {}) },
     },
     candidates: [n.recipientId],
   };
-  const approved = !n.approves ? []
-    : n.action === 'unhide_post' && n.postId !== null ? await approvedPostDrafts(scope.tx, n.postId)
-      : n.action === 'unhide_topic' ? await approvedTopicDrafts(scope.tx, n.topicId) : [];
+  const approved = !n.approves
+    ? []
+    : n.action === 'unhide_post' && n.postId !== null
+      ? await approvedPostDrafts(scope.tx, n.postId)
+      : n.action === 'unhide_topic'
+        ? await approvedTopicDrafts(scope.tx, n.topicId)
+        : [];
   await notify({ within: scope }, [notice, ...approved]);
 }
 

@@ -24,8 +24,7 @@ export interface NotificationDraft {
 }
 
 /** The level a reader gets when they chose none: authors watch their own topics. */
-export const defaultLevel = (userId: number, topic: { authorId: number }): NotificationLevel =>
-  (userId === topic.authorId ? 'watching' : 'normal');
+export const defaultLevel = (userId: number, topic: { authorId: number }): NotificationLevel => (userId === topic.authorId ? 'watching' : 'normal');
 
 /**
  * Statements take at most this many recipients: a category with ten thousand watchers must not
@@ -47,8 +46,14 @@ export interface Person {
   topic_level: NotificationLevel | null;
   category_level: NotificationLevel | null;
   // The subject, repeated on every row (null when the draft names none or it is gone).
-  t_id: number | null; t_hidden: boolean | null; t_author_id: number | null; t_category_id: number | null;
-  p_id: number | null; p_hidden: boolean | null; p_deleted: boolean | null; p_author_id: number | null;
+  t_id: number | null;
+  t_hidden: boolean | null;
+  t_author_id: number | null;
+  t_category_id: number | null;
+  p_id: number | null;
+  p_hidden: boolean | null;
+  p_deleted: boolean | null;
+  p_author_id: number | null;
 }
 
 /**
@@ -57,7 +62,7 @@ export interface Person {
 export async function recipientsFor(db: Executor, draft: NotificationDraft, candidates: Iterable<number>): Promise<number[]> {
   const ids = [...new Set(candidates)].filter((id) => id !== draft.actorId);
   const people: Person[] = [];
-  for (const part of chunks(ids)) people.push(...await loadPeople(db, draft, part));
+  for (const part of chunks(ids)) people.push(...(await loadPeople(db, draft, part)));
   return mayBeTold(draft, people);
 }
 
@@ -73,19 +78,21 @@ export function mayBeTold(draft: NotificationDraft, people: Person[]): number[] 
   const topic = first.t_id === null ? null : { hidden: !!first.t_hidden, authorId: Number(first.t_author_id) };
   const post = first.p_id === null ? null : { hidden: !!first.p_hidden, deleted: !!first.p_deleted, authorId: Number(first.p_author_id) };
 
-  return people.filter((p) => {
-    const id = Number(p.id);
-    if (id === draft.actorId) return false;
-    // A moderator's action on your own post reaches you even when banned, or in a topic you muted.
-    if (draft.kind !== 'moderation') {
-      if (p.banned) return false;
-      if (levelOfPerson(p) === 'muted') return false;
-    }
-    const standing = standingOf(id, p.is_site_admin, p.role);
-    if (topic && !canSeeTopic(standing, topic)) return false;
-    if (post && !canReadPostBody(standing, post)) return false;
-    return true;
-  }).map((p) => Number(p.id));
+  return people
+    .filter((p) => {
+      const id = Number(p.id);
+      if (id === draft.actorId) return false;
+      // A moderator's action on your own post reaches you even when banned, or in a topic you muted.
+      if (draft.kind !== 'moderation') {
+        if (p.banned) return false;
+        if (levelOfPerson(p) === 'muted') return false;
+      }
+      const standing = standingOf(id, p.is_site_admin, p.role);
+      if (topic && !canSeeTopic(standing, topic)) return false;
+      if (post && !canReadPostBody(standing, post)) return false;
+      return true;
+    })
+    .map((p) => Number(p.id));
 }
 
 /**
@@ -93,7 +100,9 @@ export function mayBeTold(draft: NotificationDraft, people: Person[]): number[] 
  * for its category, else the default (authors watch their own topics).
  */
 export const effectiveLevel = (
-  userId: number, topic: { authorId: number } | null, own: { topic: NotificationLevel | null; category: NotificationLevel | null },
+  userId: number,
+  topic: { authorId: number } | null,
+  own: { topic: NotificationLevel | null; category: NotificationLevel | null },
 ): NotificationLevel => own.topic ?? own.category ?? (topic === null ? 'normal' : defaultLevel(userId, topic));
 
 /** A loaded person's effective level for the draft's topic. */
@@ -101,7 +110,10 @@ export const levelOfPerson = (p: Person): NotificationLevel =>
   effectiveLevel(Number(p.id), p.t_id === null ? null : { authorId: Number(p.t_author_id) }, { topic: p.topic_level, category: p.category_level });
 
 /** Beyond the listed ids: everyone watching the topic or its category, and these handles. */
-export interface AlsoLoad { watchersOf?: { topicId: number; categoryId: number }; handles?: string[] }
+export interface AlsoLoad {
+  watchersOf?: { topicId: number; categoryId: number };
+  handles?: string[];
+}
 
 /**
  * Candidates with their role, ban, levels and the subject's state, in one round trip. With
@@ -109,10 +121,19 @@ export interface AlsoLoad { watchersOf?: { topicId: number; categoryId: number }
  * path decides everything from one read.
  */
 export async function loadPeople(db: Executor, draft: NotificationDraft, ids: number[], also: AlsoLoad = {}): Promise<Person[]> {
-  const watchers = also.watchersOf ? sql` OR u.id IN (SELECT l.user_id FROM notification_levels l WHERE l.level = 'watching'
-      AND ((l.target_type = 'topic' AND l.target_id = ${also.watchersOf.topicId}) OR (l.target_type = 'category' AND l.target_id = ${also.watchersOf.categoryId})))` : sql``;
-  const handles = also.handles?.length ? sql` OR lower(u.handle) IN (${sql.join(also.handles.map((h) => sql`${h.toLowerCase()}`), sql`, `)})` : sql``;
-  return rows<Person>(db, sql`
+  const watchers = also.watchersOf
+    ? sql` OR u.id IN (SELECT l.user_id FROM notification_levels l WHERE l.level = 'watching'
+      AND ((l.target_type = 'topic' AND l.target_id = ${also.watchersOf.topicId}) OR (l.target_type = 'category' AND l.target_id = ${also.watchersOf.categoryId})))`
+    : sql``;
+  const handles = also.handles?.length
+    ? sql` OR lower(u.handle) IN (${sql.join(
+        also.handles.map((h) => sql`${h.toLowerCase()}`),
+        sql`, `,
+      )})`
+    : sql``;
+  return rows<Person>(
+    db,
+    sql`
     SELECT u.id, u.is_site_admin, m.role, lower(u.handle) AS handle,
       EXISTS (SELECT 1 FROM bans WHERE bans.community_id = ${draft.communityId} AND bans.user_id = u.id AND ${banInForce()}) AS banned,
       (SELECT l.level FROM notification_levels l WHERE l.user_id = u.id AND l.target_type = 'topic' AND l.target_id = t.id) AS topic_level,
@@ -123,7 +144,11 @@ export async function loadPeople(db: Executor, draft: NotificationDraft, ids: nu
     LEFT JOIN memberships m ON m.user_id = u.id AND m.community_id = ${draft.communityId}
     LEFT JOIN topics t ON t.id = ${draft.topicId}::int
     LEFT JOIN posts p ON p.id = ${draft.postId}::int
-    WHERE u.id IN (${sql.join([0, ...ids].map((id) => sql`${id}::int`), sql`, `)})${watchers}${handles}`);
+    WHERE u.id IN (${sql.join(
+      [0, ...ids].map((id) => sql`${id}::int`),
+      sql`, `,
+    )})${watchers}${handles}`,
+  );
 }
 
 /** Only identity and role matter to the visibility rules. */
@@ -179,23 +204,35 @@ export async function notify(where: NotifyWhere, batch: NotificationBatch, opts:
   return told;
 }
 
-interface Stored { id: number; userId: number; created: boolean }
+interface Stored {
+  id: number;
+  userId: number;
+  created: boolean;
+}
 
 /** The INSERT of one draft for some recipients; coalescing and once-only rules per kind. */
 function insertSql(draft: NotificationDraft, recipients: number[]) {
   const data = JSON.stringify(draft.data ?? {});
-  const values = sql.join(recipients.map((userId) => sql`(${userId}::int, ${draft.kind}::text, ${draft.communityId}::int,
-    ${draft.topicId}::int, ${draft.postId}::int, ${draft.actorId}::int, ${data}::jsonb)`), sql`, `);
-  const conflict = draft.kind === 'reply'
-    // The link stays on the first unread reply, unless that one was since hidden or deleted
-    // (a notification about an unreadable post is shown to nobody): then it moves to this one.
-    ? sql`ON CONFLICT (user_id, topic_id) WHERE kind = 'reply' AND read_at IS NULL
+  const values = sql.join(
+    recipients.map(
+      (userId) => sql`(${userId}::int, ${draft.kind}::text, ${draft.communityId}::int,
+    ${draft.topicId}::int, ${draft.postId}::int, ${draft.actorId}::int, ${data}::jsonb)`,
+    ),
+    sql`, `,
+  );
+  const conflict =
+    draft.kind === 'reply'
+      ? // The link stays on the first unread reply, unless that one was since hidden or deleted
+        // (a notification about an unreadable post is shown to nobody): then it moves to this one.
+        sql`ON CONFLICT (user_id, topic_id) WHERE kind = 'reply' AND read_at IS NULL
           DO UPDATE SET count = notifications.count + 1, updated_at = now(), actor_id = excluded.actor_id,
             post_id = CASE WHEN EXISTS (SELECT 1 FROM posts p WHERE p.id = notifications.post_id AND NOT p.hidden AND NOT p.deleted)
               THEN notifications.post_id ELSE excluded.post_id END`
-    : draft.kind === 'mention' ? sql`ON CONFLICT (user_id, post_id) WHERE kind = 'mention' DO NOTHING`
-      : draft.kind === 'reminder' ? sql`ON CONFLICT (user_id, topic_id) WHERE kind = 'reminder' DO NOTHING`
-        : sql``;
+      : draft.kind === 'mention'
+        ? sql`ON CONFLICT (user_id, post_id) WHERE kind = 'mention' DO NOTHING`
+        : draft.kind === 'reminder'
+          ? sql`ON CONFLICT (user_id, topic_id) WHERE kind = 'reminder' DO NOTHING`
+          : sql``;
   return sql`INSERT INTO notifications (user_id, kind, community_id, topic_id, post_id, actor_id, data)
     VALUES ${values} ${conflict}
     RETURNING id, user_id, (xmax = 0) AS created`;
@@ -220,13 +257,18 @@ async function announceStored(scope: WriteScope, stored: Stored[]): Promise<void
     const rest: Stored[] = [];
     for (const n of pending) {
       if (seen.has(n.userId)) rest.push(n);
-      else { seen.add(n.userId); round.push(n); }
+      else {
+        seen.add(n.userId);
+        round.push(n);
+      }
     }
-    const drafts = round.map((n): EventDraft => ({
-      channel: userChannel(n.userId),
-      type: n.created ? 'notification.created' : 'notification.updated',
-      ref: { notificationId: n.id },
-    })).sort((x, y) => (x.channel < y.channel ? -1 : x.channel > y.channel ? 1 : 0));
+    const drafts = round
+      .map((n): EventDraft => ({
+        channel: userChannel(n.userId),
+        type: n.created ? 'notification.created' : 'notification.updated',
+        ref: { notificationId: n.id },
+      }))
+      .sort((x, y) => (x.channel < y.channel ? -1 : x.channel > y.channel ? 1 : 0));
     for (const part of chunks(drafts)) await scope.emitMany(part);
     pending = rest;
   }
@@ -234,13 +276,16 @@ async function announceStored(scope: WriteScope, stored: Stored[]): Promise<void
 
 /** After a commit: rows and events in one statement (the outbox's events, fed by the insert), told to this process at once. */
 async function insertAndAnnounce(ctx: Pick<ServiceContext, 'db' | 'bus'>, draft: NotificationDraft, recipients: number[]): Promise<number[]> {
-  const found = await rows<{ user_id: number; channel: string; seq: number }>(ctx.db, sql`
+  const found = await rows<{ user_id: number; channel: string; seq: number }>(
+    ctx.db,
+    sql`
     WITH n AS (${insertSql(draft, recipients)}),
     v AS (
       SELECT ${USER_CHANNEL_PREFIX}::text || user_id AS name, user_id, jsonb_build_object('notificationId', id) AS ref,
         CASE WHEN created THEN 'notification.created' ELSE 'notification.updated' END AS type
       FROM n
-    ), ${eventsForV(sql`, v.user_id`)}`);
+    ), ${eventsForV(sql`, v.user_id`)}`,
+  );
   if (found.length) ctx.bus.publishLocal(found.map((r) => ({ channel: r.channel, seq: Number(r.seq) })));
   return found.map((r) => Number(r.user_id));
 }
@@ -249,6 +294,12 @@ async function insertAndAnnounce(ctx: Pick<ServiceContext, 'db' | 'bus'>, draft:
 export async function usersByHandle(db: Executor, handles: string[]): Promise<number[]> {
   if (!handles.length) return [];
   const lower = [...new Set(handles.map((h) => h.toLowerCase()))];
-  const found = await rows<{ id: number }>(db, sql`SELECT id FROM users WHERE lower(handle) IN (${sql.join(lower.map((h) => sql`${h}`), sql`, `)})`);
+  const found = await rows<{ id: number }>(
+    db,
+    sql`SELECT id FROM users WHERE lower(handle) IN (${sql.join(
+      lower.map((h) => sql`${h}`),
+      sql`, `,
+    )})`,
+  );
   return found.map((r) => Number(r.id));
 }

@@ -37,7 +37,9 @@ export async function runQuestionReminders(ctx: Pick<ServiceContext, 'db' | 'bus
   return write(ctx, async (scope) => {
     const [lock] = await rows<{ got: boolean }>(scope.tx, sql`SELECT pg_try_advisory_xact_lock(${REMINDER_LOCK}) AS got`);
     if (!lock?.got) return 0;
-    const due = await rows<{ id: number; community_id: number; author_id: number }>(scope.tx, sql`
+    const due = await rows<{ id: number; community_id: number; author_id: number }>(
+      scope.tx,
+      sql`
       SELECT t.id, t.community_id, t.author_id FROM topics t
       WHERE t.kind = 'question' AND NOT t.hidden AND t.solution_post_id IS NULL
         AND t.created_at < ${now}::timestamptz - make_interval(days => ${options.afterDays})
@@ -49,12 +51,16 @@ export async function runQuestionReminders(ctx: Pick<ServiceContext, 'db' | 'bus
                     AND p.created_at < ${now}::timestamptz - make_interval(days => ${options.afterDays}))
         AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.kind = 'reminder' AND n.user_id = t.author_id AND n.topic_id = t.id)
       ORDER BY t.id
-      LIMIT ${BATCH}`);
+      LIMIT ${BATCH}`,
+    );
     if (!due.length) return 0;
-    const told = await notify({ within: scope }, due.map((t) => ({
-      draft: { kind: 'reminder' as const, communityId: Number(t.community_id), topicId: Number(t.id), postId: null, actorId: null },
-      candidates: [Number(t.author_id)],
-    })));
+    const told = await notify(
+      { within: scope },
+      due.map((t) => ({
+        draft: { kind: 'reminder' as const, communityId: Number(t.community_id), topicId: Number(t.id), postId: null, actorId: null },
+        candidates: [Number(t.author_id)],
+      })),
+    );
     return told.filter((recipients) => recipients.length).length;
   });
 }

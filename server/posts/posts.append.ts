@@ -30,7 +30,9 @@ export async function appendReply(db: Executor, r: AppendReply): Promise<{ post:
   const channel = topicChannel(r.topicId);
   const held = r.held ?? false;
   const heldReason = held ? 'held_first_post' : null;
-  const [row] = await rows<Record<string, unknown>>(db, sql`
+  const [row] = await rows<Record<string, unknown>>(
+    db,
+    sql`
     WITH m AS (
       INSERT INTO memberships (community_id, user_id, role)
       SELECT ${r.communityId}, ${r.authorId}, 'member' WHERE ${r.joins}
@@ -52,13 +54,30 @@ export async function appendReply(db: Executor, r: AppendReply): Promise<{ post:
       SELECT ${channel}, c.last_seq, 'post.created', jsonb_build_object('postId', p.id) FROM c, p
       RETURNING seq
     )
-    SELECT p.id, p.number, p.created_at, p.hidden_at, e.seq::int AS seq, pg_notify(${NOTIFY_CHANNEL}, ${channel} || ':' || e.seq) FROM p, e`);
+    SELECT p.id, p.number, p.created_at, p.hidden_at, e.seq::int AS seq, pg_notify(${NOTIFY_CHANNEL}, ${channel} || ':' || e.seq) FROM p, e`,
+  );
   if (!row) throw new Error(`could not append a reply to topic ${r.topicId}`);
   const post: PostRow = {
-    id: Number(row.id), topicId: r.topicId, number: Number(row.number), authorId: r.authorId, authorRole: r.authorRole,
-    replyToId: r.replyToId, body: r.body, bodyHtml: r.bodyHtml, createdAt: new Date(row.created_at as string),
-    editedAt: null, pinned: false, hidden: held, hiddenReason: null, hiddenReasonCode: heldReason, hiddenAt: row.hidden_at ? new Date(row.hidden_at as string) : null,
-    hiddenPending: held, deleted: false, clientId: r.clientId, likeCount: 0, helpfulCount: 0,
+    id: Number(row.id),
+    topicId: r.topicId,
+    number: Number(row.number),
+    authorId: r.authorId,
+    authorRole: r.authorRole,
+    replyToId: r.replyToId,
+    body: r.body,
+    bodyHtml: r.bodyHtml,
+    createdAt: new Date(row.created_at as string),
+    editedAt: null,
+    pinned: false,
+    hidden: held,
+    hiddenReason: null,
+    hiddenReasonCode: heldReason,
+    hiddenAt: row.hidden_at ? new Date(row.hidden_at as string) : null,
+    hiddenPending: held,
+    deleted: false,
+    clientId: r.clientId,
+    likeCount: 0,
+    helpfulCount: 0,
   };
   return { post, note: { channel, seq: Number(row.seq) } };
 }

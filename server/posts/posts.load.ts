@@ -11,7 +11,10 @@ import { presentPost, type ApiPost, type PostRow } from './posts.present.js';
 
 export const postNotFound = () => notFound('post_not_found', 'No such post.');
 
-interface LoadedPost { post: PostRow; loaded: LoadedTopic }
+interface LoadedPost {
+  post: PostRow;
+  loaded: LoadedTopic;
+}
 
 /** A post the viewer may at least see as a tombstone; hidden topics hide their posts too. */
 export async function loadVisiblePost(db: Executor, viewer: Viewer, postId: number): Promise<LoadedPost> {
@@ -26,8 +29,11 @@ export async function loadVisiblePost(db: Executor, viewer: Viewer, postId: numb
 
 /** One post with its author, as a viewer of that standing gets it. */
 export async function loadPostFor(db: Executor, standing: Standing, postId: number): Promise<ApiPost> {
-  const [row] = await db.select({ post: postColumns, author: userColumns(users) }).from(posts)
-    .innerJoin(users, eq(posts.authorId, users.id)).where(eq(posts.id, postId));
+  const [row] = await db
+    .select({ post: postColumns, author: userColumns(users) })
+    .from(posts)
+    .innerJoin(users, eq(posts.authorId, users.id))
+    .where(eq(posts.id, postId));
   if (!row) throw postNotFound();
   return presentPost(row.post, row.author, standing);
 }

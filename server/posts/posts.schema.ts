@@ -10,8 +10,13 @@ export const PostReply = Type.Object({ post: Ref(Post) });
 export const ReactionsReply = Type.Object({ reactions: Ref(Reactions) });
 /** The `reactions.changed` live event's data (the counts only: who reacted is not broadcast). */
 export const ReactionsChanged = Type.Object({ postId: Type.Integer(), reactions: Ref(Reactions) });
-export const Revisions = Paged(Type.Object({
-  id: Type.Integer(), body: Type.String(), replacedAt: Type.String(), editor: Type.Object({ id: Type.Integer(), handle: Type.String() }),
-}));
+export const Revisions = Paged(
+  Type.Object({
+    id: Type.Integer(),
+    body: Type.String(),
+    replacedAt: Type.String(),
+    editor: Type.Object({ id: Type.Integer(), handle: Type.String() }),
+  }),
+);
 export { IdParams, ReactionKindName };
 export const postErrors = errors(400, 401, 403, 404, 409, 413, 429);

@@ -17,12 +17,15 @@ export async function recordReadPosition(ctx: ServiceContext, viewer: Viewer, to
   const user = viewer.user;
   if (!user) throw unauthorized();
   await loadVisibleTopic(db, viewer, topicId);
-  const [row] = await rows<{ last_read_number: number }>(db, sql`
+  const [row] = await rows<{ last_read_number: number }>(
+    db,
+    sql`
     INSERT INTO topic_reads (user_id, topic_id, last_read_number, updated_at)
     SELECT ${user.id}, t.id, least(${number}::int, t.last_number), now() FROM topics t WHERE t.id = ${topicId}
     ON CONFLICT (user_id, topic_id) DO UPDATE
       SET last_read_number = greatest(topic_reads.last_read_number, excluded.last_read_number), updated_at = now()
-    RETURNING last_read_number`);
+    RETURNING last_read_number`,
+  );
   const lastReadNumber = Number(row?.last_read_number ?? 0);
   await markReadByPosition(ctx, user.id, topicId, lastReadNumber);
   return { lastReadNumber };

@@ -5,11 +5,19 @@ import { effectiveLevel } from '../notifications/notifications.write.js';
 
 /** A signed-in reader's own relation to one topic, for the topic page. Never cached, never for guests. */
 export async function topicViewerState(db: Executor, userId: number, topic: { id: number; categoryId: number; authorId: number }) {
-  const [row] = await rows<{ last_read_number: number | null; voted: boolean; topic_level: NotificationLevel | null; category_level: NotificationLevel | null }>(db, sql`
+  const [row] = await rows<{
+    last_read_number: number | null;
+    voted: boolean;
+    topic_level: NotificationLevel | null;
+    category_level: NotificationLevel | null;
+  }>(
+    db,
+    sql`
     SELECT (SELECT last_read_number FROM topic_reads WHERE user_id = ${userId} AND topic_id = ${topic.id}) AS last_read_number,
            EXISTS (SELECT 1 FROM topic_votes WHERE topic_id = ${topic.id} AND user_id = ${userId}) AS voted,
            (SELECT level FROM notification_levels WHERE user_id = ${userId} AND target_type = 'topic' AND target_id = ${topic.id}) AS topic_level,
-           (SELECT level FROM notification_levels WHERE user_id = ${userId} AND target_type = 'category' AND target_id = ${topic.categoryId}) AS category_level`);
+           (SELECT level FROM notification_levels WHERE user_id = ${userId} AND target_type = 'category' AND target_id = ${topic.categoryId}) AS category_level`,
+  );
   return {
     lastReadNumber: Number(row?.last_read_number ?? 0),
     notificationLevel: effectiveLevel(userId, topic, { topic: row?.topic_level ?? null, category: row?.category_level ?? null }),
@@ -21,12 +29,13 @@ export async function topicViewerState(db: Executor, userId: number, topic: { id
  * Extra columns for a topic list: a signed-in viewer's read position and vote, looked up by
  * primary key per listed topic inside the list's own query (no query per item); constants for guests.
  */
-export const listViewerColumns = (userId: number | null) => (userId === null
-  ? { lastRead: sql<number | null>`NULL::int`, voted: sql<boolean>`false` }
-  : {
-    lastRead: sql<number | null>`(SELECT r.last_read_number FROM topic_reads r WHERE r.user_id = ${userId} AND r.topic_id = ${topics.id})`,
-    voted: sql<boolean>`EXISTS (SELECT 1 FROM topic_votes v WHERE v.topic_id = ${topics.id} AND v.user_id = ${userId})`,
-  });
+export const listViewerColumns = (userId: number | null) =>
+  userId === null
+    ? { lastRead: sql<number | null>`NULL::int`, voted: sql<boolean>`false` }
+    : {
+        lastRead: sql<number | null>`(SELECT r.last_read_number FROM topic_reads r WHERE r.user_id = ${userId} AND r.topic_id = ${topics.id})`,
+        voted: sql<boolean>`EXISTS (SELECT 1 FROM topic_votes v WHERE v.topic_id = ${topics.id} AND v.user_id = ${userId})`,
+      };
 
 /**
  * `unread` counts the posts numbered after the reader's position (every number is a place in the

@@ -10,7 +10,9 @@ export const VISIT_GAP_MINUTES = 30;
  * more than VISIT_GAP_MINUTES, so what was new when the visit began stays new for all of it.
  */
 export async function recordVisit(db: Executor, userId: number, communityId: number): Promise<Date | null> {
-  const [row] = await rows<{ previous_seen_at: string | Date | null }>(db, sql`
+  const [row] = await rows<{ previous_seen_at: string | Date | null }>(
+    db,
+    sql`
     INSERT INTO community_visits (user_id, community_id, last_seen_at, previous_seen_at)
     VALUES (${userId}, ${communityId}, now(), NULL)
     ON CONFLICT (user_id, community_id) DO UPDATE SET
@@ -18,14 +20,18 @@ export async function recordVisit(db: Executor, userId: number, communityId: num
         WHEN community_visits.last_seen_at < now() - make_interval(mins => ${VISIT_GAP_MINUTES}) THEN community_visits.last_seen_at
         ELSE community_visits.previous_seen_at END,
       last_seen_at = greatest(community_visits.last_seen_at, now())
-    RETURNING previous_seen_at`);
+    RETURNING previous_seen_at`,
+  );
   return toDate(row?.previous_seen_at ?? null);
 }
 
 /** The previous visit without recording one (later pages of a list). */
 export async function previousVisit(db: Executor, userId: number, communityId: number): Promise<Date | null> {
-  const [row] = await rows<{ previous_seen_at: string | Date | null }>(db, sql`
-    SELECT previous_seen_at FROM community_visits WHERE user_id = ${userId} AND community_id = ${communityId}`);
+  const [row] = await rows<{ previous_seen_at: string | Date | null }>(
+    db,
+    sql`
+    SELECT previous_seen_at FROM community_visits WHERE user_id = ${userId} AND community_id = ${communityId}`,
+  );
   return toDate(row?.previous_seen_at ?? null);
 }
 

@@ -18,5 +18,4 @@ export const BADGES: readonly Badge[] = [
   { id: 'helped_10', name: 'Good neighbour', description: 'They helped 10 different people.', earned: (r) => r.peopleHelped >= 10 },
 ];
 
-export const earnedBadges = (r: Reputation) =>
-  BADGES.filter((b) => b.earned(r)).map(({ id, name, description }) => ({ id, name, description }));
+export const earnedBadges = (r: Reputation) => BADGES.filter((b) => b.earned(r)).map(({ id, name, description }) => ({ id, name, description }));

@@ -32,9 +32,17 @@ export async function topHelpers(db: Executor, slug: string, _period: HelperPeri
   const f = from.toISOString();
   const t = to.toISOString();
   const found = await rows<{
-    id: number; handle: string; display_name: string; avatar_url: string | null; created_at: string | Date;
-    helpful: number; solutions: number; score: number;
-  }>(db, sql`
+    id: number;
+    handle: string;
+    display_name: string;
+    avatar_url: string | null;
+    created_at: string | Date;
+    helpful: number;
+    solutions: number;
+    score: number;
+  }>(
+    db,
+    sql`
     WITH contributions AS (
       SELECT p.author_id AS user_id, 1 AS helpful, 0 AS solutions, r.created_at AS at
       FROM reactions r
@@ -60,10 +68,14 @@ export async function topHelpers(db: Executor, slug: string, _period: HelperPeri
     WHERE NOT u.is_site_admin
       AND NOT EXISTS (SELECT 1 FROM memberships m
                       WHERE m.community_id = ${community.id} AND m.user_id = u.id
-                        AND m.role IN (${sql.join(OFFICIAL_ROLES.map((r) => sql`${r}`), sql`, `)}))
+                        AND m.role IN (${sql.join(
+                          OFFICIAL_ROLES.map((r) => sql`${r}`),
+                          sql`, `,
+                        )}))
       AND NOT EXISTS (SELECT 1 FROM bans WHERE bans.community_id = ${community.id} AND bans.user_id = u.id AND ${banInForce()})
     ORDER BY score DESC, totals.first_at ASC, u.id ASC
-    LIMIT ${HELPERS_SHOWN}`);
+    LIMIT ${HELPERS_SHOWN}`,
+  );
   return {
     items: found.map((r) => ({
       user: presentUser({ id: Number(r.id), handle: r.handle, displayName: r.display_name, avatarUrl: r.avatar_url, createdAt: new Date(r.created_at) }),

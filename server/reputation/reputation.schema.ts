@@ -6,7 +6,7 @@ export const Badge = Type.Object({ id: Type.String(), name: Type.String(), descr
 export const ReputationSummary = Type.Object({
   peopleHelped: Type.Integer({ description: 'distinct others who marked their posts helpful or whose question they answered' }),
   helpfulReceived: Type.Integer(),
-  solutions: Type.Integer({ description: 'accepted answers to other people\'s topics' }),
+  solutions: Type.Integer({ description: "accepted answers to other people's topics" }),
   topicsStarted: Type.Integer(),
   badges: Type.Array(Badge, { description: 'earned badges only, in a fixed order' }),
 });
@@ -16,12 +16,15 @@ export const HelpersQuery = Type.Object({
 });
 
 export const HelpersReply = Type.Object({
-  items: Type.Array(Type.Object({
-    user: Ref(User),
-    helpful: Type.Integer(),
-    solutions: Type.Integer(),
-    score: Type.Integer({ description: '3 × solutions + helpful' }),
-  }), { description: 'at most 10, best first' }),
+  items: Type.Array(
+    Type.Object({
+      user: Ref(User),
+      helpful: Type.Integer(),
+      solutions: Type.Integer(),
+      score: Type.Integer({ description: '3 × solutions + helpful' }),
+    }),
+    { description: 'at most 10, best first' },
+  ),
   from: DateTime,
   to: Type.String({ format: 'date-time', description: 'exclusive: the first instant of the next month' }),
 });

@@ -18,7 +18,9 @@ export interface Reputation {
  * and answers they accepted on their own topics are left out.
  */
 export async function reputationOf(db: Executor, userId: number): Promise<Reputation & { posts: number }> {
-  const [row] = await rows<Record<'posts' | 'helpful' | 'solutions' | 'topics_started' | 'people_helped', number>>(db, sql`
+  const [row] = await rows<Record<'posts' | 'helpful' | 'solutions' | 'topics_started' | 'people_helped', number>>(
+    db,
+    sql`
     WITH mine AS (
       SELECT p.id, p.number, t.author_id AS topic_author, (t.solution_post_id = p.id) AS accepted
       FROM posts p JOIN topics t ON t.id = p.topic_id
@@ -33,7 +35,8 @@ export async function reputationOf(db: Executor, userId: number): Promise<Reputa
            (SELECT count(*) FROM helped_by)::int AS helpful,
            (SELECT count(*) FROM answered)::int AS solutions,
            (SELECT count(*) FROM mine WHERE number = 1)::int AS topics_started,
-           (SELECT count(*) FROM (SELECT user_id FROM helped_by UNION SELECT topic_author FROM answered) people)::int AS people_helped`);
+           (SELECT count(*) FROM (SELECT user_id FROM helped_by UNION SELECT topic_author FROM answered) people)::int AS people_helped`,
+  );
   return {
     posts: Number(row?.posts ?? 0),
     helpfulReceived: Number(row?.helpful ?? 0),

@@ -12,9 +12,13 @@ export const Id = Type.Integer({ minimum: 1, maximum: INT4_MAX });
 export const IdParams = Type.Object({ id: Id });
 export const SlugParams = Type.Object({ slug: Type.String({ minLength: 1, maxLength: 64 }) });
 /** A string checked by one of the shared input rules (rules/input-rules.ts), which the web's forms check too. */
-export const Text = (rule: TextRule, options: TStringOptions = {}) => Type.String({
-  ...(rule.min > 0 ? { minLength: rule.min } : {}), maxLength: rule.max, ...(rule.pattern ? { pattern: rule.pattern } : {}), ...options,
-});
+export const Text = (rule: TextRule, options: TStringOptions = {}) =>
+  Type.String({
+    ...(rule.min > 0 ? { minLength: rule.min } : {}),
+    maxLength: rule.max,
+    ...(rule.pattern ? { pattern: rule.pattern } : {}),
+    ...options,
+  });
 export const Slug = Text(SLUG);
 export const Handle = Text(HANDLE);
 export const DateTime = Type.String({ format: 'date-time' });
@@ -32,153 +36,209 @@ export const Ref = <T extends TSchema>(schema: T) => {
   return Type.Unsafe<Static<T>>(Type.Ref($id));
 };
 
-export const ErrorResponse = Type.Object({
-  statusCode: Type.Integer(),
-  error: Type.String(),
-  code: Type.String(),
-  message: Type.String(),
-  details: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'public, machine-readable context for some codes (limits, `retryAfter`, the invalid field)' })),
-}, { $id: 'Error', description: 'Every error: a stable snake_case `code` plus a human message.' });
+export const ErrorResponse = Type.Object(
+  {
+    statusCode: Type.Integer(),
+    error: Type.String(),
+    code: Type.String(),
+    message: Type.String(),
+    details: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), { description: 'public, machine-readable context for some codes (limits, `retryAfter`, the invalid field)' }),
+    ),
+  },
+  { $id: 'Error', description: 'Every error: a stable snake_case `code` plus a human message.' },
+);
 
 /** Error replies every route may give; routes add their own success schemas. */
 export const errors = <S extends number>(...statuses: S[]) =>
   Object.fromEntries(statuses.map((s) => [s, Ref(ErrorResponse)])) as { [K in S]: TUnsafe<Static<typeof ErrorResponse>> };
 
-export const User = Type.Object({
-  id: Type.Integer(),
-  handle: Type.String(),
-  displayName: Type.String(),
-  avatarUrl: Nullable(Type.String()),
-  createdAt: DateTime,
-}, { $id: 'User' });
+export const User = Type.Object(
+  {
+    id: Type.Integer(),
+    handle: Type.String(),
+    displayName: Type.String(),
+    avatarUrl: Nullable(Type.String()),
+    createdAt: DateTime,
+  },
+  { $id: 'User' },
+);
 
 export const RoleName = Type.Union([Type.Literal('member'), Type.Literal('staff'), Type.Literal('moderator'), Type.Literal('admin')]);
 export const TopicKindName = Type.Union([Type.Literal('discussion'), Type.Literal('question'), Type.Literal('idea')]);
 /** IDEA_STATUSES of db/schema.ts, spelled out so TypeBox keeps the literal types. */
 export const IdeaStatusName = Type.Union([
-  Type.Literal('under_review'), Type.Literal('planned'), Type.Literal('in_progress'), Type.Literal('shipped'), Type.Literal('declined'),
+  Type.Literal('under_review'),
+  Type.Literal('planned'),
+  Type.Literal('in_progress'),
+  Type.Literal('shipped'),
+  Type.Literal('declined'),
 ]);
 export const ReactionKindName = Type.Union([Type.Literal('like'), Type.Literal('helpful')]);
 /** How much a reader hears about a topic or a category. */
 export const NotificationLevelName = Type.Union([Type.Literal('watching'), Type.Literal('normal'), Type.Literal('muted')]);
 
 /** What the system did on its own, as a code; the `reason` beside it carries the same in words. */
-export const SystemReasonCode = Nullable(Type.Enum(SYSTEM_REASONS, {
-  description: 'set when the system acted on its own (held_first_post, held_first_topic, flagged, review_requested); null for a person\'s own words',
-}));
+export const SystemReasonCode = Nullable(
+  Type.Enum(SYSTEM_REASONS, {
+    description: "set when the system acted on its own (held_first_post, held_first_topic, flagged, review_requested); null for a person's own words",
+  }),
+);
 
-type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 type Assert<T extends true> = T;
 
-export const CommunityCapabilities = Type.Object({
-  moderate: Type.Boolean({ description: 'the review queue, bans, moderating topics and posts' }),
-  administer: Type.Boolean({ description: 'settings, categories, roles, embed and SSO' }),
-  setIdeaStatus: Type.Boolean({ description: 'answer ideas with a status' }),
-  startTopic: Type.Boolean(),
-}, { description: 'What the viewer may do here, decided by the server (the web shows only what it allows). All false for guests; a banned member cannot write.' });
+export const CommunityCapabilities = Type.Object(
+  {
+    moderate: Type.Boolean({ description: 'the review queue, bans, moderating topics and posts' }),
+    administer: Type.Boolean({ description: 'settings, categories, roles, embed and SSO' }),
+    setIdeaStatus: Type.Boolean({ description: 'answer ideas with a status' }),
+    startTopic: Type.Boolean(),
+  },
+  {
+    description: 'What the viewer may do here, decided by the server (the web shows only what it allows). All false for guests; a banned member cannot write.',
+  },
+);
 
-export const TopicCapabilities = Type.Object({
-  reply: Type.Boolean(),
-  editOwnPosts: Type.Boolean({ description: 'edit posts the viewer wrote (a lock stops this as it stops replies)' }),
-  deleteOwnPosts: Type.Boolean({ description: 'delete posts the viewer wrote' }),
-  react: Type.Boolean({ description: "like others' posts or mark them helpful" }),
-  report: Type.Boolean({ description: "report others' posts; ask for a review of one's own hidden post" }),
-  moderate: Type.Boolean({ description: 'pin, lock and hide the topic and its posts' }),
-  edit: Type.Boolean({ description: 'retitle or move the topic' }),
-  acceptAnswer: Type.Boolean({ description: 'choose or clear the accepted answer (questions only)' }),
-  vote: Type.Boolean({ description: 'vote for this idea (ideas only; a lock closes votes)' }),
-  setIdeaStatus: Type.Boolean({ description: "answer this idea with a status (ideas only)" }),
-}, {
-  description: 'What the viewer may do in this topic, decided by the server (the web shows only what it allows). '
-    + 'All false for guests (their pages are cached and shared); a banned member cannot write.',
-});
+export const TopicCapabilities = Type.Object(
+  {
+    reply: Type.Boolean(),
+    editOwnPosts: Type.Boolean({ description: 'edit posts the viewer wrote (a lock stops this as it stops replies)' }),
+    deleteOwnPosts: Type.Boolean({ description: 'delete posts the viewer wrote' }),
+    react: Type.Boolean({ description: "like others' posts or mark them helpful" }),
+    report: Type.Boolean({ description: "report others' posts; ask for a review of one's own hidden post" }),
+    moderate: Type.Boolean({ description: 'pin, lock and hide the topic and its posts' }),
+    edit: Type.Boolean({ description: 'retitle or move the topic' }),
+    acceptAnswer: Type.Boolean({ description: 'choose or clear the accepted answer (questions only)' }),
+    vote: Type.Boolean({ description: 'vote for this idea (ideas only; a lock closes votes)' }),
+    setIdeaStatus: Type.Boolean({ description: 'answer this idea with a status (ideas only)' }),
+  },
+  {
+    description:
+      'What the viewer may do in this topic, decided by the server (the web shows only what it allows). ' +
+      'All false for guests (their pages are cached and shared); a banned member cannot write.',
+  },
+);
 /** Fails to compile unless these schemas list exactly the capabilities of rules/capabilities.ts (one left out would be stripped from replies). */
-export type CapabilitySchemasMatch = [Assert<Same<Static<typeof CommunityCapabilities>, CommunityCan>>, Assert<Same<Static<typeof TopicCapabilities>, TopicCan>>];
+export type CapabilitySchemasMatch = [
+  Assert<Same<Static<typeof CommunityCapabilities>, CommunityCan>>,
+  Assert<Same<Static<typeof TopicCapabilities>, TopicCan>>,
+];
 
-export const Category = Type.Object({
-  id: Type.Integer(),
-  slug: Type.String(),
-  name: Type.String(),
-  description: Type.String(),
-  position: Type.Integer(),
-}, { $id: 'Category' });
+export const Category = Type.Object(
+  {
+    id: Type.Integer(),
+    slug: Type.String(),
+    name: Type.String(),
+    description: Type.String(),
+    position: Type.Integer(),
+  },
+  { $id: 'Category' },
+);
 
 /** A community as `GET /api/communities` lists it. */
-export const CommunitySummary = Type.Object({
-  id: Type.Integer(),
-  slug: Type.String(),
-  name: Type.String(),
-  description: Type.String(),
-  accentColor: Nullable(Type.String()),
-  isDemo: Type.Boolean(),
-  createdAt: DateTime,
-  moderation: Type.Object({
-    flagThreshold: Type.Integer({ description: 'distinct members whose flags hide a post pending review; 0 = never automatically' }),
-    holdFirstPosts: Type.Boolean({ description: "a member's first post here waits for a moderator's approval" }),
-  }, { description: 'Public, like everything about moderation here.' }),
-}, { $id: 'CommunitySummary' });
+export const CommunitySummary = Type.Object(
+  {
+    id: Type.Integer(),
+    slug: Type.String(),
+    name: Type.String(),
+    description: Type.String(),
+    accentColor: Nullable(Type.String()),
+    isDemo: Type.Boolean(),
+    createdAt: DateTime,
+    moderation: Type.Object(
+      {
+        flagThreshold: Type.Integer({ description: 'distinct members whose flags hide a post pending review; 0 = never automatically' }),
+        holdFirstPosts: Type.Boolean({ description: "a member's first post here waits for a moderator's approval" }),
+      },
+      { description: 'Public, like everything about moderation here.' },
+    ),
+  },
+  { $id: 'CommunitySummary' },
+);
 
 /** One community as reading, creating or changing it answers: with its categories and the viewer's role. */
-export const Community = Type.Object({
-  ...CommunitySummary.properties,
-  categories: Type.Array(Ref(Category)),
-  viewerRole: Nullable(RoleName, { description: "the viewer's role here; null for guests and signed-in non-members" }),
-  viewerCan: CommunityCapabilities,
-  embed: Type.Optional(Type.Object({
-    allowedOrigins: Type.Array(Type.String()),
-    ssoSecretCreatedAt: Nullable(DateTime),
-  }, { description: 'admins only; the SSO secret itself is shown once, when made' })),
-}, { $id: 'Community' });
+export const Community = Type.Object(
+  {
+    ...CommunitySummary.properties,
+    categories: Type.Array(Ref(Category)),
+    viewerRole: Nullable(RoleName, { description: "the viewer's role here; null for guests and signed-in non-members" }),
+    viewerCan: CommunityCapabilities,
+    embed: Type.Optional(
+      Type.Object(
+        {
+          allowedOrigins: Type.Array(Type.String()),
+          ssoSecretCreatedAt: Nullable(DateTime),
+        },
+        { description: 'admins only; the SSO secret itself is shown once, when made' },
+      ),
+    ),
+  },
+  { $id: 'Community' },
+);
 
 export const Reactions = Type.Object({ like: Type.Integer(), helpful: Type.Integer() }, { $id: 'Reactions' });
 
-export const Topic = Type.Object({
-  id: Type.Integer(),
-  community: Type.String({ description: 'community slug' }),
-  category: Type.String({ description: 'category slug' }),
-  title: Type.String(),
-  kind: TopicKindName,
-  author: Ref(User),
-  createdAt: DateTime,
-  lastPostAt: DateTime,
-  postCount: Type.Integer(),
-  pinned: Type.Boolean(),
-  locked: Type.Boolean(),
-  hidden: Type.Boolean(),
-  hiddenReason: Nullable(Type.String(), { description: 'why it is hidden, in words (a moderator\'s own, or the system\'s reason put into words); null when not hidden' }),
-  hiddenReasonCode: SystemReasonCode,
-  pendingReview: Type.Boolean({ description: 'hidden by the system (a held first topic), waiting for a moderator' }),
-  solutionPostId: Nullable(Type.Integer()),
-  votes: Type.Integer(),
-  ideaStatus: Nullable(Type.Object({
-    status: IdeaStatusName,
-    note: Nullable(Type.String()),
-    changedAt: DateTime,
-    changedBy: Ref(User),
-    changedByRole: Nullable(RoleName),
-  }, { description: "ideas only: the organisation's public answer; null until staff set one" })),
-}, { $id: 'Topic' });
+export const Topic = Type.Object(
+  {
+    id: Type.Integer(),
+    community: Type.String({ description: 'community slug' }),
+    category: Type.String({ description: 'category slug' }),
+    title: Type.String(),
+    kind: TopicKindName,
+    author: Ref(User),
+    createdAt: DateTime,
+    lastPostAt: DateTime,
+    postCount: Type.Integer(),
+    pinned: Type.Boolean(),
+    locked: Type.Boolean(),
+    hidden: Type.Boolean(),
+    hiddenReason: Nullable(Type.String(), {
+      description: "why it is hidden, in words (a moderator's own, or the system's reason put into words); null when not hidden",
+    }),
+    hiddenReasonCode: SystemReasonCode,
+    pendingReview: Type.Boolean({ description: 'hidden by the system (a held first topic), waiting for a moderator' }),
+    solutionPostId: Nullable(Type.Integer()),
+    votes: Type.Integer(),
+    ideaStatus: Nullable(
+      Type.Object(
+        {
+          status: IdeaStatusName,
+          note: Nullable(Type.String()),
+          changedAt: DateTime,
+          changedBy: Ref(User),
+          changedByRole: Nullable(RoleName),
+        },
+        { description: "ideas only: the organisation's public answer; null until staff set one" },
+      ),
+    ),
+  },
+  { $id: 'Topic' },
+);
 
-export const Post = Type.Object({
-  id: Type.Integer(),
-  topicId: Type.Integer(),
-  number: Type.Integer(),
-  author: Ref(User),
-  authorRole: RoleName,
-  replyToId: Nullable(Type.Integer()),
-  body: Nullable(Type.String()),
-  bodyHtml: Nullable(Type.String()),
-  createdAt: DateTime,
-  editedAt: Nullable(DateTime),
-  pinned: Type.Boolean(),
-  hidden: Type.Boolean(),
-  hiddenReason: Nullable(Type.String()),
-  hiddenReasonCode: SystemReasonCode,
-  pendingReview: Type.Boolean({ description: 'hidden by the system (member flags, a held first post), waiting for a moderator' }),
-  deleted: Type.Boolean(),
-  reactions: Ref(Reactions),
-  viewerReactions: Type.Optional(Type.Array(ReactionKindName, { description: 'kinds the signed-in viewer has reacted with' })),
-}, { $id: 'Post' });
+export const Post = Type.Object(
+  {
+    id: Type.Integer(),
+    topicId: Type.Integer(),
+    number: Type.Integer(),
+    author: Ref(User),
+    authorRole: RoleName,
+    replyToId: Nullable(Type.Integer()),
+    body: Nullable(Type.String()),
+    bodyHtml: Nullable(Type.String()),
+    createdAt: DateTime,
+    editedAt: Nullable(DateTime),
+    pinned: Type.Boolean(),
+    hidden: Type.Boolean(),
+    hiddenReason: Nullable(Type.String()),
+    hiddenReasonCode: SystemReasonCode,
+    pendingReview: Type.Boolean({ description: 'hidden by the system (member flags, a held first post), waiting for a moderator' }),
+    deleted: Type.Boolean(),
+    reactions: Ref(Reactions),
+    viewerReactions: Type.Optional(Type.Array(ReactionKindName, { description: 'kinds the signed-in viewer has reacted with' })),
+  },
+  { $id: 'Post' },
+);
 
 export const sharedSchemas = [ErrorResponse, User, Category, CommunitySummary, Community, Reactions, Topic, Post];
 export const Paged = <T extends TSchema>(item: T) => Type.Object({ items: Type.Array(item), nextCursor: Nullable(Type.String()) });

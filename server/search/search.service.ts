@@ -27,37 +27,48 @@ export async function search(db: Db, viewer: Viewer, slug: string, q: string, cu
   const standing = { viewer, role: await roleIn(db, viewer, community.id) };
   const offset = cursor ? Number(decodeCursor(cursor, ['number'])[0]) : 0;
   if (!Number.isSafeInteger(offset) || offset < 0 || offset > 1_000_000) throw badRequest('invalid_cursor', 'The cursor is not one this server handed out.');
-  const ranked = await rows<{ id: number; snippet: string }>(db, sql`
+  const ranked = await rows<{ id: number; snippet: string }>(
+    db,
+    sql`
     WITH q AS (SELECT websearch_to_tsquery('english', ${q}) AS query)
     SELECT p.id, ts_headline('english', p.body, q.query, ${`StartSel=${START}, StopSel=${STOP}, MaxWords=30, MinWords=10, MaxFragments=2`}) AS snippet
     FROM q, posts p JOIN topics t ON t.id = p.topic_id
     WHERE t.community_id = ${community.id} AND NOT t.hidden AND NOT p.hidden AND NOT p.deleted
       AND (p.search @@ q.query OR (p.number = 1 AND t.search @@ q.query))
     ORDER BY ts_rank(p.search, q.query) + 2 * ts_rank(t.search, q.query) DESC, p.id DESC
-    LIMIT ${limit + 1} OFFSET ${offset}`);
+    LIMIT ${limit + 1} OFFSET ${offset}`,
+  );
   const page = ranked.slice(0, limit);
   if (!page.length) return { items: [], nextCursor: null };
 
   const topicAuthors = alias(users, 'topic_authors');
-  const loaded = await db.select({ post: postColumns, author: userColumns(users), topic: topicColumns, topicAuthor: userColumns(topicAuthors), categorySlug: categories.slug })
+  const loaded = await db
+    .select({ post: postColumns, author: userColumns(users), topic: topicColumns, topicAuthor: userColumns(topicAuthors), categorySlug: categories.slug })
     .from(posts)
     .innerJoin(users, eq(posts.authorId, users.id))
     .innerJoin(topics, eq(posts.topicId, topics.id))
     .innerJoin(topicAuthors, eq(topics.authorId, topicAuthors.id))
     .innerJoin(categories, eq(topics.categoryId, categories.id))
-    .where(inArray(posts.id, page.map((r) => Number(r.id))));
+    .where(
+      inArray(
+        posts.id,
+        page.map((r) => Number(r.id)),
+      ),
+    );
   const byId = new Map(loaded.map((r) => [r.post.id, r]));
 
   const items = page.flatMap(({ id, snippet }) => {
     const r = byId.get(Number(id));
     // Re-checked after loading: a post hidden between the two queries must not slip out.
     if (!r || !isPubliclyReadable(r.post, r.topic)) return [];
-    return [{
-      topic: presentTopic(r.topic, { communitySlug: community.slug, categorySlug: r.categorySlug, author: r.topicAuthor }),
-      post: presentPost(r.post, r.author, standing),
-      snippet: snippet.replaceAll(START, '').replaceAll(STOP, ''),
-      snippetHtml: escapeHtml(snippet).replaceAll(START, '<mark>').replaceAll(STOP, '</mark>'),
-    }];
+    return [
+      {
+        topic: presentTopic(r.topic, { communitySlug: community.slug, categorySlug: r.categorySlug, author: r.topicAuthor }),
+        post: presentPost(r.post, r.author, standing),
+        snippet: snippet.replaceAll(START, '').replaceAll(STOP, ''),
+        snippetHtml: escapeHtml(snippet).replaceAll(START, '<mark>').replaceAll(STOP, '</mark>'),
+      },
+    ];
   });
   return { items, nextCursor: ranked.length > limit ? encodeCursor([offset + limit]) : null };
 }

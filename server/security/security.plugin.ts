@@ -31,36 +31,39 @@ export function cspHeader(overrides: Partial<Record<keyof typeof CSP_DIRECTIVES,
 }
 
 /** Security headers, per-address request limits and input hygiene for every route. */
-export const securityPlugin = fp(async (app: FastifyInstance, opts: { config: Config }) => {
-  await app.register(helmet, {
-    contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES },
-    crossOriginEmbedderPolicy: false,
-    // The API is read by the embed on other sites through our own iframe only.
-    crossOriginResourcePolicy: { policy: 'same-origin' },
-  });
-
-  if (opts.config.rateLimits) {
-    await app.register(rateLimit, {
-      global: true,
-      max: 600,
-      timeWindow: '1 minute',
-      // Reads of the built assets are cheap and cached by browsers; count API traffic.
-      allowList: (request) => !request.url.startsWith('/api/'),
-      errorResponseBuilder: (_request, context) =>
-        tooMany('rate_limited', `Too many requests: try again in ${Math.ceil(context.ttl / 1000)} s.`, Math.ceil(context.ttl / 1000)),
+export const securityPlugin = fp(
+  async (app: FastifyInstance, opts: { config: Config }) => {
+    await app.register(helmet, {
+      contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES },
+      crossOriginEmbedderPolicy: false,
+      // The API is read by the embed on other sites through our own iframe only.
+      crossOriginResourcePolicy: { policy: 'same-origin' },
     });
-  }
 
-  // JSON in, JSON out. Fastify also parses text/plain by default: a content type any page may
-  // send cross-site without a preflight, and never what our clients send. Refused with 415.
-  app.removeContentTypeParser('text/plain');
+    if (opts.config.rateLimits) {
+      await app.register(rateLimit, {
+        global: true,
+        max: 600,
+        timeWindow: '1 minute',
+        // Reads of the built assets are cheap and cached by browsers; count API traffic.
+        allowList: (request) => !request.url.startsWith('/api/'),
+        errorResponseBuilder: (_request, context) =>
+          tooMany('rate_limited', `Too many requests: try again in ${Math.ceil(context.ttl / 1000)} s.`, Math.ceil(context.ttl / 1000)),
+      });
+    }
 
-  app.addHook('preValidation', async (request) => {
-    assertCleanInput(request.query, 'querystring');
-    assertCleanInput(request.params, 'params');
-    assertCleanInput(request.body, 'body');
-  });
-}, { name: 'security' });
+    // JSON in, JSON out. Fastify also parses text/plain by default: a content type any page may
+    // send cross-site without a preflight, and never what our clients send. Refused with 415.
+    app.removeContentTypeParser('text/plain');
+
+    app.addHook('preValidation', async (request) => {
+      assertCleanInput(request.query, 'querystring');
+      assertCleanInput(request.params, 'params');
+      assertCleanInput(request.body, 'body');
+    });
+  },
+  { name: 'security' },
+);
 
 /** Tighter per-address budget for routes that write. */
 export const writeRateLimit = (config: Config): { rateLimit?: { max: number; timeWindow: string } } =>

@@ -4,8 +4,9 @@ import type { FastifySchemaCompiler } from 'fastify';
 
 // ajv-formats is CommonJS: its function sits on .default when imported from ESM.
 type AddFormats = (ajv: Ajv) => Ajv;
-const addFormats = ((addFormatsModule as unknown as { default: { default?: AddFormats } & AddFormats }).default.default
-  ?? (addFormatsModule as unknown as { default: AddFormats }).default);
+const addFormats =
+  (addFormatsModule as unknown as { default: { default?: AddFormats } & AddFormats }).default.default ??
+  (addFormatsModule as unknown as { default: AddFormats }).default;
 
 const makeAjv = (coerceTypes: boolean | 'array') => {
   const ajv = new Ajv({ removeAdditional: true, useDefaults: true, coerceTypes, allErrors: false, strict: false });

@@ -15,10 +15,15 @@ export class TopicPageCache {
   private keysByTopic = new Map<number, Set<string>>();
   private readonly unsubscribe: Array<() => void> = [];
 
-  constructor(private readonly maxEntries: number, bus: Bus) {
-    this.unsubscribe.push(bus.subscribe((note) => {
-      if (note.channel.startsWith('topic:')) this.invalidate(Number(note.channel.slice(6)));
-    }));
+  constructor(
+    private readonly maxEntries: number,
+    bus: Bus,
+  ) {
+    this.unsubscribe.push(
+      bus.subscribe((note) => {
+        if (note.channel.startsWith('topic:')) this.invalidate(Number(note.channel.slice(6)));
+      }),
+    );
     this.unsubscribe.push(bus.onResync(() => this.clear()));
   }
 
@@ -71,16 +76,18 @@ export class TopicPageCache {
 }
 
 /** A topic page as its reader gets it: for guests, the shared serialised page (`cache` says whether it was kept). */
-export type ServedTopicPage =
-  | { json: Buffer; cache: 'hit' | 'miss' }
-  | { page: Awaited<ReturnType<typeof readTopicPage>> };
+export type ServedTopicPage = { json: Buffer; cache: 'hit' | 'miss' } | { page: Awaited<ReturnType<typeof readTopicPage>> };
 
 /**
  * Reads a topic page through the cache: signed-in readers get their own rendering (their hidden
  * posts, their state), never cached; guests share one serialised page per topic and position.
  */
 export async function serveTopicPage(
-  db: Executor, cache: TopicPageCache, viewer: Viewer, id: number, input: Required<ReadTopicInput>,
+  db: Executor,
+  cache: TopicPageCache,
+  viewer: Viewer,
+  id: number,
+  input: Required<ReadTopicInput>,
 ): Promise<ServedTopicPage> {
   if (viewer.user) return { page: await readTopicPage(db, viewer, id, input) };
   const key = `${id}:${input.after}:${input.limit}`;

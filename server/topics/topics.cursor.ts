@@ -10,7 +10,9 @@ export function decodeCursor(cursor: string, shape: ('string' | 'number' | 'bool
     if (Array.isArray(values) && values.length === shape.length && values.every((v, i) => typeof v === shape[i])) {
       return values as (string | number | boolean)[];
     }
-  } catch { /* fall through */ }
+  } catch {
+    /* fall through */
+  }
   throw badRequest('invalid_cursor', 'The cursor is not one this server handed out.');
 }
 

@@ -18,9 +18,15 @@ export interface LoadedTopic extends TopicContext {
   settings: ModerationSettings;
 }
 
-export interface ModerationSettings { flagThreshold: number; holdFirstPosts: boolean }
+export interface ModerationSettings {
+  flagThreshold: number;
+  holdFirstPosts: boolean;
+}
 
-export interface ActiveBan { reason: string; until: string | null }
+export interface ActiveBan {
+  reason: string;
+  until: string | null;
+}
 
 export const topicNotFound = () => notFound('topic_not_found', 'No such topic.');
 
@@ -28,11 +34,16 @@ export const topicNotFound = () => notFound('topic_not_found', 'No such topic.')
 export async function loadVisibleTopic(db: Executor, viewer: Viewer, id: number): Promise<LoadedTopic> {
   const uid = viewer.user?.id ?? null;
   // The viewer's role and any active ban come along in the same round trip (null for guests).
-  const [found] = await db.select({
-    topic: topicColumns, communitySlug: communities.slug, categorySlug: categories.slug, author: userColumns(users),
-    ...standingColumns(uid, sql`${topics.communityId}`),
-    settings: { flagThreshold: communities.flagThreshold, holdFirstPosts: communities.holdFirstPosts },
-  }).from(topics)
+  const [found] = await db
+    .select({
+      topic: topicColumns,
+      communitySlug: communities.slug,
+      categorySlug: categories.slug,
+      author: userColumns(users),
+      ...standingColumns(uid, sql`${topics.communityId}`),
+      settings: { flagThreshold: communities.flagThreshold, holdFirstPosts: communities.holdFirstPosts },
+    })
+    .from(topics)
     .innerJoin(communities, eq(topics.communityId, communities.id))
     .innerJoin(categories, eq(topics.categoryId, categories.id))
     .innerJoin(users, eq(topics.authorId, users.id))

@@ -1,7 +1,22 @@
 import { Type } from 'typebox';
 import {
-  Body, Cursor, DateTime, errors, Id, IdeaStatusName, IdParams, INT4_MAX, NotificationLevelName, Nullable, Post, Ref, SlugParams, Text, Topic,
-  TopicCapabilities, TopicKindName,
+  Body,
+  Cursor,
+  DateTime,
+  errors,
+  Id,
+  IdeaStatusName,
+  IdParams,
+  INT4_MAX,
+  NotificationLevelName,
+  Nullable,
+  Post,
+  Ref,
+  SlugParams,
+  Text,
+  Topic,
+  TopicCapabilities,
+  TopicKindName,
 } from '../schemas/common.schema.js';
 import { BODY, TITLE } from '../rules/input-rules.js';
 
@@ -41,20 +56,26 @@ export const SolutionBody = Body({ postId: Nullable(Id) });
 export const TopicReply = Type.Object({ topic: Ref(Topic) });
 export const TopicWithPost = Type.Object({ topic: Ref(Topic), post: Ref(Post) });
 /** The signed-in reader's own relation to a topic: on topic pages and list items, never for guests. */
-export const ViewerState = Type.Object({
-  lastReadNumber: Type.Integer({ description: '0 = never opened' }),
-  notificationLevel: Type.Union(NotificationLevelName.anyOf, {
-    description: 'effective: the topic\'s setting, else its category\'s, else the default',
-  }),
-  voted: Type.Boolean(),
-}, { description: 'signed-in readers only' });
+export const ViewerState = Type.Object(
+  {
+    lastReadNumber: Type.Integer({ description: '0 = never opened' }),
+    notificationLevel: Type.Union(NotificationLevelName.anyOf, {
+      description: "effective: the topic's setting, else its category's, else the default",
+    }),
+    voted: Type.Boolean(),
+  },
+  { description: 'signed-in readers only' },
+);
 
-export const ListViewerState = Type.Object({
-  lastReadNumber: Type.Integer({ description: '0 = never opened' }),
-  unread: Type.Integer({ description: 'posts after lastReadNumber; 0 for a topic never opened' }),
-  isNew: Type.Boolean({ description: 'never opened, not yours, started after your previous visit' }),
-  voted: Type.Boolean(),
-}, { description: 'signed-in readers only' });
+export const ListViewerState = Type.Object(
+  {
+    lastReadNumber: Type.Integer({ description: '0 = never opened' }),
+    unread: Type.Integer({ description: 'posts after lastReadNumber; 0 for a topic never opened' }),
+    isNew: Type.Boolean({ description: 'never opened, not yours, started after your previous visit' }),
+    voted: Type.Boolean(),
+  },
+  { description: 'signed-in readers only' },
+);
 
 export const TopicPage = Type.Object({
   topic: Ref(Topic),
@@ -70,9 +91,11 @@ export const ListedTopic = Type.Object({ ...Topic.properties, viewer: Type.Optio
 export const TopicList = Type.Object({
   items: Type.Array(ListedTopic),
   nextCursor: Nullable(Type.String()),
-  previousVisitAt: Type.Optional(Type.Union([DateTime, Type.Null()], {
-    description: 'signed-in readers only: when your previous visit ended, null before a first one (a first page records this visit)',
-  })),
+  previousVisitAt: Type.Optional(
+    Type.Union([DateTime, Type.Null()], {
+      description: 'signed-in readers only: when your previous visit ended, null before a first one (a first page records this visit)',
+    }),
+  ),
 });
 export { IdParams, SlugParams };
 export const topicErrors = errors(400, 401, 403, 404, 409, 413, 429);

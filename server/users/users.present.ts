@@ -13,11 +13,20 @@ export interface ApiUser {
 
 /** The public face of an account: never an email, a hash or an SSO subject. */
 export const presentUser = (u: UserRow): ApiUser => ({
-  id: u.id, handle: u.handle, displayName: u.displayName, avatarUrl: u.avatarUrl, createdAt: u.createdAt.toISOString(),
+  id: u.id,
+  handle: u.handle,
+  displayName: u.displayName,
+  avatarUrl: u.avatarUrl,
+  createdAt: u.createdAt.toISOString(),
 });
 
 type PublicUserColumn = 'id' | 'handle' | 'displayName' | 'avatarUrl' | 'createdAt';
 
 /** The columns presentUser needs, from the users table or an alias of it. */
-export const userColumns = <T extends Record<PublicUserColumn, AnyPgColumn>>(t: T): Pick<T, PublicUserColumn> =>
-  ({ id: t.id, handle: t.handle, displayName: t.displayName, avatarUrl: t.avatarUrl, createdAt: t.createdAt });
+export const userColumns = <T extends Record<PublicUserColumn, AnyPgColumn>>(t: T): Pick<T, PublicUserColumn> => ({
+  id: t.id,
+  handle: t.handle,
+  displayName: t.displayName,
+  avatarUrl: t.avatarUrl,
+  createdAt: t.createdAt,
+});

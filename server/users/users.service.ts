@@ -11,7 +11,10 @@ import { presentUser } from './users.present.js';
  * nothing anyone did for themselves. `stats` and `reputation` share one definition.
  */
 export async function getProfile(db: Db, handle: string) {
-  const [user] = await db.select().from(users).where(sql`lower(${users.handle}) = ${handle.toLowerCase()}`);
+  const [user] = await db
+    .select()
+    .from(users)
+    .where(sql`lower(${users.handle}) = ${handle.toLowerCase()}`);
   if (!user) throw notFound('user_not_found', `No user "${handle}".`);
   const [{ posts, ...reputation }, roles] = await Promise.all([reputationOf(db, user.id), rolesOf(db, user.id)]);
   return {
@@ -24,9 +27,12 @@ export async function getProfile(db: Db, handle: string) {
 
 /** Where the user speaks for a community or looks after it; plain membership is not shown. */
 async function rolesOf(db: Db, userId: number) {
-  const found = await rows<{ slug: string; name: string; role: Role }>(db, sql`
+  const found = await rows<{ slug: string; name: string; role: Role }>(
+    db,
+    sql`
     SELECT c.slug, c.name, m.role FROM memberships m JOIN communities c ON c.id = m.community_id
     WHERE m.user_id = ${userId} AND m.role <> 'member'
-    ORDER BY c.name, c.slug`);
+    ORDER BY c.name, c.slug`,
+  );
   return found.map((r) => ({ community: r.slug, communityName: r.name, role: r.role }));
 }

@@ -20,13 +20,14 @@ export interface Viewer {
 }
 
 export const guestViewer = (): Viewer => ({ user: null, sessionId: null, roles: new Map() });
-export const userViewer = (user: ViewerUser, sessionId: string | null = null): Viewer =>
-  ({ user, sessionId, roles: new Map() });
+export const userViewer = (user: ViewerUser, sessionId: string | null = null): Viewer => ({ user, sessionId, roles: new Map() });
 
 export async function roleIn(db: Executor, viewer: Viewer, communityId: number): Promise<Role | null> {
   if (!viewer.user) return null;
   if (viewer.roles.has(communityId)) return viewer.roles.get(communityId) ?? null;
-  const [row] = await db.select({ role: memberships.role }).from(memberships)
+  const [row] = await db
+    .select({ role: memberships.role })
+    .from(memberships)
     .where(and(eq(memberships.communityId, communityId), eq(memberships.userId, viewer.user.id)));
   const role = row?.role ?? null;
   viewer.roles.set(communityId, role);

@@ -49,14 +49,21 @@ export interface Audience {
  */
 export function audienceStanding(audience: Audience): Standing {
   const viewer: Viewer = {
-    user: audience.userId === null ? null : {
-      id: audience.userId, handle: '', displayName: '', avatarUrl: null, createdAt: new Date(0), isSiteAdmin: false,
-    },
+    user:
+      audience.userId === null
+        ? null
+        : {
+            id: audience.userId,
+            handle: '',
+            displayName: '',
+            avatarUrl: null,
+            createdAt: new Date(0),
+            isSiteAdmin: false,
+          },
     sessionId: null,
     roles: new Map(),
   };
   return { viewer, role: audience.moderator ? 'moderator' : null };
 }
 
-export const audienceOf = (standing: Standing): Audience =>
-  ({ moderator: canModerate(standing), userId: standing.viewer.user?.id ?? null });
+export const audienceOf = (standing: Standing): Audience => ({ moderator: canModerate(standing), userId: standing.viewer.user?.id ?? null });

@@ -8,24 +8,29 @@ import type { FastifyInstance } from 'fastify';
  * Serves the built Svelte app. Hashed assets are cached for a year; every other GET outside
  * /api gets index.html so history-mode URLs (/c/acme/t/42) work on reload.
  */
-export const webPlugin = fp(async (app: FastifyInstance, opts: { webDir: string }) => {
-  const root = resolve(opts.webDir);
-  const hasWeb = existsSync(resolve(root, 'index.html'));
-  if (hasWeb) {
-    await app.register(fastifyStatic, {
-      root,
-      wildcard: false,
-      index: false,
-      // Served by the embed routes, with their own headers (frame-ancestors, cross-origin loading).
-      globIgnore: ['embed.html', 'embed.js'],
-      setHeaders: (reply, path) => {
-        reply.header('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
-      },
+export const webPlugin = fp(
+  async (app: FastifyInstance, opts: { webDir: string }) => {
+    const root = resolve(opts.webDir);
+    const hasWeb = existsSync(resolve(root, 'index.html'));
+    if (hasWeb) {
+      await app.register(fastifyStatic, {
+        root,
+        wildcard: false,
+        index: false,
+        // Served by the embed routes, with their own headers (frame-ancestors, cross-origin loading).
+        globIgnore: ['embed.html', 'embed.js'],
+        setHeaders: (reply, path) => {
+          reply.header('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+        },
+      });
+    }
+    app.setNotFoundHandler((request, reply) => {
+      const isPage = (request.method === 'GET' || request.method === 'HEAD') && !request.url.startsWith('/api/') && !request.url.startsWith('/assets/');
+      if (hasWeb && isPage) return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').sendFile('index.html');
+      return reply
+        .status(404)
+        .send({ statusCode: 404, error: 'Not Found', code: 'route_not_found', message: `No route ${request.method} ${request.url.split('?')[0]}` });
     });
-  }
-  app.setNotFoundHandler((request, reply) => {
-    const isPage = (request.method === 'GET' || request.method === 'HEAD') && !request.url.startsWith('/api/') && !request.url.startsWith('/assets/');
-    if (hasWeb && isPage) return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').sendFile('index.html');
-    return reply.status(404).send({ statusCode: 404, error: 'Not Found', code: 'route_not_found', message: `No route ${request.method} ${request.url.split('?')[0]}` });
-  });
-}, { name: 'web' });
+  },
+  { name: 'web' },
+);

@@ -21,7 +21,11 @@ describe('the main pages are accessible', () => {
 
   const signUp = async (handle: string) => {
     const client = new TestClient(app, { origin });
-    const res = await client.post('/api/auth/signup', { handle, email: `${handle}@example.org`, password: 'correct horse battery' }, { host: new URL(url).host });
+    const res = await client.post(
+      '/api/auth/signup',
+      { handle, email: `${handle}@example.org`, password: 'correct horse battery' },
+      { host: new URL(url).host },
+    );
     expect(res.status, res.text).toBe(201);
     cookies[handle] = client.cookie!;
     return client;
@@ -39,13 +43,25 @@ describe('the main pages are accessible', () => {
     await signUp('axemod');
     expect((await admin.post('/api/communities', { slug: 'axe', name: 'Axe Lamps', description: 'Lamps, checked for accessibility' }, host)).status).toBe(201);
     await admin.put('/api/communities/axe/members/axemod', { role: 'moderator' }, host);
-    const topic = (await admin.post('/api/communities/axe/topics', { category: 'general', title: 'Which bulb fits the desk lamp?', body: 'I need a **warm** bulb.', kind: 'question' }, host)).body.topic;
+    const topic = (
+      await admin.post(
+        '/api/communities/axe/topics',
+        { category: 'general', title: 'Which bulb fits the desk lamp?', body: 'I need a **warm** bulb.', kind: 'question' },
+        host,
+      )
+    ).body.topic;
     const answer = (await admin.post(`/api/topics/${topic.id}/posts`, { body: 'An E14 one, 2700 K.' }, host)).body.post;
     await admin.post(`/api/posts/${answer.id}/hide`, { reason: 'Off topic for this community' }, host);
     await admin.post(`/api/topics/${topic.id}/posts`, { body: 'Thanks, that worked.' }, host);
     topicPath = `/c/axe/t/${topic.id}`;
     // An idea with votes and a status from the team, and notifications for the member.
-    const idea = (await admin.post('/api/communities/axe/topics', { category: 'general', title: 'A lamp with a timer', body: 'Off after an hour, @axemember?', kind: 'idea' }, host)).body.topic;
+    const idea = (
+      await admin.post(
+        '/api/communities/axe/topics',
+        { category: 'general', title: 'A lamp with a timer', body: 'Off after an hour, @axemember?', kind: 'idea' },
+        host,
+      )
+    ).body.topic;
     await admin.put(`/api/topics/${idea.id}/idea-status`, { status: 'planned', note: 'Next year’s model.' }, host);
     await admin.post(`/api/topics/${topic.id}/posts`, { body: 'Thanks @axemember, noted.' }, host);
     ideaPath = `/c/axe/t/${idea.id}`;

@@ -56,12 +56,22 @@ describe('the embedded thread on another site', () => {
 
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
-        '--host-resolver-rules=MAP acme.test 127.0.0.1, MAP evil.test 127.0.0.1'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--host-resolver-rules=MAP acme.test 127.0.0.1, MAP evil.test 127.0.0.1',
+      ],
     });
 
     admin = new TestClient(app, { origin: new URL(forum).origin });
-    expect((await admin.post('/api/auth/signup', { handle: 'acmeadmin', email: 'admin@acme.test', password: 'correct horse battery' }, hostHeader())).status).toBe(201);
+    expect(
+      (await admin.post('/api/auth/signup', { handle: 'acmeadmin', email: 'admin@acme.test', password: 'correct horse battery' }, hostHeader())).status,
+    ).toBe(201);
     expect((await admin.post('/api/communities', { slug: 'acme', name: 'Acme Lamps' }, hostHeader())).status).toBe(201);
     expect((await admin.patch('/api/communities/acme', { embed: { allowedOrigins: [acme.url] } }, hostHeader())).status).toBe(200);
     secret = (await admin.post('/api/communities/acme/sso-secret', undefined, hostHeader())).body.secret;
@@ -73,9 +83,15 @@ describe('the embedded thread on another site', () => {
     await app?.close();
   });
 
-  const ssoToken = (sub: string, name: string) => new SignJWT({ name })
-    .setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setAudience('acme').setIssuedAt().setExpirationTime('5m').setJti(randomUUID())
-    .sign(new TextEncoder().encode(secret));
+  const ssoToken = (sub: string, name: string) =>
+    new SignJWT({ name })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(sub)
+      .setAudience('acme')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .setJti(randomUUID())
+      .sign(new TextEncoder().encode(secret));
 
   const widget = async (page: Page): Promise<Frame> => {
     const handle = await page.waitForSelector('iframe[src*="/embed/acme"]');
@@ -84,7 +100,8 @@ describe('the embedded thread on another site', () => {
     await frame.waitForSelector('main');
     return frame;
   };
-  const iframeHeight = (page: Page) => page.$eval('iframe[src*="/embed/acme"]', (el) => (el as { getBoundingClientRect(): { height: number } }).getBoundingClientRect().height);
+  const iframeHeight = (page: Page) =>
+    page.$eval('iframe[src*="/embed/acme"]', (el) => (el as { getBoundingClientRect(): { height: number } }).getBoundingClientRect().height);
 
   it('loads, sizes itself to its content, and a signed-in SSO user posts the first comment', async () => {
     const page = await browser.newPage();
@@ -97,7 +114,10 @@ describe('the embedded thread on another site', () => {
     // The organisation's page hands over its user's SSO token; the frame signs in with it.
     const token = await ssoToken('cust-1', 'Dana Reyes');
     await page.evaluate(`window.Parley.update({ sso: ${JSON.stringify(token)} })`);
-    await frame.getByText(/Dana Reyes/).first().waitFor();
+    await frame
+      .getByText(/Dana Reyes/)
+      .first()
+      .waitFor();
     expect(page.url()).not.toContain(token);
 
     const before = await iframeHeight(page);
@@ -120,7 +140,9 @@ describe('the embedded thread on another site', () => {
   it('makes no request to the forum until the widget is near the viewport', async () => {
     const page = await browser.newPage({ viewport: { width: 1000, height: 700 } });
     const frameRequests: string[] = [];
-    page.on('request', (r) => { if (r.url().includes('/embed/acme')) frameRequests.push(r.url()); });
+    page.on('request', (r) => {
+      if (r.url().includes('/embed/acme')) frameRequests.push(r.url());
+    });
     await page.goto(`${acme.url}/long`);
     await page.waitForSelector('iframe');
     await page.waitForTimeout(500);
@@ -133,11 +155,19 @@ describe('the embedded thread on another site', () => {
 
   it('a reader signs in with their Parley account in a popup (no third-party cookie needed) and comments', async () => {
     const reader = new TestClient(app, { origin: new URL(forum).origin });
-    expect((await reader.post('/api/auth/signup', { handle: 'pat', email: 'pat@example.org', password: 'correct horse battery' }, hostHeader())).status).toBe(201);
+    expect((await reader.post('/api/auth/signup', { handle: 'pat', email: 'pat@example.org', password: 'correct horse battery' }, hostHeader())).status).toBe(
+      201,
+    );
     const page = await browser.newPage();
     await page.goto(`${acme.url}/post-1`);
     const frame = await widget(page);
-    const [popup] = await Promise.all([page.waitForEvent('popup'), frame.getByRole('button', { name: /^Sign in/ }).first().click()]);
+    const [popup] = await Promise.all([
+      page.waitForEvent('popup'),
+      frame
+        .getByRole('button', { name: /^Sign in/ })
+        .first()
+        .click(),
+    ]);
     await popup.getByLabel('Handle or email').fill('pat');
     await popup.getByLabel('Password').fill('correct horse battery');
     await popup.getByRole('button', { name: 'Sign in' }).click();
@@ -156,7 +186,11 @@ describe('the embedded thread on another site', () => {
     await page.goto(`${acme.url}/post-1`);
     const frame = await widget(page);
     await frame.locator('article', { hasText: 'Love the warm light!' }).waitFor();
-    const res = await admin.post('/api/embed/acme/thread/posts', { url: `${acme.url}/post-1`, title: 'x', body: 'Thanks Dana, glad you like it.' }, hostHeader());
+    const res = await admin.post(
+      '/api/embed/acme/thread/posts',
+      { url: `${acme.url}/post-1`, title: 'x', body: 'Thanks Dana, glad you like it.' },
+      hostHeader(),
+    );
     expect(res.status, res.text).toBe(201);
     await frame.getByRole('button', { name: /1 new reply/ }).click();
     await frame.locator('article', { hasText: 'glad you like it' }).waitFor();
@@ -213,7 +247,9 @@ describe('the embedded thread on another site', () => {
     await widget(page);
     expect(await count()).toBe(1);
     // A single-page site swaps its article: the frame follows the new URL.
-    await page.evaluate(`document.querySelector('[data-parley-community]').setAttribute('data-parley-url', '${acme.url}/spa-article-2'); window.Parley.update()`);
+    await page.evaluate(
+      `document.querySelector('[data-parley-community]').setAttribute('data-parley-url', '${acme.url}/spa-article-2'); window.Parley.update()`,
+    );
     await page.waitForSelector('iframe[src*="spa-article-2"]');
     expect(await count()).toBe(1);
     await page.close();
@@ -222,7 +258,9 @@ describe('the embedded thread on another site', () => {
   it('refuses to be framed by a site that is not allowed (CSP frame-ancestors), and its reads are refused too', async () => {
     const page = await browser.newPage();
     const blocked: string[] = [];
-    page.on('console', (m) => { if (/frame-ancestors|Refused to frame/i.test(m.text())) blocked.push(m.text()); });
+    page.on('console', (m) => {
+      if (/frame-ancestors|Refused to frame/i.test(m.text())) blocked.push(m.text());
+    });
     await page.goto(`${evil.url}/steal`);
     const handle = await page.waitForSelector('iframe[src*="/embed/acme"]');
     await page.waitForTimeout(1000);

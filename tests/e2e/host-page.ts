@@ -5,7 +5,9 @@ import type { AddressInfo } from 'node:net';
  * An organisation's website on another origin (another port): serves the given pages and
  * scripts, nothing else. The embed is tested from here as a real third-party page would use it.
  */
-export async function startHostSite(files: Record<string, { type: string; body: string | (() => string) }>): Promise<{ origin: string; close(): Promise<void> }> {
+export async function startHostSite(
+  files: Record<string, { type: string; body: string | (() => string) }>,
+): Promise<{ origin: string; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://host').pathname;
     const file = files[path];
@@ -20,6 +22,10 @@ export async function startHostSite(files: Record<string, { type: string; body: 
   const { port } = server.address() as AddressInfo;
   return {
     origin: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -27,7 +27,9 @@ describe('a newcomer, a reader and a moderator, live', () => {
     const mod = new TestClient(app, { origin });
     expect((await mod.post('/api/auth/signup', { handle: 'mika', email: 'mika@example.org', password: 'correct horse battery' }, host)).status).toBe(201);
     expect((await admin.put('/api/communities/lamps/members/mika', { role: 'moderator' }, host)).status).toBe(200);
-    topicId = (await admin.post('/api/communities/lamps/topics', { category: 'general', title: 'My lamp flickers', body: 'Any idea why?', kind: 'question' }, host)).body.topic.id;
+    topicId = (
+      await admin.post('/api/communities/lamps/topics', { category: 'general', title: 'My lamp flickers', body: 'Any idea why?', kind: 'question' }, host)
+    ).body.topic.id;
   });
   afterAll(async () => {
     await browser?.close();
@@ -63,7 +65,10 @@ describe('a newcomer, a reader and a moderator, live', () => {
     await newcomer.getByRole('link', { name: /Lamp Friends/ }).click();
     await newcomer.getByRole('link', { name: /My lamp flickers/ }).click();
     await newcomer.getByRole('heading', { level: 1, name: 'My lamp flickers' }).waitFor();
-    await newcomer.getByRole('link', { name: /sign up/i }).first().click();
+    await newcomer
+      .getByRole('link', { name: /sign up/i })
+      .first()
+      .click();
     await newcomer.getByLabel('Handle').fill('newbie');
     await newcomer.getByLabel('Email').fill('newbie@example.org');
     await newcomer.getByLabel('Password', { exact: true }).fill('correct horse battery');

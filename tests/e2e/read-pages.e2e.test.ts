@@ -47,9 +47,15 @@ describe('reading the forum in a browser', () => {
     expect(await page.locator('.post').count()).toBeGreaterThanOrEqual(2);
 
     await page.goto(`${url}/no/such/page`);
-    await page.getByText(/not found/i).first().waitFor();
+    await page
+      .getByText(/not found/i)
+      .first()
+      .waitFor();
     await page.goto(`${url}/c/no-such-community`);
-    await page.getByText(/not found/i).first().waitFor();
+    await page
+      .getByText(/not found/i)
+      .first()
+      .waitFor();
     expect(problems.filter((p) => !p.includes('404'))).toEqual([]);
   });
 

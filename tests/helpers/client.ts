@@ -27,7 +27,10 @@ export class TestClient {
   /** The SPA's typed API client, over this client's session. */
   readonly api: ApiClient;
 
-  constructor(private readonly app: FastifyInstance, opts: { origin?: string | null } = {}) {
+  constructor(
+    private readonly app: FastifyInstance,
+    opts: { origin?: string | null } = {},
+  ) {
     this.origin = opts.origin ?? null;
     this.api = createApi({ fetch: this.fetch });
   }
@@ -35,15 +38,29 @@ export class TestClient {
   async request<T = any>(method: Method, url: string, payload?: unknown, headers: Record<string, string> = {}): Promise<Reply<T>> {
     const res = await this.inject({ method, url, headers, ...(payload !== undefined ? { payload: payload as InjectOptions['payload'] } : {}) });
     let body: any = res.body;
-    try { body = res.body ? JSON.parse(res.body) : null; } catch { /* not JSON */ }
+    try {
+      body = res.body ? JSON.parse(res.body) : null;
+    } catch {
+      /* not JSON */
+    }
     return { status: res.statusCode, body, headers: res.headers, text: res.body };
   }
 
-  get<T = any>(url: string, headers?: Record<string, string>) { return this.request<T>('GET', url, undefined, headers); }
-  post<T = any>(url: string, payload?: unknown, headers?: Record<string, string>) { return this.request<T>('POST', url, payload ?? {}, headers); }
-  put<T = any>(url: string, payload?: unknown, headers?: Record<string, string>) { return this.request<T>('PUT', url, payload ?? {}, headers); }
-  patch<T = any>(url: string, payload?: unknown, headers?: Record<string, string>) { return this.request<T>('PATCH', url, payload ?? {}, headers); }
-  delete<T = any>(url: string, headers?: Record<string, string>) { return this.request<T>('DELETE', url, undefined, headers); }
+  get<T = any>(url: string, headers?: Record<string, string>) {
+    return this.request<T>('GET', url, undefined, headers);
+  }
+  post<T = any>(url: string, payload?: unknown, headers?: Record<string, string>) {
+    return this.request<T>('POST', url, payload ?? {}, headers);
+  }
+  put<T = any>(url: string, payload?: unknown, headers?: Record<string, string>) {
+    return this.request<T>('PUT', url, payload ?? {}, headers);
+  }
+  patch<T = any>(url: string, payload?: unknown, headers?: Record<string, string>) {
+    return this.request<T>('PATCH', url, payload ?? {}, headers);
+  }
+  delete<T = any>(url: string, headers?: Record<string, string>) {
+    return this.request<T>('DELETE', url, undefined, headers);
+  }
 
   /** `fetch` onto `app.inject`, for the typed client: same cookie, bearer and Origin as the raw calls. */
   readonly fetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {

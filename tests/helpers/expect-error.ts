@@ -8,6 +8,10 @@ export function expectError(res: Reply, status: number, code: string) {
   expect(res.body.statusCode).toBe(status);
   expect(typeof res.body.error).toBe('string');
   expect(typeof res.body.message).toBe('string');
-  expect(Object.keys(res.body).filter((k) => k !== 'details').sort()).toEqual(['code', 'error', 'message', 'statusCode']);
+  expect(
+    Object.keys(res.body)
+      .filter((k) => k !== 'details')
+      .sort(),
+  ).toEqual(['code', 'error', 'message', 'statusCode']);
   return res.body as { statusCode: number; error: string; code: string; message: string; details?: unknown };
 }

@@ -19,7 +19,10 @@ export interface ConnectOptions {
 
 /** The upgrade was answered with an HTTP status instead of 101. */
 export class UpgradeRefused extends Error {
-  constructor(readonly status: number, readonly body: string) {
+  constructor(
+    readonly status: number,
+    readonly body: string,
+  ) {
     super(`upgrade refused with ${status}: ${body}`);
   }
 }
@@ -27,9 +30,7 @@ export class UpgradeRefused extends Error {
 /** ws://127.0.0.1:<port>/api/live for an app that is listening (listens on a free port when it is not). */
 export async function liveUrl(app: FastifyInstance): Promise<string> {
   const address = app.server.address();
-  const base = address && typeof address === 'object'
-    ? `http://127.0.0.1:${address.port}`
-    : await app.listen({ port: 0, host: '127.0.0.1' });
+  const base = address && typeof address === 'object' ? `http://127.0.0.1:${address.port}` : await app.listen({ port: 0, host: '127.0.0.1' });
   return `${base.replace(/^http/, 'ws')}/api/live`;
 }
 
@@ -57,7 +58,11 @@ export class LiveClient {
       const text = isBinary ? `<binary ${(data as Buffer).length}>` : (data as Buffer).toString('utf8');
       this.frames.push(text);
       let message: LiveMessage;
-      try { message = JSON.parse(text) as LiveMessage; } catch { message = { type: '<unparsable>', text }; }
+      try {
+        message = JSON.parse(text) as LiveMessage;
+      } catch {
+        message = { type: '<unparsable>', text };
+      }
       this.messages.push(message);
       const i = this.waiters.findIndex((w) => w.predicate(message));
       if (i >= 0) {
@@ -71,7 +76,9 @@ export class LiveClient {
       this.closeInfo = { code, reason: String(reason) };
       this.closeWaiters.splice(0).forEach((f) => f(this.closeInfo!));
     });
-    ws.on('error', () => { /* surfaced through close */ });
+    ws.on('error', () => {
+      /* surfaced through close */
+    });
   }
 
   static connect(url: string, opts: ConnectOptions = {}): Promise<LiveClient> {
@@ -91,7 +98,9 @@ export class LiveClient {
       ws.once('unexpected-response', (_req, res) => {
         let body = '';
         res.setEncoding('utf8');
-        res.on('data', (chunk: string) => { body += chunk; });
+        res.on('data', (chunk: string) => {
+          body += chunk;
+        });
         res.on('end', () => {
           reject(new UpgradeRefused(res.statusCode ?? 0, body));
           ws.terminate();
@@ -211,8 +220,7 @@ export class LiveClient {
 }
 
 /** The events of one channel, as received. */
-export const eventsOf = (messages: LiveMessage[], channel: string) =>
-  messages.filter((m) => m.type === 'event' && m.channel === channel);
+export const eventsOf = (messages: LiveMessage[], channel: string) => messages.filter((m) => m.type === 'event' && m.channel === channel);
 
 /** Asserts nothing: answers the seqs of a channel's events in arrival order. */
 export const seqsOf = (messages: LiveMessage[], channel: string) => eventsOf(messages, channel).map((m) => m.seq as number);

@@ -18,7 +18,11 @@ export function liveSuite(overrides: ConfigOverrides, ready: (suite: { t: TestAp
     t = await startTestApp(overrides);
     ready({ t, url: await liveUrl(t.app), s: await scene(t) });
   });
-  afterEach(() => { open.splice(0).forEach((c) => c.terminate()); });
-  afterAll(async () => { await t?.close(); });
+  afterEach(() => {
+    open.splice(0).forEach((c) => c.terminate());
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
   return open;
 }

@@ -1,7 +1,11 @@
 import { expect } from 'vitest';
 import type { TestClient } from './client.js';
 
-export interface NotificationPage { items: any[]; nextCursor: string | null; unreadCount: number }
+export interface NotificationPage {
+  items: any[];
+  nextCursor: string | null;
+  unreadCount: number;
+}
 
 /** GET /api/notifications (with an optional query such as `?unread=true`), expecting 200. */
 export async function notificationsOf(client: TestClient, query = ''): Promise<NotificationPage> {

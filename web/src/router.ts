@@ -49,10 +49,7 @@ export function queryParam(name: string): string | null {
   return searchParams.toURLSearchParams().get(name);
 }
 
-export function communityHref(
-  slug: string,
-  query: { category?: string | null; sort?: TopicSort; status?: IdeaStatus | null } = {},
-): string {
+export function communityHref(slug: string, query: { category?: string | null; sort?: TopicSort; status?: IdeaStatus | null } = {}): string {
   const search: Record<string, string> = {};
   if (query.category) search.category = query.category;
   if (query.sort && query.sort !== 'latest') search.sort = query.sort;

@@ -261,10 +261,7 @@ export function createApi(options: ApiClientOptions = {}) {
       res = await doFetch(url, { method, headers, body, credentials: 'same-origin', signal: opts.signal });
     } catch (cause) {
       if (isAbortError(cause)) throw cause;
-      throw new ApiError(
-        { statusCode: 0, error: 'Network Error', code: 'network_error', message: 'Could not reach the server.' },
-        { cause },
-      );
+      throw new ApiError({ statusCode: 0, error: 'Network Error', code: 'network_error', message: 'Could not reach the server.' }, { cause });
     }
 
     if (res.status === 204) return undefined as T;
@@ -362,7 +359,12 @@ export function createApi(options: ApiClientOptions = {}) {
     },
     /** Marks the accepted answer; `postId: null` clears it. */
     async setSolution(topicId: number, postId: number | null, opts?: CallOptions): Promise<Topic> {
-      return (await request<Static<typeof topics.TopicReply>>('POST', `/topics/${topicId}/solution`, { ...opts, body: { postId } satisfies Static<typeof topics.SolutionBody> })).topic;
+      return (
+        await request<Static<typeof topics.TopicReply>>('POST', `/topics/${topicId}/solution`, {
+          ...opts,
+          body: { postId } satisfies Static<typeof topics.SolutionBody>,
+        })
+      ).topic;
     },
     async reply(topicId: number, input: NewReply, opts?: CallOptions): Promise<Post> {
       return (await request<Static<typeof posts.PostReply>>('POST', `/topics/${topicId}/posts`, { ...opts, body: input })).post;
@@ -377,14 +379,22 @@ export function createApi(options: ApiClientOptions = {}) {
       await request<void>('DELETE', `/posts/${id}`, opts);
     },
     async react(id: number, kind: ReactionKind, opts?: CallOptions): Promise<Reactions> {
-      return (await request<Static<typeof posts.ReactionsReply>>('POST', `/posts/${id}/reactions`, { ...opts, body: { kind } satisfies Static<typeof posts.ReactionBody> })).reactions;
+      return (
+        await request<Static<typeof posts.ReactionsReply>>('POST', `/posts/${id}/reactions`, {
+          ...opts,
+          body: { kind } satisfies Static<typeof posts.ReactionBody>,
+        })
+      ).reactions;
     },
     async unreact(id: number, kind: ReactionKind, opts?: CallOptions): Promise<Reactions> {
       return (await request<Static<typeof posts.ReactionsReply>>('DELETE', `/posts/${id}/reactions/${kind}`, opts)).reactions;
     },
     /** The server's rendering of a draft: exactly what the post will look like. */
     previewMarkdown(body: string, opts?: CallOptions): Promise<{ html: string; links: number }> {
-      return request<Static<typeof markdown.PreviewReply>>('POST', '/markdown/preview', { ...opts, body: { body } satisfies Static<typeof markdown.PreviewBody> });
+      return request<Static<typeof markdown.PreviewReply>>('POST', '/markdown/preview', {
+        ...opts,
+        body: { body } satisfies Static<typeof markdown.PreviewBody>,
+      });
     },
 
     // -- ideas -----------------------------------------------------------------------------------
@@ -406,13 +416,17 @@ export function createApi(options: ApiClientOptions = {}) {
 
     /** Records how far the reader has read (never moves backwards). */
     async markTopicRead(topicId: number, number: number, opts?: CallOptions): Promise<number> {
-      return (await request<Static<typeof reads.ReadReply>>('PUT', `/topics/${topicId}/read`, { ...opts, body: { number } satisfies Static<typeof reads.ReadBody> })).lastReadNumber;
+      return (
+        await request<Static<typeof reads.ReadReply>>('PUT', `/topics/${topicId}/read`, { ...opts, body: { number } satisfies Static<typeof reads.ReadBody> })
+      ).lastReadNumber;
     },
     async setTopicNotificationLevel(topicId: number, level: NotificationLevel, opts?: CallOptions): Promise<NotificationLevel> {
-      return (await request<Static<typeof notifications.LevelReply>>('PUT', `/topics/${topicId}/notification-level`, {
-        ...opts,
-        body: { level } satisfies Static<typeof notifications.LevelBody>,
-      })).level;
+      return (
+        await request<Static<typeof notifications.LevelReply>>('PUT', `/topics/${topicId}/notification-level`, {
+          ...opts,
+          body: { level } satisfies Static<typeof notifications.LevelBody>,
+        })
+      ).level;
     },
     async setCategoryNotificationLevel(slug: string, category: string, level: NotificationLevel, opts?: CallOptions): Promise<NotificationLevel> {
       return (
@@ -424,8 +438,7 @@ export function createApi(options: ApiClientOptions = {}) {
     },
     /** The reader's explicit category levels in a community (categories without one are absent). */
     async notificationLevels(slug: string, opts?: CallOptions): Promise<Record<string, NotificationLevel>> {
-      return (await request<Static<typeof notifications.CommunityLevels>>('GET', `/communities/${enc(slug)}/notification-levels`, opts))
-        .categories;
+      return (await request<Static<typeof notifications.CommunityLevels>>('GET', `/communities/${enc(slug)}/notification-levels`, opts)).categories;
     },
     /** Newest first. */
     async listNotifications(query: Static<typeof notifications.ListQuery> = {}, opts?: CallOptions): Promise<NotificationPage> {
@@ -460,7 +473,12 @@ export function createApi(options: ApiClientOptions = {}) {
       return (await request<Static<typeof topics.TopicReply>>(locked ? 'POST' : 'DELETE', `/topics/${id}/lock`, opts)).topic;
     },
     async hideTopic(id: number, reason: string, opts?: CallOptions): Promise<Topic> {
-      return (await request<Static<typeof topics.TopicReply>>('POST', `/topics/${id}/hide`, { ...opts, body: { reason } satisfies Static<typeof moderation.ReasonBody> })).topic;
+      return (
+        await request<Static<typeof topics.TopicReply>>('POST', `/topics/${id}/hide`, {
+          ...opts,
+          body: { reason } satisfies Static<typeof moderation.ReasonBody>,
+        })
+      ).topic;
     },
     async unhideTopic(id: number, opts?: CallOptions): Promise<Topic> {
       return (await request<Static<typeof topics.TopicReply>>('DELETE', `/topics/${id}/hide`, opts)).topic;
@@ -469,14 +487,21 @@ export function createApi(options: ApiClientOptions = {}) {
       return (await request<Static<typeof posts.PostReply>>(pinned ? 'POST' : 'DELETE', `/posts/${id}/pin`, opts)).post;
     },
     async hidePost(id: number, reason: string, opts?: CallOptions): Promise<Post> {
-      return (await request<Static<typeof posts.PostReply>>('POST', `/posts/${id}/hide`, { ...opts, body: { reason } satisfies Static<typeof moderation.ReasonBody> })).post;
+      return (
+        await request<Static<typeof posts.PostReply>>('POST', `/posts/${id}/hide`, { ...opts, body: { reason } satisfies Static<typeof moderation.ReasonBody> })
+      ).post;
     },
     async unhidePost(id: number, opts?: CallOptions): Promise<Post> {
       return (await request<Static<typeof posts.PostReply>>('DELETE', `/posts/${id}/hide`, opts)).post;
     },
     /** Any signed-in reader; flagging again returns the first flag. */
     async flagPost(id: number, reason: string, opts?: CallOptions): Promise<Flag> {
-      return (await request<Static<typeof moderation.FlagReply>>('POST', `/posts/${id}/flags`, { ...opts, body: { reason } satisfies Static<typeof moderation.FlagBody> })).flag;
+      return (
+        await request<Static<typeof moderation.FlagReply>>('POST', `/posts/${id}/flags`, {
+          ...opts,
+          body: { reason } satisfies Static<typeof moderation.FlagBody>,
+        })
+      ).flag;
     },
     /** The author of a hidden post asks for another look, once per hiding. */
     async requestReview(id: number, message?: string, opts?: CallOptions): Promise<Flag> {
@@ -538,7 +563,8 @@ export function createApi(options: ApiClientOptions = {}) {
         query: { category: query.category, sort: query.sort, kind: query.kind, status: query.status, cursor: query.cursor },
       });
       return {
-        items: page.items, nextCursor: page.nextCursor ?? null,
+        items: page.items,
+        nextCursor: page.nextCursor ?? null,
         ...(page.previousVisitAt !== undefined ? { previousVisitAt: page.previousVisitAt } : {}),
       };
     },
@@ -550,7 +576,11 @@ export function createApi(options: ApiClientOptions = {}) {
         query: { after: query.after, limit: query.limit },
       });
       return {
-        topic: page.topic, viewerCan: page.viewerCan, solution: page.solution ?? null, posts: page.posts, nextCursor: page.nextCursor ?? null,
+        topic: page.topic,
+        viewerCan: page.viewerCan,
+        solution: page.solution ?? null,
+        posts: page.posts,
+        nextCursor: page.nextCursor ?? null,
         ...(page.pinnedPosts ? { pinnedPosts: page.pinnedPosts } : {}),
         ...(page.viewerState ? { viewerState: page.viewerState } : {}),
       };

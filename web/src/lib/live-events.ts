@@ -8,12 +8,7 @@
  * what it sends against). `data` is null when the viewer may not see the object (e.g. the topic
  * became hidden).
  */
-import type {
-  ClientMessage,
-  LiveErrorCode,
-  LiveEventName,
-  ServerMessage,
-} from '../../../server/live/live.protocol.js';
+import type { ClientMessage, LiveErrorCode, LiveEventName, ServerMessage } from '../../../server/live/live.protocol.js';
 import type { Static } from 'typebox';
 import type { MarkOneReply } from '../../../server/notifications/notifications.schema.js';
 import type { ReactionsChanged } from '../../../server/posts/posts.schema.js';

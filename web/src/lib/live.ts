@@ -10,24 +10,9 @@
  * - Reconnects with full-jitter exponential backoff; at once when the browser comes back online
  *   or the page becomes visible again.
  */
-import type {
-  ClientMessage,
-  LiveChannelName,
-  LiveError,
-  LiveEvent,
-  LivePresence,
-  ServerMessage,
-} from './live-events.js';
+import type { ClientMessage, LiveChannelName, LiveError, LiveEvent, LivePresence, ServerMessage } from './live-events.js';
 
-export type {
-  LiveChannelName,
-  LiveError,
-  LiveEvent,
-  LiveEventMap,
-  LiveEventName,
-  LiveEventOf,
-  LivePresence,
-} from './live-events.js';
+export type { LiveChannelName, LiveError, LiveEvent, LiveEventMap, LiveEventName, LiveEventOf, LivePresence } from './live-events.js';
 
 export type LiveState = 'connecting' | 'open' | 'offline';
 
@@ -465,9 +450,7 @@ export class LiveClient {
 
   #sendSubscribe(entry: ChannelEntry): void {
     const message: ClientMessage =
-      entry.lastSeq === null
-        ? { type: 'subscribe', channel: entry.name }
-        : { type: 'subscribe', channel: entry.name, since: entry.lastSeq };
+      entry.lastSeq === null ? { type: 'subscribe', channel: entry.name } : { type: 'subscribe', channel: entry.name, since: entry.lastSeq };
     entry.pending = this.#send(message);
   }
 

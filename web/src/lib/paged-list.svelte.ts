@@ -24,10 +24,7 @@ export class PagedList<T> {
    * a list that changed between two pages (a topic unpinned, a post added before a search
    * offset) can hand the same item out twice, and keyed {#each} blocks must not see it twice.
    */
-  constructor(
-    fetchPage: (cursor: string | undefined, signal: AbortSignal) => Promise<Paged<T>>,
-    options: { key?: (item: T) => unknown } = {},
-  ) {
+  constructor(fetchPage: (cursor: string | undefined, signal: AbortSignal) => Promise<Paged<T>>, options: { key?: (item: T) => unknown } = {}) {
     this.#fetchPage = fetchPage;
     this.#key = options.key;
     $effect(() => {

@@ -1,9 +1,6 @@
 import { isAbortError } from './api';
 
-export type Loadable<T> =
-  | { status: 'loading' }
-  | { status: 'ready'; value: T }
-  | { status: 'error'; error: unknown };
+export type Loadable<T> = { status: 'loading' } | { status: 'ready'; value: T } | { status: 'error'; error: unknown };
 
 /**
  * One value loaded asynchronously by a component. `load` runs in an effect: every reactive value

@@ -44,7 +44,13 @@ export function applyOutcome(items: QueueItem[], change: QueueOutcome, me: User 
       const closesMemberFlag = before?.status === 'open' && before.kind === 'flag' && change.flag.status !== 'open';
       return items.map((item) => {
         if (item.id === change.flag.id) {
-          return { ...item, status: change.flag.status, resolvedBy: me, resolvedAt: now, openFlags: closesMemberFlag ? Math.max(0, item.openFlags - 1) : item.openFlags };
+          return {
+            ...item,
+            status: change.flag.status,
+            resolvedBy: me,
+            resolvedAt: now,
+            openFlags: closesMemberFlag ? Math.max(0, item.openFlags - 1) : item.openFlags,
+          };
         }
         if (closesMemberFlag && item.postId === change.flag.postId) return { ...item, openFlags: Math.max(0, item.openFlags - 1) };
         return item;

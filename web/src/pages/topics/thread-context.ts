@@ -20,8 +20,7 @@ export interface ThreadContext {
 }
 
 /** The reader wrote this post. */
-export const isOwn = (ctx: ThreadContext | undefined, post: Post): boolean =>
-  !!ctx?.viewer && !!post.author && post.author.id === ctx.viewer.user.id;
+export const isOwn = (ctx: ThreadContext | undefined, post: Post): boolean => !!ctx?.viewer && !!post.author && post.author.id === ctx.viewer.user.id;
 
 const hasText = (post: Post): boolean => !post.deleted && post.bodyHtml !== null;
 

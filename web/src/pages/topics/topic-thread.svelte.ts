@@ -1,7 +1,15 @@
 import { untrack } from 'svelte';
 import {
-  ApiError, getTopic, isAbortError,
-  type Post, type Reactions, type ReactionKind, type Topic, type TopicCapabilities, type TopicPage, type TopicViewerState,
+  ApiError,
+  getTopic,
+  isAbortError,
+  type Post,
+  type Reactions,
+  type ReactionKind,
+  type Topic,
+  type TopicCapabilities,
+  type TopicPage,
+  type TopicViewerState,
 } from '../../lib/api';
 import { topicChannel, type LiveEvent } from '../../lib/live-events';
 import { liveClient } from '../../lib/live.svelte';
@@ -10,8 +18,16 @@ const PAGE_SIZE = 50;
 
 /** Until the server has answered, nobody may do anything. */
 const NOTHING_YET: TopicCapabilities = {
-  reply: false, editOwnPosts: false, deleteOwnPosts: false, react: false, report: false,
-  moderate: false, edit: false, acceptAnswer: false, vote: false, setIdeaStatus: false,
+  reply: false,
+  editOwnPosts: false,
+  deleteOwnPosts: false,
+  react: false,
+  report: false,
+  moderate: false,
+  edit: false,
+  acceptAnswer: false,
+  vote: false,
+  setIdeaStatus: false,
 };
 
 /** One load of one topic (the effect runs again for another topic, or a retry). */
@@ -69,8 +85,7 @@ export class TopicThread {
   /** The accepted answer: the loaded copy when there is one (it may be fresher), else the reported one. */
   solution: Post | undefined = $derived(
     this.topic?.solutionPostId != null
-      ? (this.byId.get(this.topic.solutionPostId) ??
-          (this.solutionPost?.id === this.topic.solutionPostId ? this.solutionPost : undefined))
+      ? (this.byId.get(this.topic.solutionPostId) ?? (this.solutionPost?.id === this.topic.solutionPostId ? this.solutionPost : undefined))
       : undefined,
   );
 
