@@ -1,7 +1,7 @@
 /**
  * The shape of what the server tells a viewer they may do (`viewerCan`). permissions.ts decides
- * the values; the web reads them instead of deciding anything itself. Types only and no imports:
- * the web imports this file too.
+ * the values; the web reads them instead of deciding anything itself. No imports: the web
+ * imports this file too.
  */
 
 /** What the viewer may do in a community (`viewerCan` of `GET /api/communities/:slug`). */
@@ -38,3 +38,17 @@ export interface TopicCapabilities {
   vote: boolean;
   setIdeaStatus: boolean;
 }
+
+/** Nothing at all: what a guest may do in a topic, and what the web assumes until the server has answered. */
+export const NO_TOPIC_CAPABILITIES: Readonly<TopicCapabilities> = Object.freeze({
+  reply: false,
+  editOwnPosts: false,
+  deleteOwnPosts: false,
+  react: false,
+  report: false,
+  moderate: false,
+  edit: false,
+  acceptAnswer: false,
+  vote: false,
+  setIdeaStatus: false,
+});

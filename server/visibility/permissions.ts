@@ -5,7 +5,7 @@
  * decided next door, in visibility.ts, on top of these.
  */
 import type { Role, TopicKind } from '../../db/schema.js';
-import type { CommunityCapabilities, TopicCapabilities } from '../rules/capabilities.js';
+import { NO_TOPIC_CAPABILITIES, type CommunityCapabilities, type TopicCapabilities } from '../rules/capabilities.js';
 import type { ViewerUser } from './viewer.js';
 import type { Standing } from './visibility.js';
 
@@ -81,19 +81,6 @@ const GUEST_COMMUNITY_CAPABILITIES: Readonly<CommunityCapabilities> = Object.fre
   startTopic: false,
 });
 
-const GUEST_TOPIC_CAPABILITIES: Readonly<TopicCapabilities> = Object.freeze({
-  reply: false,
-  editOwnPosts: false,
-  deleteOwnPosts: false,
-  react: false,
-  report: false,
-  moderate: false,
-  edit: false,
-  acceptAnswer: false,
-  vote: false,
-  setIdeaStatus: false,
-});
-
 /** A banned member reads on but writes nothing. Moderating is not writing as a member (and moderators cannot be banned). */
 export function communityCapabilities(position: Position): CommunityCapabilities {
   if (!position.viewer.user) return { ...GUEST_COMMUNITY_CAPABILITIES };
@@ -107,7 +94,7 @@ export function communityCapabilities(position: Position): CommunityCapabilities
 }
 
 export function topicCapabilities(position: Position, topic: { kind: TopicKind; locked: boolean; authorId: number }): TopicCapabilities {
-  if (!position.viewer.user) return { ...GUEST_TOPIC_CAPABILITIES };
+  if (!position.viewer.user) return { ...NO_TOPIC_CAPABILITIES };
   const writes = !position.banned;
   const open = writes && isOpenTo(position, topic);
   return {

@@ -13,22 +13,12 @@ import {
 } from '../../lib/api';
 import { topicChannel, type LiveEvent } from '../../lib/live-events';
 import { liveClient } from '../../lib/live.svelte';
+import { NO_TOPIC_CAPABILITIES } from '../../../../server/rules/capabilities.js';
 
 const PAGE_SIZE = 50;
 
 /** Until the server has answered, nobody may do anything. */
-const NOTHING_YET: TopicCapabilities = {
-  reply: false,
-  editOwnPosts: false,
-  deleteOwnPosts: false,
-  react: false,
-  report: false,
-  moderate: false,
-  edit: false,
-  acceptAnswer: false,
-  vote: false,
-  setIdeaStatus: false,
-};
+const NOTHING_YET = NO_TOPIC_CAPABILITIES;
 
 /** One load of one topic (the effect runs again for another topic, or a retry). */
 interface Run {
