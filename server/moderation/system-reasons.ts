@@ -25,7 +25,7 @@ export function queueReasonCode(item: { kind: QueueItemKind; targetType: 'post' 
 }
 
 /** Only these codes are ever stored: anything else read back (a hand-edited row) shows as no reason. */
-export const isSystemReason = (value: unknown): value is SystemReason => typeof value === 'string' && value in WORDS;
+export const isSystemReason = (value: unknown): value is SystemReason => typeof value === 'string' && Object.hasOwn(WORDS, value);
 
 /**
  * A post's or topic's hidden state as every reader gets it: why (in words, and as a code when the
