@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig, type ProxyOptions } from 'vite';
+import { messagesPlugin } from './server/i18n/messages.vite.js';
 
 const webRoot = fileURLToPath(new URL('./web', import.meta.url));
 
@@ -28,7 +29,7 @@ export default defineConfig({
   root: webRoot,
   // Keep Vite's dependency cache with the project's node_modules, not in web/.
   cacheDir: fileURLToPath(new URL('./node_modules/.vite', import.meta.url)),
-  plugins: [svelte()],
+  plugins: [svelte(), messagesPlugin()],
   build: {
     outDir: '../dist/web',
     emptyOutDir: true,

@@ -77,6 +77,9 @@ function start(origin: string): ParleyGlobal & { boot(): void } {
     if (theme === 'light' || theme === 'dark' || theme === 'auto') params.set('theme', theme);
     const accent = attr(el, 'accent');
     if (/^#[0-9a-f]{6}$/i.test(accent)) params.set('accent', accent);
+    // The widget speaks the host page's language unless told otherwise (or the member chose one).
+    const locale = attr(el, 'locale') || el.closest('[lang]')?.getAttribute('lang') || '';
+    if (/^[a-z]{2,3}(?:-[a-z0-9]{2,8})*$/i.test(locale)) params.set('locale', locale);
     return `${origin}/embed/${encodeURIComponent(community)}?${params}`;
   }
 

@@ -5,6 +5,8 @@
 import '../app.css';
 import './embed.css';
 import { mount } from 'svelte';
+import messages from 'virtual:parley-i18n/embed';
+import { startI18n, t } from '../lib/i18n.svelte';
 import EmbedApp from './EmbedApp.svelte';
 import { readParams } from './params';
 import SignInPopup from './SignInPopup.svelte';
@@ -14,10 +16,11 @@ const target = document.getElementById('app');
 if (!target) throw new Error('embed.html has no #app element');
 
 const params = readParams();
+await startI18n(messages, { community: params?.locale });
 if (!params) {
-  target.textContent = 'Nothing to show here.';
+  target.textContent = t('embed.nothing_here');
 } else if (params.signin) {
-  document.title = 'Sign in · Parley';
+  document.title = t('embed.signin.document_title');
   mount(SignInPopup, { target, props: { slug: params.slug } });
 } else {
   applyTheme(params.theme);

@@ -1,4 +1,5 @@
 /** What the embed page is asked to show, read from its URL (set by embed.js, or by hand). */
+import { LOCALE_TAG } from '../../../server/i18n/locales';
 
 export type EmbedTheme = 'auto' | 'light' | 'dark';
 
@@ -17,6 +18,8 @@ export interface EmbedParams {
   theme: EmbedTheme;
   /** `#rrggbb` only. */
   accent: string | null;
+  /** The host's language (`data-parley-locale`, else the host page's `lang`): a BCP 47 tag. */
+  locale: string | null;
 }
 
 /** An exact origin ("https://acme.example"), or null for anything else. */
@@ -45,6 +48,7 @@ export function readParams(loc: Pick<Location, 'pathname' | 'search'> = location
   const url = q.get('url')?.trim() || null;
   const theme = q.get('theme');
   const accent = q.get('accent');
+  const locale = q.get('locale');
   return {
     slug,
     signin: match[2] !== undefined,
@@ -54,6 +58,7 @@ export function readParams(loc: Pick<Location, 'pathname' | 'search'> = location
     parent: exactOrigin(q.get('parent')),
     theme: theme === 'light' || theme === 'dark' ? theme : 'auto',
     accent: accent && /^#[0-9a-f]{6}$/i.test(accent) ? accent : null,
+    locale: locale && LOCALE_TAG.test(locale) ? locale : null,
   };
 }
 

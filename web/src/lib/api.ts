@@ -209,6 +209,8 @@ export interface ApiClientOptions {
   token?: string | (() => string | null | undefined);
   /** The fetch to use; defaults to the global one. */
   fetch?: typeof globalThis.fetch;
+  /** The reader's language, sent as Accept-Language so error messages come back in it. */
+  language?: () => string | null | undefined;
 }
 
 /** Per-call options every function accepts. */
@@ -250,6 +252,8 @@ export function createApi(options: ApiClientOptions = {}) {
     const headers: Record<string, string> = { accept: 'application/json' };
     const token = tokenOf();
     if (token) headers.authorization = `Bearer ${token}`;
+    const language = options.language?.();
+    if (language) headers['accept-language'] = language;
     let body: string | undefined;
     if (opts.body !== undefined) {
       headers['content-type'] = 'application/json';
@@ -610,6 +614,9 @@ export function createApi(options: ApiClientOptions = {}) {
 export type ApiClient = ReturnType<typeof createApi>;
 
 /** The client for the current origin, with the browser's session cookie. */
-export const api: ApiClient = createApi();
+/** The page's language (i18n.svelte.ts keeps `<html lang>` on the reader's locale). */
+export const pageLanguage = () => (globalThis as { document?: { documentElement: { lang: string } } }).document?.documentElement.lang;
+
+export const api: ApiClient = createApi({ language: pageLanguage });
 
 export const { listCommunities, getCommunity, listTopics, getTopic, getUser, me } = api;

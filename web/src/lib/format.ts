@@ -9,52 +9,53 @@ const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['minute', 60],
 ];
 
-let relativeFormat: Intl.RelativeTimeFormat | undefined;
+/**
+ * Dates, times and numbers go through Intl in the reader's locale. Every function takes the locale
+ * (and the time zone) as arguments rather than reading the browser's, so a page rendered on the
+ * server with the request's locale says exactly what the browser then says.
+ */
+const formatters = new Map<string, Intl.RelativeTimeFormat | Intl.DateTimeFormat | Intl.NumberFormat>();
 
-/** "3 hours ago", "yesterday", "just now" — relative to `now` (ms since the epoch). */
-export function relativeTime(iso: string, now: number = Date.now()): string {
+function cached<F extends Intl.RelativeTimeFormat | Intl.DateTimeFormat | Intl.NumberFormat>(key: string, make: () => F): F {
+  let f = formatters.get(key) as F | undefined;
+  if (!f) {
+    f = make();
+    formatters.set(key, f);
+  }
+  return f;
+}
+
+/** "3 hours ago", "yesterday" (or `justNow` under 45 s) relative to `now` (ms since the epoch). */
+export function relativeTime(iso: string, now: number, locale: string, justNow: string): string {
   const then = Date.parse(iso);
   if (Number.isNaN(then)) return '';
   const seconds = Math.round((then - now) / 1000);
-  if (Math.abs(seconds) < 45) return 'just now';
-  relativeFormat ??= new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+  if (Math.abs(seconds) < 45) return justNow;
+  const format = cached(`rel:${locale}`, () => new Intl.RelativeTimeFormat(locale, { numeric: 'auto' }));
   for (const [unit, size] of UNITS) {
     if (Math.abs(seconds) >= size || unit === 'minute') {
-      return relativeFormat.format(Math.round(seconds / size), unit);
+      return format.format(Math.round(seconds / size), unit);
     }
   }
   return '';
 }
 
-let dateTimeFormat: Intl.DateTimeFormat | undefined;
-let dateFormat: Intl.DateTimeFormat | undefined;
-
-/** A full, human-readable date and time in the reader's locale and time zone. */
-export function formatDateTime(iso: string): string {
+/** A full, human-readable date and time. */
+export function formatDateTime(iso: string, locale: string, timeZone?: string): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  dateTimeFormat ??= new Intl.DateTimeFormat(undefined, { dateStyle: 'long', timeStyle: 'short' });
-  return dateTimeFormat.format(date);
+  return cached(`dt:${locale}:${timeZone ?? ''}`, () => new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short', timeZone })).format(date);
 }
 
-/** A date without the time: "12 March 2025". */
-export function formatDate(iso: string): string {
+/** A date without the time: "12 March 2025", "12. März 2025". */
+export function formatDate(iso: string, locale: string, timeZone?: string): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  dateFormat ??= new Intl.DateTimeFormat(undefined, { dateStyle: 'long' });
-  return dateFormat.format(date);
+  return cached(`d:${locale}:${timeZone ?? ''}`, () => new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone })).format(date);
 }
 
-let numberFormat: Intl.NumberFormat | undefined;
-
-export function formatCount(n: number): string {
-  numberFormat ??= new Intl.NumberFormat();
-  return numberFormat.format(n);
-}
-
-/** "1 reply", "3 replies". */
-export function plural(n: number, one: string, many: string): string {
-  return `${formatCount(n)} ${n === 1 ? one : many}`;
+export function formatNumber(n: number, locale: string): string {
+  return cached(`n:${locale}`, () => new Intl.NumberFormat(locale)).format(n);
 }
 
 /** A URL-friendly version of a title: "Why does X fail?" → "why-does-x-fail". Cosmetic only. */
@@ -92,4 +93,12 @@ export function contrastText(hex: string): '#000000' | '#ffffff' {
   const luminance = 0.2126 * channel(0) + 0.7152 * channel(2) + 0.0722 * channel(4);
   // Contrast against black is (L + 0.05) / 0.05, against white 1.05 / (L + 0.05): equal near 0.179.
   return luminance > 0.179 ? '#000000' : '#ffffff';
+}
+
+// TRANSITIONAL (issue 18): removed once every caller uses t() and formatIn.
+export function formatCount(n: number): string {
+  return formatNumber(n, 'en');
+}
+export function plural(n: number, one: string, many: string): string {
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
 }

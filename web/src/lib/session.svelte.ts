@@ -1,4 +1,5 @@
 import { me, type Me } from './api';
+import { setMemberLocale } from './i18n.svelte';
 
 /**
  * Who is reading: loaded once at start-up. `viewer` is null for guests and until `/api/me`
@@ -12,9 +13,11 @@ class Session {
     try {
       this.viewer = await me();
       this.status = 'ready';
+      void setMemberLocale((this.viewer?.user as { locale?: string | null } | undefined)?.locale); // TRANSITIONAL until MeReply has user.locale
     } catch {
       this.viewer = null;
       this.status = 'error';
+      void setMemberLocale(null);
     }
   }
 }

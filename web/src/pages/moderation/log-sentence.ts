@@ -1,5 +1,6 @@
+import { formatIn } from '../../lib/i18n.svelte';
 import type { ModerationLogEntry } from '../../lib/api';
-import { formatDateTime } from '../../lib/format';
+
 import { topicHref, userHref } from '../../router';
 
 /** A piece of a log sentence: plain text, or a link. Rendered as text nodes, never as HTML. */
@@ -47,7 +48,7 @@ function userParts(entry: ModerationLogEntry): Part[] {
 /** The server's `detail` of a ban: "until <ISO time>" or "permanent". */
 function banEnd(detail: string | null): string {
   const until = detail?.match(/^until (.+)$/)?.[1];
-  if (until) return ` until ${formatDateTime(until)}`;
+  if (until) return ` until ${formatIn.dateTime(until)}`;
   return detail === 'permanent' ? ', with no end' : '';
 }
 

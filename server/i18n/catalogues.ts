@@ -1,0 +1,66 @@
+/**
+ * The message catalogues: locales/<tag>.json, one flat file of ICU MessageFormat messages per
+ * locale (plural, select, number). Adding a language is adding its file. The server compiles them
+ * once at start (mails, rendered pages, error messages); the web build compiles the same files into
+ * modules of message functions (server/i18n/messages.vite.ts), so no parser ships to browsers.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import MessageFormatModule from '@messageformat/core';
+import { PSEUDO_LOCALES, SOURCE_LOCALE, textDirection } from './locales.js';
+import { pseudoCatalogue } from './pseudo.js';
+
+export const LOCALES_DIR = fileURLToPath(new URL('../../locales/', import.meta.url));
+
+// The package is CommonJS (module.exports = the class) but its types declare a default export.
+const MessageFormat = MessageFormatModule as unknown as typeof MessageFormatModule.default;
+
+export type Messages = Record<string, string>;
+
+/** Languages with a catalogue file, sorted: what communities and members may choose. */
+export function catalogueLocales(dir = LOCALES_DIR): string[] {
+  return readdirSync(dir)
+    .filter((f) => /^[a-zA-Z]{2,3}(?:-[a-zA-Z0-9]+)*\.json$/.test(f))
+    .map((f) => f.slice(0, -'.json'.length))
+    .sort();
+}
+
+/** Every locale's messages, the pseudo-locales included (made from the source catalogue). */
+export function readCatalogues(dir = LOCALES_DIR): Map<string, Messages> {
+  const catalogues = new Map<string, Messages>();
+  for (const locale of catalogueLocales(dir)) catalogues.set(locale, JSON.parse(readFileSync(`${dir}/${locale}.json`, 'utf8')) as Messages);
+  const source = catalogues.get(SOURCE_LOCALE);
+  if (!source) throw new Error(`no ${SOURCE_LOCALE}.json in ${dir}`);
+  for (const pseudo of PSEUDO_LOCALES) catalogues.set(pseudo, pseudoCatalogue(source, textDirection(pseudo) === 'rtl'));
+  return catalogues;
+}
+
+/**
+ * Which keys a bundle carries. The widget must stay small (its first load has a budget), so it
+ * gets only `embed.*` and `common.*`; the forum gets everything but `embed.*`. Components the two
+ * share use `common.*` keys (tests/i18n.catalogues.test.ts checks the widget's imports).
+ */
+export type Scope = 'app' | 'embed' | 'all';
+export const inScope = (key: string, scope: Scope): boolean =>
+  scope === 'all' || (scope === 'embed' ? key.startsWith('embed.') || key.startsWith('common.') : !key.startsWith('embed.'));
+
+export const scoped = (messages: Messages, scope: Scope): Messages => Object.fromEntries(Object.entries(messages).filter(([key]) => inScope(key, scope)));
+
+/** `new MessageFormat` for a locale; plural rules and number formats follow its language. */
+export const messageFormat = (locale: string) => new MessageFormat(locale, { strict: false, currency: 'EUR' });
+
+export type MessageFunction = (params?: Record<string, unknown>) => string;
+
+/** A locale's messages as functions, compiled when first used. */
+export function compileCatalogue(locale: string, messages: Messages): (key: string) => MessageFunction | undefined {
+  const mf = messageFormat(locale);
+  const compiled = new Map<string, MessageFunction>();
+  return (key) => {
+    let fn = compiled.get(key);
+    if (!fn && Object.hasOwn(messages, key)) {
+      fn = mf.compile(messages[key]!) as MessageFunction;
+      compiled.set(key, fn);
+    }
+    return fn;
+  };
+}

@@ -1,0 +1,126 @@
+/**
+ * The interface language in the browser: `t(key, params)` for every user-visible word, and the
+ * locale choice (server/i18n/locales.ts chooseLocale: the member's choice, else the community's
+ * language, else the browser's). Messages are compiled at build time (server/i18n/messages.vite.ts);
+ * each entry point (forum, widget) passes its own bundle to `startI18n`, so the widget carries only
+ * the keys it uses. Switching language re-renders every `t()` in place: the state is reactive.
+ */
+import { SOURCE_LOCALE, chooseLocale, textDirection } from '../../../server/i18n/locales';
+import type sourceCatalogue from '../../../locales/en.json';
+import { formatDate, formatDateTime, formatNumber, relativeTime } from './format';
+
+export type MessageKey = keyof typeof sourceCatalogue;
+export type MessageParams = Record<string, string | number | null | undefined>;
+type MessageFunction = (params?: MessageParams) => string;
+type Catalogue = Record<string, MessageFunction>;
+
+/** What `virtual:parley-i18n/app` and `virtual:parley-i18n/embed` export. */
+export interface MessageBundle {
+  locales: string[];
+  source: Catalogue;
+  load(locale: string): Promise<Catalogue | undefined>;
+}
+
+const STORAGE_KEY = 'parley.locale';
+
+let bundle: MessageBundle = { locales: [SOURCE_LOCALE], source: {}, load: () => Promise.resolve(undefined) };
+let current = $state.raw<{ locale: string; messages: Catalogue }>({ locale: SOURCE_LOCALE, messages: {} });
+let choices: { member?: string | null; community?: string | null } = {};
+let wanted = SOURCE_LOCALE;
+
+/** A message in the current locale; the key itself if no catalogue has it (the catalogue tests make that a failure). */
+export function t(key: MessageKey, params?: MessageParams): string {
+  const fn = current.messages[key] ?? bundle.source[key];
+  return fn ? fn(params) : key;
+}
+
+/** Whether the loaded catalogues have a key (for keys made at run time, such as `errors.<code>`). */
+export function hasMessage(key: string): key is MessageKey {
+  return Object.hasOwn(current.messages, key) || Object.hasOwn(bundle.source, key);
+}
+
+const SLOT = '\u0001';
+
+/**
+ * A message cut around the named placeholders, for sentences with a link or a component inside:
+ * `Message.svelte` renders the strings and puts a snippet in each `{ slot }`.
+ */
+export function messageParts(key: MessageKey, params: MessageParams, slots: readonly string[]): (string | { slot: string })[] {
+  const marked: MessageParams = { ...params };
+  for (const slot of slots) marked[slot] = `${SLOT}${slot}${SLOT}`;
+  return t(key, marked)
+    .split(SLOT)
+    .map((piece, i) => (i % 2 === 1 ? { slot: piece } : piece))
+    .filter((piece) => piece !== '');
+}
+
+export const i18n = {
+  get locale(): string {
+    return current.locale;
+  },
+  get dir(): 'ltr' | 'rtl' {
+    return textDirection(current.locale);
+  },
+};
+
+function browserLocales(): readonly string[] {
+  return typeof navigator === 'undefined' ? [] : navigator.languages;
+}
+
+async function apply(): Promise<void> {
+  const locale = chooseLocale({ ...choices, browser: browserLocales() }, bundle.locales);
+  wanted = locale;
+  if (locale === current.locale && Object.keys(current.messages).length) return;
+  const messages = locale === SOURCE_LOCALE ? bundle.source : await bundle.load(locale);
+  // A later choice may have finished first; only the newest one applies.
+  if (wanted !== locale || !messages) return;
+  current = { locale, messages };
+  if (typeof document !== 'undefined') {
+    document.documentElement.lang = locale;
+    document.documentElement.dir = textDirection(locale);
+  }
+  try {
+    localStorage.setItem(STORAGE_KEY, locale);
+  } catch {
+    // Storage may be off (private windows, blocked third-party storage in the widget).
+  }
+}
+
+/**
+ * Picks the first locale and loads its messages before the app mounts, so the first paint is in
+ * the right language: the host's or the last visit's language stands in for the member's and the
+ * community's until those are known.
+ */
+export async function startI18n(messages: MessageBundle, initial: { community?: string | null } = {}): Promise<void> {
+  bundle = messages;
+  let remembered: string | null = null;
+  try {
+    remembered = localStorage.getItem(STORAGE_KEY);
+  } catch {
+    remembered = null;
+  }
+  choices = { member: remembered, community: initial.community ?? null };
+  await apply();
+  choices = { community: initial.community ?? null };
+}
+
+/** The signed-in member's own choice (null: not chosen, or signed out). */
+export function setMemberLocale(locale: string | null | undefined): Promise<void> {
+  choices = { ...choices, member: locale ?? null };
+  return apply();
+}
+
+/** The language of the community on screen (null outside any community). */
+export function setCommunityLanguage(language: string | null | undefined): Promise<void> {
+  choices = { ...choices, community: language ?? null };
+  return apply();
+}
+
+/** Dates and numbers in the current locale (lib/format.ts, which takes the locale explicitly). */
+export const formatIn = {
+  date: (iso: string) => formatDate(iso, current.locale),
+  dateTime: (iso: string) => formatDateTime(iso, current.locale),
+  number: (n: number) => formatNumber(n, current.locale),
+  /** "3 hours ago", relative to `now` (pass clock.now for a time that keeps itself current). */
+  ago: (iso: string, now: number) => relativeTime(iso, now, current.locale, t('common.time.just_now')),
+};
