@@ -30,6 +30,8 @@ export const users = pgTable(
     /** Accounts that arrive through a community's SSO are keyed by (community, sub). */
     ssoCommunityId: integer('sso_community_id'),
     ssoSubject: text('sso_subject'),
+    /** The interface language the member chose (a catalogue in locales/); null: not chosen. */
+    locale: text('locale'),
     createdAt: createdAt(),
   },
   (t) => [
@@ -67,6 +69,8 @@ export const communities = pgTable(
     flagThreshold: integer('flag_threshold').notNull().default(3),
     /** Hold a member's first post in this community until a moderator approves it. */
     holdFirstPosts: boolean('hold_first_posts').notNull().default(false),
+    /** Default interface language for readers who chose none, and the language posts are searched in. */
+    language: text('language').notNull().default('en'),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('communities_slug_key').on(t.slug)],
