@@ -35,6 +35,11 @@ export default defineConfig(
     },
   },
   {
+    // Tests of the web's own modules are checked with the web's configuration (see tsconfig.json).
+    files: ['tests/web.*.test.ts'],
+    languageOptions: { parserOptions: { projectService: false, project: ['./web/tsconfig.json'], tsconfigRootDir: import.meta.dirname } },
+  },
+  {
     files: ['**/*.svelte', '**/*.svelte.ts'],
     languageOptions: {
       parserOptions: { parser: tseslint.parser, svelteConfig },

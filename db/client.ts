@@ -62,10 +62,12 @@ async function openPostgres(url: string, poolSize: number, folder: string): Prom
 
 async function openPglite(dataDir: string, folder: string): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite');
+  // unaccent folds accents in search (migration 0008); PGlite loads an extension only if named here.
+  const { unaccent } = await import('@electric-sql/pglite/contrib/unaccent');
   const { drizzle } = await import('drizzle-orm/pglite');
   const { migrate } = await import('drizzle-orm/pglite/migrator');
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
-  const client = await PGlite.create(dataDir);
+  const client = await PGlite.create(dataDir, { extensions: { unaccent } });
   const raw = drizzle({ client, schema });
   await migrate(raw, { migrationsFolder: folder });
   const db = raw as unknown as Db;

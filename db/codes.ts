@@ -11,3 +11,14 @@
  */
 export const SYSTEM_REASONS = ['held_first_post', 'held_first_topic', 'flagged', 'review_requested'] as const;
 export type SystemReason = (typeof SYSTEM_REASONS)[number];
+
+/**
+ * The reasons a moderator picks from a list (GET /api/moderation/reasons) instead of writing their
+ * own: stored as these codes too, and put into words (the reader's language) when shown.
+ */
+export const CANNED_REASONS = ['spam', 'off_topic', 'abusive', 'personal_information', 'misinformation', 'duplicate'] as const;
+export type CannedReason = (typeof CANNED_REASONS)[number];
+
+/** Every reason stored as a code: the system's own and the moderators' canned ones. Words: `reasons.<code>` in locales/. */
+export const REASON_CODES = [...SYSTEM_REASONS, ...CANNED_REASONS] as const;
+export type ReasonCode = (typeof REASON_CODES)[number];

@@ -2,11 +2,11 @@ import { getTableColumns, sql } from 'drizzle-orm';
 import { posts, topics, type Role } from './schema.js';
 
 /**
- * Rows as the app reads them: everything except the generated search vectors, which only the
- * database's own search uses and which are larger than the text they index.
+ * Rows as the app reads them: everything except the search vectors and their configurations, which
+ * only the database's own search uses (the vectors are larger than the text they index).
  */
-const { search: _postSearch, ...postColumnSet } = getTableColumns(posts);
-const { search: _topicSearch, ...topicColumnSet } = getTableColumns(topics);
+const { search: _postSearch, searchConfig: _postSearchConfig, ...postColumnSet } = getTableColumns(posts);
+const { search: _topicSearch, searchConfig: _topicSearchConfig, ...topicColumnSet } = getTableColumns(topics);
 
 /** The public fields of the account that last changed an idea's status, as the database sends JSON. */
 export interface IdeaStatusChanger {
@@ -32,8 +32,8 @@ export const topicColumns = {
       'role', (SELECT m.role FROM memberships m WHERE m.community_id = ${topics.communityId} AND m.user_id = u.id))
     FROM users u WHERE u.id = ${topics.ideaStatusById}) END)`,
 };
-export type PostRow = Omit<typeof posts.$inferSelect, 'search'>;
-export type TopicRow = Omit<typeof topics.$inferSelect, 'search'> & { ideaStatusBy: IdeaStatusChanger | null };
+export type PostRow = Omit<typeof posts.$inferSelect, 'search' | 'searchConfig'>;
+export type TopicRow = Omit<typeof topics.$inferSelect, 'search' | 'searchConfig'> & { ideaStatusBy: IdeaStatusChanger | null };
 
 /** What moderation reads under a post's or topic's row lock: pinned and the hidden state. */
 export const moderationStateColumns = (t: typeof posts | typeof topics) => ({

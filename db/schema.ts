@@ -1,7 +1,7 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { bigint, boolean, customType, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
-/** PostgreSQL's tsvector, only ever written by a generated column. */
+/** PostgreSQL's tsvector, only ever written by the database (a trigger keeps it from the row's text). */
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
@@ -71,6 +71,13 @@ export const communities = pgTable(
     holdFirstPosts: boolean('hold_first_posts').notNull().default(false),
     /** Default interface language for readers who chose none, and the language posts are searched in. */
     language: text('language').notNull().default('en'),
+    /** The text-search configuration new posts and topics get, derived from `language` (server/search/search.languages.ts). */
+    searchConfig: text('search_config').notNull().default('parley_english'),
+    /** Every configuration this community's posts and topics may carry: more than one while a re-index runs. */
+    searchConfigs: text('search_configs')
+      .array()
+      .notNull()
+      .default(sql`'{parley_english}'`),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('communities_slug_key').on(t.slug)],
@@ -122,8 +129,8 @@ export const categories = pgTable(
   (t) => [uniqueIndex('categories_community_slug_key').on(t.communityId, t.slug)],
 );
 
-export { SYSTEM_REASONS, type SystemReason } from './codes.js';
-import type { SystemReason } from './codes.js';
+export { CANNED_REASONS, REASON_CODES, SYSTEM_REASONS, type CannedReason, type ReasonCode, type SystemReason } from './codes.js';
+import type { ReasonCode } from './codes.js';
 
 export const topics = pgTable(
   'topics',
@@ -148,9 +155,10 @@ export const topics = pgTable(
     pinned: boolean('pinned').notNull().default(false),
     locked: boolean('locked').notNull().default(false),
     hidden: boolean('hidden').notNull().default(false),
-    /** A moderator's words; null when the system hid it (see hiddenReasonCode). */
+    /** A moderator's own words; null when the reason is a code (see hiddenReasonCode). */
     hiddenReason: text('hidden_reason'),
-    hiddenReasonCode: text('hidden_reason_code').$type<SystemReason>(),
+    /** The system's reason, or the canned one a moderator picked; put into words when shown. */
+    hiddenReasonCode: text('hidden_reason_code').$type<ReasonCode>(),
     /** Hidden by the system (a held first topic), not yet reviewed by a moderator. */
     hiddenPending: boolean('hidden_pending').notNull().default(false),
     solutionPostId: integer('solution_post_id'),
@@ -164,7 +172,10 @@ export const topics = pgTable(
     solvedAt: ts('solved_at'),
     /** Canonical URL of the host page when the topic was created by the embed. */
     embedUrl: text('embed_url'),
-    search: tsvector('search').generatedAlwaysAs((): SQL => sql`to_tsvector('english', ${topics.title})`),
+    /** The text-search configuration `search` was built with: the community's, copied on insert (see server/search/search.languages.ts). */
+    searchConfig: text('search_config').notNull().default('parley_english'),
+    /** to_tsvector(search_config, title), kept by a trigger (migration 0008): a configuration read from a row is not immutable. */
+    search: tsvector('search'),
   },
   (t) => [
     index('topics_latest_idx').on(t.communityId, t.pinned, t.lastPostAt, t.id),
@@ -199,9 +210,10 @@ export const posts = pgTable(
     editedAt: ts('edited_at'),
     pinned: boolean('pinned').notNull().default(false),
     hidden: boolean('hidden').notNull().default(false),
-    /** A moderator's words; null when the system hid it (see hiddenReasonCode). */
+    /** A moderator's own words; null when the reason is a code (see hiddenReasonCode). */
     hiddenReason: text('hidden_reason'),
-    hiddenReasonCode: text('hidden_reason_code').$type<SystemReason>(),
+    /** The system's reason, or the canned one a moderator picked; put into words when shown. */
+    hiddenReasonCode: text('hidden_reason_code').$type<ReasonCode>(),
     /** When it was last hidden: the author may ask for review once per hiding. */
     hiddenAt: ts('hidden_at'),
     /** Hidden by the system (flag threshold, held first post), not yet reviewed by a moderator. */
@@ -210,7 +222,10 @@ export const posts = pgTable(
     clientId: text('client_id'),
     likeCount: integer('like_count').notNull().default(0),
     helpfulCount: integer('helpful_count').notNull().default(0),
-    search: tsvector('search').generatedAlwaysAs((): SQL => sql`to_tsvector('english', ${posts.body})`),
+    /** The text-search configuration `search` was built with: the community's, copied on insert (see server/search/search.languages.ts). */
+    searchConfig: text('search_config').notNull().default('parley_english'),
+    /** to_tsvector(search_config, body), kept by a trigger (migration 0008): a configuration read from a row is not immutable. */
+    search: tsvector('search'),
   },
   (t) => [
     uniqueIndex('posts_topic_number_key').on(t.topicId, t.number),
@@ -313,7 +328,9 @@ export const bans = pgTable(
     userId: integer('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    reason: text('reason').notNull(),
+    /** The moderator's own words; null when they picked a canned reason (see reasonCode). */
+    reason: text('reason'),
+    reasonCode: text('reason_code').$type<ReasonCode>(),
     until: ts('until'),
     createdById: integer('created_by_id')
       .notNull()
@@ -336,9 +353,10 @@ export const moderationLog = pgTable(
     action: text('action').notNull(),
     targetType: text('target_type').notNull(),
     targetId: integer('target_id').notNull(),
-    /** A moderator's words; null when the system acted (see reasonCode). */
+    /** A moderator's own words; null when the reason is a code (see reasonCode). */
     reason: text('reason'),
-    reasonCode: text('reason_code').$type<SystemReason>(),
+    /** The system's reason when it acted on its own, or the canned one a moderator picked. */
+    reasonCode: text('reason_code').$type<ReasonCode>(),
     /**
      * Machine-readable context that is not a reason: a ban's end (`until <ISO time>` or `permanent`),
      * a role change (`member → staff`), the settled queue item's kind, the number of flags.

@@ -33,10 +33,21 @@ import { readRoutes } from './reads/reads.routes.js';
 import { reputationRoutes } from './reputation/reputation.routes.js';
 import { notificationRoutes } from './notifications/notifications.routes.js';
 import { runQuestionReminders } from './notifications/reminders.js';
+import { createTranslator, type Translator } from './i18n/translator.js';
+import { createErrorMessages, type ErrorMessages } from './i18n/error-messages.js';
+import { i18nPlugin } from './i18n/i18n.plugin.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    parley: { config: Config; database: Database; bus: Bus; ctx: ServiceContext };
+    parley: {
+      config: Config;
+      database: Database;
+      bus: Bus;
+      ctx: ServiceContext;
+      /** The one translator of this app (catalogues compiled once): error messages, pages, mails. */
+      translator: Translator;
+      errorMessages: ErrorMessages;
+    };
   }
 }
 
@@ -44,6 +55,8 @@ export const BODY_LIMIT = 256 * 1024;
 
 /** Builds the whole application without listening: main.ts, tests and the benchmark share it. */
 export async function buildApp(config: Config): Promise<FastifyInstance> {
+  const translator = createTranslator();
+  const errorMessages = createErrorMessages(translator);
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     bodyLimit: BODY_LIMIT,
@@ -60,10 +73,10 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const bus = database.driver === 'postgres' ? await createPostgresBus(database.connectionString!, app.log) : await createEmbeddedBus(database);
   const bumps = new BumpBatcher({ db: database.db, bus }, app.log);
-  const ctx: ServiceContext = { db: database.db, bus, bumps, log: app.log, postingLimits: { enabled: config.rateLimits } };
+  const ctx: ServiceContext = { db: database.db, bus, bumps, log: app.log, postingLimits: { enabled: config.rateLimits }, translator };
   const pageCache = new TopicPageCache(config.pageCacheSize, bus);
   const sessions = createSessionStore(database.db, config.sessionTtlDays);
-  app.decorate('parley', { config, database, bus, ctx });
+  app.decorate('parley', { config, database, bus, ctx, translator, errorMessages });
   const stopMaintenance = scheduleMaintenance(database.db, sessions, config.live, app.log, {
     jobs: [{ name: 'question reminders', run: () => runQuestionReminders(ctx, config.reminders) }],
   });
@@ -77,13 +90,14 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
 
   if (database.driver === 'pglite' && config.seedDemo) await seedDemoIfEmpty(ctx, app.log);
 
+  await app.register(i18nPlugin, { translator, db: database.db });
   await app.register(errorsPlugin);
   await app.register(docsPlugin);
   await app.register(securityPlugin, { config });
   await app.register(authPlugin, { config, sessions });
 
   app.get('/api/health', { schema: { hide: true } }, async () => ({ status: 'ok', db: database.driver }));
-  await app.register(authRoutes, { config, db: database.db, sessions });
+  await app.register(authRoutes, { config, db: database.db, sessions, translator });
   await app.register(userRoutes, { db: database.db });
   await app.register(communityRoutes, { config, ctx });
   await app.register(topicRoutes, { config, ctx, pageCache });
@@ -97,7 +111,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   await app.register(markdownRoutes, { config });
   await app.register(embedRoutes, { config, ctx, sessions });
   await app.register(embedPages, { db: database.db, webDir: config.webDir });
-  await app.register(livePlugin, { config, db: database.db, bus, sessions });
+  await app.register(livePlugin, { config, db: database.db, bus, sessions, translator, errorMessages });
   await app.register(webPlugin, { webDir: config.webDir });
   return app;
 }

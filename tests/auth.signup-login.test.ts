@@ -265,7 +265,9 @@ describe('accounts: sign-up and sign-in', () => {
       const u = await signUp(t);
       const res = await u.get('/api/me');
       expect(res.status).toBe(200);
-      expect(Object.keys(res.body.user).sort()).toEqual(USER_KEYS);
+      // The public User, plus the member's own interface language (null: chosen automatically).
+      expect(Object.keys(res.body.user).sort()).toEqual([...USER_KEYS, 'locale'].sort());
+      expect(res.body.user.locale).toBeNull();
       expect(res.body.user).toMatchObject({ id: u.userId, handle: u.handle });
       expect(res.body.isSiteAdmin).toBe(false);
       expect(res.body.memberships).toEqual([]);

@@ -1,6 +1,8 @@
 /** What the notifications page says for each kind (web/src/pages/notifications/notification-sentence.ts). */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import messages from 'virtual:parley-i18n/app';
 import type { Notification } from '../web/src/lib/api.js';
+import { setMemberLocale, startI18n } from '../web/src/lib/i18n.svelte.js';
 import { notificationSentence } from '../web/src/pages/notifications/notification-sentence.js';
 
 const user = (handle: string) => ({ id: 1, handle, displayName: handle, avatarUrl: null, createdAt: '2025-01-01T00:00:00Z' });
@@ -22,6 +24,10 @@ const say = (over: Partial<Notification>) => {
   return `${s.before}[${s.title}]${s.after}`;
 };
 
+beforeAll(async () => {
+  await startI18n(messages);
+});
+
 describe('notification sentences', () => {
   it('names who did what, and where', () => {
     expect(say({})).toBe('@ann replied in [Lamp flickers]');
@@ -40,5 +46,19 @@ describe('notification sentences', () => {
     expect(say({ ...mod, data: { action: 'unhide_post', reason: null } })).toBe('@mod restored your post in [Lamp flickers]');
     expect(say({ ...mod, data: { action: 'hide_topic', reason: 'spam' } })).toBe('@mod hid your topic [Lamp flickers]: spam');
     expect(say({ ...mod, actor: null, data: { action: 'unhide_topic' } })).toBe('A moderator restored your topic [Lamp flickers]');
+  });
+
+  it('lets a translation put the title where its grammar wants it', async () => {
+    await setMemberLocale('de');
+    try {
+      expect(say({})).toBe('@ann hat in [Lamp flickers] geantwortet');
+      expect(say({ count: 3 })).toBe('3 neue Antworten in [Lamp flickers]');
+      expect(say({ kind: 'moderation', actor: null, data: { action: 'hide_post', reason: null, reasonCode: 'flagged' } })).toMatch(
+        /^Ein Moderator hat deinen Beitrag in \[Lamp flickers\] ausgeblendet: \S/,
+      );
+    } finally {
+      await setMemberLocale(null);
+    }
+    expect(say({})).toBe('@ann replied in [Lamp flickers]');
   });
 });

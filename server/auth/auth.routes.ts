@@ -3,11 +3,15 @@ import type { Config } from '../config/config.js';
 import type { Db } from '../../db/client.js';
 import { writeRateLimit } from '../security/security.plugin.js';
 import { clearSessionCookie, requireUser, setSessionCookie } from './auth.plugin.js';
-import { LoginBody, MeReply, PasswordBody, SessionReply, SignupBody, TokenReply, UserReply, authErrors } from './auth.schema.js';
-import { changePassword, login, me, signup } from './auth.service.js';
+import { LoginBody, MeReply, PasswordBody, PreferencesBody, SessionReply, SignupBody, TokenReply, UserReply, authErrors } from './auth.schema.js';
+import { changePassword, login, me, signup, updatePreferences } from './auth.service.js';
 import type { SessionStore } from './session.js';
+import type { Translator } from '../i18n/translator.js';
 
-export const authRoutes: FastifyPluginAsyncTypebox<{ config: Config; db: Db; sessions: SessionStore }> = async (app, { config, db, sessions }) => {
+export const authRoutes: FastifyPluginAsyncTypebox<{ config: Config; db: Db; sessions: SessionStore; translator: Translator }> = async (
+  app,
+  { config, db, sessions, translator },
+) => {
   const tags = ['accounts'];
   const limits = (ip: string) => ({ enabled: config.rateLimits, address: ip });
 
@@ -121,5 +125,23 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ config: Config; db: Db; ses
       schema: { tags, summary: 'The signed-in account and its memberships', response: { 200: MeReply, ...authErrors } },
     },
     async (request) => me(db, request.viewer),
+  );
+
+  app.put(
+    '/api/me/preferences',
+    {
+      schema: {
+        tags,
+        summary: 'Change your own settings: the interface language',
+        description:
+          '`locale`: one of the server’s locales (its catalogue languages, e.g. `en`, `de`, and the pseudo-locales `en-XA`, `ar-XB` for testing), ' +
+          'or null to have it chosen automatically (the community’s language, then the browser’s). Anything else is 400 `unknown_locale`. ' +
+          'Answers like GET /api/me.',
+        body: PreferencesBody,
+        response: { 200: MeReply, ...authErrors },
+      },
+      config: writeRateLimit(config),
+    },
+    async (request) => updatePreferences(db, request.viewer, request.body, translator.locales),
   );
 };

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { Body, errors, Handle, Ref, RoleName, Text, User } from '../schemas/common.schema.js';
+import { Body, errors, Handle, Nullable, Ref, RoleName, Text, User } from '../schemas/common.schema.js';
 import { DISPLAY_NAME, PASSWORD } from '../rules/input-rules.js';
 
 const Password = Text(PASSWORD);
@@ -21,8 +21,23 @@ export const PasswordBody = Body({ currentPassword: Type.String({ minLength: 1, 
 export const UserReply = Type.Object({ user: Ref(User) });
 export const TokenReply = Type.Object({ token: Type.String(), expiresAt: Type.String(), user: Ref(User) });
 
+/** A tag as clients may send it (the server then checks it against the catalogues). */
+export const LocaleTag = Type.String({ minLength: 2, maxLength: 35, pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$' });
+
+/** The signed-in account as only its owner sees it: the public User plus the owner's own settings. */
+export const MeUser = Type.Object({
+  ...User.properties,
+  locale: Nullable(Type.String(), {
+    description: 'the interface language the member chose (one of the server’s locales); null: chosen automatically (community, then browser)',
+  }),
+});
+
+export const PreferencesBody = Body({
+  locale: Nullable(LocaleTag, { description: 'one of the server’s locales (catalogue languages and the pseudo-locales en-XA, ar-XB); null: automatic' }),
+});
+
 export const MeReply = Type.Object({
-  user: Ref(User),
+  user: MeUser,
   isSiteAdmin: Type.Boolean(),
   memberships: Type.Array(
     Type.Object({
@@ -33,7 +48,7 @@ export const MeReply = Type.Object({
 });
 
 export const SessionReply = Type.Object({
-  user: Type.Union([Ref(User), Type.Null()]),
+  user: Type.Union([MeUser, Type.Null()]),
   isSiteAdmin: Type.Boolean(),
   memberships: MeReply.properties.memberships,
 });

@@ -50,7 +50,8 @@ const WINDOW = 15 * 60;
 export async function login(db: Db, login: string, password: string, limits: LoginLimits): Promise<{ id: number; user: ApiUser }> {
   if (limits.enabled) {
     const byAddress = await hitCounter(db, `login:address:${limits.address}`, WINDOW);
-    if (byAddress.count > ADDRESS_MAX) throw tooMany('too_many_attempts', 'Too many sign-in attempts from this address.', byAddress.resetInSeconds);
+    if (byAddress.count > ADDRESS_MAX)
+      throw tooMany('too_many_attempts', 'Too many sign-in attempts from this address.', byAddress.resetInSeconds, { scope: 'address' });
   }
   const lower = login.toLowerCase();
   const [row] = await db
@@ -62,7 +63,7 @@ export async function login(db: Db, login: string, password: string, limits: Log
   if (limits.enabled) {
     const byAccount = await peekCounter(db, accountKey, WINDOW);
     if (byAccount.count >= ACCOUNT_MAX_FAILURES)
-      throw tooMany('too_many_attempts', 'Too many failed sign-ins for this account; try again later.', byAccount.resetInSeconds);
+      throw tooMany('too_many_attempts', 'Too many failed sign-ins for this account; try again later.', byAccount.resetInSeconds, { scope: 'account' });
   }
   const ok = await verifyPassword(row?.passwordHash ?? null, password);
   if (!row || !ok) {
@@ -76,7 +77,8 @@ export async function changePassword(db: Db, viewer: Viewer, current: string, ne
   if (!viewer.user) throw unauthorized();
   const [row] = await db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, viewer.user.id));
   if (!row?.passwordHash) throw badRequest('no_password', 'This account signs in through its organisation and has no password here.');
-  if (!(await verifyPassword(row.passwordHash, current))) throw new AppError(403, 'invalid_credentials', 'The current password is wrong.');
+  if (!(await verifyPassword(row.passwordHash, current)))
+    throw new AppError(403, 'invalid_credentials', 'The current password is wrong.', { field: 'currentPassword' });
   await db
     .update(users)
     .set({ passwordHash: await hashPassword(next) })
@@ -92,8 +94,29 @@ export async function me(db: Db, viewer: Viewer) {
     .where(eq(memberships.userId, viewer.user.id))
     .orderBy(communities.name);
   return {
-    user: presentUser(viewer.user),
+    user: { ...presentUser(viewer.user), locale: viewer.user.locale ?? null },
     isSiteAdmin: viewer.user.isSiteAdmin,
     memberships: rows.map((r) => ({ community: { id: r.id, slug: r.slug, name: r.name }, role: r.role })),
   };
+}
+
+/** One of `available` as it is spelled there, whatever the case of `tag`; null when it is not offered. */
+export const offered = (tag: string, available: readonly string[]): string | null => available.find((a) => a.toLowerCase() === tag.toLowerCase()) ?? null;
+
+/**
+ * The member's own settings. `locale`: one of the server's locales (translator.locales), or null
+ * to have it chosen automatically (the community's language, then the browser's).
+ */
+export async function updatePreferences(db: Db, viewer: Viewer, input: { locale: string | null }, locales: readonly string[]) {
+  if (!viewer.user) throw unauthorized();
+  let locale: string | null = null;
+  if (input.locale !== null) {
+    locale = offered(input.locale, locales);
+    if (!locale)
+      throw badRequest('unknown_locale', `"${input.locale}" is not a language this forum offers.`, { locale: input.locale, available: [...locales] });
+  }
+  await db.update(users).set({ locale }).where(eq(users.id, viewer.user.id));
+  // This request answers with the new choice (and its error replies, if any, speak it).
+  viewer.user.locale = locale;
+  return me(db, viewer);
 }

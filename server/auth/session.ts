@@ -36,7 +36,14 @@ function drizzleAdapter(db: Db): Adapter {
       const u = row.users;
       const user: DatabaseUser = {
         id: u.id,
-        attributes: { handle: u.handle, displayName: u.displayName, avatarUrl: u.avatarUrl, createdAt: u.createdAt, isSiteAdmin: u.isSiteAdmin },
+        attributes: {
+          handle: u.handle,
+          displayName: u.displayName,
+          avatarUrl: u.avatarUrl,
+          createdAt: u.createdAt,
+          isSiteAdmin: u.isSiteAdmin,
+          locale: u.locale,
+        },
       };
       return [toSession(row.sessions), user];
     },
@@ -103,6 +110,7 @@ export function createSessionStore(db: Db, ttlDays: number) {
           avatarUrl: user.avatarUrl,
           createdAt: user.createdAt,
           isSiteAdmin: user.isSiteAdmin,
+          locale: user.locale ?? null,
         },
         sessionId: session.id,
         expiresAt: session.expiresAt,

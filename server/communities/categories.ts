@@ -15,6 +15,6 @@ export async function findCategory(db: Executor, communityId: number, slugOrId: 
     .select()
     .from(categories)
     .where(and(eq(categories.communityId, communityId), match));
-  if (!row) throw notFound('category_not_found', `No category "${slugOrId}" in this community.`);
+  if (!row) throw notFound('category_not_found', `No category "${slugOrId}" in this community.`, { category: String(slugOrId) });
   return row;
 }

@@ -30,6 +30,7 @@ export const presentCommunitySummary = (c: CommunityRow) => ({
   name: c.name,
   description: c.description,
   accentColor: c.accentColor,
+  language: c.language,
   isDemo: c.isDemo,
   moderation: { flagThreshold: c.flagThreshold, holdFirstPosts: c.holdFirstPosts },
   createdAt: c.createdAt.toISOString(),

@@ -28,6 +28,8 @@ import {
   setMemberRole,
   updateCommunity,
 } from './communities.service.js';
+import { SOURCE_LOCALE, matchLocale } from '../i18n/locales.js';
+import { scheduleReindex } from '../search/search.reindex.js';
 
 export const communityRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: ServiceContext }> = async (app, { config, ctx }) => {
   const { db } = ctx;
@@ -45,7 +47,19 @@ export const communityRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: S
       },
       config: write,
     },
-    async (request, reply) => reply.status(201).send({ community: await createCommunity(db, request.viewer, request.body) }),
+    async (request, reply) => {
+      // A new community speaks its creator's language (their choice, else their browser's).
+      const locale = await request.locale;
+      const language = matchLocale([locale], ctx.translator.languages) ?? SOURCE_LOCALE;
+      const defaultCategory = {
+        name: ctx.translator.t(language, 'community.default_category.name'),
+        description: ctx.translator.t(language, 'community.default_category.description'),
+      };
+      const community = await createCommunity(db, request.viewer, { ...request.body, language, defaultCategory });
+      // Its posts are searched in that language from the first one.
+      if (language !== SOURCE_LOCALE) await scheduleReindex({ db }, community.id);
+      return reply.status(201).send({ community });
+    },
   );
 
   app.get(

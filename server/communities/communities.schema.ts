@@ -29,6 +29,14 @@ export const UpdateCommunityBody = Body({
   name: Type.Optional(Text(COMMUNITY_NAME)),
   description: Type.Optional(Text(COMMUNITY_DESCRIPTION)),
   accentColor: Type.Optional(Nullable(Type.String({ pattern: '^#[0-9a-fA-F]{6}$' }))),
+  language: Type.Optional(
+    Type.String({
+      minLength: 2,
+      maxLength: 35,
+      pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$',
+      description: 'one of the server’s catalogue languages (e.g. `en`, `de`); anything else is 400 `unknown_language`',
+    }),
+  ),
   embed: Type.Optional(Type.Object({ allowedOrigins: Type.Array(Origin, { maxItems: 50 }) }, { additionalProperties: false })),
   moderation: Type.Optional(
     Type.Object(

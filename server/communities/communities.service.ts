@@ -1,7 +1,7 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { isUniqueViolation, type Db, type Executor } from '../../db/client.js';
 import { categories, communities, embedSettings, memberships, users, type Role } from '../../db/schema.js';
-import { conflict, forbidden, notFound, unauthorized } from '../errors/errors.js';
+import { badRequest, conflict, forbidden, notFound, unauthorized } from '../errors/errors.js';
 import { canAdminister, communityCapabilities } from '../visibility/permissions.js';
 import { roleIn, type Viewer } from '../visibility/viewer.js';
 import { presentUser, userColumns } from '../users/users.present.js';
@@ -12,10 +12,11 @@ import { logAction } from '../moderation/moderation.log.js';
 import { communityChannel, userChannel } from '../live/outbox.js';
 import { write, type ServiceContext } from '../write/unit-of-work.js';
 import { presentCategory, presentCommunity, presentCommunitySummary, type CommunityRow } from './communities.present.js';
+import { scheduleReindex } from '../search/search.reindex.js';
 
 export async function findCommunity(db: Executor, slug: string): Promise<CommunityRow> {
   const [row] = await db.select().from(communities).where(eq(communities.slug, slug.toLowerCase()));
-  if (!row) throw notFound('community_not_found', `No community "${slug}".`);
+  if (!row) throw notFound('community_not_found', `No community "${slug}".`, { slug });
   return row;
 }
 
@@ -31,6 +32,10 @@ export interface CreateCommunityInput {
   slug: string;
   name: string;
   description?: string | undefined;
+  /** The community's language: the creator's own, until an admin picks another. */
+  language: string;
+  /** The first category's words, in that language (put into words at the edge). */
+  defaultCategory: { name: string; description: string };
 }
 
 /** The creator becomes its admin; a "General" category gives the first topic somewhere to go. */
@@ -41,13 +46,13 @@ export async function createCommunity(db: Db, viewer: Viewer, input: CreateCommu
     return await db.transaction(async (tx) => {
       const [community] = await tx
         .insert(communities)
-        .values({ slug: input.slug, name: input.name.trim(), description: input.description?.trim() ?? '' })
+        .values({ slug: input.slug, name: input.name.trim(), description: input.description?.trim() ?? '', language: input.language })
         .returning();
       await tx.insert(memberships).values({ communityId: community!.id, userId, role: 'admin' });
       await tx.insert(embedSettings).values({ communityId: community!.id });
       const cats = await tx
         .insert(categories)
-        .values({ communityId: community!.id, slug: 'general', name: 'General', description: 'Anything that fits nowhere else.' })
+        .values({ communityId: community!.id, slug: 'general', ...input.defaultCategory })
         .returning();
       viewer.roles.set(community!.id, 'admin');
       return presentCommunity(community!, {
@@ -58,7 +63,7 @@ export async function createCommunity(db: Db, viewer: Viewer, input: CreateCommu
       });
     });
   } catch (err) {
-    if (isUniqueViolation(err)) throw conflict('community_slug_taken', `The address "${input.slug}" is taken.`);
+    if (isUniqueViolation(err)) throw conflict('community_slug_taken', `The address "${input.slug}" is taken.`, { slug: input.slug });
     throw err;
   }
 }
@@ -153,20 +158,28 @@ export interface UpdateCommunityInput {
   name?: string | undefined;
   description?: string | undefined;
   accentColor?: string | null | undefined;
+  /** One of the server's catalogue languages (translator.languages). */
+  language?: string | undefined;
   embed?: { allowedOrigins: string[] } | undefined;
   moderation?: { flagThreshold?: number | undefined; holdFirstPosts?: boolean | undefined } | undefined;
 }
 
 /** Settings change for everyone at once: open community pages hear `community.updated`. */
-export async function updateCommunity(ctx: Pick<ServiceContext, 'db' | 'bus'>, viewer: Viewer, slug: string, input: UpdateCommunityInput) {
+export async function updateCommunity(ctx: Pick<ServiceContext, 'db' | 'bus' | 'translator'>, viewer: Viewer, slug: string, input: UpdateCommunityInput) {
   const { db } = ctx;
   const community = await findCommunity(db, slug);
   await requireAdmin(db, viewer, community);
+  const languages = ctx.translator.languages;
+  const language = input.language === undefined ? undefined : languages.find((l) => l.toLowerCase() === input.language!.toLowerCase());
+  if (input.language !== undefined && !language) {
+    throw badRequest('unknown_language', `"${input.language}" is not a language this forum offers.`, { language: input.language, available: [...languages] });
+  }
   await write(ctx, async ({ tx, emit }) => {
     const patch: Partial<CommunityRow> = {};
     if (input.name !== undefined) patch.name = input.name.trim();
     if (input.description !== undefined) patch.description = input.description.trim();
     if (input.accentColor !== undefined) patch.accentColor = input.accentColor;
+    if (language !== undefined) patch.language = language;
     if (input.moderation?.flagThreshold !== undefined) patch.flagThreshold = input.moderation.flagThreshold;
     if (input.moderation?.holdFirstPosts !== undefined) patch.holdFirstPosts = input.moderation.holdFirstPosts;
     if (Object.keys(patch).length) await tx.update(communities).set(patch).where(eq(communities.id, community.id));
@@ -179,6 +192,8 @@ export async function updateCommunity(ctx: Pick<ServiceContext, 'db' | 'bus'>, v
     }
     await emit(communityChannel(community.slug), 'community.updated', { communityId: community.id });
   });
+  // Posts are searched in the community's language: new ones at once, the others re-indexed in the background.
+  if (language !== undefined) await scheduleReindex(ctx, community.id);
   return getCommunity(db, viewer, slug);
 }
 
@@ -190,7 +205,7 @@ export async function setMemberRole(ctx: Pick<ServiceContext, 'db' | 'bus'>, vie
     .select()
     .from(users)
     .where(sql`lower(${users.handle}) = ${handle.toLowerCase()}`);
-  if (!user) throw notFound('user_not_found', `No user "${handle}".`);
+  if (!user) throw notFound('user_not_found', `No user "${handle}".`, { handle });
   return write(ctx, async ({ tx, emit }) => {
     if (role !== 'admin') {
       // A community must never lose its last admin, or nobody could manage it again.
@@ -253,7 +268,7 @@ export async function createCategory(ctx: Pick<ServiceContext, 'db' | 'bus'>, vi
       return presentCategory(row!);
     });
   } catch (err) {
-    if (isUniqueViolation(err)) throw conflict('category_slug_taken', `The category "${input.slug}" already exists.`);
+    if (isUniqueViolation(err)) throw conflict('category_slug_taken', `The category "${input.slug}" already exists.`, { slug: input.slug });
     throw err;
   }
 }

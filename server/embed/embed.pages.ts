@@ -8,7 +8,7 @@ import { findCommunity } from '../communities/communities.service.js';
 import { CommunityParams, EmbedPageQuery } from './embed.schema.js';
 import { frameAncestors } from './embed.service.js';
 
-const notBuilt = (file: string) => notFound('embed_not_built', `${file} is not built on this server (npm run build:web).`);
+const notBuilt = (file: string) => notFound('embed_not_built', `${file} is not built on this server (npm run build:web).`, { file });
 
 async function readBuilt(root: string, file: string): Promise<Buffer | null> {
   try {

@@ -41,10 +41,10 @@ export async function frameAncestors(db: Executor, slug: string): Promise<string
 /** The canonical page URL, if it is an http(s) URL on one of the community's allowed origins. */
 export async function allowedPage(db: Executor, community: CommunityRow, raw: string): Promise<CanonicalUrl> {
   const page = canonicalizeUrl(raw);
-  if (!page) throw badRequest('invalid_url', 'The page URL must be an absolute http(s) URL.');
+  if (!page) throw badRequest('invalid_url', 'The page URL must be an absolute http(s) URL.', { target: 'page' });
   const origins = await embedOrigins(db, community.id);
   if (!origins.includes(page.origin)) {
-    throw forbidden('origin_not_allowed', `${page.origin} is not among the origins allowed to embed this community.`);
+    throw forbidden('origin_not_allowed', `${page.origin} is not among the origins allowed to embed this community.`, { origin: page.origin });
   }
   return page;
 }

@@ -43,7 +43,7 @@ async function issueEmbedSession(sessions: SessionStore, user: typeof users.$inf
 export async function ssoSignIn(db: Db, sessions: SessionStore, slug: string, token: string) {
   const community = await findCommunity(db, slug);
   const [settings] = await db.select({ secret: embedSettings.ssoSecret }).from(embedSettings).where(eq(embedSettings.communityId, community.id));
-  if (!settings?.secret) throw invalidSsoToken('This community has no SSO secret configured.');
+  if (!settings?.secret) throw invalidSsoToken('This community has no SSO secret configured.', { problem: 'no_secret' });
   const claims = await verifySsoToken(token, settings.secret, community.slug);
 
   if (claims.jti) {
@@ -53,7 +53,7 @@ export async function ssoSignIn(db: Db, sessions: SessionStore, slug: string, to
       .values({ communityId: community.id, jti: claims.jti, expiresAt: new Date(claims.exp * 1000) })
       .onConflictDoNothing()
       .returning({ jti: ssoTokenUses.jti });
-    if (!recorded.length) throw invalidSsoToken('This sign-in token was already used.');
+    if (!recorded.length) throw invalidSsoToken('This sign-in token was already used.', { problem: 'used' });
   }
   return issueEmbedSession(sessions, await ssoUser(db, community.id, claims));
 }

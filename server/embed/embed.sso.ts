@@ -15,7 +15,9 @@ export const SSO_MAX_LIFETIME_SECONDS = 10 * 60;
 /** How far ahead of our clock an `iat` may be (the organisation's clock may run fast). */
 export const SSO_CLOCK_SKEW_SECONDS = 60;
 
-export const invalidSsoToken = (why = 'The sign-in token is invalid or expired.') => unauthorized('invalid_sso_token', why);
+/** `problem` names the sentence (errors.invalid_sso_token); `claim` the JWT claim that was refused. */
+export const invalidSsoToken = (why = 'The sign-in token is invalid or expired.', details?: { problem: string; claim?: string }) =>
+  unauthorized('invalid_sso_token', why, details);
 
 export interface SsoClaims {
   sub: string;
@@ -64,16 +66,17 @@ export async function verifySsoToken(token: string, secret: string, audience: st
     });
     payload = verified.payload;
   } catch (err) {
-    if (err instanceof joseErrors.JWTExpired) throw invalidSsoToken('The sign-in token has expired.');
-    if (err instanceof joseErrors.JWTClaimValidationFailed) throw invalidSsoToken(`The sign-in token's "${err.claim}" claim is not acceptable.`);
+    if (err instanceof joseErrors.JWTExpired) throw invalidSsoToken('The sign-in token has expired.', { problem: 'expired' });
+    if (err instanceof joseErrors.JWTClaimValidationFailed)
+      throw invalidSsoToken(`The sign-in token’s "${err.claim}" claim is not acceptable.`, { problem: 'claim', claim: err.claim });
     throw invalidSsoToken();
   }
   const { sub, exp, iat, jti, aud } = payload;
   // jose accepts an audience list that contains ours; the contract wants exactly the slug.
-  if (aud !== audience) throw invalidSsoToken('"aud" must be the community\'s slug.');
+  if (aud !== audience) throw invalidSsoToken('"aud" must be the community’s slug.', { problem: 'audience' });
   if (typeof sub !== 'string' || sub.length < 1 || sub.length > 200) throw invalidSsoToken('"sub" must be a string of 1 to 200 characters.');
   if (typeof exp !== 'number' || typeof iat !== 'number') throw invalidSsoToken('"exp" and "iat" must be numbers.');
-  if (exp <= nowSeconds) throw invalidSsoToken('The sign-in token has expired.');
+  if (exp <= nowSeconds) throw invalidSsoToken('The sign-in token has expired.', { problem: 'expired' });
   if (exp - iat > SSO_MAX_LIFETIME_SECONDS) throw invalidSsoToken('"exp" may be at most 10 minutes after "iat".');
   if (iat > nowSeconds + SSO_CLOCK_SKEW_SECONDS) throw invalidSsoToken('"iat" is in the future.');
   if (jti !== undefined && (typeof jti !== 'string' || jti.length < 1 || jti.length > 200)) {

@@ -1,6 +1,9 @@
 /**
  * Errors that reach clients. Each carries an HTTP status and a stable snake_case code that
- * clients may branch on; the message is for humans and may change.
+ * clients may branch on; the message is for humans and may change. The reply's message is the
+ * catalogue's `errors.<code>` in the reader's language (server/errors/errors.plugin.ts), with the
+ * details as its parameters: put every value the sentence names into `details`. The message given
+ * here is the English fallback (and what logs show).
  */
 export class AppError extends Error {
   constructor(
@@ -16,11 +19,13 @@ export class AppError extends Error {
 }
 
 export const badRequest = (code: string, message: string, details?: Record<string, unknown>) => new AppError(400, code, message, details);
-export const unauthorized = (code = 'not_signed_in', message = 'Sign in to do this.') => new AppError(401, code, message);
-export const forbidden = (code: string, message: string) => new AppError(403, code, message);
-export const notFound = (code: string, message: string) => new AppError(404, code, message);
+export const unauthorized = (code = 'not_signed_in', message = 'Sign in to do this.', details?: Record<string, unknown>) =>
+  new AppError(401, code, message, details);
+export const forbidden = (code: string, message: string, details?: Record<string, unknown>) => new AppError(403, code, message, details);
+export const notFound = (code: string, message: string, details?: Record<string, unknown>) => new AppError(404, code, message, details);
 export const conflict = (code: string, message: string, details?: Record<string, unknown>) => new AppError(409, code, message, details);
-export const tooMany = (code: string, message: string, retryAfterSeconds: number) => new AppError(429, code, message, { retryAfter: retryAfterSeconds });
+export const tooMany = (code: string, message: string, retryAfterSeconds: number, details?: Record<string, unknown>) =>
+  new AppError(429, code, message, { ...details, retryAfter: retryAfterSeconds });
 
 export const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request',

@@ -6,14 +6,15 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import MessageFormatModule from '@messageformat/core';
+import { createRequire } from 'node:module';
 import { PSEUDO_LOCALES, SOURCE_LOCALE, textDirection } from './locales.js';
 import { pseudoCatalogue } from './pseudo.js';
 
 export const LOCALES_DIR = fileURLToPath(new URL('../../locales/', import.meta.url));
 
-// The package is CommonJS (module.exports = the class) but its types declare a default export.
-const MessageFormat = MessageFormatModule as unknown as typeof MessageFormatModule.default;
+// The package is CommonJS (module.exports = the class) while its types declare a default export,
+// which module resolutions read differently: require() gets the class under every one of them.
+const MessageFormat = createRequire(import.meta.url)('@messageformat/core') as typeof import('@messageformat/core').default;
 
 export type Messages = Record<string, string>;
 
@@ -58,7 +59,7 @@ export function compileCatalogue(locale: string, messages: Messages): (key: stri
   return (key) => {
     let fn = compiled.get(key);
     if (!fn && Object.hasOwn(messages, key)) {
-      fn = mf.compile(messages[key]!) as MessageFunction;
+      fn = mf.compile(messages[key]!);
       compiled.set(key, fn);
     }
     return fn;

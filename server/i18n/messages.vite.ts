@@ -8,12 +8,14 @@
  *   i18n.load('de')     any other locale: its own chunk, loaded on demand
  */
 import type { Plugin } from 'vite';
-import compileModuleCjs from '@messageformat/core/lib/compile-module.js';
+import { createRequire } from 'node:module';
 import { LOCALES_DIR, catalogueLocales, messageFormat, readCatalogues, scoped, type Scope } from './catalogues.js';
 import { SOURCE_LOCALE } from './locales.js';
 
-// CommonJS (module.exports = the function) with types that declare a default export.
-const compileModule = compileModuleCjs as unknown as typeof compileModuleCjs.default;
+// CommonJS (module.exports = the function) with types that declare a default export: see catalogues.ts.
+const compileModule = createRequire(import.meta.url)(
+  '@messageformat/core/compile-module',
+) as typeof import('@messageformat/core/lib/compile-module.js').default;
 
 const INDEX = 'virtual:parley-i18n/';
 const MESSAGES = 'virtual:parley-messages/';
@@ -32,7 +34,10 @@ export function messagesPlugin(): Plugin {
       if (id.startsWith(`\0${INDEX}`)) {
         const scope = id.slice(INDEX.length + 1) as Scope;
         const locales = [...catalogues.keys()];
-        const cases = locales.map((l) => `    case ${JSON.stringify(l)}: return import(${JSON.stringify(`${MESSAGES}${scope}/${l}`)}).then((m) => m.default);`);
+        // The source is in the bundle already: importing it again would only make it a chunk of its own.
+        const cases = locales
+          .filter((l) => l !== SOURCE_LOCALE)
+          .map((l) => `    case ${JSON.stringify(l)}: return import(${JSON.stringify(`${MESSAGES}${scope}/${l}`)}).then((m) => m.default);`);
         return [
           `import source from ${JSON.stringify(`${MESSAGES}${scope}/${SOURCE_LOCALE}`)};`,
           `export default {`,
@@ -40,6 +45,7 @@ export function messagesPlugin(): Plugin {
           `  source,`,
           `  load(locale) {`,
           `    switch (locale) {`,
+          `      case ${JSON.stringify(SOURCE_LOCALE)}: return Promise.resolve(source);`,
           ...cases,
           `      default: return Promise.resolve(undefined);`,
           `    }`,

@@ -6,12 +6,7 @@
  * break under longer words show it. Placeholders, plural and select syntax are left as they are.
  */
 import { parse, type Token } from '@messageformat/parser';
-
-const PLAIN = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
-const ACCENTED = 'áƀçđéƒĝĥíĵķĺɱñóƥʠŕšŧúṽŵẋýžÁƁÇĐÉƑĜĤÍĴĶĹṀÑÓƤꝖŔŠŦÚṼŴẊÝŽ';
-const ACCENT = new Map([...PLAIN].map((c, i) => [c, [...ACCENTED][i]!]));
-
-const accent = (text: string) => [...text].map((c) => ACCENT.get(c) ?? c).join('');
+import { accentLetters as accent } from './pseudo-text.js';
 
 function contentRanges(tokens: Token[], into: { offset: number; length: number }[]): void {
   for (const token of tokens) {

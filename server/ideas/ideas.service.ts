@@ -18,7 +18,7 @@ async function votable(ctx: ServiceContext, viewer: Viewer, id: number) {
   if (!isIdea(loaded.topic.kind)) throw notAnIdea();
   throwIfBanned(loaded.ban);
   // Nobody's vote counts for more than anyone else's: a lock closes the tally for moderators too.
-  if (!votesOpen(loaded.topic)) throw forbidden('topic_locked', 'This idea is locked: its votes are closed.');
+  if (!votesOpen(loaded.topic)) throw forbidden('topic_locked', 'This idea is locked: its votes are closed.', { action: 'vote' });
   return { userId: user.id, loaded };
 }
 
@@ -64,7 +64,7 @@ export async function setIdeaStatus(ctx: ServiceContext, viewer: Viewer, id: num
   const user = viewer.user;
   if (!user) throw unauthorized();
   const loaded = await loadVisibleTopic(ctx.db, viewer, id);
-  if (!canAnswerIdeas(loaded.standing)) throw forbidden('not_staff', "Only staff, moderators and admins of this community can set an idea's status.");
+  if (!canAnswerIdeas(loaded.standing)) throw forbidden('not_staff', 'Only staff, moderators and admins of this community can set an idea’s status.');
   if (!isIdea(loaded.topic.kind)) throw notAnIdea();
   throwIfBanned(loaded.ban);
   const note = input.note?.trim() || null;

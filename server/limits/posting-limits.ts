@@ -56,16 +56,17 @@ export function checkRates(recent: RecentPosting, user: ViewerUser, role: Role |
   if (isExemptFromPostingLimits(user, role)) return;
   const budget = budgetFor(user);
   if (isTopic && recent.topics >= budget.topicsPerDay) {
-    throw tooMany('topic_limit', `You can start at most ${budget.topicsPerDay} topics a day for now.`, 3600);
+    throw tooMany('topic_limit', `You can start at most ${budget.topicsPerDay} topics a day for now.`, 3600, { max: budget.topicsPerDay });
   }
-  if (recent.minute >= budget.perMinute) throw tooMany('post_limit', 'You are posting too fast; wait a minute.', 60);
-  if (recent.hour >= budget.perHour) throw tooMany('post_limit', 'You have reached the hourly posting limit.', 900);
-  if (recent.day >= budget.perDay) throw tooMany('post_limit', 'You have reached the daily posting limit.', 3600);
+  if (recent.minute >= budget.perMinute) throw tooMany('post_limit', 'You are posting too fast; wait a minute.', 60, { period: 'minute' });
+  if (recent.hour >= budget.perHour) throw tooMany('post_limit', 'You have reached the hourly posting limit.', 900, { period: 'hour' });
+  if (recent.day >= budget.perDay) throw tooMany('post_limit', 'You have reached the daily posting limit.', 3600, { period: 'day' });
 }
 
 /** What a post may contain: not a word-for-word repeat of a recent one (anyone), not too many links (new accounts). */
 export function checkContent(recent: RecentPosting, user: ViewerUser, role: Role | null, links: number): void {
-  if (recent.dupes > 0) throw conflict('duplicate_post', `You posted exactly this less than ${DUPLICATE_WINDOW_MINUTES} minutes ago.`);
+  if (recent.dupes > 0)
+    throw conflict('duplicate_post', `You posted exactly this less than ${DUPLICATE_WINDOW_MINUTES} minutes ago.`, { minutes: DUPLICATE_WINDOW_MINUTES });
   if (isExemptFromPostingLimits(user, role)) return;
   const budget = budgetFor(user);
   if (links > budget.linksPerPost) {

@@ -21,6 +21,8 @@ export interface LiveDeps {
   sessions: SessionStore;
   config: Config['live'];
   log: FastifyBaseLogger;
+  /** An error frame's message in the reader's language (member: the signed-in viewer's own choice); absent: the English one. */
+  text?: (code: LiveErrorCode, params: Record<string, unknown> | undefined, english: string, member: string | null | undefined) => string;
 }
 
 let nextSocketId = 1;
@@ -141,7 +143,9 @@ export class LiveConnection {
     if (this.subs.has(channel)) this.send(JSON.stringify({ type: 'presence', channel, readers, typing }));
   }
 
-  private error(code: LiveErrorCode, message: string, channel?: string): void {
+  /** An error frame: `errors.<code>` in the reader's language, with `params` (`english` when there is no such message). */
+  sendError(code: LiveErrorCode, params: Record<string, unknown> | undefined, english: string, channel?: string): void {
+    const message = this.deps.text?.(code, params, english, this.viewer.user?.locale) ?? english;
     this.send(JSON.stringify({ type: 'error', code, message, ...(channel ? { channel } : {}) }));
   }
 
@@ -159,7 +163,7 @@ export class LiveConnection {
       }
       if (Date.now() - this.lastRateError > 1000) {
         this.lastRateError = Date.now();
-        this.error('rate_limited', 'Too many messages; slow down.');
+        this.sendError('rate_limited', { via: 'live' }, 'Too many messages; slow down.');
       }
       return;
     }
@@ -168,11 +172,11 @@ export class LiveConnection {
       if (isBinary) throw new Error('binary');
       message = JSON.parse(String(data));
     } catch {
-      this.error('invalid_message', 'Messages are JSON text frames.');
+      this.sendError('invalid_message', { problem: 'not_json' }, 'Messages are JSON text frames.');
       return;
     }
     if (!Value.Check(ClientMessage, message)) {
-      this.error('invalid_message', 'Unknown message type or bad fields: see the live protocol in the API docs.');
+      this.sendError('invalid_message', { problem: 'unknown' }, 'Unknown message type or bad fields: see the live protocol in the API docs.');
       return;
     }
     const parsed = message;
@@ -180,7 +184,7 @@ export class LiveConnection {
       .then(() => this.handle(parsed))
       .catch((err) => {
         this.deps.log.warn({ err }, 'live message failed');
-        this.error('internal_error', 'Something went wrong handling that message.');
+        this.sendError('internal_error', { during: 'message' }, 'Something went wrong handling that message.');
       });
   }
 
@@ -202,10 +206,10 @@ export class LiveConnection {
   }
 
   private async authenticate(token: string): Promise<void> {
-    if (this.viewer.user) return this.error('already_authenticated', 'This socket is already signed in.');
-    if (this.subs.size) return this.error('invalid_message', 'Authenticate before subscribing.');
+    if (this.viewer.user) return this.sendError('already_authenticated', undefined, 'This socket is already signed in.');
+    if (this.subs.size) return this.sendError('invalid_message', { problem: 'auth_order' }, 'Authenticate before subscribing.');
     const found = await this.deps.sessions.validate(token);
-    if (!found) return this.error('invalid_token', 'The token is invalid or expired.');
+    if (!found) return this.sendError('invalid_token', { via: 'live' }, 'The token is invalid or expired.');
     this.viewer = userViewer(found.user, found.sessionId);
     this.send(JSON.stringify({ type: 'authenticated', user: { id: found.user.id, handle: found.user.handle } }));
   }
@@ -230,7 +234,7 @@ export class LiveConnection {
           } catch (err) {
             if (!(err instanceof AppError && err.statusCode === 404) || this.subs.get(sub.channel) !== sub) throw err;
             this.dropSubscription(sub);
-            this.error('channel_not_found', 'This channel is no longer one you may see.', sub.channel);
+            this.sendError('channel_not_found', { problem: 'gone' }, 'This channel is no longer one you may see.', sub.channel);
           }
         }
       })
@@ -262,13 +266,19 @@ export class LiveConnection {
   private async subscribe(channel: string, since: number | undefined): Promise<void> {
     const existing = this.subs.get(channel);
     if (!existing && this.subs.size >= this.deps.config.maxSubscriptions) {
-      return this.error('too_many_subscriptions', `At most ${this.deps.config.maxSubscriptions} channels per socket.`, channel);
+      return this.sendError(
+        'too_many_subscriptions',
+        { max: this.deps.config.maxSubscriptions },
+        `At most ${this.deps.config.maxSubscriptions} channels per socket.`,
+        channel,
+      );
     }
     let audience: Audience;
     try {
       audience = await this.audienceFor(channel);
     } catch (err) {
-      if (err instanceof AppError && err.statusCode === 404) return this.error('channel_not_found', 'No such channel, or not one you may see.', channel);
+      if (err instanceof AppError && err.statusCode === 404)
+        return this.sendError('channel_not_found', undefined, 'No such channel, or not one you may see.', channel);
       throw err;
     }
     if (this.closed) return;
@@ -281,14 +291,14 @@ export class LiveConnection {
 
   private unsubscribe(channel: string): void {
     const sub = this.subs.get(channel);
-    if (!sub) return this.error('not_subscribed', 'Not subscribed to that channel.', channel);
+    if (!sub) return this.sendError('not_subscribed', undefined, 'Not subscribed to that channel.', channel);
     this.dropSubscription(sub);
     this.send(JSON.stringify({ type: 'unsubscribed', channel }));
   }
 
   private typing(channel: string): void {
-    if (!this.subs.has(channel)) return this.error('not_subscribed', 'Subscribe to the channel first.', channel);
-    if (!this.viewer.user) return this.error('not_signed_in', 'Sign in to show that you are typing.', channel);
+    if (!this.subs.has(channel)) return this.sendError('not_subscribed', { action: 'typing' }, 'Subscribe to the channel first.', channel);
+    if (!this.viewer.user) return this.sendError('not_signed_in', { action: 'typing' }, 'Sign in to show that you are typing.', channel);
     // At most one typing signal per channel every two seconds per socket.
     const now = Date.now();
     if (now - (this.typingAt.get(channel) ?? 0) < 2000) return;

@@ -4,6 +4,7 @@ import { rows, type Db } from '../../db/client.js';
 import type { Audience } from '../visibility/visibility.js';
 import type { Bus, BusNote } from './bus.js';
 import { loadEvents, type RenderedEvent } from './live.render.js';
+import type { LiveErrorCode } from './live.protocol.js';
 
 /** Where a subscription's messages go. `send` answers false once the socket is gone. */
 export interface LiveSink {
@@ -11,6 +12,8 @@ export interface LiveSink {
   send(message: string | Buffer): boolean;
   /** Resolves when the client has room for more (replays pace themselves by it). */
   waitForRoom?(): Promise<boolean>;
+  /** An error frame in the reader's language (see LiveConnection.sendError); without it, the English message is sent. */
+  sendError?(code: LiveErrorCode, params: Record<string, unknown> | undefined, english: string, channel?: string): void;
 }
 
 /**
@@ -240,7 +243,9 @@ export class LiveHub {
 
   private fail(sub: Subscription, err: unknown): void {
     this.log.warn({ err, channel: sub.channel }, 'live replay failed');
-    sub.sink.send(JSON.stringify({ type: 'error', code: 'internal_error', message: 'Could not replay this channel; subscribe again.', channel: sub.channel }));
+    const english = 'Could not replay this channel; subscribe again.';
+    if (sub.sink.sendError) sub.sink.sendError('internal_error', { during: 'replay' }, english, sub.channel);
+    else sub.sink.send(JSON.stringify({ type: 'error', code: 'internal_error', message: english, channel: sub.channel }));
     this.unsubscribe(sub);
   }
 

@@ -14,6 +14,9 @@ import { LiveHub } from './live.hub.js';
 import { LiveConnection } from './live.connection.js';
 import { Presence } from './live.presence.js';
 import { CloseCode } from './live.protocol.js';
+import type { Translator } from '../i18n/translator.js';
+import type { ErrorMessages } from '../i18n/error-messages.js';
+import { readerLocale } from '../i18n/i18n.plugin.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -47,8 +50,8 @@ const MAX_PAYLOAD = 4096;
 
 /** The live socket at /api/live (API.md "Live threads"). */
 export const livePlugin = fp(
-  async (app: FastifyInstance, opts: { config: Config; db: Db; bus: Bus; sessions: SessionStore }) => {
-    const { config, db, bus, sessions } = opts;
+  async (app: FastifyInstance, opts: { config: Config; db: Db; bus: Bus; sessions: SessionStore; translator: Translator; errorMessages: ErrorMessages }) => {
+    const { config, db, bus, sessions, translator, errorMessages } = opts;
     const connections = new Set<LiveConnection>();
     const hub = new LiveHub(db, bus, app.log);
     const presence = new Presence(
@@ -108,14 +111,19 @@ export const livePlugin = fp(
         preValidation: async (request) => {
           const origin = request.headers.origin;
           const expected = siteOrigin(config, request);
-          if (origin !== undefined && origin !== expected) throw forbidden('origin_not_allowed', 'Live connections are only accepted from the site itself.');
+          if (origin !== undefined && origin !== expected)
+            throw forbidden('origin_not_allowed', 'Live connections are only accepted from the site itself.', { via: 'live' });
           if (origin === undefined && request.cookies[SESSION_COOKIE])
-            throw forbidden('csrf_origin_mismatch', 'A cookie-authenticated live connection must send the site Origin.');
+            throw forbidden('csrf_origin_mismatch', 'A cookie-authenticated live connection must send the site Origin.', { via: 'live' });
         },
       },
       (socket, request) => {
         releaseUpgrade(socket);
-        const connection = new LiveConnection(socket, request.viewer, { db, hub, presence, sessions, config: config.live, log: app.log });
+        // Only the header is kept: the request itself must not stay reachable (see releaseUpgrade).
+        const acceptLanguage = request.headers['accept-language'];
+        const text = (code: string, params: Record<string, unknown> | undefined, english: string, member: string | null | undefined) =>
+          errorMessages.message(readerLocale(translator, acceptLanguage, member), code, params, english);
+        const connection = new LiveConnection(socket, request.viewer, { db, hub, presence, sessions, config: config.live, log: app.log, text });
         connections.add(connection);
         socket.on('close', () => connections.delete(connection));
       },

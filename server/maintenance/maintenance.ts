@@ -4,6 +4,7 @@ import type { Db } from '../../db/client.js';
 import { pruneCounters } from '../limits/counters.js';
 import type { SessionStore } from '../auth/session.js';
 import type { Config } from '../config/config.js';
+import { runReindexInBackground, stopReindexing } from '../search/search.reindex.js';
 
 /** Housekeeping that keeps tables from growing without bound; safe to run in every process. */
 export async function runMaintenance(db: Db, sessions: SessionStore, live: Config['live']): Promise<void> {
@@ -45,7 +46,12 @@ export function scheduleMaintenance(
   log: FastifyBaseLogger,
   schedule: MaintenanceSchedule = {},
 ): () => Promise<void> {
-  const jobs: MaintenanceJob[] = [{ name: 'maintenance', run: () => runMaintenance(db, sessions, live) }, ...(schedule.jobs ?? [])];
+  const jobs: MaintenanceJob[] = [
+    { name: 'maintenance', run: () => runMaintenance(db, sessions, live) },
+    // Communities whose language changed (or whose re-index was interrupted) are re-indexed in batches.
+    { name: 'search re-index', run: () => runReindexInBackground(db, log) },
+    ...(schedule.jobs ?? []),
+  ];
   let running: Promise<unknown> | null = null;
   const timer = setInterval(() => {
     // A run that outlasts the interval is not doubled up.
@@ -57,6 +63,7 @@ export function scheduleMaintenance(
   timer.unref();
   return async () => {
     clearInterval(timer);
-    await running;
+    // A re-index started by a change of language runs outside the timer: it stops between batches.
+    await Promise.all([stopReindexing(db), running]);
   };
 }

@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { rows, type Executor } from '../../db/client.js';
-import { moderationLog, type SystemReason } from '../../db/schema.js';
-import { reasonText } from './system-reasons.js';
+import { moderationLog, type ReasonCode } from '../../db/schema.js';
+import { isReasonCode, reasonText } from './system-reasons.js';
+import { SOURCE_LOCALE } from '../i18n/locales.js';
 import { decodeIdCursor } from '../topics/topics.cursor.js';
 import { findCommunity } from '../communities/communities.service.js';
 import { presentUser, type UserRow } from '../users/users.present.js';
@@ -22,8 +23,8 @@ export interface LogEntry {
   targetId: number;
   /** A moderator's own words. */
   reason?: string | null;
-  /** What the system wrote when it acted on its own. */
-  reasonCode?: SystemReason | null;
+  /** The system's reason when it acted on its own, or the canned reason a moderator picked. */
+  reasonCode?: ReasonCode | null;
   detail?: string | null;
 }
 
@@ -48,7 +49,7 @@ interface LogRow {
   target_type: TargetType;
   target_id: number;
   reason: string | null;
-  reason_code: SystemReason | null;
+  reason_code: ReasonCode | null;
   detail: string | null;
   automatic: boolean;
   created_at: string;
@@ -74,7 +75,7 @@ export interface LogPage {
  * The public moderation log, newest first. It names actions, targets and reasons, never the text
  * of what was hidden; a hidden topic's title shows only to those who may see the topic.
  */
-export async function listModerationLog(db: Executor, viewer: Viewer, slug: string, page: LogPage) {
+export async function listModerationLog(db: Executor, viewer: Viewer, slug: string, page: LogPage, locale: string = SOURCE_LOCALE) {
   const community = await findCommunity(db, slug);
   const standing: Standing = { viewer, role: await roleIn(db, viewer, community.id) };
   const limit = page.limit ?? 50;
@@ -94,11 +95,11 @@ export async function listModerationLog(db: Executor, viewer: Viewer, slug: stri
     WHERE l.community_id = ${community.id} AND (${before}::int IS NULL OR l.id < ${before}::int)
     ORDER BY l.id DESC LIMIT ${limit + 1}`,
   );
-  const items = found.slice(0, limit).map((r) => presentEntry(r, standing));
+  const items = found.slice(0, limit).map((r) => presentEntry(r, standing, locale));
   return { items, nextCursor: found.length > limit ? String(found[limit - 1]!.id) : null };
 }
 
-function presentEntry(r: LogRow, standing: Standing) {
+function presentEntry(r: LogRow, standing: Standing, locale: string) {
   const topicVisible = r.topic_id !== null && canSeeTopic(standing, { hidden: !!r.topic_hidden, authorId: r.topic_author_id ?? 0 });
   const moderator: UserRow | null =
     r.mod_id === null
@@ -123,8 +124,8 @@ function presentEntry(r: LogRow, standing: Standing) {
       title: topicVisible ? r.topic_title : null,
       handle: r.user_handle,
     },
-    reason: reasonText(r.reason, r.reason_code),
-    reasonCode: r.reason_code,
+    reason: reasonText(r.reason, r.reason_code, locale),
+    reasonCode: isReasonCode(r.reason_code) ? r.reason_code : null,
     detail: r.detail,
     createdAt: new Date(r.created_at).toISOString(),
   };

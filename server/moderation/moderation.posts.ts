@@ -9,6 +9,7 @@ import { loadPostFor, loadVisiblePost, postNotFound } from '../posts/posts.load.
 import type { Viewer } from '../visibility/viewer.js';
 import { requireModerator } from './moderation.guard.js';
 import { logAction } from './moderation.log.js';
+import type { GivenReason } from './moderation.reasons.js';
 import { settleQueue } from './queue.settle.js';
 import { isHeldPost, onModerated } from '../notifications/notifications.triggers.js';
 
@@ -51,28 +52,36 @@ export async function setPostPinned(ctx: ServiceContext, viewer: Viewer, postId:
  * held first post) this is the moderator confirming it, with their own reason; either way the
  * open queue items about the post are settled.
  */
-export async function hidePost(ctx: ServiceContext, viewer: Viewer, postId: number, reason: string) {
+export async function hidePost(ctx: ServiceContext, viewer: Viewer, postId: number, given: GivenReason) {
   const { moderatorId, post, loaded } = await moderatePost(ctx, viewer, postId);
-  const text = reason.trim();
+  const { reason, reasonCode } = given;
   await write(ctx, async (scope) => {
     const { tx, emit } = scope;
     const current = await lockPost(tx, postId);
     const settled = await settleQueue(tx, { type: 'post', id: postId }, 'hidden', moderatorId);
-    const unchanged = current.hidden && !current.hiddenPending && current.hiddenReason === text;
+    const unchanged = current.hidden && !current.hiddenPending && current.hiddenReason === reason && current.hiddenReasonCode === reasonCode;
     if (unchanged && settled === 0) return;
     await tx
       .update(posts)
       .set({
         hidden: true,
-        hiddenReason: text,
-        hiddenReasonCode: null,
+        hiddenReason: reason,
+        hiddenReasonCode: reasonCode,
         hiddenPending: false,
         // A confirmation keeps the original time: the author's one review request is per hiding.
         ...(current.hidden ? {} : { hiddenAt: sql`now()` }),
       })
       .where(eq(posts.id, postId));
     await emit(topicChannel(post.topicId), 'post.hidden', { postId });
-    await logAction(tx, { communityId: loaded.topic.communityId, moderatorId, action: 'hide_post', targetType: 'post', targetId: postId, reason: text });
+    await logAction(tx, {
+      communityId: loaded.topic.communityId,
+      moderatorId,
+      action: 'hide_post',
+      targetType: 'post',
+      targetId: postId,
+      reason,
+      reasonCode,
+    });
     if (!unchanged) {
       await onModerated(scope, {
         action: 'hide_post',
@@ -81,7 +90,8 @@ export async function hidePost(ctx: ServiceContext, viewer: Viewer, postId: numb
         postId,
         actorId: moderatorId,
         recipientId: post.authorId,
-        reason: text,
+        reason,
+        reasonCode,
       });
     }
   });

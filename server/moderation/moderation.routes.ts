@@ -9,7 +9,7 @@ import { createBan, liftBan, listBans } from './bans.service.js';
 import { createFlag, listFlags, requestReview, settleFlag } from './queue.service.js';
 import { listModerationLog } from './moderation.log.js';
 import { hidePost, setPostPinned, unhidePost } from './moderation.posts.js';
-import { CANNED_REASONS } from './moderation.reasons.js';
+import { cannedReasonList, givenReason } from './moderation.reasons.js';
 import {
   BanBody,
   BanList,
@@ -58,7 +58,7 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: 
       schema: { ...topicRoute, summary: 'Hide a topic with a reason (a 404 for all but moderators and its author); rejects a held topic', body: ReasonBody },
       config: write,
     },
-    async (request) => hideTopic(ctx, request.viewer, request.params.id, request.body.reason),
+    async (request) => hideTopic(ctx, request.viewer, request.params.id, givenReason(request.body)),
   );
   app.delete(
     '/api/topics/:id/hide',
@@ -84,7 +84,7 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: 
       },
       config: write,
     },
-    async (request) => ({ post: await hidePost(ctx, request.viewer, request.params.id, request.body.reason) }),
+    async (request) => ({ post: await hidePost(ctx, request.viewer, request.params.id, givenReason(request.body)) }),
   );
   app.delete(
     '/api/posts/:id/hide',
@@ -138,7 +138,7 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: 
         response: { 200: FlagQueue, ...moderationErrors },
       },
     },
-    async (request) => listFlags(db, request.viewer, request.params.slug, request.query),
+    async (request) => listFlags(db, request.viewer, request.params.slug, request.query, await request.locale),
   );
   app.post(
     '/api/flags/:id/resolve',
@@ -169,14 +169,18 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: 
       },
       config: write,
     },
-    async (request, reply) => reply.status(201).send(await createBan(db, request.viewer, request.params.slug, request.body)),
+    async (request, reply) => {
+      const { handle, until } = request.body;
+      const ban = { handle, until, ...givenReason(request.body) };
+      return reply.status(201).send(await createBan(db, request.viewer, request.params.slug, ban, await request.locale));
+    },
   );
   app.get(
     '/api/communities/:slug/bans',
     {
       schema: { tags, summary: 'Bans in force (moderators)', params: SlugParams, querystring: PageQuery, response: { 200: BanList, ...moderationErrors } },
     },
-    async (request) => listBans(db, request.viewer, request.params.slug, request.query),
+    async (request) => listBans(db, request.viewer, request.params.slug, request.query, await request.locale),
   );
   app.delete(
     '/api/communities/:slug/bans/:handle',
@@ -184,7 +188,7 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: 
       schema: { tags, summary: "Lift a member's ban", params: BanParams, response: { 200: BanReply, ...moderationErrors } },
       config: write,
     },
-    async (request) => liftBan(db, request.viewer, request.params.slug, request.params.handle),
+    async (request) => liftBan(db, request.viewer, request.params.slug, request.params.handle, await request.locale),
   );
 
   app.get(
@@ -199,14 +203,19 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: 
         response: { 200: ModerationLog, ...moderationErrors },
       },
     },
-    async (request) => listModerationLog(db, request.viewer, request.params.slug, request.query),
+    async (request) => listModerationLog(db, request.viewer, request.params.slug, request.query, await request.locale),
   );
 
   app.get(
     '/api/moderation/reasons',
     {
-      schema: { tags, summary: 'Canned reasons for hiding (clients offer these, plus free text)', response: { 200: ReasonList } },
+      schema: {
+        tags,
+        summary: 'Canned reasons for hiding and banning (clients offer these, plus free text)',
+        description: "Labels in the reader's language. A client sends the picked one's `code` as `reasonCode`.",
+        response: { 200: ReasonList },
+      },
     },
-    async () => ({ items: CANNED_REASONS.map((r) => ({ code: r.code, label: r.label })) }),
+    async (request) => ({ items: cannedReasonList(await request.locale) }),
   );
 };

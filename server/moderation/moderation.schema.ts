@@ -1,11 +1,20 @@
 import { Type } from 'typebox';
-import { Body, Cursor, DateTime, errors, Handle, Nullable, Post, Ref, SlugParams, SystemReasonCode, Text, User } from '../schemas/common.schema.js';
+import { Body, Cursor, DateTime, errors, Handle, Nullable, Post, ReasonCode, Ref, SlugParams, SystemReasonCode, Text, User } from '../schemas/common.schema.js';
 import { MODERATION_REASON, REPORT_REASON } from '../rules/input-rules.js';
-import { CANNED_REASONS } from './moderation.reasons.js';
+import { CANNED_REASONS } from '../../db/codes.js';
 import { MODERATION_ACTIONS } from './moderation.actions.js';
 
-export const Reason = Text(MODERATION_REASON, { description: 'shown publicly with the tombstone and in the log' });
-export const ReasonBody = Body({ reason: Reason });
+export const Reason = Text(MODERATION_REASON, { description: "the moderator's own words, shown as written with the tombstone and in the log" });
+export const CannedReasonCode = Type.Enum(CANNED_REASONS, {
+  description: "a canned reason (GET /api/moderation/reasons), stored as its code and shown in each reader's language",
+});
+/** A moderator's reason: exactly one of their own words (`reason`) or a canned reason (`reasonCode`). */
+const GivenReason = {
+  reason: Type.Optional(Reason),
+  reasonCode: Type.Optional(CannedReasonCode),
+};
+const oneReason = 'Exactly one of `reason` and `reasonCode` (else 400 `invalid_input` naming the field).';
+export const ReasonBody = Type.Object(GivenReason, { additionalProperties: false, description: oneReason });
 export const FlagBody = Body({ reason: Text(REPORT_REASON, { description: 'seen by moderators only' }) });
 export const ReviewRequestBody = Body({ message: Type.Optional(Type.String({ maxLength: 1000 })) });
 export const PageQuery = Type.Object({ cursor: Type.Optional(Cursor), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) });
@@ -44,16 +53,20 @@ export const QueueItem = Type.Object({
 });
 export const FlagQueue = Type.Object({ items: Type.Array(QueueItem), nextCursor: Nullable(Type.String()) });
 
-export const BanBody = Body({
-  handle: Handle,
-  reason: Reason,
-  until: Type.Optional(Type.String({ format: 'date-time', description: 'omit for a ban without end' })),
-});
+export const BanBody = Type.Object(
+  {
+    handle: Handle,
+    ...GivenReason,
+    until: Type.Optional(Type.String({ format: 'date-time', description: 'omit for a ban without end' })),
+  },
+  { additionalProperties: false, description: oneReason },
+);
 export const Ban = Type.Object({
   id: Type.Integer(),
   community: Type.String(),
   user: Ref(User),
-  reason: Type.String(),
+  reason: Type.String({ description: "the moderator's own words, or `reasonCode` in words" }),
+  reasonCode: Type.Optional(ReasonCode),
   until: Nullable(DateTime),
   moderator: Ref(User),
   createdAt: DateTime,
@@ -77,8 +90,8 @@ export const ModerationLogEntry = Type.Object({
     title: Nullable(Type.String({ description: "the topic's title, unless the viewer may not see the topic" })),
     handle: Nullable(Type.String({ description: 'for user targets' })),
   }),
-  reason: Nullable(Type.String()),
-  reasonCode: SystemReasonCode,
+  reason: Nullable(Type.String({ description: "the moderator's own words, or `reasonCode` in words" })),
+  reasonCode: ReasonCode,
   detail: Nullable(
     Type.String({
       description:
@@ -89,7 +102,7 @@ export const ModerationLogEntry = Type.Object({
 });
 export const ModerationLog = Type.Object({ items: Type.Array(ModerationLogEntry), nextCursor: Nullable(Type.String()) });
 
-export const CannedReason = Type.Object({ code: Type.Enum(CANNED_REASONS.map((r) => r.code)), label: Type.String() });
+export const CannedReason = Type.Object({ code: CannedReasonCode, label: Type.String({ description: "in the reader's language" }) });
 export const ReasonList = Type.Object({ items: Type.Array(CannedReason) });
 
 export const moderationErrors = errors(400, 401, 403, 404, 409, 413, 429);

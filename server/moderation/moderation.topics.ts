@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { moderationStateColumns } from '../../db/columns.js';
-import { topics } from '../../db/schema.js';
+import { topics, type ReasonCode } from '../../db/schema.js';
 import { unauthorized } from '../errors/errors.js';
 import { communityChannel, topicChannel } from '../live/outbox.js';
 import { write, type ServiceContext, type WriteScope } from '../write/unit-of-work.js';
@@ -9,6 +9,7 @@ import { loadVisibleTopic, presentLoaded, topicNotFound, type LoadedTopic } from
 import type { Viewer } from '../visibility/viewer.js';
 import { requireModerator } from './moderation.guard.js';
 import { logAction, type ModerationAction } from './moderation.log.js';
+import type { GivenReason } from './moderation.reasons.js';
 import { settleQueue } from './queue.settle.js';
 import { isHeldTopic, onModerated } from '../notifications/notifications.triggers.js';
 
@@ -26,7 +27,8 @@ async function lockTopic(tx: Executor, id: number): Promise<TopicState> {
 
 interface TopicChange {
   action: ModerationAction;
-  reason?: string;
+  reason?: string | null;
+  reasonCode?: ReasonCode | null;
   /** The new state, or null when the topic already is that way (then nothing happens). */
   patch(current: TopicState): Partial<TopicState> | null;
   settle?: 'hidden' | 'visible';
@@ -57,6 +59,7 @@ async function changeTopic(ctx: ServiceContext, viewer: Viewer, id: number, chan
       targetType: 'topic',
       targetId: id,
       reason: change.reason ?? null,
+      reasonCode: change.reasonCode ?? null,
     });
     if (patch && (change.action === 'hide_topic' || change.action === 'unhide_topic')) {
       await onModerated(scope, {
@@ -67,6 +70,7 @@ async function changeTopic(ctx: ServiceContext, viewer: Viewer, id: number, chan
         actorId: moderatorId,
         recipientId: loaded.topic.authorId,
         reason: change.reason ?? null,
+        reasonCode: change.reasonCode ?? null,
         approves: change.action === 'unhide_topic' && isHeldTopic(current),
       });
     }
@@ -87,14 +91,17 @@ export const setTopicLocked = (ctx: ServiceContext, viewer: Viewer, id: number, 
   });
 
 /** A hidden topic is a 404 for everyone but moderators and its author. Hiding a held topic rejects it. */
-export function hideTopic(ctx: ServiceContext, viewer: Viewer, id: number, reason: string) {
-  const text = reason.trim();
+export function hideTopic(ctx: ServiceContext, viewer: Viewer, id: number, given: GivenReason) {
+  const { reason, reasonCode } = given;
   return changeTopic(ctx, viewer, id, {
     action: 'hide_topic',
-    reason: text,
+    reason,
+    reasonCode,
     settle: 'hidden',
     patch: (t) =>
-      t.hidden && !t.hiddenPending && t.hiddenReason === text ? null : { hidden: true, hiddenReason: text, hiddenReasonCode: null, hiddenPending: false },
+      t.hidden && !t.hiddenPending && t.hiddenReason === reason && t.hiddenReasonCode === reasonCode
+        ? null
+        : { hidden: true, hiddenReason: reason, hiddenReasonCode: reasonCode, hiddenPending: false },
   });
 }
 

@@ -18,20 +18,21 @@ import { throwIfBanned } from './bans.js';
 import { requireModerator } from './moderation.guard.js';
 import { logAction } from './moderation.log.js';
 import { queueReasonCode, reasonText } from './system-reasons.js';
+import { SOURCE_LOCALE } from '../i18n/locales.js';
 import { lockPost } from './moderation.posts.js';
 import { onModerated } from '../notifications/notifications.triggers.js';
 
 type QueueItemRow = typeof queueItems.$inferSelect;
 
 /** What the member who raised an item sees of it: never who else flagged, never the verdict's author. */
-const presentOwnFlag = (f: QueueItemRow) => {
+const presentOwnFlag = (f: QueueItemRow, locale: string = SOURCE_LOCALE) => {
   const reasonCode = queueReasonCode(f);
   return {
     id: f.id,
     kind: f.kind,
     postId: f.postId,
     topicId: f.topicId,
-    reason: reasonText(f.reason, reasonCode) ?? '',
+    reason: reasonText(f.reason, reasonCode, locale) ?? '',
     // Only items the system raised, or raised without a message, carry a code beside their words.
     ...(f.reason === null && reasonCode ? { reasonCode } : {}),
     status: f.status,
@@ -160,7 +161,7 @@ const resolvers = alias(users, 'resolver');
 const authors = alias(users, 'author');
 
 /** The review queue of one community, newest first: moderators only. Items carry the post as a moderator sees it. */
-export async function listFlags(db: Executor, viewer: Viewer, slug: string, query: FlagQuery) {
+export async function listFlags(db: Executor, viewer: Viewer, slug: string, query: FlagQuery, locale: string = SOURCE_LOCALE) {
   const community = await findCommunity(db, slug);
   const standing: Standing = { viewer, role: await roleIn(db, viewer, community.id) };
   requireModerator(standing);
@@ -193,7 +194,7 @@ export async function listFlags(db: Executor, viewer: Viewer, slug: string, quer
     .orderBy(sql`${queueItems.id} DESC`)
     .limit(limit + 1);
   const items = found.slice(0, limit).map((r) => ({
-    ...presentOwnFlag(r.flag),
+    ...presentOwnFlag(r.flag, locale),
     targetType: r.flag.targetType,
     reporter: r.reporter ? presentUser(r.reporter) : null,
     post: presentPost(r.post, r.author, standing),
@@ -219,7 +220,7 @@ export async function settleFlag(ctx: ServiceContext, viewer: Viewer, flagId: nu
   return write(ctx, async ({ tx }) => {
     const [current] = await tx.select().from(queueItems).where(eq(queueItems.id, flagId)).for('update');
     if (current!.status === status) return presentOwnFlag(current!);
-    if (current!.status !== 'open') throw conflict('flag_settled', `This item was already ${current!.status}.`);
+    if (current!.status !== 'open') throw conflict('flag_settled', `This item was already ${current!.status}.`, { status: current!.status });
     const [updated] = await tx
       .update(queueItems)
       .set({ status, resolvedById: user.id, resolvedAt: sql`now()` })

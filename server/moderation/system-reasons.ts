@@ -1,21 +1,29 @@
 /**
- * What the system did on its own is stored as a code (db/schema.ts SYSTEM_REASONS) and put into
- * words only here, when it is shown: rewording (or translating) a sentence can never change what
- * a stored row means. A person's own words (a moderator's reason, a reporter's message) are
- * stored and shown as written.
+ * A reason stored as a code (db/codes.ts: what the system did on its own, or the canned reason a
+ * moderator picked) is put into words only here, when it is shown, from the catalogues
+ * (`reasons.<code>` in locales/): rewording or translating a sentence can never change what a
+ * stored row means. A person's own words (a moderator's reason, a reporter's message) are stored
+ * and shown as written.
  */
-import type { QueueItemKind, SystemReason } from '../../db/schema.js';
+import { REASON_CODES, SYSTEM_REASONS, type QueueItemKind, type ReasonCode, type SystemReason } from '../../db/schema.js';
+import { SOURCE_LOCALE } from '../i18n/locales.js';
+import { createTranslator, type Translator } from '../i18n/translator.js';
 
-const WORDS: Record<SystemReason, string> = {
-  held_first_post: "A member's first post here waits for a moderator's approval.",
-  held_first_topic: "A member's first topic here waits for a moderator's approval.",
-  // The number of flags is in the log entry's detail.
-  flagged: "Hidden automatically after members flagged it; waiting for a moderator's review.",
-  review_requested: 'The author asks a moderator to look again.',
-};
+let translator: Translator | undefined;
+/** The catalogues, compiled once when a reason is first put into words. */
+const words = (): Translator => (translator ??= createTranslator());
 
-/** A stored reason as shown: the person's own words, else the system's code in words, else none. */
-export const reasonText = (words: string | null | undefined, code: SystemReason | null | undefined): string | null => words ?? (code ? WORDS[code] : null);
+/** Only these codes are ever stored: anything else read back (a hand-edited row) shows as no reason. */
+export const isReasonCode = (value: unknown): value is ReasonCode => typeof value === 'string' && (REASON_CODES as readonly string[]).includes(value);
+/** Whether the code is one the system writes on its own (not a moderator's canned reason). */
+export const isSystemReason = (value: unknown): value is SystemReason => typeof value === 'string' && (SYSTEM_REASONS as readonly string[]).includes(value);
+
+/** A reason code in words, in the given locale (the source locale where one text serves every reader). */
+export const reasonWords = (code: ReasonCode, locale: string = SOURCE_LOCALE): string => words().t(locale, `reasons.${code}`);
+
+/** A stored reason as shown: the person's own words, else the code in words, else none. */
+export const reasonText = (own: string | null | undefined, code: ReasonCode | null | undefined, locale: string = SOURCE_LOCALE): string | null =>
+  own ?? (isReasonCode(code) ? reasonWords(code, locale) : null);
 
 /** Why a queue item the system raised, or one raised without a message, is in the queue. */
 export function queueReasonCode(item: { kind: QueueItemKind; targetType: 'post' | 'topic' }): SystemReason | null {
@@ -24,16 +32,14 @@ export function queueReasonCode(item: { kind: QueueItemKind; targetType: 'post' 
   return null;
 }
 
-/** Only these codes are ever stored: anything else read back (a hand-edited row) shows as no reason. */
-export const isSystemReason = (value: unknown): value is SystemReason => typeof value === 'string' && Object.hasOwn(WORDS, value);
-
 /**
- * A post's or topic's hidden state as every reader gets it: why (in words, and as a code when the
- * system hid it) and whether it waits for a moderator's review (flags, a held first post).
+ * A post's or topic's hidden state as every reader gets it: why (in words, in the source locale:
+ * the live hub renders once for all readers; and as a code unless a moderator wrote their own
+ * words) and whether it waits for a moderator's review (flags, a held first post).
  */
-export const presentHiddenState = (row: { hidden: boolean; hiddenReason: string | null; hiddenReasonCode: SystemReason | null; hiddenPending: boolean }) => ({
+export const presentHiddenState = (row: { hidden: boolean; hiddenReason: string | null; hiddenReasonCode: ReasonCode | null; hiddenPending: boolean }) => ({
   hidden: row.hidden,
   hiddenReason: row.hidden ? reasonText(row.hiddenReason, row.hiddenReasonCode) : null,
-  hiddenReasonCode: row.hidden ? row.hiddenReasonCode : null,
+  hiddenReasonCode: row.hidden && isReasonCode(row.hiddenReasonCode) ? row.hiddenReasonCode : null,
   pendingReview: row.hidden && row.hiddenPending,
 });

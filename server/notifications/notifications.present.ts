@@ -1,5 +1,5 @@
-import type { NotificationKind, Role, SystemReason, TopicKind } from '../../db/schema.js';
-import { isSystemReason, reasonText } from '../moderation/system-reasons.js';
+import type { NotificationKind, ReasonCode, Role, TopicKind } from '../../db/schema.js';
+import { isReasonCode, reasonText } from '../moderation/system-reasons.js';
 import { presentUser, type ApiUser, type UserRow } from '../users/users.present.js';
 import { canReadPostBody, canSeeTopic, type Standing } from '../visibility/visibility.js';
 import type { Viewer } from '../visibility/viewer.js';
@@ -32,7 +32,7 @@ export interface ApiNotification {
   topic: { id: number; title: string; kind: TopicKind } | null;
   post: { id: number; number: number; excerpt: string | null } | null;
   actor: ApiUser | null;
-  data: { action?: string; reason?: string | null; reasonCode?: SystemReason | null; status?: string; note?: string | null };
+  data: { action?: string; reason?: string | null; reasonCode?: ReasonCode | null; status?: string; note?: string | null };
 }
 
 /** Kinds that are about what a post says: unreadable post, no notification. */
@@ -89,8 +89,9 @@ export function plainExcerpt(html: string, max = EXCERPT_LENGTH): string {
 function presentData(kind: NotificationKind, data: Record<string, unknown>): ApiNotification['data'] {
   const text = (v: unknown) => (typeof v === 'string' ? v : null);
   if (kind === 'moderation') {
-    const reasonCode = isSystemReason(data.reasonCode) ? data.reasonCode : null;
-    // The code travels only when the system acted, beside its words.
+    const reasonCode = isReasonCode(data.reasonCode) ? data.reasonCode : null;
+    // The code travels only when the reason is one (the system's, or a canned one), beside its
+    // words in the source locale; a moderator's own words travel alone.
     return { action: text(data.action) ?? '', reason: reasonText(text(data.reason), reasonCode), ...(reasonCode ? { reasonCode } : {}) };
   }
   if (kind === 'idea_status') return { status: text(data.status) ?? '', note: text(data.note) };

@@ -10,7 +10,7 @@ import {
   Nullable,
   Ref,
   SlugParams,
-  SystemReasonCode,
+  ReasonCode,
   TopicKindName,
   User,
 } from '../schemas/common.schema.js';
@@ -45,7 +45,7 @@ export const Notification = Type.Object({
   data: Type.Object({
     action: Type.Optional(Type.String({ description: 'moderation: hide_post, unhide_post, hide_topic or unhide_topic' })),
     reason: Type.Optional(Nullable(Type.String())),
-    reasonCode: Type.Optional(SystemReasonCode),
+    reasonCode: Type.Optional(ReasonCode),
     status: Type.Optional(Type.String({ description: 'idea_status: the new status' })),
     note: Type.Optional(Nullable(Type.String())),
   }),

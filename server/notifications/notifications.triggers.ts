@@ -14,7 +14,7 @@ import { sql } from 'drizzle-orm';
 import { rows, type Executor } from '../../db/client.js';
 import type { ServiceContext, WriteScope } from '../write/unit-of-work.js';
 import { renderMarkdown } from '../markdown/markdown.render.js';
-import type { SystemReason } from '../../db/schema.js';
+import type { ReasonCode } from '../../db/schema.js';
 import { levelOfPerson, loadPeople, mayBeTold, notify, usersByHandle, type NotificationDraft, type Person } from './notifications.write.js';
 
 /** More handles than this in one post are not a conversation but a broadcast. */
@@ -157,9 +157,9 @@ export async function onPostEdited(ctx: ServiceContext, e: EditedPost): Promise<
 }
 
 /** A post held for approval is still in that state (a rejected one is not held any more). */
-export const isHeldPost = (post: { hidden: boolean; hiddenPending: boolean; hiddenReasonCode: SystemReason | null }) =>
+export const isHeldPost = (post: { hidden: boolean; hiddenPending: boolean; hiddenReasonCode: ReasonCode | null }) =>
   post.hidden && post.hiddenPending && post.hiddenReasonCode === 'held_first_post';
-export const isHeldTopic = (topic: { hidden: boolean; hiddenPending: boolean; hiddenReasonCode: SystemReason | null }) =>
+export const isHeldTopic = (topic: { hidden: boolean; hiddenPending: boolean; hiddenReasonCode: ReasonCode | null }) =>
   topic.hidden && topic.hiddenPending && topic.hiddenReasonCode === 'held_first_topic';
 
 /** A held reply, approved: what posting it would have told. */
@@ -215,9 +215,9 @@ export interface ModerationNotice {
   actorId: number | null;
   /** The author of the post or topic acted on. */
   recipientId: number;
-  /** The moderator's own words; or, when the system acted, its code. */
+  /** The moderator's own words; or the reason's code (the system's, or a canned one a moderator picked). */
   reason?: string | null;
-  reasonCode?: SystemReason | null;
+  reasonCode?: ReasonCode | null;
   /**
    * The unhide approves a held post or topic (see isHeldPost / isHeldTopic, checked before the
    * change): the reply, mention or new-topic notifications withheld until now go out with it.

@@ -143,7 +143,7 @@ async function deduplicate(p: Posting): Promise<Posted | void> {
 
 /** Locked topics take replies from moderators only; banned members write nothing; a reply's target is in its topic. */
 async function authorise(p: Posting): Promise<void> {
-  if (p.topic && !isOpenTo(p.standing, p.topic.topic)) throw forbidden('topic_locked', 'This topic is locked: no new replies.');
+  if (p.topic && !isOpenTo(p.standing, p.topic.topic)) throw forbidden('topic_locked', 'This topic is locked: no new replies.', { action: 'reply' });
   throwIfBanned(p.ban);
   const replyToId = p.request.replyToId;
   if (replyToId === undefined) return;

@@ -36,9 +36,9 @@ export async function editPost(ctx: ServiceContext, viewer: Viewer, postId: numb
   const user = viewer.user;
   if (!user) throw unauthorized();
   const { post, loaded } = await loadVisiblePost(ctx.db, viewer, postId);
-  if (post.authorId !== user.id) throw forbidden('not_post_author', 'Only the author can edit this post.');
-  if (post.deleted) throw conflict('post_deleted', 'A deleted post cannot be edited.');
-  if (!isOpenTo(loaded.standing, loaded.topic)) throw forbidden('topic_locked', 'This topic is locked.');
+  if (post.authorId !== user.id) throw forbidden('not_post_author', 'Only the author can edit this post.', { action: 'edit' });
+  if (post.deleted) throw conflict('post_deleted', 'A deleted post cannot be edited.', { action: 'edit' });
+  if (!isOpenTo(loaded.standing, loaded.topic)) throw forbidden('topic_locked', 'This topic is locked.', { action: 'edit' });
   throwIfBanned(loaded.ban);
   if (body !== post.body) {
     const rendered = renderMarkdown(body);
@@ -65,7 +65,7 @@ export async function deletePost(ctx: ServiceContext, viewer: Viewer, postId: nu
   const user = viewer.user;
   if (!user) throw unauthorized();
   const { post, loaded } = await loadVisiblePost(ctx.db, viewer, postId);
-  if (post.authorId !== user.id) throw forbidden('not_post_author', 'Only the author can delete this post.');
+  if (post.authorId !== user.id) throw forbidden('not_post_author', 'Only the author can delete this post.', { action: 'delete' });
   throwIfBanned(loaded.ban);
   if (post.deleted) return;
   await write(ctx, async ({ tx, emit }) => {
@@ -85,15 +85,15 @@ async function reactable(ctx: ServiceContext, viewer: Viewer, postId: number) {
   const user = viewer.user;
   if (!user) throw unauthorized();
   const found = await loadVisiblePost(ctx.db, viewer, postId);
-  if (found.post.deleted) throw conflict('post_deleted', 'This post was deleted.');
-  if (!canReadPostBody(found.loaded.standing, found.post)) throw conflict('post_hidden', 'This post is hidden.');
+  if (found.post.deleted) throw conflict('post_deleted', 'This post was deleted.', { action: 'react' });
+  if (!canReadPostBody(found.loaded.standing, found.post)) throw conflict('post_hidden', 'This post is hidden.', { action: 'react' });
   return { user, ...found };
 }
 
 /** Idempotent: reacting twice counts once. Your own posts cannot be liked or marked helpful by you. */
 export async function addReaction(ctx: ServiceContext, viewer: Viewer, postId: number, kind: ReactionKind) {
   const { user, post, loaded } = await reactable(ctx, viewer, postId);
-  if (post.authorId === user.id) throw forbidden('own_post', 'You cannot react to your own post.');
+  if (post.authorId === user.id) throw forbidden('own_post', 'You cannot react to your own post.', { action: 'react' });
   throwIfBanned(loaded.ban);
   return write(ctx, async ({ tx, emit }) => {
     const inserted = await tx.insert(reactions).values({ postId, userId: user.id, kind }).onConflictDoNothing().returning({ postId: reactions.postId });

@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema, type TSchemaOptions, type TProperties, type TStringOptions, type TUnsafe } from 'typebox';
-import { SYSTEM_REASONS } from '../../db/codes.js';
+import { REASON_CODES, SYSTEM_REASONS } from '../../db/codes.js';
 import { HANDLE, SLUG, type TextRule } from '../rules/input-rules.js';
 import type { CommunityCapabilities as CommunityCan, TopicCapabilities as TopicCan } from '../rules/capabilities.js';
 
@@ -46,7 +46,12 @@ export const ErrorResponse = Type.Object(
       Type.Record(Type.String(), Type.Unknown(), { description: 'public, machine-readable context for some codes (limits, `retryAfter`, the invalid field)' }),
     ),
   },
-  { $id: 'Error', description: 'Every error: a stable snake_case `code` plus a human message.' },
+  {
+    $id: 'Error',
+    description:
+      'Every error: a stable snake_case `code` plus a human `message` in the reader’s language (their own choice, else the community’s language on ' +
+      '`/api/communities/:slug` routes, else `Accept-Language`, else English): the catalogues’ `errors.<code>`, with `details` as its values.',
+  },
 );
 
 /** Error replies every route may give; routes add their own success schemas. */
@@ -82,6 +87,13 @@ export const NotificationLevelName = Type.Union([Type.Literal('watching'), Type.
 export const SystemReasonCode = Nullable(
   Type.Enum(SYSTEM_REASONS, {
     description: "set when the system acted on its own (held_first_post, held_first_topic, flagged, review_requested); null for a person's own words",
+  }),
+);
+/** A reason stored as a code (the system's, or a moderator's canned one); the `reason` beside it carries the same in words. */
+export const ReasonCode = Nullable(
+  Type.Enum(REASON_CODES, {
+    description:
+      "the reason as a code, for clients to put into their reader's language (`reasons.<code>`): the system's own (held_first_post, held_first_topic, flagged, review_requested) or the canned reason a moderator picked (spam, off_topic, abusive, personal_information, misinformation, duplicate); null for a moderator's own words",
   }),
 );
 
@@ -144,6 +156,9 @@ export const CommunitySummary = Type.Object(
     name: Type.String(),
     description: Type.String(),
     accentColor: Nullable(Type.String()),
+    language: Type.String({
+      description: 'the interface language for readers who chose none (one of the server’s catalogue languages), and the language posts are searched in',
+    }),
     isDemo: Type.Boolean(),
     createdAt: DateTime,
     moderation: Type.Object(
@@ -194,9 +209,9 @@ export const Topic = Type.Object(
     locked: Type.Boolean(),
     hidden: Type.Boolean(),
     hiddenReason: Nullable(Type.String(), {
-      description: "why it is hidden, in words (a moderator's own, or the system's reason put into words); null when not hidden",
+      description: "why it is hidden, in words (a moderator's own, or `hiddenReasonCode` put into English words); null when not hidden",
     }),
-    hiddenReasonCode: SystemReasonCode,
+    hiddenReasonCode: ReasonCode,
     pendingReview: Type.Boolean({ description: 'hidden by the system (a held first topic), waiting for a moderator' }),
     solutionPostId: Nullable(Type.Integer()),
     votes: Type.Integer(),
@@ -231,7 +246,7 @@ export const Post = Type.Object(
     pinned: Type.Boolean(),
     hidden: Type.Boolean(),
     hiddenReason: Nullable(Type.String()),
-    hiddenReasonCode: SystemReasonCode,
+    hiddenReasonCode: ReasonCode,
     pendingReview: Type.Boolean({ description: 'hidden by the system (member flags, a held first post), waiting for a moderator' }),
     deleted: Type.Boolean(),
     reactions: Ref(Reactions),

@@ -27,15 +27,32 @@ export async function search(db: Db, viewer: Viewer, slug: string, q: string, cu
   const standing = { viewer, role: await roleIn(db, viewer, community.id) };
   const offset = cursor ? Number(decodeCursor(cursor, ['number'])[0]) : 0;
   if (!Number.isSafeInteger(offset) || offset < 0 || offset > 1_000_000) throw badRequest('invalid_cursor', 'The cursor is not one this server handed out.');
+  // Every configuration the community's rows are in: one, or more while a re-index runs. Each row
+  // is matched with the query parsed its own way; each alternative is a GIN index scan of its own.
+  const configs = community.searchConfigs.length ? community.searchConfigs : [community.searchConfig];
+  const parsed = (config: string) => sql`websearch_to_tsquery(${config}::regconfig, ${q})`;
+  const matches = (row: 'p' | 't') =>
+    configs.length === 1
+      ? sql`${sql.raw(row)}.search @@ ${parsed(configs[0]!)}`
+      : sql`(${sql.join(
+          configs.map((c) => sql`(${sql.raw(row)}.search_config = ${c} AND ${sql.raw(row)}.search @@ ${parsed(c)})`),
+          sql` OR `,
+        )})`;
+  const queryOf = (row: 'p' | 't') =>
+    configs.length === 1
+      ? parsed(configs[0]!)
+      : sql`CASE ${sql.raw(row)}.search_config ${sql.join(
+          configs.map((c) => sql`WHEN ${c} THEN ${parsed(c)}`),
+          sql` `,
+        )} END`;
   const ranked = await rows<{ id: number; snippet: string }>(
     db,
     sql`
-    WITH q AS (SELECT websearch_to_tsquery('english', ${q}) AS query)
-    SELECT p.id, ts_headline('english', p.body, q.query, ${`StartSel=${START}, StopSel=${STOP}, MaxWords=30, MinWords=10, MaxFragments=2`}) AS snippet
-    FROM q, posts p JOIN topics t ON t.id = p.topic_id
+    SELECT p.id, ts_headline(p.search_config::regconfig, p.body, ${queryOf('p')}, ${`StartSel=${START}, StopSel=${STOP}, MaxWords=30, MinWords=10, MaxFragments=2`}) AS snippet
+    FROM posts p JOIN topics t ON t.id = p.topic_id
     WHERE t.community_id = ${community.id} AND NOT t.hidden AND NOT p.hidden AND NOT p.deleted
-      AND (p.search @@ q.query OR (p.number = 1 AND t.search @@ q.query))
-    ORDER BY ts_rank(p.search, q.query) + 2 * ts_rank(t.search, q.query) DESC, p.id DESC
+      AND (${matches('p')} OR (p.number = 1 AND ${matches('t')}))
+    ORDER BY ts_rank(p.search, ${queryOf('p')}) + 2 * ts_rank(t.search, ${queryOf('t')}) DESC, p.id DESC
     LIMIT ${limit + 1} OFFSET ${offset}`,
   );
   const page = ranked.slice(0, limit);

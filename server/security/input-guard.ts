@@ -9,11 +9,11 @@ const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
  * classic pollution vector. Neither has a legitimate use in our API, so both are refused.
  */
 export function assertCleanInput(value: unknown, where: string, depth = 0): void {
-  if (depth > 32) throw badRequest('invalid_input', `${where} is nested too deeply`);
+  if (depth > 32) throw badRequest('invalid_input', `${where} is nested too deeply`, { in: where, field: null });
   if (typeof value === 'string') {
-    if (value.includes('\u0000')) throw badRequest('invalid_input', `${where} must not contain NUL characters`);
+    if (value.includes('\u0000')) throw badRequest('invalid_input', `${where} must not contain NUL characters`, { in: where, field: null });
     // A lone UTF-16 surrogate ("\ud800" in JSON) is not text: the database would store U+FFFD instead.
-    if (LONE_SURROGATE.test(value)) throw badRequest('invalid_input', `${where} must be valid Unicode text`);
+    if (LONE_SURROGATE.test(value)) throw badRequest('invalid_input', `${where} must be valid Unicode text`, { in: where, field: null });
     return;
   }
   if (value === null || typeof value !== 'object') return;
@@ -22,8 +22,8 @@ export function assertCleanInput(value: unknown, where: string, depth = 0): void
     return;
   }
   for (const key of Object.keys(value)) {
-    if (FORBIDDEN_KEYS.has(key)) throw badRequest('invalid_input', `${where} must not contain the key "${key}"`);
-    if (key.includes('\u0000')) throw badRequest('invalid_input', `${where} must not contain NUL characters`);
+    if (FORBIDDEN_KEYS.has(key)) throw badRequest('invalid_input', `${where} must not contain the key "${key}"`, { in: where, field: null });
+    if (key.includes('\u0000')) throw badRequest('invalid_input', `${where} must not contain NUL characters`, { in: where, field: null });
     assertCleanInput((value as Record<string, unknown>)[key], where, depth + 1);
   }
 }

@@ -43,6 +43,12 @@ export async function seedDemo(ctx: ServiceContext): Promise<void> {
     slug,
     name: 'Acme Lamps (demo)',
     description: 'A demo community seeded on first start so there is something to look at. Sign up to take part, or create your own community.',
+    // The demo story is written in English, so its community is English.
+    language: 'en',
+    defaultCategory: {
+      name: ctx.translator.t('en', 'community.default_category.name'),
+      description: ctx.translator.t('en', 'community.default_category.description'),
+    },
   });
   await db.update(communities).set({ isDemo: true, accentColor: '#b45309' }).where(eq(communities.id, community.id));
   await createCategory(ctx, team, slug, { slug: 'help', name: 'Help', description: 'Questions about setting up and using your lamp.', position: 1 });

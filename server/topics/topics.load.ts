@@ -24,7 +24,9 @@ export interface ModerationSettings {
 }
 
 export interface ActiveBan {
-  reason: string;
+  /** The moderator's own words; null when they picked a canned reason (then in reasonCode). */
+  reason: string | null;
+  reasonCode: string | null;
   until: string | null;
 }
 
@@ -59,7 +61,7 @@ export async function loadVisibleTopic(db: Executor, viewer: Viewer, id: number)
 /** A viewer's role in a community and their ban in force there, as columns of a larger select. */
 const standingColumns = (uid: number | null, communityId: SQL) => ({
   viewerRole: sql<Role | null>`(SELECT role FROM memberships m WHERE m.community_id = ${communityId} AND m.user_id = ${uid})`,
-  viewerBan: sql<ActiveBan | null>`(SELECT json_build_object('reason', ${bans.reason}, 'until', ${bans.until}) FROM ${bans}
+  viewerBan: sql<ActiveBan | null>`(SELECT json_build_object('reason', ${bans.reason}, 'reasonCode', ${bans.reasonCode}, 'until', ${bans.until}) FROM ${bans}
     WHERE ${bans.communityId} = ${communityId} AND ${bans.userId} = ${uid} AND ${banInForce()}
     ORDER BY ${bans.id} DESC LIMIT 1)`,
 });

@@ -210,7 +210,7 @@ export async function updateTopic(ctx: ServiceContext, viewer: Viewer, id: numbe
   if (!user) throw unauthorized();
   const loaded = await loadVisibleTopic(ctx.db, viewer, id);
   if (!isAuthorOrModerator(loaded.standing, loaded.topic)) throw forbidden('not_topic_author', 'Only the author or a moderator can change this topic.');
-  if (!isOpenTo(loaded.standing, loaded.topic)) throw forbidden('topic_locked', 'This topic is locked.');
+  if (!isOpenTo(loaded.standing, loaded.topic)) throw forbidden('topic_locked', 'This topic is locked.', { action: 'edit' });
   throwIfBanned(loaded.ban);
   const categoryId = input.category ? (await findCategory(ctx.db, loaded.topic.communityId, input.category)).id : undefined;
   await write(ctx, async ({ tx, emit }) => {
@@ -238,7 +238,7 @@ export async function setSolution(ctx: ServiceContext, viewer: Viewer, id: numbe
   if (!user) throw unauthorized();
   const loaded = await loadVisibleTopic(ctx.db, viewer, id);
   if (!isAuthorOrModerator(loaded.standing, loaded.topic)) {
-    throw forbidden('not_topic_author', "Only the topic's author or a moderator can choose the answer.");
+    throw forbidden('not_topic_author', 'Only the topic’s author or a moderator can choose the answer.', { action: 'answer' });
   }
   throwIfBanned(loaded.ban);
   if (postId !== null) {
@@ -246,7 +246,7 @@ export async function setSolution(ctx: ServiceContext, viewer: Viewer, id: numbe
     const [post] = await ctx.db.select(postColumns).from(posts).where(eq(posts.id, postId));
     if (!post || post.topicId !== id) throw badRequest('post_not_in_topic', 'That post is not a reply in this topic.');
     if (post.number === 1) throw badRequest('invalid_solution', 'The opening post cannot answer itself.');
-    if (post.deleted || post.hidden) throw conflict('post_unavailable', 'A deleted or hidden post cannot be the answer.');
+    if (post.deleted || post.hidden) throw conflict('post_unavailable', 'A deleted or hidden post cannot be the answer.', { action: 'answer' });
   }
   await write(ctx, async (scope) => {
     const { tx, emit } = scope;

@@ -15,7 +15,7 @@ export async function getProfile(db: Db, handle: string) {
     .select()
     .from(users)
     .where(sql`lower(${users.handle}) = ${handle.toLowerCase()}`);
-  if (!user) throw notFound('user_not_found', `No user "${handle}".`);
+  if (!user) throw notFound('user_not_found', `No user "${handle}".`, { handle });
   const [{ posts, ...reputation }, roles] = await Promise.all([reputationOf(db, user.id), rolesOf(db, user.id)]);
   return {
     user: presentUser(user),

@@ -9,6 +9,8 @@ export interface ViewerUser {
   avatarUrl: string | null;
   createdAt: Date;
   isSiteAdmin: boolean;
+  /** The interface language the member chose (users.locale); null or absent: not chosen. */
+  locale?: string | null;
 }
 
 /** Who is asking. Roles are looked up per community on first need and remembered for the request. */

@@ -3,6 +3,8 @@ import fastifyStatic from '@fastify/static';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { AppError } from '../errors/errors.js';
+import { sendError } from '../errors/errors.plugin.js';
 
 /**
  * Serves the built Svelte app. Hashed assets are cached for a year; every other GET outside
@@ -27,9 +29,9 @@ export const webPlugin = fp(
     app.setNotFoundHandler((request, reply) => {
       const isPage = (request.method === 'GET' || request.method === 'HEAD') && !request.url.startsWith('/api/') && !request.url.startsWith('/assets/');
       if (hasWeb && isPage) return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').sendFile('index.html');
-      return reply
-        .status(404)
-        .send({ statusCode: 404, error: 'Not Found', code: 'route_not_found', message: `No route ${request.method} ${request.url.split('?')[0]}` });
+      // The query string is never echoed: it may carry secrets.
+      const path = (request.url.split('?')[0] ?? '').slice(0, 200);
+      return sendError(new AppError(404, 'route_not_found', `No route ${request.method} ${path}`, { method: request.method, path }), request, reply);
     });
   },
   { name: 'web' },

@@ -4,6 +4,7 @@
  */
 import type { Db, Tx } from '../../db/client.js';
 import type { Bus, BusNote } from '../live/bus.js';
+import type { Translator } from '../i18n/translator.js';
 import { appendEvent, appendEvents, type EventDraft, type EventType } from '../live/outbox.js';
 
 /** What services need to touch data and announce changes. */
@@ -16,6 +17,8 @@ export interface ServiceContext {
   log?: { warn(obj: object, msg?: string): void };
   /** Posting limits and content rules (`PARLEY_RATE_LIMITS=off` turns them off, as for benchmarks and tests). */
   postingLimits: { enabled: boolean };
+  /** The app's one translator: the catalogues' words in a reader's language (mails, rendered pages). */
+  translator: Translator;
 }
 
 export interface WriteScope {

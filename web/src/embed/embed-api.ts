@@ -4,7 +4,9 @@
  */
 import type { Static } from 'typebox';
 import type * as embed from '../../../server/embed/embed.schema.js';
-import type { ApiClient, CallOptions } from '../lib/api';
+import type * as posts from '../../../server/posts/posts.schema.js';
+import type { NewReply, Post, ReactionKind, Reactions } from '../lib/api';
+import type { CallOptions, Requester } from '../lib/api-request';
 
 /** The community's name and accent, the origins allowed to embed it, and whether it accepts SSO tokens. */
 export type EmbedConfig = Static<typeof embed.EmbedConfigReply>;
@@ -27,7 +29,7 @@ export type EmbedSession = Static<typeof embed.EmbedSessionReply>;
 
 const enc = encodeURIComponent;
 
-export function embedApi(client: ApiClient, slug: string) {
+export function embedApi(client: Pick<Requester, 'request'>, slug: string) {
   const base = `/embed/${enc(slug)}`;
   return {
     config: (opts?: CallOptions) => client.request<EmbedConfig>('GET', `${base}/config`, opts),
@@ -51,6 +53,19 @@ export function embedApi(client: ApiClient, slug: string) {
 
     /** From the sign-in popup (first party, cookie): a one-time code for the frame that opened it. */
     code: (opts?: CallOptions) => client.request<Static<typeof embed.CodeReply>>('POST', `${base}/code`, opts),
+
+    // The forum's routes the widget uses, on the request core alone: the forum's whole client
+    // (every route's method) would more than double what the widget loads first.
+    async reply(topicId: number, input: NewReply, opts?: CallOptions): Promise<Post> {
+      return (await client.request<Static<typeof posts.PostReply>>('POST', `/topics/${topicId}/posts`, { ...opts, body: input })).post;
+    },
+    async react(id: number, kind: ReactionKind, opts?: CallOptions): Promise<Reactions> {
+      const body: Static<typeof posts.ReactionBody> = { kind };
+      return (await client.request<Static<typeof posts.ReactionsReply>>('POST', `/posts/${id}/reactions`, { ...opts, body })).reactions;
+    },
+    async unreact(id: number, kind: ReactionKind, opts?: CallOptions): Promise<Reactions> {
+      return (await client.request<Static<typeof posts.ReactionsReply>>('DELETE', `/posts/${id}/reactions/${kind}`, opts)).reactions;
+    },
 
     exchange: (code: string, opts?: CallOptions) =>
       client.request<EmbedSession>('POST', `${base}/code/exchange`, { ...opts, body: { code } satisfies Static<typeof embed.CodeExchangeBody> }),

@@ -1,5 +1,6 @@
 /** What the embed page is asked to show, read from its URL (set by embed.js, or by hand). */
 import { LOCALE_TAG } from '../../../server/i18n/locales';
+import { t } from '../lib/i18n.svelte';
 
 export type EmbedTheme = 'auto' | 'light' | 'dark';
 
@@ -66,5 +67,5 @@ export function readParams(loc: Pick<Location, 'pathname' | 'search'> = location
 export function topicTitle(params: EmbedParams): string {
   if (params.title.length >= 3) return params.title;
   const fallback = (params.url ?? '').replace(/^https?:\/\//, '').slice(0, 200);
-  return fallback.length >= 3 ? fallback : 'Comments';
+  return fallback.length >= 3 ? fallback : t('embed.comments');
 }

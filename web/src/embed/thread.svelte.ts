@@ -4,7 +4,8 @@
  * (the frame is small: content must not jump under the reader); edits, hides, deletions and
  * reactions apply in place at once.
  */
-import { isAbortError, type Post, type Reactions, type Topic, type User } from '../lib/api';
+import type { Post, Reactions, Topic, User } from '../lib/api';
+import { isAbortError } from '../lib/api-request';
 import { topicChannel, type LiveEvent } from '../lib/live-events';
 import type { LiveClient } from '../lib/live';
 import type { EmbedApi, ThreadRef } from './embed-api';

@@ -21,6 +21,19 @@ import type * as reputation from '../../../server/reputation/reputation.schema.j
 import type * as searches from '../../../server/search/search.schema.js';
 import type * as topics from '../../../server/topics/topics.schema.js';
 import type * as users from '../../../server/users/users.schema.js';
+import { createRequester, pageLanguage, type ApiClientOptions, type CallOptions, type Paged } from './api-request.js';
+
+export {
+  ApiError,
+  createRequester,
+  isAbortError,
+  pageLanguage,
+  type ApiClientOptions,
+  type ApiErrorBody,
+  type CallOptions,
+  type Paged,
+  type Requester,
+} from './api-request.js';
 
 // ---------------------------------------------------------------------------------------------
 // Types
@@ -101,16 +114,12 @@ export type Ban = Static<typeof moderation.Ban>;
 export type ModerationLogEntry = Static<typeof moderation.ModerationLogEntry>;
 export type ModerationAction = ModerationLogEntry['action'];
 export type CannedReason = Static<typeof moderation.CannedReason>;
+/** A moderator's reason: their own words, or a canned reason's code (shown in each reader's language). */
+export type ReasonGiven = Static<typeof moderation.ReasonBody>;
 
 export type NewTopic = Static<typeof topics.CreateTopicBody>;
 export type NewReply = Static<typeof posts.ReplyBody>;
 export type CommunityPatch = Static<typeof communities.UpdateCommunityBody>;
-
-/** One page of a list. `nextCursor` is null on the last page. */
-export interface Paged<T> {
-  items: T[];
-  nextCursor: string | null;
-}
 
 /** `GET /api/topics/:id`: the topic and one page of its posts, in `number` order. */
 export type TopicPage = Static<typeof topics.TopicPage>;
@@ -142,165 +151,19 @@ export type TopicList = Static<typeof topics.TopicList>;
 export type Me = Static<typeof auth.MeReply>;
 export type Membership = Me['memberships'][number];
 
-/** The body of every error reply (Fastify's shape plus a stable `code`). */
-export type ApiErrorBody = Static<typeof common.ErrorResponse>;
-
-// ---------------------------------------------------------------------------------------------
-// Errors
-// ---------------------------------------------------------------------------------------------
-
-/**
- * An error reply from the API, or a failure to reach it at all (`status` 0, `code` "network_error").
- * Branch on `code` (stable snake_case) or `status`; `message` is for humans.
- */
-export class ApiError extends Error implements ApiErrorBody {
-  override readonly name = 'ApiError';
-  readonly status: number;
-  readonly code: string;
-  readonly error: string;
-  readonly details: Record<string, unknown> | undefined;
-
-  constructor(body: ApiErrorBody, options?: { cause?: unknown }) {
-    super(body.message, options);
-    this.status = body.statusCode;
-    this.code = body.code;
-    this.error = body.error;
-    this.details = body.details;
-  }
-
-  /** Alias of `status`, matching the wire format. */
-  get statusCode(): number {
-    return this.status;
-  }
-
-  get isNotFound(): boolean {
-    return this.status === 404;
-  }
-
-  toJSON(): ApiErrorBody {
-    const body: ApiErrorBody = { statusCode: this.status, error: this.error, code: this.code, message: this.message };
-    if (this.details) body.details = this.details;
-    return body;
-  }
-}
-
-function isErrorBody(value: unknown): value is ApiErrorBody {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as Record<string, unknown>;
-  return typeof v.statusCode === 'number' && typeof v.code === 'string' && typeof v.message === 'string';
-}
-
-/** True for the error a fetch throws when its AbortSignal fires (not a failure to report). */
-export function isAbortError(error: unknown): boolean {
-  return error instanceof DOMException && error.name === 'AbortError';
-}
-
 // ---------------------------------------------------------------------------------------------
 // Client
 // ---------------------------------------------------------------------------------------------
-
-export interface ApiClientOptions {
-  /**
-   * Origin of the Parley server, e.g. "http://127.0.0.1:3000". Empty (the default) means the
-   * current page's origin: what the SPA and the embed iframe use. Node callers must set it.
-   */
-  baseUrl?: string;
-  /** A bearer token (embed sessions, API clients), or a function read before every request. */
-  token?: string | (() => string | null | undefined);
-  /** The fetch to use; defaults to the global one. */
-  fetch?: typeof globalThis.fetch;
-  /** The reader's language, sent as Accept-Language so error messages come back in it. */
-  language?: () => string | null | undefined;
-}
-
-/** Per-call options every function accepts. */
-export interface CallOptions {
-  signal?: AbortSignal;
-}
 
 /** `category` is a slug; `status` picks ideas with that status. */
 export type ListTopicsQuery = Omit<Static<typeof topics.ListTopicsQuery>, 'limit'>;
 /** `after`: posts whose number is greater than this one; `limit` 1..100, the server's default is 50. */
 export type GetTopicQuery = Pick<Static<typeof topics.ReadTopicQuery>, 'after' | 'limit'>;
 
-type Query = Record<string, string | number | boolean | null | undefined>;
-
-interface RequestOptions extends CallOptions {
-  query?: Query;
-  body?: unknown;
-}
-
 const enc = encodeURIComponent;
 
 export function createApi(options: ApiClientOptions = {}) {
-  const baseUrl = (options.baseUrl ?? '').replace(/\/+$/, '');
-  // Looked up per call, so a test can stub globalThis.fetch after creating the client.
-  const doFetch: typeof globalThis.fetch = options.fetch ?? ((...args) => globalThis.fetch(...args));
-  const tokenOf = typeof options.token === 'function' ? options.token : () => options.token as string | undefined;
-
-  async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
-    let url = `${baseUrl}/api${path}`;
-    if (opts.query) {
-      const params = new URLSearchParams();
-      for (const [key, value] of Object.entries(opts.query)) {
-        if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
-      }
-      const qs = params.toString();
-      if (qs) url += `?${qs}`;
-    }
-
-    const headers: Record<string, string> = { accept: 'application/json' };
-    const token = tokenOf();
-    if (token) headers.authorization = `Bearer ${token}`;
-    const language = options.language?.();
-    if (language) headers['accept-language'] = language;
-    let body: string | undefined;
-    if (opts.body !== undefined) {
-      headers['content-type'] = 'application/json';
-      body = JSON.stringify(opts.body);
-    }
-
-    let res: Response;
-    try {
-      res = await doFetch(url, { method, headers, body, credentials: 'same-origin', signal: opts.signal });
-    } catch (cause) {
-      if (isAbortError(cause)) throw cause;
-      throw new ApiError({ statusCode: 0, error: 'Network Error', code: 'network_error', message: 'Could not reach the server.' }, { cause });
-    }
-
-    if (res.status === 204) return undefined as T;
-    const text = await res.text();
-    let data: unknown = undefined;
-    if (text) {
-      try {
-        data = JSON.parse(text);
-      } catch {
-        data = undefined;
-      }
-    }
-    if (!res.ok) {
-      throw new ApiError(
-        isErrorBody(data)
-          ? { ...data, error: typeof data.error === 'string' ? data.error : res.statusText }
-          : { statusCode: res.status, error: res.statusText, code: `http_${res.status}`, message: `The server answered ${res.status}.` },
-      );
-    }
-    if (data === undefined) {
-      throw new ApiError({
-        statusCode: res.status,
-        error: 'Bad Response',
-        code: 'bad_response',
-        message: 'The server sent a reply that is not JSON.',
-      });
-    }
-    return data as T;
-  }
-
-  /** A list reply (`L`: its schema's type), as a Paged of its items. */
-  const paged = async <L extends Paged<unknown>>(path: string, query: Query, opts?: CallOptions): Promise<Paged<L['items'][number]>> => {
-    const page = await request<L>('GET', path, { ...opts, query });
-    return { items: page.items, nextCursor: page.nextCursor ?? null };
-  };
+  const { request, paged } = createRequester(options);
 
   return {
     /** The raw call, for routes this client has no method for yet. */
@@ -476,13 +339,10 @@ export function createApi(options: ApiClientOptions = {}) {
     async setTopicLocked(id: number, locked: boolean, opts?: CallOptions): Promise<Topic> {
       return (await request<Static<typeof topics.TopicReply>>(locked ? 'POST' : 'DELETE', `/topics/${id}/lock`, opts)).topic;
     },
-    async hideTopic(id: number, reason: string, opts?: CallOptions): Promise<Topic> {
-      return (
-        await request<Static<typeof topics.TopicReply>>('POST', `/topics/${id}/hide`, {
-          ...opts,
-          body: { reason } satisfies Static<typeof moderation.ReasonBody>,
-        })
-      ).topic;
+    /** `reason`: the moderator's own words, or `{reasonCode}` for one of the canned reasons. */
+    async hideTopic(id: number, reason: string | ReasonGiven, opts?: CallOptions): Promise<Topic> {
+      const body: ReasonGiven = typeof reason === 'string' ? { reason } : reason;
+      return (await request<Static<typeof topics.TopicReply>>('POST', `/topics/${id}/hide`, { ...opts, body })).topic;
     },
     async unhideTopic(id: number, opts?: CallOptions): Promise<Topic> {
       return (await request<Static<typeof topics.TopicReply>>('DELETE', `/topics/${id}/hide`, opts)).topic;
@@ -490,10 +350,10 @@ export function createApi(options: ApiClientOptions = {}) {
     async setPostPinned(id: number, pinned: boolean, opts?: CallOptions): Promise<Post> {
       return (await request<Static<typeof posts.PostReply>>(pinned ? 'POST' : 'DELETE', `/posts/${id}/pin`, opts)).post;
     },
-    async hidePost(id: number, reason: string, opts?: CallOptions): Promise<Post> {
-      return (
-        await request<Static<typeof posts.PostReply>>('POST', `/posts/${id}/hide`, { ...opts, body: { reason } satisfies Static<typeof moderation.ReasonBody> })
-      ).post;
+    /** `reason`: the moderator's own words, or `{reasonCode}` for one of the canned reasons. */
+    async hidePost(id: number, reason: string | ReasonGiven, opts?: CallOptions): Promise<Post> {
+      const body: ReasonGiven = typeof reason === 'string' ? { reason } : reason;
+      return (await request<Static<typeof posts.PostReply>>('POST', `/posts/${id}/hide`, { ...opts, body })).post;
     },
     async unhidePost(id: number, opts?: CallOptions): Promise<Post> {
       return (await request<Static<typeof posts.PostReply>>('DELETE', `/posts/${id}/hide`, opts)).post;
@@ -608,15 +468,20 @@ export function createApi(options: ApiClientOptions = {}) {
       const session = await request<Static<typeof auth.SessionReply>>('GET', '/auth/session', opts);
       return session.user ? { ...session, user: session.user } : null;
     },
+    /**
+     * `PUT /api/me/preferences`: the signed-in member's own settings. `locale` is one of the
+     * server's locales, or null to have it chosen automatically (community, then browser);
+     * another is 400 `unknown_locale`. Answers the viewer as `GET /api/me` does.
+     */
+    updatePreferences(body: Static<typeof auth.PreferencesBody>, opts?: CallOptions): Promise<Me> {
+      return request<Me>('PUT', '/me/preferences', { ...opts, body });
+    },
   };
 }
 
 export type ApiClient = ReturnType<typeof createApi>;
 
-/** The client for the current origin, with the browser's session cookie. */
-/** The page's language (i18n.svelte.ts keeps `<html lang>` on the reader's locale). */
-export const pageLanguage = () => (globalThis as { document?: { documentElement: { lang: string } } }).document?.documentElement.lang;
-
+/** The client for the current origin, with the browser's session cookie and the page's language. */
 export const api: ApiClient = createApi({ language: pageLanguage });
 
 export const { listCommunities, getCommunity, listTopics, getTopic, getUser, me } = api;

@@ -1,4 +1,4 @@
-import { ApiError } from './api';
+import { ApiError } from './api-request';
 import { hasMessage, t, type MessageParams } from './i18n.svelte';
 
 /**

@@ -5,7 +5,8 @@
  * each entry point (forum, widget) passes its own bundle to `startI18n`, so the widget carries only
  * the keys it uses. Switching language re-renders every `t()` in place: the state is reactive.
  */
-import { SOURCE_LOCALE, chooseLocale, textDirection } from '../../../server/i18n/locales';
+import { SOURCE_LOCALE, chooseLocale, isPseudoLocale, textDirection } from '../../../server/i18n/locales';
+import { accentLetters } from '../../../server/i18n/pseudo-text';
 import type sourceCatalogue from '../../../locales/en.json';
 import { formatDate, formatDateTime, formatNumber, relativeTime } from './format';
 
@@ -27,6 +28,7 @@ let bundle: MessageBundle = { locales: [SOURCE_LOCALE], source: {}, load: () => 
 let current = $state.raw<{ locale: string; messages: Catalogue }>({ locale: SOURCE_LOCALE, messages: {} });
 let choices: { member?: string | null; community?: string | null } = {};
 let wanted = SOURCE_LOCALE;
+let remember = true;
 
 /** A message in the current locale; the key itself if no catalogue has it (the catalogue tests make that a failure). */
 export function t(key: MessageKey, params?: MessageParams): string {
@@ -80,7 +82,7 @@ async function apply(): Promise<void> {
     document.documentElement.dir = textDirection(locale);
   }
   try {
-    localStorage.setItem(STORAGE_KEY, locale);
+    if (remember) localStorage.setItem(STORAGE_KEY, locale);
   } catch {
     // Storage may be off (private windows, blocked third-party storage in the widget).
   }
@@ -88,39 +90,72 @@ async function apply(): Promise<void> {
 
 /**
  * Picks the first locale and loads its messages before the app mounts, so the first paint is in
- * the right language: the host's or the last visit's language stands in for the member's and the
- * community's until those are known.
+ * the right language. The forum remembers the last visit's language to stand in for the member's
+ * and the community's until those are known. The widget remembers nothing: its host page says
+ * which language it speaks (`host`), which stands where the community's language would.
  */
-export async function startI18n(messages: MessageBundle, initial: { community?: string | null } = {}): Promise<void> {
+export async function startI18n(messages: MessageBundle, options: { host?: string | null; remember?: boolean } = {}): Promise<void> {
   bundle = messages;
-  let remembered: string | null = null;
+  remember = options.remember ?? true;
+  let remembered: string | null;
   try {
-    remembered = localStorage.getItem(STORAGE_KEY);
+    remembered = remember ? localStorage.getItem(STORAGE_KEY) : null;
   } catch {
     remembered = null;
   }
-  choices = { member: remembered, community: initial.community ?? null };
+  choices = { member: remembered, community: options.host ?? null };
   await apply();
-  choices = { community: initial.community ?? null };
+  choices = { community: options.host ?? null };
+}
+
+let scheduled: Promise<void> | null = null;
+
+/**
+ * Choices made in one go (leaving one community page and opening another clears and sets the
+ * community's language in the same update) are applied once, after it: no flash of another language.
+ */
+function schedule(): Promise<void> {
+  scheduled ??= Promise.resolve().then(() => {
+    scheduled = null;
+    return apply();
+  });
+  return scheduled;
 }
 
 /** The signed-in member's own choice (null: not chosen, or signed out). */
 export function setMemberLocale(locale: string | null | undefined): Promise<void> {
   choices = { ...choices, member: locale ?? null };
-  return apply();
+  return schedule();
 }
 
 /** The language of the community on screen (null outside any community). */
 export function setCommunityLanguage(language: string | null | undefined): Promise<void> {
   choices = { ...choices, community: language ?? null };
-  return apply();
+  return schedule();
 }
+
+/**
+ * The languages a member or a community may choose (the catalogues, without the pseudo-locales),
+ * each by its own name ("Deutsch", "English"), as language pickers show them: mark the option with
+ * `lang={code}`. A new catalogue needs no message here.
+ */
+export function languageChoices(): { code: string; name: string }[] {
+  return bundle.locales
+    .filter((code) => !isPseudoLocale(code))
+    .map((code) => {
+      const name = new Intl.DisplayNames([code], { type: 'language' }).of(code) ?? code;
+      return { code, name: name.charAt(0).toLocaleUpperCase(code) + name.slice(1) };
+    });
+}
+
+/** What Intl wrote, with the pseudo-locale's letters when one is on (Intl knows no pseudo-locales). */
+const intl = (text: string) => (isPseudoLocale(current.locale) ? accentLetters(text) : text);
 
 /** Dates and numbers in the current locale (lib/format.ts, which takes the locale explicitly). */
 export const formatIn = {
-  date: (iso: string) => formatDate(iso, current.locale),
-  dateTime: (iso: string) => formatDateTime(iso, current.locale),
+  date: (iso: string) => intl(formatDate(iso, current.locale)),
+  dateTime: (iso: string) => intl(formatDateTime(iso, current.locale)),
   number: (n: number) => formatNumber(n, current.locale),
   /** "3 hours ago", relative to `now` (pass clock.now for a time that keeps itself current). */
-  ago: (iso: string, now: number) => relativeTime(iso, now, current.locale, t('common.time.just_now')),
+  ago: (iso: string, now: number) => intl(relativeTime(iso, now, current.locale, t('common.time.just_now'))),
 };

@@ -4,6 +4,7 @@
  * (re)connect or a reset the count is read again over HTTP, since events may have been missed.
  */
 import { api } from './api';
+import { formatIn } from './i18n.svelte';
 import type { LiveEvent, LiveEventOf, LiveHandlers } from './live';
 
 /** A notification event from the reader's channel (its data may be null: no longer visible). */
@@ -57,5 +58,5 @@ export const unreadNotifications = new UnreadNotifications();
 
 /** "Notifications, 3 unread"; the badge shows "99+" past 99. */
 export function unreadBadge(count: number): string {
-  return count > 99 ? '99+' : String(count);
+  return count > 99 ? `${formatIn.number(99)}+` : formatIn.number(count);
 }

@@ -1,5 +1,5 @@
 import { untrack } from 'svelte';
-import { isAbortError, type Paged } from './api';
+import { isAbortError, type Paged } from './api-request';
 
 /**
  * A cursor-paginated list (`{items, nextCursor}`) owned by a component: the first page loads in an

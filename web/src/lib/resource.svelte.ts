@@ -1,4 +1,4 @@
-import { isAbortError } from './api';
+import { isAbortError } from './api-request';
 
 export type Loadable<T> = { status: 'loading' } | { status: 'ready'; value: T } | { status: 'error'; error: unknown };
 

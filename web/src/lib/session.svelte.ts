@@ -13,7 +13,7 @@ class Session {
     try {
       this.viewer = await me();
       this.status = 'ready';
-      void setMemberLocale((this.viewer?.user as { locale?: string | null } | undefined)?.locale); // TRANSITIONAL until MeReply has user.locale
+      void setMemberLocale(this.viewer?.user.locale);
     } catch {
       this.viewer = null;
       this.status = 'error';

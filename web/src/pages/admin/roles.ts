@@ -1,16 +1,21 @@
 import type { Role } from '../../lib/api';
+import { t, type MessageKey } from '../../lib/i18n.svelte';
 
-/** What each role may do, in the words the settings page uses. */
-export const ROLE_LABELS: Record<Role, string> = {
-  member: 'Member',
-  staff: 'Staff',
-  moderator: 'Moderator',
-  admin: 'Admin',
+/** What each role is called, and what it may do, in the words the settings page uses. */
+const LABELS: Record<Role, MessageKey> = {
+  member: 'admin.role.member',
+  staff: 'admin.role.staff',
+  moderator: 'admin.role.moderator',
+  admin: 'admin.role.admin',
 };
 
-export const ROLE_HINTS: Record<Role, string> = {
-  member: 'no role: posts like everyone else',
-  staff: 'a badge, no powers',
-  moderator: 'moderates posts, topics, flags and bans',
-  admin: 'moderates and changes these settings',
+const HINTS: Record<Role, MessageKey> = {
+  member: 'admin.role.member_hint',
+  staff: 'admin.role.staff_hint',
+  moderator: 'admin.role.moderator_hint',
+  admin: 'admin.role.admin_hint',
 };
+
+/** Call at render time (in markup or $derived), so that a change of language shows at once. */
+export const roleLabel = (role: Role): string => t(LABELS[role]);
+export const roleHint = (role: Role): string => t(HINTS[role]);

@@ -1,7 +1,8 @@
-import { formatIn } from '../../lib/i18n.svelte';
+import { formatIn, messageParts, t, type MessageKey, type MessageParams } from '../../lib/i18n.svelte';
 import type { ModerationLogEntry } from '../../lib/api';
 
 import { topicHref, userHref } from '../../router';
+import { reasonText } from './reasons';
 
 /** A piece of a log sentence: plain text, or a link. Rendered as text nodes, never as HTML. */
 export interface Part {
@@ -9,121 +10,138 @@ export interface Part {
   href?: string;
 }
 
+/**
+ * A message whose named placeholders are filled with parts (links, or smaller messages cut into
+ * parts themselves), so each sentence stays one message that translators can reorder.
+ */
+function fill(key: MessageKey, params: MessageParams, slots: Record<string, Part[]> = {}): Part[] {
+  return messageParts(key, params, Object.keys(slots)).flatMap((piece) => (typeof piece === 'string' ? [{ text: piece }] : (slots[piece.slot] ?? [])));
+}
+
 /** "@mod", linking to their profile; the system when nobody acted. */
 export function actorParts(entry: ModerationLogEntry): Part[] {
   if (entry.moderator) return [{ text: `@${entry.moderator.handle}`, href: userHref(entry.moderator.handle) }];
-  return [{ text: entry.automatic ? 'The system' : 'A former moderator' }];
+  return [{ text: entry.automatic ? t('moderation.log.actor.system') : t('moderation.log.actor.former_moderator') }];
 }
 
-/** “Title”, linked; "a hidden topic" when the viewer may not see it (the server sends no title). */
-function topicParts(entry: ModerationLogEntry, slug: string): Part[] {
+/** The topic's title, linked, or null when it is gone or the viewer may not see it (the server sends no title). */
+function titleLink(entry: ModerationLogEntry, slug: string): Part[] | null {
   const { topicId, title } = entry.target;
-  if (topicId === null) return [{ text: 'a topic that no longer exists' }];
-  if (title === null) return [{ text: 'a hidden topic' }];
-  return [{ text: `“${title}”`, href: topicHref(slug, { id: topicId, title }) }];
+  return topicId !== null && title !== null ? [{ text: title, href: topicHref(slug, { id: topicId, title }) }] : null;
 }
 
-/** "the topic “Title”", or just "a hidden topic". */
-function theTopicParts(entry: ModerationLogEntry, slug: string): Part[] {
-  const parts = topicParts(entry, slug);
-  return parts[0]?.href ? [{ text: 'the topic ' }, ...parts] : parts;
+/** "the topic “Title”", "a hidden topic" or "a topic that no longer exists". */
+function topicParts(entry: ModerationLogEntry, slug: string): Part[] {
+  const title = titleLink(entry, slug);
+  const state = title ? 'shown' : entry.target.topicId === null ? 'gone' : 'hidden';
+  return fill('moderation.log.topic', { state }, title ? { title } : {});
 }
 
 /** "post #3 in “Title”", the post number linking to the post itself. */
 function postParts(entry: ModerationLogEntry, slug: string): Part[] {
   const { topicId, title, postNumber } = entry.target;
-  if (postNumber === null) return [{ text: 'a post that no longer exists' }];
-  const post: Part =
-    topicId !== null && title !== null
-      ? { text: `post #${postNumber}`, href: `${topicHref(slug, { id: topicId, title })}#post-${postNumber}` }
-      : { text: `post #${postNumber}` };
-  return [post, { text: ' in ' }, ...topicParts(entry, slug)];
+  if (postNumber === null) return fill('moderation.log.post', { state: 'gone' });
+  const text = t('moderation.log.post_number', { number: String(postNumber) });
+  const link = titleLink(entry, slug);
+  const post: Part[] =
+    link && topicId !== null && title !== null ? [{ text, href: `${topicHref(slug, { id: topicId, title })}#post-${postNumber}` }] : [{ text }];
+  const state = link ? 'shown' : topicId === null ? 'topic_gone' : 'hidden';
+  return fill('moderation.log.post', { state }, link ? { post, title: link } : { post });
 }
 
-function userParts(entry: ModerationLogEntry): Part[] {
+/** The member acted on: "@handle", linked, or (in the message) "a former member". */
+function userSlot(entry: ModerationLogEntry): { params: MessageParams; slots: Record<string, Part[]> } {
   const handle = entry.target.handle;
-  return handle ? [{ text: `@${handle}`, href: userHref(handle) }] : [{ text: 'a former member' }];
+  return handle ? { params: { who: 'known' }, slots: { user: [{ text: `@${handle}`, href: userHref(handle) }] } } : { params: { who: 'former' }, slots: {} };
 }
 
 /** The server's `detail` of a ban: "until <ISO time>" or "permanent". */
-function banEnd(detail: string | null): string {
+function banEnd(detail: string | null): MessageParams {
   const until = detail?.match(/^until (.+)$/)?.[1];
-  if (until) return ` until ${formatIn.dateTime(until)}`;
-  return detail === 'permanent' ? ', with no end' : '';
+  if (until) return { end: 'until', until: formatIn.dateTime(until) };
+  return { end: detail === 'permanent' ? 'permanent' : 'none' };
+}
+
+/** The server's `detail` of a role change: "member → staff", each role in the reader's words. */
+function roleChange(detail: string | null): MessageParams {
+  if (!detail) return { change: 'none' };
+  const roles = detail.match(/^(\S+) → (\S+)$/);
+  if (!roles?.[1] || !roles[2]) return { change: 'raw', detail };
+  return { change: 'roles', from: t('moderation.log.role', { role: roles[1] }), to: t('moderation.log.role', { role: roles[2] }) };
 }
 
 /** The server's `detail` of a settled queue item is its kind's code. */
-function queueItem(detail: string | null): string {
-  switch (detail) {
-    case 'flag':
-      return 'a member flag on ';
-    case 'first_post':
-      return 'the hold on ';
-    case 'review_request':
-      return 'a review request for ';
-    default:
-      return 'a queue item on ';
-  }
+function queueKind(detail: string | null): string {
+  return detail === 'flag' || detail === 'first_post' || detail === 'review_request' ? detail : 'other';
 }
 
 /**
- * What the actor did, as the rest of a sentence after their name: "hid post #3 in “Title”".
- * Automatic entries carry their explanation here ("after 3 flags (pending review)"), so the
- * words of their reason code are left out by the caller.
+ * The whole sentence of a log entry: "@mod hid post #3 in “Title”". Automatic entries carry
+ * their explanation in it ("after 3 flags (pending review)"), so the words of their reason code
+ * are left out (see shownReason).
  */
-export function actionParts(entry: ModerationLogEntry, slug: string): Part[] {
-  const t = (text: string): Part => ({ text });
-  const topic = () => theTopicParts(entry, slug);
+export function logSentence(entry: ModerationLogEntry, slug: string): Part[] {
+  const actor = actorParts(entry);
+  const topic = () => topicParts(entry, slug);
   const post = () => postParts(entry, slug);
   switch (entry.action) {
     case 'pin_topic':
-      return [t('pinned '), ...topic()];
     case 'unpin_topic':
-      return [t('unpinned '), ...topic()];
     case 'lock_topic':
-      return [t('locked '), ...topic()];
     case 'unlock_topic':
-      return [t('unlocked '), ...topic()];
     case 'hide_topic':
-      return [t('hid '), ...topic()];
     case 'unhide_topic':
-      return [t('restored '), ...topic()];
-    case 'pin_post':
-      return [t('pinned '), ...post()];
-    case 'unpin_post':
-      return [t('unpinned '), ...post()];
+    case 'hold_topic':
+      return fill('moderation.log.topic_action', { action: entry.action }, { actor, topic: topic() });
     case 'hide_post':
       if (entry.automatic) {
         // `detail` is the number of flags that hid it.
-        return [t('hid '), ...post(), t(`${entry.detail ? ` after ${entry.detail} flags` : ''} (pending review)`)];
+        const flags = Number(entry.detail);
+        return fill('moderation.log.post_auto_hidden', { flags: Number.isFinite(flags) ? flags : 0 }, { actor, post: post() });
       }
-      return [t('hid '), ...post()];
+      return fill('moderation.log.post_action', { action: entry.action }, { actor, post: post() });
+    case 'pin_post':
+    case 'unpin_post':
     case 'unhide_post':
-      return [t('restored '), ...post()];
     case 'hold_post':
-      return [t('held '), ...post(), t(' for approval (a member’s first post)')];
-    case 'hold_topic':
-      return [t('held '), ...topic(), t(' for approval (a member’s first topic)')];
+      return fill('moderation.log.post_action', { action: entry.action }, { actor, post: post() });
     case 'resolve_flag':
-      return [t(`resolved ${queueItem(entry.detail)}`), ...post()];
     case 'dismiss_flag':
-      return [t(`dismissed ${queueItem(entry.detail)}`), ...post()];
-    case 'ban_user':
-      return [t('banned '), ...userParts(entry), t(banEnd(entry.detail))];
-    case 'unban_user':
-      return [t('lifted the ban on '), ...userParts(entry)];
-    case 'change_role':
-      return [t('changed '), ...userParts(entry), t(`’s role${entry.detail ? `: ${entry.detail}` : ''}`)];
+      return fill('moderation.log.queue_item', { action: entry.action, kind: queueKind(entry.detail) }, { actor, post: post() });
+    case 'ban_user': {
+      const user = userSlot(entry);
+      return fill('moderation.log.ban', { ...user.params, ...banEnd(entry.detail) }, { actor, ...user.slots });
+    }
+    case 'unban_user': {
+      const user = userSlot(entry);
+      return fill('moderation.log.unban', user.params, { actor, ...user.slots });
+    }
+    case 'change_role': {
+      const user = userSlot(entry);
+      return fill('moderation.log.change_role', { ...user.params, ...roleChange(entry.detail) }, { actor, ...user.slots });
+    }
     default: {
       // An action newer than this client: say what we can rather than nothing.
       const action: string = entry.action;
-      return [t(`${action.replace(/_/g, ' ')} `), ...(entry.target.type === 'user' ? userParts(entry) : entry.target.type === 'post' ? post() : topic())];
+      const type = entry.target.type;
+      let target: Part[];
+      if (type === 'user') {
+        const user = userSlot(entry);
+        target = fill('moderation.log.user', user.params, user.slots);
+      } else {
+        target = type === 'post' ? post() : topic();
+      }
+      return fill('moderation.log.unknown', { action: action.replace(/_/g, ' ') }, { actor, target });
     }
   }
 }
 
-/** The reason shown after the sentence, or null. Automatic actions explain themselves already. */
+/**
+ * The reason shown after the sentence, or null. Automatic actions explain themselves already.
+ * A reason with a code (a system reason, or a moderator's canned one) is said in the reader's
+ * language; a moderator's own words are shown as written.
+ */
 export function shownReason(entry: ModerationLogEntry): string | null {
   if (entry.automatic) return null;
-  return entry.reason?.trim() || null;
+  return reasonText(entry.reasonCode, entry.reason?.trim() ?? '') || null;
 }

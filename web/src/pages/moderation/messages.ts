@@ -1,23 +1,22 @@
 import { ApiError } from '../../lib/api';
+import { errorText } from '../../lib/error-text';
+import { hasMessage, t } from '../../lib/i18n.svelte';
 import { p } from '../../router';
 
 /**
- * What to tell a moderator or admin when an action fails. The server's `message` is already
- * written for people; these override it where a shorter or more helpful sentence exists, and
- * callers pass their own for codes only they know how to explain (a field's error, say).
+ * What to tell a moderator or admin when an action fails, in their language. The common text of
+ * an error code (`errorText`) is the default; `moderation.errors.<code>` overrides it where a
+ * shorter or more helpful sentence exists for these pages, and callers pass their own (already
+ * translated: build them with t() at call time) for codes only they know how to explain.
  */
-const COMMON: Record<string, string> = {
-  network_error: 'Could not reach the server. Check your connection and try again.',
-  not_signed_in: 'Your session has ended. Sign in again to do this.',
-  not_moderator: 'Only moderators of this community can do this.',
-  not_community_admin: 'Only admins of this community can do this.',
-  rate_limited: 'Too many changes at once. Wait a moment and try again.',
-  csrf_origin_mismatch: 'The request was refused for security reasons. Reload the page and try again.',
-};
-
-export function describeError(error: unknown, messages: Record<string, string> = {}): string {
-  if (error instanceof ApiError) return messages[error.code] ?? COMMON[error.code] ?? error.message;
-  return 'Something unexpected went wrong. Try again.';
+export function describeError(error: unknown, messages: Partial<Record<string, string>> = {}): string {
+  if (error instanceof ApiError) {
+    const own = messages[error.code];
+    if (own) return own;
+    const key = `moderation.errors.${error.code}`;
+    if (hasMessage(key)) return t(key);
+  }
+  return errorText(error);
 }
 
 export const errorCode = (error: unknown): string | null => (error instanceof ApiError ? error.code : null);

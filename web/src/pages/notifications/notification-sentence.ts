@@ -1,12 +1,13 @@
 // Explicit .js extensions: the tests run this file under Node's module resolution.
-import type { Notification } from '../../lib/api.js';
-import { plural } from '../../lib/format.js';
-import { IDEA_STATUS } from '../../lib/ideas.js';
+import { IDEA_STATUSES, type Notification } from '../../lib/api.js';
+import { hasMessage, messageParts, t, type MessageKey, type MessageParams } from '../../lib/i18n.svelte.js';
 
 /**
  * What a notification says, in three parts so that the page can set the topic's title apart:
  * `before` + `title` + `after` read as one sentence ("@ann replied in " “Lamp flickers” "").
- * Everything here is plain text: the page shows it as text, never as HTML.
+ * Each kind is one whole message with a `{topic}` placeholder, cut around it here, so a translation
+ * may put the title wherever its grammar wants it. Everything here is plain text: the page shows it
+ * as text, never as HTML.
  */
 export interface NotificationSentence {
   before: string;
@@ -14,43 +15,59 @@ export interface NotificationSentence {
   after: string;
 }
 
+const MODERATION_ACTIONS = ['hide_post', 'unhide_post', 'hide_topic', 'unhide_topic'] as const;
+type ModerationAction = (typeof MODERATION_ACTIONS)[number] | 'other';
+
+/** Each action's message, and its message with the reason (restoring gives none). */
+const MODERATION: Record<ModerationAction, { plain: MessageKey; reason?: MessageKey }> = {
+  hide_post: { plain: 'notification.moderation.hide_post', reason: 'notification.moderation.hide_post_reason' },
+  unhide_post: { plain: 'notification.moderation.unhide_post' },
+  hide_topic: { plain: 'notification.moderation.hide_topic', reason: 'notification.moderation.hide_topic_reason' },
+  unhide_topic: { plain: 'notification.moderation.unhide_topic' },
+  other: { plain: 'notification.moderation.other', reason: 'notification.moderation.other_reason' },
+};
+
+/** The reason as shown: the system's code in the reader's language, else the moderator's own words. */
+function reasonOf(data: Notification['data']): string | null {
+  const key = data.reasonCode ? `reasons.${data.reasonCode}` : '';
+  if (key && hasMessage(key)) return t(key);
+  return data.reason || null;
+}
+
 export function notificationSentence(n: Notification): NotificationSentence {
-  const who = n.actor ? `@${n.actor.handle}` : n.kind === 'moderation' ? 'A moderator' : 'Someone';
+  const actor = n.actor ? `@${n.actor.handle}` : n.kind === 'moderation' ? t('notification.a_moderator') : t('notification.someone');
   const title = n.topic?.title ?? n.community.name;
-  const say = (before: string, after = ''): NotificationSentence => ({ before, title, after });
+  const say = (key: MessageKey, params: MessageParams = {}): NotificationSentence => {
+    const parts = messageParts(key, { actor, community: n.community.name, ...params }, ['topic']);
+    const at = parts.findIndex((part) => typeof part !== 'string');
+    const text = (pieces: typeof parts) => pieces.filter((piece) => typeof piece === 'string').join('');
+    return at < 0 ? { before: text(parts), title, after: '' } : { before: text(parts.slice(0, at)), title, after: text(parts.slice(at + 1)) };
+  };
   switch (n.kind) {
     case 'reply':
-      return n.count > 1 ? say(`${plural(n.count, 'new reply', 'new replies')} in `) : say(`${who} replied in `);
+      return n.count > 1 ? say('notification.reply_many', { count: n.count }) : say('notification.reply');
     case 'mention':
-      return say(`${who} mentioned you in `);
+      return say('notification.mention');
     case 'solution':
-      return say(`${who} accepted your answer in `);
+      return say('notification.solution');
     case 'new_topic':
-      return say(`${who} started `, ` in ${n.community.name}`);
+      return say('notification.new_topic');
     case 'idea_status': {
-      // The status is the text stored with the notification (a string): one without a label goes unnamed.
-      const status = n.data.status ? (IDEA_STATUS as Partial<Record<string, { label: string }>>)[n.data.status]?.label : undefined;
-      const note = n.data.note ? ` — ${n.data.note}` : '';
-      return say('', status ? ` is now ${status}${note}` : ` has a new status${note}`);
+      // The status is the text stored with the notification (a string): one the app does not know goes unnamed.
+      const status = n.data.status && (IDEA_STATUSES as readonly string[]).includes(n.data.status) ? n.data.status : null;
+      const note = n.data.note || null;
+      if (status) return say(note ? 'notification.idea_status_note' : 'notification.idea_status', { status, note });
+      return say(note ? 'notification.idea_status_unknown_note' : 'notification.idea_status_unknown', { note });
     }
     case 'moderation': {
-      const reason = n.data.reason ? `: ${n.data.reason}` : '';
-      switch (n.data.action) {
-        case 'hide_post':
-          return say(`${who} hid your post in `, reason);
-        case 'unhide_post':
-          return say(`${who} restored your post in `);
-        case 'hide_topic':
-          return say(`${who} hid your topic `, reason);
-        case 'unhide_topic':
-          return say(`${who} restored your topic `);
-        default:
-          return say(`${who} moderated your post in `, reason);
-      }
+      const action = (MODERATION_ACTIONS as readonly string[]).includes(n.data.action ?? '') ? (n.data.action as ModerationAction) : 'other';
+      const reason = reasonOf(n.data);
+      const keys = MODERATION[action];
+      return reason && keys.reason ? say(keys.reason, { reason }) : say(keys.plain);
     }
     case 'reminder':
-      return say('Did a reply answer your question ', '? Mark the answer.');
+      return say('notification.reminder');
     default:
-      return say('News in ');
+      return say('notification.other');
   }
 }

@@ -1,4 +1,5 @@
 import type { Me, Post, ReactionKind, Reactions, Topic, TopicCapabilities } from '../../lib/api';
+import { hasMessage, t } from '../../lib/i18n.svelte';
 
 /**
  * What a post's controls need from the page around it: who is reading, what the server says they
@@ -53,5 +54,31 @@ export function postActions(ctx: ThreadContext, post: Post) {
 export function quoteMarkdown(handle: string | undefined, text: string): string {
   const lines = text.replace(/\r\n?/g, '\n').trim().split('\n');
   const quoted = lines.map((line) => (line ? `> ${line}` : '>')).join('\n');
-  return `${handle ? `@${handle} wrote:\n` : ''}${quoted}\n\n`;
+  return `${handle ? `${t('topic.quote.wrote', { handle })}\n` : ''}${quoted}\n\n`;
+}
+
+/**
+ * Why a post or topic is hidden, in the reader's language: the catalogue's words for a code the
+ * system set (`reasons.<code>`), else the server's text (a moderator's own words, shown as written;
+ * or the system's words for a code this bundle does not know). Null when there is none.
+ */
+export function hiddenReasonText(item: { hiddenReason: string | null; hiddenReasonCode?: string | null }): string | null {
+  const code = item.hiddenReasonCode;
+  if (code) {
+    const key = `reasons.${code}`;
+    if (hasMessage(key)) return t(key);
+  }
+  return item.hiddenReason || null;
+}
+
+/** The reason as it sits inside a sentence ("Hidden by moderators: {reason}. Only…"): no full stop of its own. */
+export function reasonInSentence(item: { hiddenReason: string | null; hiddenReasonCode?: string | null }): string {
+  return (hiddenReasonText(item) ?? t('topic.hidden.no_reason')).replace(/\.\s*$/, '');
+}
+
+/** A link's text naming the post replied to: "@handle (#3)", or "a post (#3)" when its author is unknown. */
+export function replyTargetText(post: Post): string {
+  return post.author
+    ? t('topic.post.reply_target_author', { handle: post.author.handle, number: post.number })
+    : t('topic.post.reply_target_post', { number: post.number });
 }

@@ -11,6 +11,7 @@ import {
   type TopicPage,
   type TopicViewerState,
 } from '../../lib/api';
+import { t } from '../../lib/i18n.svelte';
 import { topicChannel, type LiveEvent } from '../../lib/live-events';
 import { liveClient } from '../../lib/live.svelte';
 import { NO_TOPIC_CAPABILITIES } from '../../../../server/rules/capabilities.js';
@@ -107,7 +108,8 @@ export class TopicThread {
           statusCode: 404,
           error: 'Not Found',
           code: 'topic_not_found',
-          message: 'There is no such topic.',
+          // untracked: a change of language must not load the topic again.
+          message: untrack(() => t('topic.page.not_found_text')),
         });
         this.status = 'error';
         return;

@@ -1,0 +1,13 @@
+ALTER TABLE "bans" ALTER COLUMN "reason" DROP NOT NULL;--> statement-breakpoint
+ALTER TABLE "bans" ADD COLUMN "reason_code" text;--> statement-breakpoint
+-- A canned reason a moderator picked was stored as its English label: it becomes its code (put into words when shown).
+UPDATE "posts" SET "hidden_reason_code" = "canned"."code", "hidden_reason" = NULL
+  FROM (VALUES ('spam', 'Spam or advertising'), ('off_topic', 'Off topic for this community'), ('abusive', 'Abusive or disrespectful'), ('personal_information', 'Shares personal information'), ('misinformation', 'Misleading or unsafe advice'), ('duplicate', 'Duplicate of another post')) AS "canned" ("code", "label") WHERE "posts"."hidden_reason" = "canned"."label";--> statement-breakpoint
+UPDATE "topics" SET "hidden_reason_code" = "canned"."code", "hidden_reason" = NULL
+  FROM (VALUES ('spam', 'Spam or advertising'), ('off_topic', 'Off topic for this community'), ('abusive', 'Abusive or disrespectful'), ('personal_information', 'Shares personal information'), ('misinformation', 'Misleading or unsafe advice'), ('duplicate', 'Duplicate of another post')) AS "canned" ("code", "label") WHERE "topics"."hidden_reason" = "canned"."label";--> statement-breakpoint
+UPDATE "moderation_log" SET "reason_code" = "canned"."code", "reason" = NULL
+  FROM (VALUES ('spam', 'Spam or advertising'), ('off_topic', 'Off topic for this community'), ('abusive', 'Abusive or disrespectful'), ('personal_information', 'Shares personal information'), ('misinformation', 'Misleading or unsafe advice'), ('duplicate', 'Duplicate of another post')) AS "canned" ("code", "label") WHERE "moderation_log"."reason" = "canned"."label";--> statement-breakpoint
+UPDATE "bans" SET "reason_code" = "canned"."code", "reason" = NULL
+  FROM (VALUES ('spam', 'Spam or advertising'), ('off_topic', 'Off topic for this community'), ('abusive', 'Abusive or disrespectful'), ('personal_information', 'Shares personal information'), ('misinformation', 'Misleading or unsafe advice'), ('duplicate', 'Duplicate of another post')) AS "canned" ("code", "label") WHERE "bans"."reason" = "canned"."label";--> statement-breakpoint
+UPDATE "notifications" SET "data" = ("data" - 'reason') || jsonb_build_object('reasonCode', "canned"."code")
+  FROM (VALUES ('spam', 'Spam or advertising'), ('off_topic', 'Off topic for this community'), ('abusive', 'Abusive or disrespectful'), ('personal_information', 'Shares personal information'), ('misinformation', 'Misleading or unsafe advice'), ('duplicate', 'Duplicate of another post')) AS "canned" ("code", "label") WHERE "notifications"."kind" = 'moderation' AND "notifications"."data"->>'reason' = "canned"."label";
