@@ -94,11 +94,3 @@ export function contrastText(hex: string): '#000000' | '#ffffff' {
   // Contrast against black is (L + 0.05) / 0.05, against white 1.05 / (L + 0.05): equal near 0.179.
   return luminance > 0.179 ? '#000000' : '#ffffff';
 }
-
-// TRANSITIONAL (issue 18): removed once every caller uses t() and formatIn.
-export function formatCount(n: number): string {
-  return formatNumber(n, 'en');
-}
-export function plural(n: number, one: string, many: string): string {
-  return `${formatCount(n)} ${n === 1 ? one : many}`;
-}
