@@ -33,7 +33,7 @@ import { readRoutes } from './reads/reads.routes.js';
 import { reputationRoutes } from './reputation/reputation.routes.js';
 import { notificationRoutes } from './notifications/notifications.routes.js';
 import { runQuestionReminders } from './notifications/reminders.js';
-import { createTranslator, type Translator } from './i18n/translator.js';
+import { catalogueTranslator, type Translator } from './i18n/translator.js';
 import { createErrorMessages, type ErrorMessages } from './i18n/error-messages.js';
 import { i18nPlugin } from './i18n/i18n.plugin.js';
 
@@ -55,7 +55,7 @@ export const BODY_LIMIT = 256 * 1024;
 
 /** Builds the whole application without listening: main.ts, tests and the benchmark share it. */
 export async function buildApp(config: Config): Promise<FastifyInstance> {
-  const translator = createTranslator();
+  const translator = catalogueTranslator();
   const errorMessages = createErrorMessages(translator);
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },

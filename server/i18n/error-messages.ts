@@ -4,10 +4,7 @@
  * lack a value the sentence needs (an error thrown without them), the thrown English message is
  * kept rather than showing a hole.
  */
-import { readFileSync } from 'node:fs';
 import { parse, type Token } from '@messageformat/parser';
-import { LOCALES_DIR, type Messages } from './catalogues.js';
-import { SOURCE_LOCALE } from './locales.js';
 import type { Translator } from './translator.js';
 
 export const errorKey = (code: string) => `errors.${code}`;
@@ -45,13 +42,11 @@ export interface ErrorMessages {
   message(locale: string, code: string, params: Record<string, unknown> | undefined, fallback: string): string;
 }
 
-export function createErrorMessages(translator: Translator, dir = LOCALES_DIR): ErrorMessages {
-  let source: Messages | undefined;
+export function createErrorMessages(translator: Translator): ErrorMessages {
   const parsed = new Map<string, Token[] | null>();
   const tokensOf = (key: string): Token[] | null => {
     if (!parsed.has(key)) {
-      source ??= JSON.parse(readFileSync(`${dir}/${SOURCE_LOCALE}.json`, 'utf8')) as Messages;
-      const text = Object.hasOwn(source, key) ? source[key] : undefined;
+      const text = translator.source(key);
       parsed.set(key, text === undefined ? null : parse(text));
     }
     return parsed.get(key)!;
@@ -61,7 +56,7 @@ export function createErrorMessages(translator: Translator, dir = LOCALES_DIR): 
       const key = errorKey(code);
       const tokens = tokensOf(key);
       const values = params ?? {};
-      if (!tokens || !translator.has(key) || needsMissing(tokens, values)) return fallback;
+      if (!tokens || needsMissing(tokens, values)) return fallback;
       return translator.t(locale, key, values);
     },
   };

@@ -48,7 +48,9 @@ export const i18nPlugin = fp(
     const resolve = async (request: FastifyRequest): Promise<string> => {
       // The viewer is set by the auth plugin's onRequest hook; errors before it (bad URLs) have none.
       const member = (request.viewer as FastifyRequest['viewer'] | null)?.user?.locale ?? null;
-      if (matchLocale([member], translator.locales)) return readerLocale(translator, request.headers['accept-language'], member);
+      // The member's own choice needs no community lookup.
+      const own = matchLocale([member], translator.locales);
+      if (own) return own;
       const slug = communitySlugOf(request);
       const community = slug ? await communityLanguage(slug) : null;
       return translator.choose({ member, community, browser: parseAcceptLanguage(request.headers['accept-language']) });

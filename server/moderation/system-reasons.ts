@@ -7,11 +7,7 @@
  */
 import { REASON_CODES, SYSTEM_REASONS, type QueueItemKind, type ReasonCode, type SystemReason } from '../../db/schema.js';
 import { SOURCE_LOCALE } from '../i18n/locales.js';
-import { createTranslator, type Translator } from '../i18n/translator.js';
-
-let translator: Translator | undefined;
-/** The catalogues, compiled once when a reason is first put into words. */
-const words = (): Translator => (translator ??= createTranslator());
+import { catalogueTranslator } from '../i18n/translator.js';
 
 /** Only these codes are ever stored: anything else read back (a hand-edited row) shows as no reason. */
 export const isReasonCode = (value: unknown): value is ReasonCode => typeof value === 'string' && (REASON_CODES as readonly string[]).includes(value);
@@ -19,7 +15,7 @@ export const isReasonCode = (value: unknown): value is ReasonCode => typeof valu
 export const isSystemReason = (value: unknown): value is SystemReason => typeof value === 'string' && (SYSTEM_REASONS as readonly string[]).includes(value);
 
 /** A reason code in words, in the given locale (the source locale where one text serves every reader). */
-export const reasonWords = (code: ReasonCode, locale: string = SOURCE_LOCALE): string => words().t(locale, `reasons.${code}`);
+export const reasonWords = (code: ReasonCode, locale: string = SOURCE_LOCALE): string => catalogueTranslator().t(locale, `reasons.${code}`);
 
 /** A stored reason as shown: the person's own words, else the code in words, else none. */
 export const reasonText = (own: string | null | undefined, code: ReasonCode | null | undefined, locale: string = SOURCE_LOCALE): string | null =>

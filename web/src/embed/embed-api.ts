@@ -4,8 +4,7 @@
  */
 import type { Static } from 'typebox';
 import type * as embed from '../../../server/embed/embed.schema.js';
-import type * as posts from '../../../server/posts/posts.schema.js';
-import type { NewReply, Post, ReactionKind, Reactions } from '../lib/api';
+import { postWrites } from '../lib/api-posts';
 import type { CallOptions, Requester } from '../lib/api-request';
 
 /** The community's name and accent, the origins allowed to embed it, and whether it accepts SSO tokens. */
@@ -54,18 +53,8 @@ export function embedApi(client: Pick<Requester, 'request'>, slug: string) {
     /** From the sign-in popup (first party, cookie): a one-time code for the frame that opened it. */
     code: (opts?: CallOptions) => client.request<Static<typeof embed.CodeReply>>('POST', `${base}/code`, opts),
 
-    // The forum's routes the widget uses, on the request core alone: the forum's whole client
-    // (every route's method) would more than double what the widget loads first.
-    async reply(topicId: number, input: NewReply, opts?: CallOptions): Promise<Post> {
-      return (await client.request<Static<typeof posts.PostReply>>('POST', `/topics/${topicId}/posts`, { ...opts, body: input })).post;
-    },
-    async react(id: number, kind: ReactionKind, opts?: CallOptions): Promise<Reactions> {
-      const body: Static<typeof posts.ReactionBody> = { kind };
-      return (await client.request<Static<typeof posts.ReactionsReply>>('POST', `/posts/${id}/reactions`, { ...opts, body })).reactions;
-    },
-    async unreact(id: number, kind: ReactionKind, opts?: CallOptions): Promise<Reactions> {
-      return (await client.request<Static<typeof posts.ReactionsReply>>('DELETE', `/posts/${id}/reactions/${kind}`, opts)).reactions;
-    },
+    // The thread writes the forum's client has too, without the rest of that client (the widget's first load has a budget).
+    ...postWrites(client.request),
 
     exchange: (code: string, opts?: CallOptions) =>
       client.request<EmbedSession>('POST', `${base}/code/exchange`, { ...opts, body: { code } satisfies Static<typeof embed.CodeExchangeBody> }),

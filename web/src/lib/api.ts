@@ -21,6 +21,7 @@ import type * as reputation from '../../../server/reputation/reputation.schema.j
 import type * as searches from '../../../server/search/search.schema.js';
 import type * as topics from '../../../server/topics/topics.schema.js';
 import type * as users from '../../../server/users/users.schema.js';
+import { postWrites } from './api-posts.js';
 import { createRequester, pageLanguage, type ApiClientOptions, type CallOptions, type Paged } from './api-request.js';
 
 export {
@@ -168,6 +169,8 @@ export function createApi(options: ApiClientOptions = {}) {
   return {
     /** The raw call, for routes this client has no method for yet. */
     request,
+    /** reply, react, unreact. */
+    ...postWrites(request),
 
     // -- accounts ------------------------------------------------------------------------------
 
@@ -233,9 +236,6 @@ export function createApi(options: ApiClientOptions = {}) {
         })
       ).topic;
     },
-    async reply(topicId: number, input: NewReply, opts?: CallOptions): Promise<Post> {
-      return (await request<Static<typeof posts.PostReply>>('POST', `/topics/${topicId}/posts`, { ...opts, body: input })).post;
-    },
     async getPost(id: number, opts?: CallOptions): Promise<Post> {
       return (await request<Static<typeof posts.PostReply>>('GET', `/posts/${id}`, opts)).post;
     },
@@ -244,17 +244,6 @@ export function createApi(options: ApiClientOptions = {}) {
     },
     async deletePost(id: number, opts?: CallOptions): Promise<void> {
       await request<void>('DELETE', `/posts/${id}`, opts);
-    },
-    async react(id: number, kind: ReactionKind, opts?: CallOptions): Promise<Reactions> {
-      return (
-        await request<Static<typeof posts.ReactionsReply>>('POST', `/posts/${id}/reactions`, {
-          ...opts,
-          body: { kind } satisfies Static<typeof posts.ReactionBody>,
-        })
-      ).reactions;
-    },
-    async unreact(id: number, kind: ReactionKind, opts?: CallOptions): Promise<Reactions> {
-      return (await request<Static<typeof posts.ReactionsReply>>('DELETE', `/posts/${id}/reactions/${kind}`, opts)).reactions;
     },
     /** The server's rendering of a draft: exactly what the post will look like. */
     previewMarkdown(body: string, opts?: CallOptions): Promise<{ html: string; links: number }> {

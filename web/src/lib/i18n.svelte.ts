@@ -135,6 +135,20 @@ export function setCommunityLanguage(language: string | null | undefined): Promi
 }
 
 /**
+ * The interface speaks the language of the community a page shows (unless the reader chose their
+ * own) while the page is mounted, following a change of it (a live `community.updated`); leaving
+ * the page leaves no community's language behind. Call during component initialisation, like useAccent.
+ */
+export function useCommunityLanguage(language: () => string | null | undefined): void {
+  $effect(() => {
+    const wanted = language();
+    if (!wanted) return;
+    void setCommunityLanguage(wanted);
+    return () => void setCommunityLanguage(null);
+  });
+}
+
+/**
  * The languages a member or a community may choose (the catalogues, without the pseudo-locales),
  * each by its own name ("Deutsch", "English"), as language pickers show them: mark the option with
  * `lang={code}`. A new catalogue needs no message here.

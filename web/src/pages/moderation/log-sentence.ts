@@ -2,7 +2,7 @@ import { formatIn, messageParts, t, type MessageKey, type MessageParams } from '
 import type { ModerationLogEntry } from '../../lib/api';
 
 import { topicHref, userHref } from '../../router';
-import { reasonText } from './reasons';
+import { reasonText } from '../../lib/reason-text';
 
 /** A piece of a log sentence: plain text, or a link. Rendered as text nodes, never as HTML. */
 export interface Part {
@@ -143,5 +143,5 @@ export function logSentence(entry: ModerationLogEntry, slug: string): Part[] {
  */
 export function shownReason(entry: ModerationLogEntry): string | null {
   if (entry.automatic) return null;
-  return reasonText(entry.reasonCode, entry.reason?.trim() ?? '') || null;
+  return reasonText(entry.reasonCode, entry.reason?.trim());
 }

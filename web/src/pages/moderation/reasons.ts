@@ -1,5 +1,4 @@
 import { api, type CannedReason } from '../../lib/api';
-import { hasMessage, t } from '../../lib/i18n.svelte';
 
 /**
  * A moderator's reason as the API takes it: a canned reason's code (shown to each reader in their
@@ -19,13 +18,4 @@ export function loadReasons(): Promise<CannedReason[]> {
     throw error;
   });
   return cached;
-}
-
-/**
- * A stored reason as the reader should see it: one with a code (the system's, or a canned one a
- * moderator picked) in the reader's language, a moderator's own words as written.
- */
-export function reasonText(code: string | null | undefined, words: string): string {
-  const key = `reasons.${code}`;
-  return code && hasMessage(key) ? t(key) : words;
 }

@@ -1,6 +1,7 @@
 // Explicit .js extensions: the tests run this file under Node's module resolution.
 import { IDEA_STATUSES, type Notification } from '../../lib/api.js';
-import { hasMessage, messageParts, t, type MessageKey, type MessageParams } from '../../lib/i18n.svelte.js';
+import { messageParts, t, type MessageKey, type MessageParams } from '../../lib/i18n.svelte.js';
+import { reasonText } from '../../lib/reason-text.js';
 
 /**
  * What a notification says, in three parts so that the page can set the topic's title apart:
@@ -28,11 +29,7 @@ const MODERATION: Record<ModerationAction, { plain: MessageKey; reason?: Message
 };
 
 /** The reason as shown: the system's code in the reader's language, else the moderator's own words. */
-function reasonOf(data: Notification['data']): string | null {
-  const key = data.reasonCode ? `reasons.${data.reasonCode}` : '';
-  if (key && hasMessage(key)) return t(key);
-  return data.reason || null;
-}
+const reasonOf = (data: Notification['data']): string | null => reasonText(data.reasonCode, data.reason);
 
 export function notificationSentence(n: Notification): NotificationSentence {
   const actor = n.actor ? `@${n.actor.handle}` : n.kind === 'moderation' ? t('notification.a_moderator') : t('notification.someone');

@@ -1,5 +1,6 @@
 import type { Me, Post, ReactionKind, Reactions, Topic, TopicCapabilities } from '../../lib/api';
-import { hasMessage, t } from '../../lib/i18n.svelte';
+import { t } from '../../lib/i18n.svelte';
+import { reasonText } from '../../lib/reason-text';
 
 /**
  * What a post's controls need from the page around it: who is reading, what the server says they
@@ -62,14 +63,8 @@ export function quoteMarkdown(handle: string | undefined, text: string): string 
  * system set (`reasons.<code>`), else the server's text (a moderator's own words, shown as written;
  * or the system's words for a code this bundle does not know). Null when there is none.
  */
-export function hiddenReasonText(item: { hiddenReason: string | null; hiddenReasonCode?: string | null }): string | null {
-  const code = item.hiddenReasonCode;
-  if (code) {
-    const key = `reasons.${code}`;
-    if (hasMessage(key)) return t(key);
-  }
-  return item.hiddenReason || null;
-}
+export const hiddenReasonText = (item: { hiddenReason: string | null; hiddenReasonCode?: string | null }): string | null =>
+  reasonText(item.hiddenReasonCode, item.hiddenReason);
 
 /** The reason as it sits inside a sentence ("Hidden by moderators: {reason}. Only…"): no full stop of its own. */
 export function reasonInSentence(item: { hiddenReason: string | null; hiddenReasonCode?: string | null }): string {
