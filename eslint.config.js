@@ -26,7 +26,7 @@ export default defineConfig(
       parserOptions: {
         projectService: {
           // The two Vite configs are in neither tsconfig (each tsconfig covers one side of the app).
-          allowDefaultProject: ['vite.config.ts', 'vite.embed-loader.config.ts'],
+          allowDefaultProject: ['vite.config.ts', 'vite.embed-loader.config.ts', 'vite.ssr.config.ts'],
           defaultProject: 'tsconfig.json',
         },
         tsconfigRootDir: import.meta.dirname,

@@ -34,6 +34,8 @@ export default defineConfig({
     outDir: '../dist/web',
     emptyOutDir: true,
     target: 'es2022',
+    // The server reads it to link a lazily loaded page's CSS into the page it renders (server/pages).
+    manifest: true,
     // Every browser that runs ES2022 either supports <link rel="modulepreload"> or safely ignores it.
     modulePreload: { polyfill: false },
     rolldownOptions: {

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vitest/config';
 import { messagesPlugin } from './server/i18n/messages.vite.js';
@@ -5,6 +6,10 @@ import { messagesPlugin } from './server/i18n/messages.vite.js';
 export default defineConfig({
   // The web's modules that tests import (message sentences, the i18n runtime) use runes and the catalogues.
   plugins: [svelte(), messagesPlugin()],
+  // Tests render pages from the source (web/src/entry-server.ts), with the server's stand-in for sv-router, as the SSR build does.
+  resolve: {
+    alias: [{ find: /^sv-router$/, replacement: fileURLToPath(new URL('./web/src/ssr/sv-router.server.ts', import.meta.url)) }],
+  },
   test: {
     include: ['tests/**/*.test.ts'],
     exclude: ['tests/e2e/**', 'node_modules/**'],

@@ -78,6 +78,8 @@ export const communities = pgTable(
       .array()
       .notNull()
       .default(sql`'{parley_english}'`),
+    /** Readable as ever, but kept out of search engines: no sitemap or feed listing, pages say noindex. */
+    unlisted: boolean('unlisted').notNull().default(false),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('communities_slug_key').on(t.slug)],
@@ -124,6 +126,8 @@ export const categories = pgTable(
     name: text('name').notNull(),
     description: text('description').notNull().default(''),
     position: integer('position').notNull().default(0),
+    /** As communities.unlisted, for one category. */
+    unlisted: boolean('unlisted').notNull().default(false),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('categories_community_slug_key').on(t.communityId, t.slug)],

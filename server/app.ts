@@ -20,6 +20,8 @@ import { webPlugin } from './web/web.plugin.js';
 import { embedRoutes } from './embed/embed.routes.js';
 import { embedPages } from './embed/embed.pages.js';
 import { TopicPageCache } from './topics/topic-page.cache.js';
+import { loadWebBuild, type PageRenderer, type WebBuild } from './pages/page-renderer.js';
+import { createPageServer } from './pages/pages.plugin.js';
 import type { Bus } from './live/bus.js';
 import { createEmbeddedBus } from './live/bus.embedded.js';
 import { createPostgresBus } from './live/bus.postgres.js';
@@ -36,6 +38,10 @@ import { runQuestionReminders } from './notifications/reminders.js';
 import { catalogueTranslator, type Translator } from './i18n/translator.js';
 import { createErrorMessages, type ErrorMessages } from './i18n/error-messages.js';
 import { i18nPlugin } from './i18n/i18n.plugin.js';
+import { robotsRoutes } from './pages/robots.routes.js';
+import { sitemapRoutes } from './pages/sitemap.routes.js';
+import { feedRoutes } from './feeds/feeds.routes.js';
+import { indexNowPlugin } from './pages/indexnow.plugin.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -53,8 +59,17 @@ declare module 'fastify' {
 
 export const BODY_LIMIT = 256 * 1024;
 
+/** What a caller may bring instead of what buildApp would load. */
+export interface AppParts {
+  /**
+   * The rendered pages' renderer and template. By default the built web app's (`webDir` and
+   * dist/server); tests bring the source's (web/src/entry-server.ts compiled by Vite).
+   */
+  pages?: { renderer: PageRenderer | null; build: WebBuild | null };
+}
+
 /** Builds the whole application without listening: main.ts, tests and the benchmark share it. */
-export async function buildApp(config: Config): Promise<FastifyInstance> {
+export async function buildApp(config: Config, parts: AppParts = {}): Promise<FastifyInstance> {
   const translator = catalogueTranslator();
   const errorMessages = createErrorMessages(translator);
   const app = Fastify({
@@ -75,6 +90,8 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   const bumps = new BumpBatcher({ db: database.db, bus }, app.log);
   const ctx: ServiceContext = { db: database.db, bus, bumps, log: app.log, postingLimits: { enabled: config.rateLimits }, translator };
   const pageCache = new TopicPageCache(config.pageCacheSize, bus);
+  // Guests' rendered topic pages, beside (not instead of) their JSON.
+  const htmlCache = new TopicPageCache(config.pageCacheSize, bus);
   const sessions = createSessionStore(database.db, config.sessionTtlDays);
   app.decorate('parley', { config, database, bus, ctx, translator, errorMessages });
   const stopMaintenance = scheduleMaintenance(database.db, sessions, config.live, app.log, {
@@ -84,6 +101,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     await stopMaintenance();
     await bumps.close();
     pageCache.close();
+    htmlCache.close();
     await bus.close();
     await database.close();
   });
@@ -112,6 +130,15 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   await app.register(embedRoutes, { config, ctx, sessions });
   await app.register(embedPages, { db: database.db, webDir: config.webDir });
   await app.register(livePlugin, { config, db: database.db, bus, sessions, translator, errorMessages });
-  await app.register(webPlugin, { webDir: config.webDir });
+  await app.register(robotsRoutes, { config });
+  await app.register(sitemapRoutes, { config, db: database.db });
+  await app.register(feedRoutes, { config, db: database.db, translator });
+  await app.register(indexNowPlugin, { config, db: database.db, bus });
+  const web = parts.pages ?? (await loadWebBuild(config.webDir));
+  const pages =
+    web.renderer && web.build
+      ? createPageServer(app, { config, db: database.db, translator, renderer: web.renderer, build: web.build, cache: htmlCache, bus })
+      : null;
+  await app.register(webPlugin, { webDir: config.webDir, servePage: pages?.serve });
   return app;
 }

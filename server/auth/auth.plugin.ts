@@ -67,8 +67,9 @@ export const authPlugin = fp(
     app.addHook('onRequest', async (request, reply) => {
       request.viewer = guestViewer();
       request.authMethod = 'none';
-      // Static assets and pages need no identity; only the API (and its socket) do.
-      if (!request.url.startsWith('/api/')) return;
+      // Static assets and the embed's pages (which sign in on their own) need no identity; the API,
+      // its socket and the rendered pages (each reader gets their own view) do.
+      if (request.url.startsWith('/assets/') || request.url.startsWith('/embed')) return;
       const bearer = bearerToken(request);
       if (bearer) {
         // A bearer token is never sent by a browser on its own, so it needs no Origin check.

@@ -10,6 +10,7 @@ export const presentCategory = (c: CategoryRow) => ({
   name: c.name,
   description: c.description,
   position: c.position,
+  unlisted: c.unlisted,
 });
 
 /** What only a read of one community adds to it. */
@@ -32,6 +33,7 @@ export const presentCommunitySummary = (c: CommunityRow) => ({
   accentColor: c.accentColor,
   language: c.language,
   isDemo: c.isDemo,
+  unlisted: c.unlisted,
   moderation: { flagThreshold: c.flagThreshold, holdFirstPosts: c.holdFirstPosts },
   createdAt: c.createdAt.toISOString(),
 });

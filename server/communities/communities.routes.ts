@@ -4,6 +4,7 @@ import type { ServiceContext } from '../write/unit-of-work.js';
 import { SlugParams } from '../schemas/common.schema.js';
 import { writeRateLimit } from '../security/security.plugin.js';
 import {
+  CategoryParams,
   CategoryReply,
   CommunityList,
   CommunityReply,
@@ -15,6 +16,7 @@ import {
   MemberReply,
   MembersQuery,
   SsoSecretReply,
+  UpdateCategoryBody,
   UpdateCommunityBody,
   communityErrors,
 } from './communities.schema.js';
@@ -26,6 +28,7 @@ import {
   listMembers,
   rotateSsoSecret,
   setMemberRole,
+  updateCategory,
   updateCommunity,
 } from './communities.service.js';
 import { SOURCE_LOCALE, matchLocale } from '../i18n/locales.js';
@@ -143,5 +146,20 @@ export const communityRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: S
       config: write,
     },
     async (request, reply) => reply.status(201).send({ category: await createCategory(ctx, request.viewer, request.params.slug, request.body) }),
+  );
+
+  app.patch(
+    '/api/communities/:slug/categories/:category',
+    {
+      schema: {
+        tags,
+        summary: "Change a category's settings (admin)",
+        params: CategoryParams,
+        body: UpdateCategoryBody,
+        response: { 200: CategoryReply, ...communityErrors },
+      },
+      config: write,
+    },
+    async (request) => ({ category: await updateCategory(ctx, request.viewer, request.params.slug, request.params.category, request.body) }),
   );
 };

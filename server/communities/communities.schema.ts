@@ -37,6 +37,7 @@ export const UpdateCommunityBody = Body({
       description: 'one of the server’s catalogue languages (e.g. `en`, `de`); anything else is 400 `unknown_language`',
     }),
   ),
+  unlisted: Type.Optional(Type.Boolean({ description: 'keep the community out of search engines (sitemap, feeds listing; its pages say noindex)' })),
   embed: Type.Optional(Type.Object({ allowedOrigins: Type.Array(Origin, { maxItems: 50 }) }, { additionalProperties: false })),
   moderation: Type.Optional(
     Type.Object(
@@ -66,6 +67,11 @@ export const CreateCategoryBody = Body({
   name: Text(CATEGORY_NAME),
   description: Type.Optional(Text(CATEGORY_DESCRIPTION)),
   position: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
+});
+
+export const CategoryParams = Type.Object({ slug: SlugParams.properties.slug, category: Type.String({ minLength: 1, maxLength: 64 }) });
+export const UpdateCategoryBody = Body({
+  unlisted: Type.Optional(Type.Boolean({ description: 'keep the category out of search engines (sitemap; its pages say noindex)' })),
 });
 
 export const CommunityReply = Type.Object({ community: Ref(Community) });

@@ -13,6 +13,7 @@ import { communityChannel, userChannel } from '../live/outbox.js';
 import { write, type ServiceContext } from '../write/unit-of-work.js';
 import { presentCategory, presentCommunity, presentCommunitySummary, type CommunityRow } from './communities.present.js';
 import { scheduleReindex } from '../search/search.reindex.js';
+import { findCategory } from './categories.js';
 
 export async function findCommunity(db: Executor, slug: string): Promise<CommunityRow> {
   const [row] = await db.select().from(communities).where(eq(communities.slug, slug.toLowerCase()));
@@ -160,6 +161,7 @@ export interface UpdateCommunityInput {
   accentColor?: string | null | undefined;
   /** One of the server's catalogue languages (translator.languages). */
   language?: string | undefined;
+  unlisted?: boolean | undefined;
   embed?: { allowedOrigins: string[] } | undefined;
   moderation?: { flagThreshold?: number | undefined; holdFirstPosts?: boolean | undefined } | undefined;
 }
@@ -180,6 +182,7 @@ export async function updateCommunity(ctx: Pick<ServiceContext, 'db' | 'bus' | '
     if (input.description !== undefined) patch.description = input.description.trim();
     if (input.accentColor !== undefined) patch.accentColor = input.accentColor;
     if (language !== undefined) patch.language = language;
+    if (input.unlisted !== undefined) patch.unlisted = input.unlisted;
     if (input.moderation?.flagThreshold !== undefined) patch.flagThreshold = input.moderation.flagThreshold;
     if (input.moderation?.holdFirstPosts !== undefined) patch.holdFirstPosts = input.moderation.holdFirstPosts;
     if (Object.keys(patch).length) await tx.update(communities).set(patch).where(eq(communities.id, community.id));
@@ -271,6 +274,23 @@ export async function createCategory(ctx: Pick<ServiceContext, 'db' | 'bus'>, vi
     if (isUniqueViolation(err)) throw conflict('category_slug_taken', `The category "${input.slug}" already exists.`, { slug: input.slug });
     throw err;
   }
+}
+
+export interface UpdateCategoryInput {
+  unlisted?: boolean | undefined;
+}
+
+/** A category's settings (admin); open community pages hear `community.updated`, as for the community's own. */
+export async function updateCategory(ctx: Pick<ServiceContext, 'db' | 'bus'>, viewer: Viewer, slug: string, categorySlug: string, input: UpdateCategoryInput) {
+  const community = await findCommunity(ctx.db, slug);
+  await requireAdmin(ctx.db, viewer, community);
+  const category = await findCategory(ctx.db, community.id, categorySlug);
+  if (input.unlisted === undefined) return presentCategory(category);
+  return write(ctx, async ({ tx, emit }) => {
+    const [row] = await tx.update(categories).set({ unlisted: input.unlisted }).where(eq(categories.id, category.id)).returning();
+    await emit(communityChannel(community.slug), 'community.updated', { communityId: community.id });
+    return presentCategory(row!);
+  });
 }
 
 /** Signed-in users join a community the first time they post in it. */

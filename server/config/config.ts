@@ -43,6 +43,19 @@ export const ConfigSchema = Type.Object({
     retentionPerChannel: Type.Integer({ minimum: 10, maximum: 10_000_000 }),
     presenceThrottleMs: Type.Integer({ minimum: 10, maximum: 60_000 }),
   }),
+  /**
+   * IndexNow (https://www.indexnow.org): tell search engines at once when a public topic changes.
+   * Off while absent; needs `origin` (the URLs and the key file's location are absolute).
+   */
+  indexNow: Type.Optional(
+    Type.Object({
+      /** 8–128 letters, digits and dashes; served as /<key>.txt so the engine can check it is ours. */
+      key: Type.String({ pattern: '^[A-Za-z0-9-]{8,128}$' }),
+      endpoint: Type.String({ pattern: '^https?://[^\\s]+$' }),
+      /** Changes within this window go out as one request. */
+      delayMs: Type.Integer({ minimum: 0, maximum: 3_600_000 }),
+    }),
+  ),
   reminders: Type.Object({
     /** An unsolved question with replies reminds its asker (once) when it is older than this. */
     afterDays: Type.Integer({ minimum: 1, maximum: 365 }),
@@ -120,6 +133,9 @@ export function normaliseOrigin(raw: string | undefined): string | undefined {
   }
 }
 
+/** Shared by the search engines that take part; each passes the URLs on to the others. */
+export const INDEXNOW_ENDPOINT = 'https://api.indexnow.org/indexnow';
+
 /** The only place that reads process.env. */
 export function configFromEnv(env: NodeJS.ProcessEnv): Config {
   const origin = normaliseOrigin(env.PARLEY_ORIGIN);
@@ -137,5 +153,14 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Config {
     webDir: env.PARLEY_WEB_DIR || './dist/web',
     pageCacheSize: int('PARLEY_PAGE_CACHE_SIZE', env.PARLEY_PAGE_CACHE_SIZE, 2000),
     reminders: { afterDays: int('PARLEY_REMINDER_AFTER_DAYS', env.PARLEY_REMINDER_AFTER_DAYS, 3) },
+    ...(env.PARLEY_INDEXNOW_KEY
+      ? {
+          indexNow: {
+            key: env.PARLEY_INDEXNOW_KEY,
+            endpoint: env.PARLEY_INDEXNOW_ENDPOINT || INDEXNOW_ENDPOINT,
+            delayMs: 5000,
+          },
+        }
+      : {}),
   });
 }

@@ -144,6 +144,7 @@ export const Category = Type.Object(
     name: Type.String(),
     description: Type.String(),
     position: Type.Integer(),
+    unlisted: Type.Boolean({ description: 'kept out of search engines: readable, but not in the sitemap, and its pages say noindex' }),
   },
   { $id: 'Category' },
 );
@@ -160,6 +161,7 @@ export const CommunitySummary = Type.Object(
       description: 'the interface language for readers who chose none (one of the server’s catalogue languages), and the language posts are searched in',
     }),
     isDemo: Type.Boolean(),
+    unlisted: Type.Boolean({ description: 'kept out of search engines: readable, but not in the sitemap, and its pages say noindex' }),
     createdAt: DateTime,
     moderation: Type.Object(
       {

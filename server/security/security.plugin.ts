@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/config.js';
 import { assertCleanInput } from './input-guard.js';
 import { tooMany } from '../errors/errors.js';
+import { isRenderRead } from '../pages/render-token.js';
 
 export const CSP_DIRECTIVES = {
   defaultSrc: ["'self'"],
@@ -46,7 +47,10 @@ export const securityPlugin = fp(
         max: 600,
         timeWindow: '1 minute',
         // Reads of the built assets are cheap and cached by browsers; count API traffic.
-        allowList: (request) => !request.url.startsWith('/api/'),
+        // Count the API and the pages the server renders (each costs a few API reads); a rendered
+        // page's own reads (server/pages) were counted as the page request. Built assets, the embed's
+        // files and other files (a dot in the last segment) are cheap and cached by browsers.
+        allowList: (request) => isRenderRead(request) || !(request.url.startsWith('/api/') || isPagePath(request.url)),
         errorResponseBuilder: (_request, context) =>
           tooMany('rate_limited', `Too many requests: try again in ${Math.ceil(context.ttl / 1000)} s.`, Math.ceil(context.ttl / 1000)),
       });
@@ -66,5 +70,11 @@ export const securityPlugin = fp(
 );
 
 /** Tighter per-address budget for routes that write. */
+/** A path the web app's pages live under: not a built asset, not the embed, not a file (robots.txt, feed.rss, favicon.svg). */
+function isPagePath(url: string): boolean {
+  const path = url.split('?')[0] ?? '';
+  return !path.startsWith('/assets/') && !path.startsWith('/embed') && !/\.[a-z0-9]+$/i.test(path);
+}
+
 export const writeRateLimit = (config: Config): { rateLimit?: { max: number; timeWindow: string } } =>
   config.rateLimits ? { rateLimit: { max: 120, timeWindow: '1 minute' } } : {};

@@ -33,6 +33,9 @@ export const ListTopicsQuery = Type.Object({
   kind: Type.Optional(TopicKindName),
   status: Type.Optional(IdeaStatusName),
   cursor: Type.Optional(Cursor),
+  page: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 1000, description: 'page N of the list (numbered pages of the rendered community page); ignored with a cursor' }),
+  ),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 30 })),
 });
 

@@ -31,6 +31,8 @@ export interface ListTopicsInput {
   kind?: TopicKind | undefined;
   status?: IdeaStatus | undefined;
   cursor?: string | undefined;
+  /** Page N of the list (server-rendered pages link pages by number); ignored with a cursor. */
+  page?: number | undefined;
   limit?: number | undefined;
 }
 
@@ -46,7 +48,8 @@ export async function listTopics(db: Executor, viewer: Viewer, slug: string, inp
   const sort = input.sort ?? 'latest';
   const limit = input.limit ?? 30;
   const uid = viewer.user?.id ?? null;
-  const previousVisitAt = uid === null ? null : input.cursor ? await previousVisit(db, uid, community.id) : await recordVisit(db, uid, community.id);
+  const laterPage = !!input.cursor || (input.page ?? 1) > 1;
+  const previousVisitAt = uid === null ? null : laterPage ? await previousVisit(db, uid, community.id) : await recordVisit(db, uid, community.id);
   const visit = uid === null ? {} : { previousVisitAt: previousVisitAt?.toISOString() ?? null };
   const where: SQL[] = [eq(topics.communityId, community.id)];
   if (!canModerate(standing)) where.push(eq(topics.hidden, false));
@@ -84,7 +87,9 @@ export async function listTopics(db: Executor, viewer: Viewer, slug: string, inp
     .innerJoin(users, eq(topics.authorId, users.id))
     .where(and(...where))
     .orderBy(desc(topics.pinned), desc(key), desc(topics.id))
-    .limit(limit + 1);
+    .limit(limit + 1)
+    // Numbered pages are for readers without scripts and crawlers; the app continues by cursor.
+    .offset(!input.cursor && input.page ? (input.page - 1) * limit : 0);
   const page = rowsFound.slice(0, limit);
   const last = page.at(-1);
   return {

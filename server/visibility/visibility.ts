@@ -3,6 +3,7 @@
  * notifications and the embed all ask here, so a hidden post cannot leak through a side door.
  * What a viewer may do (moderate, administer, reply…) is decided in permissions.ts.
  */
+import { sql, type SQL } from 'drizzle-orm';
 import type { Role } from '../../db/schema.js';
 import { canModerate } from './permissions.js';
 import type { Viewer } from './viewer.js';
@@ -33,6 +34,16 @@ export function canReadPostBody(standing: Standing, post: { hidden: boolean; del
 /** Search, feeds and previews show only text that every reader may see. */
 export function isPubliclyReadable(post: { hidden: boolean; deleted: boolean }, topic: { hidden: boolean }): boolean {
   return !post.deleted && !post.hidden && !topic.hidden;
+}
+
+/**
+ * `isPubliclyReadable` for queries over many rows (sitemaps, feeds), over the aliases a query gave
+ * its posts and topics rows: the same three conditions, so the two cannot drift apart.
+ */
+export function publiclyReadableSql(postAlias: string, topicAlias: string): SQL {
+  // Aliases are written into the SQL as they are: only plain identifiers from our own queries.
+  if (![postAlias, topicAlias].every((a) => /^[a-z_][a-z0-9_]*$/.test(a))) throw new Error(`not an SQL alias: ${postAlias}, ${topicAlias}`);
+  return sql.raw(`(NOT ${postAlias}.deleted AND NOT ${postAlias}.hidden AND NOT ${topicAlias}.hidden)`);
 }
 
 /** Who a live event is rendered for: one rendering per audience, shared by every subscriber in it. */

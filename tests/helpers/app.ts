@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../server/app.js';
+import { buildApp, type AppParts } from '../../server/app.js';
 import { defaultConfig, type Config, type ConfigOverrides } from '../../server/config/config.js';
+import { sourceTemplate, type PageRenderer } from '../../server/pages/page-renderer.js';
 import { createTestDatabase } from './database.js';
 import { TestClient } from './client.js';
 
@@ -14,7 +15,7 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(overrides: ConfigOverrides = {}): Promise<TestApp> {
+export async function startTestApp(overrides: ConfigOverrides = {}, parts: AppParts = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const config = defaultConfig({
     databaseUrl: database.url,
@@ -26,7 +27,7 @@ export async function startTestApp(overrides: ConfigOverrides = {}): Promise<Tes
     webDir: './tests/fixtures/no-web',
     ...overrides,
   });
-  const app = await buildApp(config);
+  const app = await buildApp(config, parts);
   return {
     app,
     config,
@@ -36,4 +37,15 @@ export async function startTestApp(overrides: ConfigOverrides = {}): Promise<Tes
       await database.drop();
     },
   };
+}
+
+/**
+ * An app that renders its public pages from the source (web/src/entry-server.ts, compiled by
+ * Vite for the server as the SSR build is), with the source's index.html as the template.
+ */
+export async function startPagesApp(overrides: ConfigOverrides = {}): Promise<TestApp> {
+  // Not a static import: the web's modules are type-checked by web/tsconfig.json, not with the server's.
+  const entry = '../../web/src/entry-server.ts';
+  const renderer = (await import(/* @vite-ignore */ entry)) as PageRenderer;
+  return startTestApp(overrides, { pages: { renderer, build: sourceTemplate('web') } });
 }

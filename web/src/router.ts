@@ -49,21 +49,21 @@ export function queryParam(name: string): string | null {
   return searchParams.toURLSearchParams().get(name);
 }
 
-export function communityHref(slug: string, query: { category?: string | null; sort?: TopicSort; status?: IdeaStatus | null } = {}): string {
+export function communityHref(slug: string, query: { category?: string | null; sort?: TopicSort; status?: IdeaStatus | null; page?: number } = {}): string {
   const search: Record<string, string> = {};
   if (query.category) search.category = query.category;
   if (query.sort && query.sort !== 'latest') search.sort = query.sort;
   if (query.status) search.status = query.status;
+  if (query.page && query.page > 1) search.page = String(query.page);
   // sv-router 0.16 appends "undefined" for an empty search object: pass one only when needed.
   const params = { slug: encodeURIComponent(slug) };
   return Object.keys(search).length > 0 ? p('/c/:slug', { params, search }) : p('/c/:slug', { params });
 }
 
-export function topicHref(communitySlug: string, topic: { id: number; title: string }): string {
+export function topicHref(communitySlug: string, topic: { id: number; title: string }, page = 1): string {
   const titleSlug = slugify(topic.title);
-  return p('/c/:slug/t/:topic', {
-    params: { slug: encodeURIComponent(communitySlug), topic: titleSlug ? `${topic.id}-${titleSlug}` : String(topic.id) },
-  });
+  const params = { slug: encodeURIComponent(communitySlug), topic: titleSlug ? `${topic.id}-${titleSlug}` : String(topic.id) };
+  return page > 1 ? p('/c/:slug/t/:topic', { params, search: { page: String(page) } }) : p('/c/:slug/t/:topic', { params });
 }
 
 export function userHref(handle: string): string {

@@ -15,6 +15,8 @@ export function useAccent(color: () => string | null | undefined): void {
     return () => {
       style.removeProperty('--accent');
       style.removeProperty('--accent-contrast');
+      // A server-rendered page themed itself with a stylesheet for <html data-accent="…"> (server/pages): leaving the community ends it too.
+      delete document.documentElement.dataset.accent;
     };
   });
 }

@@ -5,6 +5,9 @@
  */
 import type { Static } from 'typebox';
 import type * as common from '../../../server/schemas/common.schema.js';
+import { apiUrl, type Query } from './api-url.js';
+
+export type { Query };
 
 /** The body of every error reply (Fastify's shape plus a stable `code`). */
 export type ApiErrorBody = Static<typeof common.ErrorResponse>;
@@ -81,14 +84,14 @@ export interface ApiClientOptions {
   fetch?: typeof globalThis.fetch;
   /** The reader's language, sent as Accept-Language so error messages come back in it. */
   language?: () => string | null | undefined;
+  /** A reply the page already holds for a GET of this URL (lib/page-data.ts takePreloadedReply), used once. */
+  embedded?: (url: string) => { value: unknown } | undefined;
 }
 
 /** Per-call options every function accepts. */
 export interface CallOptions {
   signal?: AbortSignal;
 }
-
-export type Query = Record<string, string | number | boolean | null | undefined>;
 
 export interface RequestOptions extends CallOptions {
   query?: Query;
@@ -105,14 +108,11 @@ export function createRequester(options: ApiClientOptions = {}) {
   const tokenOf = typeof options.token === 'function' ? options.token : () => options.token as string | undefined;
 
   async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
-    let url = `${baseUrl}/api${path}`;
-    if (opts.query) {
-      const params = new URLSearchParams();
-      for (const [key, value] of Object.entries(opts.query)) {
-        if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
-      }
-      const qs = params.toString();
-      if (qs) url += `?${qs}`;
+    const url = `${baseUrl}${apiUrl(path, opts.query)}`;
+    // A server-rendered page carries the replies it was rendered from: the first read of each is answered from it.
+    if (method === 'GET' && options.embedded) {
+      const embedded = options.embedded(apiUrl(path, opts.query));
+      if (embedded) return embedded.value as T;
     }
 
     const headers: Record<string, string> = { accept: 'application/json' };

@@ -23,6 +23,8 @@ import type * as topics from '../../../server/topics/topics.schema.js';
 import type * as users from '../../../server/users/users.schema.js';
 import { postWrites } from './api-posts.js';
 import { createRequester, pageLanguage, type ApiClientOptions, type CallOptions, type Paged } from './api-request.js';
+import { firstViewUrls } from './api-url.js';
+import { preloadedReply, takePreloadedReply } from './page-data.js';
 
 export {
   ApiError,
@@ -121,6 +123,7 @@ export type ReasonGiven = Static<typeof moderation.ReasonBody>;
 export type NewTopic = Static<typeof topics.CreateTopicBody>;
 export type NewReply = Static<typeof posts.ReplyBody>;
 export type CommunityPatch = Static<typeof communities.UpdateCommunityBody>;
+export type CategoryPatch = Static<typeof communities.UpdateCategoryBody>;
 
 /** `GET /api/topics/:id`: the topic and one page of its posts, in `number` order. */
 export type TopicPage = Static<typeof topics.TopicPage>;
@@ -197,6 +200,11 @@ export function createApi(options: ApiClientOptions = {}) {
     },
     async createCategory(slug: string, input: Static<typeof communities.CreateCategoryBody>, opts?: CallOptions): Promise<Category> {
       return (await request<Static<typeof communities.CategoryReply>>('POST', `/communities/${enc(slug)}/categories`, { ...opts, body: input })).category;
+    },
+    async updateCategory(slug: string, category: string, patch: CategoryPatch, opts?: CallOptions): Promise<Category> {
+      return (
+        await request<Static<typeof communities.CategoryReply>>('PATCH', `/communities/${enc(slug)}/categories/${enc(category)}`, { ...opts, body: patch })
+      ).category;
     },
     async setMemberRole(slug: string, handle: string, role: Role, opts?: CallOptions): Promise<Member> {
       return (
@@ -393,11 +401,7 @@ export function createApi(options: ApiClientOptions = {}) {
 
     /** `GET /api/communities` */
     async listCommunities(query: { cursor?: string } = {}, opts?: CallOptions): Promise<Paged<CommunitySummary>> {
-      const page = await request<Static<typeof communities.CommunityList>>('GET', '/communities', {
-        ...opts,
-        query: { cursor: query.cursor },
-      });
-      return { items: page.items, nextCursor: page.nextCursor ?? null };
+      return toPaged(await request<Static<typeof communities.CommunityList>>('GET', '/communities', { ...opts, query: { cursor: query.cursor } }));
     },
 
     /** `GET /api/communities/:slug`, with its categories and the viewer's role. */
@@ -411,32 +415,17 @@ export function createApi(options: ApiClientOptions = {}) {
      * (no cursor) also records the visit, and items carry `viewer`.
      */
     async listTopics(slug: string, query: ListTopicsQuery = {}, opts?: CallOptions): Promise<TopicList> {
-      const page = await request<TopicList>('GET', `/communities/${enc(slug)}/topics`, {
-        ...opts,
-        query: { category: query.category, sort: query.sort, kind: query.kind, status: query.status, cursor: query.cursor },
-      });
-      return {
-        items: page.items,
-        nextCursor: page.nextCursor ?? null,
-        ...(page.previousVisitAt !== undefined ? { previousVisitAt: page.previousVisitAt } : {}),
-      };
+      return toTopicList(
+        await request<TopicList>('GET', `/communities/${enc(slug)}/topics`, {
+          ...opts,
+          query: { category: query.category, sort: query.sort, kind: query.kind, status: query.status, cursor: query.cursor, page: query.page },
+        }),
+      );
     },
 
     /** `GET /api/topics/:id`: the topic and the posts numbered after `after`, in order. */
     async getTopic(id: number, query: GetTopicQuery = {}, opts?: CallOptions): Promise<TopicPage> {
-      const page = await request<TopicPage>('GET', `/topics/${enc(String(id))}`, {
-        ...opts,
-        query: { after: query.after, limit: query.limit },
-      });
-      return {
-        topic: page.topic,
-        viewerCan: page.viewerCan,
-        solution: page.solution ?? null,
-        posts: page.posts,
-        nextCursor: page.nextCursor ?? null,
-        ...(page.pinnedPosts ? { pinnedPosts: page.pinnedPosts } : {}),
-        ...(page.viewerState ? { viewerState: page.viewerState } : {}),
-      };
+      return toTopicPage(await request<TopicPage>('GET', `/topics/${enc(String(id))}`, { ...opts, query: { after: query.after, limit: query.limit } }));
     },
 
     /** `GET /api/communities/:slug/helpers`: this month's top helpers (staff left out). */
@@ -454,8 +443,7 @@ export function createApi(options: ApiClientOptions = {}) {
      * guests with 200 `{user: null}` instead of `/api/me`'s 401, so guest pages log no error.
      */
     async me(opts?: CallOptions): Promise<Me | null> {
-      const session = await request<Static<typeof auth.SessionReply>>('GET', '/auth/session', opts);
-      return session.user ? { ...session, user: session.user } : null;
+      return toMe(await request<Static<typeof auth.SessionReply>>('GET', '/auth/session', opts));
     },
     /**
      * `PUT /api/me/preferences`: the signed-in member's own settings. `locale` is one of the
@@ -470,7 +458,53 @@ export function createApi(options: ApiClientOptions = {}) {
 
 export type ApiClient = ReturnType<typeof createApi>;
 
+// -- replies into values: shared by the calls above and the embedded replies below -------------------
+
+const toPaged = <T>(page: { items: T[]; nextCursor?: string | null }): Paged<T> => ({ items: page.items, nextCursor: page.nextCursor ?? null });
+
+function toTopicList(page: TopicList): TopicList {
+  return {
+    items: page.items,
+    nextCursor: page.nextCursor ?? null,
+    ...(page.previousVisitAt !== undefined ? { previousVisitAt: page.previousVisitAt } : {}),
+  };
+}
+
+function toTopicPage(page: TopicPage): TopicPage {
+  return {
+    topic: page.topic,
+    viewerCan: page.viewerCan,
+    solution: page.solution ?? null,
+    posts: page.posts,
+    nextCursor: page.nextCursor ?? null,
+    ...(page.pinnedPosts ? { pinnedPosts: page.pinnedPosts } : {}),
+    ...(page.viewerState ? { viewerState: page.viewerState } : {}),
+  };
+}
+
+const toMe = (session: Static<typeof auth.SessionReply>): Me | null => (session.user ? { ...session, user: session.user } : null);
+
+function embedded<R, T>(url: string, shape: (reply: R) => T): T | undefined {
+  const reply = preloadedReply<R>(url);
+  return reply === undefined ? undefined : shape(reply);
+}
+
+/**
+ * The values a server-rendered page was rendered from (lib/page-data.ts), as the calls above would
+ * return them, or undefined: what a page shows at its first render instead of a loading state.
+ */
+export const preloaded = {
+  me: () => embedded(firstViewUrls.session(), toMe),
+  communities: () => embedded(firstViewUrls.communities(), (r: Static<typeof communities.CommunityList>) => toPaged(r)),
+  community: (slug: string) => embedded(firstViewUrls.community(slug), (r: Static<typeof communities.CommunityReply>) => r.community),
+  topics: (slug: string, query: ListTopicsQuery) => embedded(firstViewUrls.topics(slug, query), toTopicList),
+  topic: (id: number, query: GetTopicQuery) => embedded(firstViewUrls.topic(id, query), toTopicPage),
+  helpers: (slug: string) => embedded(firstViewUrls.helpers(slug), (r: HelperList) => r),
+  user: (handle: string) => embedded(firstViewUrls.user(handle), (r: UserProfile) => r),
+  moderationLog: (slug: string) => embedded(firstViewUrls.moderationLog(slug), (r: Static<typeof moderation.ModerationLog>) => toPaged(r)),
+};
+
 /** The client for the current origin, with the browser's session cookie and the page's language. */
-export const api: ApiClient = createApi({ language: pageLanguage });
+export const api: ApiClient = createApi({ language: pageLanguage, embedded: takePreloadedReply });
 
 export const { listCommunities, getCommunity, listTopics, getTopic, getUser, me } = api;

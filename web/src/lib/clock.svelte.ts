@@ -14,6 +14,16 @@ const subscribe = createSubscriber((update) => {
 export const clock = {
   get now(): number {
     subscribe();
-    return Date.now();
+    return frozen.at ?? Date.now();
   },
 };
+
+/**
+ * The server renders relative times at its "now"; the browser hydrates at the same "now" (or the
+ * text would differ from the markup it adopts), then lets the clock run.
+ */
+const frozen = $state<{ at: number | null }>({ at: null });
+
+export function freezeClock(at: number | null): void {
+  frozen.at = at;
+}

@@ -77,6 +77,12 @@ export function parseTopicSegment(segment: string | undefined): number | null {
   return Number.isSafeInteger(id) && id > 0 ? id : null;
 }
 
+/** A `?page=N` value as a page number: 1 for anything that is not a whole number from 1 to 1000. */
+export function pageOf(value: string | null | undefined): number {
+  const n = Number(value ?? '');
+  return Number.isInteger(n) && n >= 1 && n <= 1000 ? n : 1;
+}
+
 /** A community accent colour, accepted only as #rgb or #rrggbb. */
 export function safeAccent(color: string | null | undefined): string | undefined {
   return color && /^#(?:[0-9a-f]{3}|[0-9a-f]{6})$/i.test(color) ? color : undefined;

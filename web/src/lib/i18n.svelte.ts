@@ -69,6 +69,13 @@ function browserLocales(): readonly string[] {
   return typeof navigator === 'undefined' ? [] : navigator.languages;
 }
 
+/** The page says which language it is in (screen readers, hyphenation, the browser's translate offer). */
+function showLocale(locale: string): void {
+  if (typeof document === 'undefined') return;
+  document.documentElement.lang = locale;
+  document.documentElement.dir = textDirection(locale);
+}
+
 async function apply(): Promise<void> {
   const locale = chooseLocale({ ...choices, browser: browserLocales() }, bundle.locales);
   wanted = locale;
@@ -77,10 +84,7 @@ async function apply(): Promise<void> {
   // A later choice may have finished first; only the newest one applies.
   if (wanted !== locale || !messages) return;
   current = { locale, messages };
-  if (typeof document !== 'undefined') {
-    document.documentElement.lang = locale;
-    document.documentElement.dir = textDirection(locale);
-  }
+  showLocale(locale);
   try {
     if (remember) localStorage.setItem(STORAGE_KEY, locale);
   } catch {
@@ -94,9 +98,23 @@ async function apply(): Promise<void> {
  * and the community's until those are known. The widget remembers nothing: its host page says
  * which language it speaks (`host`), which stands where the community's language would.
  */
-export async function startI18n(messages: MessageBundle, options: { host?: string | null; remember?: boolean } = {}): Promise<void> {
+export async function startI18n(
+  messages: MessageBundle,
+  options: { host?: string | null; remember?: boolean; rendered?: { locale: string; community: string | null } } = {},
+): Promise<void> {
   bundle = messages;
   remember = options.remember ?? true;
+  // A server-rendered page hydrates in the language it was rendered in (the server chose it as this would).
+  // The community the server chose by is a choice here too, so the member's choice (known when
+  // the session is) picks the same language the server did: no other language in between.
+  if (options.rendered && bundle.locales.includes(options.rendered.locale)) {
+    const { locale, community } = options.rendered;
+    choices = { community };
+    wanted = locale;
+    const catalogue = await loadMessages(messages, locale);
+    if (wanted === locale) current = { locale, messages: catalogue };
+    return;
+  }
   let remembered: string | null;
   try {
     remembered = remember ? localStorage.getItem(STORAGE_KEY) : null;
@@ -162,13 +180,44 @@ export function languageChoices(): { code: string; name: string }[] {
     });
 }
 
+/**
+ * The time zone dates are written in: the reader's own (undefined), except while a
+ * server-rendered page hydrates: the server wrote them in UTC, not knowing the reader's zone.
+ */
+const zone = $state<{ timeZone: string | undefined }>({ timeZone: undefined });
+
+export function useTimeZone(timeZone: string | undefined): void {
+  zone.timeZone = timeZone;
+}
+
+/** A locale's messages, loaded (and kept) ahead of a server render, which cannot wait for them. */
+const loaded = new Map<string, Catalogue>();
+
+export async function loadMessages(messages: MessageBundle, locale: string): Promise<Catalogue> {
+  let catalogue = loaded.get(locale);
+  if (!catalogue) {
+    catalogue = (locale === SOURCE_LOCALE ? messages.source : await messages.load(locale)) ?? messages.source;
+    loaded.set(locale, catalogue);
+  }
+  return catalogue;
+}
+
+/**
+ * The server's render: its locale and messages, set synchronously just before a synchronous
+ * render, so no other request's render can come between (see web/src/entry-server.ts).
+ */
+export function useRenderLocale(messages: MessageBundle, locale: string, catalogue: Catalogue): void {
+  bundle = messages;
+  current = { locale, messages: catalogue };
+}
+
 /** What Intl wrote, with the pseudo-locale's letters when one is on (Intl knows no pseudo-locales). */
 const intl = (text: string) => (isPseudoLocale(current.locale) ? accentLetters(text) : text);
 
 /** Dates and numbers in the current locale (lib/format.ts, which takes the locale explicitly). */
 export const formatIn = {
-  date: (iso: string) => intl(formatDate(iso, current.locale)),
-  dateTime: (iso: string) => intl(formatDateTime(iso, current.locale)),
+  date: (iso: string) => intl(formatDate(iso, current.locale, zone.timeZone)),
+  dateTime: (iso: string) => intl(formatDateTime(iso, current.locale, zone.timeZone)),
   number: (n: number) => formatNumber(n, current.locale),
   /** "3 hours ago", relative to `now` (pass clock.now for a time that keeps itself current). */
   ago: (iso: string, now: number) => intl(relativeTime(iso, now, current.locale, t('common.time.just_now'))),

@@ -24,19 +24,36 @@ export class PagedList<T> {
    * a list that changed between two pages (a topic unpinned, a post added before a search
    * offset) can hand the same item out twice, and keyed {#each} blocks must not see it twice.
    */
-  constructor(fetchPage: (cursor: string | undefined, signal: AbortSignal) => Promise<Paged<T>>, options: { key?: (item: T) => unknown } = {}) {
+  /**
+   * `initial`: the first page a server-rendered page was rendered with (lib/page-data.ts), shown
+   * from the first render; the first load still runs and is answered from the page.
+   */
+  constructor(
+    fetchPage: (cursor: string | undefined, signal: AbortSignal) => Promise<Paged<T>>,
+    options: { key?: (item: T) => unknown; initial?: Paged<T> | undefined } = {},
+  ) {
     this.#fetchPage = fetchPage;
     this.#key = options.key;
+    let rendered = options.initial !== undefined;
+    if (options.initial) {
+      this.items = options.initial.items;
+      this.nextCursor = options.initial.nextCursor;
+      this.status = 'ready';
+    }
     $effect(() => {
       void this.#attempt;
       const controller = new AbortController();
       this.#controller = controller;
-      this.status = 'loading';
-      this.items = [];
-      this.nextCursor = null;
-      this.error = null;
-      this.loadingMore = false;
-      this.moreError = null;
+      if (rendered) {
+        rendered = false;
+      } else {
+        this.status = 'loading';
+        this.items = [];
+        this.nextCursor = null;
+        this.error = null;
+        this.loadingMore = false;
+        this.moreError = null;
+      }
       fetchPage(undefined, controller.signal).then(
         (page) => {
           if (controller.signal.aborted) return;

@@ -14,11 +14,19 @@ export class Resource<T> {
   state: Loadable<T> = $state.raw({ status: 'loading' });
   #attempt = $state(0);
 
-  constructor(load: (signal: AbortSignal) => Promise<T>) {
+  /**
+   * `initial`: the value a server-rendered page was rendered with (lib/page-data.ts), shown from
+   * the first render; the first load still runs (it sets up the dependencies) and is answered
+   * from the page, not the network.
+   */
+  constructor(load: (signal: AbortSignal) => Promise<T>, initial?: T) {
+    let rendered = initial !== undefined;
+    if (rendered) this.state = { status: 'ready', value: initial as T };
     $effect(() => {
       void this.#attempt;
       const controller = new AbortController();
-      this.state = { status: 'loading' };
+      if (rendered) rendered = false;
+      else this.state = { status: 'loading' };
       load(controller.signal).then(
         (value) => {
           if (!controller.signal.aborted) this.state = { status: 'ready', value };

@@ -1,4 +1,4 @@
-import { me, type Me } from './api';
+import { me, preloaded, type Me } from './api';
 import { setMemberLocale } from './i18n.svelte';
 
 /**
@@ -8,6 +8,23 @@ import { setMemberLocale } from './i18n.svelte';
 class Session {
   viewer: Me | null = $state.raw(null);
   status: 'loading' | 'ready' | 'error' = $state('loading');
+
+  /**
+   * A server-rendered page says who it was rendered for: known before the first render, so the
+   * page hydrates as rendered (load() then reads the same answer from the page, not the network).
+   */
+  start(): void {
+    const viewer = preloaded.me();
+    if (viewer === undefined) return;
+    this.viewer = viewer;
+    this.status = 'ready';
+  }
+
+  /** Back to "not known yet" (the server, after rendering a page for someone). */
+  reset(): void {
+    this.viewer = null;
+    this.status = 'loading';
+  }
 
   async load(): Promise<void> {
     try {

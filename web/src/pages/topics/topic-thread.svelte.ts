@@ -36,6 +36,13 @@ interface Run {
 export interface TopicThreadOptions {
   /** A post someone else made arrived live and was appended (not for posts `insert` added). */
   onArrive?: (post: Post) => void;
+  /** Where the thread starts: after this post number (a numbered page of the topic), 0 = the start. */
+  startAfter?: () => number;
+  /**
+   * The first page as the server rendered it (lib/page-data.ts): shown from the first render, and
+   * the first load is answered from the page instead of the network.
+   */
+  initial?: TopicPage;
 }
 
 /**
@@ -87,21 +94,32 @@ export class TopicThread {
 
   constructor(topicId: () => number | null, options: TopicThreadOptions = {}) {
     this.#onArrive = options.onArrive;
+    const startAfter = options.startAfter ?? (() => 0);
+    let rendered = options.initial;
+    if (rendered) this.#showFirstPage(rendered);
     $effect(() => {
       void this.#attempt;
       const id = topicId();
+      const after = startAfter();
       const controller = new AbortController();
       this.#run = null;
-      this.topic = null;
-      this.viewerState = null;
-      this.viewerCan = NOTHING_YET;
-      this.pinned = [];
-      this.posts = [];
-      this.hasMore = false;
-      this.status = 'loading';
-      this.error = null;
-      this.loadingMore = false;
-      this.moreError = null;
+      this.#after = after;
+      // The server-rendered page stays on screen while its first load (answered from the page) runs.
+      if (rendered && rendered.topic.id === id) {
+        rendered = undefined;
+      } else {
+        rendered = undefined;
+        this.topic = null;
+        this.viewerState = null;
+        this.viewerCan = NOTHING_YET;
+        this.pinned = [];
+        this.posts = [];
+        this.hasMore = false;
+        this.status = 'loading';
+        this.error = null;
+        this.loadingMore = false;
+        this.moreError = null;
+      }
 
       if (id === null) {
         this.error = new ApiError({
@@ -119,17 +137,10 @@ export class TopicThread {
       const run: Run = { id, controller, held: 1, buffer: [], confirmed: false, caughtUp: false };
       this.#run = run;
 
-      getTopic(id, { limit: PAGE_SIZE }, { signal: controller.signal }).then(
+      getTopic(id, { after: after || undefined, limit: PAGE_SIZE }, { signal: controller.signal }).then(
         (page) => {
           if (controller.signal.aborted) return;
-          this.topic = page.topic;
-          this.viewerState = page.viewerState ?? null;
-          this.viewerCan = page.viewerCan;
-          this.solutionPost = page.solution;
-          this.pinned = page.pinnedPosts ?? [];
-          this.posts = page.posts;
-          this.hasMore = page.nextCursor !== null;
-          this.status = 'ready';
+          this.#showFirstPage(page);
           this.#release(run);
           this.#catchUp(run);
         },
@@ -160,6 +171,21 @@ export class TopicThread {
         stop();
       };
     });
+  }
+
+  /** The post number the loaded thread starts after (0: the first post). */
+  #after = 0;
+
+  #showFirstPage(page: TopicPage): void {
+    this.topic = page.topic;
+    this.viewerState = page.viewerState ?? null;
+    this.viewerCan = page.viewerCan;
+    this.solutionPost = page.solution;
+    this.pinned = page.pinnedPosts ?? [];
+    this.posts = page.posts;
+    this.hasMore = page.nextCursor !== null;
+    this.status = 'ready';
+    this.error = null;
   }
 
   /** Fetch the posts after the last one loaded and append them. */
@@ -237,7 +263,7 @@ export class TopicThread {
     if (this.status !== 'ready' || controller.signal.aborted) return;
     run.held++;
     try {
-      const page = await getTopic(run.id, { limit: PAGE_SIZE }, { signal: controller.signal });
+      const page = await getTopic(run.id, { after: this.#after || undefined, limit: PAGE_SIZE }, { signal: controller.signal });
       if (controller.signal.aborted) return;
       this.topic = page.topic;
       this.viewerCan = page.viewerCan;
