@@ -68,8 +68,8 @@ export interface Report {
   live: LiveRow[];
   notes: string[];
   errors: string[];
-  /** Uncached rendered 50-post pages (issue 12): end to end for a signed-in reader, and the render alone. */
-  renders?: { backend: string; wholeMedianMs: number; renderMedianMs: number; verdict: string }[];
+  /** Uncached rendered 50-post pages (issue 12): a guest past the cache, a signed-in reader, and the render alone. */
+  renders?: { backend: string; guestMedianMs: number; signedInMedianMs: number; renderMedianMs: number; verdict: string }[];
 }
 
 const num = (n: number | null, digits = 0) =>

@@ -76,7 +76,7 @@ const http: HttpRow[] = [];
 const errors: string[] = [];
 const notes: string[] = [];
 /** Uncached page renders (issue 12), per backend. */
-const renders: { backend: string; wholeMedianMs: number; renderMedianMs: number; verdict: string }[] = [];
+const renders: { backend: string; guestMedianMs: number; signedInMedianMs: number; renderMedianMs: number; verdict: string }[] = [];
 const seeding: Record<string, { ms: number }> = {};
 const cleanups: (() => Promise<void>)[] = [];
 
@@ -317,19 +317,26 @@ async function renderedTopicPath(app: FastifyInstance, topicId: number): Promise
 }
 
 /**
- * An uncached render of a 50-post page, in process: a signed-in reader's page (never cached)
- * end to end, and the Svelte render alone from the same replies. Target: median under 10 ms.
+ * An uncached 50-post page, in process: a guest's page past the cache (what a crawler's first
+ * visit costs: the API reads, the render, the head), a signed-in reader's (never cached), and the
+ * Svelte render alone from the same replies. The target (< 10 ms median) is judged on the guest's.
  */
 async function measureRender(app: FastifyInstance, backend: string, path: string, cookie: string): Promise<void> {
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const whole: number[] = [];
-  for (let i = 0; i < 40; i++) {
-    const start = performance.now();
-    const res = await app.inject({ method: 'GET', url: path, headers: { cookie } });
-    whole.push(performance.now() - start);
-    if (res.statusCode !== 200 || res.headers['x-parley-cache'])
-      throw new Error(`signed-in rendered page: ${res.statusCode} ${String(res.headers['x-parley-cache'])}`);
-  }
+  const timed = async (url: string, headers: Record<string, string>): Promise<number[]> => {
+    const times: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const start = performance.now();
+      // Another query string is another cache key: every guest read here misses.
+      const res = await app.inject({ method: 'GET', url: url.replace('{i}', String(i)), headers });
+      times.push(performance.now() - start);
+      if (res.statusCode !== 200 || res.headers['x-parley-cache'] === 'hit')
+        throw new Error(`rendered page: ${res.statusCode} ${String(res.headers['x-parley-cache'])}`);
+    }
+    return times;
+  };
+  const guest = await timed(`${path}?bench={i}`, {});
+  const signedIn = await timed(path, { cookie });
   const { renderPage } = (await import(pathToFileURL(resolve('dist/server/entry-server.js')).href)) as PageRenderer;
   const html = (await app.inject({ method: 'GET', url: path })).body;
   const data = JSON.parse(/<script id="parley-data" type="application\/json">([\s\S]*?)<\/script>/.exec(html)![1]!) as {
@@ -342,11 +349,19 @@ async function measureRender(app: FastifyInstance, backend: string, path: string
     await renderPage({ pathname: path, search: '', locale: data.locale, now: Date.now(), replies: data.replies });
     alone.push(performance.now() - start);
   }
-  const verdict = median(whole) < 10 ? 'PASS' : 'FAIL';
-  renders.push({ backend, wholeMedianMs: median(whole), renderMedianMs: median(alone), verdict });
-  log(
-    `${backend}: uncached 50-post page: ${median(whole).toFixed(1)} ms median signed in end to end, ${median(alone).toFixed(1)} ms the render alone → ${verdict} (target < 10 ms)`,
-  );
+  const row = {
+    backend,
+    guestMedianMs: median(guest),
+    signedInMedianMs: median(signedIn),
+    renderMedianMs: median(alone),
+    verdict: median(guest) < 10 ? 'PASS' : 'FAIL',
+  };
+  renders.push(row);
+  log(`${backend}: uncached 50-post page: ${formatRender(row)}`);
+}
+
+function formatRender(r: (typeof renders)[number]): string {
+  return `${r.guestMedianMs.toFixed(1)} ms median for a guest past the cache, ${r.signedInMedianMs.toFixed(1)} ms signed in, ${r.renderMedianMs.toFixed(1)} ms the render alone (target < 10 ms, guest) → ${r.verdict}`;
 }
 
 /** 2 and 3 on one backend: seed, then anonymous read, signed-in read, posting on 1 topic, posting over 10. */
@@ -388,9 +403,10 @@ async function benchBackend(loadgen: LoadGenerator, backend: 'pglite' | 'postgre
     if (htmlPath) {
       await scenario(loadgen, ceiling, {
         backend,
-        scenario: 'rendered topic page, anonymous (cached HTML)',
+        scenario: 'rendered topic page, anonymous (cached HTML, gzip)',
         unit: 'req/s',
-        spec: { baseUrl: base, connections: READ_CONNECTIONS, get: { path: htmlPath } },
+        // As browsers and crawlers ask for it: compressed (the JSON read above is not).
+        spec: { baseUrl: base, connections: READ_CONNECTIONS, get: { path: htmlPath, headers: { 'accept-encoding': 'gzip' } } },
         ...(isPg ? { target: READ_TARGET } : {}),
       });
       await measureRender(app, backend, htmlPath, seeded.cookies[1]!);
@@ -596,10 +612,7 @@ async function main(): Promise<void> {
           .join(', ') || '—'
       }`,
     );
-  for (const r of renders)
-    out.push(
-      `uncached 50-post page (${r.backend}): ${r.wholeMedianMs.toFixed(1)} ms median signed in end to end, ${r.renderMedianMs.toFixed(1)} ms the render alone (target < 10 ms) → ${r.verdict}`,
-    );
+  for (const r of renders) out.push(`uncached 50-post page (${r.backend}): ${formatRender(r)}`);
   for (const n of notes) out.push(`note: ${n}`);
   for (const e of errors) out.push(`ERROR: ${e}`);
   const file = writeJson(report);

@@ -7,6 +7,8 @@
  *
  * Guests' topic pages are kept rendered (TopicPageCache, cleared by the bus as the JSON is).
  */
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import { eq } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { communities } from '../../db/schema.js';
@@ -48,6 +50,14 @@ export interface PagesOptions {
   build: WebBuild;
   cache: TopicPageCache;
   bus: Bus;
+}
+
+const gzipped = promisify(gzip);
+
+/** The reader takes gzip (every browser and crawler does; `gzip;q=0` refuses it). */
+function acceptsGzip(request: FastifyRequest): boolean {
+  const header = request.headers['accept-encoding'];
+  return typeof header === 'string' && /(?:^|,)\s*gzip\s*(?:;\s*q=(?!0(?:\.0*)?\s*(?:,|$))[\d.]+\s*)?(?:,|$)/i.test(header);
 }
 
 const safeDecode = (path: string): string => {
@@ -148,6 +158,9 @@ export function createPageServer(app: FastifyInstance, opts: PagesOptions) {
         return { redirect: url.pathname + url.search };
       }
     }
+    // What the topic's head needs from the database, asked beside the page's API reads.
+    const topicFacts = page.page === 'topic' ? Promise.all([isTopicIndexable(db, page.topicId), topicLastModified(db, page.topicId)]) : null;
+    topicFacts?.catch(() => undefined);
     const { replies, subjectStatus, subject } = await loadReplies(app, request, requests);
     if (subjectStatus >= 500) throw new Error(`page subject ${requests[0]} answered ${subjectStatus}`);
     if (subjectStatus !== 200) return notFound(request, url, replies);
@@ -174,7 +187,7 @@ export function createPageServer(app: FastifyInstance, opts: PagesOptions) {
         const community = communityOf(topic.community);
         if (!community) return notFound(request, url, replies);
         const locale = translator.choose({ member, community: community.language, browser });
-        const [indexable, lastModified] = await Promise.all([isTopicIndexable(db, topic.id), topicLastModified(db, topic.id)]);
+        const [indexable, lastModified] = await topicFacts!;
         const head = topicHead({
           ...base(locale),
           community,
@@ -238,7 +251,7 @@ export function createPageServer(app: FastifyInstance, opts: PagesOptions) {
     const url = new URL(request.url, 'http://parley.invalid');
     const match = renderer.matchPage(url.pathname, url.search);
     const guest = !request.viewer.user;
-    reply.header('cache-control', guest ? 'no-cache' : 'private, no-cache').header('vary', 'cookie');
+    reply.header('cache-control', guest ? 'no-cache' : 'private, no-cache').header('vary', 'cookie, accept-encoding');
     if (!match.page) {
       if (match.route === '*') {
         const outcome = await notFound(request, url, (await loadReplies(app, request, [])).replies);
@@ -250,18 +263,34 @@ export function createPageServer(app: FastifyInstance, opts: PagesOptions) {
     const topicId = match.page.page === 'topic' ? match.page.topicId : null;
     const slug = 'slug' in match.page ? match.page.slug : '';
     const key = `html:${communityGenerations.get(slug) ?? 0}:${url.pathname}${url.search}`;
+    // Kept compressed too: a page is mostly its posts twice (the markup, and the data it hydrates
+    // from), which gzip folds to a fraction; compressed once per render, not once per reader.
+    const takesGzip = acceptsGzip(request);
     if (guest && topicId !== null) {
-      const hit = cache.get(key);
-      if (hit) return reply.type('text/html; charset=utf-8').header('x-parley-cache', 'hit').send(hit);
+      const packed = takesGzip ? cache.get(`${key}:gz`) : undefined;
+      if (packed) return sendPage(reply, packed, true, 'hit');
+      const plain = cache.get(key);
+      if (plain) return sendPage(reply, plain, false, 'hit');
     }
     const generation = topicId === null ? 0 : cache.generation(topicId);
     const outcome = await publicPage(request, url, match.page, match.requests);
     if (guest && topicId !== null && 'html' in outcome && outcome.status === 200) {
       const bytes = Buffer.from(outcome.html);
       cache.set(key, topicId, bytes, generation);
-      return reply.type('text/html; charset=utf-8').header('x-parley-cache', 'miss').send(bytes);
+      // Compressed after the answer (this one reader gets it plain): a miss waits for no packing.
+      gzipped(bytes).then(
+        (packed) => cache.set(`${key}:gz`, topicId, packed, generation),
+        (error: unknown) => request.log.warn({ err: error }, 'could not compress a rendered page'),
+      );
+      return sendPage(reply, bytes, false, 'miss');
     }
     return sendOutcome(reply, outcome);
+  }
+
+  function sendPage(reply: FastifyReply, bytes: Buffer, gzip: boolean, cacheState: 'hit' | 'miss'): FastifyReply {
+    reply.type('text/html; charset=utf-8').header('x-parley-cache', cacheState);
+    if (gzip) reply.header('content-encoding', 'gzip');
+    return reply.send(bytes);
   }
 
   function sendOutcome(reply: FastifyReply, outcome: Outcome): FastifyReply {
