@@ -40,8 +40,17 @@ export const indexableFrom = (): SQL => sql`topics t JOIN communities c ON c.id 
 
 /** Whether the topic page should be indexed (false for a topic that does not exist). */
 export async function isTopicIndexable(db: Executor, topicId: number): Promise<boolean> {
-  const found = await rows<{ indexable: boolean }>(db, sql`SELECT ${indexableTopicSql()} AS indexable FROM ${indexableFrom()} WHERE t.id = ${topicId}`);
-  return found[0]?.indexable === true;
+  return (await topicIndexFacts(db, topicId)).indexable;
+}
+
+/** What a topic page's head needs from here, in one round trip: whether it is indexed, and its last change. */
+export async function topicIndexFacts(db: Executor, topicId: number): Promise<{ indexable: boolean; lastModified: Date | null }> {
+  const found = await rows<{ indexable: boolean; at: Date | string | null }>(
+    db,
+    sql`SELECT ${indexableTopicSql()} AS indexable, ${lastModifiedSql()} AS at FROM ${indexableFrom()} WHERE t.id = ${topicId}`,
+  );
+  const at = found[0]?.at;
+  return { indexable: found[0]?.indexable === true, lastModified: at ? new Date(at) : null };
 }
 
 /**

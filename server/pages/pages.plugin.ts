@@ -34,7 +34,7 @@ import {
   type PageHead,
   escapeHtml,
 } from './head.js';
-import { isCommunityIndexable, isTopicIndexable, topicLastModified } from './indexable.js';
+import { isCommunityIndexable, topicIndexFacts } from './indexable.js';
 import type { PageRenderer, WebBuild } from './page-renderer.js';
 import { fillTemplate } from './page-template.js';
 import { loadReplies } from './pages.service.js';
@@ -159,7 +159,7 @@ export function createPageServer(app: FastifyInstance, opts: PagesOptions) {
       }
     }
     // What the topic's head needs from the database, asked beside the page's API reads.
-    const topicFacts = page.page === 'topic' ? Promise.all([isTopicIndexable(db, page.topicId), topicLastModified(db, page.topicId)]) : null;
+    const topicFacts = page.page === 'topic' ? topicIndexFacts(db, page.topicId) : null;
     topicFacts?.catch(() => undefined);
     const { replies, subjectStatus, subject } = await loadReplies(app, request, requests);
     if (subjectStatus >= 500) throw new Error(`page subject ${requests[0]} answered ${subjectStatus}`);
@@ -187,7 +187,7 @@ export function createPageServer(app: FastifyInstance, opts: PagesOptions) {
         const community = communityOf(topic.community);
         if (!community) return notFound(request, url, replies);
         const locale = translator.choose({ member, community: community.language, browser });
-        const [indexable, lastModified] = await topicFacts!;
+        const { indexable, lastModified } = await topicFacts!;
         const head = topicHead({
           ...base(locale),
           community,
