@@ -13,6 +13,8 @@ export default mergeConfig(
     resolve: {
       alias: [{ find: /^sv-router$/, replacement: fileURLToPath(new URL('./web/src/ssr/sv-router.server.ts', import.meta.url)) }],
     },
+    // Self-contained: the production image prunes dev dependencies (Svelte and its helpers among them).
+    ssr: { noExternal: true },
     build: {
       ssr: 'src/entry-server.ts',
       outDir: '../dist/server',
