@@ -3,7 +3,8 @@
  * public pages rendered by the same components the browser hydrates. Rendering is synchronous
  * (svelte/server's `render`): the request's URL, data, locale and "now" are set just before it, in
  * the same synchronous step, so no other request can come between (module state stands in for a
- * per-request context; see server/pages/README in the closing note).
+ * per-request context; README, "Found by search engines", says why). If rendering becomes
+ * asynchronous (Svelte's async SSR), this must become a per-request context.
  */
 import { render } from 'svelte/server';
 import type { Component } from 'svelte';

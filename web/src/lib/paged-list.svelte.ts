@@ -23,8 +23,7 @@ export class PagedList<T> {
    * `key`: an item's identity. When given, a later page's items already in the list are dropped:
    * a list that changed between two pages (a topic unpinned, a post added before a search
    * offset) can hand the same item out twice, and keyed {#each} blocks must not see it twice.
-   */
-  /**
+   *
    * `initial`: the first page a server-rendered page was rendered with (lib/page-data.ts), shown
    * from the first render; the first load still runs and is answered from the page.
    */
