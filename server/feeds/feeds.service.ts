@@ -15,7 +15,7 @@ import { canReadPostBody, canSeeTopic, publiclyReadableSql, type Standing } from
 import { guestViewer } from '../visibility/viewer.js';
 import type { Translator } from '../i18n/translator.js';
 import { excerpt, htmlToText } from '../pages/plain-text.js';
-import { communityPath, postPath, topicPath } from '../pages/sitemap.urls.js';
+import { communityFeedPath, communityPath, postPath, topicFeedPath, topicPath } from '../pages/sitemap.urls.js';
 import type { RssChannel, RssItem } from './rss.js';
 
 export const FEED_ITEMS = 30;
@@ -83,7 +83,7 @@ export async function communityFeed(db: Executor, ctx: FeedContext, slug: string
   return {
     title: category ? t('feed.category.title', { category: category.name, community: community.name }) : community.name,
     link,
-    self: `${ctx.origin}${communityPath(community.slug)}/feed.rss${category ? `?category=${encodeURIComponent(category.slug)}` : ''}`,
+    self: ctx.origin + communityFeedPath(community.slug, category?.slug),
     description: category?.description || community.description || t('feed.community.description', { community: community.name }),
     language: community.language,
     lastBuildDate: latest(
@@ -126,7 +126,7 @@ export async function topicFeed(db: Executor, ctx: FeedContext, slug: string, to
   return {
     title: t('feed.topic.title', { title: topic.title }),
     link: ctx.origin + topicPath(community.slug, topic),
-    self: `${ctx.origin}${communityPath(community.slug)}/t/${topic.id}/feed.rss`,
+    self: ctx.origin + topicFeedPath(community.slug, topic.id),
     description: t('feed.topic.description', { title: topic.title, community: community.name }),
     language: community.language,
     lastBuildDate: latest(

@@ -6,7 +6,7 @@
 /** A public page, as the web app's loaders recognise it from a URL. */
 export type PublicPage =
   | { page: 'communities' }
-  | { page: 'community'; slug: string }
+  | { page: 'community'; slug: string; category: string; sort: string; pageNumber: number }
   | { page: 'topic'; slug: string; topicId: number; pageNumber: number }
   | { page: 'user'; handle: string }
   | { page: 'log'; slug: string };

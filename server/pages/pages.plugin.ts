@@ -7,6 +7,7 @@
  *
  * Guests' topic pages are kept rendered (TopicPageCache, cleared by the bus as the JSON is).
  */
+import { negotiate } from '@fastify/accept-negotiator';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { eq } from 'drizzle-orm';
@@ -21,7 +22,8 @@ import { parseAcceptLanguage } from '../i18n/locales.js';
 import type { TopicPageCache } from '../topics/topic-page.cache.js';
 import type { Bus } from '../live/bus.js';
 import type { PublicPage } from './page-contract.js';
-import { communityListPath, POSTS_PER_PAGE, topicPath } from './sitemap.urls.js';
+import { firstViewUrls, topicPageCount } from '../../web/src/lib/api-url.js';
+import { communityFeedPath, communityListPath, topicFeedPath, topicPath } from './sitemap.urls.js';
 import {
   communityHead,
   communityListHead,
@@ -38,7 +40,7 @@ import { isCommunityIndexable, topicIndexFacts } from './indexable.js';
 import type { PageRenderer, WebBuild } from './page-renderer.js';
 import { fillTemplate } from './page-template.js';
 import { loadReplies } from './pages.service.js';
-import type { CommunityData, ProfileData, TopicPageData } from './structured-data.js';
+import { communityUrl, userUrl, type CommunityData, type ProfileData, type TopicPageData } from './structured-data.js';
 
 const SITE_NAME = 'Parley';
 
@@ -57,7 +59,7 @@ const gzipped = promisify(gzip);
 /** The reader takes gzip (every browser and crawler does; `gzip;q=0` refuses it). */
 function acceptsGzip(request: FastifyRequest): boolean {
   const header = request.headers['accept-encoding'];
-  return typeof header === 'string' && /(?:^|,)\s*gzip\s*(?:;\s*q=(?!0(?:\.0*)?\s*(?:,|$))[\d.]+\s*)?(?:,|$)/i.test(header);
+  return typeof header === 'string' && negotiate(header, ['gzip']) === 'gzip';
 }
 
 const safeDecode = (path: string): string => {
@@ -104,10 +106,14 @@ export function createPageServer(app: FastifyInstance, opts: PagesOptions) {
     return reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300').send(css);
   });
 
-  async function render(
-    request: FastifyRequest,
-    input: { url: URL; locale: string; replies: Record<string, unknown>; head: PageHead; notFound?: boolean; community?: CommunityData | undefined },
-  ): Promise<string> {
+  async function render(input: {
+    url: URL;
+    locale: string;
+    replies: Record<string, unknown>;
+    head: PageHead;
+    notFound?: boolean;
+    community?: CommunityData | undefined;
+  }): Promise<string> {
     const now = Date.now();
     const rendered = await renderer.renderPage({
       pathname: input.url.pathname,
@@ -147,16 +153,14 @@ export function createPageServer(app: FastifyInstance, opts: PagesOptions) {
     const locale = await request.locale;
     const t = (key: string, params?: Record<string, unknown>) => translator.t(locale, key, params);
     const head = notFoundHead({ siteName: SITE_NAME, locale, t });
-    return { status: 404, html: await render(request, { url, locale, replies, head, notFound: true }) };
+    return { status: 404, html: await render({ url, locale, replies, head, notFound: true }) };
   }
 
   async function publicPage(request: FastifyRequest, url: URL, page: PublicPage, requests: string[]): Promise<Outcome> {
     // One address per page: ?page=1 is the bare URL.
-    if ('pageNumber' in page || page.page === 'community') {
-      if (url.searchParams.get('page') === '1') {
-        url.searchParams.delete('page');
-        return { redirect: url.pathname + url.search };
-      }
+    if ((page.page === 'topic' || page.page === 'community') && url.searchParams.get('page') === '1') {
+      url.searchParams.delete('page');
+      return { redirect: url.pathname + url.search };
     }
     // What the topic's head needs from the database, asked beside the page's API reads.
     const topicFacts = page.page === 'topic' ? topicIndexFacts(db, page.topicId) : null;
@@ -168,7 +172,7 @@ export function createPageServer(app: FastifyInstance, opts: PagesOptions) {
     const origin = siteOrigin(config, request);
     const member = request.viewer.user?.locale ?? null;
     const browser = parseAcceptLanguage(request.headers['accept-language']);
-    const communityOf = (slug: string) => (replies[`/api/communities/${encodeURIComponent(slug)}`] as { community: CommunityData } | undefined)?.community;
+    const communityOf = (slug: string) => (replies[firstViewUrls.community(slug)] as { community: CommunityData } | undefined)?.community;
     const base = (locale: string) => ({
       origin,
       siteName: SITE_NAME,
@@ -180,10 +184,9 @@ export function createPageServer(app: FastifyInstance, opts: PagesOptions) {
       case 'topic': {
         const data = subject as TopicPageData;
         const topic = data.topic;
-        const pageCount = Math.max(1, Math.ceil(topic.postCount / POSTS_PER_PAGE));
-        if (page.pageNumber > pageCount) return notFound(request, url, replies);
+        if (page.pageNumber > topicPageCount(topic.postCount)) return notFound(request, url, replies);
         const canonical = topicPath(topic.community, topic, page.pageNumber);
-        if (safeDecode(url.pathname) !== safeDecode(canonical.split('?')[0]!)) return { redirect: canonical };
+        if (safeDecode(url.pathname) !== safeDecode(topicPath(topic.community, topic))) return { redirect: canonical };
         const community = communityOf(topic.community);
         if (!community) return notFound(request, url, replies);
         const locale = translator.choose({ member, community: community.language, browser });
@@ -195,42 +198,40 @@ export function createPageServer(app: FastifyInstance, opts: PagesOptions) {
           pageNumber: page.pageNumber,
           canonical: origin + canonical,
           indexable,
-          feedUrl: `${origin}/c/${encodeURIComponent(topic.community)}/t/${topic.id}/feed.rss`,
+          feedUrl: origin + topicFeedPath(topic.community, topic.id),
           lastModified: lastModified?.toISOString(),
         });
-        return { status: 200, html: await render(request, { url, locale, replies, head, community }) };
+        return { status: 200, html: await render({ url, locale, replies, head, community }) };
       }
       case 'community': {
         const community = (subject as { community: CommunityData }).community;
         const topicsReply = replies[requests[1]!] as { items: unknown[] } | undefined;
-        const pageNumber = Number(url.searchParams.get('page') ?? 1) || 1;
-        const category = url.searchParams.get('category') ?? undefined;
+        const category = page.category || undefined;
         // An unknown category, or a page past the end of the list.
-        if (!topicsReply || (pageNumber > 1 && topicsReply.items.length === 0)) return notFound(request, url, replies);
+        if (!topicsReply || (page.pageNumber > 1 && topicsReply.items.length === 0)) return notFound(request, url, replies);
         const locale = translator.choose({ member, community: community.language, browser });
-        const sort = (url.searchParams.get('sort') ?? undefined) as Parameters<typeof communityHead>[0]['sort'];
         const head = communityHead({
           ...base(locale),
           community,
           category,
-          sort,
-          pageNumber,
+          sort: page.sort as Parameters<typeof communityHead>[0]['sort'],
+          pageNumber: page.pageNumber,
           canonical: origin + communityListPath(community.slug, url.searchParams),
           indexable: await isCommunityIndexable(db, community.slug, category),
-          feedUrl: `${origin}/c/${encodeURIComponent(community.slug)}/feed.rss${category ? `?category=${encodeURIComponent(category)}` : ''}`,
+          feedUrl: origin + communityFeedPath(community.slug, category),
         });
-        return { status: 200, html: await render(request, { url, locale, replies, head, community }) };
+        return { status: 200, html: await render({ url, locale, replies, head, community }) };
       }
       case 'communities': {
         const locale = translator.choose({ member, browser });
         const head = communityListHead({ ...base(locale), canonical: `${origin}/` });
-        return { status: 200, html: await render(request, { url, locale, replies, head }) };
+        return { status: 200, html: await render({ url, locale, replies, head }) };
       }
       case 'user': {
         const profile = subject as ProfileData;
         const locale = translator.choose({ member, browser });
-        const head = profileHead({ ...base(locale), profile, canonical: `${origin}/u/${encodeURIComponent(profile.user.handle)}` });
-        return { status: 200, html: await render(request, { url, locale, replies, head }) };
+        const head = profileHead({ ...base(locale), profile, canonical: userUrl(origin, profile.user.handle) });
+        return { status: 200, html: await render({ url, locale, replies, head }) };
       }
       case 'log': {
         const community = (subject as { community: CommunityData }).community;
@@ -238,10 +239,10 @@ export function createPageServer(app: FastifyInstance, opts: PagesOptions) {
         const head = moderationLogHead({
           ...base(locale),
           community,
-          canonical: `${origin}/c/${encodeURIComponent(community.slug)}/log`,
+          canonical: `${communityUrl(origin, community.slug)}/log`,
           indexable: await isCommunityIndexable(db, community.slug),
         });
-        return { status: 200, html: await render(request, { url, locale, replies, head, community }) };
+        return { status: 200, html: await render({ url, locale, replies, head, community }) };
       }
     }
   }

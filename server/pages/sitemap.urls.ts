@@ -32,6 +32,13 @@ export function communityListPath(slug: string, search: URLSearchParams): string
   return `${communityPath(slug)}${qs ? `?${qs}` : ''}`;
 }
 
+/** A community's RSS feed, or one category's. */
+export const communityFeedPath = (slug: string, categorySlug?: string | null) =>
+  `${communityPath(slug)}/feed.rss${categorySlug ? `?category=${encodeURIComponent(categorySlug)}` : ''}`;
+
+/** A topic's RSS feed of replies. */
+export const topicFeedPath = (communitySlug: string, topicId: number) => `${communityPath(communitySlug)}/t/${topicId}/feed.rss`;
+
 /** A post's place in its topic: the page that holds its number, and its anchor there. */
 export const postPath = (communitySlug: string, topic: { id: number; title: string }, number: number) =>
   `${topicPath(communitySlug, topic, Math.ceil(number / POSTS_PER_PAGE))}#post-${number}`;

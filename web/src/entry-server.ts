@@ -40,7 +40,7 @@ const isLazy = (value: unknown): value is Lazy => typeof value === 'function' &&
 export const renderPage: PageRenderer['renderPage'] = async (input: RenderInput): Promise<RenderedPage> => {
   const found = matchRoute(input.pathname, serverRoutes());
   const component = isLazy(found.match) ? (await found.match()).default : found.match;
-  const catalogue = await loadMessages(messages, input.locale);
+  const catalogue = (await loadMessages(messages, input.locale)) ?? messages.source;
 
   // From here to the end of render(): synchronous.
   setServerLocation({ pathname: input.pathname, search: input.search, params: found.params, component });

@@ -25,8 +25,10 @@ export function publicPage(route: string, params: Record<string, string>, search
   switch (route) {
     case '/':
       return { page: 'communities' };
-    case '/c/:slug':
-      return { page: 'community', slug: decode(params.slug) };
+    case '/c/:slug': {
+      const query = communityListQuery((name) => search.get(name));
+      return { page: 'community', slug: decode(params.slug), category: query.category, sort: query.sort, pageNumber: query.page };
+    }
     case '/c/:slug/t/:topic': {
       const topicId = parseTopicSegment(params.topic);
       return topicId === null ? null : { page: 'topic', slug: decode(params.slug), topicId, pageNumber: pageOf(search.get('page')) };

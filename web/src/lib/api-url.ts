@@ -25,6 +25,9 @@ const enc = encodeURIComponent;
 /** Posts on a page of a topic (and the API's default page). */
 export const TOPIC_PAGE_SIZE = 50;
 
+/** How many numbered pages a topic of `postCount` posts has (at least one). */
+export const topicPageCount = (postCount: number): number => Math.max(1, Math.ceil(postCount / TOPIC_PAGE_SIZE));
+
 export interface TopicsUrlQuery {
   category?: string | null;
   sort?: string | null;

@@ -80,7 +80,7 @@ async function apply(): Promise<void> {
   const locale = chooseLocale({ ...choices, browser: browserLocales() }, bundle.locales);
   wanted = locale;
   if (locale === current.locale && Object.keys(current.messages).length) return;
-  const messages = locale === SOURCE_LOCALE ? bundle.source : await bundle.load(locale);
+  const messages = await loadMessages(bundle, locale);
   // A later choice may have finished first; only the newest one applies.
   if (wanted !== locale || !messages) return;
   current = { locale, messages };
@@ -111,7 +111,7 @@ export async function startI18n(
     const { locale, community } = options.rendered;
     choices = { community };
     wanted = locale;
-    const catalogue = await loadMessages(messages, locale);
+    const catalogue = (await loadMessages(messages, locale)) ?? messages.source;
     if (wanted === locale) current = { locale, messages: catalogue };
     return;
   }
@@ -190,14 +190,17 @@ export function useTimeZone(timeZone: string | undefined): void {
   zone.timeZone = timeZone;
 }
 
-/** A locale's messages, loaded (and kept) ahead of a server render, which cannot wait for them. */
+/**
+ * A locale's messages, loaded once and kept (a page, or the server, has one bundle): undefined for a
+ * locale the bundle has no catalogue for. The server loads them ahead of a render, which cannot wait.
+ */
 const loaded = new Map<string, Catalogue>();
 
-export async function loadMessages(messages: MessageBundle, locale: string): Promise<Catalogue> {
+export async function loadMessages(messages: MessageBundle, locale: string): Promise<Catalogue | undefined> {
   let catalogue = loaded.get(locale);
   if (!catalogue) {
-    catalogue = (locale === SOURCE_LOCALE ? messages.source : await messages.load(locale)) ?? messages.source;
-    loaded.set(locale, catalogue);
+    catalogue = locale === SOURCE_LOCALE ? messages.source : await messages.load(locale);
+    if (catalogue) loaded.set(locale, catalogue);
   }
   return catalogue;
 }

@@ -1,4 +1,5 @@
 import { IDEA_STATUSES, TOPIC_SORTS, type IdeaStatus, type TopicSort } from '../../lib/api';
+import { pageOf } from '../../lib/format';
 
 /** What a community page lists, read from its URL: the same on the server's render and in the browser. */
 export interface CommunityListQuery {
@@ -13,13 +14,12 @@ export interface CommunityListQuery {
 
 export function communityListQuery(param: (name: string) => string | null): CommunityListQuery {
   const sort: TopicSort = TOPIC_SORTS.find((s) => s === param('sort')) ?? 'latest';
-  const page = Number(param('page'));
   return {
     category: param('category') ?? '',
     sort,
     kind: sort === 'votes' ? 'idea' : undefined,
     status: sort === 'votes' ? IDEA_STATUSES.find((s) => s === param('status')) : undefined,
-    page: Number.isInteger(page) && page >= 1 && page <= 1000 ? page : 1,
+    page: pageOf(param('page')),
   };
 }
 
