@@ -18,6 +18,12 @@ export interface Database {
   /** Subscribe to NOTIFY on a channel. PostgreSQL listeners are handled by the bus, which needs its own connection. */
   listenEmbedded?: (channel: string, onPayload: (payload: string) => void) => Promise<() => Promise<void>>;
   connectionString?: string;
+  /**
+   * A statement as text with $1… parameters, straight to the driver (no drizzle): for libraries
+   * that bring their own SQL (the job queue). Without parameters the text may hold several
+   * statements.
+   */
+  executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
   close(): Promise<void>;
 }
 
@@ -57,7 +63,13 @@ async function openPostgres(url: string, poolSize: number, folder: string): Prom
     client.release();
   }
   const db = drizzle({ client: pool, schema }) as unknown as Db;
-  return { db, driver: 'postgres', connectionString: url, close: () => pool.end() };
+  return {
+    db,
+    driver: 'postgres',
+    connectionString: url,
+    executeSql: async (text, values) => pool.query(text, values),
+    close: () => pool.end(),
+  };
 }
 
 async function openPglite(dataDir: string, folder: string): Promise<Database> {
@@ -75,6 +87,12 @@ async function openPglite(dataDir: string, folder: string): Promise<Database> {
     db,
     driver: 'pglite',
     listenEmbedded: async (channel, onPayload) => client.listen(channel, onPayload),
+    async executeSql(text, values) {
+      if (values && values.length > 0) return client.query(text, values);
+      // The extended protocol takes one statement; a script goes through exec, answering with its last result.
+      const results = await client.exec(text);
+      return results[results.length - 1] ?? { rows: [] };
+    },
     close: () => client.close(),
   };
 }
@@ -89,4 +107,24 @@ export const isUniqueViolation = (err: unknown): boolean => {
 export async function rows<T>(db: Executor, query: ReturnType<typeof sql>): Promise<T[]> {
   const result = (await db.execute(query)) as { rows: T[] };
   return result.rows;
+}
+
+/**
+ * The same surface as Database.executeSql over a drizzle transaction: a library's statement
+ * (e.g. enqueueing a job) commits or rolls back with the write around it. Parameters are
+ * re-bound through drizzle, so `$n` in the text must be a parameter (as in the job queue's SQL).
+ */
+// drizzle leaves out an undefined parameter (the statement would lose a value), and sends objects as
+// their text only if told: the library's JSON goes as JSON.
+const bindable = (value: unknown): unknown =>
+  value === undefined ? null : value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date) ? JSON.stringify(value) : value;
+
+export function executorSql(ex: Executor): { executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> } {
+  return {
+    async executeSql(text, values = []) {
+      const parts = text.split(/\$(\d+)/);
+      const chunks = parts.map((part, i) => (i % 2 === 0 ? sql.raw(part) : sql`${bindable(values[Number(part) - 1])}`));
+      return (await ex.execute(sql.join(chunks, sql.raw('')))) as { rows: unknown[] };
+    },
+  };
 }

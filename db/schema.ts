@@ -16,6 +16,11 @@ export type IdeaStatus = (typeof IDEA_STATUSES)[number];
 export const REACTION_KINDS = ['like', 'helpful'] as const;
 export type ReactionKind = (typeof REACTION_KINDS)[number];
 
+export const EMAIL_NOTIFICATION_CHOICES = ['never', 'away', 'always'] as const;
+export type EmailNotificationChoice = (typeof EMAIL_NOTIFICATION_CHOICES)[number];
+export const EMAIL_DIGEST_CHOICES = ['off', 'daily', 'weekly'] as const;
+export type EmailDigestChoice = (typeof EMAIL_DIGEST_CHOICES)[number];
+
 export const users = pgTable(
   'users',
   {
@@ -32,6 +37,18 @@ export const users = pgTable(
     ssoSubject: text('sso_subject'),
     /** The interface language the member chose (a catalogue in locales/); null: not chosen. */
     locale: text('locale'),
+    /** When the member proved `email` is theirs (a link or code sent to it); null: not yet. SSO accounts count as verified. */
+    emailVerifiedAt: ts('email_verified_at'),
+    /** Raised by bounces of mail sent to `email`; past a threshold only critical mail (reset, verification) goes out. */
+    emailBounceScore: integer('email_bounce_score').notNull().default(0),
+    /** Notification mail: never, only when away (the default), or always. */
+    emailNotifications: text('email_notifications').$type<EmailNotificationChoice>().notNull().default('away'),
+    /** The digest of what happened while away: off, daily or weekly (the default). */
+    emailDigest: text('email_digest').$type<EmailDigestChoice>().notNull().default('weekly'),
+    /** Last time the member was seen using the site (requests, live sockets); updated at most once a minute. */
+    lastSeenAt: ts('last_seen_at'),
+    /** When the last digest went out: the next covers what came after, and only if they stayed away. */
+    digestSentAt: ts('digest_sent_at'),
     createdAt: createdAt(),
   },
   (t) => [
@@ -80,6 +97,8 @@ export const communities = pgTable(
       .default(sql`'{parley_english}'`),
     /** Readable as ever, but kept out of search engines: no sitemap or feed listing, pages say noindex. */
     unlisted: boolean('unlisted').notNull().default(false),
+    /** Posting needs a verified e-mail address (SSO accounts count as verified by their organisation). */
+    requireVerifiedEmail: boolean('require_verified_email').notNull().default(false),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('communities_slug_key').on(t.slug)],
@@ -463,6 +482,9 @@ export const notifications = pgTable(
       .notNull()
       .default(sql`'{}'::jsonb`),
     readAt: ts('read_at'),
+    /** How much of `count` has been mailed: a notification is mailed again only when it grew past this. */
+    emailedCount: integer('emailed_count').notNull().default(0),
+    emailedAt: ts('emailed_at'),
     createdAt: createdAt(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
@@ -548,4 +570,138 @@ export const topicVotes = pgTable(
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.topicId, t.userId] }), index('topic_votes_user_idx').on(t.userId)],
+);
+
+export const EMAIL_TOKEN_PURPOSES = ['verify', 'reset'] as const;
+export type EmailTokenPurpose = (typeof EMAIL_TOKEN_PURPOSES)[number];
+
+/**
+ * One-time tokens sent by mail: address verification (also of a new address, before it replaces
+ * the old) and password reset. Only digests are stored; a newer token of the same purpose
+ * replaces the older (the row is deleted).
+ */
+export const emailTokens = pgTable(
+  'email_tokens',
+  {
+    id: serial('id').primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    purpose: text('purpose').$type<EmailTokenPurpose>().notNull(),
+    /** SHA-256 (hex) of the link's token. */
+    tokenHash: text('token_hash').notNull(),
+    /** SHA-256 (hex) of the short code typed instead of following the link (verification only). */
+    codeHash: text('code_hash'),
+    /** The address the token was sent to and proves: a change of address takes effect with it. */
+    email: text('email').notNull(),
+    /** Wrong codes typed against this token; past the limit it is void. */
+    attempts: integer('attempts').notNull().default(0),
+    expiresAt: ts('expires_at').notNull(),
+    usedAt: ts('used_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('email_tokens_hash_key').on(t.tokenHash), index('email_tokens_user_idx').on(t.userId, t.purpose)],
+);
+
+export const MAIL_STATUSES = ['queued', 'sent', 'failed', 'suppressed'] as const;
+export type MailStatus = (typeof MAIL_STATUSES)[number];
+
+/**
+ * Every mail Parley sends, as sent: the record that makes sending at most once, and (without
+ * SMTP) the local mailbox site admins read.
+ */
+export const mailMessages = pgTable(
+  'mail_messages',
+  {
+    id: serial('id').primaryKey(),
+    userId: integer('user_id').references(() => users.id, { onDelete: 'set null' }),
+    /** What the mail is (verify_email, password_reset, notification, digest, …): for the mailbox and for tests. */
+    kind: text('kind').notNull(),
+    toAddress: text('to_address').notNull(),
+    subject: text('subject').notNull(),
+    textBody: text('text_body').notNull(),
+    htmlBody: text('html_body').notNull(),
+    /** Extra headers (List-Unsubscribe, In-Reply-To, References, Reply-To, …) as sent. */
+    headers: jsonb('headers')
+      .$type<Record<string, string>>()
+      .notNull()
+      .default(sql`'{}'::jsonb`),
+    messageId: text('message_id').notNull(),
+    /** Sent even to an address whose bounces stopped other mail (reset, verification). */
+    critical: boolean('critical').notNull().default(false),
+    status: text('status').$type<MailStatus>().notNull().default('queued'),
+    /** 'smtp', or 'local' when no SMTP server is configured (the mail stays here, in the local mailbox). */
+    transport: text('transport').$type<'smtp' | 'local'>(),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    /** SHA-256 (hex) of the key in this mail's VERP return address: a bounce names the mail it is about. */
+    bounceKeyHash: text('bounce_key_hash'),
+    sentAt: ts('sent_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('mail_messages_user_idx').on(t.userId, t.id), uniqueIndex('mail_messages_bounce_key').on(t.bounceKeyHash)],
+);
+
+export const UNSUBSCRIBE_STREAMS = ['topic', 'kind', 'digest', 'all'] as const;
+export type UnsubscribeStream = (typeof UNSUBSCRIBE_STREAMS)[number];
+
+/** The token behind a mail's one-click unsubscribe: which stream of mail it stops, for whom. */
+export const unsubscribeTokens = pgTable(
+  'unsubscribe_tokens',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    stream: text('stream').$type<UnsubscribeStream>().notNull(),
+    /** The topic id (stream 'topic') or notification kind (stream 'kind'); '' otherwise. */
+    target: text('target').notNull().default(''),
+    createdAt: createdAt(),
+  },
+  (t) => [index('unsubscribe_tokens_created_idx').on(t.createdAt)],
+);
+
+/** Mail a member turned off for one topic or one kind of notification (digest and all are columns of users). */
+export const emailOptOuts = pgTable(
+  'email_opt_outs',
+  {
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    stream: text('stream').$type<'topic' | 'kind'>().notNull(),
+    target: text('target').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.stream, t.target] })],
+);
+
+/** The key in a notification mail's Reply-To: a reply to that address posts as this member in this topic. */
+export const mailReplyKeys = pgTable(
+  'mail_reply_keys',
+  {
+    keyHash: text('key_hash').primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    topicId: integer('topic_id')
+      .notNull()
+      .references(() => topics.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('mail_reply_keys_created_idx').on(t.createdAt)],
+);
+
+/** Posts a member has been sent by mail (notification or digest): a digest never repeats them. */
+export const mailedPosts = pgTable(
+  'mailed_posts',
+  {
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    postId: integer('post_id')
+      .notNull()
+      .references(() => posts.id, { onDelete: 'cascade' }),
+    mailedAt: ts('mailed_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.postId] })],
 );

@@ -42,6 +42,9 @@ import { robotsRoutes } from './pages/robots.routes.js';
 import { sitemapRoutes } from './pages/sitemap.routes.js';
 import { feedRoutes } from './feeds/feeds.routes.js';
 import { indexNowPlugin } from './pages/indexnow.plugin.js';
+import { startJobQueue } from './jobs/job-queue.js';
+import { createMailSystem } from './mail/mail.system.js';
+import { mailboxRoutes } from './mail/mailbox.routes.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -88,7 +91,18 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const bus = database.driver === 'postgres' ? await createPostgresBus(database.connectionString!, app.log) : await createEmbeddedBus(database);
   const bumps = new BumpBatcher({ db: database.db, bus }, app.log);
-  const ctx: ServiceContext = { db: database.db, bus, bumps, log: app.log, postingLimits: { enabled: config.rateLimits }, translator };
+  const jobs = await startJobQueue(database, app.log, { pollingIntervalSeconds: config.jobs.pollingIntervalSeconds });
+  const mail = createMailSystem(config, database.db, jobs, translator, app.log);
+  const ctx: ServiceContext = {
+    db: database.db,
+    bus,
+    bumps,
+    log: app.log,
+    postingLimits: { enabled: config.rateLimits },
+    translator,
+    mail: mail.mailer,
+    jobs,
+  };
   const pageCache = new TopicPageCache(config.pageCacheSize, bus);
   // Guests' rendered topic pages, beside (not instead of) their JSON.
   const htmlCache = new TopicPageCache(config.pageCacheSize, bus);
@@ -98,6 +112,9 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
     jobs: [{ name: 'question reminders', run: () => runQuestionReminders(ctx, config.reminders) }],
   });
   app.addHook('onClose', async () => {
+    // Jobs first: a mail being sent finishes, and nothing new starts, before the database closes.
+    await jobs.stop();
+    mail.close();
     await stopMaintenance();
     await bumps.close();
     pageCache.close();
@@ -139,6 +156,9 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
     web.renderer && web.build
       ? createPageServer(app, { config, db: database.db, translator, renderer: web.renderer, build: web.build, cache: htmlCache, bus })
       : null;
+  await app.register(mailboxRoutes, { db: database.db });
   await app.register(webPlugin, { webDir: config.webDir, servePage: pages?.serve });
+  // Workers start last: a job waiting from before a restart may need everything above.
+  await mail.start();
   return app;
 }

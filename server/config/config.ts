@@ -60,6 +60,39 @@ export const ConfigSchema = Type.Object({
     /** An unsolved question with replies reminds its asker (once) when it is older than this. */
     afterDays: Type.Integer({ minimum: 1, maximum: 365 }),
   }),
+  jobs: Type.Object({
+    /** How often an idle job worker looks for due jobs; jobs sent by the same process wake it at once. */
+    pollingIntervalSeconds: Type.Number({ minimum: 0.5, maximum: 3600 }),
+  }),
+  mail: Type.Object({
+    /** `smtp://user:pass@host:port` or `smtps://…`; absent: mail stays in the local mailbox (database and log). */
+    smtpUrl: Type.Optional(Type.String({ pattern: '^smtps?://[^\\s]+$' })),
+    /** The From header, e.g. `Acme Community <community@acme.example>`. */
+    from: Type.String({ minLength: 3, maxLength: 320 }),
+    /** DKIM signing by nodemailer; absent: unsigned (the relay may sign). */
+    dkim: Type.Optional(
+      Type.Object({
+        domainName: Type.String({ minLength: 1 }),
+        keySelector: Type.String({ minLength: 1 }),
+        privateKey: Type.String({ minLength: 1 }),
+      }),
+    ),
+    /** A built-in SMTP listener for replies and bounces on this port (host: `host`); absent: off. */
+    inboundSmtpPort: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+    /** Domain of reply and bounce addresses (`reply+<key>@<domain>`); absent: the host of the public origin. */
+    replyDomain: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9.-]+$' })),
+    /** Bearer secret of POST /api/mail/inbound; absent: that endpoint is off. */
+    inboundSecret: Type.Optional(Type.String({ minLength: 16, maxLength: 512 })),
+    /** How long a notification waits before it is mailed to someone away. */
+    delaySeconds: Type.Integer({ minimum: 0, maximum: 7 * 86400 }),
+    /** First wait before a temporary SMTP failure is retried; each retry waits about twice as long. */
+    retryDelaySeconds: Type.Integer({ minimum: 1, maximum: 86400 }),
+    retryLimit: Type.Integer({ minimum: 0, maximum: 100 }),
+    /** Notification mails per member per day; beyond it the rest roll up into one mail. */
+    dailyCap: Type.Integer({ minimum: 1, maximum: 1000 }),
+    /** Bounce score past which only critical mail (reset, verification) is sent to an address. */
+    bounceThreshold: Type.Integer({ minimum: 1, maximum: 1000 }),
+  }),
 });
 export type Config = Static<typeof ConfigSchema>;
 
@@ -79,7 +112,7 @@ const int = (name: string, raw: string | undefined, fallback: number): number =>
 };
 
 /** Defaults for everything; tests and the benchmark override what they need. */
-export type ConfigOverrides = Partial<Omit<Config, 'live'>> & { live?: Partial<Config['live']> };
+export type ConfigOverrides = Partial<Omit<Config, 'live' | 'mail'>> & { live?: Partial<Config['live']>; mail?: Partial<Config['mail']> };
 
 export function defaultConfig(overrides: ConfigOverrides = {}): Config {
   return checkConfig({
@@ -94,7 +127,17 @@ export function defaultConfig(overrides: ConfigOverrides = {}): Config {
     webDir: './dist/web',
     pageCacheSize: 2000,
     reminders: { afterDays: 3 },
+    jobs: { pollingIntervalSeconds: 2 },
     ...overrides,
+    mail: {
+      from: 'Parley <parley@localhost>',
+      delaySeconds: 600,
+      retryDelaySeconds: 30,
+      retryLimit: 8,
+      dailyCap: 20,
+      bounceThreshold: 5,
+      ...overrides.mail,
+    },
     live: {
       heartbeatMs: 30_000,
       maxBufferedBytes: 1024 * 1024,
@@ -133,6 +176,20 @@ export function normaliseOrigin(raw: string | undefined): string | undefined {
   }
 }
 
+/**
+ * Where links in mail (and other things read away from a request) point: PARLEY_ORIGIN, never a
+ * request's Host header (a forged Host must not put an attacker's site into a reset link). The
+ * embedded try-out without PARLEY_ORIGIN links to where it listens.
+ */
+export function publicOrigin(config: Pick<Config, 'origin' | 'host' | 'port'>): string {
+  if (config.origin) return config.origin;
+  const host = ['0.0.0.0', '::', '127.0.0.1', '::1'].includes(config.host) ? 'localhost' : config.host;
+  return `http://${host}:${config.port}`;
+}
+
+/** The domain of reply and bounce addresses. */
+export const replyDomain = (config: Config): string => config.mail.replyDomain ?? new URL(publicOrigin(config)).hostname;
+
 /** Shared by the search engines that take part; each passes the URLs on to the others. */
 export const INDEXNOW_ENDPOINT = 'https://api.indexnow.org/indexnow';
 
@@ -153,6 +210,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Config {
     webDir: env.PARLEY_WEB_DIR || './dist/web',
     pageCacheSize: int('PARLEY_PAGE_CACHE_SIZE', env.PARLEY_PAGE_CACHE_SIZE, 2000),
     reminders: { afterDays: int('PARLEY_REMINDER_AFTER_DAYS', env.PARLEY_REMINDER_AFTER_DAYS, 3) },
+    mail: mailFromEnv(env),
     ...(env.PARLEY_INDEXNOW_KEY
       ? {
           indexNow: {
@@ -163,4 +221,22 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Config {
         }
       : {}),
   });
+}
+
+function mailFromEnv(env: NodeJS.ProcessEnv): Partial<Config['mail']> {
+  const dkimParts = [env.PARLEY_DKIM_DOMAIN, env.PARLEY_DKIM_SELECTOR, env.PARLEY_DKIM_PRIVATE_KEY];
+  if (dkimParts.some(Boolean) && !dkimParts.every(Boolean))
+    throw new ConfigError('DKIM needs all of PARLEY_DKIM_DOMAIN, PARLEY_DKIM_SELECTOR and PARLEY_DKIM_PRIVATE_KEY');
+  return {
+    ...(env.PARLEY_SMTP_URL ? { smtpUrl: env.PARLEY_SMTP_URL } : {}),
+    ...(env.PARLEY_MAIL_FROM ? { from: env.PARLEY_MAIL_FROM } : {}),
+    ...(env.PARLEY_DKIM_DOMAIN
+      ? { dkim: { domainName: env.PARLEY_DKIM_DOMAIN, keySelector: env.PARLEY_DKIM_SELECTOR!, privateKey: env.PARLEY_DKIM_PRIVATE_KEY!.replace(/\\n/g, '\n') } }
+      : {}),
+    ...(env.PARLEY_INBOUND_SMTP_PORT ? { inboundSmtpPort: int('PARLEY_INBOUND_SMTP_PORT', env.PARLEY_INBOUND_SMTP_PORT, 0) } : {}),
+    ...(env.PARLEY_REPLY_DOMAIN ? { replyDomain: env.PARLEY_REPLY_DOMAIN } : {}),
+    ...(env.PARLEY_INBOUND_SECRET ? { inboundSecret: env.PARLEY_INBOUND_SECRET } : {}),
+    delaySeconds: int('PARLEY_MAIL_DELAY_SECONDS', env.PARLEY_MAIL_DELAY_SECONDS, 600),
+    dailyCap: int('PARLEY_MAIL_DAILY_CAP', env.PARLEY_MAIL_DAILY_CAP, 20),
+  };
 }

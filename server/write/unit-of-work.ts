@@ -5,6 +5,8 @@
 import type { Db, Tx } from '../../db/client.js';
 import type { Bus, BusNote } from '../live/bus.js';
 import type { Translator } from '../i18n/translator.js';
+import type { Mailer } from '../mail/mailer.js';
+import type { JobQueue } from '../jobs/job-queue.js';
 import { appendEvent, appendEvents, type EventDraft, type EventType } from '../live/outbox.js';
 
 /** What services need to touch data and announce changes. */
@@ -19,6 +21,10 @@ export interface ServiceContext {
   postingLimits: { enabled: boolean };
   /** The app's one translator: the catalogues' words in a reader's language (mails, rendered pages). */
   translator: Translator;
+  /** Mail is queued inside a write (`mail.queue(tx, draft)`) and sent by a job after it commits. */
+  mail: Mailer;
+  /** Durable background jobs (delayed notification mail, digests). */
+  jobs: JobQueue;
 }
 
 export interface WriteScope {
