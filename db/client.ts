@@ -111,20 +111,14 @@ export async function rows<T>(db: Executor, query: ReturnType<typeof sql>): Prom
 
 /**
  * The same surface as Database.executeSql over a drizzle transaction: a library's statement
- * (e.g. enqueueing a job) commits or rolls back with the write around it. Parameters are
- * re-bound through drizzle, so `$n` in the text must be a parameter (as in the job queue's SQL).
+ * (e.g. enqueueing a job) commits or rolls back with the write around it. It goes to the
+ * transaction's own driver client (pg's PoolClient or PGlite's transaction), because the library's
+ * SQL may use one `$n` several times with different casts, which only the driver binds as one value.
+ * Reaching for `session.client` relies on drizzle's internals (pinned; tests/jobs.queue.test.ts
+ * covers both drivers).
  */
-// drizzle leaves out an undefined parameter (the statement would lose a value), and sends objects as
-// their text only if told: the library's JSON goes as JSON.
-const bindable = (value: unknown): unknown =>
-  value === undefined ? null : value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date) ? JSON.stringify(value) : value;
-
 export function executorSql(ex: Executor): { executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> } {
-  return {
-    async executeSql(text, values = []) {
-      const parts = text.split(/\$(\d+)/);
-      const chunks = parts.map((part, i) => (i % 2 === 0 ? sql.raw(part) : sql`${bindable(values[Number(part) - 1])}`));
-      return (await ex.execute(sql.join(chunks, sql.raw('')))) as { rows: unknown[] };
-    },
-  };
+  const client = (ex as unknown as { session?: { client?: { query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> } } }).session?.client;
+  if (!client) throw new Error('executorSql: this drizzle executor has no driver client');
+  return { executeSql: (text, values = []) => client.query(text, values) };
 }

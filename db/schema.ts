@@ -47,7 +47,10 @@ export const users = pgTable(
     emailDigest: text('email_digest').$type<EmailDigestChoice>().notNull().default('weekly'),
     /** Last time the member was seen using the site (requests, live sockets); updated at most once a minute. */
     lastSeenAt: ts('last_seen_at'),
-    /** When the last digest went out: the next covers what came after, and only if they stayed away. */
+    /**
+     * How far digests have covered: set when a digest goes out, and also when one was due but had
+     * nothing to say (so the member is looked at again a period later, not every hour).
+     */
     digestSentAt: ts('digest_sent_at'),
     createdAt: createdAt(),
   },
@@ -656,6 +659,8 @@ export const unsubscribeTokens = pgTable(
     stream: text('stream').$type<UnsubscribeStream>().notNull(),
     /** The topic id (stream 'topic') or notification kind (stream 'kind'); '' otherwise. */
     target: text('target').notNull().default(''),
+    /** The member's choices before this link stopped the digest or all mail: what undo restores. */
+    previous: jsonb('previous').$type<{ notifications: EmailNotificationChoice; digest: EmailDigestChoice }>(),
     createdAt: createdAt(),
   },
   (t) => [index('unsubscribe_tokens_created_idx').on(t.createdAt)],

@@ -58,6 +58,7 @@ CREATE TABLE "unsubscribe_tokens" (
 	"user_id" integer NOT NULL,
 	"stream" text NOT NULL,
 	"target" text DEFAULT '' NOT NULL,
+	"previous" jsonb,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint

@@ -9,6 +9,9 @@ import { docsPlugin } from './docs/docs.plugin.js';
 import { authPlugin } from './auth/auth.plugin.js';
 import { createSessionStore } from './auth/session.js';
 import { authRoutes } from './auth/auth.routes.js';
+import { accountRoutes } from './accounts/accounts.routes.js';
+import { startAccountJobs } from './accounts/accounts.jobs.js';
+import { noReferrerPlugin } from './accounts/no-referrer.plugin.js';
 import { userRoutes } from './users/users.routes.js';
 import { communityRoutes } from './communities/communities.routes.js';
 import { topicRoutes } from './topics/topics.routes.js';
@@ -45,6 +48,13 @@ import { indexNowPlugin } from './pages/indexnow.plugin.js';
 import { startJobQueue } from './jobs/job-queue.js';
 import { createMailSystem } from './mail/mail.system.js';
 import { mailboxRoutes } from './mail/mailbox.routes.js';
+import { notificationMail } from './mail/notify/notify.jobs.js';
+import { preferencesRoutes } from './mail/preferences.routes.js';
+import { unsubscribeRoutes } from './mail/unsubscribe.routes.js';
+import { pruneUnsubscribeTokens } from './mail/unsubscribe.service.js';
+import { activityPlugin } from './activity/activity.plugin.js';
+import { inboundMailPlugin } from './mail/inbound/inbound.plugin.js';
+import { startDigests } from './mail/digest/digest.round.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -62,6 +72,20 @@ declare module 'fastify' {
 
 export const BODY_LIMIT = 256 * 1024;
 
+/**
+ * A request as logged, without the secrets some URLs carry (reset and verification tokens in the
+ * query, unsubscribe tokens in the path): a log shipped elsewhere must not open accounts.
+ */
+export const redactUrl = (url: string): string =>
+  url.replace(/([?&]token=)[^&#]*/g, '$1[redacted]').replace(/^(\/api\/unsubscribe\/|\/unsubscribe\/)[^/?#]+/, '$1[redacted]');
+
+const requestForLog = (req: { method: string; url: string; hostname?: string; ip?: string }) => ({
+  method: req.method,
+  url: redactUrl(req.url),
+  host: req.hostname,
+  remoteAddress: req.ip,
+});
+
 /** What a caller may bring instead of what buildApp would load. */
 export interface AppParts {
   /**
@@ -76,7 +100,7 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
   const translator = catalogueTranslator();
   const errorMessages = createErrorMessages(translator);
   const app = Fastify({
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel, serializers: { req: requestForLog } },
     bodyLimit: BODY_LIMIT,
     trustProxy: config.trustProxy,
     return503OnClosing: true,
@@ -103,13 +127,19 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
     mail: mail.mailer,
     jobs,
   };
+  const notifyByMail = notificationMail(ctx, config.mail);
+  // Before anything can notify (the demo seed does): notifications send their mail jobs to these queues.
+  await notifyByMail.define();
   const pageCache = new TopicPageCache(config.pageCacheSize, bus);
   // Guests' rendered topic pages, beside (not instead of) their JSON.
   const htmlCache = new TopicPageCache(config.pageCacheSize, bus);
   const sessions = createSessionStore(database.db, config.sessionTtlDays);
   app.decorate('parley', { config, database, bus, ctx, translator, errorMessages });
   const stopMaintenance = scheduleMaintenance(database.db, sessions, config.live, app.log, {
-    jobs: [{ name: 'question reminders', run: () => runQuestionReminders(ctx, config.reminders) }],
+    jobs: [
+      { name: 'question reminders', run: () => runQuestionReminders(ctx, config.reminders) },
+      { name: 'unsubscribe tokens', run: () => pruneUnsubscribeTokens(database.db) },
+    ],
   });
   app.addHook('onClose', async () => {
     // Jobs first: a mail being sent finishes, and nothing new starts, before the database closes.
@@ -130,9 +160,11 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
   await app.register(docsPlugin);
   await app.register(securityPlugin, { config });
   await app.register(authPlugin, { config, sessions });
+  await app.register(activityPlugin, { db: database.db });
 
   app.get('/api/health', { schema: { hide: true } }, async () => ({ status: 'ok', db: database.driver }));
-  await app.register(authRoutes, { config, db: database.db, sessions, translator });
+  await app.register(authRoutes, { config, db: database.db, ctx, sessions, translator });
+  await app.register(accountRoutes, { config, ctx });
   await app.register(userRoutes, { db: database.db });
   await app.register(communityRoutes, { config, ctx });
   await app.register(topicRoutes, { config, ctx, pageCache });
@@ -157,8 +189,16 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
       ? createPageServer(app, { config, db: database.db, translator, renderer: web.renderer, build: web.build, cache: htmlCache, bus })
       : null;
   await app.register(mailboxRoutes, { db: database.db });
+  await app.register(preferencesRoutes, { config, db: database.db, translator });
+  await app.register(unsubscribeRoutes, { db: database.db, translator });
+  // Replies by e-mail and bounces: the HTTP hook, and the SMTP listener when a port is configured.
+  await app.register(inboundMailPlugin, { config, ctx, errorMessages });
+  await app.register(noReferrerPlugin);
   await app.register(webPlugin, { webDir: config.webDir, servePage: pages?.serve });
   // Workers start last: a job waiting from before a restart may need everything above.
   await mail.start();
+  await notifyByMail.start();
+  await startDigests(ctx, { bounceThreshold: config.mail.bounceThreshold });
+  await startAccountJobs(ctx);
   return app;
 }

@@ -52,11 +52,14 @@ describe('the job queue', () => {
       ),
     );
     await jobs.send('test.folded', { n: 12 }, { singletonKey: 'user-1:topic-1', startAfterSeconds: 1 });
-    await expect.poll(() => seen.filter((s) => s.queue === 'test.folded').length, { timeout: 8000 }).toBe(2);
+    // Delayed and keyed inside a write too (the library binds one parameter in several casts).
+    await write(t.app.parley.ctx, ({ tx }) => jobs.send('test.folded', { n: 30 }, { singletonKey: 'user-3:topic-1', startAfterSeconds: 1, tx }));
+    await expect.poll(() => seen.filter((s) => s.queue === 'test.folded').length, { timeout: 8000 }).toBe(3);
     const folded = seen.filter((s) => s.queue === 'test.folded');
     // One job per key ran (which of the folded ones is not promised: the job reads the state it acts on).
     expect(folded.filter((s) => s.n >= 10 && s.n < 20)).toHaveLength(1);
     expect(folded.filter((s) => s.n === 20)).toHaveLength(1);
+    expect(folded.filter((s) => s.n === 30)).toHaveLength(1);
     // Delayed: neither ran before its second was up.
     for (const s of folded) expect(s.at - sentAt).toBeGreaterThanOrEqual(900);
   });

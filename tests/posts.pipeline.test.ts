@@ -24,6 +24,8 @@ let otherTopicId: number;
 let lockedTopicId: number;
 let foreignPostId: number;
 let holding: { id: number; slug: string };
+let verifying: { id: number; slug: string };
+let verified: Who;
 let community: { id: number; slug: string };
 
 beforeAll(async () => {
@@ -43,6 +45,10 @@ beforeAll(async () => {
   holding = await createCommunity(s.admin);
   expect((await s.admin.patch(`/api/communities/${holding.slug}`, { moderation: { holdFirstPosts: true } })).status).toBe(200);
   community = { id: (await t.guest().get(`/api/communities/${s.slug}`)).body.community.id, slug: s.slug };
+  verifying = await createCommunity(s.admin);
+  expect((await s.admin.patch(`/api/communities/${verifying.slug}`, { moderation: { requireVerifiedEmail: true } })).status).toBe(200);
+  verified = await signUp(t);
+  await t.app.parley.ctx.db.update(users).set({ emailVerifiedAt: new Date() }).where(eq(users.id, verified.userId));
 });
 afterAll(async () => {
   await t?.close();
@@ -71,7 +77,7 @@ const newTopic =
   (where: () => { id: number; slug: string }): (() => Destination) =>
   () => ({
     type: 'topic',
-    community: { ...where(), holdFirstPosts: where() === holding },
+    community: { ...where(), holdFirstPosts: where() === holding, requireVerifiedEmail: where() === verifying },
     category: async () => categoryOf(where().slug),
     title: `Topic ${unique()}`,
     kind: 'discussion',
@@ -152,6 +158,20 @@ const rows: Row[] = [
   },
   { name: 'a reply by a banned member', phase: 'authorise', who: () => banned, to: intoTopic(() => topicId), expected: { status: 403, code: 'banned' } },
   { name: 'a new topic by a banned member', phase: 'authorise', who: () => banned, to: newTopic(() => community), expected: { status: 403, code: 'banned' } },
+  {
+    name: 'a new topic by a member without a verified address, where one is needed',
+    phase: 'authorise',
+    who: () => s.member,
+    to: newTopic(() => verifying),
+    expected: { status: 403, code: 'email_unverified' },
+  },
+  {
+    name: 'a new topic there by a member with a verified address',
+    phase: 'authorise',
+    who: () => verified,
+    to: newTopic(() => verifying),
+    expected: { created: true },
+  },
   {
     name: 'a reply to a post of another topic',
     phase: 'authorise',
@@ -307,7 +327,7 @@ describe('the post pipeline', () => {
         submitPost(withLimits(true), viewer, {
           destination: {
             type: 'topic',
-            community: { ...community, holdFirstPosts: false },
+            community: { ...community, holdFirstPosts: false, requireVerifiedEmail: false },
             category: () => categoryOf(s.slug),
             title: 'Title',
             kind: 'discussion',
@@ -330,7 +350,7 @@ describe('the post pipeline', () => {
       const first = await signUp(t, { newAccount: true });
       const destination: Destination = {
         type: 'topic',
-        community: { ...holding, holdFirstPosts: true },
+        community: { ...holding, holdFirstPosts: true, requireVerifiedEmail: false },
         category: () => categoryOf(holding.slug),
         title: 'Links',
         kind: 'discussion',

@@ -13,6 +13,10 @@ declare module 'fastify' {
     /** How the viewer authenticated: drives the CSRF rule and which credential logout revokes. */
     authMethod: 'none' | 'cookie' | 'bearer';
   }
+  interface FastifyContextConfig {
+    /** The route checks `Authorization` itself (a shared secret, not a session): the request stays a guest's. */
+    ownAuthorization?: boolean;
+  }
 }
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -70,6 +74,7 @@ export const authPlugin = fp(
       // Static assets and the embed's pages (which sign in on their own) need no identity; the API,
       // its socket and the rendered pages (each reader gets their own view) do.
       if (request.url.startsWith('/assets/') || request.url.startsWith('/embed')) return;
+      if (request.routeOptions.config.ownAuthorization) return;
       const bearer = bearerToken(request);
       if (bearer) {
         // A bearer token is never sent by a browser on its own, so it needs no Origin check.

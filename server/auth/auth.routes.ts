@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Config } from '../config/config.js';
 import type { Db } from '../../db/client.js';
+import type { ServiceContext } from '../write/unit-of-work.js';
 import { writeRateLimit } from '../security/security.plugin.js';
 import { clearSessionCookie, requireUser, setSessionCookie } from './auth.plugin.js';
 import { LoginBody, MeReply, PasswordBody, PreferencesBody, SessionReply, SignupBody, TokenReply, UserReply, authErrors } from './auth.schema.js';
@@ -8,21 +9,28 @@ import { changePassword, login, me, signup, updatePreferences } from './auth.ser
 import type { SessionStore } from './session.js';
 import type { Translator } from '../i18n/translator.js';
 
-export const authRoutes: FastifyPluginAsyncTypebox<{ config: Config; db: Db; sessions: SessionStore; translator: Translator }> = async (
+export const authRoutes: FastifyPluginAsyncTypebox<{ config: Config; db: Db; ctx: ServiceContext; sessions: SessionStore; translator: Translator }> = async (
   app,
-  { config, db, sessions, translator },
+  { config, db, ctx, sessions, translator },
 ) => {
   const tags = ['accounts'];
+  const meOptions = { bounceThreshold: config.mail.bounceThreshold };
   const limits = (ip: string) => ({ enabled: config.rateLimits, address: ip });
 
   app.post(
     '/api/auth/signup',
     {
-      schema: { tags, summary: 'Create an account and sign in', body: SignupBody, response: { 201: UserReply, ...authErrors } },
+      schema: {
+        tags,
+        summary: 'Create an account and sign in',
+        description: 'Mails a link and a six-digit code that verify the address (POST /api/auth/verify-email).',
+        body: SignupBody,
+        response: { 201: UserReply, ...authErrors },
+      },
       config: config.rateLimits ? { rateLimit: { max: 10, timeWindow: '1 hour' } } : { rateLimit: undefined },
     },
     async (request, reply) => {
-      const user = await signup(db, request.body);
+      const user = await signup(ctx, request.body, await request.locale);
       setSessionCookie(config, request, reply, await sessions.issue(user.id));
       return reply.status(201).send({ user });
     },
@@ -91,7 +99,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ config: Config; db: Db; ses
       schema: {
         tags,
         summary: 'Change password',
-        description: 'Revokes every session, then signs this one in again.',
+        description: 'Revokes every session, then signs this one in again; the account’s address is told by mail.',
         body: PasswordBody,
         response: { 204: { type: 'null' }, ...authErrors },
       },
@@ -99,7 +107,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ config: Config; db: Db; ses
     },
     async (request, reply) => {
       const user = requireUser(request);
-      await changePassword(db, request.viewer, request.body.currentPassword, request.body.newPassword);
+      await changePassword(ctx, request.viewer, request.body.currentPassword, request.body.newPassword, await request.locale);
       await sessions.revokeAll(user.id);
       if (request.authMethod === 'cookie') setSessionCookie(config, request, reply, await sessions.issue(user.id));
       return reply.status(204).send(null);
@@ -116,7 +124,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ config: Config; db: Db; ses
         response: { 200: SessionReply, ...authErrors },
       },
     },
-    async (request) => (request.viewer.user ? me(db, request.viewer) : { user: null, isSiteAdmin: false, memberships: [] }),
+    async (request) => (request.viewer.user ? me(db, request.viewer, meOptions) : { user: null, isSiteAdmin: false, memberships: [] }),
   );
 
   app.get(
@@ -124,7 +132,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ config: Config; db: Db; ses
     {
       schema: { tags, summary: 'The signed-in account and its memberships', response: { 200: MeReply, ...authErrors } },
     },
-    async (request) => me(db, request.viewer),
+    async (request) => me(db, request.viewer, meOptions),
   );
 
   app.put(
@@ -142,6 +150,6 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ config: Config; db: Db; ses
       },
       config: writeRateLimit(config),
     },
-    async (request) => updatePreferences(db, request.viewer, request.body, translator.locales),
+    async (request) => updatePreferences(db, request.viewer, request.body, translator.locales, meOptions),
   );
 };

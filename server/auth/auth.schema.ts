@@ -30,6 +30,10 @@ export const MeUser = Type.Object({
   locale: Nullable(Type.String(), {
     description: 'the interface language the member chose (one of the server’s locales); null: chosen automatically (community, then browser)',
   }),
+  email: Nullable(Type.String(), { description: 'the account’s address (only its owner sees it); null for SSO accounts, which have none here' }),
+  emailVerified: Type.Boolean({ description: 'the address is proven (by the link or code mailed to it); SSO accounts count as verified' }),
+  pendingEmail: Nullable(Type.String(), { description: 'a new address asked for (PUT /api/me/email) and not yet verified; null: none' }),
+  emailBouncing: Type.Boolean({ description: 'mail to the address bounces: only account mail (reset, verification) is still sent there' }),
 });
 
 export const PreferencesBody = Body({

@@ -6,6 +6,11 @@ import { hitCounter, peekCounter } from '../limits/counters.js';
 import type { Viewer } from '../visibility/viewer.js';
 import { hashPassword, verifyPassword } from './password.js';
 import { presentUser, type ApiUser } from '../users/users.present.js';
+import { write, type ServiceContext } from '../write/unit-of-work.js';
+import { loadAccount } from '../accounts/account.js';
+import { emailState } from '../accounts/email-state.js';
+import { queuePasswordChanged } from '../accounts/password-reset.service.js';
+import { queueVerification } from '../accounts/verification.service.js';
 
 export interface SignupInput {
   handle: string;
@@ -19,14 +24,18 @@ const constraintOf = (err: unknown): string => {
   return e.constraint ?? e.cause?.constraint ?? e.message ?? '';
 };
 
-export async function signup(db: Db, input: SignupInput): Promise<ApiUser> {
+/** A new account, and with it the mail that proves its address (sent after the account exists, never before). */
+export async function signup(ctx: ServiceContext, input: SignupInput, locale: string): Promise<ApiUser> {
   const handle = input.handle;
   const email = input.email.trim();
   const displayName = (input.displayName ?? '').trim() || handle;
   const passwordHash = await hashPassword(input.password);
   try {
-    const [row] = await db.insert(users).values({ handle, email, passwordHash, displayName }).returning();
-    return presentUser(row!);
+    return await write(ctx, async ({ tx }) => {
+      const [row] = await tx.insert(users).values({ handle, email, passwordHash, displayName }).returning();
+      await queueVerification(ctx, tx, row!, email, locale);
+      return presentUser(row!);
+    });
   } catch (err) {
     if (isUniqueViolation(err)) {
       const which = constraintOf(err);
@@ -73,20 +82,28 @@ export async function login(db: Db, login: string, password: string, limits: Log
   return { id: row.id, user: presentUser(row) };
 }
 
-export async function changePassword(db: Db, viewer: Viewer, current: string, next: string): Promise<void> {
+/** The address hears of it, so that a change made by someone else does not go unnoticed. */
+export async function changePassword(ctx: ServiceContext, viewer: Viewer, current: string, next: string, locale: string): Promise<void> {
   if (!viewer.user) throw unauthorized();
-  const [row] = await db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, viewer.user.id));
-  if (!row?.passwordHash) throw badRequest('no_password', 'This account signs in through its organisation and has no password here.');
-  if (!(await verifyPassword(row.passwordHash, current)))
+  const account = await loadAccount(ctx.db, viewer.user.id);
+  if (!account.passwordHash) throw badRequest('no_password', 'This account signs in through its organisation and has no password here.');
+  if (!(await verifyPassword(account.passwordHash, current)))
     throw new AppError(403, 'invalid_credentials', 'The current password is wrong.', { field: 'currentPassword' });
-  await db
-    .update(users)
-    .set({ passwordHash: await hashPassword(next) })
-    .where(eq(users.id, viewer.user.id));
+  const passwordHash = await hashPassword(next);
+  await write(ctx, async ({ tx }) => {
+    await tx.update(users).set({ passwordHash }).where(eq(users.id, account.id));
+    await queuePasswordChanged(ctx, tx, account, 'change', locale);
+  });
 }
 
-export async function me(db: Db, viewer: Viewer) {
+export interface MeOptions {
+  /** config.mail.bounceThreshold: from this bounce score on, the member is asked to fix their address. */
+  bounceThreshold: number;
+}
+
+export async function me(db: Db, viewer: Viewer, options: MeOptions) {
   if (!viewer.user) throw unauthorized();
+  const email = await emailState(db, viewer.user.id, options.bounceThreshold);
   const rows = await db
     .select({ slug: communities.slug, name: communities.name, id: communities.id, role: memberships.role })
     .from(memberships)
@@ -94,7 +111,11 @@ export async function me(db: Db, viewer: Viewer) {
     .where(eq(memberships.userId, viewer.user.id))
     .orderBy(communities.name);
   return {
-    user: { ...presentUser(viewer.user), locale: viewer.user.locale ?? null },
+    user: {
+      ...presentUser(viewer.user),
+      locale: viewer.user.locale ?? null,
+      ...email,
+    },
     isSiteAdmin: viewer.user.isSiteAdmin,
     memberships: rows.map((r) => ({ community: { id: r.id, slug: r.slug, name: r.name }, role: r.role })),
   };
@@ -107,7 +128,7 @@ export const offered = (tag: string, available: readonly string[]): string | nul
  * The member's own settings. `locale`: one of the server's locales (translator.locales), or null
  * to have it chosen automatically (the community's language, then the browser's).
  */
-export async function updatePreferences(db: Db, viewer: Viewer, input: { locale: string | null }, locales: readonly string[]) {
+export async function updatePreferences(db: Db, viewer: Viewer, input: { locale: string | null }, locales: readonly string[], options: MeOptions) {
   if (!viewer.user) throw unauthorized();
   let locale: string | null = null;
   if (input.locale !== null) {
@@ -118,5 +139,5 @@ export async function updatePreferences(db: Db, viewer: Viewer, input: { locale:
   await db.update(users).set({ locale }).where(eq(users.id, viewer.user.id));
   // This request answers with the new choice (and its error replies, if any, speak it).
   viewer.user.locale = locale;
-  return me(db, viewer);
+  return me(db, viewer, options);
 }

@@ -22,6 +22,22 @@ export const SESSION_COOKIE = 'parley_session';
 /** Only the digest is stored: someone who reads the sessions table cannot sign in with it. */
 export const sessionIdOf = (token: string) => createHash('sha256').update(token).digest('hex');
 
+/** An account as the viewer of a request: what sessions (and anything else that acts for a member, such as mail) hand on. */
+export const toViewerUser = (u: typeof users.$inferSelect): ViewerUser => ({
+  id: u.id,
+  handle: u.handle,
+  displayName: u.displayName,
+  avatarUrl: u.avatarUrl,
+  createdAt: u.createdAt,
+  isSiteAdmin: u.isSiteAdmin,
+  locale: u.locale,
+  emailVerified: isEmailVerified(u),
+});
+
+/** SSO accounts count as verified: their organisation vouches for them. */
+export const isEmailVerified = (u: Pick<typeof users.$inferSelect, 'emailVerifiedAt' | 'ssoSubject'>): boolean =>
+  u.emailVerifiedAt !== null || u.ssoSubject !== null;
+
 function drizzleAdapter(db: Db): Adapter {
   const toSession = (row: typeof sessions.$inferSelect): DatabaseSession => ({
     id: row.id,
@@ -33,18 +49,8 @@ function drizzleAdapter(db: Db): Adapter {
     async getSessionAndUser(sessionId) {
       const [row] = await db.select().from(sessions).innerJoin(users, eq(sessions.userId, users.id)).where(eq(sessions.id, sessionId));
       if (!row) return [null, null];
-      const u = row.users;
-      const user: DatabaseUser = {
-        id: u.id,
-        attributes: {
-          handle: u.handle,
-          displayName: u.displayName,
-          avatarUrl: u.avatarUrl,
-          createdAt: u.createdAt,
-          isSiteAdmin: u.isSiteAdmin,
-          locale: u.locale,
-        },
-      };
+      const { id, ...attributes } = toViewerUser(row.users);
+      const user: DatabaseUser = { id, attributes };
       return [toSession(row.sessions), user];
     },
     async getUserSessions(userId) {
@@ -111,6 +117,7 @@ export function createSessionStore(db: Db, ttlDays: number) {
           createdAt: user.createdAt,
           isSiteAdmin: user.isSiteAdmin,
           locale: user.locale ?? null,
+          emailVerified: user.emailVerified ?? false,
         },
         sessionId: session.id,
         expiresAt: session.expiresAt,

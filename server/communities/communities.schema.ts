@@ -44,6 +44,7 @@ export const UpdateCommunityBody = Body({
       {
         flagThreshold: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, description: '0 turns automatic hiding off' })),
         holdFirstPosts: Type.Optional(Type.Boolean()),
+        requireVerifiedEmail: Type.Optional(Type.Boolean({ description: 'only members with a verified e-mail address may post' })),
       },
       { additionalProperties: false },
     ),

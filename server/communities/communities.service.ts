@@ -163,7 +163,7 @@ export interface UpdateCommunityInput {
   language?: string | undefined;
   unlisted?: boolean | undefined;
   embed?: { allowedOrigins: string[] } | undefined;
-  moderation?: { flagThreshold?: number | undefined; holdFirstPosts?: boolean | undefined } | undefined;
+  moderation?: { flagThreshold?: number | undefined; holdFirstPosts?: boolean | undefined; requireVerifiedEmail?: boolean | undefined } | undefined;
 }
 
 /** Settings change for everyone at once: open community pages hear `community.updated`. */
@@ -185,6 +185,7 @@ export async function updateCommunity(ctx: Pick<ServiceContext, 'db' | 'bus' | '
     if (input.unlisted !== undefined) patch.unlisted = input.unlisted;
     if (input.moderation?.flagThreshold !== undefined) patch.flagThreshold = input.moderation.flagThreshold;
     if (input.moderation?.holdFirstPosts !== undefined) patch.holdFirstPosts = input.moderation.holdFirstPosts;
+    if (input.moderation?.requireVerifiedEmail !== undefined) patch.requireVerifiedEmail = input.moderation.requireVerifiedEmail;
     if (Object.keys(patch).length) await tx.update(communities).set(patch).where(eq(communities.id, community.id));
     if (input.embed) {
       const origins = [...new Set(input.embed.allowedOrigins.map(canonicalOrigin))];

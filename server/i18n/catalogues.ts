@@ -38,12 +38,15 @@ export function readCatalogues(dir = LOCALES_DIR): Map<string, Messages> {
 
 /**
  * Which keys a bundle carries. The widget must stay small (its first load has a budget), so it
- * gets only `embed.*` and `common.*`; the forum gets everything but `embed.*`. Components the two
- * share use `common.*` keys (tests/i18n.catalogues.test.ts checks the widget's imports).
+ * gets only `embed.*` and `common.*`; the forum gets everything but `embed.*` and what only the
+ * server words (mails, feeds). Components the two share use `common.*` keys
+ * (tests/i18n.catalogues.test.ts checks the widget's imports).
  */
 export type Scope = 'app' | 'embed' | 'all';
+const SERVER_ONLY = ['mail.', 'feed.'];
 export const inScope = (key: string, scope: Scope): boolean =>
-  scope === 'all' || (scope === 'embed' ? key.startsWith('embed.') || key.startsWith('common.') : !key.startsWith('embed.'));
+  scope === 'all' ||
+  (scope === 'embed' ? key.startsWith('embed.') || key.startsWith('common.') : !key.startsWith('embed.') && !SERVER_ONLY.some((p) => key.startsWith(p)));
 
 export const scoped = (messages: Messages, scope: Scope): Messages => Object.fromEntries(Object.entries(messages).filter(([key]) => inScope(key, scope)));
 

@@ -8,7 +8,7 @@ import type { Db } from '../../db/client.js';
 import { mailMessages, users } from '../../db/schema.js';
 import type { RunningJob } from '../jobs/job-queue.js';
 import { bounceAddress } from './mailer.js';
-import { newSecret } from './mail.secrets.js';
+import { newAddressKey } from './mail.secrets.js';
 import { SendFailure, type MailTransport } from './mail.transport.js';
 
 export interface SenderDeps {
@@ -25,21 +25,29 @@ const URL_IN_TEXT = /https?:\/\/[^\s<>"]+/g;
 export function mailSender({ db, transport, from, replyDomain, bounceThreshold, log }: SenderDeps) {
   return async (job: RunningJob<{ mailId: number }>): Promise<void> => {
     const [mail] = await db
-      .select({ m: mailMessages, bounceScore: users.emailBounceScore })
+      .select({
+        m: mailMessages,
+        bounceScore: users.emailBounceScore,
+        verified: sql<boolean>`(${users.emailVerifiedAt} IS NOT NULL OR ${users.ssoSubject} IS NOT NULL)`,
+      })
       .from(mailMessages)
       .leftJoin(users, eq(users.id, mailMessages.userId))
       .where(eq(mailMessages.id, job.data.mailId));
     if (!mail || mail.m.status !== 'queued') return;
     const m = mail.m;
 
-    // An address that keeps bouncing gets only what it cannot do without.
-    if (!m.critical && (mail.bounceScore ?? 0) >= bounceThreshold) {
-      await db.update(mailMessages).set({ status: 'suppressed', lastError: 'address bounces' }).where(eq(mailMessages.id, m.id));
+    // Everyday mail goes only to a proven address (one typed at sign-up may be someone else's, who
+    // never asked for it) that does not keep bouncing; critical mail (verification, reset) always goes.
+    // The services that compose everyday mail check the same first; this is the last word.
+    const refusal =
+      m.critical || m.userId === null ? null : !mail.verified ? 'address not verified' : (mail.bounceScore ?? 0) >= bounceThreshold ? 'address bounces' : null;
+    if (refusal) {
+      await db.update(mailMessages).set({ status: 'suppressed', lastError: refusal }).where(eq(mailMessages.id, m.id));
       return;
     }
 
     // A fresh VERP key per attempt, stored hashed: a bounce names this mail without the key being kept.
-    const bounce = newSecret();
+    const bounce = newAddressKey();
     await db
       .update(mailMessages)
       .set({ bounceKeyHash: bounce.hash, attempts: sql`${mailMessages.attempts} + 1` })

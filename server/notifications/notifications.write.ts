@@ -9,6 +9,7 @@ import type { NotificationKind, NotificationLevel, Role } from '../../db/schema.
 import { eventsForV, USER_CHANNEL_PREFIX, userChannel, type EventDraft } from '../live/outbox.js';
 import type { ServiceContext, WriteScope } from '../write/unit-of-work.js';
 import { banInForce } from '../moderation/bans.js';
+import { queueNotificationMail } from '../mail/notify/notify.queue.js';
 import { canReadPostBody, canSeeTopic, type Standing } from '../visibility/visibility.js';
 import type { Viewer } from '../visibility/viewer.js';
 
@@ -170,7 +171,7 @@ export type NotificationBatch = { draft: NotificationDraft; candidates: Iterable
  * write that committed (new content: the reply path is the hottest write and stays one statement,
  * and a failure to notify must not turn a stored post into an error).
  */
-export type NotifyWhere = { within: WriteScope } | { after: Pick<ServiceContext, 'db' | 'bus'> };
+export type NotifyWhere = { within: WriteScope } | { after: Pick<ServiceContext, 'db' | 'bus'> & Partial<Pick<ServiceContext, 'jobs'>> };
 
 /**
  * The one way notifications are stored. For each draft: who of the candidates may be told
@@ -186,6 +187,8 @@ export type NotifyWhere = { within: WriteScope } | { after: Pick<ServiceContext,
  * holds its locks to the end, so per-draft statements could cross another's). After a commit,
  * each draft is one statement and its own transaction: three round trips fewer than BEGIN,
  * insert, events, COMMIT, on the path where they show.
+ * Last, with a job queue at hand, each draft of a mailed kind sends one job that may mail its
+ * recipients later (mail/notify): within a write, in its transaction.
  * Answers the recipients told, per draft.
  */
 export async function notify(where: NotifyWhere, batch: NotificationBatch, opts: { decided?: boolean } = {}): Promise<number[][]> {
@@ -201,6 +204,9 @@ export async function notify(where: NotifyWhere, batch: NotificationBatch, opts:
     told.push(mine);
   }
   if ('within' in where) await announceStored(where.within, stored);
+  const jobs = 'within' in where ? where.within.jobs : where.after.jobs;
+  const tx = 'within' in where ? where.within.tx : undefined;
+  for (const [i, { draft }] of batch.entries()) await queueNotificationMail(jobs, tx, draft, told[i]!);
   return told;
 }
 

@@ -25,6 +25,7 @@ import { isOpenTo } from '../visibility/permissions.js';
 import type { Standing } from '../visibility/visibility.js';
 import type { Viewer, ViewerUser } from '../visibility/viewer.js';
 import { stage, type ServiceContext } from '../write/unit-of-work.js';
+import { hasVerifiedEmail } from '../accounts/verified-email.js';
 import { appendReply } from './posts.append.js';
 import type { PostRow } from './posts.present.js';
 
@@ -32,6 +33,8 @@ export interface PostingCommunity {
   id: number;
   slug: string;
   holdFirstPosts: boolean;
+  /** Only members with a verified address (or SSO accounts, or site admins) may post. */
+  requireVerifiedEmail: boolean;
 }
 
 /** Where a post goes: into a topic, or as the opening post of a new one. */
@@ -110,7 +113,12 @@ async function locate(p: Posting): Promise<void> {
     p.topic = loaded;
     p.standing = loaded.standing;
     p.ban = loaded.ban;
-    p.community = { id: loaded.topic.communityId, slug: loaded.communitySlug, holdFirstPosts: loaded.settings.holdFirstPosts };
+    p.community = {
+      id: loaded.topic.communityId,
+      slug: loaded.communitySlug,
+      holdFirstPosts: loaded.settings.holdFirstPosts,
+      requireVerifiedEmail: loaded.settings.requireVerifiedEmail,
+    };
   } else {
     const { standing, ban } = await loadStanding(p.ctx.db, p.viewer, d.community.id);
     p.standing = standing;
@@ -141,10 +149,16 @@ async function deduplicate(p: Posting): Promise<Posted | void> {
   if (earlier) return sameAttempt(p, earlier);
 }
 
-/** Locked topics take replies from moderators only; banned members write nothing; a reply's target is in its topic. */
+/**
+ * Locked topics take replies from moderators only; banned members write nothing; a community may
+ * want a proven address; a reply's target is in its topic.
+ */
 async function authorise(p: Posting): Promise<void> {
   if (p.topic && !isOpenTo(p.standing, p.topic.topic)) throw forbidden('topic_locked', 'This topic is locked: no new replies.', { action: 'reply' });
   throwIfBanned(p.ban);
+  if (p.community.requireVerifiedEmail && !p.user.isSiteAdmin && !(await hasVerifiedEmail(p.ctx.db, p.user))) {
+    throw forbidden('email_unverified', 'Verify your e-mail address to post in this community.');
+  }
   const replyToId = p.request.replyToId;
   if (replyToId === undefined) return;
   const d = p.request.destination;
@@ -304,7 +318,7 @@ export async function submitPost(ctx: ServiceContext, viewer: Viewer, request: P
     viewer,
     user,
     request,
-    community: { id: 0, slug: '', holdFirstPosts: false },
+    community: { id: 0, slug: '', holdFirstPosts: false, requireVerifiedEmail: false },
     topic: null,
     standing: { viewer, role: null },
     ban: null,

@@ -167,6 +167,9 @@ export const CommunitySummary = Type.Object(
       {
         flagThreshold: Type.Integer({ description: 'distinct members whose flags hide a post pending review; 0 = never automatically' }),
         holdFirstPosts: Type.Boolean({ description: "a member's first post here waits for a moderator's approval" }),
+        requireVerifiedEmail: Type.Boolean({
+          description: 'posting here needs a verified e-mail address (SSO accounts and site admins count as verified); others get 403 `email_unverified`',
+        }),
       },
       { description: 'Public, like everything about moderation here.' },
     ),

@@ -21,6 +21,7 @@ export interface LoadedTopic extends TopicContext {
 export interface ModerationSettings {
   flagThreshold: number;
   holdFirstPosts: boolean;
+  requireVerifiedEmail: boolean;
 }
 
 export interface ActiveBan {
@@ -43,7 +44,11 @@ export async function loadVisibleTopic(db: Executor, viewer: Viewer, id: number)
       categorySlug: categories.slug,
       author: userColumns(users),
       ...standingColumns(uid, sql`${topics.communityId}`),
-      settings: { flagThreshold: communities.flagThreshold, holdFirstPosts: communities.holdFirstPosts },
+      settings: {
+        flagThreshold: communities.flagThreshold,
+        holdFirstPosts: communities.holdFirstPosts,
+        requireVerifiedEmail: communities.requireVerifiedEmail,
+      },
     })
     .from(topics)
     .innerJoin(communities, eq(topics.communityId, communities.id))

@@ -11,6 +11,11 @@ export interface ViewerUser {
   isSiteAdmin: boolean;
   /** The interface language the member chose (users.locale); null or absent: not chosen. */
   locale?: string | null;
+  /**
+   * The member proved their address, or signs in through an organisation (SSO), which vouches for
+   * them. Absent where the viewer was built without it: whoever needs it then reads the account.
+   */
+  emailVerified?: boolean;
 }
 
 /** Who is asking. Roles are looked up per community on first need and remembered for the request. */

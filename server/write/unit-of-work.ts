@@ -29,6 +29,11 @@ export interface ServiceContext {
 
 export interface WriteScope {
   tx: Tx;
+  /**
+   * The app's job queue, when the write was given one (`write(ctx)` with a full context): a job
+   * sent with `{ tx }` exists only if the write commits (e.g. notification mail).
+   */
+  jobs?: JobQueue;
   emit(channel: string, type: EventType, ref: Record<string, unknown>): Promise<BusNote>;
   /** One event on each of many distinct channels, in one round trip. */
   emitMany(drafts: EventDraft[]): Promise<BusNote[]>;
@@ -38,8 +43,11 @@ export interface WriteScope {
  * Runs a write and its events in one transaction, then tells this process's listeners at once
  * (other processes hear it through the database's NOTIFY).
  */
-export async function write<T>(ctx: Pick<ServiceContext, 'db' | 'bus'>, work: (scope: WriteScope) => Promise<T>): Promise<T> {
-  const { result, notes } = await stage(ctx.db, work);
+export async function write<T>(
+  ctx: Pick<ServiceContext, 'db' | 'bus'> & Partial<Pick<ServiceContext, 'jobs'>>,
+  work: (scope: WriteScope) => Promise<T>,
+): Promise<T> {
+  const { result, notes } = await stage(ctx.db, work, ctx.jobs);
   if (notes.length) ctx.bus.publishLocal(notes);
   return result;
 }
@@ -48,13 +56,14 @@ export async function write<T>(ctx: Pick<ServiceContext, 'db' | 'bus'>, work: (s
  * `write` without the telling: the caller publishes the notes itself, later (the post pipeline
  * announces in a phase of its own, after storing).
  */
-export async function stage<T>(db: Db, work: (scope: WriteScope) => Promise<T>): Promise<{ result: T; notes: BusNote[] }> {
+export async function stage<T>(db: Db, work: (scope: WriteScope) => Promise<T>, jobs?: JobQueue): Promise<{ result: T; notes: BusNote[] }> {
   const notes: BusNote[] = [];
   const result = await db.transaction(async (tx) => {
     // A retried transaction starts over: events appended by an attempt that rolled back are gone.
     notes.length = 0;
     return work({
       tx,
+      ...(jobs ? { jobs } : {}),
       emit: async (channel, type, ref) => {
         const note = await appendEvent(tx, channel, type, ref);
         notes.push(note);

@@ -10,8 +10,12 @@ export const PASSWORD = 'correct horse battery';
 
 export type SignedIn = TestClient & { handle: string; userId: number };
 
-/** A signed-in member. Accounts are aged a week so first-day limits stay out of the way unless a test wants them. */
-export async function signUp(t: TestApp, opts: { handle?: string; newAccount?: boolean } = {}): Promise<SignedIn> {
+/**
+ * A signed-in member. Accounts are aged a week so first-day limits stay out of the way unless a
+ * test wants them. `verified`: the address is proven, as if the verification link had been
+ * followed (everyday mail goes only to proven addresses).
+ */
+export async function signUp(t: TestApp, opts: { handle?: string; newAccount?: boolean; verified?: boolean } = {}): Promise<SignedIn> {
   const client = t.guest();
   const handle = opts.handle ?? unique('user');
   const user = await client.api.signup({ handle, email: `${handle}@example.org`, password: PASSWORD });
@@ -19,6 +23,7 @@ export async function signUp(t: TestApp, opts: { handle?: string; newAccount?: b
   if (!opts.newAccount) {
     await t.app.parley.ctx.db.execute(sql`UPDATE users SET created_at = now() - interval '7 days' WHERE id = ${user.id}`);
   }
+  if (opts.verified) await t.app.parley.ctx.db.execute(sql`UPDATE users SET email_verified_at = now() WHERE id = ${user.id}`);
   return Object.assign(client, { handle, userId: user.id });
 }
 

@@ -11,7 +11,7 @@ export interface ReceivedMail {
   envelope: { from: string; to: string[] };
   raw: string;
   parsed: ParsedMail;
-  /** A header as one string (first value), lower-case name. */
+  /** A header's value as sent (unfolded; the first if repeated), by case-insensitive name. */
   header(name: string): string | undefined;
   to: string;
   subject: string;
@@ -28,8 +28,11 @@ export interface SmtpSink {
   next(match?: (mail: ReceivedMail) => boolean, timeoutMs?: number): Promise<ReceivedMail>;
   /** Every mail to `address` so far. */
   to(address: string): ReceivedMail[];
-  /** Refuse the next `count` messages at the end of DATA with this reply (a 4xx is temporary). */
-  refuseNext(count: number, code?: number, message?: string): void;
+  /**
+   * Refuse the next `count` messages at the end of DATA with this reply (a 4xx is temporary); with
+   * `to`, only messages to that address (other mail, such as a sign-up's verification, goes through).
+   */
+  refuseNext(count: number, code?: number, message?: string, to?: string): void;
   /** While stalled, connections are accepted but never greeted. */
   stall(on: boolean): void;
   /** Messages refused so far (they did not arrive). */
@@ -49,11 +52,24 @@ const headerText = (value: unknown): string | undefined => {
   return typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
 };
 
+/**
+ * From the header lines as sent: mailparser folds some headers into structures (all `List-*` into
+ * one `list` entry, addresses into objects), which would hide exactly what tests check.
+ */
+function rawHeader(parsed: ParsedMail, name: string): string | undefined {
+  const line = parsed.headerLines.find((h) => h.key === name.toLowerCase())?.line;
+  if (line === undefined) return undefined;
+  return line
+    .slice(line.indexOf(':') + 1)
+    .replace(/\r?\n[ \t]+/g, ' ')
+    .trim();
+}
+
 export async function startSmtpSink(): Promise<SmtpSink> {
   const received: ReceivedMail[] = [];
   const waiters: Array<() => void> = [];
   let taken = 0;
-  let refuse: { count: number; code: number; message: string } = { count: 0, code: 421, message: '' };
+  let refuse: { count: number; code: number; message: string; to: string | undefined } = { count: 0, code: 421, message: '', to: undefined };
   let stalled = false;
   const held: Array<() => void> = [];
   const sink: SmtpSink = {
@@ -89,8 +105,8 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       }
     },
     to: (address) => received.filter((m) => m.envelope.to.includes(address.toLowerCase()) || m.envelope.to.includes(address)),
-    refuseNext(count, code = 421, message = 'Try again later') {
-      refuse = { count, code, message };
+    refuseNext(count, code = 421, message = 'Try again later', to) {
+      refuse = { count, code, message, to: to?.toLowerCase() };
     },
     stall(on) {
       stalled = on;
@@ -115,7 +131,8 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
-        if (refuse.count > 0) {
+        const recipients = session.envelope.rcptTo.map((r) => r.address.toLowerCase());
+        if (refuse.count > 0 && (!refuse.to || recipients.includes(refuse.to))) {
           refuse.count--;
           sink.refused++;
           const err = Object.assign(new Error(refuse.message), { responseCode: refuse.code });
@@ -132,7 +149,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
               envelope,
               raw,
               parsed,
-              header: (name) => headerText(parsed.headers.get(name.toLowerCase())),
+              header: (name) => rawHeader(parsed, name) ?? headerText(parsed.headers.get(name.toLowerCase())),
               to: envelope.to[0] ?? '',
               subject: parsed.subject ?? '',
               text: parsed.text ?? '',

@@ -20,6 +20,18 @@ export const { p, navigate, isActive, route } = createRouter({
   /** `?next=<path>`: where to go after signing in (a same-site path only). */
   '/login': LoginPage,
   '/signup': SignupPage,
+  /** `?token=`: the link in the verification mail; without it, the code form. */
+  '/verify-email': () => import('./pages/auth/VerifyEmailPage.svelte'),
+  '/forgot-password': () => import('./pages/auth/ForgotPasswordPage.svelte'),
+  /** `?token=`: the link in the reset mail. */
+  '/reset-password': () => import('./pages/auth/ResetPasswordPage.svelte'),
+  /** The signed-in member's account: e-mail address and mail preferences (`#email`). */
+  '/settings': () => import('./pages/account/AccountSettingsPage.svelte'),
+  /** An unsubscribe link from a mail: says what it stops, stops it on confirmation, can undo. */
+  '/unsubscribe/:token': () => import('./pages/account/UnsubscribePage.svelte'),
+  /** Site admins: every mail sent or kept (the local mailbox when no SMTP server is set). */
+  '/admin/mail': () => import('./pages/admin/MailboxPage.svelte'),
+  '/admin/mail/:id': () => import('./pages/admin/MailPage.svelte'),
   '/new-community': () => import('./pages/communities/NewCommunityPage.svelte'),
   '/c/:slug': CommunityPage,
   /** `?category=<slug>` preselects the category. */
