@@ -265,13 +265,16 @@ describe('accounts: sign-up and sign-in', () => {
       const u = await signUp(t);
       const res = await u.get('/api/me');
       expect(res.status).toBe(200);
-      // The public User, plus the member's own interface language (null: chosen automatically).
-      expect(Object.keys(res.body.user).sort()).toEqual([...USER_KEYS, 'locale'].sort());
+      // The public User, plus the member's own settings: interface language (null: chosen
+      // automatically) and their address with its state; their own address only to themselves.
+      expect(Object.keys(res.body.user).sort()).toEqual([...USER_KEYS, 'locale', 'email', 'emailVerified', 'pendingEmail', 'emailBouncing'].sort());
       expect(res.body.user.locale).toBeNull();
-      expect(res.body.user).toMatchObject({ id: u.userId, handle: u.handle });
+      expect(res.body.user).toMatchObject({ id: u.userId, handle: u.handle, email: `${u.handle}@example.org`, emailVerified: false, pendingEmail: null });
       expect(res.body.isSiteAdmin).toBe(false);
       expect(res.body.memberships).toEqual([]);
-      expect(res.text).not.toMatch(/@example\.org|argon2|passwordHash/);
+      expect(res.text).not.toMatch(/argon2|passwordHash/);
+      // Nobody else sees it: not on the public profile.
+      expect((await t.guest().get(`/api/users/${u.handle}`)).text).not.toContain('@example.org');
     });
 
     it('lists memberships as {community: {id, slug, name}, role}; a creator is admin', async () => {

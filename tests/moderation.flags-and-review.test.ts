@@ -112,17 +112,25 @@ describe('flagging a post', () => {
 });
 
 describe('the automatic flag threshold', () => {
-  it('communities start at three flags with held first posts off; only an admin changes that', async () => {
+  it('communities start at three flags with held first posts and verified addresses off; only an admin changes that', async () => {
     const slug = await community();
-    expect((await t.guest().get(`/api/communities/${slug}`)).body.community.moderation).toEqual({ flagThreshold: 3, holdFirstPosts: false });
+    expect((await t.guest().get(`/api/communities/${slug}`)).body.community.moderation).toEqual({
+      flagThreshold: 3,
+      holdFirstPosts: false,
+      requireVerifiedEmail: false,
+    });
     expectError(await s.moderator.patch(`/api/communities/${slug}`, { moderation: { flagThreshold: 1 } }), 403, 'not_community_admin');
     expectError(await s.member.patch(`/api/communities/${slug}`, { moderation: { flagThreshold: 1 } }), 403, 'not_community_admin');
 
     const changed = await s.admin.patch(`/api/communities/${slug}`, { moderation: { flagThreshold: 5 } });
     expect(changed.status, changed.text).toBe(200);
-    expect(changed.body.community.moderation).toEqual({ flagThreshold: 5, holdFirstPosts: false });
+    expect(changed.body.community.moderation).toEqual({ flagThreshold: 5, holdFirstPosts: false, requireVerifiedEmail: false });
     await s.admin.patch(`/api/communities/${slug}`, { moderation: { holdFirstPosts: true } });
-    expect((await t.guest().get(`/api/communities/${slug}`)).body.community.moderation).toEqual({ flagThreshold: 5, holdFirstPosts: true });
+    expect((await t.guest().get(`/api/communities/${slug}`)).body.community.moderation).toEqual({
+      flagThreshold: 5,
+      holdFirstPosts: true,
+      requireVerifiedEmail: false,
+    });
     expectError(await s.admin.patch(`/api/communities/${slug}`, { moderation: { flagThreshold: -1 } }), 400, 'invalid_input');
   });
 

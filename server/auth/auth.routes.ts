@@ -30,7 +30,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ config: Config; db: Db; ctx
       config: config.rateLimits ? { rateLimit: { max: 10, timeWindow: '1 hour' } } : { rateLimit: undefined },
     },
     async (request, reply) => {
-      const user = await signup(ctx, request.body, await request.locale);
+      const user = await signup(ctx, request.body, await request.locale, { firstIsSiteAdmin: config.firstAccountIsSiteAdmin });
       setSessionCookie(config, request, reply, await sessions.issue(user.id));
       return reply.status(201).send({ user });
     },

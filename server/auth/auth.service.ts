@@ -25,7 +25,7 @@ const constraintOf = (err: unknown): string => {
 };
 
 /** A new account, and with it the mail that proves its address (sent after the account exists, never before). */
-export async function signup(ctx: ServiceContext, input: SignupInput, locale: string): Promise<ApiUser> {
+export async function signup(ctx: ServiceContext, input: SignupInput, locale: string, opts: { firstIsSiteAdmin?: boolean } = {}): Promise<ApiUser> {
   const handle = input.handle;
   const email = input.email.trim();
   const displayName = (input.displayName ?? '').trim() || handle;
@@ -33,6 +33,9 @@ export async function signup(ctx: ServiceContext, input: SignupInput, locale: st
   try {
     return await write(ctx, async ({ tx }) => {
       const [row] = await tx.insert(users).values({ handle, email, passwordHash, displayName }).returning();
+      // The try-out's operator is whoever signs up first: they can then read the local mailbox.
+      if (opts.firstIsSiteAdmin)
+        await tx.execute(sql`UPDATE users SET is_site_admin = true WHERE id = ${row!.id} AND NOT EXISTS (SELECT 1 FROM users WHERE is_site_admin)`);
       await queueVerification(ctx, tx, row!, email, locale);
       return presentUser(row!);
     });

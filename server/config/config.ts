@@ -14,6 +14,11 @@ export const ConfigSchema = Type.Object({
   rateLimits: Type.Boolean(),
   /** Seed a demo community into a brand-new embedded database. Never applies to PostgreSQL. */
   seedDemo: Type.Boolean(),
+  /**
+   * The first account signed up while the site has no site admin becomes one. For the try-out
+   * (embedded database, no SMTP): whoever runs it can read the local mailbox in the browser.
+   */
+  firstAccountIsSiteAdmin: Type.Boolean(),
   logLevel: Type.Union([
     Type.Literal('fatal'),
     Type.Literal('error'),
@@ -121,6 +126,7 @@ export function defaultConfig(overrides: ConfigOverrides = {}): Config {
     dataDir: './data',
     rateLimits: true,
     seedDemo: true,
+    firstAccountIsSiteAdmin: false,
     logLevel: 'info',
     trustProxy: false,
     sessionTtlDays: 30,
@@ -204,6 +210,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Config {
     origin,
     rateLimits: bool('PARLEY_RATE_LIMITS', env.PARLEY_RATE_LIMITS, true),
     seedDemo: bool('PARLEY_SEED_DEMO', env.PARLEY_SEED_DEMO, true),
+    firstAccountIsSiteAdmin: bool('PARLEY_FIRST_ACCOUNT_ADMIN', env.PARLEY_FIRST_ACCOUNT_ADMIN, !env.DATABASE_URL && !env.PARLEY_SMTP_URL),
     logLevel: (env.LOG_LEVEL || 'info') as Config['logLevel'],
     trustProxy: bool('PARLEY_TRUST_PROXY', env.PARLEY_TRUST_PROXY, false),
     sessionTtlDays: int('PARLEY_SESSION_TTL_DAYS', env.PARLEY_SESSION_TTL_DAYS, 30),

@@ -54,8 +54,11 @@ export interface JobQueueOptions {
 }
 
 export async function startJobQueue(database: Database, log: FastifyBaseLogger, options: JobQueueOptions = {}): Promise<JobQueue> {
+  let stopped = false;
   const boss = new PgBoss({
-    db: { executeSql: (text, values) => database.executeSql(text, values) },
+    // Once stopped, the queue answers its own leftover timers and loops (a cron check, a worker's
+    // last fetch) with nothing, instead of reaching a database that is closing under them.
+    db: { executeSql: (text, values) => (stopped ? Promise.resolve({ rows: [] }) : database.executeSql(text, values)) },
     schema: 'pgboss',
     migrate: true,
     supervise: true,
@@ -120,6 +123,7 @@ export async function startJobQueue(database: Database, log: FastifyBaseLogger, 
     },
     async stop() {
       await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+      stopped = true;
     },
   };
 }

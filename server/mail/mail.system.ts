@@ -25,6 +25,8 @@ export function createMailSystem(config: Config, db: Db, jobs: JobQueue, transla
     mailer,
     transport: transport.kind,
     async start() {
+      if (transport.kind === 'local')
+        log.info('mail: no PARLEY_SMTP_URL, so mail is kept in the local mailbox (site admins read it at /admin/mail; its links are logged too)');
       await jobs.define(SEND_MAIL_JOB, { retryLimit: config.mail.retryLimit, retryDelaySeconds: config.mail.retryDelaySeconds, retryBackoff: true });
       await jobs.work(
         SEND_MAIL_JOB,

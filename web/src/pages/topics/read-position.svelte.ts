@@ -86,7 +86,11 @@ export function trackReadPosition(options: ReadPositionOptions): void {
       document.removeEventListener('visibilitychange', onHide);
       current.disconnect();
       if (observer === current) observer = null;
-      flush();
+      // Leaving the topic sends what is pending; signing out (no longer enabled) cannot: the
+      // session is already gone, and the report would only earn a 401.
+      if (untrack(options.enabled)) flush();
+      else if (timer) clearTimeout(timer);
+      timer = null;
       topicId = null;
     };
   });
