@@ -4,6 +4,7 @@
  * local mailbox when no SMTP server is configured, and still sent after a restart.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -102,6 +103,34 @@ describe('mail through SMTP', () => {
     await queue(t.app, draft('after@example.org'));
     await sink.next((m) => m.to === 'after@example.org');
     expect(sink.to('rollback@example.org')).toHaveLength(0);
+  });
+});
+
+describe('DKIM', () => {
+  let sink: SmtpSink;
+  let t: TestApp;
+  beforeAll(async () => {
+    sink = await startSmtpSink();
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    t = await startTestApp({
+      mail: {
+        smtpUrl: sink.url,
+        dkim: { domainName: 'acme.example', keySelector: 'parley2026', privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() },
+      },
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+    await sink.close();
+  });
+
+  it('signs every mail with the configured domain and selector', async () => {
+    await queue(t.app, draft('signed@example.org'));
+    const mail = await sink.next((m) => m.to === 'signed@example.org');
+    const signature = mail.header('dkim-signature') ?? '';
+    expect(signature).toMatch(/\bd=acme\.example;/);
+    expect(signature).toMatch(/\bs=parley2026;/);
+    expect(signature).toMatch(/\bh=[^;]*from/i);
   });
 });
 
