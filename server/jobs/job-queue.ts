@@ -48,17 +48,32 @@ export interface JobQueue {
   stop(): Promise<void>;
 }
 
+interface WorkLoop {
+  wake(): void;
+  done: Promise<void>;
+}
+
 export interface JobQueueOptions {
   /** How often an idle worker looks for due jobs (jobs sent from this process wake it at once). */
   pollingIntervalSeconds?: number;
 }
 
 export async function startJobQueue(database: Database, log: FastifyBaseLogger, options: JobQueueOptions = {}): Promise<JobQueue> {
-  let stopped = false;
+  // Statements in flight, so that stopping can let the last ones (a job's completion) finish
+  // before the database closes under them.
+  let inFlight = 0;
+  const drained: Array<() => void> = [];
   const boss = new PgBoss({
-    // Once stopped, the queue answers its own leftover timers and loops (a cron check, a worker's
-    // last fetch) with nothing, instead of reaching a database that is closing under them.
-    db: { executeSql: (text, values) => (stopped ? Promise.resolve({ rows: [] }) : database.executeSql(text, values)) },
+    db: {
+      executeSql: async (text, values) => {
+        inFlight++;
+        try {
+          return await database.executeSql(text, values);
+        } finally {
+          if (--inFlight === 0) for (const done of drained.splice(0)) done();
+        }
+      },
+    },
     schema: 'pgboss',
     migrate: true,
     supervise: true,
@@ -66,16 +81,69 @@ export async function startJobQueue(database: Database, log: FastifyBaseLogger, 
   });
   boss.on('error', (err) => log.warn({ err }, 'job queue'));
   await boss.start();
-  const polling = options.pollingIntervalSeconds ?? 2;
-  const workers = new Map<string, string>();
+  const pollingMs = (options.pollingIntervalSeconds ?? 2) * 1000;
+  const loops = new Map<string, WorkLoop>();
+  let stopping = false;
 
   // A job sent from here should not wait for the next poll. Sent inside a transaction, it becomes
   // visible only at commit, which is soon but not now: look again shortly after.
   const wake = (name: string, tx: boolean) => {
-    const id = workers.get(name);
-    if (!id) return;
-    for (const ms of tx ? [15, 150] : [0]) setTimeout(() => boss.notifyWorker(id), ms).unref();
+    const loop = loops.get(name);
+    if (!loop) return;
+    for (const ms of tx ? [15, 150] : [0]) setTimeout(() => loop.wake(), ms).unref();
   };
+
+  /**
+   * Our own worker loop over pg-boss's fetch, complete and fail, rather than `boss.work`: its
+   * worker does not wait for (or catch) a job's completion, so a database hiccup there was an
+   * unhandled rejection, and stopping could close the database under a completion in flight.
+   * Here each step is awaited and a failure is logged; `stop` waits for the loop to end.
+   */
+  function startLoop<T>(name: string, handler: (job: RunningJob<T>) => Promise<void>): WorkLoop {
+    let wakeUp: (() => void) | null = null;
+    let woken = false;
+    const sleep = () =>
+      new Promise<void>((resolve) => {
+        if (woken || stopping) return resolve();
+        const timer = setTimeout(() => resolve(), pollingMs);
+        wakeUp = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      }).finally(() => {
+        wakeUp = null;
+        woken = false;
+      });
+    const run = async () => {
+      while (!stopping) {
+        let job: PgBoss.JobWithMetadata<T> | undefined;
+        try {
+          [job] = await boss.fetch<T>(name, { batchSize: 1, includeMetadata: true });
+        } catch (err) {
+          log.warn({ err, queue: name }, 'job queue: fetch failed');
+        }
+        if (!job) {
+          await sleep();
+          continue;
+        }
+        try {
+          await handler({ id: job.id, data: job.data, retryCount: job.retryCount, retryLimit: job.retryLimit });
+          await boss.complete(name, job.id).catch((err: unknown) => log.warn({ err, queue: name, job: job.id }, 'job queue: completion not recorded'));
+        } catch (err) {
+          // Failed: pg-boss retries it with back-off, as the queue says.
+          await boss.fail(name, job.id, err as object).catch((e: unknown) => log.warn({ err: e, queue: name, job: job.id }, 'job queue: failure not recorded'));
+        }
+      }
+    };
+    const done = run();
+    return {
+      wake: () => {
+        woken = true;
+        wakeUp?.();
+      },
+      done,
+    };
+  }
 
   return {
     async define(name, q = {}) {
@@ -113,17 +181,19 @@ export async function startJobQueue(database: Database, log: FastifyBaseLogger, 
       if (list.some((job) => !job.startAfterSeconds)) wake(name, !!o.tx);
     },
     async work<T>(name: string, handler: (job: RunningJob<T>) => Promise<void>) {
-      const id = await boss.work<T>(name, { pollingIntervalSeconds: polling, batchSize: 1, includeMetadata: true }, async ([job]) => {
-        if (job) await handler({ id: job.id, data: job.data, retryCount: job.retryCount, retryLimit: job.retryLimit });
-      });
-      workers.set(name, id);
+      if (loops.has(name)) throw new Error(`jobs of ${name} already have a worker`);
+      loops.set(name, startLoop(name, handler));
     },
     async schedule(name, cron, data = {}) {
       await boss.schedule(name, cron, data, { tz: 'UTC' });
     },
     async stop() {
+      stopping = true;
+      // The jobs in hand finish (and are recorded); then pg-boss's own timers stop.
+      for (const loop of loops.values()) loop.wake();
+      await Promise.all([...loops.values()].map((loop) => loop.done));
       await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
-      stopped = true;
+      if (inFlight > 0) await Promise.race([new Promise<void>((resolve) => drained.push(resolve)), new Promise((resolve) => setTimeout(resolve, 2000))]);
     },
   };
 }
