@@ -13,7 +13,7 @@ import type { MailDraft } from '../server/mail/mail.draft.js';
 
 const address = (m: SignedIn) => `${m.handle}@example.org`;
 /** List-Unsubscribe as sent (mailparser keeps List-* headers apart from the others). */
-const listUnsubscribe = (m: ReceivedMail) => m.parsed.headerLines.find((h) => h.key === 'list-unsubscribe')?.line.replace(/^[^:]+:\s*/, '');
+const listUnsubscribe = (m: ReceivedMail) => m.header('list-unsubscribe');
 const tokenOf = (m: ReceivedMail) => /^<http:\/\/parley\.test\/api\/unsubscribe\/([A-Za-z0-9_-]{22})>$/.exec(listUnsubscribe(m) ?? '')?.[1] ?? '';
 
 describe('unsubscribing by mail', () => {

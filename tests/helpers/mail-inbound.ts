@@ -5,9 +5,8 @@
  */
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import { count, eq } from 'drizzle-orm';
-import { mailMessages, mailReplyKeys, posts } from '../../db/schema.js';
-import { replyAddress } from '../../server/mail/mailer.js';
-import { newAddressKey } from '../../server/mail/mail.secrets.js';
+import { mailMessages, posts } from '../../db/schema.js';
+import { newReplyAddress } from '../../server/mail/notify/notify.jobs.js';
 import type { TestApp } from './app.js';
 
 /** The reply domain of a test app: the host of its origin (http://parley.test). */
@@ -15,11 +14,8 @@ export const REPLY_DOMAIN = 'parley.test';
 export const INBOUND_SECRET = 'inbound-secret-for-tests-0123456789';
 
 /** The Reply-To of a notification mail to this member about this topic. */
-export async function replyKeyAddress(t: TestApp, userId: number, topicId: number): Promise<string> {
-  const key = newAddressKey();
-  await t.app.parley.ctx.db.insert(mailReplyKeys).values({ keyHash: key.hash, userId, topicId });
-  return replyAddress(key.token, REPLY_DOMAIN);
-}
+export const replyKeyAddress = (t: TestApp, userId: number, topicId: number): Promise<string> =>
+  newReplyAddress(t.app.parley.ctx.db, t.app.parley.ctx.mail.replyDomain, userId, topicId);
 
 /** A message's raw source, byte for byte as a client would hand it to its server. */
 export async function compose(message: SendMailOptions): Promise<Buffer> {

@@ -59,7 +59,7 @@ async function mailTopic(ctx: ServiceContext, settings: MailSettings, { userId, 
     if (wait !== null) return wait;
     // A reply to a moderator's notice would land in the topic as a post: such mail has no reply address.
     const replyable = pending.notifications.some((n) => n.kind !== 'moderation');
-    const replyTo = replyable ? await newReplyAddress(tx, ctx, userId, topicId) : null;
+    const replyTo = replyable ? await newReplyAddress(tx, ctx.mail.replyDomain, userId, topicId) : null;
     await recordMailed(tx, userId, [pending]);
     await ctx.mail.queue(
       tx,
@@ -96,8 +96,8 @@ async function mailRollup(ctx: ServiceContext, settings: MailSettings, { userId 
 }
 
 /** A key for reply by mail in this topic, as this member: 128 bits, only its hash stored. */
-async function newReplyAddress(tx: Executor, ctx: ServiceContext, userId: number, topicId: number): Promise<string> {
+export async function newReplyAddress(tx: Executor, replyDomain: string, userId: number, topicId: number): Promise<string> {
   const key = newAddressKey();
   await tx.insert(mailReplyKeys).values({ keyHash: key.hash, userId, topicId });
-  return replyAddress(key.token, ctx.mail.replyDomain);
+  return replyAddress(key.token, replyDomain);
 }
