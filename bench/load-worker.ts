@@ -24,7 +24,8 @@ interface AutocannonResult {
   duration: number;
   requests: Histogram & { total: number };
   latency: Histogram;
-  throughput: Histogram;
+  /** Bytes read per second; `total`: all bytes of the run (status lines, headers and bodies as sent). */
+  throughput: Histogram & { total: number };
   errors: number;
   timeouts: number;
   non2xx: number;
@@ -109,6 +110,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
     p99: r.latency.p99,
     max: r.latency.max,
     bytesPerSec: r.throughput.average,
+    bytesPerResponse: completed ? r.throughput.total / completed : null,
     statusCodes,
     clientCpu,
   };

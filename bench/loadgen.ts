@@ -35,6 +35,8 @@ export interface LoadResult {
   p99: number;
   max: number;
   bytesPerSec: number;
+  /** Bytes on the wire per response, headers included, as the server sent them (compressed when the spec's headers ask for it). */
+  bytesPerResponse: number | null;
   statusCodes: Record<string, number>;
   /** CPU the load generator used during the run, in cores (1 = one core fully busy). */
   clientCpu: number;

@@ -40,9 +40,9 @@ export interface LiveRow {
   /**
    * The bare ws figure this row is compared with, measured in the same run: the broadcast p99 measured
    * right before a latency row, the bare fan-out rate for a sustained row, the bare server's RSS per
-   * socket for the memory row.
+   * socket for the memory row, the bare server's own idle RSS for the idle row.
    */
-  ceiling: { value: number; unit: 'ms' | 'posts/s' | 'KB/socket' } | null;
+  ceiling: { value: number; unit: 'ms' | 'posts/s' | 'KB/socket' | 'MB' } | null;
   /** This row's figure / ceiling.value (p99, posts/s or KB per socket). */
   ratio: number | null;
   delivered: { got: number; expected: number } | null;
@@ -74,6 +74,8 @@ export interface Report {
 
 const num = (n: number | null, digits = 0) =>
   n === null || Number.isNaN(n) ? '—' : n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+/** Bytes per response as a reader would see them: 812 B, 4.3 KB. */
+const bytes = (n: number | null | undefined) => (n === null || n === undefined ? '—' : n < 1024 ? `${num(n)} B` : `${num(n / 1024, 1)} KB`);
 const ms = (n: number | null) => (n === null || Number.isNaN(n) ? '—' : `${num(n, n < 10 ? 1 : 0)} ms`);
 
 function table(header: string[], rows: string[][], rightAlign: Set<number>): string {
@@ -88,12 +90,13 @@ function table(header: string[], rows: string[][], rightAlign: Set<number>): str
 
 export function formatHttp(rows: HttpRow[]): string {
   return table(
-    ['backend', 'scenario', 'conns', 'rate', 'p50', 'p99', 'srv/cli cpu', 'bare req/s', 'x bare', 'target', 'result'],
+    ['backend', 'scenario', 'conns', 'rate', 'bytes/resp', 'p50', 'p99', 'srv/cli cpu', 'bare req/s', 'x bare', 'target', 'result'],
     rows.map((r) => [
       r.backend,
       r.scenario,
       r.connections ? String(r.connections) : '—',
       r.rate === null ? '—' : `${num(r.rate)} ${r.unit}`,
+      bytes(r.raw?.bytesPerResponse),
       ms(r.p50),
       ms(r.p99),
       r.serverCpu === null || r.clientCpu === null ? '—' : `${Math.round(r.serverCpu * 100)}%/${Math.round(r.clientCpu * 100)}%`,
@@ -102,7 +105,7 @@ export function formatHttp(rows: HttpRow[]): string {
       r.target ?? '',
       r.verdict + (r.detail ? ` (${r.detail})` : ''),
     ]),
-    new Set([2, 3, 4, 5, 6, 7, 8]),
+    new Set([2, 3, 4, 5, 6, 7, 8, 9]),
   );
 }
 

@@ -35,15 +35,21 @@ export interface OpenOptions {
   poolSize?: number;
   /** The migrations to apply; tests of a migration start from an earlier set. */
   migrationsFolder?: string;
+  /** Told every statement drizzle runs and its parameters, transactions included (tests count what a path costs, or EXPLAIN it). */
+  onStatement?: ((sql: string, params: unknown[]) => void) | undefined;
 }
+
+/** drizzle's logger hook, the one place every statement of either driver passes. */
+const statementLogger = (onStatement: OpenOptions['onStatement']) =>
+  onStatement ? { logger: { logQuery: (query: string, params: unknown[]) => onStatement(query, params) } } : {};
 
 /** PostgreSQL through `pg` when a URL is given, else PGlite under dataDir. Migrations are applied before returning. */
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
   const folder = opts.migrationsFolder ?? migrationsFolder;
-  return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.poolSize ?? 20, folder) : openPglite(opts.dataDir, folder);
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.poolSize ?? 20, folder, opts.onStatement) : openPglite(opts.dataDir, folder, opts.onStatement);
 }
 
-async function openPostgres(url: string, poolSize: number, folder: string): Promise<Database> {
+async function openPostgres(url: string, poolSize: number, folder: string, onStatement?: OpenOptions['onStatement']): Promise<Database> {
   const { default: pg } = await import('pg');
   const { drizzle } = await import('drizzle-orm/node-postgres');
   const { migrate } = await import('drizzle-orm/node-postgres/migrator');
@@ -62,7 +68,7 @@ async function openPostgres(url: string, poolSize: number, folder: string): Prom
     await client.query('SELECT pg_advisory_unlock(7041999)').catch(() => {});
     client.release();
   }
-  const db = drizzle({ client: pool, schema }) as unknown as Db;
+  const db = drizzle({ client: pool, schema, ...statementLogger(onStatement) }) as unknown as Db;
   return {
     db,
     driver: 'postgres',
@@ -72,7 +78,7 @@ async function openPostgres(url: string, poolSize: number, folder: string): Prom
   };
 }
 
-async function openPglite(dataDir: string, folder: string): Promise<Database> {
+async function openPglite(dataDir: string, folder: string, onStatement?: OpenOptions['onStatement']): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite');
   // unaccent folds accents in search (migration 0008); PGlite loads an extension only if named here.
   const { unaccent } = await import('@electric-sql/pglite/contrib/unaccent');
@@ -80,7 +86,7 @@ async function openPglite(dataDir: string, folder: string): Promise<Database> {
   const { migrate } = await import('drizzle-orm/pglite/migrator');
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
   const client = await PGlite.create(dataDir, { extensions: { unaccent } });
-  const raw = drizzle({ client, schema });
+  const raw = drizzle({ client, schema, ...statementLogger(onStatement) });
   await migrate(raw, { migrationsFolder: folder });
   const db = raw as unknown as Db;
   return {

@@ -104,7 +104,8 @@ export const communities = pgTable(
     requireVerifiedEmail: boolean('require_verified_email').notNull().default(false),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex('communities_slug_key').on(t.slug)],
+  // By name: the communities list pages over (name, id).
+  (t) => [uniqueIndex('communities_slug_key').on(t.slug), index('communities_name_idx').on(t.name, t.id)],
 );
 
 export const embedSettings = pgTable('embed_settings', {
@@ -204,8 +205,22 @@ export const topics = pgTable(
     search: tsvector('search'),
   },
   (t) => [
+    // Each sort of a community's topic list reads one of these in order (listTopics), so a page
+    // costs the same in a community of a hundred topics or of a hundred thousand.
     index('topics_latest_idx').on(t.communityId, t.pinned, t.lastPostAt, t.id),
+    index('topics_category_latest_idx').on(t.categoryId, t.pinned, t.lastPostAt, t.id),
+    index('topics_top_idx').on(t.communityId, t.pinned, t.votes, t.postCount, t.id),
+    index('topics_votes_idx').on(t.communityId, t.pinned, t.votes, t.id),
+    // Partial: a topic leaves it with its first reply or answer, so it stays small and replies to
+    // answered topics (nearly all) never write to it.
+    index('topics_unanswered_idx')
+      .on(t.communityId, t.pinned, t.createdAt, t.id)
+      .where(sql`post_count <= 1 AND solution_post_id IS NULL`),
     index('topics_author_idx').on(t.authorId),
+    // The month's accepted answers of a community (top helpers).
+    index('topics_solved_idx')
+      .on(t.communityId, t.solvedAt)
+      .where(sql`solved_at IS NOT NULL`),
     // The ideas board (sort=votes&kind=idea). Partial: every reply rewrites its topic's row, and
     // replies in discussions and questions should not pay for an index only ideas use.
     index('topics_idea_votes_idx')
@@ -279,7 +294,8 @@ export const postRevisions = pgTable(
       .references(() => users.id),
     createdAt: createdAt(),
   },
-  (t) => [index('post_revisions_post_idx').on(t.postId)],
+  // A post's revisions, newest first, page by page.
+  (t) => [index('post_revisions_post_idx').on(t.postId, t.id)],
 );
 
 export const reactions = pgTable(

@@ -3,6 +3,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { openDatabase, type Database } from '../db/client.js';
 import type { Config } from './config/config.js';
 import { errorsPlugin, sendError } from './errors/errors.plugin.js';
+import { compressionPlugin } from './compression/compression.plugin.js';
+import { lazySerializers } from './schemas/lazy-serializers.js';
 import { securityPlugin } from './security/security.plugin.js';
 import { createValidatorCompiler } from './security/validation.js';
 import { docsPlugin } from './docs/docs.plugin.js';
@@ -22,7 +24,7 @@ import { markdownRoutes } from './markdown/markdown.routes.js';
 import { webPlugin } from './web/web.plugin.js';
 import { embedRoutes } from './embed/embed.routes.js';
 import { embedPages } from './embed/embed.pages.js';
-import { TopicPageCache } from './topics/topic-page.cache.js';
+import { TopicPageCache, type TopicJsonCache } from './topics/topic-page.cache.js';
 import { loadWebBuild, type PageRenderer, type WebBuild } from './pages/page-renderer.js';
 import { createPageServer } from './pages/pages.plugin.js';
 import type { Bus } from './live/bus.js';
@@ -93,6 +95,8 @@ export interface AppParts {
    * dist/server); tests bring the source's (web/src/entry-server.ts compiled by Vite).
    */
   pages?: { renderer: PageRenderer | null; build: WebBuild | null };
+  /** Told every statement the app runs through drizzle, with its parameters (tests count the queries of a path, or EXPLAIN them). */
+  onStatement?: (sql: string, params: unknown[]) => void;
 }
 
 /** Builds the whole application without listening: main.ts, tests and the benchmark share it. */
@@ -104,6 +108,7 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
     bodyLimit: BODY_LIMIT,
     trustProxy: config.trustProxy,
     return503OnClosing: true,
+    schemaController: { compilersFactory: { buildSerializer: lazySerializers } },
     // Bad URLs are refused before routing, where setErrorHandler does not reach: same error shape anyway.
     frameworkErrors: (error, request, reply) => {
       // sendError sends the reply; what it returns (the reply, which is promise-like) is not ours to wait for.
@@ -112,7 +117,7 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(createValidatorCompiler());
 
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, onStatement: parts.onStatement });
   const bus = database.driver === 'postgres' ? await createPostgresBus(database.connectionString!, app.log) : await createEmbeddedBus(database);
   const bumps = new BumpBatcher({ db: database.db, bus }, app.log);
   const jobs = await startJobQueue(database, app.log, { pollingIntervalSeconds: config.jobs.pollingIntervalSeconds });
@@ -130,10 +135,10 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
   const notifyByMail = notificationMail(ctx, config.mail);
   // Before anything can notify (the demo seed does): notifications send their mail jobs to these queues.
   await notifyByMail.define();
-  const pageCache = new TopicPageCache(config.pageCacheSize, bus);
+  const pageCache: TopicJsonCache = new TopicPageCache(config.pageCacheSize, bus);
   // Guests' rendered topic pages, beside (not instead of) their JSON.
   const htmlCache = new TopicPageCache(config.pageCacheSize, bus);
-  const sessions = createSessionStore(database.db, config.sessionTtlDays);
+  const sessions = createSessionStore(database.db, config.sessionTtlDays, { bus, cacheSeconds: config.sessionCacheSeconds });
   app.decorate('parley', { config, database, bus, ctx, translator, errorMessages });
   const stopMaintenance = scheduleMaintenance(database.db, sessions, config.live, app.log, {
     jobs: [
@@ -149,12 +154,15 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
     await bumps.close();
     pageCache.close();
     htmlCache.close();
+    sessions.close();
     await bus.close();
     await database.close();
   });
 
   if (database.driver === 'pglite' && config.seedDemo) await seedDemoIfEmpty(ctx, app.log);
 
+  // First: it compresses the answers of the routes added after it.
+  await app.register(compressionPlugin);
   await app.register(i18nPlugin, { translator, db: database.db });
   await app.register(errorsPlugin);
   await app.register(docsPlugin);
@@ -171,7 +179,7 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
   await app.register(postRoutes, { config, ctx });
   await app.register(ideaRoutes, { config, ctx });
   await app.register(readRoutes, { ctx });
-  await app.register(reputationRoutes, { db: database.db });
+  await app.register(reputationRoutes, { db: database.db, helpersCacheSeconds: config.helpersCacheSeconds });
   await app.register(searchRoutes, { db: database.db });
   await app.register(moderationRoutes, { config, ctx });
   await app.register(notificationRoutes, { config, ctx });

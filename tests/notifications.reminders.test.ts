@@ -146,7 +146,7 @@ describe('runQuestionReminders', () => {
     const { asker, topic } = await question();
     await reply(s.other, topic.id);
     const { db } = t.app.parley.ctx;
-    const stop = scheduleMaintenance(db, createSessionStore(db, 30), t.config.live, t.app.log, {
+    const stop = scheduleMaintenance(db, createSessionStore(db, 30, { bus: t.app.parley.bus, cacheSeconds: 0 }), t.config.live, t.app.log, {
       everyMs: 50,
       jobs: [{ name: 'question reminders', run: () => run() }],
     });

@@ -136,7 +136,9 @@ describe('IndexNow', () => {
       await reply(other, a.id);
       await notifier.flush();
       expect(sent).toHaveLength(1);
-      expect(sent[0]!.urlList).toEqual([`${ORIGIN}/c/${slug}/t/${a.id}-first`, `${ORIGIN}/c/${slug}/t/${b.id}-second`]);
+      // This notifier shares the app's bus: a late note of an earlier test's topic may land in its window too.
+      const ours = sent[0]!.urlList.filter((url) => url.startsWith(`${ORIGIN}/c/${slug}/`));
+      expect(ours).toEqual([`${ORIGIN}/c/${slug}/t/${a.id}-first`, `${ORIGIN}/c/${slug}/t/${b.id}-second`]);
     } finally {
       await notifier.close();
     }

@@ -8,7 +8,8 @@ import { monthOf } from '../server/reputation/helpers.js';
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await startTestApp();
+  // Rankings as they are at each request (servers keep them a minute: tests/reputation.helpers-cache.test.ts).
+  t = await startTestApp({ helpersCacheSeconds: 0 });
 });
 afterAll(async () => {
   await t?.close();

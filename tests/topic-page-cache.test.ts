@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { createTopic, reply, scene, unique } from './helpers/factories.js';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { TopicPageCache } from '../server/topics/topic-page.cache.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -134,14 +136,15 @@ describe('the anonymous topic-page cache', () => {
     expect((await t.guest().get(`/api/topics/${topic.id}`)).status).toBe(200);
   });
 
-  it("never caches signed-in reads, and never serves them the guests' page", async () => {
+  it("never serves signed-in readers the guests' page as it is", async () => {
     const { topic, post } = await createTopic(s.member, s.slug);
     await warm(`/api/topics/${topic.id}`);
     for (const who of [s.other, s.member, s.moderator]) {
       for (let i = 0; i < 2; i++) {
         const res = await who.get(`/api/topics/${topic.id}`);
         expect(res.status).toBe(200);
-        expect(res.headers['x-parley-cache']).toBeUndefined();
+        // Members get the guests' page with their own part added; moderators a page of their own.
+        expect(res.headers['x-parley-cache']).toBe(who === s.moderator ? undefined : 'overlay');
         // Only a signed-in reader gets viewerReactions: proof this is not the guests' page.
         expect(res.body.posts[0].viewerReactions).toEqual([]);
       }
@@ -159,5 +162,65 @@ describe('the anonymous topic-page cache', () => {
     expect([first.status, second.status]).toEqual([404, 404]);
     expect(second.headers['x-parley-cache']).not.toBe('hit');
     expect(second.body.code).toBe('topic_not_found');
+  });
+
+  it('keeps each page compressed for guests who take brotli or gzip, made once and sent as is', async () => {
+    const { topic } = await createTopic(s.member, s.slug);
+    for (let i = 0; i < 5; i++) await reply(s.other, topic.id, { body: `A reply long enough to be worth packing ${unique()} `.repeat(20) });
+    const plain = await warm(`/api/topics/${topic.id}`);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(String(plain.headers.vary)).toMatch(/accept-encoding/i);
+    for (const [accept, encoding, unpack] of [
+      ['br, gzip', 'br', brotliDecompressSync],
+      ['gzip, deflate', 'gzip', gunzipSync],
+    ] as const) {
+      let res = await t.app.inject({ method: 'GET', url: `/api/topics/${topic.id}`, headers: { 'accept-encoding': accept } });
+      // The first guest to ask starts the packing and is not kept waiting for it.
+      for (let i = 0; i < 50 && res.headers['content-encoding'] !== encoding; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        res = await t.app.inject({ method: 'GET', url: `/api/topics/${topic.id}`, headers: { 'accept-encoding': accept } });
+      }
+      expect(res.headers['content-encoding']).toBe(encoding);
+      expect(res.headers['x-parley-cache']).toBe('hit');
+      expect(String(res.headers.vary)).toMatch(/accept-encoding/i);
+      expect(res.rawPayload.length).toBeLessThan(plain.text.length / 2);
+      expect(unpack(res.rawPayload).toString('utf8')).toBe(plain.text);
+    }
+  });
+
+  describe('a read that overlaps a change is never stored', () => {
+    /** A cache of its own on the app's bus: a read's start, the changes meanwhile, then its end, in order. */
+    const withCache = (size: number, run: (cache: TopicPageCache) => void) => {
+      const cache = new TopicPageCache(size, t.app.parley.bus);
+      try {
+        run(cache);
+      } finally {
+        cache.close();
+      }
+    };
+
+    it('not after the topic changed and the cache then forgot which topics changed', () => {
+      withCache(1, (cache) => {
+        const atStart = cache.generation(1);
+        cache.invalidate(1);
+        // Enough other topics change that the cache prunes what it remembers of generations.
+        for (let topicId = 2; topicId < 1200; topicId++) cache.invalidate(topicId);
+        cache.set('1:0:50', 1, Buffer.from('the page before the change'), atStart);
+        expect(cache.get('1:0:50')).toBeUndefined();
+      });
+    });
+
+    it('not after the bus lost notes (resync), even for a topic the cache had never seen change', () => {
+      withCache(10, (cache) => {
+        const atStart = cache.generation(7);
+        cache.clear();
+        cache.set('7:0:50', 7, Buffer.from('a page from before the lost notes'), atStart);
+        expect(cache.get('7:0:50')).toBeUndefined();
+        // A read that starts after the resync is kept as before.
+        const later = cache.generation(7);
+        cache.set('7:0:50', 7, Buffer.from('a fresh page'), later);
+        expect(cache.get('7:0:50')?.toString()).toBe('a fresh page');
+      });
+    });
   });
 });

@@ -8,6 +8,7 @@ import { randomInt } from 'node:crypto';
 import { and, eq, ne } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { emailTokens, sessions, users } from '../../db/schema.js';
+import { accountChanged } from '../auth/session.js';
 import type { RunningJob } from '../jobs/job-queue.js';
 import { hashPassword } from '../auth/password.js';
 import { write, type ServiceContext } from '../write/unit-of-work.js';
@@ -75,7 +76,7 @@ export async function confirmPasswordReset(ctx: ServiceContext, input: { token: 
   // Hashing is the slow part: not for something that cannot be a token.
   if (!looksLikeSecret(input.token)) throw invalidToken();
   const passwordHash = await hashPassword(input.password);
-  await write(ctx, async ({ tx }) => {
+  const userId = await write(ctx, async ({ tx }) => {
     const used = await consumeToken(tx, 'reset', input.token);
     const account = await loadAccount(tx, used.userId, true);
     const proven = sameEmail(account.email, used.email);
@@ -89,5 +90,8 @@ export async function confirmPasswordReset(ctx: ServiceContext, input: { token: 
       await tx.delete(emailTokens).where(and(eq(emailTokens.userId, account.id), eq(emailTokens.purpose, 'verify'), ne(emailTokens.email, account.email)));
     }
     await queuePasswordChanged(ctx, tx, updated!, 'reset', locale);
+    return account.id;
   });
+  // Its sessions are gone (and its address may now count as proven): no process may still hold them.
+  await accountChanged(ctx.bus, userId);
 }

@@ -14,7 +14,7 @@ import { countVerificationMail, type MailLimits } from './account-mail.limits.js
 import { loadAccount, normaliseEmail, recipientOf, sameEmail, type AccountRow } from './account.js';
 import { verifyEmailMail } from './account.mails.js';
 import { checkCode, consumeToken, consumeTokenById, issueToken, pendingVerification } from './email-tokens.js';
-import { isEmailVerified } from '../auth/session.js';
+import { accountChanged, isEmailVerified } from '../auth/session.js';
 
 type MailContext = Pick<ServiceContext, 'mail' | 'translator'>;
 
@@ -65,18 +65,30 @@ export async function verifyEmail(ctx: ServiceContext, viewer: Viewer, input: Ve
   if ((input.token === undefined) === (input.code === undefined)) throw badRequest('token_or_code', 'Give exactly one of `token` or `code`.');
   if (input.token !== undefined) {
     const token = input.token;
-    return write(ctx, async ({ tx }) => {
-      const used = await consumeToken(tx, 'verify', token);
-      return presentUser(await prove(tx, used.userId, used.email));
-    });
+    return announced(
+      ctx,
+      await write(ctx, async ({ tx }) => {
+        const used = await consumeToken(tx, 'verify', token);
+        return presentUser(await prove(tx, used.userId, used.email));
+      }),
+    );
   }
   if (!viewer.user) throw unauthorized();
   const userId = viewer.user.id;
   const tokenId = await checkCode(ctx.db, userId, input.code!);
-  return write(ctx, async ({ tx }) => {
-    const used = await consumeTokenById(tx, tokenId);
-    return presentUser(await prove(tx, userId, used.email));
-  });
+  return announced(
+    ctx,
+    await write(ctx, async ({ tx }) => {
+      const used = await consumeTokenById(tx, tokenId);
+      return presentUser(await prove(tx, userId, used.email));
+    }),
+  );
+}
+
+/** Sessions carry whether the address is proven: every process forgets the account's cached ones. */
+async function announced(ctx: ServiceContext, user: ApiUser): Promise<ApiUser> {
+  await accountChanged(ctx.bus, user.id);
+  return user;
 }
 
 /**

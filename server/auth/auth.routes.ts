@@ -150,6 +150,11 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ config: Config; db: Db; ctx
       },
       config: writeRateLimit(config),
     },
-    async (request) => updatePreferences(db, request.viewer, request.body, translator.locales, meOptions),
+    async (request) => {
+      const answer = await updatePreferences(db, request.viewer, request.body, translator.locales, meOptions);
+      // Sessions carry the locale: the member's other sessions, on every process, pick it up now.
+      await sessions.accountChanged(requireUser(request).id);
+      return answer;
+    },
   );
 };

@@ -4,6 +4,8 @@ import { Lucia, TimeSpan, type Adapter, type DatabaseSession, type DatabaseUser 
 import type { Db } from '../../db/client.js';
 import { sessions, users } from '../../db/schema.js';
 import type { ViewerUser } from '../visibility/viewer.js';
+import type { Bus } from '../live/bus.js';
+import { SessionCache, sessionSignal, userSignal } from './session-cache.js';
 
 /** 'embed': a bearer session handed to the embed iframe (SSO or a one-time code). */
 export type SessionKind = 'cookie' | 'bearer' | 'embed';
@@ -89,14 +91,21 @@ export interface ValidatedSession {
   kind: SessionKind;
 }
 
-/** Lucia does the bookkeeping (expiry, sliding renewal); we own tokens and their digests. */
-export function createSessionStore(db: Db, ttlDays: number) {
+/**
+ * Lucia does the bookkeeping (expiry, sliding renewal); we own tokens and their digests. In front of
+ * it, a few seconds' cache of validated sessions (`cacheSeconds`, 0: off); whatever ends a session
+ * or changes what it carries goes through here (or `accountChanged`) and is signalled on the bus,
+ * so every process forgets it before the request that did it answers.
+ */
+export function createSessionStore(db: Db, ttlDays: number, options: { bus: Bus; cacheSeconds: number }) {
   const lucia = new Lucia(drizzleAdapter(db), {
     sessionExpiresIn: new TimeSpan(ttlDays, 'd'),
     sessionCookie: { name: SESSION_COOKIE },
     getUserAttributes: (attributes) => attributes,
     getSessionAttributes: (attributes) => attributes,
   });
+  const { bus } = options;
+  const cache = new SessionCache(options.cacheSeconds * 1000, bus);
 
   return {
     async issue(userId: number, kind: SessionKind = 'cookie'): Promise<IssuedSession> {
@@ -106,9 +115,13 @@ export function createSessionStore(db: Db, ttlDays: number) {
     },
     async validate(token: string): Promise<ValidatedSession | null> {
       if (!token || token.length > 128) return null;
-      const { session, user } = await lucia.validateSession(sessionIdOf(token));
+      const sessionId = sessionIdOf(token);
+      const cached = cache.get(sessionId);
+      if (cached) return cached;
+      const stamp = cache.stamp();
+      const { session, user } = await lucia.validateSession(sessionId);
       if (!session) return null;
-      return {
+      const validated: ValidatedSession = {
         user: {
           id: user.id,
           handle: user.handle,
@@ -121,17 +134,38 @@ export function createSessionStore(db: Db, ttlDays: number) {
         },
         sessionId: session.id,
         expiresAt: session.expiresAt,
+        // Renewal is lucia's, on a read past the cache: a cached hit is never `fresh`, and the next
+        // miss (seconds later) renews a session that is past half its life.
         fresh: session.fresh,
         kind: session.kind,
       };
+      cache.set(validated, stamp);
+      return validated;
     },
-    revoke: (sessionId: string) => lucia.invalidateSession(sessionId),
-    revokeAll: (userId: number) => lucia.invalidateUserSessions(userId),
+    async revoke(sessionId: string) {
+      await lucia.invalidateSession(sessionId);
+      await bus.publishSignal(sessionSignal(sessionId));
+    },
+    async revokeAll(userId: number) {
+      await lucia.invalidateUserSessions(userId);
+      await bus.publishSignal(userSignal(userId));
+    },
     async revokeAllExcept(userId: number, keepSessionId: string) {
       await db.delete(sessions).where(and(eq(sessions.userId, userId), ne(sessions.id, keepSessionId)));
+      await bus.publishSignal(userSignal(userId));
     },
+    /** After a committed change to what sessions carry (ViewerUser) or to the account's sessions. */
+    accountChanged: (userId: number) => accountChanged(bus, userId),
     pruneExpired: () => lucia.deleteExpiredSessions(),
+    close: () => cache.close(),
   };
 }
+
+/**
+ * Every process forgets the account's cached sessions: after a committed change to what a session
+ * carries (display name, avatar, site admin, locale, verified address) or a delete of its sessions
+ * made outside the store (a password reset). Awaited before answering.
+ */
+export const accountChanged = (bus: Pick<Bus, 'publishSignal'>, userId: number): Promise<void> => bus.publishSignal(userSignal(userId));
 
 export type SessionStore = ReturnType<typeof createSessionStore>;

@@ -12,6 +12,8 @@ import { openDatabase, rows } from '../../db/client.js';
 import { configFromEnv } from '../config/config.js';
 import { hashPassword } from '../auth/password.js';
 import { SignupBody } from '../auth/auth.schema.js';
+import { SIGNAL_CHANNEL } from '../live/bus.js';
+import { userSignal } from '../auth/session-cache.js';
 
 const { values } = parseArgs({
   options: { handle: { type: 'string' }, email: { type: 'string' }, password: { type: 'string' }, name: { type: 'string' } },
@@ -28,6 +30,8 @@ try {
   const [existing] = await rows<{ id: number }>(database.db, sql`SELECT id FROM users WHERE lower(handle) = ${values.handle!.toLowerCase()}`);
   if (existing && !values.password) {
     await database.db.execute(sql`UPDATE users SET is_site_admin = true WHERE id = ${existing.id}`);
+    // Running servers cache sessions for seconds: they hear of the promotion now.
+    await database.db.execute(sql`SELECT pg_notify(${SIGNAL_CHANNEL}, ${userSignal(existing.id)})`);
     console.log(`@${values.handle} is now a site admin.`);
   } else {
     const password = values.password ?? randomBytes(18).toString('base64url');
@@ -39,6 +43,7 @@ try {
     const hash = await hashPassword(password);
     if (existing) {
       await database.db.execute(sql`UPDATE users SET is_site_admin = true, password_hash = ${hash} WHERE id = ${existing.id}`);
+      await database.db.execute(sql`SELECT pg_notify(${SIGNAL_CHANNEL}, ${userSignal(existing.id)})`);
     } else {
       await database.db.execute(sql`
         INSERT INTO users (handle, email, password_hash, display_name, is_site_admin)

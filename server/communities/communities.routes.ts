@@ -6,6 +6,7 @@ import { writeRateLimit } from '../security/security.plugin.js';
 import {
   CategoryParams,
   CategoryReply,
+  CommunitiesQuery,
   CommunityList,
   CommunityReply,
   CreateCategoryBody,
@@ -68,9 +69,15 @@ export const communityRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: S
   app.get(
     '/api/communities',
     {
-      schema: { tags, summary: 'All communities', response: { 200: CommunityList, ...communityErrors } },
+      schema: {
+        tags,
+        summary: 'All communities, by name',
+        description: 'A page of `limit` (default 50); `nextCursor` continues the list.',
+        querystring: CommunitiesQuery,
+        response: { 200: CommunityList, ...communityErrors },
+      },
     },
-    async () => listCommunities(db),
+    async (request) => listCommunities(db, request.query),
   );
 
   app.get(

@@ -4,6 +4,7 @@ import {
   Category,
   Community,
   CommunitySummary,
+  Cursor,
   DateTime,
   errors,
   Handle,
@@ -77,5 +78,9 @@ export const UpdateCategoryBody = Body({
 
 export const CommunityReply = Type.Object({ community: Ref(Community) });
 export const CommunityList = Type.Object({ items: Type.Array(Ref(CommunitySummary)), nextCursor: Nullable(Type.String()) });
+export const CommunitiesQuery = Type.Object({
+  cursor: Type.Optional(Cursor),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50, description: 'communities per page, by name' })),
+});
 export const CategoryReply = Type.Object({ category: Ref(Category) });
 export const communityErrors = errors(400, 401, 403, 404, 409, 413, 429);

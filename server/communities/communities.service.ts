@@ -1,11 +1,12 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import { isUniqueViolation, type Db, type Executor } from '../../db/client.js';
 import { categories, communities, embedSettings, memberships, users, type Role } from '../../db/schema.js';
 import { badRequest, conflict, forbidden, notFound, unauthorized } from '../errors/errors.js';
 import { canAdminister, communityCapabilities } from '../visibility/permissions.js';
 import { roleIn, type Viewer } from '../visibility/viewer.js';
 import { presentUser, userColumns } from '../users/users.present.js';
-import { decodeIdCursor } from '../topics/topics.cursor.js';
+import { decodeCursor, decodeIdCursor, encodeCursor } from '../topics/topics.cursor.js';
+import { INT4_MAX } from '../schemas/common.schema.js';
 import { loadStanding } from '../topics/topics.load.js';
 import { randomBytes } from 'node:crypto';
 import { logAction } from '../moderation/moderation.log.js';
@@ -69,9 +70,32 @@ export async function createCommunity(db: Db, viewer: Viewer, input: CreateCommu
   }
 }
 
-export async function listCommunities(db: Db) {
-  const rows = await db.select().from(communities).orderBy(asc(communities.name), asc(communities.id));
-  return { items: rows.map(presentCommunitySummary), nextCursor: null };
+export interface ListCommunitiesInput {
+  cursor?: string | undefined;
+  limit?: number | undefined;
+}
+
+/**
+ * Communities by name, a page at a time (a site hosting thousands lists them in pages, not in one
+ * answer): keyset over (name, id), the order of communities_name_idx.
+ */
+export async function listCommunities(db: Db, input: ListCommunitiesInput = {}) {
+  const limit = input.limit ?? 50;
+  let after: SQL | undefined;
+  if (input.cursor) {
+    const [name, id] = decodeCursor(input.cursor, ['string', 'number']) as [string, number];
+    if (!Number.isInteger(id) || id < 0 || id > INT4_MAX) throw badRequest('invalid_cursor', 'The cursor is not one this server handed out.');
+    after = sql`(${communities.name}, ${communities.id}) > (${name}, ${id}::int)`;
+  }
+  const rows = await db
+    .select()
+    .from(communities)
+    .where(after)
+    .orderBy(asc(communities.name), asc(communities.id))
+    .limit(limit + 1);
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return { items: page.map(presentCommunitySummary), nextCursor: rows.length > limit && last ? encodeCursor([last.name, last.id]) : null };
 }
 
 /** The community with its categories, the viewer's role and what the viewer may do here. */

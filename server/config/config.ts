@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Value } from 'typebox/value';
+import { compileCheck } from '../schemas/check.js';
 
 /** Validated runtime configuration. Read once in main.ts (or built by tests) and passed down. */
 export const ConfigSchema = Type.Object({
@@ -31,6 +31,13 @@ export const ConfigSchema = Type.Object({
   /** Trust X-Forwarded-* from a proxy in front (compose runs one). */
   trustProxy: Type.Boolean(),
   sessionTtlDays: Type.Integer({ minimum: 1, maximum: 365 }),
+  /**
+   * How long a process trusts a session it validated, in seconds, before asking the database again
+   * (a revocation or a change of the account reaches every process at once through the bus). 0: off.
+   */
+  sessionCacheSeconds: Type.Integer({ minimum: 0, maximum: 300 }),
+  /** How long a process keeps a community's top helpers of the month, in seconds (the ranking moves slowly; pages read it constantly). 0: off. */
+  helpersCacheSeconds: Type.Integer({ minimum: 0, maximum: 3600 }),
   /** Directory of the built web app; the server serves it when it exists. */
   webDir: Type.String(),
   /** Size of the per-process cache of anonymous topic pages (entries). 0 disables it. */
@@ -130,6 +137,8 @@ export function defaultConfig(overrides: ConfigOverrides = {}): Config {
     logLevel: 'info',
     trustProxy: false,
     sessionTtlDays: 30,
+    sessionCacheSeconds: 5,
+    helpersCacheSeconds: 60,
     webDir: './dist/web',
     pageCacheSize: 2000,
     reminders: { afterDays: 3 },
@@ -157,11 +166,11 @@ export function defaultConfig(overrides: ConfigOverrides = {}): Config {
   });
 }
 
+let isConfig: ReturnType<typeof compileCheck<typeof ConfigSchema>> | undefined;
+
 export function checkConfig(candidate: unknown): Config {
-  if (!Value.Check(ConfigSchema, candidate)) {
-    const first = [...Value.Errors(ConfigSchema, candidate)][0];
-    throw new ConfigError(`invalid configuration: ${first ? `${first.instancePath || '/'} ${first.message}` : 'unknown error'}`);
-  }
+  isConfig ??= compileCheck(ConfigSchema);
+  if (!isConfig(candidate)) throw new ConfigError(`invalid configuration: ${isConfig.firstError(candidate)}`);
   return candidate;
 }
 
@@ -214,6 +223,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Config {
     logLevel: (env.LOG_LEVEL || 'info') as Config['logLevel'],
     trustProxy: bool('PARLEY_TRUST_PROXY', env.PARLEY_TRUST_PROXY, false),
     sessionTtlDays: int('PARLEY_SESSION_TTL_DAYS', env.PARLEY_SESSION_TTL_DAYS, 30),
+    sessionCacheSeconds: int('PARLEY_SESSION_CACHE_SECONDS', env.PARLEY_SESSION_CACHE_SECONDS, 5),
+    helpersCacheSeconds: int('PARLEY_HELPERS_CACHE_SECONDS', env.PARLEY_HELPERS_CACHE_SECONDS, 60),
     webDir: env.PARLEY_WEB_DIR || './dist/web',
     pageCacheSize: int('PARLEY_PAGE_CACHE_SIZE', env.PARLEY_PAGE_CACHE_SIZE, 2000),
     reminders: { afterDays: int('PARLEY_REMINDER_AFTER_DAYS', env.PARLEY_REMINDER_AFTER_DAYS, 3) },

@@ -55,7 +55,10 @@ export async function ssoSignIn(db: Db, sessions: SessionStore, slug: string, to
       .returning({ jti: ssoTokenUses.jti });
     if (!recorded.length) throw invalidSsoToken('This sign-in token was already used.', { problem: 'used' });
   }
-  return issueEmbedSession(sessions, await ssoUser(db, community.id, claims));
+  const user = await ssoUser(db, community.id, claims);
+  // Its name and avatar may have just changed: sessions cached on any process carry the old ones.
+  await sessions.accountChanged(user.id);
+  return issueEmbedSession(sessions, user);
 }
 
 /**

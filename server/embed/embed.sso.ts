@@ -7,7 +7,6 @@
  * header checked against an allow-list before any key use, `crit` headers, base64url strictness,
  * numeric-date claims). Only the claims policy below is ours.
  */
-import { errors as joseErrors, jwtVerify } from 'jose';
 import { unauthorized } from '../errors/errors.js';
 
 /** A token may live at most this long (`exp - iat`). */
@@ -55,6 +54,8 @@ export function httpsUrlOrNull(value: unknown): string | null {
  */
 export async function verifySsoToken(token: string, secret: string, audience: string, now = Date.now()): Promise<SsoClaims> {
   const nowSeconds = Math.floor(now / 1000);
+  // Loaded with the first embed sign-in, not at start: most sites never use single sign-on.
+  const { errors: joseErrors, jwtVerify } = await import('jose');
   let payload: Record<string, unknown>;
   try {
     const verified = await jwtVerify(token, new TextEncoder().encode(secret), {

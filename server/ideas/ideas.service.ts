@@ -1,7 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { topics, topicVotes, type IdeaStatus } from '../../db/schema.js';
 import { conflict, forbidden, unauthorized } from '../errors/errors.js';
-import { communityChannel, topicChannel } from '../live/outbox.js';
+import { topicChannel } from '../live/outbox.js';
 import { write, type ServiceContext, type WriteScope } from '../write/unit-of-work.js';
 import { throwIfBanned } from '../moderation/bans.js';
 import { notify } from '../notifications/notifications.write.js';
@@ -18,19 +18,22 @@ async function votable(ctx: ServiceContext, viewer: Viewer, id: number) {
   if (!isIdea(loaded.topic.kind)) throw notAnIdea();
   throwIfBanned(loaded.ban);
   // Nobody's vote counts for more than anyone else's: a lock closes the tally for moderators too.
-  if (!votesOpen(loaded.topic)) throw forbidden('topic_locked', 'This idea is locked: its votes are closed.', { action: 'vote' });
+  if (!votesOpen(loaded.topic)) throw tallyClosed();
   return { userId: user.id, loaded };
 }
 
+const tallyClosed = () => forbidden('topic_locked', 'This idea is locked: its votes are closed.', { action: 'vote' });
+
 /**
  * Adds (on) or withdraws the viewer's vote. Idempotent: the vote row's primary key decides
- * whether anything changed, and only then is the counter moved and the change announced, in
- * the same transaction. Concurrent votes by one member meet at that key (one wins); votes by
- * different members each add one under the topic row's lock.
+ * whether anything changed, and only then is the counter moved and the change announced to the
+ * topic's readers, in the same transaction (the community's list hears it after the commit).
+ * Concurrent votes by one member meet at that key (one wins); votes by different members each
+ * add one under the topic row's lock.
  */
 export async function setVote(ctx: ServiceContext, viewer: Viewer, id: number, on: boolean) {
   const { userId, loaded } = await votable(ctx, viewer, id);
-  return write(ctx, async ({ tx, emit }) => {
+  const { votes, voted, changed } = await write(ctx, async ({ tx, emit }) => {
     const changed = on
       ? await tx.insert(topicVotes).values({ topicId: id, userId }).onConflictDoNothing().returning({ topicId: topicVotes.topicId })
       : await tx
@@ -39,16 +42,20 @@ export async function setVote(ctx: ServiceContext, viewer: Viewer, id: number, o
           .returning({ topicId: topicVotes.topicId });
     if (!changed.length) {
       const [row] = await tx.select({ votes: topics.votes }).from(topics).where(eq(topics.id, id));
-      return { votes: row?.votes ?? 0, voted: on };
+      return { votes: row?.votes ?? 0, voted: on, changed: false };
     }
     const [row] = await tx
       .update(topics)
       .set({ votes: on ? sql`${topics.votes} + 1` : sql`greatest(${topics.votes} - 1, 0)` })
       .where(eq(topics.id, id))
-      .returning({ votes: topics.votes });
-    await announce({ emit }, loaded);
-    return { votes: row?.votes ?? 0, voted: on };
+      .returning({ votes: topics.votes, locked: topics.locked });
+    // Under the topic row's lock: a lock committed since the check closes the tally, and the vote goes with the refusal.
+    if (row?.locked) throw tallyClosed();
+    await announceToTopic({ emit }, loaded);
+    return { votes: row?.votes ?? 0, voted: on, changed: true };
   });
+  if (changed) announceToList(ctx, loaded);
+  return { votes, voted };
 }
 
 export interface IdeaStatusInput {
@@ -68,15 +75,15 @@ export async function setIdeaStatus(ctx: ServiceContext, viewer: Viewer, id: num
   if (!isIdea(loaded.topic.kind)) throw notAnIdea();
   throwIfBanned(loaded.ban);
   const note = input.note?.trim() || null;
-  await write(ctx, async (scope) => {
+  const changed = await write(ctx, async (scope) => {
     const { tx } = scope;
     const [changed] = await tx
       .update(topics)
       .set({ ideaStatus: input.status, ideaStatusNote: note, ideaStatusAt: sql`now()`, ideaStatusById: user.id })
       .where(and(eq(topics.id, id), sql`(${topics.ideaStatus} IS DISTINCT FROM ${input.status} OR ${topics.ideaStatusNote} IS DISTINCT FROM ${note})`))
       .returning({ id: topics.id });
-    if (!changed) return;
-    await announce(scope, loaded);
+    if (!changed) return false;
+    await announceToTopic(scope, loaded);
     const voters = await tx.select({ userId: topicVotes.userId }).from(topicVotes).where(eq(topicVotes.topicId, id));
     await notify({ within: scope }, [
       {
@@ -91,12 +98,21 @@ export async function setIdeaStatus(ctx: ServiceContext, viewer: Viewer, id: num
         candidates: [loaded.topic.authorId, ...voters.map((v) => v.userId)],
       },
     ]);
+    return true;
   });
+  if (changed) announceToList(ctx, loaded);
   return { topic: presentLoaded(await loadVisibleTopic(ctx.db, viewer, id)) };
 }
 
-/** Readers of the topic and of the community's list both show votes and status. */
-async function announce({ emit }: Pick<WriteScope, 'emit'>, loaded: LoadedTopic) {
+/** Readers of the topic and of the community's list both show votes and status. The topic's hear it with the change itself. */
+async function announceToTopic({ emit }: Pick<WriteScope, 'emit'>, loaded: LoadedTopic) {
   await emit(topicChannel(loaded.topic.id), 'topic.updated', { topicId: loaded.topic.id });
-  await emit(communityChannel(loaded.communitySlug), 'topic.updated', { topicId: loaded.topic.id });
+}
+
+/**
+ * The list's, after the commit and batched (BumpBatcher): inside every vote's transaction, all
+ * votes of a community would queue on its channel's row until they commit.
+ */
+function announceToList(ctx: ServiceContext, loaded: LoadedTopic) {
+  ctx.bumps.bump(loaded.communitySlug, loaded.topic.id, 'topic.updated');
 }

@@ -1,17 +1,23 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { communityChannel } from './outbox.js';
-import { write, type ServiceContext } from '../write/unit-of-work.js';
+import { appendSeries, communityChannel } from './outbox.js';
+import type { ServiceContext } from '../write/unit-of-work.js';
+
+/** What a topic list hears about a topic: new activity (moves it up), or changed data in place (votes, status). */
+export type ListEvent = 'topic.bumped' | 'topic.updated';
 
 /**
- * "This topic has new activity" events for live topic lists. Appending one inside every reply
- * would make all replies of a community queue on that community's channel row until commit,
- * capping a whole community at one commit at a time. Instead bumps are collected for a few
- * milliseconds after the replies commit and appended together, one transaction for many, with
- * repeats of the same topic folded into one. The reply itself is in its topic's channel
- * transactionally; a bump lost to a crash only delays a topic list, which refetches on reconnect.
+ * "This topic has new activity" and "this topic changed" events for live topic lists. Appending
+ * one inside every reply or vote would make all replies and votes of a community queue on that
+ * community's channel row until commit, capping a whole community at one commit at a time.
+ * Instead they are collected for a few milliseconds after the writes commit and appended
+ * together, one statement per community, with repeats of the same event for the same topic
+ * folded into one (each renders the topic as it is when loaded). The write itself is in its
+ * topic's channel transactionally; an event lost to a crash only delays a topic list, which
+ * refetches on reconnect.
  */
 export class BumpBatcher {
-  private pending = new Map<string, Set<number>>();
+  /** Per community: the events to append, in the order first asked for, keyed by `type:topicId`. */
+  private pending = new Map<string, Map<string, { type: ListEvent; topicId: number }>>();
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -21,10 +27,11 @@ export class BumpBatcher {
     private readonly windowMs = 15,
   ) {}
 
-  bump(communitySlug: string, topicId: number): void {
-    let topics = this.pending.get(communitySlug);
-    if (!topics) this.pending.set(communitySlug, (topics = new Set()));
-    topics.add(topicId);
+  bump(communitySlug: string, topicId: number, type: ListEvent = 'topic.bumped'): void {
+    let events = this.pending.get(communitySlug);
+    if (!events) this.pending.set(communitySlug, (events = new Map<string, { type: ListEvent; topicId: number }>()));
+    const key = `${type}:${topicId}`;
+    if (!events.has(key)) events.set(key, { type, topicId });
     this.timer ??= setTimeout(() => {
       this.timer = null;
       void this.flush();
@@ -36,14 +43,20 @@ export class BumpBatcher {
     this.flushing = this.flushing.then(async () => {
       const batch = this.pending;
       this.pending = new Map();
-      if (!batch.size) return;
-      try {
-        await write(this.ctx, async ({ emit }) => {
-          for (const [slug, topics] of batch) for (const topicId of topics) await emit(communityChannel(slug), 'topic.bumped', { topicId });
-        });
-      } catch (err) {
-        this.log.warn({ err }, 'could not append topic bumps');
-      }
+      await Promise.all(
+        [...batch].map(async ([slug, events]) => {
+          try {
+            const notes = await appendSeries(
+              this.ctx.db,
+              communityChannel(slug),
+              [...events.values()].map(({ type, topicId }) => ({ type, ref: { topicId } })),
+            );
+            this.ctx.bus.publishLocal(notes);
+          } catch (err) {
+            this.log.warn({ err, community: slug }, 'could not append topic list events');
+          }
+        }),
+      );
     });
     return this.flushing;
   }

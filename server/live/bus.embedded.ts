@@ -1,5 +1,5 @@
 import type { Database } from '../../db/client.js';
-import { LocalFanout, NOTIFY_CHANNEL, parseNote, type Bus } from './bus.js';
+import { LocalFanout, NOTIFY_CHANNEL, SIGNAL_CHANNEL, parseNote, type Bus } from './bus.js';
 
 /** PGlite is one process: its NOTIFY arrives in-process, after commit, like PostgreSQL's. */
 export async function createEmbeddedBus(database: Database): Promise<Bus> {
@@ -10,6 +10,8 @@ export async function createEmbeddedBus(database: Database): Promise<Bus> {
         if (note) fanout.emit(note);
       })
     : async () => {};
+  // A signal sent as SQL (as a command-line tool does) reaches this process's caches too.
+  const unlistenSignals = database.listenEmbedded ? await database.listenEmbedded(SIGNAL_CHANNEL, (payload) => fanout.emitSignal(payload)) : async () => {};
   return {
     publishLocal: (notes) => notes.forEach((n) => fanout.emit(n)),
     subscribe: (l) => fanout.subscribe(l),
@@ -17,6 +19,15 @@ export async function createEmbeddedBus(database: Database): Promise<Bus> {
     // One process: presence goes straight back to this process's own listeners.
     publishPresence: (payload) => queueMicrotask(() => fanout.emitPresence(payload)),
     onPresence: (l) => fanout.onPresence(l),
-    close: unlisten,
+    // One process: every cache that listens is here, so hearing it is having it delivered.
+    publishSignal: (payload) => {
+      fanout.emitSignal(payload);
+      return Promise.resolve();
+    },
+    onSignal: (l) => fanout.onSignal(l),
+    close: async () => {
+      await unlistenSignals();
+      await unlisten();
+    },
   };
 }

@@ -1,6 +1,9 @@
 import pg from 'pg';
 import type { FastifyBaseLogger as Logger } from 'fastify';
-import { LocalFanout, NOTIFY_CHANNEL, PRESENCE_CHANNEL, parseNote, type Bus } from './bus.js';
+import { LocalFanout, NOTIFY_CHANNEL, PRESENCE_CHANNEL, SIGNAL_CHANNEL, parseNote, type Bus } from './bus.js';
+
+/** How long a signal's sender waits to hear it back before answering anyway. */
+const SIGNAL_ECHO_MS = 1000;
 
 /**
  * LISTEN on one dedicated connection per process. When that connection drops, notes sent
@@ -13,12 +16,28 @@ export async function createPostgresBus(connectionString: string, log: Logger): 
   let retryTimer: NodeJS.Timeout | null = null;
   let attempt = 0;
   let presenceChain: Promise<void> = Promise.resolve();
+  // Signals this process sent, waiting to hear themselves back (one connection delivers in order,
+  // so the first waiter of a payload is the one its echo answers): by then the database has
+  // handed the signal to every listening process.
+  const echoes = new Map<string, Array<() => void>>();
+  const settleEcho = (payload: string) => {
+    const waiters = echoes.get(payload);
+    waiters?.shift()?.();
+    if (waiters?.length === 0) echoes.delete(payload);
+  };
 
   const connect = async (isReconnect: boolean): Promise<void> => {
     const c = new pg.Client({ connectionString });
     c.on('notification', (msg) => {
       if (msg.channel === PRESENCE_CHANNEL) {
         if (msg.payload) fanout.emitPresence(msg.payload);
+        return;
+      }
+      if (msg.channel === SIGNAL_CHANNEL) {
+        if (msg.payload) {
+          fanout.emitSignal(msg.payload);
+          settleEcho(msg.payload);
+        }
         return;
       }
       const note = msg.payload ? parseNote(msg.payload) : null;
@@ -32,6 +51,7 @@ export async function createPostgresBus(connectionString: string, log: Logger): 
     await c.connect();
     await c.query(`LISTEN ${NOTIFY_CHANNEL}`);
     await c.query(`LISTEN ${PRESENCE_CHANNEL}`);
+    await c.query(`LISTEN ${SIGNAL_CHANNEL}`);
     client = c;
     attempt = 0;
     if (isReconnect) {
@@ -76,6 +96,38 @@ export async function createPostgresBus(connectionString: string, log: Logger): 
         );
     },
     onPresence: (l) => fanout.onPresence(l),
+    publishSignal: async (payload) => {
+      // Here first, at once: this process's caches forget before the caller answers.
+      fanout.emitSignal(payload);
+      const c = client;
+      if (!c) {
+        // Our listener is down (its reconnect resyncs this process); the others must still hear it.
+        await notifyOnce(connectionString, payload).catch((err: unknown) => log.warn({ err }, 'could not send a cache signal'));
+        return;
+      }
+      let settle = () => {};
+      const heard = new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          const waiters = echoes.get(payload);
+          const at = waiters?.indexOf(settle) ?? -1;
+          if (at >= 0) waiters!.splice(at, 1);
+          resolve();
+        }, SIGNAL_ECHO_MS);
+        timer.unref();
+        settle = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      echoes.set(payload, [...(echoes.get(payload) ?? []), settle]);
+      // pg queues queries on a client, so this does not overlap presence's.
+      await c.query('SELECT pg_notify($1, $2)', [SIGNAL_CHANNEL, payload]).catch((err: unknown) => {
+        log.warn({ err }, 'could not send a cache signal');
+        settle();
+      });
+      await heard;
+    },
+    onSignal: (l) => fanout.onSignal(l),
     close: async () => {
       closed = true;
       if (retryTimer) clearTimeout(retryTimer);
@@ -87,4 +139,15 @@ export async function createPostgresBus(connectionString: string, log: Logger): 
       }
     },
   };
+}
+
+/** A signal sent over a connection of its own, for when the listening one is down. */
+async function notifyOnce(connectionString: string, payload: string): Promise<void> {
+  const c = new pg.Client({ connectionString });
+  await c.connect();
+  try {
+    await c.query('SELECT pg_notify($1, $2)', [SIGNAL_CHANNEL, payload]);
+  } finally {
+    await c.end().catch(() => {});
+  }
 }

@@ -20,11 +20,20 @@ export interface Bus {
   /** Ephemeral presence, to every process (this one included); never stored, fine to lose. */
   publishPresence(payload: string): void;
   onPresence(listener: (payload: string) => void): () => void;
+  /**
+   * A cache invalidation (e.g. "session:<id>", "user:<id>") to every process. This process's
+   * listeners hear it before the call returns; the promise settles once the database has passed it
+   * on to the others (bounded by a short timeout), so a reply sent after it cannot race the signal
+   * to a reader on another process. Signals lost to a dropped connection are covered by onResync.
+   */
+  publishSignal(payload: string): Promise<void>;
+  onSignal(listener: (payload: string) => void): () => void;
   close(): Promise<void>;
 }
 
 export const NOTIFY_CHANNEL = 'parley_events';
 export const PRESENCE_CHANNEL = 'parley_presence';
+export const SIGNAL_CHANNEL = 'parley_signals';
 
 export function parseNote(payload: string): BusNote | null {
   const cut = payload.lastIndexOf(':');
@@ -38,6 +47,7 @@ export class LocalFanout {
   private listeners = new Set<BusListener>();
   private resyncListeners = new Set<() => void>();
   private presenceListeners = new Set<(payload: string) => void>();
+  private signalListeners = new Set<(payload: string) => void>();
 
   emit(note: BusNote): void {
     for (const listener of this.listeners) listener(note);
@@ -59,5 +69,12 @@ export class LocalFanout {
   onPresence(listener: (payload: string) => void): () => void {
     this.presenceListeners.add(listener);
     return () => this.presenceListeners.delete(listener);
+  }
+  emitSignal(payload: string): void {
+    for (const listener of this.signalListeners) listener(payload);
+  }
+  onSignal(listener: (payload: string) => void): () => void {
+    this.signalListeners.add(listener);
+    return () => this.signalListeners.delete(listener);
   }
 }

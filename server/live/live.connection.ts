@@ -1,6 +1,5 @@
 import type { WebSocket } from 'ws';
 import type { FastifyBaseLogger } from 'fastify';
-import { Value } from 'typebox/value';
 import type { Db } from '../../db/client.js';
 import type { Config } from '../config/config.js';
 import { AppError } from '../errors/errors.js';
@@ -13,6 +12,7 @@ import type { SessionStore } from '../auth/session.js';
 import { ClientMessage, CloseCode, type LiveErrorCode } from './live.protocol.js';
 import { Subscription, type LiveHub } from './live.hub.js';
 import type { Presence } from './live.presence.js';
+import { compileCheck } from '../schemas/check.js';
 
 export interface LiveDeps {
   db: Db;
@@ -26,6 +26,7 @@ export interface LiveDeps {
 }
 
 let nextSocketId = 1;
+const isClientMessage = compileCheck(ClientMessage);
 
 /** Token bucket: a steady rate with room for a short burst. */
 class RateLimiter {
@@ -175,7 +176,7 @@ export class LiveConnection {
       this.sendError('invalid_message', { problem: 'not_json' }, 'Messages are JSON text frames.');
       return;
     }
-    if (!Value.Check(ClientMessage, message)) {
+    if (!isClientMessage(message)) {
       this.sendError('invalid_message', { problem: 'unknown' }, 'Unknown message type or bad fields: see the live protocol in the API docs.');
       return;
     }

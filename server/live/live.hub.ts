@@ -3,8 +3,9 @@ import type { FastifyBaseLogger } from 'fastify';
 import { rows, type Db } from '../../db/client.js';
 import type { Audience } from '../visibility/visibility.js';
 import type { Bus, BusNote } from './bus.js';
-import { loadEvents, type RenderedEvent } from './live.render.js';
+import { loadEvents, loadEventsOf, type RenderedEvent } from './live.render.js';
 import type { LiveErrorCode } from './live.protocol.js';
+import { USER_CHANNEL_PREFIX } from './outbox.js';
 
 /** Where a subscription's messages go. `send` answers false once the socket is gone. */
 export interface LiveSink {
@@ -41,20 +42,40 @@ interface ChannelState {
   loadedUpTo: number | null;
   /** The highest seq the bus has announced. */
   notifiedUpTo: number;
-  pumping: boolean;
+}
+
+/**
+ * Channels with announced events not loaded yet. One load at a time per lane: notes that arrive
+ * meanwhile wait for the next, so the busier the process, the more channels share a load.
+ * Readers' own channels have a lane of their own (their loads read more), so neither kind waits
+ * behind the other.
+ */
+interface Lane {
+  due: Set<string>;
+  running: boolean;
 }
 
 const REPLAY_BATCH = 500;
+/**
+ * At most this many channels and events per load, so that its statements' parameters (a few per
+ * channel, per event's post or notification) stay far below PostgreSQL's 65,535. A channel with
+ * more to load than its share gets the rest in the lane's next load.
+ */
+const CHANNELS_PER_LOAD = 1000;
+const EVENTS_PER_LOAD = 10_000;
 
 /**
- * This process's live fan-out. Each channel with local subscribers has one pump that loads
- * announced events from the outbox in seq order, renders each once per audience and hands
- * it to every subscriber. A subscriber that joins with `since` replays from the outbox while
- * live events wait in its buffer, so it sees no gap and no duplicate.
+ * This process's live fan-out. Announced events are loaded from the outbox in seq order, for
+ * every channel noted meanwhile at once (a reply that notifies a thousand online watchers costs a
+ * few queries, not a few per watcher), rendered once per audience and handed to every subscriber.
+ * A subscriber that joins with `since` replays from the outbox while live events wait in its
+ * buffer, so it sees no gap and no duplicate.
  */
 export class LiveHub {
   private readonly channels = new Map<string, ChannelState>();
   private readonly unsubscribeBus: Array<() => void>;
+  private readonly readersLane: Lane = { due: new Set(), running: false };
+  private readonly contentLane: Lane = { due: new Set(), running: false };
 
   constructor(
     private readonly db: Db,
@@ -80,7 +101,7 @@ export class LiveHub {
   async subscribe(sub: Subscription, since: number | undefined): Promise<void> {
     let state = this.channels.get(sub.channel);
     if (!state) {
-      state = { subs: new Set(), loadedUpTo: null, notifiedUpTo: 0, pumping: false };
+      state = { subs: new Set(), loadedUpTo: null, notifiedUpTo: 0 };
       this.channels.set(sub.channel, state);
     }
     state.subs.add(sub);
@@ -88,7 +109,7 @@ export class LiveHub {
       const current = await this.currentSeq(sub.channel);
       if (state.loadedUpTo === null) state.loadedUpTo = current;
       if (current > state.notifiedUpTo) state.notifiedUpTo = current;
-      void this.pump(sub.channel, state);
+      this.wake(sub.channel);
       if (sub.closed) return;
       sub.sink.send(JSON.stringify({ type: 'subscribed', channel: sub.channel, seq: current }));
       if (since === undefined || since === current) {
@@ -126,7 +147,7 @@ export class LiveHub {
     const state = this.channels.get(note.channel);
     if (!state) return;
     if (note.seq > state.notifiedUpTo) state.notifiedUpTo = note.seq;
-    void this.pump(note.channel, state);
+    this.wake(note.channel);
   }
 
   /** After the bus lost notes: ask the outbox where every watched channel really is. */
@@ -135,35 +156,65 @@ export class LiveHub {
       try {
         const current = await this.currentSeq(channel);
         if (current > state.notifiedUpTo) state.notifiedUpTo = current;
-        void this.pump(channel, state);
+        this.wake(channel);
       } catch (err) {
         this.log.warn({ err, channel }, 'live resync failed');
       }
     }
   }
 
-  private async pump(channel: string, state: ChannelState): Promise<void> {
-    if (state.pumping || state.loadedUpTo === null) return;
-    state.pumping = true;
+  /** Queues the channel for its lane's next load; starts the lane after this turn's other notes. */
+  private wake(channel: string): void {
+    const lane = channel.startsWith(USER_CHANNEL_PREFIX) ? this.readersLane : this.contentLane;
+    lane.due.add(channel);
+    if (lane.running) return;
+    lane.running = true;
+    setImmediate(() => void this.drain(lane));
+  }
+
+  private async drain(lane: Lane): Promise<void> {
     try {
-      while (state.loadedUpTo < state.notifiedUpTo && this.channels.get(channel) === state) {
-        const batch = await loadEvents(this.db, channel, state.loadedUpTo, state.notifiedUpTo, REPLAY_BATCH);
+      while (lane.due.size) {
+        const work: Array<{ channel: string; state: ChannelState; upTo: number }> = [];
+        for (const channel of lane.due) {
+          const state = this.channels.get(channel);
+          if (state && state.loadedUpTo !== null && state.loadedUpTo < state.notifiedUpTo) work.push({ channel, state, upTo: state.notifiedUpTo });
+        }
+        lane.due.clear();
+        for (let i = 0; i < work.length; i += CHANNELS_PER_LOAD) await this.load(lane, work.slice(i, i + CHANNELS_PER_LOAD));
+      }
+    } finally {
+      lane.running = false;
+    }
+  }
+
+  /** Loads the channels' events up to what was announced and hands them out, in seq order. */
+  private async load(lane: Lane, work: Array<{ channel: string; state: ChannelState; upTo: number }>): Promise<void> {
+    try {
+      const loaded = await loadEventsOf(
+        this.db,
+        work.map(({ channel, state, upTo }) => ({ channel, after: state.loadedUpTo!, upTo })),
+        Math.max(1, Math.min(REPLAY_BATCH, Math.floor(EVENTS_PER_LOAD / work.length))),
+      );
+      for (const { channel, state, upTo } of work) {
+        if (this.channels.get(channel) !== state) continue;
+        const batch = loaded.get(channel) ?? [];
         if (!batch.length) {
           // Announced but gone: pruned by retention meanwhile. Subscribers fall back to a refetch.
-          for (const sub of state.subs) this.resetTo(sub, state.notifiedUpTo);
-          state.loadedUpTo = state.notifiedUpTo;
-          break;
+          for (const sub of state.subs) this.resetTo(sub, upTo);
+          state.loadedUpTo = upTo;
         }
         for (const event of batch) {
           for (const sub of state.subs) this.deliver(sub, event);
           state.loadedUpTo = event.seq;
         }
+        // More than one load's worth, or announced while this one ran: the lane goes on with it.
+        if (state.loadedUpTo! < state.notifiedUpTo) lane.due.add(channel);
       }
     } catch (err) {
-      this.log.warn({ err, channel }, 'live pump failed; retrying');
-      setTimeout(() => void this.pump(channel, state), 500).unref();
-    } finally {
-      state.pumping = false;
+      // Subscribers skip what they already have, so going over these channels again is safe.
+      this.log.warn({ err, channels: work.length }, 'live load failed; retrying');
+      setTimeout(() => work.forEach(({ channel }) => this.wake(channel)), 500).unref();
     }
   }
 

@@ -1,17 +1,16 @@
 import fp from 'fastify-plugin';
-import { and, eq } from 'drizzle-orm';
 import websocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/config.js';
 import type { Db } from '../../db/client.js';
-import { events } from '../../db/schema.js';
 import type { SessionStore } from '../auth/session.js';
 import { siteOrigin } from '../auth/origin.js';
 import { SESSION_COOKIE } from '../auth/session.js';
 import { forbidden } from '../errors/errors.js';
-import type { Bus, BusNote } from './bus.js';
+import type { Bus } from './bus.js';
 import { LiveHub } from './live.hub.js';
 import { LiveConnection } from './live.connection.js';
+import { RoleChanges } from './role-changes.js';
 import { Presence } from './live.presence.js';
 import { CloseCode } from './live.protocol.js';
 import type { Translator } from '../i18n/translator.js';
@@ -37,14 +36,6 @@ function releaseUpgrade(socket: import('ws').WebSocket): void {
   if (tcp) tcp._httpMessage = null;
 }
 
-async function eventType(db: Db, note: BusNote): Promise<string | null> {
-  const [row] = await db
-    .select({ type: events.type })
-    .from(events)
-    .where(and(eq(events.channel, note.channel), eq(events.seq, note.seq)));
-  return row?.type ?? null;
-}
-
 /** Bigger frames than this are never legitimate client messages. */
 const MAX_PAYLOAD = 4096;
 
@@ -64,22 +55,21 @@ export const livePlugin = fp(
     app.decorate('live', { hub, presence, connections });
 
     // Role changes arrive as events on the account's channel; after lost notes, everyone re-decides.
-    // That channel also carries notifications, which change nothing about what the account may see:
-    // only a roles.changed (or an event already pruned, to be safe) re-decides its sockets.
-    const stopRoles = bus.subscribe((note) => {
-      if (!note.channel.startsWith('user:')) return;
-      const userId = Number(note.channel.slice(5));
-      const own = [...connections].filter((c) => c.userId === userId);
-      if (!own.length) return;
-      eventType(db, note)
-        .then((type) => {
-          if (type === null || type === 'roles.changed') own.forEach((c) => c.refreshAudiences());
-        })
-        .catch((err) => {
-          app.log.warn({ err }, "live: could not read a user event; re-deciding that account's sockets");
-          own.forEach((c) => c.refreshAudiences());
-        });
-    });
+    const roles = new RoleChanges(
+      db,
+      (userIds) => {
+        const wanted = new Set(userIds);
+        const online = new Set<number>();
+        for (const c of connections) if (c.userId !== null && wanted.has(c.userId)) online.add(c.userId);
+        return online;
+      },
+      (userIds) => {
+        const affected = new Set(userIds);
+        for (const c of connections) if (c.userId !== null && affected.has(c.userId)) c.refreshAudiences();
+      },
+      (err) => app.log.warn({ err }, "live: could not read users' events; re-deciding those accounts' sockets"),
+    );
+    const stopRoles = bus.subscribe((note) => roles.note(note));
     const stopResync = bus.onResync(() => connections.forEach((c) => c.refreshAudiences()));
 
     const heartbeat = setInterval(() => connections.forEach((c) => c.tick()), config.live.heartbeatMs);

@@ -1,15 +1,17 @@
-import { and, asc, eq, gt, inArray, lte } from 'drizzle-orm';
+import { asc, eq, inArray, sql } from 'drizzle-orm';
 import { presentPublicCommunity } from '../communities/communities.present.js';
-import type { Executor } from '../../db/client.js';
+import { rows, type Executor } from '../../db/client.js';
 import { postColumns, topicColumns, type PostRow, type TopicRow } from '../../db/columns.js';
-import { categories, communities, events, posts, topics, users } from '../../db/schema.js';
+import { categories, communities as communitiesTable, posts, topics, users } from '../../db/schema.js';
 import { presentPost } from '../posts/posts.present.js';
 import { presentTopic } from '../topics/topics.present.js';
 import { userColumns, type UserRow } from '../users/users.present.js';
 import { audienceStanding, canSeeTopic, type Audience } from '../visibility/visibility.js';
-import { loadUserChannelData } from '../notifications/notifications.live.js';
+import { loadUserChannelData, type UserChannelData } from '../notifications/notifications.live.js';
+import type { ApiNotification } from '../notifications/notifications.present.js';
 import type { Static } from 'typebox';
 import type { LiveEventName } from './live.protocol.js';
+import { USER_CHANNEL_PREFIX } from './outbox.js';
 import type { MarkOneReply, NotificationsRead } from '../notifications/notifications.schema.js';
 import type { ReactionsChanged } from '../posts/posts.schema.js';
 import type { Post, Topic } from '../schemas/common.schema.js';
@@ -55,21 +57,78 @@ const publicKey = (a: Audience) => (a.moderator ? 'moderator' : 'public');
 
 /** Events of one channel with seq in (after, upTo], oldest first, rendered lazily. */
 export async function loadEvents(db: Executor, channel: string, after: number, upTo: number | null, limit = 500): Promise<RenderedEvent[]> {
-  const rows = await db
-    .select({ seq: events.seq, type: events.type, ref: events.ref })
-    .from(events)
-    .where(and(eq(events.channel, channel), gt(events.seq, after), ...(upTo === null ? [] : [lte(events.seq, upTo)])))
-    .orderBy(asc(events.seq))
-    .limit(limit);
-  if (!rows.length) return [];
-  if (channel.startsWith('user:')) return loadUserEvents(db, channel, rows);
+  return (await loadEventsOf(db, [{ channel, after, upTo }], limit)).get(channel) ?? [];
+}
 
+/** Which events of a channel to load: seq in (after, upTo], upTo null for "all there are". */
+export interface EventWindow {
+  channel: string;
+  after: number;
+  upTo: number | null;
+}
+
+interface EventRow {
+  channel: string;
+  seq: number;
+  type: LiveEventName;
+  ref: Record<string, unknown>;
+}
+
+/**
+ * Events of many channels, at most `limit` per channel, oldest first, by channel; rendered lazily.
+ * However many channels: one query for the events, then one per kind of thing they refer to
+ * (posts, topics, communities; readers, notifications and unread counts for readers' channels).
+ */
+export async function loadEventsOf(db: Executor, windows: EventWindow[], limit = 500): Promise<Map<string, RenderedEvent[]>> {
+  const byChannel = new Map<string, EventRow[]>();
+  if (!windows.length) return new Map();
+  const found = await rows<Omit<EventRow, 'ref'> & { ref: Record<string, unknown> | string }>(
+    db,
+    sql`
+    SELECT w.channel, e.seq, e.type, e.ref
+    FROM (VALUES ${sql.join(
+      windows.map((w) => sql`(${w.channel}::text, ${w.after}::bigint, ${w.upTo ?? Number.MAX_SAFE_INTEGER}::bigint)`),
+      sql`, `,
+    )}) AS w (channel, after, up_to)
+    CROSS JOIN LATERAL (
+      SELECT seq, type, ref FROM events
+      WHERE events.channel = w.channel AND events.seq > w.after AND events.seq <= w.up_to
+      ORDER BY seq LIMIT ${limit}
+    ) e`,
+  );
+  for (const r of found) {
+    const row = {
+      channel: r.channel,
+      seq: Number(r.seq),
+      type: r.type,
+      ref: typeof r.ref === 'string' ? (JSON.parse(r.ref) as Record<string, unknown>) : r.ref,
+    };
+    const list = byChannel.get(r.channel);
+    if (list) list.push(row);
+    else byChannel.set(r.channel, [row]);
+  }
+  for (const list of byChannel.values()) list.sort((a, b) => a.seq - b.seq);
+  const readers = new Map<string, EventRow[]>();
+  const content = new Map<string, EventRow[]>();
+  for (const [channel, list] of byChannel) (channel.startsWith(USER_CHANNEL_PREFIX) ? readers : content).set(channel, list);
+  const [a, b] = await Promise.all([renderUserEvents(db, readers), renderContentEvents(db, content)]);
+  return new Map([...a, ...b]);
+}
+
+/** Topic and community channels: the posts and topics their events refer to, each loaded once. */
+async function renderContentEvents(db: Executor, byChannel: Map<string, EventRow[]>): Promise<Map<string, RenderedEvent[]>> {
+  const result = new Map<string, RenderedEvent[]>();
+  if (!byChannel.size) return result;
   const postIds = new Set<number>();
   const topicIds = new Set<number>();
-  for (const r of rows) {
-    const ref = r.ref as { postId?: number; topicId?: number };
-    if (typeof ref.postId === 'number') postIds.add(ref.postId);
-    if (typeof ref.topicId === 'number') topicIds.add(ref.topicId);
+  const slugs = new Set<string>();
+  for (const [channel, list] of byChannel) {
+    for (const r of list) {
+      const ref = r.ref as { postId?: number; topicId?: number };
+      if (typeof ref.postId === 'number') postIds.add(ref.postId);
+      if (typeof ref.topicId === 'number') topicIds.add(ref.topicId);
+      if (r.type === 'community.updated') slugs.add(channel.slice('community:'.length));
+    }
   }
   const postInfo = new Map<number, PostInfo>();
   if (postIds.size) {
@@ -84,28 +143,36 @@ export async function loadEvents(db: Executor, channel: string, after: number, u
     }
   }
   const topicInfo = new Map<number, TopicInfo>();
-  if (topicIds.size) {
-    const found = await db
-      .select({ topic: topicColumns, communitySlug: communities.slug, categorySlug: categories.slug, author: userColumns(users) })
-      .from(topics)
-      .innerJoin(communities, eq(topics.communityId, communities.id))
-      .innerJoin(categories, eq(topics.categoryId, categories.id))
-      .innerJoin(users, eq(topics.authorId, users.id))
-      .where(inArray(topics.id, [...topicIds]));
-    for (const f of found) topicInfo.set(f.topic.id, f);
-  }
-  const community = rows.some((r) => r.type === 'community.updated') ? await loadPublicCommunity(db, channel) : null;
-  return rows.map((r) =>
-    r.type === 'community.updated'
-      ? new RenderedEvent(
+  const [, communities] = await Promise.all([
+    topicIds.size
+      ? db
+          .select({ topic: topicColumns, communitySlug: communitiesTable.slug, categorySlug: categories.slug, author: userColumns(users) })
+          .from(topics)
+          .innerJoin(communitiesTable, eq(topics.communityId, communitiesTable.id))
+          .innerJoin(categories, eq(topics.categoryId, categories.id))
+          .innerJoin(users, eq(topics.authorId, users.id))
+          .where(inArray(topics.id, [...topicIds]))
+          .then((found) => found.forEach((f) => topicInfo.set(f.topic.id, f)))
+      : null,
+    loadPublicCommunities(db, slugs),
+  ]);
+  for (const [channel, list] of byChannel) {
+    result.set(
+      channel,
+      list.map((r) => {
+        if (r.type !== 'community.updated') return renderRow(channel, r.seq, r.type, r.ref, postInfo, topicInfo);
+        const community = communities.get(channel.slice('community:'.length)) ?? null;
+        return new RenderedEvent(
           channel,
-          Number(r.seq),
+          r.seq,
           'community.updated',
           () => community,
           () => 'everyone',
-        )
-      : renderRow(channel, Number(r.seq), r.type as LiveEventName, r.ref, postInfo, topicInfo),
-  );
+        );
+      }),
+    );
+  }
+  return result;
 }
 
 /**
@@ -113,51 +180,82 @@ export async function loadEvents(db: Executor, channel: string, after: number, u
  * categories, moderation settings), as it is now. Who the reader is (viewerRole, an admin's embed
  * settings) is not in it: each page keeps what it knows of its own reader.
  */
-async function loadPublicCommunity(db: Executor, channel: string) {
-  const [community] = await db
+async function loadPublicCommunities(db: Executor, slugs: Set<string>) {
+  const result = new Map<string, ReturnType<typeof presentPublicCommunity>>();
+  if (!slugs.size) return result;
+  const found = await db
     .select()
-    .from(communities)
-    .where(eq(communities.slug, channel.slice('community:'.length)));
-  if (!community) return null;
-  const cats = await db.select().from(categories).where(eq(categories.communityId, community.id)).orderBy(asc(categories.position), asc(categories.id));
-  return presentPublicCommunity(community, cats);
+    .from(communitiesTable)
+    .where(inArray(communitiesTable.slug, [...slugs]));
+  if (!found.length) return result;
+  const cats = await db
+    .select()
+    .from(categories)
+    .where(
+      inArray(
+        categories.communityId,
+        found.map((c) => c.id),
+      ),
+    )
+    .orderBy(asc(categories.position), asc(categories.id));
+  for (const community of found)
+    result.set(
+      community.slug,
+      presentPublicCommunity(
+        community,
+        cats.filter((c) => c.communityId === community.id),
+      ),
+    );
+  return result;
 }
 
 const NOTIFICATION_EVENTS = new Set(['notification.created', 'notification.updated', 'notifications.read']);
 
 /**
- * A reader's own channel: notification events carry the notification as HTTP presents it (null
+ * Readers' own channels: notification events carry the notification as HTTP presents it (null
  * once the reader may no longer see it, like any event about something hidden) and the unread
  * count as it is now; `roles.changed` carries nothing. Only the owner can subscribe, and only the
- * owner gets data.
+ * owner gets data. Every reader's data is loaded together (loadUserChannelData).
  */
-async function loadUserEvents(db: Executor, channel: string, rows: { seq: number; type: string; ref: unknown }[]): Promise<RenderedEvent[]> {
-  const owner = Number(channel.slice(5));
-  const refs = rows.map((r) => r.ref as { notificationId?: unknown; ids?: unknown; upTo?: unknown });
-  const ids = refs.flatMap((ref) => (typeof ref.notificationId === 'number' ? [ref.notificationId] : []));
-  const needed = rows.some((r) => NOTIFICATION_EVENTS.has(r.type));
-  const data = needed ? await loadUserChannelData(db, owner, ids) : null;
-  return rows.map((r, i) => {
-    const ref = refs[i]!;
-    let payload: unknown = null;
-    if (data && r.type === 'notifications.read') {
-      payload = {
-        ids: Array.isArray(ref.ids) ? ref.ids : null,
-        upTo: typeof ref.upTo === 'number' ? ref.upTo : null,
-        unreadCount: data.unreadCount,
-      } satisfies Static<typeof NotificationsRead>;
-    } else if (data && NOTIFICATION_EVENTS.has(r.type) && typeof ref.notificationId === 'number') {
-      const notification = data.notifications.get(ref.notificationId);
-      payload = notification ? ({ notification, unreadCount: data.unreadCount } satisfies Static<typeof MarkOneReply>) : null;
-    }
-    return new RenderedEvent(
+async function renderUserEvents(db: Executor, byChannel: Map<string, EventRow[]>): Promise<Map<string, RenderedEvent[]>> {
+  const result = new Map<string, RenderedEvent[]>();
+  if (!byChannel.size) return result;
+  const wants = new Map<number, number[]>();
+  for (const [channel, list] of byChannel) {
+    if (!list.some((r) => NOTIFICATION_EVENTS.has(r.type))) continue;
+    const ids = list.flatMap((r) => (typeof r.ref.notificationId === 'number' ? [r.ref.notificationId] : []));
+    wants.set(Number(channel.slice(USER_CHANNEL_PREFIX.length)), ids);
+  }
+  const loaded = await loadUserChannelData(db, wants);
+  for (const [channel, list] of byChannel) {
+    const owner = Number(channel.slice(USER_CHANNEL_PREFIX.length));
+    const data: UserChannelData | null = wants.has(owner) ? (loaded.get(owner) ?? { notifications: new Map<number, ApiNotification>(), unreadCount: 0 }) : null;
+    result.set(
       channel,
-      Number(r.seq),
-      r.type as LiveEventName,
-      (a) => (a.userId === owner ? payload : null),
-      (a) => (a.userId === owner ? 'owner' : 'other'),
+      list.map((r) => {
+        const ref = r.ref as { notificationId?: unknown; ids?: unknown; upTo?: unknown };
+        let payload: unknown = null;
+        if (data && r.type === 'notifications.read') {
+          payload = {
+            ids: Array.isArray(ref.ids) ? ref.ids : null,
+            upTo: typeof ref.upTo === 'number' ? ref.upTo : null,
+            unreadCount: data.unreadCount,
+          } satisfies Static<typeof NotificationsRead>;
+        } else if (data && NOTIFICATION_EVENTS.has(r.type) && typeof ref.notificationId === 'number') {
+          const notification = data.notifications.get(ref.notificationId);
+          payload = notification ? ({ notification, unreadCount: data.unreadCount } satisfies Static<typeof MarkOneReply>) : null;
+        }
+        return new RenderedEvent(
+          channel,
+          r.seq,
+          r.type,
+          (a) => (a.userId === owner ? payload : null),
+          (a) => (a.userId === owner ? 'owner' : 'other'),
+        );
+      }),
     );
-  });
+  }
+  return result;
 }
 
 function renderRow(

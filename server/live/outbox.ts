@@ -1,5 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
-import { rows, type Tx } from '../../db/client.js';
+import { rows, type Executor, type Tx } from '../../db/client.js';
 import type { BusNote } from './bus.js';
 import { NOTIFY_CHANNEL } from './bus.js';
 import type { LiveEventName } from './live.protocol.js';
@@ -35,6 +35,34 @@ export async function appendEvent(tx: Tx, channel: string, type: EventType, ref:
   );
   if (!row) throw new Error(`could not append event to ${channel}`);
   return { channel, seq: Number(row.seq) };
+}
+
+/**
+ * Appends several events to one channel in one statement, in the given order (e.g. a community's
+ * batched bumps): the counter row moves once by their number. A statement of its own is atomic,
+ * so this needs no transaction around it.
+ */
+export async function appendSeries(db: Executor, channel: string, drafts: Array<{ type: EventType; ref: Record<string, unknown> }>): Promise<BusNote[]> {
+  if (!drafts.length) return [];
+  const values = sql.join(
+    drafts.map((d, i) => sql`(${i + 1}::int, ${d.type}::text, ${JSON.stringify(d.ref)}::jsonb)`),
+    sql`, `,
+  );
+  const found = await rows<{ seq: number }>(
+    db,
+    sql`
+    WITH v (i, type, ref) AS (VALUES ${values}), c AS (
+      INSERT INTO channels (name, last_seq) VALUES (${channel}, ${drafts.length}::int)
+      ON CONFLICT (name) DO UPDATE SET last_seq = channels.last_seq + ${drafts.length}::int
+      RETURNING last_seq
+    ), e AS (
+      INSERT INTO events (channel, seq, type, ref)
+      SELECT ${channel}, c.last_seq - ${drafts.length}::int + v.i, v.type, v.ref FROM c, v
+      RETURNING seq
+    )
+    SELECT seq::int AS seq, pg_notify(${NOTIFY_CHANNEL}, ${channel} || ':' || seq) FROM e ORDER BY seq`,
+  );
+  return found.map((r) => ({ channel, seq: Number(r.seq) }));
 }
 
 export interface EventDraft {

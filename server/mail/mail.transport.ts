@@ -3,7 +3,6 @@
  * local mailbox: the mail_messages row is the mailbox, and the log line carries its links so the
  * embedded try-out can sign up and reset a password from the terminal too.
  */
-import nodemailer from 'nodemailer';
 import type { Config } from '../config/config.js';
 
 export interface OutgoingMessage {
@@ -41,13 +40,20 @@ export function createTransport(mail: Config['mail']): MailTransport {
   if (!mail.smtpUrl) {
     return { kind: 'local', send: async () => ({ accepted: true, response: 'kept in the local mailbox' }), close: () => {} };
   }
-  // A stalled server holds one worker, never a request; the timeouts make the worker give up and retry.
-  const transporter = nodemailer.createTransport({ url: mail.smtpUrl, connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000 });
+  const { smtpUrl } = mail;
+  // nodemailer is loaded with the first mail, not at start (a few MB of heap). A stalled server
+  // holds one worker, never a request; the timeouts make the worker give up and retry.
+  const open = () =>
+    import('nodemailer').then(({ default: nodemailer }) =>
+      nodemailer.createTransport({ url: smtpUrl, connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000 }),
+    );
+  let transporter: ReturnType<typeof open> | null = null;
   return {
     kind: 'smtp',
     async send(message) {
       try {
-        const info = await transporter.sendMail({
+        const sender = await (transporter ??= open());
+        const info = await sender.sendMail({
           from: message.from,
           to: message.to,
           subject: message.subject,
@@ -68,6 +74,11 @@ export function createTransport(mail: Config['mail']): MailTransport {
         throw new SendFailure(e.message ?? String(err), code === null || code < 500, code);
       }
     },
-    close: () => transporter.close(),
+    close: () => {
+      transporter?.then(
+        (t) => t.close(),
+        () => {},
+      );
+    },
   };
 }

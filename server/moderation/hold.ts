@@ -22,10 +22,11 @@ export async function shouldHold(db: Executor, user: ViewerUser, role: Role | nu
   return !approved;
 }
 
-/** Stores a held reply with its queue item and log entry, atomically: nothing waits unseen. */
+/** Stores a held reply with its queue item and log entry, atomically: nothing waits unseen. Null as appendReply refuses. */
 export async function holdReply(db: Db, reply: AppendReply, communityId: number) {
   return db.transaction(async (tx) => {
     const appended = await appendReply(tx, { ...reply, held: true });
+    if (!appended) return null;
     await queueHeld(tx, { communityId, topicId: reply.topicId, postId: appended.post.id, targetType: 'post' });
     return appended;
   });

@@ -36,16 +36,24 @@ export interface ApiNotification {
 }
 
 /** Kinds that are about what a post says: unreadable post, no notification. */
-const ABOUT_A_POST = new Set<NotificationKind>(['reply', 'mention', 'new_topic', 'solution']);
+export const ABOUT_A_POST: ReadonlySet<NotificationKind> = new Set<NotificationKind>(['reply', 'mention', 'new_topic', 'solution']);
 
-const standingOf = (viewer: Viewer, row: NotificationRow): Standing => ({ viewer, role: row.readerRole });
+/** What deciding a notification's visibility looks at (counting unread reads no more than this). */
+export interface VisibilityFacts {
+  kind: NotificationKind;
+  readerRole: Role | null;
+  topic: { hidden: boolean; authorId: number } | null;
+  post: { hidden: boolean; deleted: boolean; authorId: number } | null;
+}
+
+const standingOf = (viewer: Viewer, row: Pick<VisibilityFacts, 'readerRole'>): Standing => ({ viewer, role: row.readerRole });
 
 /**
  * Whether the reader may see this notification now: the topic must be one they may see and,
  * for notifications about what a post says, the post one they may read. Decided when read, so
  * hiding a post or topic takes its notifications away from everyone who may no longer see it.
  */
-export function isVisible(viewer: Viewer, row: NotificationRow): boolean {
+export function isVisible(viewer: Viewer, row: VisibilityFacts): boolean {
   const standing = standingOf(viewer, row);
   if (row.topic && !canSeeTopic(standing, row.topic)) return false;
   if (row.post && ABOUT_A_POST.has(row.kind) && !canReadPostBody(standing, row.post)) return false;

@@ -10,7 +10,7 @@ import { userChannel } from '../live/outbox.js';
 import { write, type ServiceContext } from '../write/unit-of-work.js';
 import { decodeIdCursor } from '../topics/topics.cursor.js';
 import type { Viewer, ViewerUser } from '../visibility/viewer.js';
-import { isVisible, presentNotification, type ApiNotification, type NotificationRow } from './notifications.present.js';
+import { ABOUT_A_POST, isVisible, presentNotification, type ApiNotification, type NotificationRow, type VisibilityFacts } from './notifications.present.js';
 
 /**
  * The unread count stops at this many: clients show "99+" above 99. Counting further would
@@ -30,6 +30,7 @@ export const notificationNotFound = () => notFound('notification_not_found', 'No
 
 interface RawRow {
   id: number;
+  user_id: number;
   kind: NotificationKind;
   count: number;
   data: Record<string, unknown> | string;
@@ -60,9 +61,10 @@ interface RawRow {
 
 const date = (v: Date | string) => (v instanceof Date ? v : new Date(v));
 
-function toRow(r: RawRow): NotificationRow {
+function toRow(r: RawRow): NotificationRow & { userId: number } {
   return {
     id: Number(r.id),
+    userId: Number(r.user_id),
     kind: r.kind,
     count: Number(r.count),
     data: typeof r.data === 'string' ? (JSON.parse(r.data) as Record<string, unknown>) : r.data,
@@ -106,10 +108,11 @@ function toRow(r: RawRow): NotificationRow {
 }
 
 /**
- * One reader's notifications, newest first, with what visibility and presentation need. Only
- * the start of a post's HTML is read: an excerpt needs 140 characters of text, not 50 KB.
+ * Readers' notifications (`whose` picks the readers, `where` the rows), newest first, with what
+ * visibility and presentation need. Only the start of a post's HTML is read: an excerpt needs 140
+ * characters of text, not 50 KB.
  */
-async function loadRows(db: Executor, userId: number, where: SQL, limit: number, forCounting = false): Promise<NotificationRow[]> {
+async function loadRows(db: Executor, whose: SQL, where: SQL, limit: number, forCounting = false) {
   // Counting decides visibility only: no text, no actor.
   const content = forCounting
     ? sql`NULL AS post_html, NULL AS actor_id`
@@ -118,7 +121,7 @@ async function loadRows(db: Executor, userId: number, where: SQL, limit: number,
   const found = await rows<RawRow>(
     db,
     sql`
-    SELECT n.id, n.kind, n.count, n.data, n.read_at, n.created_at, n.updated_at,
+    SELECT n.id, n.user_id, n.kind, n.count, n.data, n.read_at, n.created_at, n.updated_at,
       c.id AS community_id, c.slug AS community_slug, c.name AS community_name,
       t.id AS topic_id, t.title AS topic_title, t.kind AS topic_kind, t.hidden AS topic_hidden, t.author_id AS topic_author_id,
       p.id AS post_id, p.number AS post_number, p.hidden AS post_hidden, p.deleted AS post_deleted, p.author_id AS post_author_id,
@@ -130,7 +133,7 @@ async function loadRows(db: Executor, userId: number, where: SQL, limit: number,
     LEFT JOIN posts p ON p.id = n.post_id
     ${forCounting ? sql`` : sql`LEFT JOIN users a ON a.id = n.actor_id`}
     LEFT JOIN memberships m ON m.community_id = n.community_id AND m.user_id = n.user_id
-    WHERE n.user_id = ${userId} AND ${where}
+    WHERE ${whose} AND ${where}
     ORDER BY n.id DESC
     LIMIT ${limit}`,
   );
@@ -164,7 +167,7 @@ export async function listNotifications(db: Executor, viewer: Viewer, input: Lis
     const size = Math.min(Math.max(limit + 1, 50), SCAN_LIMIT - scanned);
     const batch = await loadRows(
       db,
-      user.id,
+      sql`n.user_id = ${user.id}`,
       sql`${input.unread ? sql`n.read_at IS NULL` : sql`true`} AND (${before}::int IS NULL OR n.id < ${before}::int)`,
       size,
     );
@@ -188,11 +191,92 @@ export async function listNotifications(db: Executor, viewer: Viewer, input: Lis
 /** Visible unread notifications, up to UNREAD_CAP: exactly what an unread list would show. */
 export async function countUnread(db: Executor, viewer: Viewer): Promise<number> {
   const user = signedIn(viewer);
+  return (await countUnreadOf(db, [viewer])).get(user.id) ?? 0;
+}
+
+/** The subject of an unread notification, as far as deciding its visibility needs. */
+interface UnreadFacts {
+  kind: NotificationKind;
+  topic_id: number | null;
+  topic_hidden: boolean | null;
+  topic_author_id: number | null;
+  post_id: number | null;
+  post_hidden: boolean | null;
+  post_deleted: boolean | null;
+  post_author_id: number | null;
+  reader_role: Role | null;
+}
+
+const factsOf = (r: UnreadFacts): VisibilityFacts => ({
+  kind: r.kind,
+  readerRole: r.reader_role,
+  topic: r.topic_id === null ? null : { hidden: !!r.topic_hidden, authorId: Number(r.topic_author_id) },
+  post: r.post_id === null ? null : { hidden: !!r.post_hidden, deleted: !!r.post_deleted, authorId: Number(r.post_author_id) },
+});
+
+/**
+ * countUnread for many readers in one query (a reply's watchers, all online): each reader's newest
+ * UNREAD_CAP unread rows. Rows about nothing hidden are visible to anyone and counted by the
+ * database; the few others come back to be decided by `isVisible`. A reader whose newest rows are
+ * all unread and not all visible needs a deeper scan: they alone are counted row by row (rare:
+ * a hundred unread with hidden ones among them).
+ */
+export async function countUnreadOf(db: Executor, viewers: Viewer[]): Promise<Map<number, number>> {
+  const byId = new Map(viewers.map((v) => [signedIn(v).id, v]));
+  const result = new Map<number, number>();
+  if (!byId.size) return result;
+  const aboutAPost = sql.join(
+    [...ABOUT_A_POST].map((k) => sql`${k}`),
+    sql`, `,
+  );
+  const found = await rows<{ user_id: number; scanned: number; plain: number; doubtful: UnreadFacts[] | string }>(
+    db,
+    sql`
+    SELECT o.user_id, count(x.id)::int AS scanned, (count(x.id) FILTER (WHERE x.plain))::int AS plain,
+      coalesce(json_agg(json_build_object(
+        'kind', x.kind, 'topic_id', x.topic_id, 'topic_hidden', x.topic_hidden, 'topic_author_id', x.topic_author_id,
+        'post_id', x.post_id, 'post_hidden', x.post_hidden, 'post_deleted', x.post_deleted, 'post_author_id', x.post_author_id,
+        'reader_role', x.reader_role)) FILTER (WHERE NOT x.plain), '[]') AS doubtful
+    FROM (VALUES ${sql.join(
+      [...byId.keys()].map((id) => sql`(${id}::int)`),
+      sql`, `,
+    )}) AS o (user_id)
+    LEFT JOIN LATERAL (
+      SELECT n.id, n.kind, t.id AS topic_id, t.hidden AS topic_hidden, t.author_id AS topic_author_id,
+        p.id AS post_id, p.hidden AS post_hidden, p.deleted AS post_deleted, p.author_id AS post_author_id, m.role AS reader_role,
+        (t.id IS NULL OR NOT t.hidden) AND (p.id IS NULL OR n.kind NOT IN (${aboutAPost}) OR (NOT p.hidden AND NOT p.deleted)) AS plain
+      FROM notifications n
+      JOIN communities c ON c.id = n.community_id
+      LEFT JOIN topics t ON t.id = n.topic_id
+      LEFT JOIN posts p ON p.id = n.post_id
+      LEFT JOIN memberships m ON m.community_id = n.community_id AND m.user_id = n.user_id
+      WHERE n.user_id = o.user_id AND n.read_at IS NULL
+      ORDER BY n.id DESC
+      LIMIT ${UNREAD_CAP}
+    ) x ON true
+    GROUP BY o.user_id`,
+  );
+  const deeper: Viewer[] = [];
+  for (const r of found) {
+    const userId = Number(r.user_id);
+    const viewer = byId.get(userId)!;
+    const doubtful = (typeof r.doubtful === 'string' ? JSON.parse(r.doubtful) : r.doubtful) as UnreadFacts[];
+    const count = Number(r.plain) + doubtful.filter((f) => isVisible(viewer, factsOf(f))).length;
+    if (Number(r.scanned) === UNREAD_CAP && count < UNREAD_CAP) deeper.push(viewer);
+    else result.set(userId, Math.min(count, UNREAD_CAP));
+  }
+  for (const viewer of deeper) result.set(viewer.user!.id, await scanUnread(db, viewer));
+  return result;
+}
+
+/** Row by row, newest first, until UNREAD_CAP visible ones or SCAN_LIMIT rows. */
+async function scanUnread(db: Executor, viewer: Viewer): Promise<number> {
+  const user = signedIn(viewer);
   let count = 0;
   let before: number | null = null;
   for (let scanned = 0; scanned < SCAN_LIMIT;) {
     const size = 200;
-    const batch = await loadRows(db, user.id, sql`n.read_at IS NULL AND (${before}::int IS NULL OR n.id < ${before}::int)`, size, true);
+    const batch = await loadRows(db, sql`n.user_id = ${user.id}`, sql`n.read_at IS NULL AND (${before}::int IS NULL OR n.id < ${before}::int)`, size, true);
     scanned += batch.length;
     for (const row of batch) {
       before = row.id;
@@ -206,18 +290,26 @@ export async function countUnread(db: Executor, viewer: Viewer): Promise<number>
 /** These of the reader's notifications that they may see now (for live events), by id. */
 export async function visibleByIds(db: Executor, viewer: Viewer, ids: number[]): Promise<Map<number, ApiNotification>> {
   const user = signedIn(viewer);
-  const result = new Map<number, ApiNotification>();
-  if (!ids.length) return result;
-  const found = await loadRows(
-    db,
-    user.id,
-    sql`n.id IN (${sql.join(
-      ids.map((id) => sql`${id}::int`),
-      sql`, `,
-    )})`,
-    ids.length,
-  );
-  for (const row of found) if (isVisible(viewer, row)) result.set(row.id, presentNotification(viewer, row));
+  return (await visibleByIdsOf(db, [{ viewer, ids }])).get(user.id) ?? new Map();
+}
+
+/** visibleByIds for many readers in one query (the live events of many readers' channels), by reader. */
+export async function visibleByIdsOf(db: Executor, wants: { viewer: Viewer; ids: number[] }[]): Promise<Map<number, Map<number, ApiNotification>>> {
+  const result = new Map<number, Map<number, ApiNotification>>();
+  const byId = new Map<number, Viewer>();
+  const pairs: SQL[] = [];
+  for (const { viewer, ids } of wants) {
+    const userId = signedIn(viewer).id;
+    byId.set(userId, viewer);
+    result.set(userId, new Map());
+    for (const id of ids) pairs.push(sql`(${userId}::int, ${id}::int)`);
+  }
+  if (!pairs.length) return result;
+  const found = await loadRows(db, sql`(n.user_id, n.id) IN (${sql.join(pairs, sql`, `)})`, sql`true`, pairs.length);
+  for (const row of found) {
+    const viewer = byId.get(row.userId)!;
+    if (isVisible(viewer, row)) result.get(row.userId)!.set(row.id, presentNotification(viewer, row));
+  }
   return result;
 }
 

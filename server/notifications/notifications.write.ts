@@ -9,7 +9,7 @@ import type { NotificationKind, NotificationLevel, Role } from '../../db/schema.
 import { eventsForV, USER_CHANNEL_PREFIX, userChannel, type EventDraft } from '../live/outbox.js';
 import type { ServiceContext, WriteScope } from '../write/unit-of-work.js';
 import { banInForce } from '../moderation/bans.js';
-import { queueNotificationMail } from '../mail/notify/notify.queue.js';
+import { mayGetNotificationMail, queueNotificationMail } from '../mail/notify/notify.queue.js';
 import { canReadPostBody, canSeeTopic, type Standing } from '../visibility/visibility.js';
 import type { Viewer } from '../visibility/viewer.js';
 
@@ -194,19 +194,21 @@ export type NotifyWhere = { within: WriteScope } | { after: Pick<ServiceContext,
 export async function notify(where: NotifyWhere, batch: NotificationBatch, opts: { decided?: boolean } = {}): Promise<number[][]> {
   const db = 'within' in where ? where.within.tx : where.after.db;
   const told: number[][] = [];
+  const mailable: number[][] = [];
   const stored: Stored[] = [];
   for (const { draft, candidates } of batch) {
     const recipients = (opts.decided ? [...candidates] : await recipientsFor(db, draft, candidates)).sort((x, y) => x - y);
-    const mine: number[] = [];
+    const mine: Told[] = [];
     for (const part of chunks(recipients)) {
       mine.push(...('within' in where ? await insertFor(db, draft, part, stored) : await insertAndAnnounce(where.after, draft, part)));
     }
-    told.push(mine);
+    told.push(mine.map((r) => r.userId));
+    mailable.push(mine.filter((r) => r.mailable).map((r) => r.userId));
   }
   if ('within' in where) await announceStored(where.within, stored);
   const jobs = 'within' in where ? where.within.jobs : where.after.jobs;
   const tx = 'within' in where ? where.within.tx : undefined;
-  for (const [i, { draft }] of batch.entries()) await queueNotificationMail(jobs, tx, draft, told[i]!);
+  for (const [i, { draft }] of batch.entries()) await queueNotificationMail(jobs, tx, draft, mailable[i]!);
   return told;
 }
 
@@ -214,6 +216,12 @@ interface Stored {
   id: number;
   userId: number;
   created: boolean;
+}
+
+/** A recipient told, and whether they may get notification mail at all (most replies' readers may not: no job then). */
+interface Told {
+  userId: number;
+  mailable: boolean;
 }
 
 /** The INSERT of one draft for some recipients; coalescing and once-only rules per kind. */
@@ -241,14 +249,15 @@ function insertSql(draft: NotificationDraft, recipients: number[]) {
           : sql``;
   return sql`INSERT INTO notifications (user_id, kind, community_id, topic_id, post_id, actor_id, data)
     VALUES ${values} ${conflict}
-    RETURNING id, user_id, (xmax = 0) AS created`;
+    RETURNING id, user_id, (xmax = 0) AS created,
+      (SELECT ${mayGetNotificationMail(sql`u`)} FROM users u WHERE u.id = notifications.user_id) AS mailable`;
 }
 
 /** Within a write: the rows now, their events later (`announceStored`). */
-async function insertFor(tx: Executor, draft: NotificationDraft, recipients: number[], into: Stored[]): Promise<number[]> {
-  const found = await rows<{ id: number; user_id: number; created: boolean }>(tx, insertSql(draft, recipients));
+async function insertFor(tx: Executor, draft: NotificationDraft, recipients: number[], into: Stored[]): Promise<Told[]> {
+  const found = await rows<{ id: number; user_id: number; created: boolean; mailable: boolean }>(tx, insertSql(draft, recipients));
   for (const n of found) into.push({ id: Number(n.id), userId: Number(n.user_id), created: !!n.created });
-  return found.map((n) => Number(n.user_id));
+  return found.map((n) => ({ userId: Number(n.user_id), mailable: !!n.mailable }));
 }
 
 /**
@@ -281,19 +290,19 @@ async function announceStored(scope: WriteScope, stored: Stored[]): Promise<void
 }
 
 /** After a commit: rows and events in one statement (the outbox's events, fed by the insert), told to this process at once. */
-async function insertAndAnnounce(ctx: Pick<ServiceContext, 'db' | 'bus'>, draft: NotificationDraft, recipients: number[]): Promise<number[]> {
-  const found = await rows<{ user_id: number; channel: string; seq: number }>(
+async function insertAndAnnounce(ctx: Pick<ServiceContext, 'db' | 'bus'>, draft: NotificationDraft, recipients: number[]): Promise<Told[]> {
+  const found = await rows<{ user_id: number; channel: string; seq: number; mailable: boolean }>(
     ctx.db,
     sql`
     WITH n AS (${insertSql(draft, recipients)}),
     v AS (
-      SELECT ${USER_CHANNEL_PREFIX}::text || user_id AS name, user_id, jsonb_build_object('notificationId', id) AS ref,
+      SELECT ${USER_CHANNEL_PREFIX}::text || user_id AS name, user_id, mailable, jsonb_build_object('notificationId', id) AS ref,
         CASE WHEN created THEN 'notification.created' ELSE 'notification.updated' END AS type
       FROM n
-    ), ${eventsForV(sql`, v.user_id`)}`,
+    ), ${eventsForV(sql`, v.user_id, v.mailable`)}`,
   );
   if (found.length) ctx.bus.publishLocal(found.map((r) => ({ channel: r.channel, seq: Number(r.seq) })));
-  return found.map((r) => Number(r.user_id));
+  return found.map((r) => ({ userId: Number(r.user_id), mailable: !!r.mailable }));
 }
 
 /** Users among `handles` (case-insensitive), for mentions. */

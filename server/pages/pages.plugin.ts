@@ -7,9 +7,6 @@
  *
  * Guests' topic pages are kept rendered (TopicPageCache, cleared by the bus as the JSON is).
  */
-import { negotiate } from '@fastify/accept-negotiator';
-import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
 import { eq } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { communities } from '../../db/schema.js';
@@ -38,6 +35,7 @@ import {
 } from './head.js';
 import { isCommunityIndexable, topicIndexFacts } from './indexable.js';
 import type { PageRenderer, WebBuild } from './page-renderer.js';
+import { PRECOMPRESSED, precompress, takenEncoding, type Precompressed } from '../compression/precompress.js';
 import { fillTemplate } from './page-template.js';
 import { loadReplies } from './pages.service.js';
 import { communityUrl, userUrl, type CommunityData, type ProfileData, type TopicPageData } from './structured-data.js';
@@ -54,14 +52,6 @@ export interface PagesOptions {
   bus: Bus;
 }
 
-const gzipped = promisify(gzip);
-
-/** The reader takes gzip (every browser and crawler does; `gzip;q=0` refuses it). */
-function acceptsGzip(request: FastifyRequest): boolean {
-  const header = request.headers['accept-encoding'];
-  return typeof header === 'string' && negotiate(header, ['gzip']) === 'gzip';
-}
-
 const safeDecode = (path: string): string => {
   try {
     return decodeURIComponent(path);
@@ -75,12 +65,13 @@ type Outcome = { status: number; html: string } | { redirect: string };
 export function createPageServer(app: FastifyInstance, opts: PagesOptions) {
   const { config, db, translator, renderer, build, cache, bus } = opts;
 
-  // A cached page also wears its community's name, language and accent: any change in the
-  // community (its channel) starts a new generation, so pages rendered before it are not served.
+  // A cached page also wears its community's name, language and accent: a change of the community
+  // (signalled by every write that announces `community.updated`) starts a new generation, so pages
+  // rendered before it are not served. Topic list bumps on the same channel leave the pages alone.
   const communityGenerations = new Map<string, number>();
-  const stopListening = bus.subscribe((note) => {
-    if (!note.channel.startsWith('community:')) return;
-    const slug = note.channel.slice('community:'.length);
+  const stopListening = bus.onSignal((payload) => {
+    if (!payload.startsWith('community:')) return;
+    const slug = payload.slice('community:'.length);
     communityGenerations.set(slug, (communityGenerations.get(slug) ?? 0) + 1);
   });
   // (After a resync the cache itself is emptied: TopicPageCache listens for it.)
@@ -264,33 +255,37 @@ export function createPageServer(app: FastifyInstance, opts: PagesOptions) {
     const topicId = match.page.page === 'topic' ? match.page.topicId : null;
     const slug = 'slug' in match.page ? match.page.slug : '';
     const key = `html:${communityGenerations.get(slug) ?? 0}:${url.pathname}${url.search}`;
-    // Kept compressed too: a page is mostly its posts twice (the markup, and the data it hydrates
-    // from), which gzip folds to a fraction; compressed once per render, not once per reader.
-    const takesGzip = acceptsGzip(request);
+    // Kept compressed too (brotli and gzip): a page is mostly its posts twice (the markup, and the
+    // data it hydrates from), which both fold to a fraction; compressed once per render, not once
+    // per reader, so a cached read costs no compression work.
+    const encoding = takenEncoding(request.headers['accept-encoding']);
     if (guest && topicId !== null) {
-      const packed = takesGzip ? cache.get(`${key}:gz`) : undefined;
-      if (packed) return sendPage(reply, packed, true, 'hit');
+      const packed = encoding ? cache.get(`${key}:${encoding}`) : undefined;
+      if (packed) return sendPage(reply, packed, encoding, 'hit');
       const plain = cache.get(key);
-      if (plain) return sendPage(reply, plain, false, 'hit');
+      if (plain) return sendPage(reply, plain, null, 'hit');
     }
     const generation = topicId === null ? 0 : cache.generation(topicId);
     const outcome = await publicPage(request, url, match.page, match.requests);
     if (guest && topicId !== null && 'html' in outcome && outcome.status === 200) {
       const bytes = Buffer.from(outcome.html);
       cache.set(key, topicId, bytes, generation);
-      // Compressed after the answer (this one reader gets it plain): a miss waits for no packing.
-      gzipped(bytes).then(
-        (packed) => cache.set(`${key}:gz`, topicId, packed, generation),
-        (error: unknown) => request.log.warn({ err: error }, 'could not compress a rendered page'),
-      );
-      return sendPage(reply, bytes, false, 'miss');
+      // Compressed after the answer (this one reader's copy is compressed on the way out, by the
+      // compression plugin): a miss waits for no packing.
+      for (const kept of PRECOMPRESSED) {
+        precompress(bytes, kept).then(
+          (packed) => cache.set(`${key}:${kept}`, topicId, packed, generation),
+          (error: unknown) => request.log.warn({ err: error }, 'could not compress a rendered page'),
+        );
+      }
+      return sendPage(reply, bytes, null, 'miss');
     }
     return sendOutcome(reply, outcome);
   }
 
-  function sendPage(reply: FastifyReply, bytes: Buffer, gzip: boolean, cacheState: 'hit' | 'miss'): FastifyReply {
+  function sendPage(reply: FastifyReply, bytes: Buffer, encoding: Precompressed | null, cacheState: 'hit' | 'miss'): FastifyReply {
     reply.type('text/html; charset=utf-8').header('x-parley-cache', cacheState);
-    if (gzip) reply.header('content-encoding', 'gzip');
+    if (encoding) reply.header('content-encoding', encoding);
     return reply.send(bytes);
   }
 

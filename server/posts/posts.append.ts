@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { rows, type Executor } from '../../db/client.js';
 import type { PostRow } from '../../db/columns.js';
-import type { Role } from '../../db/schema.js';
+import { bans, type Role } from '../../db/schema.js';
+import { banInForce } from '../moderation/bans.js';
 import { NOTIFY_CHANNEL, type BusNote } from '../live/bus.js';
 import { topicChannel } from '../live/outbox.js';
 
@@ -18,6 +19,10 @@ export interface AppendReply {
   clientId: string | null;
   /** The post waits for a moderator (a held first post): it is stored hidden, pending review. */
   held?: boolean;
+  /** The author may reply to a locked topic (a moderator). */
+  passesLock: boolean;
+  /** The author may see the topic when it is hidden (a moderator, or the topic's author). */
+  seesHidden: boolean;
 }
 
 /**
@@ -25,21 +30,29 @@ export interface AppendReply {
  * trips. A single statement is atomic on its own: the topic row's lock numbers the post, the
  * channel row's lock numbers its event (in that order, like every other writer), and the
  * NOTIFY goes out only when the statement commits.
+ *
+ * The caller checked the topic's lock, its hiding and the author's ban before, but any of them can
+ * commit between that check and this statement, so the statement checks them again where they
+ * hold: under the topic row's lock (a lock or hide that commits while this waits for the row is
+ * seen in the row's new version) and in its own snapshot (a ban committed before it began).
+ * Refused, it writes nothing (joining included) and answers null; the caller finds out why.
  */
-export async function appendReply(db: Executor, r: AppendReply): Promise<{ post: PostRow; note: BusNote }> {
+export async function appendReply(db: Executor, r: AppendReply): Promise<{ post: PostRow; note: BusNote } | null> {
   const channel = topicChannel(r.topicId);
   const held = r.held ?? false;
   const heldReason = held ? 'held_first_post' : null;
   const [row] = await rows<Record<string, unknown>>(
     db,
     sql`
-    WITH m AS (
-      INSERT INTO memberships (community_id, user_id, role)
-      SELECT ${r.communityId}, ${r.authorId}, 'member' WHERE ${r.joins}
-      ON CONFLICT DO NOTHING
-    ), t AS (
+    WITH t AS (
       UPDATE topics SET last_number = last_number + 1, post_count = post_count + 1, last_post_at = now()
-      WHERE id = ${r.topicId} RETURNING last_number
+      WHERE id = ${r.topicId} AND (NOT locked OR ${r.passesLock}) AND (NOT hidden OR ${r.seesHidden})
+        AND NOT EXISTS (SELECT 1 FROM ${bans} WHERE ${bans.communityId} = topics.community_id AND ${bans.userId} = ${r.authorId} AND ${banInForce()})
+      RETURNING last_number
+    ), m AS (
+      INSERT INTO memberships (community_id, user_id, role)
+      SELECT ${r.communityId}, ${r.authorId}, 'member' FROM t WHERE ${r.joins}
+      ON CONFLICT DO NOTHING
     ), p AS (
       INSERT INTO posts (topic_id, number, author_id, author_role, reply_to_id, body, body_html, client_id, hidden, hidden_reason_code, hidden_at, hidden_pending)
       SELECT ${r.topicId}, t.last_number, ${r.authorId}, ${r.authorRole}, ${r.replyToId}, ${r.body}, ${r.bodyHtml}, ${r.clientId},
@@ -56,7 +69,7 @@ export async function appendReply(db: Executor, r: AppendReply): Promise<{ post:
     )
     SELECT p.id, p.number, p.created_at, p.hidden_at, e.seq::int AS seq, pg_notify(${NOTIFY_CHANNEL}, ${channel} || ':' || e.seq) FROM p, e`,
   );
-  if (!row) throw new Error(`could not append a reply to topic ${r.topicId}`);
+  if (!row) return null;
   const post: PostRow = {
     id: Number(row.id),
     topicId: r.topicId,

@@ -22,7 +22,7 @@ import { holdReply, queueHeld, shouldHold } from '../moderation/hold.js';
 import { onReplyCreated, onTopicStarted } from '../notifications/notifications.triggers.js';
 import { loadStanding, loadVisibleTopic, type ActiveBan, type LoadedTopic } from '../topics/topics.load.js';
 import { isOpenTo } from '../visibility/permissions.js';
-import type { Standing } from '../visibility/visibility.js';
+import { canSeeTopic, type Standing } from '../visibility/visibility.js';
 import type { Viewer, ViewerUser } from '../visibility/viewer.js';
 import { stage, type ServiceContext } from '../write/unit-of-work.js';
 import { hasVerifiedEmail } from '../accounts/verified-email.js';
@@ -154,8 +154,7 @@ async function deduplicate(p: Posting): Promise<Posted | void> {
  * want a proven address; a reply's target is in its topic.
  */
 async function authorise(p: Posting): Promise<void> {
-  if (p.topic && !isOpenTo(p.standing, p.topic.topic)) throw forbidden('topic_locked', 'This topic is locked: no new replies.', { action: 'reply' });
-  throwIfBanned(p.ban);
+  throwIfClosed(p);
   if (p.community.requireVerifiedEmail && !p.user.isSiteAdmin && !(await hasVerifiedEmail(p.ctx.db, p.user))) {
     throw forbidden('email_unverified', 'Verify your e-mail address to post in this community.');
   }
@@ -168,6 +167,12 @@ async function authorise(p: Posting): Promise<void> {
     throw badRequest('reply_target_not_found', 'replyToId must be a post in this topic.');
   }
   p.replyToAuthorId = target.authorId;
+}
+
+/** The checks a moderator can change at any moment: the store makes them again where they hold (see appendReply). */
+function throwIfClosed(p: Posting): void {
+  if (p.topic && !isOpenTo(p.standing, p.topic.topic)) throw forbidden('topic_locked', 'This topic is locked: no new replies.', { action: 'reply' });
+  throwIfBanned(p.ban);
 }
 
 function render(p: Posting): void {
@@ -193,7 +198,7 @@ async function hold(p: Posting): Promise<void> {
   p.held = await shouldHold(p.ctx.db, p.user, role(p), p.community);
 }
 
-async function storeReply(p: Posting, topic: LoadedTopic): Promise<void> {
+async function appendTo(p: Posting, topic: LoadedTopic) {
   const r = role(p);
   const reply = {
     topicId: topic.topic.id,
@@ -205,17 +210,38 @@ async function storeReply(p: Posting, topic: LoadedTopic): Promise<void> {
     body: p.request.body,
     bodyHtml: p.rendered.html,
     clientId: p.request.clientId ?? null,
+    passesLock: isOpenTo(p.standing, { locked: true }),
+    seesHidden: canSeeTopic(p.standing, { hidden: true, authorId: topic.topic.authorId }),
   } as const;
   // A reply is one statement (the hottest write); a held one adds its queue item in the same transaction.
-  const { post, note } = p.held ? await holdReply(p.ctx.db, reply, p.community.id) : await appendReply(p.ctx.db, reply);
-  if (r === null) p.viewer.roles.set(p.community.id, 'member');
-  p.stored = { topicId: topic.topic.id, postId: post.id, categoryId: topic.topic.categoryId, row: post };
-  p.notes = [note];
+  return p.held ? holdReply(p.ctx.db, reply, p.community.id) : appendReply(p.ctx.db, reply);
+}
+
+/** How often a reply refused at its insert is tried again when the topic, read again, lets it through (it was locked and unlocked meanwhile). */
+const STORE_ATTEMPTS = 3;
+
+async function storeReply(p: Posting): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const appended = await appendTo(p, p.topic!);
+    if (appended) {
+      const { post, note } = appended;
+      if (role(p) === null) p.viewer.roles.set(p.community.id, 'member');
+      p.stored = { topicId: post.topicId, postId: post.id, categoryId: p.topic!.topic.categoryId, row: post };
+      p.notes = [note];
+      return;
+    }
+    // A lock, hiding or ban committed since `locate`: read the topic again and refuse as the checks now do.
+    if (attempt === STORE_ATTEMPTS) throw new Error(`topic ${p.topic!.topic.id} refused a reply ${attempt} times that its checks let through`);
+    await locate(p);
+    throwIfClosed(p);
+  }
 }
 
 async function storeTopic(p: Posting, d: Extract<Destination, { type: 'topic' }>): Promise<typeof PAGE_TAKEN | void> {
   const categoryId = await d.category();
   const { result, notes } = await stage(p.ctx.db, async ({ tx, emit }) => {
+    // A ban committed since `locate` is seen here, before anything is written.
+    throwIfBanned((await loadStanding(tx, p.viewer, p.community.id)).ban);
     const authorRole = await ensureMembership(tx, p.viewer, p.community.id);
     // A concurrent insert of the same page URL is waited for, then yielded to (forum topics have no URL).
     const [topic] = await tx
@@ -260,7 +286,7 @@ async function storeTopic(p: Posting, d: Extract<Destination, { type: 'topic' }>
 async function store(p: Posting): Promise<PhaseResult> {
   const d = p.request.destination;
   try {
-    return d.type === 'reply' ? await storeReply(p, p.topic!) : await storeTopic(p, d);
+    return d.type === 'reply' ? await storeReply(p) : await storeTopic(p, d);
   } catch (err) {
     // Two sends of the same clientId raced: the loser answers with the winner's post.
     const earlier = p.request.clientId && isUniqueViolation(err) ? await findByClientId(p) : undefined;

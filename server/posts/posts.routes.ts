@@ -2,7 +2,18 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Config } from '../config/config.js';
 import type { ServiceContext } from '../write/unit-of-work.js';
 import { writeRateLimit } from '../security/security.plugin.js';
-import { EditBody, IdParams, PostReply, ReactionBody, ReactionParams, ReactionsReply, ReplyBody, Revisions, postErrors } from './posts.schema.js';
+import {
+  EditBody,
+  IdParams,
+  PostReply,
+  ReactionBody,
+  ReactionParams,
+  ReactionsReply,
+  ReplyBody,
+  Revisions,
+  RevisionsQuery,
+  postErrors,
+} from './posts.schema.js';
 import { addReaction, createReply, deletePost, editPost, getPost, listRevisions, removeReaction } from './posts.service.js';
 
 export const postRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: ServiceContext }> = async (app, { config, ctx }) => {
@@ -66,9 +77,16 @@ export const postRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: Servic
   app.get(
     '/api/posts/:id/revisions',
     {
-      schema: { tags, summary: 'Earlier versions of a post (author and moderators)', params: IdParams, response: { 200: Revisions, ...postErrors } },
+      schema: {
+        tags,
+        summary: 'Earlier versions of a post (author and moderators)',
+        description: 'Newest first, `limit` (default 50) at a time; `nextCursor` continues.',
+        params: IdParams,
+        querystring: RevisionsQuery,
+        response: { 200: Revisions, ...postErrors },
+      },
     },
-    async (request) => listRevisions(ctx.db, request.viewer, request.params.id),
+    async (request) => listRevisions(ctx.db, request.viewer, request.params.id, request.query),
   );
 
   app.post(

@@ -18,5 +18,9 @@ export const Revisions = Paged(
     editor: Type.Object({ id: Type.Integer(), handle: Type.String() }),
   }),
 );
+export const RevisionsQuery = Type.Object({
+  cursor: Type.Optional(Type.String({ maxLength: 16, description: 'nextCursor of the previous page' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })),
+});
 export { IdParams, ReactionKindName };
 export const postErrors = errors(400, 401, 403, 404, 409, 413, 429);

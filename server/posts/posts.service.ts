@@ -1,8 +1,8 @@
 import { and, eq, sql } from 'drizzle-orm';
-import type { Executor } from '../../db/client.js';
+import { rows, type Executor } from '../../db/client.js';
 import { postRevisions, posts, reactions, topics, users, type ReactionKind } from '../../db/schema.js';
 import { conflict, forbidden, unauthorized } from '../errors/errors.js';
-import { topicChannel } from '../live/outbox.js';
+import { communityChannel, topicChannel } from '../live/outbox.js';
 import { write, type ServiceContext } from '../write/unit-of-work.js';
 import { renderMarkdown } from '../markdown/markdown.render.js';
 import { throwIfBanned } from '../moderation/bans.js';
@@ -10,10 +10,11 @@ import { loadPostFor, loadVisiblePost } from './posts.load.js';
 import { PAGE_TAKEN, submitPost, type PostContent } from './posts.pipeline.js';
 import { userColumns } from '../users/users.present.js';
 import { canModerate, isOpenTo } from '../visibility/permissions.js';
-import { canReadPostBody } from '../visibility/visibility.js';
+import { canReadPostBody, type Standing } from '../visibility/visibility.js';
 import type { Viewer } from '../visibility/viewer.js';
 import { presentPost } from './posts.present.js';
 import { onPostEdited } from '../notifications/notifications.triggers.js';
+import { decodeIdCursor } from '../topics/topics.cursor.js';
 
 export type ReplyInput = PostContent;
 
@@ -31,29 +32,41 @@ export async function getPost(db: Executor, viewer: Viewer, postId: number) {
   return loadPostFor(db, loaded.standing, postId);
 }
 
+function throwIfNotEditable(standing: Standing, state: { deleted: boolean; locked: boolean }): void {
+  if (state.deleted) throw conflict('post_deleted', 'A deleted post cannot be edited.', { action: 'edit' });
+  if (!isOpenTo(standing, state)) throw forbidden('topic_locked', 'This topic is locked.', { action: 'edit' });
+}
+
 /** The author rewrites a post; the previous text is kept as a revision. */
 export async function editPost(ctx: ServiceContext, viewer: Viewer, postId: number, body: string) {
   const user = viewer.user;
   if (!user) throw unauthorized();
   const { post, loaded } = await loadVisiblePost(ctx.db, viewer, postId);
   if (post.authorId !== user.id) throw forbidden('not_post_author', 'Only the author can edit this post.', { action: 'edit' });
-  if (post.deleted) throw conflict('post_deleted', 'A deleted post cannot be edited.', { action: 'edit' });
-  if (!isOpenTo(loaded.standing, loaded.topic)) throw forbidden('topic_locked', 'This topic is locked.', { action: 'edit' });
+  throwIfNotEditable(loaded.standing, { deleted: post.deleted, locked: loaded.topic.locked });
   throwIfBanned(loaded.ban);
   if (body !== post.body) {
     const rendered = renderMarkdown(body);
-    await write(ctx, async ({ tx, emit }) => {
-      await tx.insert(postRevisions).values({ postId, body: post.body, editorId: user.id });
-      await tx
-        .update(posts)
-        .set({ body, bodyHtml: rendered.html, editedAt: sql`now()` })
-        .where(eq(posts.id, postId));
+    const before = await write(ctx, async ({ tx, emit }) => {
+      // The post under its row lock, as it is now: a delete committed since the checks above is
+      // seen (and the edit undone by the refusal), a lock committed before this statement too,
+      // and the revision keeps the text this edit replaces, even if another edit came first.
+      const [now] = await rows<{ before: string; deleted: boolean; locked: boolean }>(
+        tx,
+        sql`UPDATE posts SET body = ${body}, body_html = ${rendered.html}, edited_at = now()
+          FROM (SELECT body FROM posts WHERE id = ${postId} FOR UPDATE) AS replaced, topics
+          WHERE posts.id = ${postId} AND topics.id = posts.topic_id
+          RETURNING replaced.body AS before, posts.deleted, topics.locked`,
+      );
+      throwIfNotEditable(loaded.standing, now!);
+      await tx.insert(postRevisions).values({ postId, body: now!.before, editorId: user.id });
       await emit(topicChannel(post.topicId), 'post.updated', { postId });
+      return now!.before;
     });
     await onPostEdited(ctx, {
       topic: { id: post.topicId, communityId: loaded.topic.communityId, categoryId: loaded.topic.categoryId, authorId: loaded.topic.authorId },
       post: { id: postId, authorId: user.id, hidden: post.hidden || loaded.topic.hiddenPending },
-      before: post.body,
+      before,
       mentions: rendered.mentions,
     });
   }
@@ -71,9 +84,17 @@ export async function deletePost(ctx: ServiceContext, viewer: Viewer, postId: nu
   await write(ctx, async ({ tx, emit }) => {
     await tx.update(posts).set({ deleted: true }).where(eq(posts.id, postId));
     await emit(topicChannel(post.topicId), 'post.deleted', { postId });
-    if (loaded.topic.solutionPostId === postId) {
-      await tx.update(topics).set({ solutionPostId: null }).where(eq(topics.id, post.topicId));
+    // Asked after the post's row is ours (setSolution reads it under a lock), so an answer chosen
+    // meanwhile is seen: what the topic read before cannot tell.
+    const unsolved = await tx
+      .update(topics)
+      .set({ solutionPostId: null, solvedAt: null })
+      .where(and(eq(topics.id, post.topicId), eq(topics.solutionPostId, postId)))
+      .returning({ id: topics.id });
+    if (unsolved.length) {
       await emit(topicChannel(post.topicId), 'topic.updated', { topicId: post.topicId });
+      // Topic lists mark solved questions.
+      await emit(communityChannel(loaded.communitySlug), 'topic.updated', { topicId: post.topicId });
     }
   });
 }
@@ -81,12 +102,16 @@ export async function deletePost(ctx: ServiceContext, viewer: Viewer, postId: nu
 const counterOf = (kind: ReactionKind) => (kind === 'like' ? posts.likeCount : posts.helpfulCount);
 const counterKey = (kind: ReactionKind) => (kind === 'like' ? 'likeCount' : 'helpfulCount');
 
+function throwIfNotReactable(standing: Standing, post: { hidden: boolean; deleted: boolean; authorId: number }): void {
+  if (post.deleted) throw conflict('post_deleted', 'This post was deleted.', { action: 'react' });
+  if (!canReadPostBody(standing, post)) throw conflict('post_hidden', 'This post is hidden.', { action: 'react' });
+}
+
 async function reactable(ctx: ServiceContext, viewer: Viewer, postId: number) {
   const user = viewer.user;
   if (!user) throw unauthorized();
   const found = await loadVisiblePost(ctx.db, viewer, postId);
-  if (found.post.deleted) throw conflict('post_deleted', 'This post was deleted.', { action: 'react' });
-  if (!canReadPostBody(found.loaded.standing, found.post)) throw conflict('post_hidden', 'This post is hidden.', { action: 'react' });
+  throwIfNotReactable(found.loaded.standing, found.post);
   return { user, ...found };
 }
 
@@ -98,10 +123,13 @@ export async function addReaction(ctx: ServiceContext, viewer: Viewer, postId: n
   return write(ctx, async ({ tx, emit }) => {
     const inserted = await tx.insert(reactions).values({ postId, userId: user.id, kind }).onConflictDoNothing().returning({ postId: reactions.postId });
     if (inserted.length) {
-      await tx
+      // The counter's row lock orders this after a hide or delete of the post, whose state it answers.
+      const [now] = await tx
         .update(posts)
         .set({ [counterKey(kind)]: sql`${counterOf(kind)} + 1` })
-        .where(eq(posts.id, postId));
+        .where(eq(posts.id, postId))
+        .returning({ hidden: posts.hidden, deleted: posts.deleted, authorId: posts.authorId });
+      throwIfNotReactable(loaded.standing, now!);
       await emit(topicChannel(post.topicId), 'reactions.changed', { postId });
     }
     return reactionCounts(tx, postId);
@@ -133,21 +161,26 @@ async function reactionCounts(db: Executor, postId: number) {
 }
 
 /** Earlier versions of a post, newest first: for its author and moderators. */
-export async function listRevisions(db: Executor, viewer: Viewer, postId: number) {
+/** Newest first, a page at a time: a post edited a thousand times answers in pages of `limit` (default 50). */
+export async function listRevisions(db: Executor, viewer: Viewer, postId: number, page: { cursor?: string | undefined; limit?: number | undefined } = {}) {
   const { post, loaded } = await loadVisiblePost(db, viewer, postId);
   if (!viewer.user) throw unauthorized();
   if (post.authorId !== viewer.user.id && !canModerate(loaded.standing)) {
     throw forbidden('not_allowed', 'Only the author and moderators can read earlier versions.');
   }
+  const before = decodeIdCursor(page.cursor);
+  const limit = page.limit ?? 50;
   const rows = await db
     .select({ id: postRevisions.id, body: postRevisions.body, createdAt: postRevisions.createdAt, editor: userColumns(users) })
     .from(postRevisions)
     .innerJoin(users, eq(postRevisions.editorId, users.id))
-    .where(eq(postRevisions.postId, postId))
-    .orderBy(sql`${postRevisions.id} DESC`);
+    .where(and(eq(postRevisions.postId, postId), before === null ? undefined : sql`${postRevisions.id} < ${before}`))
+    .orderBy(sql`${postRevisions.id} DESC`)
+    .limit(limit + 1);
+  const shown = rows.slice(0, limit);
   return {
-    items: rows.map((r) => ({ id: r.id, body: r.body, replacedAt: r.createdAt.toISOString(), editor: { id: r.editor.id, handle: r.editor.handle } })),
-    nextCursor: null,
+    items: shown.map((r) => ({ id: r.id, body: r.body, replacedAt: r.createdAt.toISOString(), editor: { id: r.editor.id, handle: r.editor.handle } })),
+    nextCursor: rows.length > limit ? String(shown.at(-1)!.id) : null,
   };
 }
 

@@ -1,28 +1,42 @@
-import { sql } from 'drizzle-orm';
-import { rows, type Executor } from '../../db/client.js';
+import { sql, type Placeholder } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
 import { topics, type NotificationLevel } from '../../db/schema.js';
 import { effectiveLevel } from '../notifications/notifications.write.js';
 
+/** A signed-in reader's own relation to one topic, as the topic page shows it. */
+export type TopicViewerState = ReturnType<typeof presentTopicViewerState>;
+
+export interface TopicViewerStateRow {
+  last_read_number: number | null;
+  voted: boolean;
+  topic_level: NotificationLevel | null;
+  category_level: NotificationLevel | null;
+}
+
+/** A value, or a prepared statement's placeholder for one. */
+type Param = number | Placeholder;
+
+/**
+ * The columns of that state, by primary key, for a select of its own or a larger one (the topic
+ * page's per-reader overlay reads them with the reader's role and reactions in one round trip).
+ */
+export const topicViewerStateColumns = (userId: Param, topic: { id: Param; categoryId: Param }) => ({
+  last_read_number: sql<number | null>`(SELECT last_read_number FROM topic_reads WHERE user_id = ${userId} AND topic_id = ${topic.id})`,
+  voted: sql<boolean>`EXISTS (SELECT 1 FROM topic_votes WHERE topic_id = ${topic.id} AND user_id = ${userId})`,
+  topic_level: sql<NotificationLevel | null>`(SELECT level FROM notification_levels WHERE user_id = ${userId} AND target_type = 'topic' AND target_id = ${topic.id})`,
+  category_level: sql<NotificationLevel | null>`(SELECT level FROM notification_levels WHERE user_id = ${userId} AND target_type = 'category' AND target_id = ${topic.categoryId})`,
+});
+
+export const presentTopicViewerState = (userId: number, topic: { id: number; authorId: number }, row: TopicViewerStateRow | undefined) => ({
+  lastReadNumber: Number(row?.last_read_number ?? 0),
+  notificationLevel: effectiveLevel(userId, topic, { topic: row?.topic_level ?? null, category: row?.category_level ?? null }),
+  voted: row?.voted === true,
+});
+
 /** A signed-in reader's own relation to one topic, for the topic page. Never cached, never for guests. */
 export async function topicViewerState(db: Executor, userId: number, topic: { id: number; categoryId: number; authorId: number }) {
-  const [row] = await rows<{
-    last_read_number: number | null;
-    voted: boolean;
-    topic_level: NotificationLevel | null;
-    category_level: NotificationLevel | null;
-  }>(
-    db,
-    sql`
-    SELECT (SELECT last_read_number FROM topic_reads WHERE user_id = ${userId} AND topic_id = ${topic.id}) AS last_read_number,
-           EXISTS (SELECT 1 FROM topic_votes WHERE topic_id = ${topic.id} AND user_id = ${userId}) AS voted,
-           (SELECT level FROM notification_levels WHERE user_id = ${userId} AND target_type = 'topic' AND target_id = ${topic.id}) AS topic_level,
-           (SELECT level FROM notification_levels WHERE user_id = ${userId} AND target_type = 'category' AND target_id = ${topic.categoryId}) AS category_level`,
-  );
-  return {
-    lastReadNumber: Number(row?.last_read_number ?? 0),
-    notificationLevel: effectiveLevel(userId, topic, { topic: row?.topic_level ?? null, category: row?.category_level ?? null }),
-    voted: row?.voted === true,
-  };
+  const [row] = await db.select(topicViewerStateColumns(userId, topic)).from(sql`(SELECT 1) AS one`);
+  return presentTopicViewerState(userId, topic, row);
 }
 
 /**

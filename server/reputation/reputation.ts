@@ -20,14 +20,18 @@ export interface Reputation {
 export async function reputationOf(db: Executor, userId: number): Promise<Reputation & { posts: number }> {
   const [row] = await rows<Record<'posts' | 'helpful' | 'solutions' | 'topics_started' | 'people_helped', number>>(
     db,
+    // The topic and the reactions of each of the member's posts are looked up by key, post by
+    // post (OFFSET 0 keeps each lookup a subquery of its own): joined as tables, the planner
+    // reads all topics and all reactions to hash them once a member has a few thousand posts.
     sql`
-    WITH mine AS (
+    WITH mine AS MATERIALIZED (
       SELECT p.id, p.number, t.author_id AS topic_author, (t.solution_post_id = p.id) AS accepted
-      FROM posts p JOIN topics t ON t.id = p.topic_id
-      WHERE p.author_id = ${userId} AND NOT p.deleted AND NOT p.hidden AND NOT t.hidden
-    ), helped_by AS (
-      SELECT r.user_id FROM reactions r JOIN mine ON mine.id = r.post_id
-      WHERE r.kind = 'helpful' AND r.user_id <> ${userId}
+      FROM posts p
+      CROSS JOIN LATERAL (SELECT t.author_id, t.solution_post_id FROM topics t WHERE t.id = p.topic_id AND NOT t.hidden OFFSET 0) t
+      WHERE p.author_id = ${userId} AND NOT p.deleted AND NOT p.hidden
+    ), helped_by AS MATERIALIZED (
+      SELECT r.user_id FROM mine
+      CROSS JOIN LATERAL (SELECT r.user_id FROM reactions r WHERE r.post_id = mine.id AND r.kind = 'helpful' AND r.user_id <> ${userId} OFFSET 0) r
     ), answered AS (
       SELECT topic_author FROM mine WHERE accepted AND topic_author <> ${userId}
     )

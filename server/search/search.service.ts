@@ -18,8 +18,13 @@ const START = '\u0002';
 const STOP = '\u0003';
 const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
+/** Matches ranked per search, from each side (post text, topic titles): the newest this many. */
+export const SEARCH_CANDIDATES = 200;
+
 /**
- * Full-text search over posts and titles. Only publicly readable text is searched, for every
+ * Full-text search over posts and titles, ranked among the newest SEARCH_CANDIDATES matches of
+ * each (in a large community a common word matches tens of thousands of posts; ranking them all
+ * took a second). Only publicly readable text is searched, for every
  * viewer: a hidden or deleted post never shows up, not even as a snippet.
  */
 export async function search(db: Db, viewer: Viewer, slug: string, q: string, cursor?: string, limit = 20) {
@@ -45,13 +50,25 @@ export async function search(db: Db, viewer: Viewer, slug: string, q: string, cu
           configs.map((c) => sql`WHEN ${c} THEN ${parsed(c)}`),
           sql` `,
         )} END`;
+  // Candidates first, each side read through its own index (GIN for a rare term, newest-first by
+  // id for a common one; the planner picks by the term's statistics): the newest matching posts,
+  // and the opening posts of the newest topics whose title matches. Only those are ranked, so a
+  // word in every tenth post of a million costs what a rare one does.
   const ranked = await rows<{ id: number; snippet: string }>(
     db,
     sql`
+    WITH post_hits AS (
+      SELECT p.id FROM posts p JOIN topics t ON t.id = p.topic_id
+      WHERE t.community_id = ${community.id} AND NOT t.hidden AND NOT p.hidden AND NOT p.deleted AND ${matches('p')}
+      ORDER BY p.id DESC LIMIT ${SEARCH_CANDIDATES}
+    ), title_hits AS (
+      SELECT p.id FROM topics t JOIN posts p ON p.topic_id = t.id AND p.number = 1
+      WHERE t.community_id = ${community.id} AND NOT t.hidden AND NOT p.hidden AND NOT p.deleted AND ${matches('t')}
+      ORDER BY t.id DESC LIMIT ${SEARCH_CANDIDATES}
+    )
     SELECT p.id, ts_headline(p.search_config::regconfig, p.body, ${queryOf('p')}, ${`StartSel=${START}, StopSel=${STOP}, MaxWords=30, MinWords=10, MaxFragments=2`}) AS snippet
-    FROM posts p JOIN topics t ON t.id = p.topic_id
-    WHERE t.community_id = ${community.id} AND NOT t.hidden AND NOT p.hidden AND NOT p.deleted
-      AND (${matches('p')} OR (p.number = 1 AND ${matches('t')}))
+    FROM (SELECT id FROM post_hits UNION SELECT id FROM title_hits) hits
+    JOIN posts p ON p.id = hits.id JOIN topics t ON t.id = p.topic_id
     ORDER BY ts_rank(p.search, ${queryOf('p')}) + 2 * ts_rank(t.search, ${queryOf('t')}) DESC, p.id DESC
     LIMIT ${limit + 1} OFFSET ${offset}`,
   );

@@ -1,18 +1,29 @@
+import { promisify } from 'node:util';
+import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
+import negotiate from '@fastify/accept-negotiator';
 import type { Executor } from '../../db/client.js';
 import type { Bus } from '../live/bus.js';
-import type { Viewer } from '../visibility/viewer.js';
-import { readTopicPage, type ReadTopicInput } from './topics.service.js';
+import { guestViewer, type Viewer } from '../visibility/viewer.js';
+import { layOut, readOverlay, seesGuestPage, spliceOverlay, type PageLayout } from './topic-overlay.js';
+import { readTopicPage, renderTopicPage, type ReadTopicInput, type TopicPageFacts } from './topics.service.js';
 
 /**
- * Anonymous topic pages, serialised, per process. Every reader without a session sees the
- * same page, so one render serves them all until the bus says the topic changed.
- * A read that overlaps a change is not stored: each topic has a generation, bumped on every
- * change, and an entry is kept only if the generation did not move while it was being built.
+ * Guests' topic pages, per process (JSON here, rendered HTML in the pages' own instance). Every
+ * reader without a session sees the same page, so one render serves them all until the bus says
+ * the topic changed.
+ *
+ * A read that overlaps a change is not stored. Every invalidation moves a process-wide clock and
+ * stamps its topic with it; a topic the cache has forgotten (or never saw change) stands at
+ * `floor`, the clock when it last forgot. A read notes its topic's generation before it starts and
+ * is kept only if that generation did not move meanwhile, which forgetting can never undo: the
+ * floor only rises, to at least every stamp it replaces.
  */
-export class TopicPageCache {
-  private entries = new Map<string, { topicId: number; json: Buffer }>();
+export class TopicPageCache<V = Buffer> {
+  private entries = new Map<string, { topicId: number; value: V }>();
   private generations = new Map<number, number>();
   private keysByTopic = new Map<number, Set<string>>();
+  private clock = 0;
+  private floor = 0;
   private readonly unsubscribe: Array<() => void> = [];
 
   constructor(
@@ -28,22 +39,22 @@ export class TopicPageCache {
   }
 
   generation(topicId: number): number {
-    return this.generations.get(topicId) ?? 0;
+    return this.generations.get(topicId) ?? this.floor;
   }
 
-  get(key: string): Buffer | undefined {
+  get(key: string): V | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     // Re-insert so Map order doubles as least-recently-used order.
     this.entries.delete(key);
     this.entries.set(key, entry);
-    return entry.json;
+    return entry.value;
   }
 
-  /** Kept as bytes: encoding a 60 KB page to UTF-8 on every hit would cost more than the lookup. */
-  set(key: string, topicId: number, json: Buffer, generationAtStart: number): void {
+  /** Kept serialised: encoding a 60 KB page to UTF-8 on every hit would cost more than the lookup. */
+  set(key: string, topicId: number, value: V, generationAtStart: number): void {
     if (this.maxEntries === 0 || this.generation(topicId) !== generationAtStart) return;
-    this.entries.set(key, { topicId, json });
+    this.entries.set(key, { topicId, value });
     let keys = this.keysByTopic.get(topicId);
     if (!keys) this.keysByTopic.set(topicId, (keys = new Set()));
     keys.add(key);
@@ -56,16 +67,16 @@ export class TopicPageCache {
   }
 
   invalidate(topicId: number): void {
-    this.generations.set(topicId, this.generation(topicId) + 1);
+    this.generations.set(topicId, ++this.clock);
     for (const key of this.keysByTopic.get(topicId) ?? []) this.entries.delete(key);
     this.keysByTopic.delete(topicId);
-    if (this.generations.size > this.maxEntries * 4 + 1000) this.generations.clear();
+    if (this.generations.size > this.maxEntries * 4 + 1000) this.forgetGenerations();
   }
 
+  /** After lost notes: nothing kept, and no read already under way is kept either. */
   clear(): void {
-    // Bump every known generation so in-flight reads are not stored either.
-    for (const topicId of this.generations.keys()) this.generations.set(topicId, this.generation(topicId) + 1);
-    for (const entry of this.entries.values()) this.generations.set(entry.topicId, this.generation(entry.topicId) + 1);
+    this.clock++;
+    this.forgetGenerations();
     this.entries.clear();
     this.keysByTopic.clear();
   }
@@ -73,28 +84,99 @@ export class TopicPageCache {
   close(): void {
     this.unsubscribe.forEach((u) => u());
   }
+
+  private forgetGenerations(): void {
+    this.generations.clear();
+    this.floor = this.clock;
+  }
 }
 
-/** A topic page as its reader gets it: for guests, the shared serialised page (`cache` says whether it was kept). */
-export type ServedTopicPage = { json: Buffer; cache: 'hit' | 'miss' } | { page: Awaited<ReturnType<typeof readTopicPage>> };
+/** A guest's page as kept: its bytes laid out for the signed-in overlay, and compressed on demand. */
+export interface CachedTopicPage {
+  layout: PageLayout;
+  facts: TopicPageFacts;
+  /** Each made once, by the first guest who takes that encoding (that guest gets the plain bytes). */
+  encoded: Partial<Record<Encoding, Buffer>>;
+  encoding: Set<Encoding>;
+}
+
+export type TopicJsonCache = TopicPageCache<CachedTopicPage>;
+
+type Encoding = 'br' | 'gzip';
+const ENCODINGS: Encoding[] = ['br', 'gzip'];
+// Middling levels: a busy topic is recompressed after every change, and brotli's top quality costs
+// milliseconds of CPU per page for a few per cent fewer bytes.
+const compressors: Record<Encoding, (bytes: Buffer) => Promise<Buffer>> = {
+  br: (bytes) =>
+    promisify(brotliCompress)(bytes, {
+      params: { [zlib.BROTLI_PARAM_QUALITY]: 5, [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT, [zlib.BROTLI_PARAM_SIZE_HINT]: bytes.length },
+    }),
+  gzip: (bytes) => promisify(gzip)(bytes, { level: 6 }),
+};
+
+function compressed(entry: CachedTopicPage, encoding: Encoding): Buffer | undefined {
+  const ready = entry.encoded[encoding];
+  if (ready || entry.encoding.has(encoding)) return ready;
+  entry.encoding.add(encoding);
+  compressors[encoding](entry.layout.json).then(
+    (bytes) => {
+      entry.encoded[encoding] = bytes;
+    },
+    // Plain bytes serve meanwhile; the next guest tries again.
+    () => entry.encoding.delete(encoding),
+  );
+  return undefined;
+}
 
 /**
- * Reads a topic page through the cache: signed-in readers get their own rendering (their hidden
- * posts, their state), never cached; guests share one serialised page per topic and position.
+ * A topic page as its reader gets it: the bytes to send (`encoding` set when compressed) and where
+ * they came from: a guest's from the cache (`hit`) or just rendered (`miss`), a signed-in reader's
+ * spliced from the guests' page (`overlay`); or, for a reader who may see hidden text on it, a page
+ * rendered for them alone.
+ */
+export type ServedTopicPage =
+  { json: Buffer; cache: 'hit' | 'miss' | 'overlay'; encoding: Encoding | null } | { page: Awaited<ReturnType<typeof readTopicPage>> };
+
+/**
+ * Reads a topic page through the cache. Guests share one serialised page per topic and position.
+ * A signed-in reader gets that page with their own state, capabilities and reactions spliced in,
+ * read in one query; moderators, and authors of hidden posts on the page, get their own rendering.
  */
 export async function serveTopicPage(
   db: Executor,
-  cache: TopicPageCache,
+  cache: TopicJsonCache,
   viewer: Viewer,
   id: number,
   input: Required<ReadTopicInput>,
+  acceptEncoding?: string,
 ): Promise<ServedTopicPage> {
-  if (viewer.user) return { page: await readTopicPage(db, viewer, id, input) };
+  const user = viewer.user;
+  // Site admins moderate everywhere: no guest page is theirs.
+  if (user?.isSiteAdmin) return { page: await readTopicPage(db, viewer, id, input) };
   const key = `${id}:${input.after}:${input.limit}`;
-  const cached = cache.get(key);
-  if (cached) return { json: cached, cache: 'hit' };
-  const generation = cache.generation(id);
-  const json = Buffer.from(JSON.stringify(await readTopicPage(db, viewer, id, input)));
-  cache.set(key, id, json, generation);
-  return { json, cache: 'miss' };
+  let entry = cache.get(key);
+  const state = entry ? 'hit' : 'miss';
+  if (!entry) {
+    const generation = cache.generation(id);
+    try {
+      const { page, facts } = await renderTopicPage(db, guestViewer(), id, input);
+      entry = { layout: layOut(page), facts, encoded: {}, encoding: new Set() };
+    } catch (err) {
+      // A topic hidden from guests may still be the reader's own (or theirs to moderate).
+      if (user) return { page: await readTopicPage(db, viewer, id, input) };
+      throw err;
+    }
+    cache.set(key, id, entry, generation);
+  }
+  if (!user) {
+    const encoding = acceptEncoding ? negotiate(acceptEncoding, ENCODINGS) : null;
+    const packed = encoding ? compressed(entry, encoding) : undefined;
+    return packed ? { json: packed, cache: state, encoding } : { json: entry.layout.json, cache: state, encoding: null };
+  }
+  const { facts, layout } = entry;
+  if (facts.hiddenAuthorIds.includes(user.id)) return { page: await readTopicPage(db, viewer, id, input) };
+  const overlay = await readOverlay(db, user.id, facts, layout.postIds);
+  viewer.roles.set(facts.topic.communityId, overlay.role);
+  if (!seesGuestPage(viewer, facts, overlay.role)) return { page: await readTopicPage(db, viewer, id, input) };
+  return { json: spliceOverlay(layout, facts, viewer, overlay), cache: 'overlay', encoding: null };
 }

@@ -18,9 +18,9 @@ import {
 } from './topics.schema.js';
 import { createTopic, listTopics, setSolution, updateTopic } from './topics.service.js';
 import { pageAfter } from './topics.cursor.js';
-import { serveTopicPage, type TopicPageCache } from './topic-page.cache.js';
+import { serveTopicPage, type TopicJsonCache } from './topic-page.cache.js';
 
-export const topicRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: ServiceContext; pageCache: TopicPageCache }> = async (
+export const topicRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: ServiceContext; pageCache: TopicJsonCache }> = async (
   app,
   { config, ctx, pageCache },
 ) => {
@@ -70,7 +70,8 @@ export const topicRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: Servi
         summary: 'A topic and a page of its posts, in order',
         description:
           '`viewerCan` says what the viewer may do in the topic (all false for guests). ' +
-          'Anonymous pages are served from a per-process cache that live events invalidate.',
+          'Anonymous pages are served from a per-process cache that live events invalidate, compressed (brotli or gzip) as `Accept-Encoding` allows; ' +
+          'a signed-in reader gets the same page with their own state, capabilities and reactions added.',
         params: IdParams,
         querystring: ReadTopicQuery,
         response: { 200: TopicPage, ...topicErrors },
@@ -78,13 +79,14 @@ export const topicRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: Servi
     },
     async (request, reply) => {
       const after = pageAfter(request.query.after, request.query.cursor);
-      const served = await serveTopicPage(db, pageCache, request.viewer, request.params.id, { after, limit: request.query.limit ?? 50 });
+      const input = { after, limit: request.query.limit ?? 50 };
+      const served = await serveTopicPage(db, pageCache, request.viewer, request.params.id, input, request.headers['accept-encoding']);
       if ('page' in served) return served.page;
-      // Already serialised once for every guest: sent as the same bytes.
-      return reply
-        .type('application/json; charset=utf-8')
-        .header('x-parley-cache', served.cache)
-        .send(served.json as never);
+      // Already serialised (and for guests compressed) once for every reader: sent as those bytes.
+      reply.type('application/json; charset=utf-8').header('x-parley-cache', served.cache);
+      if (served.cache !== 'overlay') reply.header('vary', 'accept-encoding');
+      if (served.encoding) reply.header('content-encoding', served.encoding);
+      return reply.send(served.json as never);
     },
   );
 

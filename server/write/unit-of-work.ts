@@ -13,8 +13,8 @@ import { appendEvent, appendEvents, type EventDraft, type EventType } from '../l
 export interface ServiceContext {
   db: Db;
   bus: Bus;
-  /** Batched, after-commit "topic has new activity" events for community channels. */
-  bumps: { bump(communitySlug: string, topicId: number): void };
+  /** Batched, after-commit topic list events for community channels: new activity (the default) or changed data. */
+  bumps: { bump(communitySlug: string, topicId: number, type?: 'topic.bumped' | 'topic.updated'): void };
   /** For work after a commit that must not fail the request (e.g. notifications): failures are logged here. */
   log?: { warn(obj: object, msg?: string): void };
   /** Posting limits and content rules (`PARLEY_RATE_LIMITS=off` turns them off, as for benchmarks and tests). */
@@ -47,8 +47,12 @@ export async function write<T>(
   ctx: Pick<ServiceContext, 'db' | 'bus'> & Partial<Pick<ServiceContext, 'jobs'>>,
   work: (scope: WriteScope) => Promise<T>,
 ): Promise<T> {
-  const { result, notes } = await stage(ctx.db, work, ctx.jobs);
+  const { result, notes, changedCommunities } = await stage(ctx.db, work, ctx.jobs);
   if (notes.length) ctx.bus.publishLocal(notes);
+  // Pages kept rendered wear their community's name, language and categories; a note on the
+  // community channel cannot say which event it was (most are topic list bumps), so a change of the
+  // community itself is also signalled, once the write has committed.
+  for (const channel of changedCommunities) await ctx.bus.publishSignal(channel);
   return result;
 }
 
@@ -56,25 +60,33 @@ export async function write<T>(
  * `write` without the telling: the caller publishes the notes itself, later (the post pipeline
  * announces in a phase of its own, after storing).
  */
-export async function stage<T>(db: Db, work: (scope: WriteScope) => Promise<T>, jobs?: JobQueue): Promise<{ result: T; notes: BusNote[] }> {
+export async function stage<T>(
+  db: Db,
+  work: (scope: WriteScope) => Promise<T>,
+  jobs?: JobQueue,
+): Promise<{ result: T; notes: BusNote[]; changedCommunities: Set<string> }> {
   const notes: BusNote[] = [];
+  const changedCommunities = new Set<string>();
   const result = await db.transaction(async (tx) => {
     // A retried transaction starts over: events appended by an attempt that rolled back are gone.
     notes.length = 0;
+    changedCommunities.clear();
     return work({
       tx,
       ...(jobs ? { jobs } : {}),
       emit: async (channel, type, ref) => {
         const note = await appendEvent(tx, channel, type, ref);
         notes.push(note);
+        if (type === 'community.updated') changedCommunities.add(channel);
         return note;
       },
       emitMany: async (drafts) => {
         const added = await appendEvents(tx, drafts);
         notes.push(...added);
+        for (const d of drafts) if (d.type === 'community.updated') changedCommunities.add(d.channel);
         return added;
       },
     });
   });
-  return { result, notes };
+  return { result, notes, changedCommunities };
 }

@@ -29,6 +29,8 @@ export async function signUp(t: TestApp, opts: { handle?: string; newAccount?: b
 
 export async function makeSiteAdmin(t: TestApp, userId: number) {
   await t.app.parley.ctx.db.execute(sql`UPDATE users SET is_site_admin = true WHERE id = ${userId}`);
+  // As the CLI does: sessions cached for a few seconds hear of the promotion.
+  await t.app.parley.bus.publishSignal(`user:${userId}`);
 }
 
 export async function createCommunity(admin: TestClient, slug = unique('c')): Promise<Community> {

@@ -2,7 +2,7 @@
  * A received mail, read once with mailparser into the few facts the reply and bounce handling
  * need. Whatever the way in (the SMTP listener or a provider's HTTP hook), it is read here.
  */
-import { simpleParser, type AddressObject, type HeaderValue, type ParsedMail } from 'mailparser';
+import type { AddressObject, HeaderValue, ParsedMail } from 'mailparser';
 
 export interface InboundMail {
   /** The Message-ID as written (angle brackets included), or null when the sender set none. */
@@ -24,6 +24,8 @@ export interface InboundMail {
 const MAX_HTML_TO_TEXT = 1_000_000;
 
 export async function readInboundMail(raw: Buffer): Promise<InboundMail> {
+  // Loaded with the first mail, not at start: a server that never receives one keeps its memory.
+  const { simpleParser } = await import('mailparser');
   const parsed = await simpleParser(raw, { skipImageLinks: true, keepCidLinks: true, maxHtmlLengthToParse: MAX_HTML_TO_TEXT });
   const contentType = parsed.headers.get('content-type');
   const report = typeof contentType === 'object' && 'value' in contentType && contentType.value === 'multipart/report';

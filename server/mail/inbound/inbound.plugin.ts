@@ -6,7 +6,6 @@ import type { ErrorMessages } from '../../i18n/error-messages.js';
 import type { ServiceContext } from '../../write/unit-of-work.js';
 import { createInboundMailHandler, type InboundMailHandler } from './inbound.handler.js';
 import { inboundRoutes } from './inbound.routes.js';
-import { startInboundSmtp } from './inbound.smtp.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -26,7 +25,8 @@ export const inboundMailPlugin = fp(
     await app.register(inboundRoutes, { secret: config.mail.inboundSecret, handler });
 
     const port = config.mail.inboundSmtpPort;
-    const smtp = port === undefined ? null : await startInboundSmtp({ host: config.host, port, handler, log });
+    // The SMTP server's code is loaded only where the listener runs.
+    const smtp = port === undefined ? null : await (await import('./inbound.smtp.js')).startInboundSmtp({ host: config.host, port, handler, log });
     // Before the database closes (onClose): mail being handled finishes first.
     if (smtp) {
       app.addHook('preClose', async () => {

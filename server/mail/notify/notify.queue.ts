@@ -5,7 +5,7 @@
  * `short` policy keeps one waiting job per key, so a burst of replies in a topic waits as one job
  * and becomes one mail.
  */
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { rows, type Executor } from '../../../db/client.js';
 import type { NotificationKind } from '../../../db/schema.js';
 import type { JobQueue } from '../../jobs/job-queue.js';
@@ -37,8 +37,17 @@ export interface RollupData {
 const CHUNK = 1000;
 
 /**
- * Called by `notify` for the members it just told (or whose notification it raised). With `tx`,
- * inside the write: the job exists only if the notification does.
+ * Whether the user row `u` may get notification mail at all: an address, proven (or an SSO
+ * account's), and mail not turned off. `notify` reads it with the rows it stores, so a reply
+ * whose readers can get no mail sends no job; the fan-out checks it again with the opt-outs.
+ */
+export const mayGetNotificationMail = (u: SQL) =>
+  sql`(${u}.email IS NOT NULL AND ${u}.email_notifications <> 'never' AND (${u}.email_verified_at IS NOT NULL OR ${u}.sso_subject IS NOT NULL))`;
+
+/**
+ * Called by `notify` for the members it just told (or whose notification it raised) who may get
+ * notification mail (`mayGetNotificationMail`). With `tx`, inside the write: the job exists only
+ * if the notification does.
  */
 export async function queueNotificationMail(
   jobs: JobQueue | undefined,
@@ -68,8 +77,7 @@ export async function fanOut(db: Executor, jobs: JobQueue, delaySeconds: number,
       data.userIds.map((id) => sql`${id}::int`),
       sql`, `,
     )})
-      AND u.email IS NOT NULL AND u.email_notifications <> 'never'
-      AND (u.email_verified_at IS NOT NULL OR u.sso_subject IS NOT NULL)
+      AND ${mayGetNotificationMail(sql`u`)}
       AND NOT EXISTS (SELECT 1 FROM email_opt_outs o WHERE o.user_id = u.id
         AND ((o.stream = 'topic' AND o.target = ${String(data.topicId)}) OR (o.stream = 'kind' AND o.target = ${data.kind})))`,
   );

@@ -1,0 +1,59 @@
+import fp from 'fastify-plugin';
+import compress from '@fastify/compress';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { constants as zlib } from 'node:zlib';
+import { precompress, takenEncoding } from './precompress.js';
+
+/** Smaller answers go as they are: the encoding would save less than it costs. */
+export const COMPRESSION_THRESHOLD = 1024;
+
+/** What is worth compressing: text, JSON, XML (SVG, feeds); never a stream of events. */
+const COMPRESSIBLE = /^text\/(?!event-stream)|[+/]json(?:;|$)|[+/]xml(?:;|$)|^application\/javascript/;
+
+/**
+ * Every answer compressed as `Accept-Encoding` allows (brotli, else gzip), once it is over the
+ * threshold and of a compressible type. Answers that already carry a Content-Encoding (the cached
+ * pages and topic JSON, kept compressed once per render) go out untouched; WebSocket upgrades never
+ * pass through here. Registered before the routes: @fastify/compress attaches itself to each route
+ * as it is added.
+ */
+export const compressionPlugin = fp(
+  async (app: FastifyInstance) => {
+    await app.register(compress, {
+      globalCompression: true,
+      // Fixed, not the plugin's default list: it puts zstd first where Node has it (22.15+), which
+      // would make what a reader gets depend on the runtime, and the caches keep only these two.
+      encodings: ['br', 'gzip'],
+      threshold: COMPRESSION_THRESHOLD,
+      customTypes: COMPRESSIBLE,
+      // Brotli's default quality (11) costs milliseconds per page; 4 is about gzip's cost, smaller.
+      brotliOptions: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4, [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT } },
+      // Request bodies stay as sent: no client compresses them, and inflating them would be one
+      // more way past the body limit.
+      globalDecompression: false,
+    });
+
+    // The rendered pages are answered by the not-found handler (every path that is no route is a
+    // page), which @fastify/compress never sees: compressed here, off the event loop.
+    app.addHook('onSend', async (request, reply, payload) => {
+      if (!request.is404 || reply.hasHeader('content-encoding') || !worthCompressing(reply, payload)) return payload;
+      varyOnEncoding(reply);
+      const encoding = takenEncoding(request.headers['accept-encoding']);
+      if (!encoding) return payload;
+      const packed = await precompress(Buffer.from(payload), encoding);
+      reply.header('content-encoding', encoding).header('content-length', packed.length);
+      return packed;
+    });
+  },
+  { name: 'compression' },
+);
+
+function worthCompressing(reply: FastifyReply, payload: unknown): payload is string | Buffer {
+  if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return false;
+  return Buffer.byteLength(payload) >= COMPRESSION_THRESHOLD && COMPRESSIBLE.test(String(reply.getHeader('content-type') ?? ''));
+}
+
+function varyOnEncoding(reply: FastifyReply): void {
+  const vary = String(reply.getHeader('vary') ?? '');
+  if (!/(^|,)\s*(accept-encoding|\*)\s*(,|$)/i.test(vary)) reply.header('vary', vary ? `${vary}, accept-encoding` : 'accept-encoding');
+}
