@@ -25,6 +25,7 @@ import { webPlugin } from './web/web.plugin.js';
 import { embedRoutes } from './embed/embed.routes.js';
 import { embedPages } from './embed/embed.pages.js';
 import { TopicPageCache, type TopicJsonCache } from './topics/topic-page.cache.js';
+import { TopicListCache } from './topics/topic-list.cache.js';
 import { loadWebBuild, type PageRenderer, type WebBuild } from './pages/page-renderer.js';
 import { createPageServer } from './pages/pages.plugin.js';
 import type { Bus } from './live/bus.js';
@@ -138,6 +139,8 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
   const pageCache: TopicJsonCache = new TopicPageCache(config.pageCacheSize, bus);
   // Guests' rendered topic pages, beside (not instead of) their JSON.
   const htmlCache = new TopicPageCache(config.pageCacheSize, bus);
+  const listCache = new TopicListCache(config.pageCacheSize, config.listCacheSeconds * 1000, bus);
+  const stopListBumps = bumps.onBump((slug) => listCache.invalidate(slug));
   const sessions = createSessionStore(database.db, config.sessionTtlDays, { bus, cacheSeconds: config.sessionCacheSeconds });
   app.decorate('parley', { config, database, bus, ctx, translator, errorMessages });
   const stopMaintenance = scheduleMaintenance(database.db, sessions, config.live, app.log, {
@@ -154,6 +157,8 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
     await bumps.close();
     pageCache.close();
     htmlCache.close();
+    stopListBumps();
+    listCache.close();
     sessions.close();
     await bus.close();
     await database.close();
@@ -175,7 +180,7 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
   await app.register(accountRoutes, { config, ctx });
   await app.register(userRoutes, { db: database.db });
   await app.register(communityRoutes, { config, ctx });
-  await app.register(topicRoutes, { config, ctx, pageCache });
+  await app.register(topicRoutes, { config, ctx, pageCache, listCache });
   await app.register(postRoutes, { config, ctx });
   await app.register(ideaRoutes, { config, ctx });
   await app.register(readRoutes, { ctx });

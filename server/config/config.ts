@@ -42,6 +42,11 @@ export const ConfigSchema = Type.Object({
   webDir: Type.String(),
   /** Size of the per-process cache of anonymous topic pages (entries). 0 disables it. */
   pageCacheSize: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+  /**
+   * How long a process serves guests a topic list it read, in seconds, unless the community's live
+   * events say it changed first (the bound is for what they do not announce). 0: off.
+   */
+  listCacheSeconds: Type.Integer({ minimum: 0, maximum: 3600 }),
   live: Type.Object({
     /** Ping interval; a socket that missed the previous pong is dropped. */
     heartbeatMs: Type.Integer({ minimum: 50, maximum: 600_000 }),
@@ -141,6 +146,7 @@ export function defaultConfig(overrides: ConfigOverrides = {}): Config {
     helpersCacheSeconds: 60,
     webDir: './dist/web',
     pageCacheSize: 2000,
+    listCacheSeconds: 10,
     reminders: { afterDays: 3 },
     jobs: { pollingIntervalSeconds: 2 },
     ...overrides,
@@ -227,6 +233,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Config {
     helpersCacheSeconds: int('PARLEY_HELPERS_CACHE_SECONDS', env.PARLEY_HELPERS_CACHE_SECONDS, 60),
     webDir: env.PARLEY_WEB_DIR || './dist/web',
     pageCacheSize: int('PARLEY_PAGE_CACHE_SIZE', env.PARLEY_PAGE_CACHE_SIZE, 2000),
+    listCacheSeconds: int('PARLEY_LIST_CACHE_SECONDS', env.PARLEY_LIST_CACHE_SECONDS, 10),
     reminders: { afterDays: int('PARLEY_REMINDER_AFTER_DAYS', env.PARLEY_REMINDER_AFTER_DAYS, 3) },
     mail: mailFromEnv(env),
     ...(env.PARLEY_INDEXNOW_KEY

@@ -20,6 +20,7 @@ export class BumpBatcher {
   private pending = new Map<string, Map<string, { type: ListEvent; topicId: number }>>();
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
+  private readonly listeners = new Set<(communitySlug: string) => void>();
 
   constructor(
     private readonly ctx: Pick<ServiceContext, 'db' | 'bus'>,
@@ -27,7 +28,17 @@ export class BumpBatcher {
     private readonly windowMs = 15,
   ) {}
 
+  /**
+   * Told at once, when a committed write asks for a list event: this process's caches of lists
+   * must not wait for the batch (other processes hear the batch's own note a moment later).
+   */
+  onBump(listener: (communitySlug: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   bump(communitySlug: string, topicId: number, type: ListEvent = 'topic.bumped'): void {
+    for (const listener of this.listeners) listener(communitySlug);
     let events = this.pending.get(communitySlug);
     if (!events) this.pending.set(communitySlug, (events = new Map<string, { type: ListEvent; topicId: number }>()));
     const key = `${type}:${topicId}`;

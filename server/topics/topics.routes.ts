@@ -19,10 +19,11 @@ import {
 import { createTopic, listTopics, setSolution, updateTopic } from './topics.service.js';
 import { pageAfter } from './topics.cursor.js';
 import { serveTopicPage, type TopicJsonCache } from './topic-page.cache.js';
+import type { TopicListCache } from './topic-list.cache.js';
 
-export const topicRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: ServiceContext; pageCache: TopicJsonCache }> = async (
+export const topicRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: ServiceContext; pageCache: TopicJsonCache; listCache: TopicListCache }> = async (
   app,
-  { config, ctx, pageCache },
+  { config, ctx, pageCache, listCache },
 ) => {
   const tags = ['topics'];
   const { db } = ctx;
@@ -34,13 +35,33 @@ export const topicRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: Servi
       schema: {
         tags,
         summary: 'Topics of a community, pinned first',
-        description: 'An unknown `category`: `404 category_not_found` (not an empty list).',
+        description:
+          'An unknown `category`: `404 category_not_found` (not an empty list). ' +
+          'Guests are served from a per-process cache that the community’s live events clear (and that keeps a list at most `PARLEY_LIST_CACHE_SECONDS`).',
         params: SlugParams,
         querystring: ListTopicsQuery,
         response: { 200: TopicList, ...topicErrors },
       },
     },
-    async (request) => listTopics(db, request.viewer, request.params.slug, request.query),
+    async (request, reply) => {
+      const { slug } = request.params;
+      if (request.viewer.user || !listCache.enabled) return listTopics(db, request.viewer, slug, request.query);
+      const { category, sort, kind, status, cursor, page, limit } = request.query;
+      const key = JSON.stringify([slug.toLowerCase(), category, sort, kind, status, cursor, page, limit]);
+      const cached = listCache.get(key);
+      // Serialised by the route's own schema once, then sent as the same bytes to every guest.
+      const send = (json: Buffer, state: 'hit' | 'miss') =>
+        reply
+          .type('application/json; charset=utf-8')
+          .header('x-parley-cache', state)
+          .send(json as never);
+      if (cached) return send(cached, 'hit');
+      const generation = listCache.generation(slug);
+      const body = reply.serialize(await listTopics(db, request.viewer, slug, request.query));
+      const json = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body as Uint8Array);
+      listCache.set(key, slug, json, generation);
+      return send(json, 'miss');
+    },
   );
 
   app.post(

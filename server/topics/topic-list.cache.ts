@@ -1,0 +1,77 @@
+import type { Bus } from '../live/bus.js';
+
+/**
+ * Guests' topic lists, serialised, per process. Every reader without a session gets the same list
+ * for the same query, so one read serves them all until the community's channel moves on (a topic
+ * created, bumped or changed, the community itself changed) or `ttlMs` has passed, which bounds
+ * what no list event announces (an author's new display name, a post approved from the queue).
+ *
+ * A read that overlaps a note is not stored, as in TopicPageCache: every note moves a process-wide
+ * clock and stamps its community with it, a community the cache has forgotten stands at `floor`,
+ * and an entry counts only while its community still stands where it stood when the read began.
+ */
+export class TopicListCache {
+  private entries = new Map<string, { slug: string; generation: number; json: Buffer; until: number }>();
+  private generations = new Map<string, number>();
+  private clock = 0;
+  private floor = 0;
+  private readonly unsubscribe: Array<() => void> = [];
+
+  constructor(
+    private readonly maxEntries: number,
+    private readonly ttlMs: number,
+    bus: Bus,
+  ) {
+    this.unsubscribe.push(
+      bus.subscribe((note) => {
+        if (note.channel.startsWith('community:')) this.invalidate(note.channel.slice('community:'.length));
+      }),
+    );
+    this.unsubscribe.push(bus.onResync(() => this.clear()));
+  }
+
+  get enabled(): boolean {
+    return this.maxEntries > 0 && this.ttlMs > 0;
+  }
+
+  generation(slug: string): number {
+    return this.generations.get(slug.toLowerCase()) ?? this.floor;
+  }
+
+  get(key: string, now = Date.now()): Buffer | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    this.entries.delete(key);
+    if (entry.until <= now || entry.generation !== this.generation(entry.slug)) return undefined;
+    // Re-inserted: Map order doubles as least-recently-used order.
+    this.entries.set(key, entry);
+    return entry.json;
+  }
+
+  set(key: string, slug: string, json: Buffer, generationAtStart: number, now = Date.now()): void {
+    if (!this.enabled || this.generation(slug) !== generationAtStart) return;
+    this.entries.delete(key);
+    this.entries.set(key, { slug: slug.toLowerCase(), generation: generationAtStart, json, until: now + this.ttlMs });
+    if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  invalidate(slug: string): void {
+    this.generations.set(slug.toLowerCase(), ++this.clock);
+    // Entries of older generations are never served again; the least-recently-used order evicts them.
+    if (this.generations.size > 10_000) {
+      this.generations.clear();
+      this.floor = this.clock;
+    }
+  }
+
+  clear(): void {
+    this.clock++;
+    this.generations.clear();
+    this.floor = this.clock;
+    this.entries.clear();
+  }
+
+  close(): void {
+    this.unsubscribe.forEach((u) => u());
+  }
+}
