@@ -1,6 +1,4 @@
-import { promisify } from 'node:util';
-import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
-import negotiate from '@fastify/accept-negotiator';
+import { precompress, takenEncoding, type Precompressed } from '../compression/precompress.js';
 import type { Executor } from '../../db/client.js';
 import type { Bus } from '../live/bus.js';
 import { guestViewer, type Viewer } from '../visibility/viewer.js';
@@ -96,29 +94,17 @@ export interface CachedTopicPage {
   layout: PageLayout;
   facts: TopicPageFacts;
   /** Each made once, by the first guest who takes that encoding (that guest gets the plain bytes). */
-  encoded: Partial<Record<Encoding, Buffer>>;
-  encoding: Set<Encoding>;
+  encoded: Partial<Record<Precompressed, Buffer>>;
+  encoding: Set<Precompressed>;
 }
 
 export type TopicJsonCache = TopicPageCache<CachedTopicPage>;
 
-type Encoding = 'br' | 'gzip';
-const ENCODINGS: Encoding[] = ['br', 'gzip'];
-// Middling levels: a busy topic is recompressed after every change, and brotli's top quality costs
-// milliseconds of CPU per page for a few per cent fewer bytes.
-const compressors: Record<Encoding, (bytes: Buffer) => Promise<Buffer>> = {
-  br: (bytes) =>
-    promisify(brotliCompress)(bytes, {
-      params: { [zlib.BROTLI_PARAM_QUALITY]: 5, [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT, [zlib.BROTLI_PARAM_SIZE_HINT]: bytes.length },
-    }),
-  gzip: (bytes) => promisify(gzip)(bytes, { level: 6 }),
-};
-
-function compressed(entry: CachedTopicPage, encoding: Encoding): Buffer | undefined {
+function compressed(entry: CachedTopicPage, encoding: Precompressed): Buffer | undefined {
   const ready = entry.encoded[encoding];
   if (ready || entry.encoding.has(encoding)) return ready;
   entry.encoding.add(encoding);
-  compressors[encoding](entry.layout.json).then(
+  precompress(entry.layout.json, encoding).then(
     (bytes) => {
       entry.encoded[encoding] = bytes;
     },
@@ -135,7 +121,7 @@ function compressed(entry: CachedTopicPage, encoding: Encoding): Buffer | undefi
  * rendered for them alone.
  */
 export type ServedTopicPage =
-  { json: Buffer; cache: 'hit' | 'miss' | 'overlay'; encoding: Encoding | null } | { page: Awaited<ReturnType<typeof readTopicPage>> };
+  { json: Buffer; cache: 'hit' | 'miss' | 'overlay'; encoding: Precompressed | null } | { page: Awaited<ReturnType<typeof readTopicPage>> };
 
 /**
  * Reads a topic page through the cache. Guests share one serialised page per topic and position.
@@ -169,7 +155,7 @@ export async function serveTopicPage(
     cache.set(key, id, entry, generation);
   }
   if (!user) {
-    const encoding = acceptEncoding ? negotiate(acceptEncoding, ENCODINGS) : null;
+    const encoding = takenEncoding(acceptEncoding);
     const packed = encoding ? compressed(entry, encoding) : undefined;
     return packed ? { json: packed, cache: state, encoding } : { json: entry.layout.json, cache: state, encoding: null };
   }
