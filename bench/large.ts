@@ -7,49 +7,33 @@
  * The table is printed and written to bench/results/large.json.
  * `--explain` measures nothing: it requests each page once and prints every statement it ran with
  * EXPLAIN ANALYZE (where a slow page's time goes).
+ * `--only <pattern>` (repeatable) keeps the pages whose name contains one of the patterns
+ * (case-insensitive), for both modes: `--only profile --only search`.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { buildApp } from '../server/app.js';
 import { defaultConfig } from '../server/config/config.js';
 import { executorSql, rows as dbRows } from '../db/client.js';
-import { LoadGenerator, type LoadResult, type LoadSpec } from './loadgen.js';
+import { LoadGenerator, type LoadSpec } from './loadgen.js';
 import { BENCH_ORIGIN } from './seed.js';
 import { errMsg } from './pg.js';
 import { formatHttp, type HttpRow } from './report.js';
 import { ensureLargeDatabase, LARGE_PASSWORD } from './large/database.js';
 import { largeArgs } from './large-seed.js';
+import { envNum, failureOf, listen } from './common.js';
 
-const envNum = (name: string, fallback: number) => {
-  const n = Number(process.env[name]);
-  return Number.isFinite(n) && n > 0 ? n : fallback;
-};
 const DURATION = envNum('BENCH_DURATION', 5);
 const WARMUP = envNum('BENCH_WARMUP', 1);
 const CONNECTIONS = 50;
 const TARGET_P99_MS = 50;
-const MAX_FAILURE_RATE = 0.01;
 
 const t0 = performance.now();
 const log = (msg: string) => process.stdout.write(`[large ${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${msg}\n`);
-
-async function listen(app: FastifyInstance): Promise<string> {
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-}
-
-function failureOf(r: LoadResult): string | null {
-  const attempts = r.completed + r.errors;
-  if (attempts === 0) return 'no responses at all';
-  const bad = r.non2xx + r.errors;
-  if (bad / attempts <= MAX_FAILURE_RATE) return null;
-  return `${bad}/${attempts} failed: status ${JSON.stringify(r.statusCodes)}, ${r.errors} socket errors, ${r.timeouts} timeouts`;
-}
 
 /** What the pages are measured on: found in the generated data, not assumed. */
 interface Fixtures {
@@ -185,12 +169,23 @@ async function explainPages(app: FastifyInstance, pages: Page[], cookie: string)
   }
 }
 
+/** The `--only` patterns, lower-cased (`--only x` or `--only=x`, repeatable). */
+function onlyPatterns(argv: string[]): string[] {
+  const found: string[] = [];
+  argv.forEach((arg, i) => {
+    if (arg === '--only' && argv[i + 1]) found.push(argv[i + 1]!);
+    else if (arg.startsWith('--only=')) found.push(arg.slice('--only='.length));
+  });
+  return found.map((p) => p.toLowerCase());
+}
+
 /** Statements the app runs while `--explain` looks at a page. */
 let captured: { sql: string; params: unknown[] }[] | null = null;
 
 export async function benchLarge(argv: string[]): Promise<number> {
   const { scale, fresh } = largeArgs(argv);
   const explain = argv.includes('--explain');
+  const only = onlyPatterns(argv);
   log(`node ${process.version}, ${cpus().length} cores; scale ${scale}; ${DURATION} s per page after a ${WARMUP} s warm-up, ${CONNECTIONS} connections`);
   const database = await ensureLargeDatabase({ scale, fresh, log });
   if (database.generated) log(`generated in ${database.generated.totalSeconds.toFixed(0)} s`);
@@ -220,7 +215,8 @@ export async function benchLarge(argv: string[]): Promise<number> {
     log(`fixtures: ${JSON.stringify(f)}`);
     const cookie = await signIn(base, f.notified);
     const deep = await cursorOfPage(base, f.community, 200);
-    const pages = pagesOf(f, deep);
+    const pages = pagesOf(f, deep).filter((p) => only.length === 0 || only.some((o) => p.name.toLowerCase().includes(o)));
+    if (pages.length === 0) throw new Error(`--only ${only.join(', ')}: no page matches`);
     if (explain) {
       await explainPages(app, pages, cookie);
       return 0;

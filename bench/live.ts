@@ -15,7 +15,7 @@
  *     each run with readers follows the bare server's fan-out of the same shape (16 broadcast
  *     requests in flight over 10 groups of 100 / 1 group of 1,000);
  *  5. 10,000 idle sockets, subscribed over 100 topics on a fresh Parley process: VmRSS before and
- *     after (target < 250 MB), next to the same 10,000 sockets on a fresh bare ws server.
+ *     after (target < 200 MB), next to the same 10,000 sockets on a fresh bare ws server.
  *
  * Processes: Parley servers are the compiled server as `npm start` runs it (dist/app/server/main.js
  * with its node options, built first when stale: bench/compiled-server.ts), a fresh heap each, with
@@ -81,6 +81,9 @@ const TARGET_RSS_MB = 200;
 const TARGET_IDLE_RSS_MB = 120;
 /** warn keeps the servers' warnings visible; see startParley for how the port is found then. */
 const SERVER_LOG_LEVEL = process.env.BENCH_SERVER_LOG_LEVEL || 'warn';
+/** BENCH_LIVE_ONLY=memory: only the idle-socket memory rows (seeding still needs one server), while working on memory. */
+const MEMORY_ONLY = process.env.BENCH_LIVE_ONLY === 'memory';
+if (process.env.BENCH_LIVE_ONLY && !MEMORY_ONLY) throw new Error(`BENCH_LIVE_ONLY: unknown part "${process.env.BENCH_LIVE_ONLY}" (expected memory)`);
 /** BENCH_LIVE_HEAP=1: afterwards, heap snapshots of one more server before and with the idle sockets, diffed by object kind (analysis only, ~30 s more). */
 const HEAP = /^(1|true|on|yes)$/i.test(process.env.BENCH_LIVE_HEAP ?? '');
 /** BENCH_LIVE_PROFILE=1: a V8 CPU profile of the server during the sustained runs (adds some overhead; off by default). */
@@ -885,8 +888,10 @@ export async function benchLive(ctx: LiveContext): Promise<LiveRow[]> {
   // 1. The ceiling: 1,000 clients on a bare ws server. With PostgreSQL it is sampled interleaved with rows 2 and 3.
   const bare = track(await BareServer.start());
   const controlUrl = `ws://127.0.0.1:${bare.port}/control`;
-  const bareOpen = await client.open({ group: 'bare', url: `ws://127.0.0.1:${bare.port}/`, count: READERS, batch: 250, timeoutMs: 10_000 });
-  log(`live: ${bareOpen.ready} clients on the bare ws server in ${Math.round(bareOpen.ms)} ms`);
+  if (!MEMORY_ONLY) {
+    const bareOpen = await client.open({ group: 'bare', url: `ws://127.0.0.1:${bare.port}/`, count: READERS, batch: 250, timeoutMs: 10_000 });
+    log(`live: ${bareOpen.ready} clients on the bare ws server in ${Math.round(bareOpen.ms)} ms`);
+  }
   const ceilingLabel = `bare ws: broadcast → all ${READERS.toLocaleString('en-US')} received (ceiling)`;
   const asCeiling = (row: LiveRow): LiveRow => {
     if (row.verdict !== 'ERROR') row.verdict = 'ceiling';
@@ -928,260 +933,264 @@ export async function benchLive(ctx: LiveContext): Promise<LiveRow[]> {
     log(`live: Parley server B (pid ${b.pid}) at ${b.base}; seeded 5 users and ${seeded.topicIds.length} topics in ${(seeded.ms / 1000).toFixed(1)} s`);
 
     const topic0 = seeded.topicIds[0]!;
-    const readersOpen = await client.open({
-      group: 'readers',
-      url: wsUrl(a.base),
-      count: READERS,
-      origin: BENCH_ORIGIN,
-      channels: [`topic:${topic0}`],
-      batch: 100,
-      timeoutMs: 15_000,
-    });
-    log(
-      `live: ${readersOpen.ready} readers subscribed to topic:${topic0} on A in ${Math.round(readersOpen.ms)} ms${readersOpen.failed ? ` (${readersOpen.failed} failed: ${readersOpen.firstError})` : ''}`,
-    );
-    if (readersOpen.ready < READERS) throw new Error(`only ${readersOpen.ready}/${READERS} readers could subscribe: ${readersOpen.firstError}`);
-    await sleep(1500); // the presence message that follows the joins goes out after 1 s
-
-    /** Every post is preceded by one bare broadcast (bench/live-worker.ts postsRun), so each row has its own ceiling sampled alongside. */
-    const bareSamples: LatencyResult[] = [];
-    const ceilingAt = rows.length;
-    const postRun = async (label: string, server: ParleyServer, servers: ParleyServer[], factor: number) => {
-      await Promise.all(servers.map((s) => s.elu()));
-      const cpu = new CpuWindow(
-        servers.map((s) => s.pid),
-        client.pid,
-      );
-      const { parley, bare: b } = await client.posts({
+    if (MEMORY_ONLY) {
+      await Promise.all([b.stop(), a.stop(), bare.stop()]);
+    } else {
+      const readersOpen = await client.open({
         group: 'readers',
-        base: server.base,
-        topicId: topic0,
-        cookie: seeded.posters[0]!,
-        origin: BENCH_ORIGIN,
-        tag: `${label}-${randomBytes(2).toString('hex')}`,
-        warmup: WARMUP_BROADCASTS,
-        count: BROADCASTS,
-        spacingMs: SPACING_MS,
-        timeoutMs: DELIVERY_TIMEOUT_MS,
-        maxMs: 60_000,
-        interleave: { group: 'bare', controlUrl },
-      });
-      const row = latencyRow(label, parley, cpu.end());
-      row.serverLoop = await Promise.all(servers.map((s) => s.elu()));
-      const bareP99 = b && !b.incomplete ? round(percentile(b.latencies, 99)) : null;
-      if (b) {
-        bareSamples.push(b);
-        if (bareP99 !== null) ceilings.push(bareP99);
-        (row.raw as Record<string, unknown>).bare = latencyRow('bare', b, null).raw;
-        log(`live: bare broadcasts interleaved with "${label}": p50 ${round(percentile(b.latencies, 50))} ms, p99 ${bareP99} ms`);
-      }
-      judge(row, bareP99, factor);
-      push(row);
-    };
-    await postRun(`1 process: post ack → all ${READERS.toLocaleString('en-US')} readers`, a, [a], TARGET_ONE);
-    await postRun(`2 processes: post to B ack → all ${READERS.toLocaleString('en-US')} readers on A`, b, [a, b], TARGET_TWO);
-    // The headline ceiling: every bare broadcast of rows 2 and 3 together.
-    const pooled = bareSamples.reduce<LatencyResult | null>(
-      (acc, r) =>
-        acc === null
-          ? { ...r }
-          : {
-              ...acc,
-              latencies: [...acc.latencies, ...r.latencies],
-              firstLatencies: [...acc.firstLatencies, ...r.firstLatencies],
-              fromSend: [...acc.fromSend, ...r.fromSend],
-              measured: acc.measured + r.measured,
-              incomplete: acc.incomplete + r.incomplete,
-              delivered: acc.delivered + r.delivered,
-              expected: acc.expected + r.expected,
-              errors: [...acc.errors, ...r.errors],
-            },
-      null,
-    );
-    if (pooled) {
-      const row = asCeiling(latencyRow(`${ceilingLabel}, interleaved with the next two rows`, pooled, null));
-      rows.splice(ceilingAt, 0, row);
-      if (row.verdict === 'ERROR') errors.push(`live ${row.scenario}: ${row.detail}`);
-      log(`live ${row.scenario}: p50 ${row.p50} ms, p99 ${row.p99} ms over ${pooled.latencies.length} broadcasts`);
-    }
-    const readerStats = await client.close('readers');
-    if (readerStats.gaps || readerStats.duplicates || readerStats.closed) {
-      notes.push(
-        `live readers of the latency runs: ${readerStats.gaps} gaps, ${readerStats.duplicates} duplicates, ${readerStats.closed} closed early (${JSON.stringify(readerStats.closeCodes)})`,
-      );
-    }
-    await b.stop();
-    await client.close('bare');
-
-    // 4. Sustained posting with 1,000 readers subscribed, each next to the bare server's fan-out with the same shape.
-    /** 16 broadcast requests in flight on the bare server, round-robin over `groups` groups of clients: its broadcasts/s. */
-    const bareSustained = async (groups: number, durationMs: number): Promise<number | null> => {
-      const open = await client.open({
-        group: 'bare-sustain',
-        url: `ws://127.0.0.1:${bare.port}/`,
+        url: wsUrl(a.base),
         count: READERS,
-        bareGroups: groups,
-        batch: 250,
-        timeoutMs: 10_000,
-      });
-      await sleep(300);
-      const cpu = new CpuWindow([bare.pid], client.pid);
-      const r = await client.bareSustain({
-        group: 'bare-sustain',
-        controlUrl: `ws://127.0.0.1:${bare.port}/control`,
-        groups,
-        connections: SUSTAIN_CONNECTIONS,
-        durationMs,
-        drainMs: 5000,
-      });
-      const cpuUse = cpu.end();
-      const stats = await client.close('bare-sustain');
-      const problems: string[] = [];
-      if (open.ready < READERS) problems.push(`only ${open.ready}/${READERS} clients connected: ${open.firstError}`);
-      if (r.delivered < r.expected) problems.push(`MISSING: ${r.expected - r.delivered} of ${r.expected} deliveries`);
-      if (r.gaps || r.duplicates) problems.push(`${r.gaps} seq gaps, ${r.duplicates} duplicates`);
-      if (stats.closed) problems.push(`${stats.closed} clients dropped (${JSON.stringify(stats.closeCodes)})`);
-      push({
-        scenario: `bare ws: ${SUSTAIN_CONNECTIONS} broadcasts in flight ${durationMs / 1000} s, ${groups === 1 ? `1 group of ${READERS.toLocaleString('en-US')}` : `${groups} groups of ${READERS / groups}`} (ceiling)`,
-        sockets: open.ready,
-        value: `${r.postsPerSec.toFixed(0)} bcasts/s`,
-        // Not shown: the control answer queues behind the broadcast's own frames in the client process, so "ack → all received" is ~0 or below.
-        p50: null,
-        p99: null,
-        ceiling: null,
-        ratio: null,
-        delivered: { got: r.delivered, expected: r.expected },
-        cpu: cpuUse,
-        serverLoop: null,
-        target: null,
-        verdict: problems.length ? 'ERROR' : 'ceiling',
-        detail: problems.length ? problems.join('; ') : null,
-        raw: {
-          ...r,
-          latencies: undefined,
-          ackMs: undefined,
-          ackP50: round(percentile(r.ackMs, 50)),
-          ackP99: round(percentile(r.ackMs, 99)),
-          ackToAllP50: round(percentile(r.latencies, 50)),
-          ackToAllP99: round(percentile(r.latencies, 99)),
-        },
-      });
-      return problems.length ? null : r.postsPerSec;
-    };
-
-    const sustained = async (label: string, topicIds: number[], durationMs: number, withTarget: boolean, ceiling: number | null, readers = READERS) => {
-      const open = readers
-        ? await client.open({
-            group: 'sustain',
-            url: wsUrl(a.base),
-            count: readers,
-            origin: BENCH_ORIGIN,
-            channels: topicIds.map((t) => `topic:${t}`),
-            batch: 100,
-            timeoutMs: 15_000,
-          })
-        : { ready: 0, failed: 0, ms: 0, firstError: null };
-      if (open.ready < readers) throw new Error(`${label}: only ${open.ready}/${readers} readers could subscribe: ${open.firstError}`);
-      await sleep(readers ? 1500 : 300);
-      await a.elu();
-      if (PROFILE) await a.profileStart();
-      const activity = await PgActivity.start(database.url, database.name);
-      const cpu = new CpuWindow([a.pid], client.pid);
-      const r = await client.sustain({
-        group: 'sustain',
-        base: a.base,
-        topicIds,
-        cookies: seeded.posters,
         origin: BENCH_ORIGIN,
-        tag: `sustain-${randomBytes(2).toString('hex')}`,
-        connections: SUSTAIN_CONNECTIONS,
-        durationMs,
-        drainMs: 5000,
+        channels: [`topic:${topic0}`],
+        batch: 100,
+        timeoutMs: 15_000,
       });
-      const cpuUse = cpu.end();
-      const loop = await a.elu();
-      const pgStates = activity ? await activity.stop() : null;
-      const profile = PROFILE ? await a.profileStop() : null;
-      if (profile) {
-        log(`live profile of server A, ${label}: ${describeProfile(profile)}`);
-        notes.push(`live profile of server A, ${label}: ${describeProfile(profile)}`);
-      }
-      const stats = await client.close('sustain');
-      const problems: string[] = [];
-      const attempts = r.acked + r.failed;
-      if (attempts === 0 || r.failed / attempts > 0.01)
-        problems.push(`${r.failed}/${attempts} POSTs failed (${JSON.stringify(r.statusCodes)}): ${r.firstError}`);
-      if (r.delivered < r.expected)
-        problems.push(
-          `MISSING: ${r.expected - r.delivered} of ${r.expected} deliveries (${r.acked - r.postsComplete} posts incomplete after a ${Math.round(r.drainMs)} ms drain)`,
-        );
-      if (r.gaps || r.duplicates) problems.push(`${r.gaps} seq gaps, ${r.duplicates} duplicates`);
-      if (stats.closed) problems.push(`${stats.closed} readers dropped (${JSON.stringify(stats.closeCodes)})`);
-      const row: LiveRow = {
-        scenario: label,
-        sockets: open.ready,
-        value: `${r.postsPerSec.toFixed(0)} posts/s`,
-        p50: round(percentile(r.latencies, 50)),
-        p99: round(percentile(r.latencies, 99)),
-        ceiling: ceiling === null ? null : { value: ceiling, unit: 'posts/s' },
-        ratio: ceiling ? r.postsPerSec / ceiling : null,
-        delivered: { got: r.delivered, expected: r.expected },
-        cpu: cpuUse,
-        serverLoop: [loop],
-        target: withTarget ? `>= ${TARGET_POSTS} posts/s or >= ${TARGET_POSTS_OF_CEILING}x ceiling, all delivered` : null,
-        verdict: problems.length
-          ? 'ERROR'
-          : withTarget
-            ? r.postsPerSec >= TARGET_POSTS || (ceiling !== null && r.postsPerSec >= TARGET_POSTS_OF_CEILING * ceiling)
-              ? 'PASS'
-              : 'FAIL'
-            : 'info',
-        detail: problems.length ? problems.join('; ') : null,
-        raw: {
-          ...r,
-          latencies: undefined,
-          ackMs: undefined,
-          ackP50: round(percentile(r.ackMs, 50)),
-          ackP99: round(percentile(r.ackMs, 99)),
-          latencyMax: round(percentile(r.latencies, 100)),
-          pgBackends: pgStates,
-          profile,
-        },
-      };
-      push(row);
-      notes.push(
-        `live ${label}: POST round trip p50 ${round(percentile(r.ackMs, 50))} ms, p99 ${round(percentile(r.ackMs, 99))} ms; ` +
-          `database backends on average: ${pgStates ? describeActivity(pgStates) : 'not sampled'}`,
+      log(
+        `live: ${readersOpen.ready} readers subscribed to topic:${topic0} on A in ${Math.round(readersOpen.ms)} ms${readersOpen.failed ? ` (${readersOpen.failed} failed: ${readersOpen.firstError})` : ''}`,
       );
-    };
-    const ten = seeded.topicIds.slice(0, 10);
-    const bareTen = await bareSustained(10, SUSTAIN_MS);
-    await sustained(
-      `sustained posting, ${SUSTAIN_CONNECTIONS} conns ${SUSTAIN_MS / 1000} s: 1,000 readers over 10 topics (100 each)`,
-      ten,
-      SUSTAIN_MS,
-      true,
-      bareTen,
-    );
-    const bareOne = await bareSustained(1, SUSTAIN_ONE_TOPIC_MS);
-    await sustained(
-      `sustained posting, ${SUSTAIN_CONNECTIONS} conns ${SUSTAIN_ONE_TOPIC_MS / 1000} s: 1,000 readers on 1 topic`,
-      [seeded.topicIds[10]!],
-      SUSTAIN_ONE_TOPIC_MS,
-      false,
-      bareOne,
-    );
-    await bare.stop();
-    // The same posting with nobody reading: what the fan-out costs the rows above.
-    await sustained(
-      `posting with no readers, ${SUSTAIN_CONNECTIONS} conns ${SUSTAIN_ONE_TOPIC_MS / 1000} s, 10 topics (for comparison)`,
-      ten,
-      SUSTAIN_ONE_TOPIC_MS,
-      false,
-      null,
-      0,
-    );
-    await a.stop();
+      if (readersOpen.ready < READERS) throw new Error(`only ${readersOpen.ready}/${READERS} readers could subscribe: ${readersOpen.firstError}`);
+      await sleep(1500); // the presence message that follows the joins goes out after 1 s
+
+      /** Every post is preceded by one bare broadcast (bench/live-worker.ts postsRun), so each row has its own ceiling sampled alongside. */
+      const bareSamples: LatencyResult[] = [];
+      const ceilingAt = rows.length;
+      const postRun = async (label: string, server: ParleyServer, servers: ParleyServer[], factor: number) => {
+        await Promise.all(servers.map((s) => s.elu()));
+        const cpu = new CpuWindow(
+          servers.map((s) => s.pid),
+          client.pid,
+        );
+        const { parley, bare: b } = await client.posts({
+          group: 'readers',
+          base: server.base,
+          topicId: topic0,
+          cookie: seeded.posters[0]!,
+          origin: BENCH_ORIGIN,
+          tag: `${label}-${randomBytes(2).toString('hex')}`,
+          warmup: WARMUP_BROADCASTS,
+          count: BROADCASTS,
+          spacingMs: SPACING_MS,
+          timeoutMs: DELIVERY_TIMEOUT_MS,
+          maxMs: 60_000,
+          interleave: { group: 'bare', controlUrl },
+        });
+        const row = latencyRow(label, parley, cpu.end());
+        row.serverLoop = await Promise.all(servers.map((s) => s.elu()));
+        const bareP99 = b && !b.incomplete ? round(percentile(b.latencies, 99)) : null;
+        if (b) {
+          bareSamples.push(b);
+          if (bareP99 !== null) ceilings.push(bareP99);
+          (row.raw as Record<string, unknown>).bare = latencyRow('bare', b, null).raw;
+          log(`live: bare broadcasts interleaved with "${label}": p50 ${round(percentile(b.latencies, 50))} ms, p99 ${bareP99} ms`);
+        }
+        judge(row, bareP99, factor);
+        push(row);
+      };
+      await postRun(`1 process: post ack → all ${READERS.toLocaleString('en-US')} readers`, a, [a], TARGET_ONE);
+      await postRun(`2 processes: post to B ack → all ${READERS.toLocaleString('en-US')} readers on A`, b, [a, b], TARGET_TWO);
+      // The headline ceiling: every bare broadcast of rows 2 and 3 together.
+      const pooled = bareSamples.reduce<LatencyResult | null>(
+        (acc, r) =>
+          acc === null
+            ? { ...r }
+            : {
+                ...acc,
+                latencies: [...acc.latencies, ...r.latencies],
+                firstLatencies: [...acc.firstLatencies, ...r.firstLatencies],
+                fromSend: [...acc.fromSend, ...r.fromSend],
+                measured: acc.measured + r.measured,
+                incomplete: acc.incomplete + r.incomplete,
+                delivered: acc.delivered + r.delivered,
+                expected: acc.expected + r.expected,
+                errors: [...acc.errors, ...r.errors],
+              },
+        null,
+      );
+      if (pooled) {
+        const row = asCeiling(latencyRow(`${ceilingLabel}, interleaved with the next two rows`, pooled, null));
+        rows.splice(ceilingAt, 0, row);
+        if (row.verdict === 'ERROR') errors.push(`live ${row.scenario}: ${row.detail}`);
+        log(`live ${row.scenario}: p50 ${row.p50} ms, p99 ${row.p99} ms over ${pooled.latencies.length} broadcasts`);
+      }
+      const readerStats = await client.close('readers');
+      if (readerStats.gaps || readerStats.duplicates || readerStats.closed) {
+        notes.push(
+          `live readers of the latency runs: ${readerStats.gaps} gaps, ${readerStats.duplicates} duplicates, ${readerStats.closed} closed early (${JSON.stringify(readerStats.closeCodes)})`,
+        );
+      }
+      await b.stop();
+      await client.close('bare');
+
+      // 4. Sustained posting with 1,000 readers subscribed, each next to the bare server's fan-out with the same shape.
+      /** 16 broadcast requests in flight on the bare server, round-robin over `groups` groups of clients: its broadcasts/s. */
+      const bareSustained = async (groups: number, durationMs: number): Promise<number | null> => {
+        const open = await client.open({
+          group: 'bare-sustain',
+          url: `ws://127.0.0.1:${bare.port}/`,
+          count: READERS,
+          bareGroups: groups,
+          batch: 250,
+          timeoutMs: 10_000,
+        });
+        await sleep(300);
+        const cpu = new CpuWindow([bare.pid], client.pid);
+        const r = await client.bareSustain({
+          group: 'bare-sustain',
+          controlUrl: `ws://127.0.0.1:${bare.port}/control`,
+          groups,
+          connections: SUSTAIN_CONNECTIONS,
+          durationMs,
+          drainMs: 5000,
+        });
+        const cpuUse = cpu.end();
+        const stats = await client.close('bare-sustain');
+        const problems: string[] = [];
+        if (open.ready < READERS) problems.push(`only ${open.ready}/${READERS} clients connected: ${open.firstError}`);
+        if (r.delivered < r.expected) problems.push(`MISSING: ${r.expected - r.delivered} of ${r.expected} deliveries`);
+        if (r.gaps || r.duplicates) problems.push(`${r.gaps} seq gaps, ${r.duplicates} duplicates`);
+        if (stats.closed) problems.push(`${stats.closed} clients dropped (${JSON.stringify(stats.closeCodes)})`);
+        push({
+          scenario: `bare ws: ${SUSTAIN_CONNECTIONS} broadcasts in flight ${durationMs / 1000} s, ${groups === 1 ? `1 group of ${READERS.toLocaleString('en-US')}` : `${groups} groups of ${READERS / groups}`} (ceiling)`,
+          sockets: open.ready,
+          value: `${r.postsPerSec.toFixed(0)} bcasts/s`,
+          // Not shown: the control answer queues behind the broadcast's own frames in the client process, so "ack → all received" is ~0 or below.
+          p50: null,
+          p99: null,
+          ceiling: null,
+          ratio: null,
+          delivered: { got: r.delivered, expected: r.expected },
+          cpu: cpuUse,
+          serverLoop: null,
+          target: null,
+          verdict: problems.length ? 'ERROR' : 'ceiling',
+          detail: problems.length ? problems.join('; ') : null,
+          raw: {
+            ...r,
+            latencies: undefined,
+            ackMs: undefined,
+            ackP50: round(percentile(r.ackMs, 50)),
+            ackP99: round(percentile(r.ackMs, 99)),
+            ackToAllP50: round(percentile(r.latencies, 50)),
+            ackToAllP99: round(percentile(r.latencies, 99)),
+          },
+        });
+        return problems.length ? null : r.postsPerSec;
+      };
+
+      const sustained = async (label: string, topicIds: number[], durationMs: number, withTarget: boolean, ceiling: number | null, readers = READERS) => {
+        const open = readers
+          ? await client.open({
+              group: 'sustain',
+              url: wsUrl(a.base),
+              count: readers,
+              origin: BENCH_ORIGIN,
+              channels: topicIds.map((t) => `topic:${t}`),
+              batch: 100,
+              timeoutMs: 15_000,
+            })
+          : { ready: 0, failed: 0, ms: 0, firstError: null };
+        if (open.ready < readers) throw new Error(`${label}: only ${open.ready}/${readers} readers could subscribe: ${open.firstError}`);
+        await sleep(readers ? 1500 : 300);
+        await a.elu();
+        if (PROFILE) await a.profileStart();
+        const activity = await PgActivity.start(database.url, database.name);
+        const cpu = new CpuWindow([a.pid], client.pid);
+        const r = await client.sustain({
+          group: 'sustain',
+          base: a.base,
+          topicIds,
+          cookies: seeded.posters,
+          origin: BENCH_ORIGIN,
+          tag: `sustain-${randomBytes(2).toString('hex')}`,
+          connections: SUSTAIN_CONNECTIONS,
+          durationMs,
+          drainMs: 5000,
+        });
+        const cpuUse = cpu.end();
+        const loop = await a.elu();
+        const pgStates = activity ? await activity.stop() : null;
+        const profile = PROFILE ? await a.profileStop() : null;
+        if (profile) {
+          log(`live profile of server A, ${label}: ${describeProfile(profile)}`);
+          notes.push(`live profile of server A, ${label}: ${describeProfile(profile)}`);
+        }
+        const stats = await client.close('sustain');
+        const problems: string[] = [];
+        const attempts = r.acked + r.failed;
+        if (attempts === 0 || r.failed / attempts > 0.01)
+          problems.push(`${r.failed}/${attempts} POSTs failed (${JSON.stringify(r.statusCodes)}): ${r.firstError}`);
+        if (r.delivered < r.expected)
+          problems.push(
+            `MISSING: ${r.expected - r.delivered} of ${r.expected} deliveries (${r.acked - r.postsComplete} posts incomplete after a ${Math.round(r.drainMs)} ms drain)`,
+          );
+        if (r.gaps || r.duplicates) problems.push(`${r.gaps} seq gaps, ${r.duplicates} duplicates`);
+        if (stats.closed) problems.push(`${stats.closed} readers dropped (${JSON.stringify(stats.closeCodes)})`);
+        const row: LiveRow = {
+          scenario: label,
+          sockets: open.ready,
+          value: `${r.postsPerSec.toFixed(0)} posts/s`,
+          p50: round(percentile(r.latencies, 50)),
+          p99: round(percentile(r.latencies, 99)),
+          ceiling: ceiling === null ? null : { value: ceiling, unit: 'posts/s' },
+          ratio: ceiling ? r.postsPerSec / ceiling : null,
+          delivered: { got: r.delivered, expected: r.expected },
+          cpu: cpuUse,
+          serverLoop: [loop],
+          target: withTarget ? `>= ${TARGET_POSTS} posts/s or >= ${TARGET_POSTS_OF_CEILING}x ceiling, all delivered` : null,
+          verdict: problems.length
+            ? 'ERROR'
+            : withTarget
+              ? r.postsPerSec >= TARGET_POSTS || (ceiling !== null && r.postsPerSec >= TARGET_POSTS_OF_CEILING * ceiling)
+                ? 'PASS'
+                : 'FAIL'
+              : 'info',
+          detail: problems.length ? problems.join('; ') : null,
+          raw: {
+            ...r,
+            latencies: undefined,
+            ackMs: undefined,
+            ackP50: round(percentile(r.ackMs, 50)),
+            ackP99: round(percentile(r.ackMs, 99)),
+            latencyMax: round(percentile(r.latencies, 100)),
+            pgBackends: pgStates,
+            profile,
+          },
+        };
+        push(row);
+        notes.push(
+          `live ${label}: POST round trip p50 ${round(percentile(r.ackMs, 50))} ms, p99 ${round(percentile(r.ackMs, 99))} ms; ` +
+            `database backends on average: ${pgStates ? describeActivity(pgStates) : 'not sampled'}`,
+        );
+      };
+      const ten = seeded.topicIds.slice(0, 10);
+      const bareTen = await bareSustained(10, SUSTAIN_MS);
+      await sustained(
+        `sustained posting, ${SUSTAIN_CONNECTIONS} conns ${SUSTAIN_MS / 1000} s: 1,000 readers over 10 topics (100 each)`,
+        ten,
+        SUSTAIN_MS,
+        true,
+        bareTen,
+      );
+      const bareOne = await bareSustained(1, SUSTAIN_ONE_TOPIC_MS);
+      await sustained(
+        `sustained posting, ${SUSTAIN_CONNECTIONS} conns ${SUSTAIN_ONE_TOPIC_MS / 1000} s: 1,000 readers on 1 topic`,
+        [seeded.topicIds[10]!],
+        SUSTAIN_ONE_TOPIC_MS,
+        false,
+        bareOne,
+      );
+      await bare.stop();
+      // The same posting with nobody reading: what the fan-out costs the rows above.
+      await sustained(
+        `posting with no readers, ${SUSTAIN_CONNECTIONS} conns ${SUSTAIN_ONE_TOPIC_MS / 1000} s, 10 topics (for comparison)`,
+        ten,
+        SUSTAIN_ONE_TOPIC_MS,
+        false,
+        null,
+        0,
+      );
+      await a.stop();
+    }
 
     // 5. Memory: 10,000 idle sockets on a fresh bare ws server (the ceiling), then on a fresh Parley process.
     const workers: ClientProcess[] = [client];

@@ -28,7 +28,6 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -42,18 +41,12 @@ import { benchMarkdown } from './markdown.js';
 import { PG_ADMIN_URL, createPgDatabase, errMsg, redact } from './pg.js';
 import { formatHttp, formatLive, formatMarkdown, writeJson, type HttpRow, type LiveRow, type Report, type Verdict } from './report.js';
 import { benchLive } from './live.js';
-
-const envNum = (name: string, fallback: number) => {
-  const raw = process.env[name];
-  const n = raw ? Number(raw) : NaN;
-  return Number.isFinite(n) && n > 0 ? n : fallback;
-};
+import { envNum, failureOf, listen, MAX_FAILURE_RATE } from './common.js';
 
 const DURATION = envNum('BENCH_DURATION', 5);
 const WARMUP = envNum('BENCH_WARMUP', 1);
 const READ_CONNECTIONS = 100;
 const POST_CONNECTIONS = 10;
-const MAX_FAILURE_RATE = 0.01;
 const TARGET_RATIO = 0.25;
 const TARGET_P99_MS = 50;
 /** Issue 14: a signed-in reader costs at most ten times an anonymous one, ≥ 0.1 of the bare route. */
@@ -88,23 +81,6 @@ const seeding: Record<string, { ms: number }> = {};
 const cleanups: (() => Promise<void>)[] = [];
 
 const log = (msg: string) => process.stdout.write(`[bench ${((performance.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${msg}\n`);
-
-async function listen(app: FastifyInstance): Promise<string> {
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-}
-
-/** An error message when more than 1% of attempts failed (non-2xx, socket errors, timeouts), else null. */
-function failureOf(r: LoadResult): string | null {
-  const attempts = r.completed + r.errors;
-  if (attempts === 0) return 'no responses at all';
-  const bad = r.non2xx + r.errors;
-  if (bad / attempts <= MAX_FAILURE_RATE) return null;
-  const codes = Object.entries(r.statusCodes)
-    .map(([c, n]) => `${c}×${n}`)
-    .join(', ');
-  return `${bad}/${attempts} failed (${((100 * bad) / attempts).toFixed(1)}%): status ${codes || 'none'}, ${r.errors} socket errors, ${r.timeouts} timeouts`;
-}
 
 /** One load run, with the CPU this (server) process used meanwhile, in cores. */
 async function measured(loadgen: LoadGenerator, spec: LoadSpec): Promise<{ result: LoadResult; serverCpu: number }> {

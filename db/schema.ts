@@ -317,6 +317,26 @@ export const reactions = pgTable(
   ],
 );
 
+/**
+ * Each member's reputation (server/reputation/reputation.ts) as last computed. Triggers on posts,
+ * topics and reactions raise `version` whenever a row that the definition reads changes, in the
+ * changing transaction; the figures are current while `computedVersion = version`, and a profile
+ * read recomputes them otherwise (migrations/0013_member_reputation.sql).
+ */
+export const memberReputation = pgTable('member_reputation', {
+  userId: integer('user_id')
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  version: integer('version').notNull().default(1),
+  /** The version the figures below were computed at; -1: never. */
+  computedVersion: integer('computed_version').notNull().default(-1),
+  posts: integer('posts').notNull().default(0),
+  helpfulReceived: integer('helpful_received').notNull().default(0),
+  solutions: integer('solutions').notNull().default(0),
+  topicsStarted: integer('topics_started').notNull().default(0),
+  peopleHelped: integer('people_helped').notNull().default(0),
+});
+
 export const QUEUE_ITEM_KINDS = ['flag', 'first_post', 'review_request'] as const;
 /** flag: a member's report; first_post: a held first post (or topic); review_request: an author contests a hide. */
 export type QueueItemKind = (typeof QUEUE_ITEM_KINDS)[number];
@@ -477,6 +497,13 @@ export const embedCodes = pgTable(
 export const NOTIFICATION_KINDS = ['reply', 'mention', 'solution', 'idea_status', 'moderation', 'new_topic', 'reminder'] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
+/**
+ * Why a reader was told, strongest first: a coalesced reply notification keeps the strongest of
+ * its replies' reasons (server/notifications/notifications.reasons.ts).
+ */
+export const NOTIFICATION_REASONS = ['mention', 'own_post', 'own_topic', 'watching_topic', 'watching_category', 'voted', 'moderation'] as const;
+export type NotificationReason = (typeof NOTIFICATION_REASONS)[number];
+
 /** What someone is told about: stored per recipient, read through the visibility rules. */
 export const notifications = pgTable(
   'notifications',
@@ -495,6 +522,8 @@ export const notifications = pgTable(
     actorId: integer('actor_id').references(() => users.id, { onDelete: 'set null' }),
     /** Unread reply notifications of one topic coalesce: "3 new replies". */
     count: integer('count').notNull().default(1),
+    /** Why the reader was told; null on notifications stored before reasons were. */
+    reason: text('reason').$type<NotificationReason>(),
     /** Kind-specific facts such as a moderator's reason or an idea's new status. */
     data: jsonb('data')
       .$type<Record<string, unknown>>()
@@ -512,6 +541,10 @@ export const notifications = pgTable(
     index('notifications_unread_idx')
       .on(t.userId)
       .where(sql`read_at IS NULL`),
+    // Maintenance removes read notifications past their age, oldest first, in batches.
+    index('notifications_read_age_idx')
+      .on(t.updatedAt)
+      .where(sql`read_at IS NOT NULL`),
     // One unread reply notification per topic and reader: later replies raise its count.
     uniqueIndex('notifications_reply_coalesce_key')
       .on(t.userId, t.topicId)

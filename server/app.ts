@@ -33,7 +33,7 @@ import { createEmbeddedBus } from './live/bus.embedded.js';
 import { createPostgresBus } from './live/bus.postgres.js';
 import type { ServiceContext } from './write/unit-of-work.js';
 import { seedDemoIfEmpty } from './seed/demo.seed.js';
-import { scheduleMaintenance } from './maintenance/maintenance.js';
+import { pruneNotifications, scheduleMaintenance } from './maintenance/maintenance.js';
 import { livePlugin } from './live/live.plugin.js';
 import { BumpBatcher } from './live/bump-batcher.js';
 import { ideaRoutes } from './ideas/ideas.routes.js';
@@ -147,6 +147,7 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
     jobs: [
       { name: 'question reminders', run: () => runQuestionReminders(ctx, config.reminders) },
       { name: 'unsubscribe tokens', run: () => pruneUnsubscribeTokens(database.db) },
+      { name: 'notification pruning', run: () => pruneNotifications(database.db, config.notifications) },
     ],
   });
   app.addHook('onClose', async () => {
@@ -185,7 +186,7 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
   await app.register(ideaRoutes, { config, ctx });
   await app.register(readRoutes, { ctx });
   await app.register(reputationRoutes, { db: database.db, helpersCacheSeconds: config.helpersCacheSeconds });
-  await app.register(searchRoutes, { db: database.db });
+  await app.register(searchRoutes, { ctx, config });
   await app.register(moderationRoutes, { config, ctx });
   await app.register(notificationRoutes, { config, ctx });
   await app.register(markdownRoutes, { config });

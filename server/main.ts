@@ -1,5 +1,14 @@
+import { setFlagsFromString } from 'node:v8';
 import { configFromEnv, ConfigError } from './config/config.js';
 import { buildApp } from './app.js';
+
+// Issue 14: V8 lets the old generation grow to several times what survived its last full
+// collection, so a burst of readers connecting left 60 MB and more of dead handshakes in the
+// heap (10,000 idle sockets measured 190–220 MB, 70 MB of it live). Growing it by at most 20%
+// each time keeps that near 10–20 MB, for more frequent (incremental, mostly concurrent) full
+// collections. The flag is read at each collection, so setting it here covers `npm start`, the
+// image and anything else that runs this entry point.
+setFlagsFromString('--heap-growing-percent=20');
 
 let config;
 try {

@@ -73,7 +73,7 @@ describe('notification mail', () => {
     expect(mail.html).toContain('&lt;until&gt;');
     expect(mail.text).toContain(`${ORIGIN}/c/${slug}/t/${topic.id}-lamp-flickers-at-night#post-2`);
     expect(mail.text).toContain(`@${helper.handle}`);
-    expect(mail.text).toContain('You get this because you watch this topic.');
+    expect(mail.text).toContain('You get this because you started this topic.');
 
     await mailSettled(t);
     expect(notificationMail(sink, address(asker))).toHaveLength(1);

@@ -3,11 +3,10 @@
  * levels stay apart) and checks both sides: the people who must hear of something, and the
  * people who must not (the actor, the muted, the banned, those who may not see it).
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { rows } from '../db/client.js';
 import { createReply } from '../server/posts/posts.service.js';
-import { onReplyCreated } from '../server/notifications/notifications.triggers.js';
 import { userViewer } from '../server/visibility/viewer.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import type { TestClient } from './helpers/client.js';
@@ -54,7 +53,10 @@ describe('replies', () => {
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
       count: 1,
+      // Replied to, and watching the topic they started: the more personal reason.
+      reason: 'own_post',
       community: { slug, name: `Community ${slug}` },
+      category: 'general',
       topic: { id: topic.id, title: 'How do I reset it?', kind: 'discussion' },
       post: { id: first.id, number: 2, excerpt: 'Hold the button for five seconds.' },
       actor: { id: helper!.userId, handle: helper!.handle, displayName: helper!.handle, avatarUrl: null, createdAt: expect.any(String) },
@@ -149,23 +151,32 @@ describe('replies', () => {
   });
 });
 
-describe('a failure to notify', () => {
-  it('is logged and does not fail the reply, which is stored and announced as usual', async () => {
-    const slug = await community();
-    const [asker, replier] = await people(2);
-    const { topic } = await createTopic(asker!, slug);
+describe('a reply and its notifications', () => {
+  /** The app's database, watched: every `execute` statement's text, every transaction, and statements it is told to refuse. */
+  function watchedDb(refuse: (text: string) => boolean = () => false) {
     const { ctx } = t.app.parley;
-    // The database refuses to store notifications (and only that).
-    const storesNotifications = (query: any) => (ctx.db as any).dialect.sqlToQuery(query).sql.includes('INSERT INTO notifications');
+    const texts: string[] = [];
+    let transactions = 0;
     const db = new Proxy(ctx.db, {
-      get: (target, prop) =>
-        prop === 'execute'
-          ? (query: any) => (storesNotifications(query) ? Promise.reject(new Error('database said no')) : target.execute(query))
-          : Reflect.get(target, prop),
+      get: (target, prop) => {
+        if (prop === 'transaction') transactions += 1;
+        if (prop !== 'execute') return Reflect.get(target, prop);
+        return (query: any) => {
+          const text: string = (ctx.db as any).dialect.sqlToQuery(query).sql;
+          texts.push(text);
+          return refuse(text) ? Promise.reject(new Error('database said no')) : target.execute(query);
+        };
+      },
     });
-    const warn = vi.fn();
-    const [row] = await rows<any>(ctx.db, sql`SELECT id, handle, display_name, avatar_url, created_at, is_site_admin FROM users WHERE id = ${replier!.userId}`);
-    const viewer = userViewer({
+    return { db, texts, transactions: () => transactions };
+  }
+
+  async function viewerOf(userId: number) {
+    const [row] = await rows<any>(
+      t.app.parley.ctx.db,
+      sql`SELECT id, handle, display_name, avatar_url, created_at, is_site_admin FROM users WHERE id = ${userId}`,
+    );
+    return userViewer({
       id: row.id,
       handle: row.handle,
       displayName: row.display_name,
@@ -173,45 +184,45 @@ describe('a failure to notify', () => {
       createdAt: new Date(row.created_at),
       isSiteAdmin: row.is_site_admin,
     });
-    const result = await createReply({ ...ctx, db, log: { warn }, postingLimits: { enabled: false } }, viewer, topic.id, { body: `hello @${asker!.handle}` });
-    expect(result.created).toBe(true);
-    expect(warn).toHaveBeenCalledTimes(1);
-    expect(warn.mock.calls[0]![1]).toMatch(/notifications for reply \d+ failed/);
-    expect(warn.mock.calls[0]![0].err.message).toBe('database said no');
-    expect((await t.guest().get(`/api/posts/${result.post.id}`)).status).toBe(200);
-    await nothingAbout(asker!, topic.id);
-  });
-});
+  }
 
-describe('the cost on the reply path', () => {
-  it('a reply with nobody to tell costs one query; with someone to tell, one more (store and announce) and no transaction', async () => {
+  it('commit together: a reply the database refuses leaves no notification, and a refused notification leaves no reply', async () => {
     const slug = await community();
     const [asker, replier] = await people(2);
     const { topic } = await createTopic(asker!, slug);
-    const own = await reply(asker!, topic.id);
     const { ctx } = t.app.parley;
-    const [facts] = await rows<any>(ctx.db, sql`SELECT community_id, category_id FROM topics WHERE id = ${topic.id}`);
-    const calls: string[] = [];
-    const db = new Proxy(ctx.db, {
-      get: (target, prop) => {
-        if (typeof prop === 'string' && ['select', 'execute', 'transaction', 'insert', 'update', 'delete'].includes(prop)) calls.push(prop);
-        return Reflect.get(target, prop);
-      },
+    const watched = watchedDb((text) => text.includes('INSERT INTO notifications'));
+    const attempt = createReply({ ...ctx, db: watched.db, postingLimits: { enabled: false } }, await viewerOf(replier!.userId), topic.id, {
+      body: `hello @${asker!.handle}`,
     });
-    const replyFacts = (postId: number, authorId: number) => ({
-      topic: { id: topic.id, communityId: facts.community_id, categoryId: facts.category_id, authorId: asker!.userId },
-      post: { id: postId, authorId },
-      replyToAuthorId: null,
-      mentions: [],
+    await expect(attempt).rejects.toThrow('database said no');
+    const [{ n }] = await rows<any>(ctx.db, sql`SELECT count(*)::int AS n FROM posts WHERE topic_id = ${topic.id} AND author_id = ${replier!.userId}`);
+    expect(n).toBe(0);
+    await nothingAbout(asker!, topic.id);
+    // Sent again, it is stored once, with its notification.
+    const stored = await reply(replier!, topic.id, { body: `hello @${asker!.handle}` });
+    expect((await aboutTopic(asker!, topic.id)).map((x: any) => [x.kind, x.post?.id])).toEqual([['mention', stored.id]]);
+  });
+
+  it('commit once: one statement stores the reply, its notifications and their events, outside any transaction', async () => {
+    const slug = await community();
+    const [asker, replier, watcher] = await people(3);
+    const { topic } = await createTopic(asker!, slug);
+    await setTopicLevel(watcher!, topic.id, 'watching');
+    const { ctx } = t.app.parley;
+    const watched = watchedDb();
+    const result = await createReply({ ...ctx, db: watched.db, postingLimits: { enabled: false } }, await viewerOf(replier!.userId), topic.id, {
+      body: 'a reply two watchers hear of',
     });
-    await onReplyCreated({ ...ctx, db }, replyFacts(own.id, asker!.userId));
-    expect(calls).toEqual(['execute']);
-    calls.length = 0;
-    const theirs = await reply(replier!, topic.id);
-    const before = (await aboutTopic(asker!, topic.id))[0].count;
-    await onReplyCreated({ ...ctx, db }, replyFacts(theirs.id, replier!.userId));
-    expect(calls).toEqual(['execute', 'execute']);
-    expect((await aboutTopic(asker!, topic.id))[0].count).toBe(before + 1);
+    const writes = watched.texts.filter((text) => /INSERT INTO|UPDATE /.test(text));
+    expect(writes).toHaveLength(1);
+    expect(writes[0]).toContain('INSERT INTO posts');
+    expect(writes[0]).toContain('INSERT INTO notifications');
+    expect(watched.texts.filter((text) => text.includes('pg_notify'))).toHaveLength(1);
+    expect(watched.transactions()).toBe(0);
+    for (const member of [asker!, watcher!]) {
+      expect((await aboutTopic(member, topic.id)).find((x: any) => x.kind === 'reply')).toMatchObject({ post: { id: result.post.id } });
+    }
   });
 });
 

@@ -15,8 +15,10 @@ const base: Notification = {
   count: 1,
   community: { slug: 'acme', name: 'Acme' },
   topic: { id: 7, title: 'Lamp flickers', kind: 'question' },
+  category: 'general',
   post: { id: 9, number: 2, excerpt: 'Try a bulb' },
   actor: user('ann'),
+  reason: null,
   data: {},
 };
 const say = (over: Partial<Notification>) => {

@@ -15,6 +15,9 @@ export async function findCategory(db: Executor, communityId: number, slugOrId: 
     .select()
     .from(categories)
     .where(and(eq(categories.communityId, communityId), match));
-  if (!row) throw notFound('category_not_found', `No category "${slugOrId}" in this community.`, { category: String(slugOrId) });
+  if (!row) throw categoryNotFound(slugOrId);
   return row;
 }
+
+export const categoryNotFound = (slugOrId: string | number) =>
+  notFound('category_not_found', `No category "${slugOrId}" in this community.`, { category: String(slugOrId) });

@@ -4,6 +4,7 @@ import type { ServiceContext } from '../write/unit-of-work.js';
 import { SlugParams } from '../schemas/common.schema.js';
 import { writeRateLimit } from '../security/security.plugin.js';
 import {
+  CategoryOrderBody,
   CategoryParams,
   CategoryReply,
   CommunitiesQuery,
@@ -16,22 +17,15 @@ import {
   MemberParams,
   MemberReply,
   MembersQuery,
+  RemoveCategoryQuery,
+  RemoveCategoryReply,
   SsoSecretReply,
   UpdateCategoryBody,
   UpdateCommunityBody,
   communityErrors,
 } from './communities.schema.js';
-import {
-  createCategory,
-  createCommunity,
-  getCommunity,
-  listCommunities,
-  listMembers,
-  rotateSsoSecret,
-  setMemberRole,
-  updateCategory,
-  updateCommunity,
-} from './communities.service.js';
+import { createCommunity, getCommunity, listCommunities, listMembers, rotateSsoSecret, setMemberRole, updateCommunity } from './communities.service.js';
+import { createCategory, removeCategory, reorderCategories, updateCategory } from './categories.service.js';
 import { SOURCE_LOCALE, matchLocale } from '../i18n/locales.js';
 import { scheduleReindex } from '../search/search.reindex.js';
 
@@ -160,7 +154,9 @@ export const communityRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: S
     {
       schema: {
         tags,
-        summary: "Change a category's settings (admin)",
+        summary: 'Rename, describe or re-address a category, or change its settings (admin)',
+        description:
+          'A new name or address, and a new description, each add a public moderation-log entry. Open community pages hear `community.updated`; a new address also tells its topics (`topic.updated`).',
         params: CategoryParams,
         body: UpdateCategoryBody,
         response: { 200: CategoryReply, ...communityErrors },
@@ -168,5 +164,39 @@ export const communityRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: S
       config: write,
     },
     async (request) => ({ category: await updateCategory(ctx, request.viewer, request.params.slug, request.params.category, request.body) }),
+  );
+
+  app.put(
+    '/api/communities/:slug/categories/order',
+    {
+      schema: {
+        tags,
+        summary: 'Put the categories in a new order (admin)',
+        description:
+          'Names every category once; their `position` becomes 0, 1, 2… in that order, which every list of them follows. Adds a moderation-log entry when the order changes.',
+        params: SlugParams,
+        body: CategoryOrderBody,
+        response: { 200: CommunityReply, ...communityErrors },
+      },
+      config: write,
+    },
+    async (request) => ({ community: await reorderCategories(ctx, request.viewer, request.params.slug, request.body.categories) }),
+  );
+
+  app.delete(
+    '/api/communities/:slug/categories/:category',
+    {
+      schema: {
+        tags,
+        summary: 'Remove a category, moving its topics to another (admin)',
+        description:
+          'Its topics move to `?moveTo=` and keep everything else. Refusals: 409 `last_category`, 409 `category_not_empty` (no `moveTo`), 400 `move_to_same_category`, 400 `move_target_not_found`. Adds a moderation-log entry.',
+        params: CategoryParams,
+        querystring: RemoveCategoryQuery,
+        response: { 200: RemoveCategoryReply, ...communityErrors },
+      },
+      config: write,
+    },
+    async (request) => removeCategory(ctx, request.viewer, request.params.slug, request.params.category, request.query.moveTo),
   );
 };

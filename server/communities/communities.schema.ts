@@ -16,7 +16,7 @@ import {
   Text,
   User,
 } from '../schemas/common.schema.js';
-import { CATEGORY_DESCRIPTION, CATEGORY_NAME, COMMUNITY_DESCRIPTION, COMMUNITY_NAME } from '../rules/input-rules.js';
+import { CATEGORY_DESCRIPTION, CATEGORY_NAME, COMMUNITY_DESCRIPTION, COMMUNITY_NAME, SLUG } from '../rules/input-rules.js';
 
 export const Origin = Type.String({ maxLength: 200, pattern: '^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$' });
 
@@ -73,7 +73,33 @@ export const CreateCategoryBody = Body({
 
 export const CategoryParams = Type.Object({ slug: SlugParams.properties.slug, category: Type.String({ minLength: 1, maxLength: 64 }) });
 export const UpdateCategoryBody = Body({
+  name: Type.Optional(Text(CATEGORY_NAME)),
+  description: Type.Optional(Text(CATEGORY_DESCRIPTION)),
+  slug: Type.Optional(
+    Text(SLUG, { description: 'a new address: topic links (by id) keep working, old `?category=` links do not; taken is 409 `category_slug_taken`' }),
+  ),
   unlisted: Type.Optional(Type.Boolean({ description: 'keep the category out of search engines (sitemap; its pages say noindex)' })),
+});
+
+export const CategoryOrderBody = Body({
+  categories: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+    maxItems: 1000,
+    description: 'every category slug of the community, once each, in the new order; anything else is 400 `category_order_mismatch`',
+  }),
+});
+
+export const RemoveCategoryQuery = Type.Object({
+  moveTo: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 64,
+      description: 'the category its topics move to; required when it has any (409 `category_not_empty`)',
+    }),
+  ),
+});
+export const RemoveCategoryReply = Type.Object({
+  movedTopics: Type.Integer({ description: 'topics moved to `moveTo`' }),
+  community: Ref(Community),
 });
 
 export const CommunityReply = Type.Object({ community: Ref(Community) });

@@ -12,9 +12,8 @@ import { randomBytes } from 'node:crypto';
 import { logAction } from '../moderation/moderation.log.js';
 import { communityChannel, userChannel } from '../live/outbox.js';
 import { write, type ServiceContext } from '../write/unit-of-work.js';
-import { presentCategory, presentCommunity, presentCommunitySummary, type CommunityRow } from './communities.present.js';
+import { presentCommunity, presentCommunitySummary, type CommunityRow } from './communities.present.js';
 import { scheduleReindex } from '../search/search.reindex.js';
-import { findCategory } from './categories.js';
 
 export async function findCommunity(db: Executor, slug: string): Promise<CommunityRow> {
   const [row] = await db.select().from(communities).where(eq(communities.slug, slug.toLowerCase()));
@@ -267,54 +266,6 @@ export async function setMemberRole(ctx: Pick<ServiceContext, 'db' | 'bus'>, vie
       await emit(userChannel(user.id), 'roles.changed', { communityId: community.id });
     }
     return { member: { user: presentUser(user), role: member!.role, community: community.slug, joinedAt: member!.createdAt.toISOString() } };
-  });
-}
-
-export interface CreateCategoryInput {
-  slug: string;
-  name: string;
-  description?: string | undefined;
-  position?: number | undefined;
-}
-
-export async function createCategory(ctx: Pick<ServiceContext, 'db' | 'bus'>, viewer: Viewer, slug: string, input: CreateCategoryInput) {
-  const community = await findCommunity(ctx.db, slug);
-  await requireAdmin(ctx.db, viewer, community);
-  try {
-    return await write(ctx, async ({ tx, emit }) => {
-      const [row] = await tx
-        .insert(categories)
-        .values({
-          communityId: community.id,
-          slug: input.slug,
-          name: input.name.trim(),
-          description: input.description?.trim() ?? '',
-          position: input.position ?? 0,
-        })
-        .returning();
-      await emit(communityChannel(community.slug), 'community.updated', { communityId: community.id });
-      return presentCategory(row!);
-    });
-  } catch (err) {
-    if (isUniqueViolation(err)) throw conflict('category_slug_taken', `The category "${input.slug}" already exists.`, { slug: input.slug });
-    throw err;
-  }
-}
-
-export interface UpdateCategoryInput {
-  unlisted?: boolean | undefined;
-}
-
-/** A category's settings (admin); open community pages hear `community.updated`, as for the community's own. */
-export async function updateCategory(ctx: Pick<ServiceContext, 'db' | 'bus'>, viewer: Viewer, slug: string, categorySlug: string, input: UpdateCategoryInput) {
-  const community = await findCommunity(ctx.db, slug);
-  await requireAdmin(ctx.db, viewer, community);
-  const category = await findCategory(ctx.db, community.id, categorySlug);
-  if (input.unlisted === undefined) return presentCategory(category);
-  return write(ctx, async ({ tx, emit }) => {
-    const [row] = await tx.update(categories).set({ unlisted: input.unlisted }).where(eq(categories.id, category.id)).returning();
-    await emit(communityChannel(community.slug), 'community.updated', { communityId: community.id });
-    return presentCategory(row!);
   });
 }
 

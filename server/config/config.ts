@@ -77,6 +77,12 @@ export const ConfigSchema = Type.Object({
     /** An unsolved question with replies reminds its asker (once) when it is older than this. */
     afterDays: Type.Integer({ minimum: 1, maximum: 365 }),
   }),
+  notifications: Type.Object({
+    /** Read notifications older than this (by their last news) are removed by maintenance. */
+    keepDays: Type.Integer({ minimum: 1, maximum: 3650 }),
+    /** Unread notifications kept per member; maintenance removes the oldest beyond it. */
+    unreadCap: Type.Integer({ minimum: 100, maximum: 100_000 }),
+  }),
   jobs: Type.Object({
     /** How often an idle job worker looks for due jobs; jobs sent by the same process wake it at once. */
     pollingIntervalSeconds: Type.Number({ minimum: 0.5, maximum: 3600 }),
@@ -148,6 +154,7 @@ export function defaultConfig(overrides: ConfigOverrides = {}): Config {
     pageCacheSize: 2000,
     listCacheSeconds: 10,
     reminders: { afterDays: 3 },
+    notifications: { keepDays: 90, unreadCap: 500 },
     jobs: { pollingIntervalSeconds: 2 },
     ...overrides,
     mail: {
@@ -235,6 +242,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Config {
     pageCacheSize: int('PARLEY_PAGE_CACHE_SIZE', env.PARLEY_PAGE_CACHE_SIZE, 2000),
     listCacheSeconds: int('PARLEY_LIST_CACHE_SECONDS', env.PARLEY_LIST_CACHE_SECONDS, 10),
     reminders: { afterDays: int('PARLEY_REMINDER_AFTER_DAYS', env.PARLEY_REMINDER_AFTER_DAYS, 3) },
+    notifications: {
+      keepDays: int('PARLEY_NOTIFICATIONS_KEEP_DAYS', env.PARLEY_NOTIFICATIONS_KEEP_DAYS, 90),
+      unreadCap: int('PARLEY_NOTIFICATIONS_UNREAD_CAP', env.PARLEY_NOTIFICATIONS_UNREAD_CAP, 500),
+    },
     mail: mailFromEnv(env),
     ...(env.PARLEY_INDEXNOW_KEY
       ? {

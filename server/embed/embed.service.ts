@@ -1,5 +1,5 @@
-import { and, eq } from 'drizzle-orm';
-import type { Db, Executor } from '../../db/client.js';
+import { and, eq, sql } from 'drizzle-orm';
+import { rows, type Db, type Executor } from '../../db/client.js';
 import { categories, embedSettings, topics } from '../../db/schema.js';
 import { AppError, badRequest, forbidden, unauthorized } from '../errors/errors.js';
 import type { ServiceContext } from '../write/unit-of-work.js';
@@ -10,7 +10,8 @@ import { createReply } from '../posts/posts.service.js';
 import { readCreated, readTopicPage } from '../topics/topics.service.js';
 import { PAGE_TAKEN, submitPost, type PostContent } from '../posts/posts.pipeline.js';
 import { loadVisibleTopic, presentLoaded, topicNotFound } from '../topics/topics.load.js';
-import type { Viewer } from '../visibility/viewer.js';
+import { roleIn, type Viewer } from '../visibility/viewer.js';
+import { readablePostSql } from '../visibility/visibility.js';
 import { pageAfter } from '../topics/topics.cursor.js';
 import { canonicalizeUrl, titleFromUrl, type CanonicalUrl } from './embed.url.js';
 
@@ -59,6 +60,13 @@ async function findThread(db: Executor, communityId: number, url: string): Promi
 
 export const forumTopicUrl = (siteOrigin: string, slug: string, topicId: number) => `${siteOrigin}/c/${slug}/t/${topicId}`;
 
+/** What the widget's header counts: the thread's posts this viewer can read, whichever page shows them. */
+async function commentCount(db: Executor, viewer: Viewer, communityId: number, topicId: number): Promise<number> {
+  const standing = { viewer, role: await roleIn(db, viewer, communityId) };
+  const [row] = await rows<{ n: number }>(db, sql`SELECT count(*)::int AS n FROM posts WHERE topic_id = ${topicId} AND ${readablePostSql(standing)}`);
+  return Number(row?.n ?? 0);
+}
+
 export interface ReadThreadInput {
   url?: string | undefined;
   topic?: number | undefined;
@@ -82,17 +90,17 @@ export async function readThread(db: Executor, viewer: Viewer, slug: string, inp
   if (input.topic !== undefined) {
     const [row] = await db.select({ communityId: topics.communityId, embedUrl: topics.embedUrl }).from(topics).where(eq(topics.id, input.topic));
     if (!row || row.communityId !== community.id) throw topicNotFound();
-    const page = await readTopicPage(db, viewer, input.topic, pageInput);
-    return { ...page, url: row.embedUrl, forumUrl: forumTopicUrl(siteOrigin, community.slug, input.topic) };
+    const [page, count] = await Promise.all([readTopicPage(db, viewer, input.topic, pageInput), commentCount(db, viewer, community.id, input.topic)]);
+    return { ...page, url: row.embedUrl, forumUrl: forumTopicUrl(siteOrigin, community.slug, input.topic), commentCount: count };
   }
 
   const target = await allowedPage(db, community, input.url!);
-  const empty = { topic: null, solution: null, posts: [], nextCursor: null, url: target.url, forumUrl: null };
+  const empty = { topic: null, solution: null, posts: [], nextCursor: null, url: target.url, forumUrl: null, commentCount: 0 };
   const topicId = await findThread(db, community.id, target.url);
   if (topicId === null) return empty;
   try {
-    const page = await readTopicPage(db, viewer, topicId, pageInput);
-    return { ...page, url: target.url, forumUrl: forumTopicUrl(siteOrigin, community.slug, topicId) };
+    const [page, count] = await Promise.all([readTopicPage(db, viewer, topicId, pageInput), commentCount(db, viewer, community.id, topicId)]);
+    return { ...page, url: target.url, forumUrl: forumTopicUrl(siteOrigin, community.slug, topicId), commentCount: count };
   } catch (err) {
     if (err instanceof AppError && err.code === 'topic_not_found') return empty;
     throw err;

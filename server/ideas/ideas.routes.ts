@@ -33,10 +33,13 @@ export const ideaRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: Servic
     {
       schema: {
         tags,
-        summary: 'Answer an idea with a status (staff, moderators, admins)',
+        summary: 'Answer an idea with a status, or clear it (staff, moderators, admins)',
         description:
           'The note is trimmed; empty means none. Setting the same status and note again changes nothing. ' +
-          "A change notifies the idea's author and its voters. `403 not_staff`, `409 not_an_idea`.",
+          "A change notifies the idea's author and its voters. `status: null` clears the status and its note " +
+          '(the idea shows no answer again): it adds a `clear_idea_status` entry to the public moderation log (its `detail` is the status ' +
+          'it had) and emits `topic.updated`, but notifies nobody; clearing an idea without a status changes nothing. ' +
+          '`403 not_staff`, `409 not_an_idea`.',
         params: IdParams,
         body: IdeaStatusBody,
         response: { 200: TopicReply, ...ideaErrors },

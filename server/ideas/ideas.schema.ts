@@ -8,8 +8,8 @@ export const VoteReply = Type.Object({
 });
 
 export const IdeaStatusBody = Body({
-  status: IdeaStatusName,
-  note: Type.Optional(Nullable(Text(IDEA_NOTE, { description: 'public explanation; trimmed, empty means none' }))),
+  status: Nullable(IdeaStatusName, { description: 'null clears the status (and its note): the idea has no answer again' }),
+  note: Type.Optional(Nullable(Text(IDEA_NOTE, { description: 'public explanation; trimmed, empty means none; ignored when clearing' }))),
 });
 
 export const TopicReply = Type.Object({ topic: Ref(Topic) });

@@ -4,6 +4,7 @@ import { conflict, forbidden, unauthorized } from '../errors/errors.js';
 import { topicChannel } from '../live/outbox.js';
 import { write, type ServiceContext, type WriteScope } from '../write/unit-of-work.js';
 import { throwIfBanned } from '../moderation/bans.js';
+import { logAction } from '../moderation/moderation.log.js';
 import { notify } from '../notifications/notifications.write.js';
 import { loadVisibleTopic, presentLoaded, type LoadedTopic } from '../topics/topics.load.js';
 import { canAnswerIdeas, isIdea, votesOpen } from '../visibility/permissions.js';
@@ -59,13 +60,15 @@ export async function setVote(ctx: ServiceContext, viewer: Viewer, id: number, o
 }
 
 export interface IdeaStatusInput {
-  status: IdeaStatus;
+  /** null clears it. */
+  status: IdeaStatus | null;
   note?: string | null | undefined;
 }
 
 /**
  * Staff answer an idea publicly. Setting the same status and note again changes nothing and
  * tells nobody; any real change is announced and notifies the idea's author and every voter.
+ * A null status takes the answer back (see clearIdeaStatus).
  */
 export async function setIdeaStatus(ctx: ServiceContext, viewer: Viewer, id: number, input: IdeaStatusInput) {
   const user = viewer.user;
@@ -74,13 +77,15 @@ export async function setIdeaStatus(ctx: ServiceContext, viewer: Viewer, id: num
   if (!canAnswerIdeas(loaded.standing)) throw forbidden('not_staff', 'Only staff, moderators and admins of this community can set an idea’s status.');
   if (!isIdea(loaded.topic.kind)) throw notAnIdea();
   throwIfBanned(loaded.ban);
+  if (input.status === null) return clearIdeaStatus(ctx, viewer, user.id, loaded);
+  const status = input.status;
   const note = input.note?.trim() || null;
   const changed = await write(ctx, async (scope) => {
     const { tx } = scope;
     const [changed] = await tx
       .update(topics)
-      .set({ ideaStatus: input.status, ideaStatusNote: note, ideaStatusAt: sql`now()`, ideaStatusById: user.id })
-      .where(and(eq(topics.id, id), sql`(${topics.ideaStatus} IS DISTINCT FROM ${input.status} OR ${topics.ideaStatusNote} IS DISTINCT FROM ${note})`))
+      .set({ ideaStatus: status, ideaStatusNote: note, ideaStatusAt: sql`now()`, ideaStatusById: user.id })
+      .where(and(eq(topics.id, id), sql`(${topics.ideaStatus} IS DISTINCT FROM ${status} OR ${topics.ideaStatusNote} IS DISTINCT FROM ${note})`))
       .returning({ id: topics.id });
     if (!changed) return false;
     await announceToTopic(scope, loaded);
@@ -93,11 +98,40 @@ export async function setIdeaStatus(ctx: ServiceContext, viewer: Viewer, id: num
           topicId: id,
           postId: null,
           actorId: user.id,
-          data: { status: input.status, note },
+          data: { status, note },
         },
         candidates: [loaded.topic.authorId, ...voters.map((v) => v.userId)],
       },
     ]);
+    return true;
+  });
+  if (changed) announceToList(ctx, loaded);
+  return { topic: presentLoaded(await loadVisibleTopic(ctx.db, viewer, id)) };
+}
+
+/**
+ * Takes an idea's answer back: no status, no note, nobody named. The answer was public, so its
+ * removal is too: an entry in the public log (the status it had as its detail), in the same
+ * transaction. Voters are not told: nothing new was decided for them. Clearing an idea with no
+ * status changes nothing and logs nothing.
+ */
+async function clearIdeaStatus(ctx: ServiceContext, viewer: Viewer, userId: number, loaded: LoadedTopic) {
+  const id = loaded.topic.id;
+  const changed = await write(ctx, async (scope) => {
+    const { tx } = scope;
+    // The row's lock makes the status read here the one this clearing removes.
+    const [before] = await tx.select({ status: topics.ideaStatus }).from(topics).where(eq(topics.id, id)).for('update');
+    if (!before?.status) return false;
+    await tx.update(topics).set({ ideaStatus: null, ideaStatusNote: null, ideaStatusAt: null, ideaStatusById: null }).where(eq(topics.id, id));
+    await logAction(tx, {
+      communityId: loaded.topic.communityId,
+      moderatorId: userId,
+      action: 'clear_idea_status',
+      targetType: 'topic',
+      targetId: id,
+      detail: before.status,
+    });
+    await announceToTopic(scope, loaded);
     return true;
   });
   if (changed) announceToList(ctx, loaded);

@@ -7,7 +7,7 @@ import { INT4_MAX } from '../schemas/common.schema.js';
 import { findCommunity } from '../communities/communities.service.js';
 import { loadVisibleTopic } from '../topics/topics.load.js';
 import { audienceOf, type Audience } from '../visibility/visibility.js';
-import { roleIn, userViewer, type Viewer } from '../visibility/viewer.js';
+import { guestViewer, roleIn, userViewer, type Viewer } from '../visibility/viewer.js';
 import type { SessionStore } from '../auth/session.js';
 import { ClientMessage, CloseCode, type LiveErrorCode } from './live.protocol.js';
 import { Subscription, type LiveHub } from './live.hub.js';
@@ -21,63 +21,121 @@ export interface LiveDeps {
   sessions: SessionStore;
   config: Config['live'];
   log: FastifyBaseLogger;
-  /** An error frame's message in the reader's language (member: the signed-in viewer's own choice); absent: the English one. */
-  text?: (code: LiveErrorCode, params: Record<string, unknown> | undefined, english: string, member: string | null | undefined) => string;
+  /**
+   * An error frame's message in the reader's language (member: the signed-in viewer's own choice,
+   * else the socket's Accept-Language); absent: the English one.
+   */
+  text?: (
+    code: LiveErrorCode,
+    params: Record<string, unknown> | undefined,
+    english: string,
+    member: string | null | undefined,
+    acceptLanguage: string | undefined,
+  ) => string;
+  /** Called once when the connection is done (closed, failed or cut off). */
+  onClosed?: (connection: LiveConnection) => void;
+  /**
+   * Guests' channel decisions in flight, by channel (one map per process): every guest gets the
+   * same answer, so a burst of anonymous readers joining a topic waits for one lookup instead of
+   * running one each (and the garbage of each stays out of the heap).
+   */
+  guestDecisions?: Map<string, Promise<Audience>>;
 }
 
 let nextSocketId = 1;
 const isClientMessage = compileCheck(ClientMessage);
 
-/** Token bucket: a steady rate with room for a short burst. */
-class RateLimiter {
-  private tokens: number;
-  private last = Date.now();
-  constructor(
-    private readonly perSecond: number,
-    private readonly burst = perSecond * 2,
-  ) {
-    this.tokens = burst;
-  }
-  take(): boolean {
-    const now = Date.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.perSecond);
-    this.last = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
-  }
-}
+/**
+ * Guests never get roles (roleIn answers null before remembering anything for them), so one
+ * guest viewer serves every anonymous socket instead of an object and a Map each.
+ */
+const GUEST = guestViewer();
+
+/** Every guest's subscriptions share one audience (read only: a change assigns a new one). */
+const GUEST_AUDIENCE: Audience = Object.freeze({ moderator: false, userId: null });
+const shared = (audience: Audience): Audience => (!audience.moderator && audience.userId === null ? GUEST_AUDIENCE : audience);
+
+/** The socket's connection, so that one set of listener functions serves every socket. */
+const OWNER = Symbol('liveConnection');
+type OwnedSocket = WebSocket & { [OWNER]?: LiveConnection };
 
 /**
  * One client socket: its viewer, its subscriptions, and the limits that keep one client from
  * hurting the others. Messages are handled one at a time, in order.
+ *
+ * Idle sockets are most of a busy process's memory (issue 14: 10,000 in under 200 MB), so a
+ * connection is one object with plain fields: the dependencies are shared, the listeners are
+ * module-level functions, and what few sockets use (typing, a message queue) is made on first use.
  */
 export class LiveConnection {
   readonly id = nextSocketId++;
   private readonly subs = new Map<string, Subscription>();
-  private readonly limiter: RateLimiter;
-  private queue: Promise<void> = Promise.resolve();
+  /** Token bucket: a steady rate (messagesPerSecond) with room for a burst. */
+  private tokens: number;
+  private tokensAt = Date.now();
+  /** The message being handled and those waiting behind it; null when there is none. */
+  private queue: Promise<void> | null = null;
   private alive = true;
   private refused = 0;
   private refusedSince = 0;
   private lastRateError = 0;
   private closed = false;
-  private readonly typingAt = new Map<string, number>();
+  private typingAt: Map<string, number> | null = null;
+  private viewer: Viewer;
 
   constructor(
     private readonly ws: WebSocket,
-    private viewer: Viewer,
+    viewer: Viewer,
     private readonly deps: LiveDeps,
+    /** Only the header is kept, for error frames in the reader's language. */
+    private readonly acceptLanguage?: string,
   ) {
-    // The burst covers a reconnecting client resubscribing every channel it is allowed at once.
-    this.limiter = new RateLimiter(deps.config.messagesPerSecond, deps.config.messagesPerSecond * 2 + deps.config.maxSubscriptions);
+    this.viewer = viewer.user ? viewer : GUEST;
+    this.tokens = this.burst;
     // Listeners go on before anything awaits, or the first messages would be lost.
-    ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
-    ws.on('pong', () => {
-      this.alive = true;
-    });
-    ws.on('close', () => this.cleanup());
-    ws.on('error', () => this.cleanup());
+    (ws as OwnedSocket)[OWNER] = this;
+    ws.on('message', LiveConnection.onMessage);
+    ws.on('pong', LiveConnection.onPong);
+    ws.on('close', LiveConnection.onGone);
+    ws.on('error', LiveConnection.onGone);
+  }
+
+  private static onMessage(this: OwnedSocket, data: unknown, isBinary: boolean): void {
+    this[OWNER]?.onFrame(data, isBinary);
+  }
+
+  private static onPong(this: OwnedSocket): void {
+    const connection = this[OWNER];
+    if (connection) connection.alive = true;
+  }
+
+  private static onGone(this: OwnedSocket): void {
+    this[OWNER]?.cleanup();
+  }
+
+  /** The burst covers a reconnecting client resubscribing every channel it is allowed at once. */
+  private get burst(): number {
+    return this.deps.config.messagesPerSecond * 2 + this.deps.config.maxSubscriptions;
+  }
+
+  private takeToken(): boolean {
+    const now = Date.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.tokensAt) / 1000) * this.deps.config.messagesPerSecond);
+    this.tokensAt = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  /** Runs `task` after everything queued before it; the queue is dropped once it runs dry. */
+  private enqueue(task: () => Promise<void>, onError: (err: unknown) => void): void {
+    const next: Promise<void> = (this.queue ?? Promise.resolve())
+      .then(task)
+      .catch(onError)
+      .then(() => {
+        if (this.queue === next) this.queue = null;
+      });
+    this.queue = next;
   }
 
   get viewerHandle(): string | null {
@@ -146,13 +204,13 @@ export class LiveConnection {
 
   /** An error frame: `errors.<code>` in the reader's language, with `params` (`english` when there is no such message). */
   sendError(code: LiveErrorCode, params: Record<string, unknown> | undefined, english: string, channel?: string): void {
-    const message = this.deps.text?.(code, params, english, this.viewer.user?.locale) ?? english;
+    const message = this.deps.text?.(code, params, english, this.viewer.user?.locale, this.acceptLanguage) ?? english;
     this.send(JSON.stringify({ type: 'error', code, message, ...(channel ? { channel } : {}) }));
   }
 
   private onFrame(data: unknown, isBinary: boolean): void {
     if (this.closed) return;
-    if (!this.limiter.take()) {
+    if (!this.takeToken()) {
       // Tell the client once a second; a client that keeps going for ten seconds is cut off.
       if (Date.now() - this.refusedSince > 10_000) {
         this.refusedSince = Date.now();
@@ -181,12 +239,13 @@ export class LiveConnection {
       return;
     }
     const parsed = message;
-    this.queue = this.queue
-      .then(() => this.handle(parsed))
-      .catch((err) => {
+    this.enqueue(
+      () => this.handle(parsed),
+      (err) => {
         this.deps.log.warn({ err }, 'live message failed');
         this.sendError('internal_error', { during: 'message' }, 'Something went wrong handling that message.');
-      });
+      },
+    );
   }
 
   private async handle(message: ClientMessage): Promise<void> {
@@ -226,8 +285,8 @@ export class LiveConnection {
     for (const sub of this.subs.values()) {
       if (sub.audience.moderator) sub.audience = { moderator: false, userId: sub.audience.userId };
     }
-    this.queue = this.queue
-      .then(async () => {
+    this.enqueue(
+      async () => {
         for (const sub of [...this.subs.values()]) {
           try {
             const audience = await this.audienceFor(sub.channel);
@@ -238,8 +297,9 @@ export class LiveConnection {
             this.sendError('channel_not_found', { problem: 'gone' }, 'This channel is no longer one you may see.', sub.channel);
           }
         }
-      })
-      .catch((err) => this.deps.log.warn({ err }, 'live audience refresh failed'));
+      },
+      (err) => this.deps.log.warn({ err }, 'live audience refresh failed'),
+    );
   }
 
   get userId(): number | null {
@@ -247,7 +307,18 @@ export class LiveConnection {
   }
 
   /** Decides who the subscriber is for this channel: the same rules as the HTTP routes. */
-  private async audienceFor(channel: string): Promise<Audience> {
+  private audienceFor(channel: string): Promise<Audience> {
+    const inFlight = this.deps.guestDecisions;
+    if (this.viewer.user || !inFlight || channel.startsWith('user:')) return this.decide(channel);
+    let decision = inFlight.get(channel);
+    if (!decision) {
+      decision = this.decide(channel).finally(() => inFlight.delete(channel));
+      inFlight.set(channel, decision);
+    }
+    return decision;
+  }
+
+  private async decide(channel: string): Promise<Audience> {
     const { db } = this.deps;
     if (channel.startsWith('user:')) {
       // One's own channel only; guests and everyone else cannot tell it from a missing one.
@@ -284,7 +355,7 @@ export class LiveConnection {
     }
     if (this.closed) return;
     if (existing) this.dropSubscription(existing);
-    const sub = new Subscription(channel, audience, this);
+    const sub = new Subscription(channel, shared(audience), this);
     this.subs.set(channel, sub);
     await this.deps.hub.subscribe(sub, since);
     if (channel.startsWith('topic:') && this.subs.get(channel) === sub) this.deps.presence.join(channel, this.id, this.viewerHandle);
@@ -302,14 +373,15 @@ export class LiveConnection {
     if (!this.viewer.user) return this.sendError('not_signed_in', { action: 'typing' }, 'Sign in to show that you are typing.', channel);
     // At most one typing signal per channel every two seconds per socket.
     const now = Date.now();
-    if (now - (this.typingAt.get(channel) ?? 0) < 2000) return;
-    this.typingAt.set(channel, now);
+    if (now - (this.typingAt?.get(channel) ?? 0) < 2000) return;
+    (this.typingAt ??= new Map()).set(channel, now);
     this.deps.presence.typing(channel, this.id);
   }
 
   private dropSubscription(sub: Subscription): void {
     this.deps.hub.unsubscribe(sub);
     this.subs.delete(sub.channel);
+    this.typingAt?.delete(sub.channel);
     this.deps.presence.leave(sub.channel, this.id);
   }
 
@@ -317,5 +389,6 @@ export class LiveConnection {
     if (this.closed) return;
     this.closed = true;
     for (const sub of [...this.subs.values()]) this.dropSubscription(sub);
+    this.deps.onClosed?.(this);
   }
 }

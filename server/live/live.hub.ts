@@ -1,6 +1,7 @@
-import { sql } from 'drizzle-orm';
+import { inArray, sql } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';
 import { rows, type Db } from '../../db/client.js';
+import { channels as channelsTable } from '../../db/schema.js';
 import type { Audience } from '../visibility/visibility.js';
 import type { Bus, BusNote } from './bus.js';
 import { loadEvents, loadEventsOf, type RenderedEvent } from './live.render.js';
@@ -25,7 +26,8 @@ export class Subscription {
   lastSent = 0;
   /** While true, live events are parked in `buffer` and released once the replay has caught up. */
   replaying = true;
-  buffer: RenderedEvent[] = [];
+  /** Made when the first event is parked: most subscriptions never park one. */
+  buffer: RenderedEvent[] | null = null;
   closed = false;
 
   /** Mutable: a role change re-decides it while the subscription stays open. */
@@ -34,6 +36,11 @@ export class Subscription {
     public audience: Audience,
     readonly sink: LiveSink,
   ) {}
+
+  /** Events parked in the buffer. */
+  get parked(): number {
+    return this.buffer?.length ?? 0;
+  }
 }
 
 interface ChannelState {
@@ -76,6 +83,8 @@ export class LiveHub {
   private readonly unsubscribeBus: Array<() => void>;
   private readonly readersLane: Lane = { due: new Set(), running: false };
   private readonly contentLane: Lane = { due: new Set(), running: false };
+  /** Subscribers waiting for their channel's position, read for all of them at once (see position). */
+  private positionsDue: Map<string, Array<{ resolve: (seq: number) => void; reject: (err: unknown) => void }>> | null = null;
 
   constructor(
     private readonly db: Db,
@@ -95,6 +104,42 @@ export class LiveHub {
   }
 
   /**
+   * currentSeq for a subscriber that has registered: the positions asked for during one turn of
+   * the event loop are read by one statement after it (a burst of readers joining costs a few
+   * queries, not one each). Every read starts after the registrations it answers, as subscribe needs.
+   */
+  private position(channel: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      if (!this.positionsDue) {
+        this.positionsDue = new Map();
+        setImmediate(() => void this.readPositions());
+      }
+      let waiting = this.positionsDue.get(channel);
+      if (!waiting) this.positionsDue.set(channel, (waiting = []));
+      waiting.push({ resolve, reject });
+    });
+  }
+
+  private async readPositions(): Promise<void> {
+    const due = this.positionsDue!;
+    this.positionsDue = null;
+    const names = [...due.keys()];
+    try {
+      const found = new Map<string, number>();
+      for (let i = 0; i < names.length; i += CHANNELS_PER_LOAD) {
+        const read = await this.db
+          .select({ name: channelsTable.name, lastSeq: channelsTable.lastSeq })
+          .from(channelsTable)
+          .where(inArray(channelsTable.name, names.slice(i, i + CHANNELS_PER_LOAD)));
+        for (const row of read) found.set(row.name, Number(row.lastSeq));
+      }
+      for (const [channel, waiting] of due) for (const w of waiting) w.resolve(found.get(channel) ?? 0);
+    } catch (err) {
+      for (const waiting of due.values()) for (const w of waiting) w.reject(err);
+    }
+  }
+
+  /**
    * Registers first, then reads the channel's position: anything committed after the read is
    * announced later and lands in the buffer; anything before it is covered by the replay.
    */
@@ -106,7 +151,7 @@ export class LiveHub {
     }
     state.subs.add(sub);
     try {
-      const current = await this.currentSeq(sub.channel);
+      const current = await this.position(sub.channel);
       if (state.loadedUpTo === null) state.loadedUpTo = current;
       if (current > state.notifiedUpTo) state.notifiedUpTo = current;
       this.wake(sub.channel);
@@ -131,7 +176,7 @@ export class LiveHub {
 
   unsubscribe(sub: Subscription): void {
     sub.closed = true;
-    sub.buffer = [];
+    sub.buffer = null;
     const state = this.channels.get(sub.channel);
     if (!state) return;
     state.subs.delete(sub);
@@ -221,7 +266,7 @@ export class LiveHub {
   private deliver(sub: Subscription, event: RenderedEvent): void {
     if (sub.closed) return;
     if (sub.replaying) {
-      sub.buffer.push(event);
+      (sub.buffer ??= []).push(event);
       return;
     }
     if (event.seq <= sub.lastSent) return;
@@ -231,7 +276,7 @@ export class LiveHub {
     }
     // A hole (this subscriber joined while the pump was behind): fill it from the outbox.
     sub.replaying = true;
-    sub.buffer.push(event);
+    (sub.buffer ??= []).push(event);
     void this.replay(sub)
       .then(() => this.release(sub))
       .catch((err) => this.fail(sub, err));
@@ -245,7 +290,7 @@ export class LiveHub {
   private resetTo(sub: Subscription, seq: number): void {
     if (sub.closed) return;
     sub.lastSent = seq;
-    sub.buffer = sub.buffer.filter((e) => e.seq > seq);
+    if (sub.buffer) sub.buffer = sub.buffer.filter((e) => e.seq > seq);
     sub.sink.send(JSON.stringify({ type: 'reset', channel: sub.channel, seq }));
   }
 
@@ -269,8 +314,8 @@ export class LiveHub {
   private async release(sub: Subscription): Promise<void> {
     for (;;) {
       if (sub.closed) return;
-      const parked = sub.buffer.sort((a, b) => a.seq - b.seq);
-      sub.buffer = [];
+      const parked = sub.buffer?.sort((a, b) => a.seq - b.seq) ?? [];
+      sub.buffer = null;
       let hole = false;
       for (const event of parked) {
         if (event.seq <= sub.lastSent) continue;
@@ -285,7 +330,7 @@ export class LiveHub {
         await this.replay(sub);
         continue;
       }
-      if (sub.buffer.length === 0) {
+      if (sub.parked === 0) {
         sub.replaying = false;
         return;
       }

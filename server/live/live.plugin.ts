@@ -9,7 +9,7 @@ import { SESSION_COOKIE } from '../auth/session.js';
 import { forbidden } from '../errors/errors.js';
 import type { Bus } from './bus.js';
 import { LiveHub } from './live.hub.js';
-import { LiveConnection } from './live.connection.js';
+import { LiveConnection, type LiveDeps } from './live.connection.js';
 import { RoleChanges } from './role-changes.js';
 import { Presence } from './live.presence.js';
 import { CloseCode } from './live.protocol.js';
@@ -26,12 +26,11 @@ declare module 'fastify' {
 /**
  * @fastify/websocket keeps the upgrade's request and reply reachable for the socket's whole
  * life (an 'error' listener closing over them, and the HTTP response still attached to the TCP
- * socket): several KB per idle reader. LiveConnection handles socket errors itself, so both
- * references are dropped here.
+ * socket): several KB per idle reader. LiveConnection handles socket errors itself (its listener
+ * goes on before anything can emit), so both references are dropped here.
  */
 function releaseUpgrade(socket: import('ws').WebSocket): void {
   socket.removeAllListeners('error');
-  socket.on('error', () => {});
   const tcp = (socket as unknown as { _socket?: { _httpMessage?: unknown } })._socket;
   if (tcp) tcp._httpMessage = null;
 }
@@ -92,6 +91,19 @@ export const livePlugin = fp(
       },
     });
 
+    // One set of dependencies for every connection: per-socket closures would cost each idle reader.
+    const deps: LiveDeps = {
+      db,
+      hub,
+      presence,
+      sessions,
+      config: config.live,
+      log: app.log,
+      text: (code, params, english, member, acceptLanguage) => errorMessages.message(readerLocale(translator, acceptLanguage, member), code, params, english),
+      onClosed: (connection) => connections.delete(connection),
+      guestDecisions: new Map(),
+    };
+
     app.get(
       '/api/live',
       {
@@ -110,12 +122,7 @@ export const livePlugin = fp(
       (socket, request) => {
         releaseUpgrade(socket);
         // Only the header is kept: the request itself must not stay reachable (see releaseUpgrade).
-        const acceptLanguage = request.headers['accept-language'];
-        const text = (code: string, params: Record<string, unknown> | undefined, english: string, member: string | null | undefined) =>
-          errorMessages.message(readerLocale(translator, acceptLanguage, member), code, params, english);
-        const connection = new LiveConnection(socket, request.viewer, { db, hub, presence, sessions, config: config.live, log: app.log, text });
-        connections.add(connection);
-        socket.on('close', () => connections.delete(connection));
+        connections.add(new LiveConnection(socket, request.viewer, deps, request.headers['accept-language']));
       },
     );
   },

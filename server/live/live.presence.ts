@@ -9,10 +9,6 @@ const STALE_MS = 25_000;
 /** Presence messages to clients, at most this often per channel. */
 const THROTTLE_MS = 1000;
 
-interface Reader {
-  handle: string | null;
-  typingUntil: number;
-}
 interface NodeReport {
   readers: number;
   typing: string[];
@@ -27,7 +23,10 @@ type Listener = (channel: string, readers: number, typing: string[]) => void;
  */
 export class Presence {
   private readonly node = randomUUID();
-  private readonly local = new Map<string, Map<number, Reader>>();
+  /** Per channel, this process's readers: socket id → handle (null for a guest). */
+  private readonly local = new Map<string, Map<number, string | null>>();
+  /** Per channel, until when its typists here type: socket id → time (kept apart: few readers ever type). */
+  private readonly typists = new Map<string, Map<number, number>>();
   private readonly remote = new Map<string, Map<string, NodeReport>>();
   private readonly lastSent = new Map<string, string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -50,23 +49,27 @@ export class Presence {
 
   join(channel: string, socketId: number, handle: string | null): void {
     let readers = this.local.get(channel);
-    if (!readers) this.local.set(channel, (readers = new Map<number, Reader>()));
-    readers.set(socketId, { handle, typingUntil: 0 });
+    if (!readers) this.local.set(channel, (readers = new Map<number, string | null>()));
+    readers.set(socketId, handle);
+    this.typists.get(channel)?.delete(socketId);
     this.changed(channel);
   }
 
   leave(channel: string, socketId: number): void {
     const readers = this.local.get(channel);
     if (!readers?.delete(socketId)) return;
+    const typists = this.typists.get(channel);
+    if (typists?.delete(socketId) && typists.size === 0) this.typists.delete(channel);
     this.changed(channel);
     if (readers.size === 0) this.local.delete(channel);
   }
 
   typing(channel: string, socketId: number): void {
-    const reader = this.local.get(channel)?.get(socketId);
-    if (!reader?.handle) return;
-    const wasTyping = reader.typingUntil > Date.now();
-    reader.typingUntil = Date.now() + TYPING_MS;
+    if (!this.local.get(channel)?.get(socketId)) return;
+    let typists = this.typists.get(channel);
+    if (!typists) this.typists.set(channel, (typists = new Map<number, number>()));
+    const wasTyping = (typists.get(socketId) ?? 0) > Date.now();
+    typists.set(socketId, Date.now() + TYPING_MS);
     if (!wasTyping) this.changed(channel);
     // Typing ends on its own: recount when it would have.
     setTimeout(() => this.changed(channel), TYPING_MS + 50).unref();
@@ -96,7 +99,10 @@ export class Presence {
   private ownReport(channel: string, now = Date.now()) {
     const readers = this.local.get(channel);
     const typing = new Set<string>();
-    for (const r of readers?.values() ?? []) if (r.handle && r.typingUntil > now) typing.add(r.handle);
+    for (const [socketId, until] of this.typists.get(channel) ?? []) {
+      const handle = readers?.get(socketId);
+      if (handle && until > now) typing.add(handle);
+    }
     return { readers: readers?.size ?? 0, typing: [...typing] };
   }
 
@@ -166,5 +172,9 @@ export class Presence {
       if (this.local.has(channel)) this.scheduleNotify(channel);
     }
     for (const channel of this.lastSent.keys()) if (!this.local.has(channel)) this.lastSent.delete(channel);
+    for (const [channel, typists] of this.typists) {
+      for (const [socketId, until] of typists) if (until <= now) typists.delete(socketId);
+      if (typists.size === 0) this.typists.delete(channel);
+    }
   }
 }

@@ -87,19 +87,29 @@ export async function appendEvents(tx: Tx, drafts: EventDraft[]): Promise<BusNot
 }
 
 /**
- * The rest of a statement whose earlier CTEs define `v (name, type, ref)`, one row per distinct
- * channel: takes the channels' counter rows in name order, appends one event to each, queues the
- * NOTIFY, and selects `channel`, `seq` (and `also`, columns of v).
+ * Two CTEs, named `c` and `e` after a prefix, for an earlier CTE `v` of `(name, type, ref)` rows,
+ * one per distinct channel: take the channels' counter rows in name order and append one event
+ * to each (`e` returns `channel, seq`). The caller queues the NOTIFYs.
  */
-export const eventsForV = (also: SQL = sql``) => sql`
-  c AS (
-    INSERT INTO channels (name, last_seq) SELECT name, 1 FROM v ORDER BY name
+export const channelEventsCtes = (v: string, prefix = '') => {
+  const [c, e, vv] = [sql.raw(`${prefix}c`), sql.raw(`${prefix}e`), sql.raw(v)];
+  return sql`${c} AS (
+    INSERT INTO channels (name, last_seq) SELECT name, 1 FROM ${vv} ORDER BY name
     ON CONFLICT (name) DO UPDATE SET last_seq = channels.last_seq + 1
     RETURNING name, last_seq
-  ), e AS (
+  ), ${e} AS (
     INSERT INTO events (channel, seq, type, ref)
-    SELECT c.name, c.last_seq, v.type, v.ref FROM c JOIN v ON v.name = c.name
+    SELECT ${c}.name, ${c}.last_seq, ${vv}.type, ${vv}.ref FROM ${c} JOIN ${vv} ON ${vv}.name = ${c}.name
     RETURNING channel, seq
-  )
+  )`;
+};
+
+/**
+ * The rest of a statement whose earlier CTEs define `v (name, type, ref)`, one row per distinct
+ * channel: appends one event to each channel (`channelEventsCtes`), queues the NOTIFY, and
+ * selects `channel`, `seq` (and `also`, columns of v).
+ */
+export const eventsForV = (also: SQL = sql``) => sql`
+  ${channelEventsCtes('v')}
   SELECT e.channel, e.seq::int AS seq, pg_notify(${NOTIFY_CHANNEL}, e.channel || ':' || e.seq)${also}
   FROM e JOIN v ON v.name = e.channel`;

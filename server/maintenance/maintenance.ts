@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { sql } from 'drizzle-orm';
-import type { Db } from '../../db/client.js';
+import { sql, type SQL } from 'drizzle-orm';
+import { rows, type Db } from '../../db/client.js';
 import { pruneCounters } from '../limits/counters.js';
 import type { SessionStore } from '../auth/session.js';
 import type { Config } from '../config/config.js';
@@ -21,6 +21,70 @@ export async function runMaintenance(db: Db, sessions: SessionStore, live: Confi
 export async function pruneEvents(db: Db, days: number, perChannel: number): Promise<void> {
   await db.execute(sql`DELETE FROM events WHERE created_at < now() - make_interval(days => ${days})`);
   await db.execute(sql`DELETE FROM events e USING channels c WHERE e.channel = c.name AND e.seq <= c.last_seq - ${perChannel}`);
+}
+
+/** Rows one statement removes: each batch is its own short transaction, so none holds locks for long. */
+export const PRUNE_BATCH = 1000;
+/** Batches one run removes at most; a backlog (a first run on an old forum) goes over several hours. */
+const PRUNE_MAX_BATCHES = 50;
+
+export interface NotificationRetention {
+  keepDays: number;
+  unreadCap: number;
+}
+
+/**
+ * Notification retention: read ones go once their last news is older than `keepDays`; unread
+ * ones stay, but no member keeps more than `unreadCap` (the oldest go). Reminders stay: a
+ * question's reminder row is what makes it remind its asker once. Batched through the indexes
+ * (`notifications_read_age_idx`, `notifications_user_idx`), skipping rows another process or a
+ * mail job holds. Answers how many of each went.
+ */
+export async function pruneNotifications(
+  db: Db,
+  keep: NotificationRetention,
+  limits: { batch?: number; maxBatches?: number } = {},
+): Promise<{ read: number; unread: number }> {
+  const batch = limits.batch ?? PRUNE_BATCH;
+  let budget = limits.maxBatches ?? PRUNE_MAX_BATCHES;
+  const deleted = async (query: SQL) => (await rows<{ id: number }>(db, query)).length;
+
+  let read = 0;
+  while (budget-- > 0) {
+    const n = await deleted(sql`
+      WITH doomed AS (
+        SELECT id FROM notifications
+        WHERE read_at IS NOT NULL AND updated_at < now() - make_interval(days => ${keep.keepDays}) AND kind <> 'reminder'
+        ORDER BY updated_at LIMIT ${batch}
+        FOR UPDATE SKIP LOCKED
+      )
+      DELETE FROM notifications n USING doomed WHERE n.id = doomed.id RETURNING n.id`);
+    read += n;
+    if (n < batch) break;
+  }
+
+  let unread = 0;
+  // Counted on the unread index alone; reminders count towards the cap but are never removed.
+  const over = await rows<{ user_id: number }>(
+    db,
+    sql`SELECT user_id FROM notifications WHERE read_at IS NULL GROUP BY user_id HAVING count(*) > ${keep.unreadCap} LIMIT 1000`,
+  );
+  for (const { user_id } of over) {
+    while (budget-- > 0) {
+      const n = await deleted(sql`
+        WITH doomed AS (
+          SELECT id FROM notifications
+          WHERE user_id = ${user_id} AND read_at IS NULL AND kind <> 'reminder'
+            AND id < (SELECT id FROM notifications WHERE user_id = ${user_id} AND read_at IS NULL ORDER BY id DESC OFFSET ${keep.unreadCap - 1} LIMIT 1)
+          ORDER BY id LIMIT ${batch}
+          FOR UPDATE SKIP LOCKED
+        )
+        DELETE FROM notifications n USING doomed WHERE n.id = doomed.id RETURNING n.id`);
+      unread += n;
+      if (n < batch) break;
+    }
+  }
+  return { read, unread };
 }
 
 /** Other periodic work (e.g. question reminders); each must be safe to run in several processes at once. */

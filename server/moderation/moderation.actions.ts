@@ -20,5 +20,11 @@ export const MODERATION_ACTIONS = [
   'ban_user',
   'unban_user',
   'change_role',
+  'clear_idea_status',
+  'add_category',
+  'rename_category',
+  'describe_category',
+  'reorder_categories',
+  'remove_category',
 ] as const;
 export type ModerationAction = (typeof MODERATION_ACTIONS)[number];

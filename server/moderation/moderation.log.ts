@@ -12,7 +12,8 @@ import { roleIn, type Viewer } from '../visibility/viewer.js';
 import type { ModerationAction } from './moderation.actions.js';
 
 export { MODERATION_ACTIONS, type ModerationAction } from './moderation.actions.js';
-export type TargetType = 'post' | 'topic' | 'user';
+/** What an action was done to; the categories' order is the community's. */
+export type TargetType = 'post' | 'topic' | 'user' | 'category' | 'community';
 
 export interface LogEntry {
   communityId: number;
@@ -64,6 +65,8 @@ interface LogRow {
   topic_author_id: number | null;
   post_number: number | null;
   user_handle: string | null;
+  category_slug: string | null;
+  category_name: string | null;
 }
 
 export interface LogPage {
@@ -86,12 +89,13 @@ export async function listModerationLog(db: Executor, viewer: Viewer, slug: stri
     SELECT l.id, l.action, l.target_type, l.target_id, l.reason, l.reason_code, l.detail, l.automatic, l.created_at,
       m.id AS mod_id, m.handle AS mod_handle, m.display_name AS mod_display_name, m.avatar_url AS mod_avatar_url, m.created_at AS mod_created_at,
       t.id AS topic_id, t.title AS topic_title, t.hidden AS topic_hidden, t.author_id AS topic_author_id,
-      p.number AS post_number, u.handle AS user_handle
+      p.number AS post_number, u.handle AS user_handle, cat.slug AS category_slug, cat.name AS category_name
     FROM moderation_log l
     LEFT JOIN users m ON m.id = l.moderator_id
     LEFT JOIN posts p ON l.target_type = 'post' AND p.id = l.target_id
     LEFT JOIN topics t ON t.id = CASE WHEN l.target_type = 'topic' THEN l.target_id ELSE p.topic_id END
     LEFT JOIN users u ON l.target_type = 'user' AND u.id = l.target_id
+    LEFT JOIN categories cat ON l.target_type = 'category' AND cat.id = l.target_id
     WHERE l.community_id = ${community.id} AND (${before}::int IS NULL OR l.id < ${before}::int)
     ORDER BY l.id DESC LIMIT ${limit + 1}`,
   );
@@ -119,10 +123,12 @@ function presentEntry(r: LogRow, standing: Standing, locale: string) {
     target: {
       type: r.target_type,
       id: r.target_id,
-      topicId: r.target_type === 'user' ? null : r.topic_id,
+      topicId: r.target_type === 'post' || r.target_type === 'topic' ? r.topic_id : null,
       postNumber: r.post_number,
       title: topicVisible ? r.topic_title : null,
       handle: r.user_handle,
+      // The category as it is now (null once removed); `detail` has its name at the time.
+      ...(r.target_type === 'category' ? { category: r.category_slug === null ? null : { slug: r.category_slug, name: r.category_name ?? '' } } : {}),
     },
     reason: reasonText(r.reason, r.reason_code, locale),
     reasonCode: isReasonCode(r.reason_code) ? r.reason_code : null,

@@ -95,6 +95,8 @@ export async function hidePost(ctx: ServiceContext, viewer: Viewer, postId: numb
       });
     }
   });
+  // Lists count visible replies, and kept search answers are the community's: both hear of it.
+  ctx.bumps.bump(loaded.communitySlug, post.topicId, 'topic.updated');
   return loadPostFor(ctx.db, loaded.standing, postId);
 }
 
@@ -120,5 +122,7 @@ export async function unhidePost(ctx: ServiceContext, viewer: Viewer, postId: nu
       approves: isHeldPost(current),
     });
   });
+  // A restored post is in lists' counts and in search again (kept answers are the community's).
+  ctx.bumps.bump(loaded.communitySlug, post.topicId, 'topic.updated');
   return loadPostFor(ctx.db, loaded.standing, postId);
 }

@@ -8,6 +8,7 @@ import { TopicReply } from '../topics/topics.schema.js';
 import { createBan, liftBan, listBans } from './bans.service.js';
 import { createFlag, listFlags, requestReview, settleFlag } from './queue.service.js';
 import { listModerationLog } from './moderation.log.js';
+import { moderationLogCache, newestLogEntry } from './moderation.log.cache.js';
 import { hidePost, setPostPinned, unhidePost } from './moderation.posts.js';
 import { cannedReasonList, givenReason } from './moderation.reasons.js';
 import {
@@ -37,6 +38,8 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: 
   const tags = ['moderation'];
   const write = writeRateLimit(config);
   const { db } = ctx;
+  const logCache = moderationLogCache(config.pageCacheSize, config.listCacheSeconds * 1000, ctx.bus);
+  app.addHook('onClose', async () => logCache.close());
   const topicRoute = { tags, description: ofTopic, params: IdParams, response: { 200: TopicReply, ...moderationErrors } };
   const postRoute = { tags, description: ofPost, params: IdParams, response: { 200: PostReply, ...moderationErrors } };
 
@@ -199,11 +202,32 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: 
         summary: 'The public moderation log (anyone)',
         params: SlugParams,
         querystring: PageQuery,
-        description: 'Every moderator action and every automatic one: who, what, target, reason, when. It never shows hidden text.',
+        description:
+          'Every moderator action and every automatic one: who, what, target, reason, when. It never shows hidden text. Guests’ first page is kept per process until the log grows (or the community’s live events say its topics changed, or `PARLEY_LIST_CACHE_SECONDS` pass).',
         response: { 200: ModerationLog, ...moderationErrors },
       },
     },
-    async (request) => listModerationLog(db, request.viewer, request.params.slug, request.query, await request.locale),
+    async (request, reply) => {
+      const { slug } = request.params;
+      const locale = await request.locale;
+      // Only guests' first page: what a signed-in reader sees of hidden topics depends on who they are.
+      if (request.viewer.user || request.query.cursor || !logCache.enabled) return listModerationLog(db, request.viewer, slug, request.query, locale);
+      const key = JSON.stringify([slug.toLowerCase(), locale, request.query.limit]);
+      // Read before the page: an entry logged in between makes the next read miss, never serve stale.
+      const top = await newestLogEntry(db, slug);
+      const kept = logCache.get(key);
+      const send = (json: Buffer, state: 'hit' | 'miss') =>
+        reply
+          .type('application/json; charset=utf-8')
+          .header('x-parley-cache', state)
+          .send(json as never);
+      if (kept && kept.top === top) return send(kept.json, 'hit');
+      const generation = logCache.generation(slug);
+      const body = reply.serialize(await listModerationLog(db, request.viewer, slug, request.query, locale));
+      const json = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body as Uint8Array);
+      logCache.set(key, slug, { top, json }, generation);
+      return send(json, 'miss');
+    },
   );
 
   app.get(

@@ -83,19 +83,26 @@ export const ModerationLogEntry = Type.Object({
   moderator: Nullable(Ref(User)),
   automatic: Type.Boolean({ description: 'the system acted (flag threshold, held first post); moderator is null' }),
   target: Type.Object({
-    type: Type.Union([Type.Literal('post'), Type.Literal('topic'), Type.Literal('user')]),
+    type: Type.Union([Type.Literal('post'), Type.Literal('topic'), Type.Literal('user'), Type.Literal('category'), Type.Literal('community')], {
+      description: '`community` for the order of its categories',
+    }),
     id: Type.Integer(),
     topicId: Nullable(Type.Integer()),
     postNumber: Nullable(Type.Integer()),
     title: Nullable(Type.String({ description: "the topic's title, unless the viewer may not see the topic" })),
     handle: Nullable(Type.String({ description: 'for user targets' })),
+    category: Type.Optional(
+      Nullable(Type.Object({ slug: Type.String(), name: Type.String() }), {
+        description: 'for category targets: the category as it is now; null once removed',
+      }),
+    ),
   }),
   reason: Nullable(Type.String({ description: "the moderator's own words, or `reasonCode` in words" })),
   reasonCode: ReasonCode,
   detail: Nullable(
     Type.String({
       description:
-        "machine-readable: a ban's end (`until <time>` or `permanent`), a role change (`member → staff`), the settled item's kind (`flag`, `first_post`, `review_request`), the number of flags of an automatic hide",
+        "machine-readable: a ban's end (`until <time>` or `permanent`), a role change (`member → staff`), the settled item's kind (`flag`, `first_post`, `review_request`), the number of flags of an automatic hide; for category actions a JSON object of names and slugs as they were then (`name`, `slug`; a rename's `to`, `toSlug`; a removal's `topics`, `moveTo`, `moveToName`; a reorder's `order` of names)",
     }),
   ),
   createdAt: DateTime,

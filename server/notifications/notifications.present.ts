@@ -1,4 +1,5 @@
-import type { NotificationKind, ReasonCode, Role, TopicKind } from '../../db/schema.js';
+import type { NotificationKind, NotificationReason, ReasonCode, Role, TopicKind } from '../../db/schema.js';
+import { shownReason } from './notifications.reasons.js';
 import { isReasonCode, reasonText } from '../moderation/system-reasons.js';
 import { presentUser, type ApiUser, type UserRow } from '../users/users.present.js';
 import { canReadPostBody, canSeeTopic, type Standing } from '../visibility/visibility.js';
@@ -10,11 +11,13 @@ export interface NotificationRow {
   kind: NotificationKind;
   count: number;
   data: Record<string, unknown>;
+  /** As stored: null on rows from before reasons were stored. */
+  reason: string | null;
   readAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
   community: { id: number; slug: string; name: string };
-  topic: { id: number; title: string; kind: TopicKind; hidden: boolean; authorId: number } | null;
+  topic: { id: number; title: string; kind: TopicKind; hidden: boolean; authorId: number; categorySlug: string } | null;
   post: { id: number; number: number; hidden: boolean; deleted: boolean; authorId: number; html: string } | null;
   actor: UserRow | null;
   /** The reader's role in the notification's community, null when not a member. */
@@ -30,8 +33,10 @@ export interface ApiNotification {
   count: number;
   community: { slug: string; name: string };
   topic: { id: number; title: string; kind: TopicKind } | null;
+  category: string | null;
   post: { id: number; number: number; excerpt: string | null } | null;
   actor: ApiUser | null;
+  reason: NotificationReason | null;
   data: { action?: string; reason?: string | null; reasonCode?: ReasonCode | null; status?: string; note?: string | null };
 }
 
@@ -118,8 +123,10 @@ export function presentNotification(viewer: Viewer, row: NotificationRow): ApiNo
     count: row.count,
     community: { slug: row.community.slug, name: row.community.name },
     topic: row.topic ? { id: row.topic.id, title: row.topic.title, kind: row.topic.kind } : null,
+    category: row.topic?.categorySlug ?? null,
     post: row.post ? { id: row.post.id, number: row.post.number, excerpt: readable ? plainExcerpt(row.post.html) : null } : null,
     actor: row.actor ? presentUser(row.actor) : null,
+    reason: shownReason(row.kind, row.reason, { id: viewer.user?.id ?? 0, topicAuthorId: row.topic?.authorId ?? null }),
     data: presentData(row.kind, row.data),
   };
 }

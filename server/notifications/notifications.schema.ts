@@ -25,6 +25,24 @@ export const NotificationKindName = Type.Union([
   Type.Literal('reminder'),
 ]);
 
+export const NotificationReasonName = Type.Union(
+  [
+    Type.Literal('mention'),
+    Type.Literal('own_post'),
+    Type.Literal('own_topic'),
+    Type.Literal('watching_topic'),
+    Type.Literal('watching_category'),
+    Type.Literal('voted'),
+    Type.Literal('moderation'),
+  ],
+  {
+    description:
+      'why the reader was told: mentioned; about their post (a reply to it, their accepted answer); their topic (watched by default); ' +
+      'they watch the topic; they watch its category; they voted for the idea; a moderator acted on their post or topic (always told). ' +
+      'A coalesced reply notification keeps the strongest, in this order. Null on notifications older than this field.',
+  },
+);
+
 export const Notification = Type.Object({
   id: Type.Integer(),
   kind: NotificationKindName,
@@ -34,6 +52,7 @@ export const Notification = Type.Object({
   count: Type.Integer({ description: 'reply notifications of one topic coalesce while unread: "3 new replies"' }),
   community: Type.Object({ slug: Type.String(), name: Type.String() }),
   topic: Nullable(Type.Object({ id: Type.Integer(), title: Type.String(), kind: TopicKindName })),
+  category: Nullable(Type.String({ description: "the slug of the topic's category (where a `watching_category` reason's setting is)" })),
   post: Nullable(
     Type.Object({
       id: Type.Integer(),
@@ -42,6 +61,7 @@ export const Notification = Type.Object({
     }),
   ),
   actor: Nullable(Ref(User)),
+  reason: Nullable(NotificationReasonName),
   data: Type.Object({
     action: Type.Optional(Type.String({ description: 'moderation: hide_post, unhide_post, hide_topic or unhide_topic' })),
     reason: Type.Optional(Nullable(Type.String())),

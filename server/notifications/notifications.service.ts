@@ -34,6 +34,7 @@ interface RawRow {
   kind: NotificationKind;
   count: number;
   data: Record<string, unknown> | string;
+  reason: string | null;
   read_at: Date | string | null;
   created_at: Date | string;
   updated_at: Date | string;
@@ -45,6 +46,7 @@ interface RawRow {
   topic_kind: TopicKind | null;
   topic_hidden: boolean | null;
   topic_author_id: number | null;
+  topic_category: string | null;
   post_id: number | null;
   post_number: number | null;
   post_hidden: boolean | null;
@@ -68,6 +70,7 @@ function toRow(r: RawRow): NotificationRow & { userId: number } {
     kind: r.kind,
     count: Number(r.count),
     data: typeof r.data === 'string' ? (JSON.parse(r.data) as Record<string, unknown>) : r.data,
+    reason: r.reason ?? null,
     readAt: r.read_at === null ? null : date(r.read_at),
     createdAt: date(r.created_at),
     updatedAt: date(r.updated_at),
@@ -81,6 +84,7 @@ function toRow(r: RawRow): NotificationRow & { userId: number } {
             kind: r.topic_kind!,
             hidden: !!r.topic_hidden,
             authorId: Number(r.topic_author_id),
+            categorySlug: r.topic_category ?? '',
           },
     post:
       r.post_id === null
@@ -115,13 +119,13 @@ function toRow(r: RawRow): NotificationRow & { userId: number } {
 async function loadRows(db: Executor, whose: SQL, where: SQL, limit: number, forCounting = false) {
   // Counting decides visibility only: no text, no actor.
   const content = forCounting
-    ? sql`NULL AS post_html, NULL AS actor_id`
-    : sql`left(p.body_html, 2000) AS post_html,
+    ? sql`NULL AS post_html, NULL AS actor_id, NULL AS topic_category`
+    : sql`left(p.body_html, 2000) AS post_html, (SELECT cat.slug FROM categories cat WHERE cat.id = t.category_id) AS topic_category,
       a.id AS actor_id, a.handle AS actor_handle, a.display_name AS actor_display_name, a.avatar_url AS actor_avatar_url, a.created_at AS actor_created_at`;
   const found = await rows<RawRow>(
     db,
     sql`
-    SELECT n.id, n.user_id, n.kind, n.count, n.data, n.read_at, n.created_at, n.updated_at,
+    SELECT n.id, n.user_id, n.kind, n.count, n.data, n.reason, n.read_at, n.created_at, n.updated_at,
       c.id AS community_id, c.slug AS community_slug, c.name AS community_name,
       t.id AS topic_id, t.title AS topic_title, t.kind AS topic_kind, t.hidden AS topic_hidden, t.author_id AS topic_author_id,
       p.id AS post_id, p.number AS post_number, p.hidden AS post_hidden, p.deleted AS post_deleted, p.author_id AS post_author_id,
@@ -163,8 +167,13 @@ export async function listNotifications(db: Executor, viewer: Viewer, input: Lis
   const found: NotificationRow[] = [];
   let scanned = 0;
   let exhausted = false;
+  // Counted meanwhile, on another pooled connection: the answer waits for the slower of the two, not both.
+  const unreadCount = countUnread(db, viewer);
+  unreadCount.catch(() => {});
   while (found.length <= limit && scanned < SCAN_LIMIT) {
-    const size = Math.min(Math.max(limit + 1, 50), SCAN_LIMIT - scanned);
+    // The first batch is the page and one more (a row the reader may not see is rare); later ones
+    // read ahead. Each row carries up to 2 KB of the post's HTML, so over-reading costs.
+    const size = Math.min(scanned === 0 ? limit + 1 : Math.max(limit + 1, 50), SCAN_LIMIT - scanned);
     const batch = await loadRows(
       db,
       sql`n.user_id = ${user.id}`,
@@ -185,7 +194,7 @@ export async function listNotifications(db: Executor, viewer: Viewer, input: Lis
   const page = found.slice(0, limit);
   const more = found.length > limit;
   const nextCursor = more ? String(page.at(-1)!.id) : exhausted || before === null ? null : String(before);
-  return { items: page.map((r) => presentNotification(viewer, r)), nextCursor, unreadCount: await countUnread(db, viewer) };
+  return { items: page.map((r) => presentNotification(viewer, r)), nextCursor, unreadCount: await unreadCount };
 }
 
 /** Visible unread notifications, up to UNREAD_CAP: exactly what an unread list would show. */

@@ -2,20 +2,20 @@
  * What each write tells whom. Services call these at the point where the fact becomes true;
  * `notify` then filters every candidate (actor, mutes, bans, visibility) and stores the rest.
  *
- * New content (a reply, a topic, an edit's new mentions) is announced after it commits
- * (`notify({ after })`): the reply path is the hottest write and stays one statement, and a
- * failure to notify must not turn a stored post into an error. The price: if the process dies
- * (or the database refuses) between the two commits, those readers are not told; it is logged.
- * Awaited, so the reply's answer comes after its notifications. Moderation notices, answers and
- * approvals are told inside the action's transaction (`notify({ within })`), so a notice exists
- * exactly when the action happened.
+ * A notice exists exactly when its cause does. A reply's audience is decided just before it is
+ * stored (`replyAudience`) and stored by the reply's own statement (posts.append): one commit,
+ * one `NOTIFY` lock, where storing them after the reply took two. A new topic's are told in its
+ * transaction, as are moderation notices, answers and approvals (`notify({ within })`). Only an
+ * edit's new mentions are told after the edit commits (`afterCommit`): a failure there is logged
+ * and the edit stands.
  */
 import { sql } from 'drizzle-orm';
 import { rows, type Executor } from '../../db/client.js';
 import type { ServiceContext, WriteScope } from '../write/unit-of-work.js';
 import { renderMarkdown } from '../markdown/markdown.render.js';
 import type { ReasonCode } from '../../db/schema.js';
-import { levelOfPerson, loadPeople, mayBeTold, notify, usersByHandle, type NotificationDraft, type Person } from './notifications.write.js';
+import { levelOfPerson, loadPeople, mayBeTold, notify, usersByHandle, type DecidedBatch, type NotificationDraft, type Person } from './notifications.write.js';
+import { watchReason, type NotificationReason } from './notifications.reasons.js';
 
 /** More handles than this in one post are not a conversation but a broadcast. */
 export const MAX_MENTIONS = 10;
@@ -56,30 +56,35 @@ async function mentioned(db: Executor, handles: string[], actorId: number): Prom
  * New content is decided by one read: the people named, everyone watching the topic or its
  * category, and the mentioned handles come back from one query with their roles, bans and
  * levels, and the rules of `mayBeTold` run on that. The mentioned are told once, as mentions;
- * of the rest, those `picks` chooses are told as `kind`.
+ * of the rest, those `picks` gives a reason are told as `kind`, for that reason.
  */
 async function newContentDrafts(
   db: Executor,
   topic: TopicFacts,
-  post: { id: number; authorId: number },
+  post: { id: number | null; authorId: number },
   kind: 'reply' | 'new_topic',
   named: number[],
   mentions: string[],
-  picks: (p: Person) => boolean,
+  picks: (p: Person) => NotificationReason | null,
 ): Promise<Batch> {
   const handles = mentions.slice(0, MAX_MENTIONS).map((h) => h.toLowerCase());
   const base = { communityId: topic.communityId, topicId: topic.id, postId: post.id, actorId: post.authorId };
   const mention: NotificationDraft = { ...base, kind: 'mention' };
-  const told: NotificationDraft = { ...base, kind };
-  const people = await loadPeople(db, told, named, { watchersOf: { topicId: topic.id, categoryId: topic.categoryId }, handles });
+  const people = await loadPeople(db, { ...base, kind }, named, { watchersOf: { topicId: topic.id, categoryId: topic.categoryId }, handles });
   const isMentioned = (p: Person) => handles.includes(p.handle);
+  const why = new Map<number, NotificationReason>();
+  for (const p of people) {
+    const reason = isMentioned(p) ? null : picks(p);
+    if (reason) why.set(Number(p.id), reason);
+  }
+  const told: NotificationDraft = { ...base, kind, reason: why };
   return [
     { draft: mention, candidates: mayBeTold(mention, people.filter(isMentioned)) },
     {
       draft: told,
       candidates: mayBeTold(
         told,
-        people.filter((p) => !isMentioned(p) && picks(p)),
+        people.filter((p) => why.has(Number(p.id))),
       ),
     },
   ].filter((d) => d.candidates.length);
@@ -87,24 +92,30 @@ async function newContentDrafts(
 
 /**
  * Who a reply tells: the mentioned, and, as replies, the author of the post replied to (unless
- * muted) and everyone watching the topic (its author by default).
+ * muted; the more personal reason when they watch too) and everyone watching the topic (its
+ * author by default).
  */
-function replyDrafts(db: Executor, r: NewReply): Promise<Batch> {
+function replyDrafts(db: Executor, r: Omit<NewReply, 'post'> & { post: { id: number | null; authorId: number } }): Promise<Batch> {
   const target = r.replyToAuthorId;
-  return newContentDrafts(
-    db,
-    r.topic,
-    r.post,
-    'reply',
-    target === null ? [r.topic.authorId] : [r.topic.authorId, target],
-    r.mentions,
-    (p) => levelOfPerson(p) === 'watching' || (Number(p.id) === target && levelOfPerson(p) !== 'muted'),
+  return newContentDrafts(db, r.topic, r.post, 'reply', target === null ? [r.topic.authorId] : [r.topic.authorId, target], r.mentions, (p) =>
+    Number(p.id) === target && levelOfPerson(p) !== 'muted' ? 'own_post' : levelOfPerson(p) === 'watching' ? watchReason(p) : null,
   );
+}
+
+/**
+ * Who a reply about to be stored tells: posts.append stores them with the reply, in its one
+ * statement. Decided before the post has an id (its own visibility is the topic's: it is new).
+ */
+export async function replyAudience(db: Executor, r: Omit<NewReply, 'post'> & { authorId: number }): Promise<DecidedBatch> {
+  const batch = await replyDrafts(db, { ...r, post: { id: null, authorId: r.authorId } });
+  return batch.map(({ draft, candidates }) => ({ draft, recipients: candidates }));
 }
 
 /** A new topic tells those watching its category (or, once approved, the topic), and those its opening post mentions. */
 function topicDrafts(db: Executor, t: NewTopic): Promise<Batch> {
-  return newContentDrafts(db, t.topic, { id: t.postId, authorId: t.topic.authorId }, 'new_topic', [], t.mentions, (p) => levelOfPerson(p) === 'watching');
+  return newContentDrafts(db, t.topic, { id: t.postId, authorId: t.topic.authorId }, 'new_topic', [], t.mentions, (p) =>
+    levelOfPerson(p) === 'watching' ? watchReason(p) : null,
+  );
 }
 
 /**
@@ -122,11 +133,11 @@ async function afterCommit(ctx: ServiceContext, what: string, drafts: () => Prom
 
 const consoleLog = { warn: (obj: object, msg?: string) => console.warn(msg, obj) };
 
-/** A reply was stored and is visible (not held): tell who should know. */
-export const onReplyCreated = (ctx: ServiceContext, r: NewReply) => afterCommit(ctx, `reply ${r.post.id}`, () => replyDrafts(ctx.db, r), true);
-
-/** A topic was started and is visible (not held). */
-export const onTopicStarted = (ctx: ServiceContext, t: NewTopic) => afterCommit(ctx, `topic ${t.topic.id}`, () => topicDrafts(ctx.db, t), true);
+/** A topic was started and is visible (not held): told in the transaction that stores it. */
+export async function tellTopicStarted(scope: WriteScope, t: NewTopic): Promise<void> {
+  const batch = await topicDrafts(scope.tx, t);
+  if (batch.length) await notify({ within: scope }, batch, { decided: true });
+}
 
 export interface EditedPost {
   topic: TopicFacts;

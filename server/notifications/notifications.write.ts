@@ -3,15 +3,17 @@
  * same visibility rules as every other channel, plus mutes and bans), stores them and announces
  * each new or raised notification on its recipient's live channel.
  */
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { rows, type Executor } from '../../db/client.js';
 import type { NotificationKind, NotificationLevel, Role } from '../../db/schema.js';
-import { eventsForV, USER_CHANNEL_PREFIX, userChannel, type EventDraft } from '../live/outbox.js';
+import { channelEventsCtes, eventsForV, USER_CHANNEL_PREFIX, userChannel, type EventDraft } from '../live/outbox.js';
+import { NOTIFY_CHANNEL } from '../live/bus.js';
 import type { ServiceContext, WriteScope } from '../write/unit-of-work.js';
 import { banInForce } from '../moderation/bans.js';
 import { mayGetNotificationMail, queueNotificationMail } from '../mail/notify/notify.queue.js';
 import { canReadPostBody, canSeeTopic, type Standing } from '../visibility/visibility.js';
 import type { Viewer } from '../visibility/viewer.js';
+import { reasonFor, strongerReasonSql, type DraftReason } from './notifications.reasons.js';
 
 export interface NotificationDraft {
   kind: NotificationKind;
@@ -22,6 +24,8 @@ export interface NotificationDraft {
   /** Who caused it (never told about their own act); null for the system. */
   actorId: number | null;
   data?: Record<string, unknown>;
+  /** Why each recipient is told (notifications.reasons.ts); kinds with one possible reason may leave it out. */
+  reason?: DraftReason;
 }
 
 /** The level a reader gets when they chose none: authors watch their own topics. */
@@ -230,28 +234,96 @@ function insertSql(draft: NotificationDraft, recipients: number[]) {
   const values = sql.join(
     recipients.map(
       (userId) => sql`(${userId}::int, ${draft.kind}::text, ${draft.communityId}::int,
-    ${draft.topicId}::int, ${draft.postId}::int, ${draft.actorId}::int, ${data}::jsonb)`,
+    ${draft.topicId}::int, ${draft.postId}::int, ${draft.actorId}::int, ${data}::jsonb, ${reasonFor(draft, userId)}::text)`,
     ),
     sql`, `,
   );
-  const conflict =
-    draft.kind === 'reply'
-      ? // The link stays on the first unread reply, unless that one was since hidden or deleted
-        // (a notification about an unreadable post is shown to nobody): then it moves to this one.
-        sql`ON CONFLICT (user_id, topic_id) WHERE kind = 'reply' AND read_at IS NULL
+  return sql`INSERT INTO notifications (user_id, kind, community_id, topic_id, post_id, actor_id, data, reason)
+    VALUES ${values} ${conflictSql(draft)} ${RETURNING}`;
+}
+
+/**
+ * The INSERT of one draft about a post that the same statement stores (`post`: the name of its
+ * CTE, with `id`), run after the CTE named `after`: nothing is stored when the post is not. The
+ * recipients travel as two array parameters, so no audience is too large for one statement.
+ */
+function insertForNewPostSql(draft: NotificationDraft, recipients: number[], post: string, after: string): SQL {
+  const ids = `{${recipients.join(',')}}`;
+  const reasons = `{${recipients.map((id) => reasonFor(draft, id) ?? 'NULL').join(',')}}`;
+  return sql`INSERT INTO notifications (user_id, kind, community_id, topic_id, post_id, actor_id, data, reason)
+    SELECT r.user_id, ${draft.kind}::text, ${draft.communityId}::int, ${draft.topicId}::int, np.id, ${draft.actorId}::int,
+      ${JSON.stringify(draft.data ?? {})}::jsonb, r.reason
+    FROM unnest(${ids}::int[], ${reasons}::text[]) AS r (user_id, reason)
+      CROSS JOIN ${sql.raw(post)} np CROSS JOIN (SELECT 1 FROM ${sql.raw(after)} LIMIT 1) run_after
+    ORDER BY r.user_id
+    ${conflictSql(draft)} ${RETURNING}`;
+}
+
+/** Drafts whose recipients are decided (`mayBeTold` ran), each recipient in one draft at most. */
+export type DecidedBatch = { draft: NotificationDraft; recipients: number[] }[];
+
+/** A recipient told by the statement that stored the post, with the event that told them. */
+export interface ToldWithPost {
+  userId: number;
+  kind: NotificationKind;
+  mailable: boolean;
+  channel: string;
+  seq: number;
+}
+
+/**
+ * The notices of a new post, stored by the statement that stores the post (posts.append), so the
+ * two commit together: one commit, and one `NOTIFY` lock at commit, where storing them after the
+ * post took two. `post` names the statement's CTE of the new post (with `id`); `after` one that must
+ * run first (the post's own event: every writer takes channel rows in the same order, the
+ * content's channel first, then notification rows, then recipients' channels by name).
+ * Answers CTEs to add (`n0`…, `nv`, `nc`, `ne`) and `told`, an expression for the statement's
+ * row: a JSON array of `ToldWithPost`, whose evaluation also queues each event's NOTIFY.
+ */
+export function noticesOfNewPostSql(batch: DecidedBatch, post: string, after: string): { ctes: SQL; told: SQL } {
+  const inserts = batch.map(({ draft, recipients }, i) => sql`${sql.raw(`n${i}`)} AS (${insertForNewPostSql(draft, recipients, post, after)})`);
+  const named = sql.join(
+    batch.map(
+      ({ draft }, i) => sql`SELECT ${USER_CHANNEL_PREFIX}::text || user_id AS name, user_id, ${draft.kind}::text AS kind, mailable,
+        jsonb_build_object('notificationId', id) AS ref, CASE WHEN created THEN 'notification.created' ELSE 'notification.updated' END AS type
+      FROM ${sql.raw(`n${i}`)}`,
+    ),
+    sql` UNION ALL `,
+  );
+  const ctes = sql`${sql.join(inserts, sql`, `)}, nv AS (${named}), ${channelEventsCtes('nv', 'n')}`;
+  const told = sql`(SELECT coalesce(json_agg(json_build_object('userId', x.user_id, 'kind', x.kind, 'mailable', x.mailable, 'channel', x.channel, 'seq', x.seq)), '[]')
+    FROM (SELECT nv.user_id, nv.kind, nv.mailable, ne.channel, ne.seq::int AS seq, pg_notify(${NOTIFY_CHANNEL}, ne.channel || ':' || ne.seq) AS notified
+      FROM ne JOIN nv ON nv.name = ne.channel) x)`;
+  return { ctes, told };
+}
+
+/** After the post's statement committed: the mail jobs of those told (the events are the caller's to publish). */
+export async function afterNoticesOfNewPost(ctx: Pick<ServiceContext, 'jobs'>, batch: DecidedBatch, told: ToldWithPost[], topicId: number): Promise<void> {
+  for (const { draft } of batch) {
+    const mailable = told.filter((t) => t.kind === draft.kind && t.mailable).map((t) => t.userId);
+    await queueNotificationMail(ctx.jobs, undefined, { kind: draft.kind, topicId }, mailable);
+  }
+}
+
+/** Each kind's coalescing and once-only rule. */
+function conflictSql(draft: NotificationDraft): SQL {
+  return draft.kind === 'reply'
+    ? // The link stays on the first unread reply, unless that one was since hidden or deleted
+      // (a notification about an unreadable post is shown to nobody): then it moves to this one.
+      sql`ON CONFLICT (user_id, topic_id) WHERE kind = 'reply' AND read_at IS NULL
           DO UPDATE SET count = notifications.count + 1, updated_at = now(), actor_id = excluded.actor_id,
+            reason = ${strongerReasonSql(sql`notifications.reason`, sql`excluded.reason`)},
             post_id = CASE WHEN EXISTS (SELECT 1 FROM posts p WHERE p.id = notifications.post_id AND NOT p.hidden AND NOT p.deleted)
               THEN notifications.post_id ELSE excluded.post_id END`
-      : draft.kind === 'mention'
-        ? sql`ON CONFLICT (user_id, post_id) WHERE kind = 'mention' DO NOTHING`
-        : draft.kind === 'reminder'
-          ? sql`ON CONFLICT (user_id, topic_id) WHERE kind = 'reminder' DO NOTHING`
-          : sql``;
-  return sql`INSERT INTO notifications (user_id, kind, community_id, topic_id, post_id, actor_id, data)
-    VALUES ${values} ${conflict}
-    RETURNING id, user_id, (xmax = 0) AS created,
-      (SELECT ${mayGetNotificationMail(sql`u`)} FROM users u WHERE u.id = notifications.user_id) AS mailable`;
+    : draft.kind === 'mention'
+      ? sql`ON CONFLICT (user_id, post_id) WHERE kind = 'mention' DO NOTHING`
+      : draft.kind === 'reminder'
+        ? sql`ON CONFLICT (user_id, topic_id) WHERE kind = 'reminder' DO NOTHING`
+        : sql``;
 }
+
+const RETURNING = sql`RETURNING id, user_id, (xmax = 0) AS created,
+      (SELECT ${mayGetNotificationMail(sql`u`)} FROM users u WHERE u.id = notifications.user_id) AS mailable`;
 
 /** Within a write: the rows now, their events later (`announceStored`). */
 async function insertFor(tx: Executor, draft: NotificationDraft, recipients: number[], into: Stored[]): Promise<Told[]> {

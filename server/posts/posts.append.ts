@@ -5,6 +5,7 @@ import { bans, type Role } from '../../db/schema.js';
 import { banInForce } from '../moderation/bans.js';
 import { NOTIFY_CHANNEL, type BusNote } from '../live/bus.js';
 import { topicChannel } from '../live/outbox.js';
+import { noticesOfNewPostSql, type DecidedBatch, type ToldWithPost } from '../notifications/notifications.write.js';
 
 export interface AppendReply {
   topicId: number;
@@ -37,8 +38,14 @@ export interface AppendReply {
  * seen in the row's new version) and in its own snapshot (a ban committed before it began).
  * Refused, it writes nothing (joining included) and answers null; the caller finds out why.
  */
-export async function appendReply(db: Executor, r: AppendReply): Promise<{ post: PostRow; note: BusNote } | null> {
+export async function appendReply(
+  db: Executor,
+  r: AppendReply,
+  notices: DecidedBatch = [],
+): Promise<{ post: PostRow; note: BusNote; told: ToldWithPost[] } | null> {
   const channel = topicChannel(r.topicId);
+  // Who the reply tells, decided before, is stored by the same statement (one commit, not two).
+  const told = notices.length ? noticesOfNewPostSql(notices, 'p', 'e') : null;
   const held = r.held ?? false;
   const heldReason = held ? 'held_first_post' : null;
   const [row] = await rows<Record<string, unknown>>(
@@ -66,8 +73,10 @@ export async function appendReply(db: Executor, r: AppendReply): Promise<{ post:
       INSERT INTO events (channel, seq, type, ref)
       SELECT ${channel}, c.last_seq, 'post.created', jsonb_build_object('postId', p.id) FROM c, p
       RETURNING seq
-    )
-    SELECT p.id, p.number, p.created_at, p.hidden_at, e.seq::int AS seq, pg_notify(${NOTIFY_CHANNEL}, ${channel} || ':' || e.seq) FROM p, e`,
+    )${told ? sql`, ${told.ctes}` : sql``}
+    SELECT p.id, p.number, p.created_at, p.hidden_at, e.seq::int AS seq, pg_notify(${NOTIFY_CHANNEL}, ${channel} || ':' || e.seq)${
+      told ? sql`, ${told.told} AS told` : sql``
+    } FROM p, e`,
   );
   if (!row) return null;
   const post: PostRow = {
@@ -92,5 +101,12 @@ export async function appendReply(db: Executor, r: AppendReply): Promise<{ post:
     likeCount: 0,
     helpfulCount: 0,
   };
-  return { post, note: { channel, seq: Number(row.seq) } };
+  return { post, note: { channel, seq: Number(row.seq) }, told: toldOf(row.told) };
+}
+
+/** The `told` column: json (pg) or its text (some drivers), absent without notices. */
+function toldOf(value: unknown): ToldWithPost[] {
+  if (value === undefined || value === null) return [];
+  const list = (typeof value === 'string' ? JSON.parse(value) : value) as ToldWithPost[];
+  return list.map((t) => ({ userId: Number(t.userId), kind: t.kind, mailable: !!t.mailable, channel: t.channel, seq: Number(t.seq) }));
 }

@@ -19,7 +19,8 @@ import type { BusNote } from '../live/bus.js';
 import { renderMarkdown, type RenderResult } from '../markdown/markdown.render.js';
 import { throwIfBanned } from '../moderation/bans.js';
 import { holdReply, queueHeld, shouldHold } from '../moderation/hold.js';
-import { onReplyCreated, onTopicStarted } from '../notifications/notifications.triggers.js';
+import { replyAudience, tellTopicStarted } from '../notifications/notifications.triggers.js';
+import { afterNoticesOfNewPost, type DecidedBatch, type ToldWithPost } from '../notifications/notifications.write.js';
 import { loadStanding, loadVisibleTopic, type ActiveBan, type LoadedTopic } from '../topics/topics.load.js';
 import { isOpenTo } from '../visibility/permissions.js';
 import { canSeeTopic, type Standing } from '../visibility/visibility.js';
@@ -98,6 +99,9 @@ interface Posting {
   // store
   stored: { topicId: number; postId: number; categoryId: number; row?: PostRow } | null;
   notes: BusNote[];
+  /** A reply's notices, decided before it is stored and stored with it, and those they told. */
+  notices: DecidedBatch;
+  told: ToldWithPost[];
 }
 
 type PhaseResult = Posted | typeof PAGE_TAKEN | void;
@@ -214,7 +218,14 @@ async function appendTo(p: Posting, topic: LoadedTopic) {
     seesHidden: canSeeTopic(p.standing, { hidden: true, authorId: topic.topic.authorId }),
   } as const;
   // A reply is one statement (the hottest write); a held one adds its queue item in the same transaction.
-  return p.held ? holdReply(p.ctx.db, reply, p.community.id) : appendReply(p.ctx.db, reply);
+  if (p.held) return holdReply(p.ctx.db, reply, p.community.id);
+  p.notices = await replyAudience(p.ctx.db, {
+    topic: { id: topic.topic.id, communityId: p.community.id, categoryId: topic.topic.categoryId, authorId: topic.topic.authorId },
+    authorId: p.user.id,
+    replyToAuthorId: p.replyToAuthorId,
+    mentions: p.rendered.mentions,
+  });
+  return appendReply(p.ctx.db, reply, p.notices);
 }
 
 /** How often a reply refused at its insert is tried again when the topic, read again, lets it through (it was locked and unlocked meanwhile). */
@@ -227,7 +238,8 @@ async function storeReply(p: Posting): Promise<void> {
       const { post, note } = appended;
       if (role(p) === null) p.viewer.roles.set(p.community.id, 'member');
       p.stored = { topicId: post.topicId, postId: post.id, categoryId: p.topic!.topic.categoryId, row: post };
-      p.notes = [note];
+      p.told = appended.told;
+      p.notes = [note, ...p.told.map((t) => ({ channel: t.channel, seq: t.seq }))];
       return;
     }
     // A lock, hiding or ban committed since `locate`: read the topic again and refuse as the checks now do.
@@ -239,44 +251,53 @@ async function storeReply(p: Posting): Promise<void> {
 
 async function storeTopic(p: Posting, d: Extract<Destination, { type: 'topic' }>): Promise<typeof PAGE_TAKEN | void> {
   const categoryId = await d.category();
-  const { result, notes } = await stage(p.ctx.db, async ({ tx, emit }) => {
-    // A ban committed since `locate` is seen here, before anything is written.
-    throwIfBanned((await loadStanding(tx, p.viewer, p.community.id)).ban);
-    const authorRole = await ensureMembership(tx, p.viewer, p.community.id);
-    // A concurrent insert of the same page URL is waited for, then yielded to (forum topics have no URL).
-    const [topic] = await tx
-      .insert(topics)
-      .values({
-        communityId: p.community.id,
-        categoryId,
-        authorId: p.user.id,
-        title: d.title,
-        kind: d.kind,
-        lastNumber: 1,
-        postCount: 1,
-        embedUrl: d.embedUrl,
-        ...(p.held ? { hidden: true, hiddenReasonCode: 'held_first_topic', hiddenPending: true } : {}),
-      })
-      .onConflictDoNothing({ target: [topics.communityId, topics.embedUrl] })
-      .returning({ id: topics.id });
-    if (!topic) return null;
-    const [post] = await tx
-      .insert(posts)
-      .values({
-        topicId: topic.id,
-        number: 1,
-        authorId: p.user.id,
-        authorRole,
-        body: p.request.body,
-        bodyHtml: p.rendered.html,
-        clientId: p.request.clientId ?? null,
-      })
-      .returning({ id: posts.id });
-    await emit(topicChannel(topic.id), 'post.created', { postId: post!.id });
-    await emit(communityChannel(p.community.slug), 'topic.created', { topicId: topic.id });
-    if (p.held) await queueHeld(tx, { communityId: p.community.id, topicId: topic.id, postId: post!.id, targetType: 'topic' });
-    return { topicId: topic.id, postId: post!.id };
-  });
+  const { result, notes } = await stage(
+    p.ctx.db,
+    async (scope) => {
+      const { tx, emit } = scope;
+      // A ban committed since `locate` is seen here, before anything is written.
+      throwIfBanned((await loadStanding(tx, p.viewer, p.community.id)).ban);
+      const authorRole = await ensureMembership(tx, p.viewer, p.community.id);
+      // A concurrent insert of the same page URL is waited for, then yielded to (forum topics have no URL).
+      const [topic] = await tx
+        .insert(topics)
+        .values({
+          communityId: p.community.id,
+          categoryId,
+          authorId: p.user.id,
+          title: d.title,
+          kind: d.kind,
+          lastNumber: 1,
+          postCount: 1,
+          embedUrl: d.embedUrl,
+          ...(p.held ? { hidden: true, hiddenReasonCode: 'held_first_topic', hiddenPending: true } : {}),
+        })
+        .onConflictDoNothing({ target: [topics.communityId, topics.embedUrl] })
+        .returning({ id: topics.id });
+      if (!topic) return null;
+      const [post] = await tx
+        .insert(posts)
+        .values({
+          topicId: topic.id,
+          number: 1,
+          authorId: p.user.id,
+          authorRole,
+          body: p.request.body,
+          bodyHtml: p.rendered.html,
+          clientId: p.request.clientId ?? null,
+        })
+        .returning({ id: posts.id });
+      await emit(topicChannel(topic.id), 'post.created', { postId: post!.id });
+      await emit(communityChannel(p.community.slug), 'topic.created', { topicId: topic.id });
+      if (p.held) await queueHeld(tx, { communityId: p.community.id, topicId: topic.id, postId: post!.id, targetType: 'topic' });
+      else {
+        const facts = { id: topic.id, communityId: p.community.id, categoryId, authorId: p.user.id };
+        await tellTopicStarted(scope, { topic: facts, postId: post!.id, mentions: p.rendered.mentions });
+      }
+      return { topicId: topic.id, postId: post!.id };
+    },
+    p.ctx.jobs,
+  );
   if (!result) return PAGE_TAKEN;
   p.stored = { ...result, categoryId };
   p.notes = notes;
@@ -301,21 +322,17 @@ function announce(p: Posting): void {
   if (p.request.destination.type === 'reply') p.ctx.bumps.bump(p.community.slug, p.stored!.topicId);
 }
 
-/** After the commit, awaited, never throwing; a held post tells nobody until a moderator approves it. */
+/**
+ * After the commit, awaited, never throwing. A post's notifications were stored with it (a held
+ * post tells nobody until a moderator approves it; a new topic's mail jobs went with its
+ * transaction): what remains is a reply's notification mail.
+ */
 async function notify(p: Posting): Promise<void> {
-  if (p.held) return;
-  const { topicId, postId, categoryId } = p.stored!;
-  const facts = { id: topicId, communityId: p.community.id, categoryId, authorId: p.topic?.topic.authorId ?? p.user.id };
-  if (p.request.destination.type === 'reply') {
-    await onReplyCreated(p.ctx, {
-      topic: facts,
-      post: { id: postId, authorId: p.user.id },
-      replyToAuthorId: p.replyToAuthorId,
-      mentions: p.rendered.mentions,
-    });
-  } else {
-    await onTopicStarted(p.ctx, { topic: facts, postId, mentions: p.rendered.mentions });
-  }
+  if (p.held || p.request.destination.type !== 'reply' || !p.told.length) return;
+  const { topicId, postId } = p.stored!;
+  await afterNoticesOfNewPost(p.ctx, p.notices, p.told, topicId).catch((err: unknown) =>
+    (p.ctx.log ?? console).warn({ err }, `notification mail for reply ${postId} could not be queued; the reply and its notifications are stored`),
+  );
 }
 
 /** The phases, in order. */
@@ -354,6 +371,8 @@ export async function submitPost(ctx: ServiceContext, viewer: Viewer, request: P
     held: false,
     stored: null,
     notes: [],
+    notices: [],
+    told: [],
   };
   for (const [, phase] of POST_PHASES) {
     const answer = await phase(p);

@@ -229,7 +229,7 @@ export const Topic = Type.Object(
           changedBy: Ref(User),
           changedByRole: Nullable(RoleName),
         },
-        { description: "ideas only: the organisation's public answer; null until staff set one" },
+        { description: "ideas only: the organisation's public answer; null until staff set one, and again once they clear it" },
       ),
     ),
   },

@@ -1,21 +1,58 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Db } from '../../db/client.js';
+import type { Config } from '../config/config.js';
 import { errors, SlugParams } from '../schemas/common.schema.js';
+import { TopicListCache } from '../topics/topic-list.cache.js';
+import type { ServiceContext } from '../write/unit-of-work.js';
 import { SearchQuery, SearchReply } from './search.schema.js';
-import { search } from './search.service.js';
+import { search, searchKey, unchangedSince, type GuestSearchCache, type SearchCache } from './search.service.js';
 
-export const searchRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
+export const searchRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext; config: Config }> = async (app, { ctx, config }) => {
+  // The same lifetime as guests' topic lists: a new post shows up in search within PARLEY_LIST_CACHE_SECONDS.
+  const cache: SearchCache = new TopicListCache(config.pageCacheSize, config.listCacheSeconds * 1000, ctx.bus);
+  // Guests' answers, serialised: served again only after checking that no post in them was hidden, deleted or edited since.
+  const answers: GuestSearchCache = new TopicListCache(config.pageCacheSize, config.listCacheSeconds * 1000, ctx.bus);
+  // A change this process makes clears them at once, like guests' topic lists (the bus's note comes after the batch).
+  const stopBumps = ctx.bumps.onBump((slug) => {
+    cache.invalidate(slug);
+    answers.invalidate(slug);
+  });
+  app.addHook('onClose', async () => {
+    stopBumps();
+    cache.close();
+    answers.close();
+  });
   app.get(
     '/api/communities/:slug/search',
     {
       schema: {
         tags: ['search'],
         summary: 'Full-text search of a community',
+        description:
+          'The ranked matches of a search are kept per process for at most `PARLEY_LIST_CACHE_SECONDS` (or until the community’s live events say its topics changed); signed-in readers’ results are read and checked again on every request, guests’ answers are served again only after checking that none of their posts was hidden, deleted or edited since.',
         params: SlugParams,
         querystring: SearchQuery,
         response: { 200: SearchReply, ...errors(400, 404, 429) },
       },
     },
-    async (request) => search(db, request.viewer, request.params.slug, request.query.q, request.query.cursor),
+    async (request, reply) => {
+      const { slug } = request.params;
+      const { q, cursor } = request.query;
+      if (request.viewer.user || !answers.enabled) return search(ctx.db, request.viewer, slug, q, cursor, 20, cache);
+      const key = searchKey(slug, q, cursor);
+      const send = (json: Buffer, state: 'hit' | 'miss') =>
+        reply
+          .type('application/json; charset=utf-8')
+          .header('x-parley-cache', state)
+          .send(json as never);
+      const kept = answers.get(key);
+      if (kept && (await unchangedSince(ctx.db, kept.postIds, kept.at))) return send(kept.json, 'hit');
+      const generation = answers.generation(slug);
+      const at = new Date();
+      const answer = await search(ctx.db, request.viewer, slug, q, cursor, 20, cache);
+      const body = reply.serialize(answer);
+      const json = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body as Uint8Array);
+      answers.set(key, slug, { postIds: answer.items.map((i) => i.post.id), json, at }, generation);
+      return send(json, 'miss');
+    },
   );
 };

@@ -5,13 +5,14 @@ import type { Bus } from '../live/bus.js';
  * for the same query, so one read serves them all until the community's channel moves on (a topic
  * created, bumped or changed, the community itself changed) or `ttlMs` has passed, which bounds
  * what no list event announces (an author's new display name, a post approved from the queue).
+ * Search keeps its ranked matches in one too (`V`: what is kept; serialised JSON for lists).
  *
  * A read that overlaps a note is not stored, as in TopicPageCache: every note moves a process-wide
  * clock and stamps its community with it, a community the cache has forgotten stands at `floor`,
  * and an entry counts only while its community still stands where it stood when the read began.
  */
-export class TopicListCache {
-  private entries = new Map<string, { slug: string; generation: number; json: Buffer; until: number }>();
+export class TopicListCache<V = Buffer> {
+  private entries = new Map<string, { slug: string; generation: number; json: V; until: number }>();
   private generations = new Map<string, number>();
   private clock = 0;
   private floor = 0;
@@ -38,7 +39,7 @@ export class TopicListCache {
     return this.generations.get(slug.toLowerCase()) ?? this.floor;
   }
 
-  get(key: string, now = Date.now()): Buffer | undefined {
+  get(key: string, now = Date.now()): V | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     this.entries.delete(key);
@@ -48,7 +49,7 @@ export class TopicListCache {
     return entry.json;
   }
 
-  set(key: string, slug: string, json: Buffer, generationAtStart: number, now = Date.now()): void {
+  set(key: string, slug: string, json: V, generationAtStart: number, now = Date.now()): void {
     if (!this.enabled || this.generation(slug) !== generationAtStart) return;
     this.entries.delete(key);
     this.entries.set(key, { slug: slug.toLowerCase(), generation: generationAtStart, json, until: now + this.ttlMs });

@@ -20,6 +20,11 @@ import { createTopic, listTopics, setSolution, updateTopic } from './topics.serv
 import { pageAfter } from './topics.cursor.js';
 import { serveTopicPage, type TopicJsonCache } from './topic-page.cache.js';
 import type { TopicListCache } from './topic-list.cache.js';
+import { listTopicsOverlaid } from './topic-list-overlay.js';
+import type { Viewer } from '../visibility/viewer.js';
+
+/** The list every reader without a session gets: the base of signed-in readers' lists too. */
+const GUEST: Viewer = { user: null, sessionId: null, roles: new Map() };
 
 export const topicRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: ServiceContext; pageCache: TopicJsonCache; listCache: TopicListCache }> = async (
   app,
@@ -37,7 +42,7 @@ export const topicRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: Servi
         summary: 'Topics of a community, pinned first',
         description:
           'An unknown `category`: `404 category_not_found` (not an empty list). ' +
-          'Guests are served from a per-process cache that the community’s live events clear (and that keeps a list at most `PARLEY_LIST_CACHE_SECONDS`).',
+          'Guests are served from a per-process cache that the community’s live events clear (and that keeps a list at most `PARLEY_LIST_CACHE_SECONDS`); signed-in readers who do not moderate the community get that list with their own state (read positions, votes, unread counts) read per request, leaving out topics hidden since.',
         params: SlugParams,
         querystring: ListTopicsQuery,
         response: { 200: TopicList, ...topicErrors },
@@ -45,22 +50,32 @@ export const topicRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: Servi
     },
     async (request, reply) => {
       const { slug } = request.params;
-      if (request.viewer.user || !listCache.enabled) return listTopics(db, request.viewer, slug, request.query);
+      if (!listCache.enabled) return listTopics(db, request.viewer, slug, request.query);
       const { category, sort, kind, status, cursor, page, limit } = request.query;
       const key = JSON.stringify([slug.toLowerCase(), category, sort, kind, status, cursor, page, limit]);
-      const cached = listCache.get(key);
+      let state: 'hit' | 'miss' = 'hit';
       // Serialised by the route's own schema once, then sent as the same bytes to every guest.
-      const send = (json: Buffer, state: 'hit' | 'miss') =>
-        reply
-          .type('application/json; charset=utf-8')
-          .header('x-parley-cache', state)
-          .send(json as never);
-      if (cached) return send(cached, 'hit');
-      const generation = listCache.generation(slug);
-      const body = reply.serialize(await listTopics(db, request.viewer, slug, request.query));
-      const json = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body as Uint8Array);
-      listCache.set(key, slug, json, generation);
-      return send(json, 'miss');
+      const guestList = async (): Promise<Buffer> => {
+        const cached = listCache.get(key);
+        if (cached) return cached;
+        state = 'miss';
+        const generation = listCache.generation(slug);
+        const body = reply.serialize(await listTopics(db, GUEST, slug, request.query));
+        const json = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body as Uint8Array);
+        listCache.set(key, slug, json, generation);
+        return json;
+      };
+      const { user } = request.viewer;
+      if (user) {
+        // The guests' list and the reader's own state over it; the full read for those who moderate.
+        const overlaid = await listTopicsOverlaid(db, { ...request.viewer, user }, slug, request.query, guestList);
+        return overlaid ?? listTopics(db, request.viewer, slug, request.query);
+      }
+      const json = await guestList();
+      return reply
+        .type('application/json; charset=utf-8')
+        .header('x-parley-cache', state)
+        .send(json as never);
     },
   );
 

@@ -1,9 +1,9 @@
-import { sql } from 'drizzle-orm';
-import { rows, type Db } from '../../db/client.js';
-import { users, type Role } from '../../db/schema.js';
+import { sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { memberReputation, users, type Role } from '../../db/schema.js';
 import { notFound } from '../errors/errors.js';
 import { earnedBadges } from '../reputation/badges.js';
-import { reputationOf } from '../reputation/reputation.js';
+import { keptFigures, reputationOf } from '../reputation/reputation.js';
 import { presentUser } from './users.present.js';
 
 /**
@@ -11,12 +11,27 @@ import { presentUser } from './users.present.js';
  * nothing anyone did for themselves. `stats` and `reputation` share one definition.
  */
 export async function getProfile(db: Db, handle: string) {
-  const [user] = await db
-    .select()
+  // The user, their current reputation rollup and their roles in one round trip: a profile is a
+  // first-view page, and at 50 connections each round trip queues behind the others.
+  const [found] = await db
+    .select({
+      user: users,
+      kept: {
+        posts: sql<number | null>`member_reputation.posts`,
+        helpful_received: sql<number | null>`member_reputation.helpful_received`,
+        solutions: sql<number | null>`member_reputation.solutions`,
+        topics_started: sql<number | null>`member_reputation.topics_started`,
+        people_helped: sql<number | null>`member_reputation.people_helped`,
+      },
+      roles: sql<RoleRow[] | null>`(SELECT json_agg(x ORDER BY x.name, x.slug) FROM (${rolesSql(sql`${users.id}`)}) x)`,
+    })
     .from(users)
+    .leftJoin(memberReputation, sql`member_reputation.user_id = ${users.id} AND member_reputation.computed_version = member_reputation.version`)
     .where(sql`lower(${users.handle}) = ${handle.toLowerCase()}`);
-  if (!user) throw notFound('user_not_found', `No user "${handle}".`, { handle });
-  const [{ posts, ...reputation }, roles] = await Promise.all([reputationOf(db, user.id), rolesOf(db, user.id)]);
+  if (!found) throw notFound('user_not_found', `No user "${handle}".`, { handle });
+  const { user } = found;
+  const { posts, ...reputation } = await reputationOf(db, user.id, keptFigures(found.kept));
+  const roles = (found.roles ?? []).map((r) => ({ community: r.slug, communityName: r.name, role: r.role }));
   return {
     user: presentUser(user),
     stats: { posts, helpful: reputation.helpfulReceived, solutions: reputation.solutions },
@@ -25,14 +40,13 @@ export async function getProfile(db: Db, handle: string) {
   };
 }
 
-/** Where the user speaks for a community or looks after it; plain membership is not shown. */
-async function rolesOf(db: Db, userId: number) {
-  const found = await rows<{ slug: string; name: string; role: Role }>(
-    db,
-    sql`
-    SELECT c.slug, c.name, m.role FROM memberships m JOIN communities c ON c.id = m.community_id
-    WHERE m.user_id = ${userId} AND m.role <> 'member'
-    ORDER BY c.name, c.slug`,
-  );
-  return found.map((r) => ({ community: r.slug, communityName: r.name, role: r.role }));
+interface RoleRow {
+  slug: string;
+  name: string;
+  role: Role;
 }
+
+/** Where the user speaks for a community or looks after it; plain membership is not shown. */
+const rolesSql = (userId: SQL) => sql`
+    SELECT c.slug, c.name, m.role FROM memberships m JOIN communities c ON c.id = m.community_id
+    WHERE m.user_id = ${userId} AND m.role <> 'member'`;

@@ -31,6 +31,16 @@ export function canReadPostBody(standing: Standing, post: { hidden: boolean; del
   return canModerate(standing) || isAuthor(standing.viewer, post.authorId);
 }
 
+/**
+ * `canReadPostBody` as an SQL condition over a query's `posts` rows (unqualified column names), for
+ * counting what a viewer can read without loading each post: the same three conditions.
+ */
+export function readablePostSql(standing: Standing): SQL {
+  if (canModerate(standing)) return sql`(NOT deleted)`;
+  const userId = standing.viewer.user?.id ?? null;
+  return userId === null ? sql`(NOT deleted AND NOT hidden)` : sql`(NOT deleted AND (NOT hidden OR author_id = ${userId}))`;
+}
+
 /** Search, feeds and previews show only text that every reader may see. */
 export function isPubliclyReadable(post: { hidden: boolean; deleted: boolean }, topic: { hidden: boolean }): boolean {
   return !post.deleted && !post.hidden && !topic.hidden;

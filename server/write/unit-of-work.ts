@@ -14,7 +14,11 @@ export interface ServiceContext {
   db: Db;
   bus: Bus;
   /** Batched, after-commit topic list events for community channels: new activity (the default) or changed data. */
-  bumps: { bump(communitySlug: string, topicId: number, type?: 'topic.bumped' | 'topic.updated'): void };
+  bumps: {
+    bump(communitySlug: string, topicId: number, type?: 'topic.bumped' | 'topic.updated'): void;
+    /** Told of every bump at once, before its batched list event: this process's caches of the community's lists clear without waiting. */
+    onBump(listener: (communitySlug: string) => void): () => void;
+  };
   /** For work after a commit that must not fail the request (e.g. notifications): failures are logged here. */
   log?: { warn(obj: object, msg?: string): void };
   /** Posting limits and content rules (`PARLEY_RATE_LIMITS=off` turns them off, as for benchmarks and tests). */

@@ -122,4 +122,51 @@ describe('ideas: votes and status, live', () => {
     for (const list of problems) expect(list).toEqual([]);
     await Promise.all([melCtx.close(), niaCtx.close(), caraCtx.close()]);
   });
+
+  it('the votes tab keeps its status filter when the category changes, and staff clear a status live, in the public log', async () => {
+    const owner = clients.olga!;
+    expect((await owner.post('/api/communities/acme/categories', { slug: 'lamps', name: 'Lamps' }, host)).status).toBe(201);
+    const idea = async (title: string, status?: string) => {
+      const res = await owner.post('/api/communities/acme/topics', { category: 'lamps', title, body: `${title}, please.`, kind: 'idea' }, host);
+      expect(res.status, res.text).toBe(201);
+      if (status) expect((await clients.cara!.put(`/api/topics/${res.body.topic.id}/idea-status`, { status }, host)).status).toBe(200);
+      return res.body.topic.id as number;
+    };
+    const planned = await idea('A dimmer for the desk lamp', 'planned');
+    await idea('A green shade');
+
+    const [melCtx, caraCtx] = [await contextFor('mel'), await contextFor('cara')];
+    const [mel, cara] = [await melCtx.newPage(), await caraCtx.newPage()];
+    const problems = [mel, cara].map((page) => watchForProblems(page));
+
+    // Planned ideas of every category, then the reader picks a category: still only planned ones.
+    await mel.goto(`${url}/c/acme?sort=votes&status=planned`);
+    await mel.locator('li.topic', { hasText: 'A dimmer for the desk lamp' }).waitFor();
+    await mel
+      .getByRole('navigation', { name: /categor/i })
+      .getByRole('link', { name: 'Lamps' })
+      .click();
+    await expect.poll(() => new URL(mel.url()).searchParams.get('category')).toBe('lamps');
+    expect(new URL(mel.url()).searchParams.get('status')).toBe('planned');
+    expect(new URL(mel.url()).searchParams.get('sort')).toBe('votes');
+    expect(await mel.getByLabel('Status', { exact: true }).inputValue()).toBe('planned');
+    await mel.locator('li.topic', { hasText: 'A dimmer for the desk lamp' }).waitFor();
+    expect(await mel.locator('li.topic', { hasText: 'A green shade' }).count()).toBe(0);
+
+    // Staff take the answer back; a reader's open page loses the banner without a reload.
+    await mel.goto(`${url}/c/acme/t/${planned}`);
+    await mel.getByRole('region', { name: /Planned/ }).waitFor();
+    await cara.goto(`${url}/c/acme/t/${planned}`);
+    await cara.getByText('Change the status').click();
+    await cara.getByRole('button', { name: 'Clear the status' }).click();
+    await cara.getByText('Set a status').waitFor({ timeout: 5000 });
+    await mel.getByRole('region', { name: /Planned/ }).waitFor({ state: 'detached', timeout: 5000 });
+
+    // The public log says who cleared it, and what it was.
+    await mel.goto(`${url}/c/acme/log`);
+    await mel.getByText(/@cara cleared the status of the topic “A dimmer for the desk lamp” \(it was “Planned”\)/).waitFor();
+
+    for (const list of problems) expect(list).toEqual([]);
+    await Promise.all([melCtx.close(), caraCtx.close()]);
+  });
 });

@@ -78,11 +78,17 @@ describe('notifications, live', () => {
     expect(await items.nth(0).innerText()).toContain('And @ann, check the wall switch.');
     expect(await items.nth(1).innerText()).toContain('@bob replied in Lamp flickers');
     expect(await items.nth(1).innerText()).toContain('Try a warmer bulb first.');
+    // Each says why: the mention, and ann's own topic.
+    expect(await items.nth(0).innerText()).toContain('You were told because someone mentioned you.');
+    expect(await items.nth(1).innerText()).toContain('You were told because you started this topic.');
     await first.screenshot({ path: 'tests/e2e/screenshots/notifications.png', fullPage: true });
 
     // Following the mention lands on that post, the last of the topic: having read it all, ann
     // has read both notifications (reading a topic reads its notifications), in both tabs.
-    await items.nth(0).getByRole('link').click();
+    await items
+      .nth(0)
+      .getByRole('link', { name: /mentioned you/ })
+      .click();
     await first.waitForURL((u) => u.pathname.startsWith(`/c/acme/t/${topicId}`) && u.hash === `#post-${mentioned.body.post.number}`);
     const target = first.locator(`#post-${mentioned.body.post.number}`);
     await target.getByText('check the wall switch').waitFor();
@@ -149,6 +155,33 @@ describe('notifications, live', () => {
 
     // The reading position reaches the server (debounced), and only goes forwards.
     await expect.poll(async () => (await ann.get(`/api/topics/${id}`, host)).body.viewerState?.lastReadNumber, { timeout: 5000 }).toBe(10);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('says why each notification came and links to the setting that made it so', async () => {
+    const carol = await signUp('carol');
+    expect((await carol.put('/api/communities/acme/categories/general/notification-level', { level: 'watching' }, host)).status).toBe(200);
+    const started = await bob.post('/api/communities/acme/topics', { category: 'general', title: 'Cord frays', body: 'Near the plug.' }, host);
+    expect(started.status, started.text).toBe(201);
+    const answered = await bob.post(`/api/topics/${topicId}/posts`, { body: 'Ask @carol, she fixed hers.' }, host);
+    expect(answered.status, answered.text).toBe(201);
+
+    const context = await signedInContext(carol);
+    const page = await context.newPage();
+    const problems = watchForProblems(page);
+    await page.goto(`${url}/notifications`);
+    const items = page.getByRole('list', { name: 'All notifications' }).getByRole('listitem');
+    const byCategory = items.filter({ hasText: 'Cord frays' });
+    await byCategory.getByText('You were told because you watch this category.').waitFor();
+    const mention = items.filter({ hasText: '@bob mentioned you in Lamp flickers' });
+    await mention.getByText('You were told because someone mentioned you.').waitFor();
+    expect(await mention.getByRole('link', { name: 'Your notification settings' }).getAttribute('href')).toBe('/settings#email');
+
+    // The category's setting is where the reason points: on its page, set to Watching.
+    await byCategory.getByRole('link', { name: 'Notifications for this category' }).click();
+    await page.waitForURL((u) => u.pathname === '/c/acme' && u.searchParams.get('category') === 'general' && u.hash === '#category-notification-level');
+    await expect.poll(() => page.locator('#category-notification-level').inputValue()).toBe('watching');
     expect(problems).toEqual([]);
     await context.close();
   });

@@ -7,7 +7,7 @@
  */
 import type { Translator } from '../../i18n/translator.js';
 import { isReasonCode, reasonText } from '../../moderation/system-reasons.js';
-import { IDEA_STATUSES } from '../../../db/schema.js';
+import { IDEA_STATUSES, type NotificationReason } from '../../../db/schema.js';
 import { postPath, topicPath } from '../../pages/sitemap.urls.js';
 import type { MailBlock, MailDraft } from '../mail.draft.js';
 import type { MailLinks } from '../mail.links.js';
@@ -26,6 +26,14 @@ const MODERATION_KEYS: Record<string, { plain: string; reason?: string }> = {
   hide_topic: { plain: 'notification.moderation.hide_topic', reason: 'notification.moderation.hide_topic_reason' },
   unhide_topic: { plain: 'notification.moderation.unhide_topic' },
   other: { plain: 'notification.moderation.other', reason: 'notification.moderation.other_reason' },
+};
+
+/** A reply's line says the reason stored with it: the web's "you were told because" in mail words. */
+const REPLY_REASON_KEY: Partial<Record<NotificationReason, string>> = {
+  own_post: 'mail.reason.replied_to',
+  own_topic: 'mail.reason.own_topic',
+  watching_topic: 'mail.reason.watching',
+  watching_category: 'mail.reason.watching_category',
 };
 
 const REASON_KEY: Record<MailedKind, string> = {
@@ -131,7 +139,9 @@ export function topicMail({ recipient, locale, pending, translator, links, reply
     if (replyTo) blocks.push({ type: 'paragraph', text: w.t('mail.notification.reply_hint') });
   }
 
-  const reasonKey = lead.kind === 'reply' && lead.watching ? 'mail.reason.watching' : REASON_KEY[lead.kind];
+  // Notifications stored before reasons were: the member's level now says it.
+  const olderReply = lead.watching ? 'mail.reason.watching' : REASON_KEY.reply;
+  const reasonKey = lead.kind === 'reply' ? ((lead.reason && REPLY_REASON_KEY[lead.reason]) ?? olderReply) : REASON_KEY[lead.kind];
   const reason = [w.t(reasonKey), ...(recipient.choice === 'away' ? [w.t('mail.reason.when_away')] : [])].join(' ');
   const onlyMentions = notes.every((n) => n.kind === 'mention');
   return {

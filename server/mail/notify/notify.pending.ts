@@ -5,7 +5,8 @@
  */
 import { sql } from 'drizzle-orm';
 import { rows, type Executor } from '../../../db/client.js';
-import type { EmailNotificationChoice } from '../../../db/schema.js';
+import type { EmailNotificationChoice, NotificationReason } from '../../../db/schema.js';
+import { isNotificationReason } from '../../notifications/notifications.reasons.js';
 import { levelOfPerson, loadPeople, mayBeTold, type NotificationDraft } from '../../notifications/notifications.write.js';
 import { MAILED_KINDS, type MailedKind } from './notify.queue.js';
 
@@ -75,6 +76,8 @@ export interface PendingNotification {
   /** For replies and mentions: the posts still to mail (read, hidden, mailed or seen ones left out). */
   posts: PendingPost[];
   watching: boolean;
+  /** Why the member was told, as stored (null on older rows). */
+  reason: NotificationReason | null;
 }
 
 export interface PendingTopic {
@@ -88,6 +91,7 @@ interface NotificationRow {
   kind: MailedKind;
   count: number;
   data: Record<string, unknown> | string;
+  reason: string | null;
   community_id: number;
   topic_id: number;
   post_id: number | null;
@@ -111,7 +115,7 @@ async function lockNotifications(db: Executor, r: Recipient, topicId: number | n
   return rows<NotificationRow>(
     db,
     sql`
-    SELECT n.id, n.kind, n.count, n.data, n.community_id, n.topic_id, n.post_id, pn.number AS post_number, n.actor_id, a.handle AS actor_handle,
+    SELECT n.id, n.kind, n.count, n.data, n.reason, n.community_id, n.topic_id, n.post_id, pn.number AS post_number, n.actor_id, a.handle AS actor_handle,
       t.title AS topic_title, t.kind AS topic_kind, c.slug AS community_slug, c.name AS community_name, c.language AS community_language
     FROM notifications n
     JOIN topics t ON t.id = n.topic_id
@@ -219,6 +223,7 @@ export async function pendingFor(db: Executor, r: Recipient, topicId: number | n
       actor: n.actor_handle === null ? null : { handle: n.actor_handle },
       posts,
       watching,
+      reason: isNotificationReason(n.reason) ? n.reason : null,
     });
   }
   return [...byTopic.values()];

@@ -4,8 +4,8 @@
  */
 import type { Static } from 'typebox';
 import type * as embed from '../../../server/embed/embed.schema.js';
-import { postWrites } from '../lib/api-posts';
-import type { CallOptions, Requester } from '../lib/api-request';
+import { postWrites } from '../lib/api-posts.js';
+import type { CallOptions, Requester } from '../lib/api-request.js';
 
 /** The community's name and accent, the origins allowed to embed it, and whether it accepts SSO tokens. */
 export type EmbedConfig = Static<typeof embed.EmbedConfigReply>;
@@ -15,7 +15,7 @@ export type EmbedConfig = Static<typeof embed.EmbedConfigReply>;
  * canonical URL (null for a thread named by topic id, when the server has none); `forumUrl` the
  * discussion on the forum (null while there is no topic).
  */
-export type EmbedThreadPage = Pick<Static<typeof embed.ThreadReply>, 'topic' | 'posts' | 'nextCursor' | 'url' | 'forumUrl'>;
+export type EmbedThreadPage = Pick<Static<typeof embed.ThreadReply>, 'topic' | 'posts' | 'nextCursor' | 'url' | 'forumUrl' | 'commentCount'>;
 
 /** Where a thread is: a host page's URL, or a topic id. */
 export interface ThreadRef {
@@ -38,7 +38,14 @@ export function embedApi(client: Pick<Requester, 'request'>, slug: string) {
         ...opts,
         query: { url: where.url, topic: where.url ? null : where.topic, after: page.after, limit: page.limit },
       });
-      return { topic: res.topic ?? null, posts: res.posts ?? [], nextCursor: res.nextCursor ?? null, url: res.url ?? null, forumUrl: res.forumUrl };
+      return {
+        topic: res.topic ?? null,
+        posts: res.posts ?? [],
+        nextCursor: res.nextCursor ?? null,
+        url: res.url ?? null,
+        forumUrl: res.forumUrl,
+        commentCount: res.commentCount ?? 0,
+      };
     },
 
     /** The first post on a page creates its topic (one topic even when two race). */

@@ -4,15 +4,18 @@
  * (the frame is small: content must not jump under the reader); edits, hides, deletions and
  * reactions apply in place at once.
  */
-import type { Post, Reactions, Topic, User } from '../lib/api';
-import { isAbortError } from '../lib/api-request';
-import { topicChannel, type LiveEvent } from '../lib/live-events';
-import type { LiveClient } from '../lib/live';
-import type { EmbedApi, ThreadRef } from './embed-api';
+import type { Post, Reactions, Topic, User } from '../lib/api.js';
+import { isAbortError } from '../lib/api-request.js';
+import { topicChannel, type LiveEvent } from '../lib/live-events.js';
+import type { LiveClient } from '../lib/live.js';
+import type { EmbedApi, ThreadRef } from './embed-api.js';
 
 const PAGE = 50;
 
 const byNumber = (a: Post, b: Post) => a.number - b.number;
+
+/** A comment the viewer can read: not deleted, and not hidden from them (moderators and its author read a hidden one). */
+const readable = (p: Post) => !p.deleted && p.bodyHtml !== null;
 
 /** `list` with `posts` added or replaced (matched by id), in number order. */
 function merge(list: readonly Post[], posts: readonly Post[]): Post[] {
@@ -39,6 +42,10 @@ export class EmbedThread {
   loadingMore = $state(false);
   /** The topic was hidden or removed while open. */
   gone = $state(false);
+  /** Comments this viewer can read on pages not loaded yet (the server counts them; live replies add to it). */
+  #beyond = $state(0);
+  #recounting = false;
+  #recountAgain = false;
 
   #unsubscribe: (() => void) | null = null;
   #channelTopic: number | null = null;
@@ -61,6 +68,24 @@ export class EmbedThread {
     return this.#controller.signal;
   }
 
+  /**
+   * The comments this viewer can read, as the header counts them: those loaded (the waiting live
+   * ones included) as they are now, and while later pages are not loaded, the server's count of
+   * the rest.
+   */
+  get commentCount(): number {
+    return this.#readableLoaded() + (this.hasMore ? this.#beyond : 0);
+  }
+
+  #readableLoaded(): number {
+    return this.posts.filter(readable).length + this.incoming.filter(readable).length;
+  }
+
+  /** The server counted `count` for the whole thread: what is not loaded is the rest. */
+  #counted(count: number): void {
+    this.#beyond = Math.max(0, count - this.#readableLoaded());
+  }
+
   /** (Re)loads the first page, keeping later pages already shown. Signing in or out calls it too. */
   async load(): Promise<void> {
     try {
@@ -70,6 +95,7 @@ export class EmbedThread {
       this.posts = merge(kept, page.posts);
       this.incoming = this.incoming.filter((p) => !this.posts.some((q) => q.id === p.id));
       if (kept.length === 0) this.hasMore = page.nextCursor !== null;
+      this.#counted(page.commentCount);
       this.#page(page.topic, page.forumUrl, page.url);
       this.status = 'ready';
     } catch (error) {
@@ -89,6 +115,7 @@ export class EmbedThread {
       this.posts = merge(this.posts, page.posts);
       this.incoming = this.incoming.filter((p) => !this.posts.some((q) => q.id === p.id));
       this.hasMore = page.nextCursor !== null && page.posts.length > 0;
+      this.#counted(page.commentCount);
     } finally {
       this.loadingMore = false;
     }
@@ -161,6 +188,34 @@ export class EmbedThread {
     const known = this.posts.some((p) => p.id === post.id);
     if (known || (this.viewer() !== null && post.author?.id === this.viewer()?.id)) this.posts = merge(this.posts, [post]);
     else if (!this.hasMore) this.incoming = merge(this.incoming, [post]);
+    // On a page not loaded yet: not shown, but a new comment all the same.
+    else if (readable(post)) this.#beyond += 1;
+  }
+
+  /**
+   * A post on a page not loaded was hidden, restored or deleted. What this reader could see of it
+   * before is not known here, so the server counts again (one small read; such events are rare).
+   * Events that arrive meanwhile make one more count, not one each.
+   */
+  #recount(): void {
+    if (!this.hasMore) return;
+    if (this.#recounting) {
+      this.#recountAgain = true;
+      return;
+    }
+    this.#recounting = true;
+    void (async () => {
+      do {
+        this.#recountAgain = false;
+        try {
+          const page = await this.api.thread(this.where, { after: this.posts.at(-1)?.number ?? 0, limit: 1 }, { signal: this.signal });
+          if (this.hasMore) this.#counted(page.commentCount);
+        } catch {
+          /* the next load counts again */
+        }
+      } while (this.#recountAgain);
+      this.#recounting = false;
+    })();
   }
 
   #event(e: LiveEvent): void {
@@ -178,6 +233,7 @@ export class EmbedThread {
         if (!post) return;
         if (this.posts.some((p) => p.id === post.id)) this.posts = merge(this.posts, [post]);
         else if (this.incoming.some((p) => p.id === post.id)) this.incoming = merge(this.incoming, [post]);
+        else if (e.event === 'post.hidden' || e.event === 'post.unhidden' || e.event === 'post.deleted') this.#recount();
         return;
       }
       case 'reactions.changed':

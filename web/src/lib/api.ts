@@ -206,6 +206,19 @@ export function createApi(options: ApiClientOptions = {}) {
         await request<Static<typeof communities.CategoryReply>>('PATCH', `/communities/${enc(slug)}/categories/${enc(category)}`, { ...opts, body: patch })
       ).category;
     },
+    /** Every category's slug once, in the new order. */
+    async reorderCategories(slug: string, order: string[], opts?: CallOptions): Promise<Community> {
+      return (
+        await request<Static<typeof communities.CommunityReply>>('PUT', `/communities/${enc(slug)}/categories/order`, {
+          ...opts,
+          body: { categories: order } satisfies Static<typeof communities.CategoryOrderBody>,
+        })
+      ).community;
+    },
+    /** `moveTo`: where its topics go (required when it has any). */
+    removeCategory(slug: string, category: string, moveTo?: string, opts?: CallOptions): Promise<Static<typeof communities.RemoveCategoryReply>> {
+      return request('DELETE', `/communities/${enc(slug)}/categories/${enc(category)}`, { ...opts, query: { moveTo } });
+    },
     async setMemberRole(slug: string, handle: string, role: Role, opts?: CallOptions): Promise<Member> {
       return (
         await request<Static<typeof communities.MemberReply>>('PUT', `/communities/${enc(slug)}/members/${enc(handle)}`, {

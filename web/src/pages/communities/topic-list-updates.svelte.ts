@@ -1,4 +1,4 @@
-import type { ListedTopic, Topic, TopicKind, TopicSort } from '../../lib/api';
+import type { IdeaStatus, ListedTopic, Topic, TopicKind, TopicSort } from '../../lib/api';
 import type { LiveEvent } from '../../lib/live';
 import type { PagedList } from '../../lib/paged-list.svelte';
 
@@ -9,6 +9,8 @@ export interface TopicListView {
   sort: TopicSort;
   /** Only topics of this kind (the votes view lists ideas). */
   kind?: TopicKind;
+  /** Only ideas with this status (the votes view's filter). */
+  status?: IdeaStatus | undefined;
 }
 
 /**
@@ -96,8 +98,8 @@ export class TopicListUpdates {
   // -------------------------------------------------------------------------------------------
 
   #fits(topic: Topic): boolean {
-    const { category, kind } = this.#view();
-    return (category === '' || topic.category === category) && (!kind || topic.kind === kind);
+    const { category, kind, status } = this.#view();
+    return (category === '' || topic.category === category) && (!kind || topic.kind === kind) && (!status || topic.ideaStatus?.status === status);
   }
 
   #indexOf(id: number): { found: boolean; index: number } {
@@ -150,7 +152,8 @@ export class TopicListUpdates {
     const { found, index } = this.#indexOf(topic.id);
     if (found) {
       this.#replace(index, topic);
-      // Moved to another category: it stays in view (labelled with its new category) until the reload.
+      // Moved to another category, or out of the status filtered for: it stays in view (labelled
+      // with its new category or status) until the reload.
       if (!this.#fits(topic)) this.#addMoved(topic.id);
       return;
     }

@@ -1,7 +1,7 @@
 import { formatIn, messageParts, t, type MessageKey, type MessageParams } from '../../lib/i18n.svelte';
-import type { ModerationLogEntry } from '../../lib/api';
+import { IDEA_STATUSES, type ModerationLogEntry } from '../../lib/api';
 
-import { topicHref, userHref } from '../../router';
+import { communityHref, topicHref, userHref } from '../../router';
 import { reasonText } from '../../lib/reason-text';
 
 /** A piece of a log sentence: plain text, or a link. Rendered as text nodes, never as HTML. */
@@ -70,6 +70,50 @@ function roleChange(detail: string | null): MessageParams {
   return { change: 'roles', from: t('moderation.log.role', { role: roles[1] }), to: t('moderation.log.role', { role: roles[2] }) };
 }
 
+/** The server's `detail` of a category action: names and slugs as they were then (JSON). */
+function categoryFacts(detail: string | null): Record<string, unknown> {
+  try {
+    const facts: unknown = JSON.parse(detail ?? '');
+    return facts && typeof facts === 'object' ? (facts as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+
+/** The category's name as the action left it, linked to the category while it still exists. */
+function categoryParts(entry: ModerationLogEntry, slug: string, name: string): Part[] {
+  const now = entry.target.category;
+  return [{ text: name || now?.name || '?', ...(now ? { href: communityHref(slug, { category: now.slug }) } : {}) }];
+}
+
+function categorySentence(entry: ModerationLogEntry, slug: string, actor: Part[]): Part[] {
+  const facts = categoryFacts(entry.detail);
+  switch (entry.action) {
+    case 'add_category':
+      return fill('moderation.log.add_category', {}, { actor, category: categoryParts(entry, slug, text(facts.name)) });
+    case 'rename_category': {
+      const address = facts.toSlug !== undefined && facts.toSlug !== facts.slug ? 'changed' : 'same';
+      return fill(
+        'moderation.log.rename_category',
+        { from: text(facts.name), address, toSlug: text(facts.toSlug) },
+        { actor, category: categoryParts(entry, slug, text(facts.to)) },
+      );
+    }
+    case 'describe_category':
+      return fill('moderation.log.describe_category', {}, { actor, category: categoryParts(entry, slug, text(facts.name)) });
+    case 'reorder_categories': {
+      const order = Array.isArray(facts.order) ? facts.order.map(text).join(', ') : '';
+      return fill('moderation.log.reorder_categories', { order }, { actor });
+    }
+    default: {
+      const topics = typeof facts.topics === 'number' ? facts.topics : 0;
+      return fill('moderation.log.remove_category', { name: text(facts.name), topics, moveTo: text(facts.moveToName) }, { actor });
+    }
+  }
+}
+
 /** The server's `detail` of a settled queue item is its kind's code. */
 function queueKind(detail: string | null): string {
   return detail === 'flag' || detail === 'first_post' || detail === 'review_request' ? detail : 'other';
@@ -120,6 +164,18 @@ export function logSentence(entry: ModerationLogEntry, slug: string): Part[] {
       const user = userSlot(entry);
       return fill('moderation.log.change_role', { ...user.params, ...roleChange(entry.detail) }, { actor, ...user.slots });
     }
+    case 'clear_idea_status': {
+      // `detail` is the status it had.
+      const had = IDEA_STATUSES.find((s) => s === entry.detail);
+      const params = had ? { had: 'yes', status: t('app.idea_status', { status: had }) } : { had: 'no' };
+      return fill('moderation.log.idea_status_cleared', params, { actor, topic: topic() });
+    }
+    case 'add_category':
+    case 'rename_category':
+    case 'describe_category':
+    case 'reorder_categories':
+    case 'remove_category':
+      return categorySentence(entry, slug, actor);
     default: {
       // An action newer than this client: say what we can rather than nothing.
       const action: string = entry.action;

@@ -291,7 +291,12 @@ export class TopicThread {
         }
         const lastNumber = this.posts.at(-1)?.number ?? 0;
         if (post.number <= lastNumber) return;
-        if (this.hasMore) return;
+        if (this.hasMore) {
+          // Not shown until its page loads, but the header counts it now (numbers run 1..postCount).
+          const topic = this.topic;
+          if (post.number > topic.postCount) this.topic = { ...topic, postCount: post.number, lastPostAt: post.createdAt };
+          return;
+        }
         this.#append(post);
         this.#onArrive?.(post);
         return;
@@ -324,7 +329,8 @@ export class TopicThread {
   #append(post: Post): void {
     this.posts = [...this.posts, post];
     const topic = this.topic;
-    if (topic) this.topic = { ...topic, postCount: topic.postCount + 1, lastPostAt: post.createdAt };
+    // The topic read may already count it (a reply that raced the read): numbers run 1..postCount.
+    if (topic) this.topic = { ...topic, postCount: Math.max(topic.postCount, post.number), lastPostAt: post.createdAt };
   }
 
   // -- the reader's own writes: applied at once from the HTTP answer; the live event that follows
