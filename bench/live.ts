@@ -623,6 +623,16 @@ function summariseProfile(p: CpuProfile): ProfileSummary {
   return { totalMs: Math.round(total), idle: total ? idle / total : 0, byModule: top(mods, 12), byFunction: top(fns, 15) };
 }
 
+/** A sustained run as the JSON report keeps it: percentiles instead of every sample. */
+const sustainRaw = (r: SustainResult, extra: Record<string, unknown>) => ({
+  ...r,
+  latencies: undefined,
+  ackMs: undefined,
+  ackP50: round(percentile(r.ackMs, 50)),
+  ackP99: round(percentile(r.ackMs, 99)),
+  ...extra,
+});
+
 const describeProfile = (p: ProfileSummary) =>
   `loop idle ${Math.round(p.idle * 100)}% of ${(p.totalMs / 1000).toFixed(1)} s; busy time by module: ${p.byModule.map(([m, v]) => `${m} ${Math.round(v * 100)}%`).join(', ')}; ` +
   `top functions: ${p.byFunction
@@ -1064,15 +1074,7 @@ export async function benchLive(ctx: LiveContext): Promise<LiveRow[]> {
           target: null,
           verdict: problems.length ? 'ERROR' : 'ceiling',
           detail: problems.length ? problems.join('; ') : null,
-          raw: {
-            ...r,
-            latencies: undefined,
-            ackMs: undefined,
-            ackP50: round(percentile(r.ackMs, 50)),
-            ackP99: round(percentile(r.ackMs, 99)),
-            ackToAllP50: round(percentile(r.latencies, 50)),
-            ackToAllP99: round(percentile(r.latencies, 99)),
-          },
+          raw: sustainRaw(r, { ackToAllP50: round(percentile(r.latencies, 50)), ackToAllP99: round(percentile(r.latencies, 99)) }),
         });
         return problems.length ? null : r.postsPerSec;
       };
@@ -1145,16 +1147,7 @@ export async function benchLive(ctx: LiveContext): Promise<LiveRow[]> {
                 : 'FAIL'
               : 'info',
           detail: problems.length ? problems.join('; ') : null,
-          raw: {
-            ...r,
-            latencies: undefined,
-            ackMs: undefined,
-            ackP50: round(percentile(r.ackMs, 50)),
-            ackP99: round(percentile(r.ackMs, 99)),
-            latencyMax: round(percentile(r.latencies, 100)),
-            pgBackends: pgStates,
-            profile,
-          },
+          raw: sustainRaw(r, { latencyMax: round(percentile(r.latencies, 100)), pgBackends: pgStates, profile }),
         };
         push(row);
         notes.push(

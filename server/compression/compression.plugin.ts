@@ -2,10 +2,7 @@ import fp from 'fastify-plugin';
 import compress from '@fastify/compress';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { constants as zlib } from 'node:zlib';
-import { precompress, takenEncoding } from './precompress.js';
-
-/** Smaller answers go as they are: the encoding would save less than it costs. */
-export const COMPRESSION_THRESHOLD = 1024;
+import { COMPRESSION_THRESHOLD, precompress, takenEncoding } from './precompress.js';
 
 /** What is worth compressing: text, JSON, XML (SVG, feeds); never a stream of events. */
 const COMPRESSIBLE = /^text\/(?!event-stream)|[+/]json(?:;|$)|[+/]xml(?:;|$)|^application\/javascript/;

@@ -9,17 +9,33 @@ export type Precompressed = (typeof PRECOMPRESSED)[number];
 const brotli = promisify(brotliCompress);
 const gzipped = promisify(gzip);
 
+/** Smaller answers go as they are: the encoding would save less than it costs. */
+export const COMPRESSION_THRESHOLD = 1024;
+
+/** Brotli's quality for answers made for one reader: about gzip's cost, and smaller. */
+export const FRESH_BROTLI_QUALITY = 4;
+
 /**
  * Compresses an answer once, to be sent many times: brotli at a middling quality (a kept page is
  * compressed again after every change of its topic, and quality 11 costs ten times more for a few
- * per cent), gzip at its default level. Runs on libuv's pool, off the event loop.
+ * per cent), gzip at its default level. Runs on libuv's pool, off the event loop. An answer made
+ * for one reader takes `FRESH_BROTLI_QUALITY` instead, and is sent as one buffer: a compressing
+ * stream writes it to the socket in many small pieces, each a system call.
  */
-export function precompress(bytes: Buffer, encoding: Precompressed): Promise<Buffer> {
+export function precompress(bytes: Buffer, encoding: Precompressed, brotliQuality = 5): Promise<Buffer> {
   if (encoding === 'gzip') return gzipped(bytes, { level: 6 });
   return brotli(bytes, {
-    params: { [zlib.BROTLI_PARAM_QUALITY]: 5, [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT, [zlib.BROTLI_PARAM_SIZE_HINT]: bytes.length },
+    params: {
+      [zlib.BROTLI_PARAM_QUALITY]: brotliQuality,
+      [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT,
+      [zlib.BROTLI_PARAM_SIZE_HINT]: bytes.length,
+      // A window as large as the answer loses nothing, and the default (4 MB) costs its allocation on every call.
+      [zlib.BROTLI_PARAM_LGWIN]: windowBits(bytes.length),
+    },
   });
 }
+
+const windowBits = (length: number): number => Math.min(zlib.BROTLI_MAX_WINDOW_BITS, Math.max(zlib.BROTLI_MIN_WINDOW_BITS, Math.ceil(Math.log2(length + 1))));
 
 /** The kept encoding this reader takes, best first; null when it takes neither (`br;q=0, gzip;q=0`, or no header). */
 export function takenEncoding(acceptEncoding: string | string[] | undefined): Precompressed | null {

@@ -41,7 +41,7 @@ export const embedPages: FastifyPluginAsyncTypebox<{ db: Db; webDir: string }> =
     '/embed/:community',
     {
       schema: { hide, params: CommunityParams, querystring: EmbedPageQuery },
-      helmet: { frameguard: false, crossOriginResourcePolicy: { policy: 'cross-origin' } },
+      config: { helmet: { frameguard: false, crossOriginResourcePolicy: { policy: 'cross-origin' } } },
     },
     async (request, reply) => {
       const ancestors = await frameAncestors(db, request.params.community);
@@ -57,7 +57,7 @@ export const embedPages: FastifyPluginAsyncTypebox<{ db: Db; webDir: string }> =
     '/embed/:community/signin',
     {
       schema: { hide, params: CommunityParams, querystring: EmbedPageQuery },
-      helmet: { frameguard: false, crossOriginOpenerPolicy: false },
+      config: { helmet: { frameguard: false, crossOriginOpenerPolicy: false } },
     },
     async (request, reply) => {
       await findCommunity(db, request.params.community);
@@ -74,7 +74,7 @@ export const embedPages: FastifyPluginAsyncTypebox<{ db: Db; webDir: string }> =
     {
       schema: { hide },
       // Helmet's default same-origin would stop every host page from loading the loader.
-      helmet: { crossOriginResourcePolicy: { policy: 'cross-origin' } },
+      config: { helmet: { crossOriginResourcePolicy: { policy: 'cross-origin' } } },
     },
     async (_request, reply) => {
       const js = await readBuilt(root, 'embed.js');

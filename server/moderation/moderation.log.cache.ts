@@ -1,22 +1,16 @@
 import { sql } from 'drizzle-orm';
 import { rows, type Executor } from '../../db/client.js';
-import type { Bus } from '../live/bus.js';
-import { TopicListCache } from '../topics/topic-list.cache.js';
 
-/** A serialised first page of a community's log, and the newest entry it was read with. */
+/**
+ * A serialised first page of a community's log, and the newest entry it was read with. Guests'
+ * first pages are kept per process in a TopicListCache: an entry serves only while the
+ * community's newest log entry is still the one it was read with (one index lookup, so a logged
+ * action, in any process, shows at once); titles of topics hidden or renamed since are caught by
+ * the community's live events, and by the time to live otherwise (as for topic lists).
+ */
 export interface KeptLogPage {
   top: number | null;
   json: Buffer;
-}
-
-/**
- * Guests' first page of the moderation log, serialised, per process. An entry serves only while
- * the community's newest log entry is still the one it was read with (one index lookup, so a
- * logged action, in any process, shows at once); titles of topics hidden or renamed since are
- * caught by the community's live events, and by the time to live otherwise (as for topic lists).
- */
-export function moderationLogCache(maxEntries: number, ttlMs: number, bus: Bus): TopicListCache<KeptLogPage> {
-  return new TopicListCache<KeptLogPage>(maxEntries, ttlMs, bus);
 }
 
 /** The id of the community's newest log entry; null when it has none (or there is no such community). */

@@ -8,7 +8,8 @@ import { TopicReply } from '../topics/topics.schema.js';
 import { createBan, liftBan, listBans } from './bans.service.js';
 import { createFlag, listFlags, requestReview, settleFlag } from './queue.service.js';
 import { listModerationLog } from './moderation.log.js';
-import { moderationLogCache, newestLogEntry } from './moderation.log.cache.js';
+import { newestLogEntry, type KeptLogPage } from './moderation.log.cache.js';
+import { TopicListCache } from '../topics/topic-list.cache.js';
 import { hidePost, setPostPinned, unhidePost } from './moderation.posts.js';
 import { cannedReasonList, givenReason } from './moderation.reasons.js';
 import {
@@ -38,7 +39,7 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: 
   const tags = ['moderation'];
   const write = writeRateLimit(config);
   const { db } = ctx;
-  const logCache = moderationLogCache(config.pageCacheSize, config.listCacheSeconds * 1000, ctx.bus);
+  const logCache = new TopicListCache<KeptLogPage>(config.pageCacheSize, config.listCacheSeconds * 1000, ctx.bus);
   app.addHook('onClose', async () => logCache.close());
   const topicRoute = { tags, description: ofTopic, params: IdParams, response: { 200: TopicReply, ...moderationErrors } };
   const postRoute = { tags, description: ofPost, params: IdParams, response: { 200: PostReply, ...moderationErrors } };

@@ -118,14 +118,11 @@ function topicDrafts(db: Executor, t: NewTopic): Promise<Batch> {
   );
 }
 
-/**
- * Runs after the content committed; never throws (see the module comment for why). `decided`:
- * the batch's candidates already passed `mayBeTold`.
- */
-async function afterCommit(ctx: ServiceContext, what: string, drafts: () => Promise<Batch>, decided = false): Promise<void> {
+/** Runs after the content committed; never throws (see the module comment for why). */
+async function afterCommit(ctx: ServiceContext, what: string, drafts: () => Promise<Batch>): Promise<void> {
   try {
     const batch = await drafts();
-    if (batch.length) await notify({ after: ctx }, batch, { decided });
+    if (batch.length) await notify({ after: ctx }, batch, { decided: false });
   } catch (err) {
     (ctx.log ?? consoleLog).warn({ err }, `notifications for ${what} failed; the content itself is stored`);
   }

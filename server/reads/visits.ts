@@ -22,6 +22,11 @@ export async function recordVisit(db: Executor, userId: number, communityId: num
     FROM community_visits WHERE user_id = ${userId} AND community_id = ${communityId}`,
   );
   if (seen?.fresh) return toDate(seen.previous_seen_at);
+  return noteVisit(db, userId, communityId);
+}
+
+/** Writes the visit (see recordVisit, which calls it at most once a minute) and answers the previous one. */
+export async function noteVisit(db: Executor, userId: number, communityId: number): Promise<Date | null> {
   const [row] = await rows<{ previous_seen_at: string | Date | null }>(
     db,
     sql`

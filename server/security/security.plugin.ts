@@ -1,9 +1,9 @@
 import fp from 'fastify-plugin';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/config.js';
 import { assertCleanInput } from './input-guard.js';
+import { securityHeaders } from './security-headers.js';
 import { tooMany } from '../errors/errors.js';
 import { isRenderRead } from '../pages/render-token.js';
 
@@ -34,7 +34,7 @@ export function cspHeader(overrides: Partial<Record<keyof typeof CSP_DIRECTIVES,
 /** Security headers, per-address request limits and input hygiene for every route. */
 export const securityPlugin = fp(
   async (app: FastifyInstance, opts: { config: Config }) => {
-    await app.register(helmet, {
+    securityHeaders(app, {
       contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES },
       crossOriginEmbedderPolicy: false,
       // The API is read by the embed on other sites through our own iframe only.

@@ -1,31 +1,59 @@
 import { sql } from 'drizzle-orm';
-import { rows, type Executor } from '../../db/client.js';
-import { findCommunity } from '../communities/communities.service.js';
-import { previousVisit, recordVisit } from '../reads/visits.js';
+import type { Executor } from '../../db/client.js';
+import type { Role } from '../../db/schema.js';
+import { noteVisit, VISIT_NOTE_SECONDS } from '../reads/visits.js';
 import { listViewerState } from '../reads/viewer-state.js';
 import { canModerate } from '../visibility/permissions.js';
-import { roleIn, type Viewer } from '../visibility/viewer.js';
+import type { Viewer } from '../visibility/viewer.js';
 import type { ListTopicsInput, listTopics } from './topics.service.js';
 
 /** The guests' list, as the route serialised it. */
 type GuestList = Awaited<ReturnType<typeof listTopics>>;
 
-/** The reader's own facts about each listed topic, and the topic's current state, in one statement. */
+/** Per listed topic: id, last number, author, created at, hidden, the reader's last read number, their vote. */
+type ReaderFact = [number, number, number, string, boolean, number | null, boolean];
+
+/** Everything of the reader's own that a list needs, from one statement. */
 interface ReaderFacts {
-  id: number;
-  last_number: number;
-  author_id: number;
-  created_at: string | Date;
-  hidden: boolean;
-  last_read: number | null;
-  voted: boolean;
+  community_id: number;
+  role: Role | null;
+  previous_seen_at: string | Date | null;
+  /** Whether the visit was noted within the last minute (then it is not written again). */
+  visit_fresh: boolean | null;
+  facts: ReaderFact[] | null;
+}
+
+const p = { slug: sql.placeholder('slug'), userId: sql.placeholder('userId'), ids: sql.placeholder('ids') };
+
+/**
+ * One statement per signed-in list view, so it is prepared under a name: each pooled PostgreSQL
+ * connection plans it once. Per database handle.
+ */
+const prepared = new WeakMap<Executor, ReturnType<typeof prepareReaderFacts>>();
+
+function prepareReaderFacts(db: Executor) {
+  return db
+    .select({
+      community_id: sql<number>`c.id`,
+      role: sql<Role | null>`(SELECT m.role FROM memberships m WHERE m.community_id = c.id AND m.user_id = ${p.userId})`,
+      previous_seen_at: sql<string | Date | null>`v.previous_seen_at`,
+      visit_fresh: sql<boolean | null>`v.last_seen_at > now() - make_interval(secs => ${VISIT_NOTE_SECONDS})`,
+      facts: sql<ReaderFact[] | null>`(SELECT json_agg(json_build_array(t.id, t.last_number, t.author_id, t.created_at, t.hidden,
+          (SELECT r.last_read_number FROM topic_reads r WHERE r.user_id = ${p.userId} AND r.topic_id = t.id),
+          EXISTS (SELECT 1 FROM topic_votes tv WHERE tv.topic_id = t.id AND tv.user_id = ${p.userId})))
+        FROM topics t WHERE t.id = ANY(${p.ids}::int[]))`,
+    })
+    .from(sql`communities c LEFT JOIN community_visits v ON v.community_id = c.id AND v.user_id = ${p.userId}`)
+    .where(sql`c.slug = ${p.slug}`)
+    .prepare('topic_list_reader_facts');
 }
 
 /**
  * A signed-in reader's topic list as the guests' list (kept serialised per process, see
  * TopicListCache) plus what is the reader's own: their place in each topic and their votes, read
- * in one statement with each topic's current last number, so unread counts are exact even when
- * the shared list is a few seconds old; a topic hidden since the list was kept is left out.
+ * in one statement with their role, their visit and each topic's current last number, so unread
+ * counts are exact even when the shared list is a few seconds old; a topic hidden since the list
+ * was kept is left out. A first page notes the visit (at most once a minute, see recordVisit).
  * Readers who moderate the community see hidden topics in their lists: `null`, the caller reads
  * the list for them in full (listTopics), as it does when no list is kept.
  */
@@ -36,32 +64,27 @@ export async function listTopicsOverlaid(
   input: ListTopicsInput,
   guestList: () => Promise<Buffer>,
 ) {
-  const community = await findCommunity(db, slug);
-  if (canModerate({ viewer, role: await roleIn(db, viewer, community.id) })) return null;
   const uid = viewer.user.id;
   const laterPage = !!input.cursor || (input.page ?? 1) > 1;
-  // First: an unknown category or a bad cursor answers as for guests, before any visit is noted.
+  // First: an unknown community or category, or a bad cursor, answers as for guests, before any visit is noted.
   const base = JSON.parse((await guestList()).toString('utf8')) as GuestList;
-  const previousVisitAt = laterPage ? await previousVisit(db, uid, community.id) : await recordVisit(db, uid, community.id);
-  const ids = base.items.map((i) => i.id);
-  const facts = ids.length
-    ? await rows<ReaderFacts>(
-        db,
-        sql`
-    SELECT t.id, t.last_number, t.author_id, t.created_at, t.hidden,
-      (SELECT r.last_read_number FROM topic_reads r WHERE r.user_id = ${uid} AND r.topic_id = t.id) AS last_read,
-      EXISTS (SELECT 1 FROM topic_votes v WHERE v.topic_id = t.id AND v.user_id = ${uid}) AS voted
-    FROM topics t WHERE t.id = ANY(${`{${ids.join(',')}}`}::int[])`,
-      )
-    : [];
-  const byId = new Map(facts.map((f) => [Number(f.id), f]));
+  let statement = prepared.get(db);
+  if (!statement) prepared.set(db, (statement = prepareReaderFacts(db)));
+  const [own] = (await statement.execute({ slug: slug.toLowerCase(), userId: uid, ids: base.items.map((i) => i.id) })) as ReaderFacts[];
+  // Gone between the two reads: the guests' read of it again says so.
+  if (!own) return null;
+  viewer.roles.set(own.community_id, own.role);
+  if (canModerate({ viewer, role: own.role })) return null;
+  const previousVisitAt =
+    laterPage || own.visit_fresh ? (own.previous_seen_at === null ? null : new Date(own.previous_seen_at)) : await noteVisit(db, uid, own.community_id);
+  const byId = new Map((own.facts ?? []).map((f) => [f[0], f]));
   return {
     ...base,
     items: base.items.flatMap((item) => {
       const f = byId.get(item.id);
-      if (!f || f.hidden) return [];
-      const topic = { lastNumber: Number(f.last_number), authorId: Number(f.author_id), createdAt: new Date(f.created_at) };
-      const row = { lastRead: f.last_read === null ? null : Number(f.last_read), voted: f.voted === true };
+      if (!f || f[4]) return [];
+      const topic = { lastNumber: f[1], authorId: f[2], createdAt: new Date(f[3]) };
+      const row = { lastRead: f[5], voted: f[6] };
       return [{ ...item, viewer: listViewerState(topic, row, uid, previousVisitAt) }];
     }),
     previousVisitAt: previousVisitAt?.toISOString() ?? null,

@@ -1,4 +1,4 @@
-import { precompress, takenEncoding, type Precompressed } from '../compression/precompress.js';
+import { COMPRESSION_THRESHOLD, FRESH_BROTLI_QUALITY, precompress, takenEncoding, type Precompressed } from '../compression/precompress.js';
 import type { Executor } from '../../db/client.js';
 import type { Bus } from '../live/bus.js';
 import { guestViewer, type Viewer } from '../visibility/viewer.js';
@@ -164,5 +164,8 @@ export async function serveTopicPage(
   const overlay = await readOverlay(db, user.id, facts, layout.postIds);
   viewer.roles.set(facts.topic.communityId, overlay.role);
   if (!seesGuestPage(viewer, facts, overlay.role)) return { page: await readTopicPage(db, viewer, id, input) };
-  return { json: spliceOverlay(layout, facts, viewer, overlay), cache: 'overlay', encoding: null };
+  const json = spliceOverlay(layout, facts, viewer, overlay);
+  const encoding = json.length >= COMPRESSION_THRESHOLD ? takenEncoding(acceptEncoding) : null;
+  if (!encoding) return { json, cache: 'overlay', encoding: null };
+  return { json: await precompress(json, encoding, FRESH_BROTLI_QUALITY), cache: 'overlay', encoding };
 }

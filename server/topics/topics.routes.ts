@@ -118,9 +118,8 @@ export const topicRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: Servi
       const input = { after, limit: request.query.limit ?? 50 };
       const served = await serveTopicPage(db, pageCache, request.viewer, request.params.id, input, request.headers['accept-encoding']);
       if ('page' in served) return served.page;
-      // Already serialised (and for guests compressed) once for every reader: sent as those bytes.
-      reply.type('application/json; charset=utf-8').header('x-parley-cache', served.cache);
-      if (served.cache !== 'overlay') reply.header('vary', 'accept-encoding');
+      // Already serialised (for guests compressed once for every reader, for a signed-in reader just now): sent as those bytes.
+      reply.type('application/json; charset=utf-8').header('x-parley-cache', served.cache).header('vary', 'accept-encoding');
       if (served.encoding) reply.header('content-encoding', served.encoding);
       return reply.send(served.json as never);
     },
