@@ -28,6 +28,7 @@ import type { Viewer, ViewerUser } from '../visibility/viewer.js';
 import { stage, type ServiceContext } from '../write/unit-of-work.js';
 import { hasVerifiedEmail } from '../accounts/verified-email.js';
 import { appendReply } from './posts.append.js';
+import { retryingConflicts } from '../write/retry-conflicts.js';
 import type { PostRow } from './posts.present.js';
 
 export interface PostingCommunity {
@@ -225,7 +226,8 @@ async function appendTo(p: Posting, topic: LoadedTopic) {
     replyToAuthorId: p.replyToAuthorId,
     mentions: p.rendered.mentions,
   });
-  return appendReply(p.ctx.db, reply, p.notices);
+  // One statement, its own transaction: run again as stage() runs a transaction again.
+  return retryingConflicts(() => appendReply(p.ctx.db, reply, p.notices));
 }
 
 /** How often a reply refused at its insert is tried again when the topic, read again, lets it through (it was locked and unlocked meanwhile). */

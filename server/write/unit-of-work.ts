@@ -8,6 +8,7 @@ import type { Translator } from '../i18n/translator.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import { appendEvent, appendEvents, type EventDraft, type EventType } from '../live/outbox.js';
+import { retryingConflicts } from './retry-conflicts.js';
 
 /** What services need to touch data and announce changes. */
 export interface ServiceContext {
@@ -71,26 +72,28 @@ export async function stage<T>(
 ): Promise<{ result: T; notes: BusNote[]; changedCommunities: Set<string> }> {
   const notes: BusNote[] = [];
   const changedCommunities = new Set<string>();
-  const result = await db.transaction(async (tx) => {
-    // A retried transaction starts over: events appended by an attempt that rolled back are gone.
-    notes.length = 0;
-    changedCommunities.clear();
-    return work({
-      tx,
-      ...(jobs ? { jobs } : {}),
-      emit: async (channel, type, ref) => {
-        const note = await appendEvent(tx, channel, type, ref);
-        notes.push(note);
-        if (type === 'community.updated') changedCommunities.add(channel);
-        return note;
-      },
-      emitMany: async (drafts) => {
-        const added = await appendEvents(tx, drafts);
-        notes.push(...added);
-        for (const d of drafts) if (d.type === 'community.updated') changedCommunities.add(d.channel);
-        return added;
-      },
-    });
-  });
+  const result = await retryingConflicts(() =>
+    db.transaction(async (tx) => {
+      // A retried transaction starts over: events appended by an attempt that rolled back are gone.
+      notes.length = 0;
+      changedCommunities.clear();
+      return work({
+        tx,
+        ...(jobs ? { jobs } : {}),
+        emit: async (channel, type, ref) => {
+          const note = await appendEvent(tx, channel, type, ref);
+          notes.push(note);
+          if (type === 'community.updated') changedCommunities.add(channel);
+          return note;
+        },
+        emitMany: async (drafts) => {
+          const added = await appendEvents(tx, drafts);
+          notes.push(...added);
+          for (const d of drafts) if (d.type === 'community.updated') changedCommunities.add(d.channel);
+          return added;
+        },
+      });
+    }),
+  );
   return { result, notes, changedCommunities };
 }
