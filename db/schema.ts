@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, customType, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, boolean, customType, date, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 /** PostgreSQL's tsvector, only ever written by the database (a trigger keeps it from the row's text). */
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
@@ -102,6 +102,8 @@ export const communities = pgTable(
     unlisted: boolean('unlisted').notNull().default(false),
     /** Posting needs a verified e-mail address (SSO accounts count as verified by their organisation). */
     requireVerifiedEmail: boolean('require_verified_email').notNull().default(false),
+    /** Show members the public community health panel (solved rate, first response, members' share of help). */
+    healthPanel: boolean('health_panel').notNull().default(false),
     createdAt: createdAt(),
   },
   // By name: the communities list pages over (name, id).
@@ -226,6 +228,10 @@ export const topics = pgTable(
     index('topics_idea_votes_idx')
       .on(t.communityId, t.pinned, t.votes, t.id)
       .where(sql`kind = 'idea'`),
+    // The inbox's waiting askers and stale questions: a community's unsolved questions by last activity.
+    index('topics_unsolved_idx')
+      .on(t.communityId, t.lastPostAt)
+      .where(sql`kind = 'question' AND solution_post_id IS NULL`),
     uniqueIndex('topics_embed_url_key').on(t.communityId, t.embedUrl),
     index('topics_search_idx').using('gin', t.search),
   ],
@@ -337,6 +343,136 @@ export const memberReputation = pgTable('member_reputation', {
   peopleHelped: integer('people_helped').notNull().default(0),
 });
 
+/**
+ * Insights' facts per topic the public can read (server/insights/): the topic is not hidden and its
+ * first post is neither hidden nor deleted. Kept by triggers on posts, topics and memberships, run
+ * as the changing transaction commits (migrations/0017_insights_intervals.sql), so hiding, deleting,
+ * restoring and role changes show at once; `parley_insights_rebuild()` makes every fact again from the rows.
+ */
+export const insightTopics = pgTable(
+  'insight_topics',
+  {
+    topicId: integer('topic_id')
+      .primaryKey()
+      .references(() => topics.id, { onDelete: 'cascade' }),
+    communityId: integer('community_id').notNull(),
+    createdAt: ts('created_at').notNull(),
+    kind: text('kind').$type<TopicKind>().notNull(),
+    authorId: integer('author_id').notNull(),
+    /** The first qualifying reply: visible, number > 1, by someone other than the topic's author. */
+    firstReplyAt: ts('first_reply_at'),
+    /** The first qualifying reply by someone without an organisation role (staff, moderator, admin) in the community now. */
+    firstPeerReplyAt: ts('first_peer_reply_at'),
+    /** The first qualifying reply by someone with an organisation role in the community now. */
+    firstStaffReplyAt: ts('first_staff_reply_at'),
+    /** When the accepted answer was chosen, while it is a visible post of the topic. */
+    solvedAt: ts('solved_at'),
+    solutionAuthorId: integer('solution_author_id'),
+  },
+  (t) => [index('insight_topics_window_idx').on(t.communityId, t.createdAt)],
+);
+
+/**
+ * Insights' facts per post the public can read (not hidden, not deleted, in a topic that is not
+ * hidden), with the community beside the time: a window of a community's posts is one index
+ * range, read from the index alone. Kept like insightTopics.
+ */
+export const insightPosts = pgTable(
+  'insight_posts',
+  {
+    postId: integer('post_id')
+      .primaryKey()
+      .references(() => posts.id, { onDelete: 'cascade' }),
+    topicId: integer('topic_id').notNull(),
+    communityId: integer('community_id').notNull(),
+    authorId: integer('author_id').notNull(),
+    createdAt: ts('created_at').notNull(),
+    /** A qualifying reply: number > 1, by someone other than the topic's author. */
+    reply: boolean('reply').notNull(),
+    /** The accepted answer of its topic. */
+    accepted: boolean('accepted').notNull(),
+    /** The UTC day and the week (from Monday, UTC) of `createdAt`: the intervals insights count in. */
+    day: date('day', { mode: 'string' })
+      .notNull()
+      .generatedAlwaysAs(sql`((created_at AT TIME ZONE 'UTC')::date)`),
+    week: date('week', { mode: 'string' })
+      .notNull()
+      .generatedAlwaysAs(sql`(date_trunc('week', created_at AT TIME ZONE 'UTC')::date)`),
+  },
+  (t) => [
+    // A window of a community's posts, from the index alone and in the order of its intervals'
+    // members (week, member, day): distinct contributors per day or per week are counted as the
+    // entries stream past, without sorting or hashing every post of the window.
+    index('insight_posts_window_idx').on(t.communityId, t.week, t.authorId, t.day, t.createdAt, t.reply, t.accepted),
+    // Whether a contributor of a window posted before it (new contributors).
+    index('insight_posts_author_idx').on(t.communityId, t.authorId, t.createdAt),
+    index('insight_posts_topic_idx').on(t.topicId),
+  ],
+);
+
+/**
+ * Insights: each member's first post the public can read in a community (new contributors), as
+ * maintenance last stored it. A member whose first post may have changed since (a new member, a
+ * post at or before the stored one appearing or going) has a row in insightMembersDirty, written
+ * by a trigger on insight_posts without taking any lock; readers look such members up again, and
+ * maintenance stores their answer and clears the rows it saw (server/insights/insights.maintenance.ts).
+ */
+export const insightMembers = pgTable(
+  'insight_members',
+  {
+    communityId: integer('community_id')
+      .notNull()
+      .references(() => communities.id, { onDelete: 'cascade' }),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    firstAt: ts('first_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.communityId, t.userId] }), index('insight_members_first_idx').on(t.communityId, t.firstAt)],
+);
+
+/** Members whose stored first post may be out of date (see insightMembers): appended to, never updated. */
+export const insightMembersDirty = pgTable(
+  'insight_members_dirty',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    communityId: integer('community_id').notNull(),
+    userId: integer('user_id').notNull(),
+  },
+  (t) => [index('insight_members_dirty_member_idx').on(t.communityId, t.userId)],
+);
+
+/**
+ * Insights: votes per idea and UTC day, kept by a trigger on topic_votes (migrations/0017_insights_intervals.sql): a
+ * window's votes are the days it covers whole, plus the votes of its partial first and last day.
+ */
+export const insightIdeaVotes = pgTable(
+  'insight_idea_votes',
+  {
+    topicId: integer('topic_id')
+      .notNull()
+      .references(() => topics.id, { onDelete: 'cascade' }),
+    day: date('day', { mode: 'string' }).notNull(),
+    votes: integer('votes').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.topicId, t.day] })],
+);
+
+/** Every change of an idea's status (null: cleared), written by a trigger on topics: insights count them per window. */
+export const ideaStatusChanges = pgTable(
+  'idea_status_changes',
+  {
+    id: serial('id').primaryKey(),
+    topicId: integer('topic_id')
+      .notNull()
+      .references(() => topics.id, { onDelete: 'cascade' }),
+    communityId: integer('community_id').notNull(),
+    status: text('status').$type<IdeaStatus>(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('idea_status_changes_window_idx').on(t.communityId, t.createdAt)],
+);
+
 export const QUEUE_ITEM_KINDS = ['flag', 'first_post', 'review_request'] as const;
 /** flag: a member's report; first_post: a held first post (or topic); review_request: an author contests a hide. */
 export type QueueItemKind = (typeof QUEUE_ITEM_KINDS)[number];
@@ -376,6 +512,10 @@ export const queueItems = pgTable(
     // A member flags a post once, ever: the same people cannot re-hide a post a moderator restored.
     uniqueIndex('queue_items_one_flag_per_member_key')
       .on(t.postId, t.reporterId)
+      .where(sql`kind = 'flag'`),
+    // Insights: a community's flags raised in a window.
+    index('queue_items_flags_created_idx')
+      .on(t.communityId, t.createdAt)
       .where(sql`kind = 'flag'`),
   ],
 );
@@ -553,6 +693,10 @@ export const notifications = pgTable(
     uniqueIndex('notifications_mention_once_key')
       .on(t.userId, t.postId)
       .where(sql`kind = 'mention'`),
+    // The inbox finds a community's recent mentions of its staff here (mentions are few among notifications).
+    index('notifications_mention_idx')
+      .on(t.communityId, t.createdAt)
+      .where(sql`kind = 'mention'`),
     uniqueIndex('notifications_reminder_once_key')
       .on(t.userId, t.topicId)
       .where(sql`kind = 'reminder'`),
@@ -621,7 +765,12 @@ export const topicVotes = pgTable(
       .references(() => users.id, { onDelete: 'cascade' }),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.topicId, t.userId] }), index('topic_votes_user_idx').on(t.userId)],
+  (t) => [
+    primaryKey({ columns: [t.topicId, t.userId] }),
+    index('topic_votes_user_idx').on(t.userId),
+    // Insights count an idea's votes in a window: a range per idea, read from the index alone.
+    index('topic_votes_topic_created_idx').on(t.topicId, t.createdAt),
+  ],
 );
 
 export const EMAIL_TOKEN_PURPOSES = ['verify', 'reset'] as const;
@@ -759,3 +908,76 @@ export const mailedPosts = pgTable(
   },
   (t) => [primaryKey({ columns: [t.userId, t.postId] })],
 );
+
+/**
+ * What people search for in a community, counted anonymously: the normalised words and a day,
+ * never who searched or from where. Kept for PARLEY_SEARCH_TERMS_KEEP_DAYS.
+ */
+export const searchTerms = pgTable(
+  'search_terms',
+  {
+    communityId: integer('community_id')
+      .notNull()
+      .references(() => communities.id, { onDelete: 'cascade' }),
+    /** The UTC day of the searches. */
+    day: date('day', { mode: 'string' }).notNull(),
+    term: text('term').notNull(),
+    /** First pages asked for that day (a next page is not a new search). */
+    searches: integer('searches').notNull(),
+    /** Results the latest of them found on its first page. */
+    results: integer('results').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.communityId, t.day, t.term] }), index('search_terms_day_idx').on(t.day)],
+);
+
+/** Weekly summary mails sent to a community's admins: one row per community and week, so a week is never mailed twice. */
+export const weeklySummaries = pgTable(
+  'weekly_summaries',
+  {
+    communityId: integer('community_id')
+      .notNull()
+      .references(() => communities.id, { onDelete: 'cascade' }),
+    /** The Monday (UTC) the summarised week starts. */
+    week: date('week', { mode: 'string' }).notNull(),
+    sentAt: ts('sent_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.communityId, t.week] })],
+);
+
+export const INBOX_CLAIM_STATES = ['taken', 'snoozed', 'done'] as const;
+export type InboxClaimState = (typeof INBOX_CLAIM_STATES)[number];
+
+/**
+ * Who is on an item of a community's inbox. The items themselves are not stored: they are found
+ * in the data each time (server/inbox/inbox.items.ts) and leave by themselves once resolved; a
+ * claim names one by its key (`no_reply:123`) and outlives it harmlessly.
+ */
+export const inboxClaims = pgTable(
+  'inbox_claims',
+  {
+    communityId: integer('community_id')
+      .notNull()
+      .references(() => communities.id, { onDelete: 'cascade' }),
+    itemKey: text('item_key').notNull(),
+    state: text('state').$type<InboxClaimState>().notNull(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    at: ts('at').notNull().defaultNow(),
+    /** When a snooze ends; null for the other states. */
+    until: ts('until'),
+  },
+  (t) => [primaryKey({ columns: [t.communityId, t.itemKey] })],
+);
+
+/** A community's inbox rules where they differ from the defaults (server/inbox/inbox.rules.ts), per kind. */
+export const inboxRules = pgTable('inbox_rules', {
+  communityId: integer('community_id')
+    .primaryKey()
+    .references(() => communities.id, { onDelete: 'cascade' }),
+  rules: jsonb('rules')
+    .$type<Record<string, { enabled?: boolean; hours?: number; days?: number; votes?: number }>>()
+    .notNull()
+    .default(sql`'{}'::jsonb`),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});

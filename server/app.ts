@@ -19,7 +19,10 @@ import { communityRoutes } from './communities/communities.routes.js';
 import { topicRoutes } from './topics/topics.routes.js';
 import { postRoutes } from './posts/posts.routes.js';
 import { searchRoutes } from './search/search.routes.js';
+import { insightsSearchRoutes } from './insights/searches.routes.js';
 import { moderationRoutes } from './moderation/moderation.routes.js';
+import { inboxRoutes } from './inbox/inbox.routes.js';
+import { InboxSignals } from './inbox/inbox.signals.js';
 import { markdownRoutes } from './markdown/markdown.routes.js';
 import { webPlugin } from './web/web.plugin.js';
 import { embedRoutes } from './embed/embed.routes.js';
@@ -33,12 +36,15 @@ import { createEmbeddedBus } from './live/bus.embedded.js';
 import { createPostgresBus } from './live/bus.postgres.js';
 import type { ServiceContext } from './write/unit-of-work.js';
 import { seedDemoIfEmpty } from './seed/demo.seed.js';
-import { pruneNotifications, scheduleMaintenance } from './maintenance/maintenance.js';
+import { pruneNotifications, pruneSearchTerms, scheduleMaintenance } from './maintenance/maintenance.js';
+import { SearchTermCounter } from './search/search.terms.js';
 import { livePlugin } from './live/live.plugin.js';
 import { BumpBatcher } from './live/bump-batcher.js';
 import { ideaRoutes } from './ideas/ideas.routes.js';
 import { readRoutes } from './reads/reads.routes.js';
 import { reputationRoutes } from './reputation/reputation.routes.js';
+import { insightsRoutes } from './insights/insights.routes.js';
+import { refreshInsightMembers } from './insights/insights.maintenance.js';
 import { notificationRoutes } from './notifications/notifications.routes.js';
 import { runQuestionReminders } from './notifications/reminders.js';
 import { catalogueTranslator, type Translator } from './i18n/translator.js';
@@ -58,6 +64,7 @@ import { pruneUnsubscribeTokens } from './mail/unsubscribe.service.js';
 import { activityPlugin } from './activity/activity.plugin.js';
 import { inboundMailPlugin } from './mail/inbound/inbound.plugin.js';
 import { startDigests } from './mail/digest/digest.round.js';
+import { startWeeklySummaries } from './mail/summary/summary.round.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -69,6 +76,8 @@ declare module 'fastify' {
       /** The one translator of this app (catalogues compiled once): error messages, pages, mails. */
       translator: Translator;
       errorMessages: ErrorMessages;
+      /** Anonymous counts of search terms, written in batches (tests flush them). */
+      searchTerms: SearchTermCounter;
     };
   }
 }
@@ -119,7 +128,10 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
   app.setValidatorCompiler(createValidatorCompiler());
 
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, onStatement: parts.onStatement });
-  const bus = database.driver === 'postgres' ? await createPostgresBus(database.connectionString!, app.log) : await createEmbeddedBus(database);
+  const sharedBus = database.driver === 'postgres' ? await createPostgresBus(database.connectionString!, app.log) : await createEmbeddedBus(database);
+  // Every write announces what it committed through publishLocal: the inbox hears its communities' changes there (server/inbox/inbox.signals.ts).
+  const inboxSignals = new InboxSignals({ db: database.db, bus: sharedBus }, app.log);
+  const bus = inboxSignals.listen(sharedBus);
   const bumps = new BumpBatcher({ db: database.db, bus }, app.log);
   const jobs = await startJobQueue(database, app.log, { pollingIntervalSeconds: config.jobs.pollingIntervalSeconds });
   const mail = createMailSystem(config, database.db, jobs, translator, app.log);
@@ -142,12 +154,15 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
   const listCache = new TopicListCache(config.pageCacheSize, config.listCacheSeconds * 1000, bus);
   const stopListBumps = bumps.onBump((slug) => listCache.invalidate(slug));
   const sessions = createSessionStore(database.db, config.sessionTtlDays, { bus, cacheSeconds: config.sessionCacheSeconds });
-  app.decorate('parley', { config, database, bus, ctx, translator, errorMessages });
+  const searchTerms = new SearchTermCounter(database.db, app.log, config.searchTerms.enabled);
+  app.decorate('parley', { config, database, bus, ctx, translator, errorMessages, searchTerms });
   const stopMaintenance = scheduleMaintenance(database.db, sessions, config.live, app.log, {
     jobs: [
       { name: 'question reminders', run: () => runQuestionReminders(ctx, config.reminders) },
       { name: 'unsubscribe tokens', run: () => pruneUnsubscribeTokens(database.db) },
       { name: 'notification pruning', run: () => pruneNotifications(database.db, config.notifications) },
+      { name: 'insight members', run: () => refreshInsightMembers(database.db) },
+      { name: 'search term pruning', run: () => pruneSearchTerms(database.db, config.searchTerms.keepDays) },
     ],
   });
   app.addHook('onClose', async () => {
@@ -155,7 +170,9 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
     await jobs.stop();
     mail.close();
     await stopMaintenance();
+    await searchTerms.close();
     await bumps.close();
+    await inboxSignals.close();
     pageCache.close();
     htmlCache.close();
     stopListBumps();
@@ -186,8 +203,11 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
   await app.register(ideaRoutes, { config, ctx });
   await app.register(readRoutes, { ctx });
   await app.register(reputationRoutes, { db: database.db, helpersCacheSeconds: config.helpersCacheSeconds });
-  await app.register(searchRoutes, { ctx, config });
+  await app.register(insightsRoutes, { db: database.db });
+  await app.register(searchRoutes, { ctx, config, terms: searchTerms });
+  await app.register(insightsSearchRoutes, { config, db: database.db });
   await app.register(moderationRoutes, { config, ctx });
+  await app.register(inboxRoutes, { config, ctx });
   await app.register(notificationRoutes, { config, ctx });
   await app.register(markdownRoutes, { config });
   await app.register(embedRoutes, { config, ctx, sessions });
@@ -213,6 +233,7 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
   await mail.start();
   await notifyByMail.start();
   await startDigests(ctx, { bounceThreshold: config.mail.bounceThreshold });
+  await startWeeklySummaries(ctx, { bounceThreshold: config.mail.bounceThreshold, searchTerms: config.searchTerms.enabled });
   await startAccountJobs(ctx);
   return app;
 }

@@ -127,6 +127,15 @@ describe('configFromEnv', () => {
     expect(defaultConfig({ reminders: { afterDays: 10 } }).reminders).toEqual({ afterDays: 10 });
   });
 
+  it('reads PARLEY_SEARCH_TERMS (default on) and PARLEY_SEARCH_TERMS_KEEP_DAYS (default 180, 1 to 3650 days)', () => {
+    expect(configFromEnv({}).searchTerms).toEqual({ enabled: true, keepDays: 180 });
+    expect(configFromEnv({ PARLEY_SEARCH_TERMS: 'off', PARLEY_SEARCH_TERMS_KEEP_DAYS: '30' }).searchTerms).toEqual({ enabled: false, keepDays: 30 });
+    expect(configFromEnv({ PARLEY_SEARCH_TERMS: 'on', PARLEY_SEARCH_TERMS_KEEP_DAYS: '' }).searchTerms).toEqual({ enabled: true, keepDays: 180 });
+    expectConfigError({ PARLEY_SEARCH_TERMS: 'sometimes' }, /PARLEY_SEARCH_TERMS/);
+    for (const bad of ['0', '3651', '-1', '1.5', 'forever']) expectConfigError({ PARLEY_SEARCH_TERMS_KEEP_DAYS: bad }, /SEARCH_TERMS_KEEP_DAYS|searchTerms/);
+    expect(defaultConfig().searchTerms).toEqual({ enabled: true, keepDays: 180 });
+  });
+
   it('refuses an unknown LOG_LEVEL and out-of-range numbers', () => {
     expectConfigError({ LOG_LEVEL: 'loud' });
     expectConfigError({ PARLEY_SESSION_TTL_DAYS: '0' });

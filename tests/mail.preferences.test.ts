@@ -24,7 +24,7 @@ describe('e-mail preferences', () => {
     const member = await signUp(t, { verified: true });
     const res = await member.get('/api/me/email-preferences');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ notifications: 'away', digest: 'weekly', optOuts: [] });
+    expect(res.body).toEqual({ notifications: 'away', digest: 'weekly', summary: 'weekly', optOuts: [] });
   });
 
   it('change one or both at a time, and stay changed', async () => {

@@ -554,7 +554,7 @@ describe('viewerCan.moderate', () => {
 
   it('a banned member: false, and nothing to write either', async () => {
     const { community } = await ok200(await w.banned.get(`/api/communities/${w.slug}`));
-    expect(community.viewerCan).toEqual({ moderate: false, administer: false, setIdeaStatus: false, startTopic: false });
+    expect(community.viewerCan).toEqual({ moderate: false, administer: false, setIdeaStatus: false, startTopic: false, useInbox: false, viewInsights: false });
     const page = await ok200(await w.banned.get(`/api/topics/${w.hostTopicId}?limit=1`));
     expect(Object.values(page.viewerCan).every((v) => v === false)).toBe(true);
   });

@@ -149,21 +149,23 @@ describe('the server accepts exactly what viewerCan allows', () => {
 });
 
 describe('a community tells each viewer what they may do there', () => {
-  const community = (over: Partial<Record<'moderate' | 'administer' | 'setIdeaStatus' | 'startTopic', boolean>>) => ({
+  const community = (over: Partial<Record<'moderate' | 'administer' | 'setIdeaStatus' | 'startTopic' | 'useInbox' | 'viewInsights', boolean>>) => ({
     moderate: false,
     administer: false,
     setIdeaStatus: false,
     startTopic: false,
+    useInbox: false,
+    viewInsights: false,
     ...over,
   });
   const cases: Array<{ who: Who; can: ReturnType<typeof community> }> = [
     { who: 'guest', can: community({}) },
     { who: 'member', can: community({ startTopic: true }) },
     { who: 'author', can: community({ startTopic: true }) },
-    { who: 'staff', can: community({ setIdeaStatus: true, startTopic: true }) },
-    { who: 'moderator', can: community({ moderate: true, setIdeaStatus: true, startTopic: true }) },
-    { who: 'admin', can: community({ moderate: true, administer: true, setIdeaStatus: true, startTopic: true }) },
-    { who: 'siteAdmin', can: community({ moderate: true, administer: true, setIdeaStatus: true, startTopic: true }) },
+    { who: 'staff', can: community({ setIdeaStatus: true, startTopic: true, useInbox: true, viewInsights: true }) },
+    { who: 'moderator', can: community({ moderate: true, setIdeaStatus: true, startTopic: true, useInbox: true, viewInsights: true }) },
+    { who: 'admin', can: community({ moderate: true, administer: true, setIdeaStatus: true, startTopic: true, useInbox: true, viewInsights: true }) },
+    { who: 'siteAdmin', can: community({ moderate: true, administer: true, setIdeaStatus: true, startTopic: true, useInbox: true, viewInsights: true }) },
     { who: 'banned', can: community({}) },
   ];
   it.each(cases)('$who', async ({ who, can }) => {

@@ -34,6 +34,7 @@ export const presentCommunitySummary = (c: CommunityRow) => ({
   language: c.language,
   isDemo: c.isDemo,
   unlisted: c.unlisted,
+  healthPanel: c.healthPanel,
   moderation: { flagThreshold: c.flagThreshold, holdFirstPosts: c.holdFirstPosts, requireVerifiedEmail: c.requireVerifiedEmail },
   createdAt: c.createdAt.toISOString(),
 });

@@ -39,6 +39,9 @@ export const UpdateCommunityBody = Body({
     }),
   ),
   unlisted: Type.Optional(Type.Boolean({ description: 'keep the community out of search engines (sitemap, feeds listing; its pages say noindex)' })),
+  healthPanel: Type.Optional(
+    Type.Boolean({ description: 'show everyone the health panel: solved rate, time to a first response, members’ share of replies (last 90 days)' }),
+  ),
   embed: Type.Optional(Type.Object({ allowedOrigins: Type.Array(Origin, { maxItems: 50 }) }, { additionalProperties: false })),
   moderation: Type.Optional(
     Type.Object(

@@ -185,6 +185,7 @@ export interface UpdateCommunityInput {
   /** One of the server's catalogue languages (translator.languages). */
   language?: string | undefined;
   unlisted?: boolean | undefined;
+  healthPanel?: boolean | undefined;
   embed?: { allowedOrigins: string[] } | undefined;
   moderation?: { flagThreshold?: number | undefined; holdFirstPosts?: boolean | undefined; requireVerifiedEmail?: boolean | undefined } | undefined;
 }
@@ -206,6 +207,7 @@ export async function updateCommunity(ctx: Pick<ServiceContext, 'db' | 'bus' | '
     if (input.accentColor !== undefined) patch.accentColor = input.accentColor;
     if (language !== undefined) patch.language = language;
     if (input.unlisted !== undefined) patch.unlisted = input.unlisted;
+    if (input.healthPanel !== undefined) patch.healthPanel = input.healthPanel;
     if (input.moderation?.flagThreshold !== undefined) patch.flagThreshold = input.moderation.flagThreshold;
     if (input.moderation?.holdFirstPosts !== undefined) patch.holdFirstPosts = input.moderation.holdFirstPosts;
     if (input.moderation?.requireVerifiedEmail !== undefined) patch.requireVerifiedEmail = input.moderation.requireVerifiedEmail;

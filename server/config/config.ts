@@ -83,6 +83,12 @@ export const ConfigSchema = Type.Object({
     /** Unread notifications kept per member; maintenance removes the oldest beyond it. */
     unreadCap: Type.Integer({ minimum: 100, maximum: 100_000 }),
   }),
+  searchTerms: Type.Object({
+    /** Count what people search for (normalised words, daily counts, nobody's identity); off: nothing is recorded. */
+    enabled: Type.Boolean(),
+    /** Days of counts kept; maintenance removes older ones. */
+    keepDays: Type.Integer({ minimum: 1, maximum: 3650 }),
+  }),
   jobs: Type.Object({
     /** How often an idle job worker looks for due jobs; jobs sent by the same process wake it at once. */
     pollingIntervalSeconds: Type.Number({ minimum: 0.5, maximum: 3600 }),
@@ -155,6 +161,7 @@ export function defaultConfig(overrides: ConfigOverrides = {}): Config {
     listCacheSeconds: 10,
     reminders: { afterDays: 3 },
     notifications: { keepDays: 90, unreadCap: 500 },
+    searchTerms: { enabled: true, keepDays: 180 },
     jobs: { pollingIntervalSeconds: 2 },
     ...overrides,
     mail: {
@@ -245,6 +252,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Config {
     notifications: {
       keepDays: int('PARLEY_NOTIFICATIONS_KEEP_DAYS', env.PARLEY_NOTIFICATIONS_KEEP_DAYS, 90),
       unreadCap: int('PARLEY_NOTIFICATIONS_UNREAD_CAP', env.PARLEY_NOTIFICATIONS_UNREAD_CAP, 500),
+    },
+    searchTerms: {
+      enabled: bool('PARLEY_SEARCH_TERMS', env.PARLEY_SEARCH_TERMS, true),
+      keepDays: int('PARLEY_SEARCH_TERMS_KEEP_DAYS', env.PARLEY_SEARCH_TERMS_KEEP_DAYS, 180),
     },
     mail: mailFromEnv(env),
     ...(env.PARLEY_INDEXNOW_KEY

@@ -12,6 +12,7 @@ const TAGS = {
   ideas: "Votes and the organisation's public answer to an idea.",
   notifications: 'What you are told, and watching or muting topics and categories.',
   moderation: 'Pins, locks, hiding, flags and the review queue, bans, and the public log.',
+  inbox: 'What needs a person from the organisation now, who is on it, and the rules that decide.',
   search: 'Full-text search of a community.',
   embed: 'The thread widget an organisation embeds on its own site, and its sign-in.',
 };
@@ -31,7 +32,7 @@ export const docsPlugin = fp(
             '',
             '## Live threads: `GET /api/live` (WebSocket)',
             'Cookie auth (the upgrade must carry the site `Origin`; a foreign Origin is refused with 403), or `{"type":"auth","token":"…"}` as the first message.',
-            'Client → server: `subscribe {channel, since?}`, `unsubscribe {channel}`, `typing {channel}`, `ping`. Channels: `topic:<id>`, `community:<slug>` (`topic.created`, `topic.bumped`, `topic.updated`, and `community.updated` with the community as everyone sees it when its settings or categories change), and for a signed-in socket its own `user:<id>` (notifications: `notification.created`/`notification.updated` with `{notification, unreadCount}`, `notifications.read` with `{ids, upTo, unreadCount}`, `roles.changed`).',
+            'Client → server: `subscribe {channel, since?}`, `unsubscribe {channel}`, `typing {channel}`, `ping`. Channels: `topic:<id>`, `community:<slug>` (`topic.created`, `topic.bumped`, `topic.updated`, and `community.updated` with the community as everyone sees it when its settings or categories change), and for a signed-in socket its own `user:<id>` (notifications: `notification.created`/`notification.updated` with `{notification, unreadCount}`, `notifications.read` with `{ids, upTo, unreadCount}`, `roles.changed`), and for staff, moderators and admins of a community (and site admins) `inbox:<slug>` (`inbox.changed` with `{key?}`: refetch the inbox; anyone else is answered `channel_not_found`).',
             'Server → client: `subscribed {channel, seq}`, `event {channel, seq, event, data}` (data is the object as this viewer would get it over HTTP, or null when the viewer may not see it), `presence {channel, readers, typing}`, `reset {channel, seq}` (refetch over HTTP, then continue from seq), `error {code, message, channel?}`.',
             'With `since`, missed events are replayed in order before live ones; seq grows by exactly 1 per event.',
             'Close codes: 1001 server going away (reconnect and resume), 1008 too many messages, 1009 frame over 4 KiB, 4008 too slow to read (reconnect and resume), 4009 no pong.',

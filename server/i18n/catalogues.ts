@@ -38,15 +38,25 @@ export function readCatalogues(dir = LOCALES_DIR): Map<string, Messages> {
 
 /**
  * Which keys a bundle carries. The widget must stay small (its first load has a budget), so it
- * gets only `embed.*` and `common.*`; the forum gets everything but `embed.*` and what only the
- * server words (mails, feeds). Components the two share use `common.*` keys
- * (tests/i18n.catalogues.test.ts checks the widget's imports).
+ * gets only `embed.*` and `common.*`; the forum gets everything but `embed.*`, what only the
+ * server words (mails, feeds) and the pages' own keys. Components the two share use `common.*`
+ * keys (tests/i18n.catalogues.test.ts checks the widget's imports).
+ *
+ * A page few readers open keeps its words in a scope of its own, named like its keys' prefix
+ * (`insights.*`): a chunk loaded with the page (web/src/lib/i18n.svelte.ts addMessages), so
+ * the forum's first load does not carry them.
  */
-export type Scope = 'app' | 'embed' | 'all';
+export const PAGE_SCOPES = ['insights'] as const;
+export type PageScope = (typeof PAGE_SCOPES)[number];
+export type Scope = 'app' | 'embed' | 'all' | PageScope;
 const SERVER_ONLY = ['mail.', 'feed.'];
-export const inScope = (key: string, scope: Scope): boolean =>
-  scope === 'all' ||
-  (scope === 'embed' ? key.startsWith('embed.') || key.startsWith('common.') : !key.startsWith('embed.') && !SERVER_ONLY.some((p) => key.startsWith(p)));
+const onPage = (key: string): boolean => PAGE_SCOPES.some((page) => key.startsWith(`${page}.`));
+export function inScope(key: string, scope: Scope): boolean {
+  if (scope === 'all') return true;
+  if (scope === 'embed') return key.startsWith('embed.') || key.startsWith('common.');
+  if (scope === 'app') return !key.startsWith('embed.') && !SERVER_ONLY.some((p) => key.startsWith(p)) && !onPage(key);
+  return key.startsWith(`${scope}.`);
+}
 
 export const scoped = (messages: Messages, scope: Scope): Messages => Object.fromEntries(Object.entries(messages).filter(([key]) => inScope(key, scope)));
 

@@ -7,10 +7,12 @@ import { INT4_MAX } from '../schemas/common.schema.js';
 import { findCommunity } from '../communities/communities.service.js';
 import { loadVisibleTopic } from '../topics/topics.load.js';
 import { audienceOf, type Audience } from '../visibility/visibility.js';
+import { canUseInbox } from '../visibility/permissions.js';
 import { guestViewer, roleIn, userViewer, type Viewer } from '../visibility/viewer.js';
 import type { SessionStore } from '../auth/session.js';
 import { ClientMessage, CloseCode, type LiveErrorCode } from './live.protocol.js';
 import { Subscription, type LiveHub } from './live.hub.js';
+import { INBOX_CHANNEL_PREFIX } from './outbox.js';
 import type { Presence } from './live.presence.js';
 import { compileCheck } from '../schemas/check.js';
 
@@ -330,6 +332,13 @@ export class LiveConnection {
       if (id > INT4_MAX) throw new AppError(404, 'topic_not_found', 'No such topic.');
       const loaded = await loadVisibleTopic(db, this.viewer, id);
       return audienceOf(loaded.standing);
+    }
+    if (channel.startsWith(INBOX_CHANNEL_PREFIX)) {
+      // The organisation's worklist: to anyone else it is no channel at all, like another reader's own.
+      const community = await findCommunity(db, channel.slice(INBOX_CHANNEL_PREFIX.length));
+      const standing = { viewer: this.viewer, role: await roleIn(db, this.viewer, community.id) };
+      if (!canUseInbox(standing)) throw new AppError(404, 'channel_not_found', 'No such channel.');
+      return audienceOf(standing);
     }
     const community = await findCommunity(db, channel.slice(10));
     return audienceOf({ viewer: this.viewer, role: await roleIn(db, this.viewer, community.id) });

@@ -4,8 +4,14 @@
  */
 import { Type, type Static } from 'typebox';
 
-/** `user:<id>` is a signed-in reader's own channel (notifications, role changes): nobody else's. */
-export const Channel = Type.String({ maxLength: 80, pattern: '^(topic:[1-9][0-9]{0,9}|community:[a-z0-9][a-z0-9-]{0,63}|user:[1-9][0-9]{0,9})$' });
+/**
+ * `user:<id>` is a signed-in reader's own channel (notifications, role changes): nobody else's.
+ * `inbox:<slug>` is a community's inbox: its staff, moderators and admins (and site admins) only.
+ */
+export const Channel = Type.String({
+  maxLength: 80,
+  pattern: '^(topic:[1-9][0-9]{0,9}|community:[a-z0-9][a-z0-9-]{0,63}|user:[1-9][0-9]{0,9}|inbox:[a-z0-9][a-z0-9-]{0,63})$',
+});
 
 export const ClientMessage = Type.Union([
   Type.Object({ type: Type.Literal('auth'), token: Type.String({ minLength: 1, maxLength: 256 }) }),
@@ -32,7 +38,8 @@ export type LiveEventName =
   | 'community.updated'
   | 'notification.created'
   | 'notification.updated'
-  | 'notifications.read';
+  | 'notifications.read'
+  | 'inbox.changed';
 
 export type ServerMessage =
   | { type: 'subscribed'; channel: string; seq: number }

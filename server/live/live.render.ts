@@ -11,7 +11,7 @@ import { loadUserChannelData, type UserChannelData } from '../notifications/noti
 import type { ApiNotification } from '../notifications/notifications.present.js';
 import type { Static } from 'typebox';
 import type { LiveEventName } from './live.protocol.js';
-import { USER_CHANNEL_PREFIX } from './outbox.js';
+import { INBOX_CHANNEL_PREFIX, USER_CHANNEL_PREFIX } from './outbox.js';
 import type { MarkOneReply, NotificationsRead } from '../notifications/notifications.schema.js';
 import type { ReactionsChanged } from '../posts/posts.schema.js';
 import type { Post, Topic } from '../schemas/common.schema.js';
@@ -160,6 +160,7 @@ async function renderContentEvents(db: Executor, byChannel: Map<string, EventRow
     result.set(
       channel,
       list.map((r) => {
+        if (channel.startsWith(INBOX_CHANNEL_PREFIX)) return inboxEvent(channel, r);
         if (r.type !== 'community.updated') return renderRow(channel, r.seq, r.type, r.ref, postInfo, topicInfo);
         const community = communities.get(channel.slice('community:'.length)) ?? null;
         return new RenderedEvent(
@@ -207,6 +208,21 @@ async function loadPublicCommunities(db: Executor, slugs: Set<string>) {
       ),
     );
   return result;
+}
+
+/**
+ * An inbox channel's events say only that something changed, and which item when one write knows
+ * (`{key}`): the page refetches what it shows, as its reader may see it. Only staff subscribe.
+ */
+function inboxEvent(channel: string, r: EventRow): RenderedEvent {
+  const data = typeof r.ref.key === 'string' ? { key: r.ref.key } : {};
+  return new RenderedEvent(
+    channel,
+    r.seq,
+    r.type,
+    () => data,
+    () => 'everyone',
+  );
 }
 
 const NOTIFICATION_EVENTS = new Set(['notification.created', 'notification.updated', 'notifications.read']);

@@ -12,6 +12,9 @@ export const communityChannel = (slug: string) => `community:${slug}`;
 /** Changes that concern one account, e.g. its roles (open sockets re-decide what it may see). */
 export const USER_CHANNEL_PREFIX = 'user:';
 export const userChannel = (userId: number) => `${USER_CHANNEL_PREFIX}${userId}`;
+/** A community's inbox (server/inbox/): "something there changed", for its staff, moderators and admins only. */
+export const INBOX_CHANNEL_PREFIX = 'inbox:';
+export const inboxChannel = (slug: string) => `${INBOX_CHANNEL_PREFIX}${slug}`;
 
 /**
  * Appends an event in the caller's transaction: the counter row hands out the next seq

@@ -17,7 +17,7 @@ export const preferencesRoutes: FastifyPluginAsyncTypebox<{ config: Config; db: 
         tags,
         summary: 'Which mail you get',
         description:
-          'Notification mail, the digest, and the topics and kinds of notification you stopped by mail (`optOuts`, each with a `label` in your language).',
+          'Notification mail, the digest, the weekly summary for community admins, and the topics and kinds of notification you stopped by mail (`optOuts`, each with a `label` in your language; a stopped weekly summary is listed as kind `weekly_summary`).',
         response: { 200: EmailPreferences, ...preferencesErrors },
       },
     },
@@ -30,7 +30,7 @@ export const preferencesRoutes: FastifyPluginAsyncTypebox<{ config: Config; db: 
       schema: {
         tags,
         summary: 'Choose which mail you get',
-        description: 'Either field may be left out (unchanged). Any other value is 400 `invalid_input`. Answers like GET.',
+        description: 'Any field may be left out (unchanged). Any other value is 400 `invalid_input`. Answers like GET.',
         body: EmailPreferencesBody,
         response: { 200: EmailPreferences, ...preferencesErrors },
       },

@@ -8,6 +8,10 @@ export const NotificationMailChoice = Type.Union([Type.Literal('never'), Type.Li
 export const DigestChoice = Type.Union([Type.Literal('off'), Type.Literal('daily'), Type.Literal('weekly')], {
   description: 'the digest of what happened while you were away: `weekly` (the default), `daily` or `off`',
 });
+export const SummaryChoice = Type.Union([Type.Literal('weekly'), Type.Literal('off')], {
+  description:
+    'the weekly summary for admins of a community (its figures against the week before, searches that found nothing, the inbox): `weekly` (the default) or `off`; only admins get it',
+});
 export const OptOutStream = Type.Union([Type.Literal('topic'), Type.Literal('kind')]);
 
 export const OptOut = Type.Object({
@@ -21,12 +25,14 @@ export const OptOut = Type.Object({
 export const EmailPreferences = Type.Object({
   notifications: NotificationMailChoice,
   digest: DigestChoice,
+  summary: SummaryChoice,
   optOuts: Type.Array(OptOut, { description: 'topics and kinds of notification you stopped by mail (unsubscribe links), oldest first' }),
 });
 
 export const EmailPreferencesBody = Body({
   notifications: Type.Optional(NotificationMailChoice),
   digest: Type.Optional(DigestChoice),
+  summary: Type.Optional(SummaryChoice),
 });
 
 export const OptOutParams = Type.Object({ stream: OptOutStream, target: Type.String({ minLength: 1, maxLength: 32 }) });

@@ -1,6 +1,7 @@
 /**
  * A member's e-mail preferences: notification mail (never / only when away / always), the digest
- * (off / daily / weekly), and the topics and kinds they stopped through unsubscribe links.
+ * (off / daily / weekly), the weekly summary for community admins (weekly / off), and the topics
+ * and kinds they stopped through unsubscribe links.
  */
 import { and, asc, eq } from 'drizzle-orm';
 import type { Db, Executor } from '../../db/client.js';
@@ -9,10 +10,15 @@ import { unauthorized } from '../errors/errors.js';
 import type { Translator } from '../i18n/translator.js';
 import type { Viewer } from '../visibility/viewer.js';
 import { streamLabels } from './mail.streams.js';
+import { SUMMARY_KIND } from './summary/summary.rules.js';
+
+/** The weekly summary to admins of a community: on unless stopped (an opt-out of kind SUMMARY_KIND, which its unsubscribe link also writes). */
+export type SummaryChoice = 'weekly' | 'off';
 
 export interface EmailPreferences {
   notifications: EmailNotificationChoice;
   digest: EmailDigestChoice;
+  summary: SummaryChoice;
   optOuts: { stream: 'topic' | 'kind'; target: string; label: string }[];
 }
 
@@ -35,7 +41,8 @@ export async function readPreferences(db: Executor, userId: number, reader: Read
     .where(eq(emailOptOuts.userId, userId))
     .orderBy(asc(emailOptOuts.createdAt), asc(emailOptOuts.target));
   const labels = await streamLabels(db, userId, outs, reader.locale, reader.translator);
-  return { ...user, optOuts: outs.map((o, i) => ({ ...o, label: labels[i]! })) };
+  const summary: SummaryChoice = outs.some((o) => o.stream === 'kind' && o.target === SUMMARY_KIND) ? 'off' : 'weekly';
+  return { ...user, summary, optOuts: outs.map((o, i) => ({ ...o, label: labels[i]! })) };
 }
 
 export const getEmailPreferences = (db: Db, viewer: Viewer, reader: Reader) => readPreferences(db, signedIn(viewer), reader);
@@ -43,7 +50,7 @@ export const getEmailPreferences = (db: Db, viewer: Viewer, reader: Reader) => r
 export async function setEmailPreferences(
   db: Db,
   viewer: Viewer,
-  input: { notifications?: EmailNotificationChoice | undefined; digest?: EmailDigestChoice | undefined },
+  input: { notifications?: EmailNotificationChoice | undefined; digest?: EmailDigestChoice | undefined; summary?: SummaryChoice | undefined },
   reader: Reader,
 ): Promise<EmailPreferences> {
   const userId = signedIn(viewer);
@@ -52,6 +59,9 @@ export async function setEmailPreferences(
     ...(input.digest ? { emailDigest: input.digest } : {}),
   };
   if (Object.keys(change).length) await db.update(users).set(change).where(eq(users.id, userId));
+  if (input.summary === 'off') await db.insert(emailOptOuts).values({ userId, stream: 'kind', target: SUMMARY_KIND }).onConflictDoNothing();
+  if (input.summary === 'weekly')
+    await db.delete(emailOptOuts).where(and(eq(emailOptOuts.userId, userId), eq(emailOptOuts.stream, 'kind'), eq(emailOptOuts.target, SUMMARY_KIND)));
   return readPreferences(db, userId, reader);
 }
 

@@ -87,6 +87,36 @@ export async function pruneNotifications(
   return { read, unread };
 }
 
+/**
+ * Search term retention: days older than `keepDays` go (PARLEY_SEARCH_TERMS_KEEP_DAYS), in batches
+ * through `search_terms_day_idx`. Answers how many rows went.
+ */
+export async function pruneSearchTerms(db: Db, keepDays: number, limits: { batch?: number; maxBatches?: number } = {}): Promise<number> {
+  const batch = limits.batch ?? PRUNE_BATCH;
+  let budget = limits.maxBatches ?? PRUNE_MAX_BATCHES;
+  let gone = 0;
+  while (budget-- > 0) {
+    const n = (
+      await rows<{ day: string }>(
+        db,
+        sql`
+        WITH doomed AS (
+          SELECT community_id, day, term FROM search_terms
+          WHERE day < (now() AT TIME ZONE 'UTC')::date - ${keepDays}::int
+          ORDER BY day LIMIT ${batch}
+          FOR UPDATE SKIP LOCKED
+        )
+        DELETE FROM search_terms s USING doomed
+        WHERE s.community_id = doomed.community_id AND s.day = doomed.day AND s.term = doomed.term
+        RETURNING s.day`,
+      )
+    ).length;
+    gone += n;
+    if (n < batch) break;
+  }
+  return gone;
+}
+
 /** Other periodic work (e.g. question reminders); each must be safe to run in several processes at once. */
 export interface MaintenanceJob {
   name: string;

@@ -26,5 +26,6 @@ export const MODERATION_ACTIONS = [
   'describe_category',
   'reorder_categories',
   'remove_category',
+  'change_inbox_rules',
 ] as const;
 export type ModerationAction = (typeof MODERATION_ACTIONS)[number];

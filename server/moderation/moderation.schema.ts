@@ -102,7 +102,7 @@ export const ModerationLogEntry = Type.Object({
   detail: Nullable(
     Type.String({
       description:
-        "machine-readable: a ban's end (`until <time>` or `permanent`), a role change (`member → staff`), the settled item's kind (`flag`, `first_post`, `review_request`), the number of flags of an automatic hide; for category actions a JSON object of names and slugs as they were then (`name`, `slug`; a rename's `to`, `toSlug`; a removal's `topics`, `moveTo`, `moveToName`; a reorder's `order` of names)",
+        "machine-readable: a ban's end (`until <time>` or `permanent`), a role change (`member → staff`), the settled item's kind (`flag`, `first_post`, `review_request`), the number of flags of an automatic hide; for category actions a JSON object of names and slugs as they were then (`name`, `slug`; a rename's `to`, `toSlug`; a removal's `topics`, `moveTo`, `moveToName`; a reorder's `order` of names); for `change_inbox_rules` a JSON object `{rules}` with the changed inbox rules as they became",
     }),
   ),
   createdAt: DateTime,

@@ -4,7 +4,7 @@ import { rows, type Executor } from '../../db/client.js';
 import { postColumns } from '../../db/columns.js';
 import { posts, queueItems, topics, users, type QueueItemStatus } from '../../db/schema.js';
 import { conflict, forbidden, notFound, unauthorized } from '../errors/errors.js';
-import { topicChannel } from '../live/outbox.js';
+import { inboxChannel, topicChannel } from '../live/outbox.js';
 import { write, type ServiceContext } from '../write/unit-of-work.js';
 import { NEW_ACCOUNT_HOURS } from '../limits/posting-limits.js';
 import { findCommunity } from '../communities/communities.service.js';
@@ -76,6 +76,7 @@ export async function createFlag(ctx: ServiceContext, viewer: Viewer, postId: nu
         .where(and(eq(queueItems.postId, postId), eq(queueItems.reporterId, user.id), eq(queueItems.kind, 'flag')));
       return { created: false, flag: presentOwnFlag(existing!) };
     }
+    await emit(inboxChannel(loaded.communitySlug), 'inbox.changed', { key: `flagged:${postId}` });
     if (threshold > 0 && !current.hidden) {
       // Brand-new accounts can report, but do not count towards hiding: sock puppets are cheap.
       const [{ n } = { n: 0 }] = await rows<{ n: number }>(
@@ -125,7 +126,7 @@ export async function requestReview(ctx: ServiceContext, viewer: Viewer, postId:
   const { post, loaded } = await loadVisiblePost(ctx.db, viewer, postId);
   if (post.authorId !== user.id) throw forbidden('not_post_author', 'Only the author can ask for a review of this post.');
   throwIfBanned(loaded.ban);
-  return write(ctx, async ({ tx }) => {
+  return write(ctx, async ({ tx, emit }) => {
     const current = await lockPost(tx, postId);
     if (!current.hidden) throw conflict('post_not_hidden', 'This post is not hidden.');
     const [earlier] = await rows<{ id: number }>(
@@ -146,6 +147,7 @@ export async function requestReview(ctx: ServiceContext, viewer: Viewer, postId:
         reason: message?.trim() || null,
       })
       .returning();
+    await emit(inboxChannel(loaded.communitySlug), 'inbox.changed', { key: `held:${created!.id}` });
     return presentOwnFlag(created!);
   });
 }
@@ -217,7 +219,7 @@ export async function settleFlag(ctx: ServiceContext, viewer: Viewer, flagId: nu
   if (!flag) throw notFound('flag_not_found', 'No such flag.');
   const { loaded } = await loadVisiblePost(ctx.db, viewer, flag.postId);
   requireModerator(loaded.standing);
-  return write(ctx, async ({ tx }) => {
+  return write(ctx, async ({ tx, emit }) => {
     const [current] = await tx.select().from(queueItems).where(eq(queueItems.id, flagId)).for('update');
     if (current!.status === status) return presentOwnFlag(current!);
     if (current!.status !== 'open') throw conflict('flag_settled', `This item was already ${current!.status}.`, { status: current!.status });
@@ -234,6 +236,7 @@ export async function settleFlag(ctx: ServiceContext, viewer: Viewer, flagId: nu
       targetId: flag.postId,
       detail: flag.kind,
     });
+    await emit(inboxChannel(loaded.communitySlug), 'inbox.changed', { key: flag.kind === 'flag' ? `flagged:${flag.postId}` : `held:${flag.id}` });
     return presentOwnFlag(updated!);
   });
 }

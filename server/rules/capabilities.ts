@@ -13,6 +13,10 @@ export interface CommunityCapabilities {
   /** Answer ideas with a status. */
   setIdeaStatus: boolean;
   startTopic: boolean;
+  /** The inbox of conversations that need one of the organisation's people. */
+  useInbox: boolean;
+  /** The community's insights: how quickly and by whom people get help, what they searched for. */
+  viewInsights: boolean;
 }
 
 /**

@@ -106,6 +106,8 @@ export const CommunityCapabilities = Type.Object(
     administer: Type.Boolean({ description: 'settings, categories, roles, embed and SSO' }),
     setIdeaStatus: Type.Boolean({ description: 'answer ideas with a status' }),
     startTopic: Type.Boolean(),
+    useInbox: Type.Boolean({ description: 'the inbox of conversations that need staff (staff, moderators, admins)' }),
+    viewInsights: Type.Boolean({ description: 'the community’s insights: figures, trends and searches (staff, moderators, admins)' }),
   },
   {
     description: 'What the viewer may do here, decided by the server (the web shows only what it allows). All false for guests; a banned member cannot write.',
@@ -162,6 +164,7 @@ export const CommunitySummary = Type.Object(
     }),
     isDemo: Type.Boolean(),
     unlisted: Type.Boolean({ description: 'kept out of search engines: readable, but not in the sitemap, and its pages say noindex' }),
+    healthPanel: Type.Boolean({ description: 'shows everyone its health panel (`GET /api/communities/:slug/health`)' }),
     createdAt: DateTime,
     moderation: Type.Object(
       {

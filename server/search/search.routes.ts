@@ -4,9 +4,13 @@ import { errors, SlugParams } from '../schemas/common.schema.js';
 import { TopicListCache } from '../topics/topic-list.cache.js';
 import type { ServiceContext } from '../write/unit-of-work.js';
 import { SearchQuery, SearchReply } from './search.schema.js';
-import { search, searchKey, unchangedSince, type GuestSearchCache, type SearchCache } from './search.service.js';
+import { countSearch, search, searchKey, unchangedSince, type GuestSearchCache, type SearchCache } from './search.service.js';
+import type { SearchTermCounter } from './search.terms.js';
 
-export const searchRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext; config: Config }> = async (app, { ctx, config }) => {
+export const searchRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext; config: Config; terms?: SearchTermCounter }> = async (
+  app,
+  { ctx, config, terms },
+) => {
   // The same lifetime as guests' topic lists: a new post shows up in search within PARLEY_LIST_CACHE_SECONDS.
   const cache: SearchCache = new TopicListCache(config.pageCacheSize, config.listCacheSeconds * 1000, ctx.bus);
   // Guests' answers, serialised: served again only after checking that no post in them was hidden, deleted or edited since.
@@ -37,7 +41,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext; conf
     async (request, reply) => {
       const { slug } = request.params;
       const { q, cursor } = request.query;
-      if (request.viewer.user || !answers.enabled) return search(ctx.db, request.viewer, slug, q, cursor, 20, cache);
+      if (request.viewer.user || !answers.enabled) return search(ctx.db, request.viewer, slug, q, cursor, 20, cache, terms);
       const key = searchKey(slug, q, cursor);
       const send = (json: Buffer, state: 'hit' | 'miss') =>
         reply
@@ -45,10 +49,13 @@ export const searchRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext; conf
           .header('x-parley-cache', state)
           .send(json as never);
       const kept = answers.get(key);
-      if (kept && (await unchangedSince(ctx.db, kept.postIds, kept.at))) return send(kept.json, 'hit');
+      if (kept && (await unchangedSince(ctx.db, kept.postIds, kept.at))) {
+        countSearch(terms, slug, q, cursor, kept.postIds.length);
+        return send(kept.json, 'hit');
+      }
       const generation = answers.generation(slug);
       const at = new Date();
-      const answer = await search(ctx.db, request.viewer, slug, q, cursor, 20, cache);
+      const answer = await search(ctx.db, request.viewer, slug, q, cursor, 20, cache, terms);
       const body = reply.serialize(answer);
       const json = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body as Uint8Array);
       answers.set(key, slug, { postIds: answer.items.map((i) => i.post.id), json, at }, generation);

@@ -14,6 +14,7 @@ import type { TopicListCache } from '../topics/topic-list.cache.js';
 import { userColumns } from '../users/users.present.js';
 import { isPubliclyReadable, publiclyReadableSql } from '../visibility/visibility.js';
 import { roleIn, type Viewer } from '../visibility/viewer.js';
+import { foldQuery, type SearchTermCounter } from './search.terms.js';
 
 /** Ranked matches, the same for every viewer (only publicly readable text is searched), kept per process for a few seconds. */
 export type SearchCache = TopicListCache<RankedMatch[]>;
@@ -36,14 +37,17 @@ export const SEARCH_CANDIDATES = 200;
  * took a second). Only publicly readable text is searched, for every
  * viewer: a hidden or deleted post never shows up, not even as a snippet.
  */
-export async function search(db: Db, viewer: Viewer, slug: string, q: string, cursor?: string, limit = 20, cache?: SearchCache) {
+export async function search(db: Db, viewer: Viewer, slug: string, q: string, cursor?: string, limit = 20, cache?: SearchCache, terms?: SearchTermCounter) {
   const offset = cursor ? Number(decodeCursor(cursor, ['number'])[0]) : 0;
   if (!Number.isSafeInteger(offset) || offset < 0 || offset > 1_000_000) throw badRequest('invalid_cursor', 'The cursor is not one this server handed out.');
   const community = await findCommunity(db, slug);
   const [role, ranked] = await Promise.all([roleIn(db, viewer, community.id), rankedMatches(db, community, q, offset, limit, cache)]);
   const standing = { viewer, role };
   const page = ranked.slice(0, limit);
-  if (!page.length) return { items: [], nextCursor: null };
+  if (!page.length) {
+    countSearch(terms, community.slug, q, cursor, 0);
+    return { items: [], nextCursor: null };
+  }
   const topicAuthors = alias(users, 'topic_authors');
   const loaded = await db
     .select({ post: postColumns, author: userColumns(users), topic: topicColumns, topicAuthor: userColumns(topicAuthors), categorySlug: categories.slug })
@@ -73,7 +77,17 @@ export async function search(db: Db, viewer: Viewer, slug: string, q: string, cu
       },
     ];
   });
+  countSearch(terms, community.slug, q, cursor, items.length);
   return { items, nextCursor: ranked.length > limit ? encodeCursor([offset + limit]) : null };
+}
+
+/**
+ * Counts a search for insights (anonymously: search.terms.ts), however it was answered: ranked
+ * afresh, from the ranked matches kept, or a guest's whole answer kept by the route. Only a first
+ * page is a search; a next page is the same search read further. `results`: what the page showed.
+ */
+export function countSearch(terms: SearchTermCounter | undefined, slug: string, q: string, cursor: string | undefined, results: number): void {
+  if (!cursor) terms?.record(slug, q, results);
 }
 
 /**
@@ -83,7 +97,7 @@ export async function search(db: Db, viewer: Viewer, slug: string, q: string, cu
  */
 async function rankedMatches(db: Db, community: CommunityRow, q: string, offset: number, limit: number, cache?: SearchCache): Promise<RankedMatch[]> {
   // The same words in another case or spacing are the same search.
-  const key = JSON.stringify([community.id, community.searchConfig, community.searchConfigs, q.trim().replace(/\s+/g, ' ').toLowerCase(), offset, limit]);
+  const key = JSON.stringify([community.id, community.searchConfig, community.searchConfigs, foldQuery(q), offset, limit]);
   const kept = cache?.enabled ? cache.get(key) : undefined;
   if (kept) return kept;
   const generation = cache?.generation(community.slug) ?? 0;
@@ -141,8 +155,7 @@ export interface KeptAnswer {
 export type GuestSearchCache = TopicListCache<KeptAnswer>;
 
 /** The key of a search: the same words in another case or spacing are the same search. */
-export const searchKey = (slug: string, q: string, cursor?: string) =>
-  JSON.stringify([slug.toLowerCase(), q.trim().replace(/\s+/g, ' ').toLowerCase(), cursor ?? null]);
+export const searchKey = (slug: string, q: string, cursor?: string) => JSON.stringify([slug.toLowerCase(), foldQuery(q), cursor ?? null]);
 
 /**
  * Whether every one of the posts may still be read by anyone (none hidden or deleted since) and

@@ -39,6 +39,16 @@ export function canAnswerIdeas({ viewer, role }: Standing): boolean {
   return !!viewer.user && (viewer.user.isSiteAdmin || isOrganisationRole(role));
 }
 
+/** The inbox of what needs a person is the organisation's worklist: its staff, moderators and admins, and site admins. */
+export function canUseInbox({ viewer, role }: Standing): boolean {
+  return !!viewer.user && (viewer.user.isSiteAdmin || isOrganisationRole(role));
+}
+
+/** Insights are the organisation's view of its community (how fast and by whom help comes): its own people and site admins. */
+export function canViewInsights({ viewer, role }: Standing): boolean {
+  return !!viewer.user && (viewer.user.isSiteAdmin || isOrganisationRole(role));
+}
+
 /** Moderators clean up and admins set up: both post in bursts and are trusted not to spam. */
 export const isExemptFromPostingLimits = (user: ViewerUser, role: Role | null): boolean => user.isSiteAdmin || isModeratorRole(role);
 
@@ -79,6 +89,8 @@ const GUEST_COMMUNITY_CAPABILITIES: Readonly<CommunityCapabilities> = Object.fre
   administer: false,
   setIdeaStatus: false,
   startTopic: false,
+  useInbox: false,
+  viewInsights: false,
 });
 
 /** A banned member reads on but writes nothing. Moderating is not writing as a member (and moderators cannot be banned). */
@@ -90,6 +102,8 @@ export function communityCapabilities(position: Position): CommunityCapabilities
     administer: canAdminister(position),
     setIdeaStatus: writes && canAnswerIdeas(position),
     startTopic: writes,
+    useInbox: canUseInbox(position),
+    viewInsights: canViewInsights(position),
   };
 }
 

@@ -43,6 +43,10 @@ export const { p, navigate, isActive, route } = createRouter({
   /** Moderators: the review queue (`?status=`) and bans. */
   '/c/:slug/queue': () => import('./pages/moderation/QueuePage.svelte'),
   '/c/:slug/bans': () => import('./pages/moderation/BansPage.svelte'),
+  /** Staff, moderators and admins: what needs a person now (`?view=open|taken|snoozed|done`), and its rules. */
+  '/c/:slug/inbox': () => import('./pages/inbox/InboxPage.svelte'),
+  /** Staff, moderators and admins: figures, trends and searches over a window (`?days=7|30|90|365&interval=day|week`). */
+  '/c/:slug/insights': () => import('./pages/insights/InsightsPage.svelte'),
   /** Admins: settings, categories, roles, embed, SSO, moderation settings. */
   '/c/:slug/settings': () => import('./pages/admin/SettingsPage.svelte'),
   /** `:topic` is "<id>-<slugified title>" or just "<id>"; only the id counts (parseTopicSegment). */

@@ -13,7 +13,7 @@ import { formatDate, formatDateTime, formatNumber, relativeTime } from './format
 export type MessageKey = keyof typeof sourceCatalogue;
 export type MessageParams = Record<string, string | number | null | undefined>;
 type MessageFunction = (params?: MessageParams) => string;
-type Catalogue = Record<string, MessageFunction>;
+export type Catalogue = Record<string, MessageFunction>;
 
 /** What `virtual:parley-i18n/app` and `virtual:parley-i18n/embed` export. */
 export interface MessageBundle {
@@ -32,13 +32,13 @@ let remember = true;
 
 /** A message in the current locale; the key itself if no catalogue has it (the catalogue tests make that a failure). */
 export function t(key: MessageKey, params?: MessageParams): string {
-  const fn = current.messages[key] ?? bundle.source[key];
+  const fn = current.messages[key] ?? bundle.source[key] ?? pageSource[key];
   return fn ? fn(params) : key;
 }
 
 /** Whether the loaded catalogues have a key (for keys made at run time, such as `errors.<code>`). */
 export function hasMessage(key: string): key is MessageKey {
-  return Object.hasOwn(current.messages, key) || Object.hasOwn(bundle.source, key);
+  return Object.hasOwn(current.messages, key) || Object.hasOwn(bundle.source, key) || Object.hasOwn(pageSource, key);
 }
 
 const SLOT = '\u0001';
@@ -80,10 +80,10 @@ async function apply(): Promise<void> {
   const locale = chooseLocale({ ...choices, browser: browserLocales() }, bundle.locales);
   wanted = locale;
   if (locale === current.locale && Object.keys(current.messages).length) return;
-  const messages = await loadMessages(bundle, locale);
+  const [messages, pageWords] = await Promise.all([loadMessages(bundle, locale), loadPageWords?.(locale)]);
   // A later choice may have finished first; only the newest one applies.
   if (wanted !== locale || !messages) return;
-  current = { locale, messages };
+  current = { locale, messages: pageWords ? { ...messages, ...pageWords } : messages };
   showLocale(locale);
   try {
     if (remember) localStorage.setItem(STORAGE_KEY, locale);
@@ -204,6 +204,24 @@ export async function loadMessages(messages: MessageBundle, locale: string): Pro
   }
   return catalogue;
 }
+
+/**
+ * Pages' own words (web/src/lib/page-messages.ts): their source messages, which `t` falls back to
+ * as to the app's, and how a locale's are loaded. Empty until a page adds some; the code that adds
+ * them lives with the pages that do, so the widget's bundle carries none of it.
+ */
+let pageSource: Catalogue = {};
+let loadPageWords: ((locale: string) => Promise<Catalogue>) | null = null;
+
+/** For page-messages.ts: pages' source words, their loader, and the current language's words to add now. */
+export function extendMessages(source: Catalogue, load: (locale: string) => Promise<Catalogue>, words: { locale: string; messages: Catalogue }): void {
+  pageSource = source;
+  loadPageWords = load;
+  if (current.locale === words.locale) current = { locale: words.locale, messages: { ...current.messages, ...words.messages } };
+}
+
+/** The language the messages are in now. */
+export const currentLocale = (): string => current.locale;
 
 /**
  * The server's render: its locale and messages, set synchronously just before a synchronous

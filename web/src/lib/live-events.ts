@@ -42,6 +42,8 @@ export interface LiveEventData {
   'notification.updated': Static<typeof MarkOneReply>;
   /** User channels: notifications were read (here, in another tab or device). */
   'notifications.read': NotificationsRead;
+  /** Inbox channels: an item came, went or was taken, snoozed or done (`key`: which, when it is one). */
+  'inbox.changed': { key?: string };
 }
 
 /**
@@ -75,14 +77,17 @@ export interface LiveError {
   channel?: string;
 }
 
-/** The channels a client may subscribe to (`user:<id>`: the signed-in reader's own only). */
-export type LiveChannelName = `topic:${number}` | `community:${string}` | `user:${number}`;
+/** The channels a client may subscribe to (`user:<id>`: the signed-in reader's own only; `inbox:<slug>`: staff only). */
+export type LiveChannelName = `topic:${number}` | `community:${string}` | `user:${number}` | `inbox:${string}`;
 
 /** The channel of a topic's thread. */
 export const topicChannel = (topicId: number): LiveChannelName => `topic:${topicId}`;
 
 /** The signed-in reader's own channel: notifications and role changes. */
 export const userChannel = (userId: number): LiveChannelName => `user:${userId}`;
+
+/** A community's inbox, for its staff, moderators and admins: something in it changed. */
+export const inboxChannel = (slug: string): LiveChannelName => `inbox:${slug}`;
 
 // Compile-time checks that the shapes above match what the server sends.
 type ServerOf<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;

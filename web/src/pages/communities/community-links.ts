@@ -5,7 +5,7 @@
 import { navigate, p } from '../../router';
 
 /** The community sub-pages that take nothing but the slug. */
-export type CommunitySubpage = 'search' | 'log' | 'queue' | 'bans' | 'settings';
+export type CommunitySubpage = 'search' | 'log' | 'inbox' | 'insights' | 'queue' | 'bans' | 'settings';
 
 export function communitySubpageHref(slug: string, page: CommunitySubpage): string {
   return p(`/c/:slug/${page}`, { params: { slug: encodeURIComponent(slug) } });

@@ -114,6 +114,22 @@ function categorySentence(entry: ModerationLogEntry, slug: string, actor: Part[]
   }
 }
 
+/**
+ * The server's `detail` of an inbox rules change: `{rules}`, the changed rules as they became, each
+ * said as "no reply after 48 hours (on)".
+ */
+function inboxRuleChanges(detail: string | null): string {
+  const rules = categoryFacts(detail).rules;
+  if (!Array.isArray(rules)) return '';
+  return rules
+    .map((rule: unknown) => {
+      const r = rule && typeof rule === 'object' ? (rule as Record<string, unknown>) : {};
+      const n = [r.hours, r.days, r.votes].find((v) => typeof v === 'number');
+      return t('moderation.log.inbox_rule', { kind: text(r.kind), n: typeof n === 'number' ? n : 0, enabled: r.enabled === false ? 'no' : 'yes' });
+    })
+    .join(', ');
+}
+
 /** The server's `detail` of a settled queue item is its kind's code. */
 function queueKind(detail: string | null): string {
   return detail === 'flag' || detail === 'first_post' || detail === 'review_request' ? detail : 'other';
@@ -176,6 +192,10 @@ export function logSentence(entry: ModerationLogEntry, slug: string): Part[] {
     case 'reorder_categories':
     case 'remove_category':
       return categorySentence(entry, slug, actor);
+    case 'change_inbox_rules': {
+      const changes = inboxRuleChanges(entry.detail);
+      return fill('moderation.log.change_inbox_rules', { changes, listed: changes ? 'yes' : 'no' }, { actor });
+    }
     default: {
       // An action newer than this client: say what we can rather than nothing.
       const action: string = entry.action;
