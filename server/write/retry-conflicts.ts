@@ -13,12 +13,11 @@ function sqlState(err: unknown): string | undefined {
 
 /**
  * Runs a transaction (or a write that is one statement) again when PostgreSQL failed it for a
- * conflict with another one. Writes lock
- * rows through triggers as well as by hand (a reply locks its topic's channel and then, through
- * the reputation trigger, its author's reputation row; hiding that author's post takes the two the
- * other way round), so no single lock order can be promised for all of them; the conflict
- * is rare and the rolled-back attempt left nothing behind. A short random pause first, so the two
- * do not meet again at once.
+ * conflict with another one. Writes lock rows through triggers as well as by hand (a reply locks
+ * its topic's channel and then, through the reputation trigger, its author's reputation row;
+ * hiding that author's post takes the two the other way round), so no single lock order can be
+ * promised for all of them; the conflict is rare and the rolled-back attempt left nothing behind.
+ * A short random pause first, so the two do not meet again at once.
  */
 export async function retryingConflicts<T>(run: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
