@@ -20,6 +20,8 @@ export const EMAIL_NOTIFICATION_CHOICES = ['never', 'away', 'always'] as const;
 export type EmailNotificationChoice = (typeof EMAIL_NOTIFICATION_CHOICES)[number];
 export const EMAIL_DIGEST_CHOICES = ['off', 'daily', 'weekly'] as const;
 export type EmailDigestChoice = (typeof EMAIL_DIGEST_CHOICES)[number];
+export const MENTIONS_FROM_CHOICES = ['anyone', 'staff', 'nobody'] as const;
+export type MentionsFrom = (typeof MENTIONS_FROM_CHOICES)[number];
 
 export const users = pgTable(
   'users',
@@ -52,6 +54,15 @@ export const users = pgTable(
      * nothing to say (so the member is looked at again a period later, not every hour).
      */
     digestSentAt: ts('digest_sent_at'),
+    /** Who may @mention the member (server/safety/boundaries): anyone, the communities' staff and moderators only, or nobody. */
+    mentionsFrom: text('mentions_from').$type<MentionsFrom>().notNull().default('anyone'),
+    /** Suspended site-wide by a site admin: signs in to nothing, writes nothing, everywhere. */
+    suspendedAt: ts('suspended_at'),
+    /** The site admin's words, shown to the member. */
+    suspendedReason: text('suspended_reason'),
+    suspendedById: integer('suspended_by_id'),
+    /** The member deleted their account: handle, e-mail and name were freed and scrubbed; the row stays as "a deleted member". */
+    deletedAt: ts('deleted_at'),
     createdAt: createdAt(),
   },
   (t) => [
@@ -104,6 +115,10 @@ export const communities = pgTable(
     requireVerifiedEmail: boolean('require_verified_email').notNull().default(false),
     /** Show members the public community health panel (solved rate, first response, members' share of help). */
     healthPanel: boolean('health_panel').notNull().default(false),
+    /** Posts with links by members in their first days wait for a moderator (server/safety/). */
+    holdNewMemberLinks: boolean('hold_new_member_links').notNull().default(false),
+    /** A member deleting their account with "remove my posts" leaves accepted answers, anonymised, instead of removing them. */
+    keepAcceptedAnswers: boolean('keep_accepted_answers').notNull().default(true),
     createdAt: createdAt(),
   },
   // By name: the communities list pages over (name, id).
@@ -199,6 +214,8 @@ export const topics = pgTable(
     ideaStatusById: integer('idea_status_by_id').references(() => users.id),
     /** When the current accepted answer was chosen: helper rankings count solutions by month. */
     solvedAt: ts('solved_at'),
+    /** Slow mode: a member may reply here once per this many seconds; 0 is off. */
+    slowModeSeconds: integer('slow_mode_seconds').notNull().default(0),
     /** Canonical URL of the host page when the topic was created by the embed. */
     embedUrl: text('embed_url'),
     /** The text-search configuration `search` was built with: the community's, copied on insert (see server/search/search.languages.ts). */
@@ -503,6 +520,8 @@ export const queueItems = pgTable(
     status: text('status').$type<QueueItemStatus>().notNull().default('open'),
     resolvedById: integer('resolved_by_id').references(() => users.id),
     resolvedAt: ts('resolved_at'),
+    /** The watched-word rule that raised the item (held or flagged by the system); null otherwise. */
+    ruleId: integer('rule_id'),
     createdAt: createdAt(),
   },
   (t) => [
@@ -565,6 +584,11 @@ export const moderationLog = pgTable(
      */
     detail: text('detail'),
     automatic: boolean('automatic').notNull().default(false),
+    /** The watched-word rule the system acted by (no foreign key: the entry outlives the rule). */
+    ruleId: integer('rule_id'),
+    /** When a moderator undid this automatic action in one step, and the entry that records the undo. */
+    undoneAt: ts('undone_at'),
+    undoneByLogId: integer('undone_by_log_id'),
     createdAt: createdAt(),
   },
   (t) => [index('moderation_log_community_idx').on(t.communityId, t.id)],
@@ -981,3 +1005,99 @@ export const inboxRules = pgTable('inbox_rules', {
     .default(sql`'{}'::jsonb`),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });
+
+export const WATCHED_WORD_ACTIONS = ['block', 'hold', 'flag', 'replace'] as const;
+export type WatchedWordAction = (typeof WATCHED_WORD_ACTIONS)[number];
+
+/**
+ * A community's watched words and patterns (server/safety/watched-words/): matched against titles
+ * and posts after Unicode normalisation; what a match does is `action`.
+ */
+export const watchedWords = pgTable(
+  'watched_words',
+  {
+    id: serial('id').primaryKey(),
+    communityId: integer('community_id')
+      .notNull()
+      .references(() => communities.id, { onDelete: 'cascade' }),
+    /** A word or phrase, or (isPattern) an anchored regular expression checked safe when saved. */
+    pattern: text('pattern').notNull(),
+    isPattern: boolean('is_pattern').notNull().default(false),
+    action: text('action').$type<WatchedWordAction>().notNull(),
+    /** What a `replace` rule puts in place of the match. */
+    replacement: text('replacement'),
+    /** The public message a writer refused by a `block` rule sees. */
+    message: text('message'),
+    createdById: integer('created_by_id').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('watched_words_community_idx').on(t.communityId, t.id)],
+);
+
+export const TOPIC_TIMER_ACTIONS = ['close', 'open'] as const;
+export type TopicTimerAction = (typeof TOPIC_TIMER_ACTIONS)[number];
+
+/**
+ * A topic's timers: close (lock) or open (unlock) it at a time, or close it `idleDays` after its
+ * last reply. One timer per action and topic; run by maintenance, logged as the system's.
+ */
+export const topicTimers = pgTable(
+  'topic_timers',
+  {
+    topicId: integer('topic_id')
+      .notNull()
+      .references(() => topics.id, { onDelete: 'cascade' }),
+    action: text('action').$type<TopicTimerAction>().notNull(),
+    /** A fixed time; null for a close after idle days. */
+    runAt: ts('run_at'),
+    /** Close this many days after the last reply (only for `close`). */
+    idleDays: integer('idle_days'),
+    createdById: integer('created_by_id').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.topicId, t.action] }), index('topic_timers_run_idx').on(t.runAt)],
+);
+
+/** Members one has chosen to ignore: their posts fold, they cannot mention or notify, and they are not told. */
+export const userIgnores = pgTable(
+  'user_ignores',
+  {
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    ignoredId: integer('ignored_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.ignoredId] }), index('user_ignores_ignored_idx').on(t.ignoredId)],
+);
+
+/** E-mail domains sign-up refuses (a site admin's list), lower case, without the @. */
+export const blockedEmailDomains = pgTable('blocked_email_domains', {
+  domain: text('domain').primaryKey(),
+  createdById: integer('created_by_id').references(() => users.id, { onDelete: 'set null' }),
+  createdAt: createdAt(),
+});
+
+export const SIGNUP_CHALLENGE_MODES = ['off', 'on', 'auto'] as const;
+export type SignupChallengeMode = (typeof SIGNUP_CHALLENGE_MODES)[number];
+
+/** Site-wide settings a site admin changes at run time: one row, id 1. */
+export const siteSettings = pgTable('site_settings', {
+  id: integer('id').primaryKey().default(1),
+  /** The proof-of-work challenge on sign-up: never, always, or when sign-ups spike. */
+  signupChallenge: text('signup_challenge').$type<SignupChallengeMode>().notNull().default('auto'),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
+/** Sign-up challenges already solved, kept until they would have expired anyway: a solution works once. */
+export const spentChallenges = pgTable(
+  'spent_challenges',
+  {
+    /** SHA-256 (hex) of the challenge's signature. */
+    signatureHash: text('signature_hash').primaryKey(),
+    expiresAt: ts('expires_at').notNull(),
+  },
+  (t) => [index('spent_challenges_expires_idx').on(t.expiresAt)],
+);
