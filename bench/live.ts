@@ -406,6 +406,8 @@ class ParleyServer {
         PARLEY_SEED_DEMO: 'off',
         LOG_LEVEL: SERVER_LOG_LEVEL,
         PARLEY_ORIGIN: BENCH_ORIGIN,
+        // Seeding signs up many accounts in minutes: the sign-up challenge's spike (mode auto) would ask them to solve it.
+        PARLEY_SIGNUP_SPIKE_THRESHOLD: '1000000',
         // As the image runs it (Dockerfile): threads share two malloc arenas.
         MALLOC_ARENA_MAX: '2',
       },

@@ -7,9 +7,21 @@
  * What the system wrote on its own, stored instead of sentences and put into words
  * when shown (server/moderation/system-reasons.ts): held_first_post / held_first_topic (waiting
  * for approval), flagged (hidden after the community's flag threshold), review_requested (an
- * author's review request without a message of their own).
+ * author's review request without a message of their own), held_links (a new member's post with links,
+ * where the community holds those), watched_word (held or flagged by a
+ * community's watched-word rule; the log entry names the rule), topic_timer (a moderator's timer closed or opened a topic),
+ * account_suspended (removed with everything its author posted when a site admin suspended them).
  */
-export const SYSTEM_REASONS = ['held_first_post', 'held_first_topic', 'flagged', 'review_requested'] as const;
+export const SYSTEM_REASONS = [
+  'held_first_post',
+  'held_first_topic',
+  'flagged',
+  'review_requested',
+  'held_links',
+  'topic_timer',
+  'watched_word',
+  'account_suspended',
+] as const;
 export type SystemReason = (typeof SYSTEM_REASONS)[number];
 
 /**

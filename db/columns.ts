@@ -1,5 +1,5 @@
 import { getTableColumns, sql } from 'drizzle-orm';
-import { posts, topics, type Role } from './schema.js';
+import { posts, topics, type Role, type TopicTimerAction } from './schema.js';
 
 /**
  * Rows as the app reads them: everything except the search vectors and their configurations, which
@@ -31,9 +31,22 @@ export const topicColumns = {
     SELECT json_build_object('id', u.id, 'handle', u.handle, 'displayName', u.display_name, 'avatarUrl', u.avatar_url, 'createdAt', u.created_at,
       'role', (SELECT m.role FROM memberships m WHERE m.community_id = ${topics.communityId} AND m.user_id = u.id))
     FROM users u WHERE u.id = ${topics.ideaStatusById}) END)`,
+  /** Its timers (server/safety/calm/topic-timers.ts), by action; null when it has none (nearly all: one probe of the timers' key). */
+  timers: sql<TopicTimerJson[] | null>`(SELECT json_agg(json_build_object('action', tt.action, 'runAt', tt.run_at, 'idleDays', tt.idle_days) ORDER BY tt.action)
+    FROM topic_timers tt WHERE tt.topic_id = ${topics.id})`,
 };
 export type PostRow = Omit<typeof posts.$inferSelect, 'search' | 'searchConfig'>;
-export type TopicRow = Omit<typeof topics.$inferSelect, 'search' | 'searchConfig'> & { ideaStatusBy: IdeaStatusChanger | null };
+export type TopicRow = Omit<typeof topics.$inferSelect, 'search' | 'searchConfig'> & {
+  ideaStatusBy: IdeaStatusChanger | null;
+  timers: TopicTimerJson[] | null;
+};
+
+/** A topic timer as the database sends JSON, where timestamps are text. */
+export interface TopicTimerJson {
+  action: TopicTimerAction;
+  runAt: string | null;
+  idleDays: number | null;
+}
 
 /** What moderation reads under a post's or topic's row lock: pinned and the hidden state. */
 export const moderationStateColumns = (t: typeof posts | typeof topics) => ({

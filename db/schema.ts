@@ -490,8 +490,11 @@ export const ideaStatusChanges = pgTable(
   (t) => [index('idea_status_changes_window_idx').on(t.communityId, t.createdAt)],
 );
 
-export const QUEUE_ITEM_KINDS = ['flag', 'first_post', 'review_request'] as const;
-/** flag: a member's report; first_post: a held first post (or topic); review_request: an author contests a hide. */
+export const QUEUE_ITEM_KINDS = ['flag', 'first_post', 'review_request', 'watched_word'] as const;
+/**
+ * flag: a member's report (or, with rule_id and no reporter, a watched-word rule's); first_post: a held first post (or
+ * topic); review_request: an author contests a hide; watched_word: held by a watched-word rule.
+ */
 export type QueueItemKind = (typeof QUEUE_ITEM_KINDS)[number];
 export const QUEUE_ITEM_STATUSES = ['open', 'resolved', 'dismissed'] as const;
 export type QueueItemStatus = (typeof QUEUE_ITEM_STATUSES)[number];
@@ -1088,6 +1091,8 @@ export const siteSettings = pgTable('site_settings', {
   id: integer('id').primaryKey().default(1),
   /** The proof-of-work challenge on sign-up: never, always, or when sign-ups spike. */
   signupChallenge: text('signup_challenge').$type<SignupChallengeMode>().notNull().default('auto'),
+  /** The HMAC key that signs sign-up challenges when the configuration names none: made once, shared by every process. */
+  challengeKey: text('challenge_key'),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });
 

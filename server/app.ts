@@ -21,6 +21,8 @@ import { postRoutes } from './posts/posts.routes.js';
 import { searchRoutes } from './search/search.routes.js';
 import { insightsSearchRoutes } from './insights/searches.routes.js';
 import { moderationRoutes } from './moderation/moderation.routes.js';
+import { calmRoutes } from './safety/calm/calm.routes.js';
+import { startTopicTimers } from './safety/calm/topic-timers.js';
 import { inboxRoutes } from './inbox/inbox.routes.js';
 import { InboxSignals } from './inbox/inbox.signals.js';
 import { markdownRoutes } from './markdown/markdown.routes.js';
@@ -57,6 +59,9 @@ import { indexNowPlugin } from './pages/indexnow.plugin.js';
 import { startJobQueue } from './jobs/job-queue.js';
 import { createMailSystem } from './mail/mail.system.js';
 import { mailboxRoutes } from './mail/mailbox.routes.js';
+import { spamRoutes } from './safety/spam/spam.routes.js';
+import { watchedWordRoutes } from './safety/watched-words/watched-words.routes.js';
+import { pruneSpentChallenges } from './safety/spam/signup-challenge.js';
 import { notificationMail } from './mail/notify/notify.jobs.js';
 import { preferencesRoutes } from './mail/preferences.routes.js';
 import { unsubscribeRoutes } from './mail/unsubscribe.routes.js';
@@ -65,6 +70,8 @@ import { activityPlugin } from './activity/activity.plugin.js';
 import { inboundMailPlugin } from './mail/inbound/inbound.plugin.js';
 import { startDigests } from './mail/digest/digest.round.js';
 import { startWeeklySummaries } from './mail/summary/summary.round.js';
+import { ignoreRoutes } from './safety/boundaries/ignores.routes.js';
+import { dataRightsRoutes } from './safety/data-rights/data-rights.routes.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -163,6 +170,7 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
       { name: 'notification pruning', run: () => pruneNotifications(database.db, config.notifications) },
       { name: 'insight members', run: () => refreshInsightMembers(database.db) },
       { name: 'search term pruning', run: () => pruneSearchTerms(database.db, config.searchTerms.keepDays) },
+      { name: 'spent sign-up challenges', run: () => pruneSpentChallenges(database.db) },
     ],
   });
   app.addHook('onClose', async () => {
@@ -196,6 +204,7 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
   app.get('/api/health', { schema: { hide: true } }, async () => ({ status: 'ok', db: database.driver }));
   await app.register(authRoutes, { config, db: database.db, ctx, sessions, translator });
   await app.register(accountRoutes, { config, ctx });
+  await app.register(dataRightsRoutes, { config, ctx });
   await app.register(userRoutes, { db: database.db });
   await app.register(communityRoutes, { config, ctx });
   await app.register(topicRoutes, { config, ctx, pageCache, listCache });
@@ -207,8 +216,11 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
   await app.register(searchRoutes, { ctx, config, terms: searchTerms });
   await app.register(insightsSearchRoutes, { config, db: database.db });
   await app.register(moderationRoutes, { config, ctx });
+  await app.register(watchedWordRoutes, { config, ctx });
+  await app.register(calmRoutes, { config, ctx });
   await app.register(inboxRoutes, { config, ctx });
   await app.register(notificationRoutes, { config, ctx });
+  await app.register(ignoreRoutes, { config, db: database.db });
   await app.register(markdownRoutes, { config });
   await app.register(embedRoutes, { config, ctx, sessions });
   await app.register(embedPages, { db: database.db, webDir: config.webDir });
@@ -223,6 +235,7 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
       ? createPageServer(app, { config, db: database.db, translator, renderer: web.renderer, build: web.build, cache: htmlCache, bus })
       : null;
   await app.register(mailboxRoutes, { db: database.db });
+  await app.register(spamRoutes, { config, ctx });
   await app.register(preferencesRoutes, { config, db: database.db, translator });
   await app.register(unsubscribeRoutes, { db: database.db, translator });
   // Replies by e-mail and bounces: the HTTP hook, and the SMTP listener when a port is configured.
@@ -235,5 +248,6 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
   await startDigests(ctx, { bounceThreshold: config.mail.bounceThreshold });
   await startWeeklySummaries(ctx, { bounceThreshold: config.mail.bounceThreshold, searchTerms: config.searchTerms.enabled });
   await startAccountJobs(ctx);
+  await startTopicTimers(ctx);
   return app;
 }

@@ -322,7 +322,7 @@ describe('bad input never causes a 500', () => {
       expect(body.message).toContain('/api/nope');
       expectError(await raw('GET', '/api/auth/signup'), 404, 'route_not_found');
       expectError(await raw('POST', '/api/nope', '{}', json), 404, 'route_not_found');
-      expectError(await raw('DELETE', '/api/me', undefined, {}), 404, 'route_not_found');
+      expectError(await raw('DELETE', '/api/me/nothing-here', undefined, {}), 404, 'route_not_found');
       expectError(await raw('GET', '/api'), 404, 'route_not_found');
       // The query string is not echoed back.
       const q = expectError(await raw('GET', '/api/nope?secret=abc'), 404, 'route_not_found');

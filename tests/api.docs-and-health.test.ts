@@ -227,7 +227,7 @@ describe('health, docs and security headers', () => {
 
     it('the documented User never has an email or a password hash', () => {
       const user = docs.components.schemas.User;
-      expect(Object.keys(user.properties).sort()).toEqual(['avatarUrl', 'createdAt', 'displayName', 'handle', 'id']);
+      expect(Object.keys(user.properties).sort()).toEqual(['avatarUrl', 'createdAt', 'deleted', 'displayName', 'handle', 'id']);
     });
 
     it('documents both ways to authenticate', () => {

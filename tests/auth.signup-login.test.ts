@@ -266,8 +266,10 @@ describe('accounts: sign-up and sign-in', () => {
       const res = await u.get('/api/me');
       expect(res.status).toBe(200);
       // The public User, plus the member's own settings: interface language (null: chosen
-      // automatically) and their address with its state; their own address only to themselves.
-      expect(Object.keys(res.body.user).sort()).toEqual([...USER_KEYS, 'locale', 'email', 'emailVerified', 'pendingEmail', 'emailBouncing'].sort());
+      // automatically), their address with its state (their own address only to themselves) and who may mention them.
+      expect(Object.keys(res.body.user).sort()).toEqual(
+        [...USER_KEYS, 'locale', 'email', 'emailVerified', 'pendingEmail', 'emailBouncing', 'mentionsFrom'].sort(),
+      );
       expect(res.body.user.locale).toBeNull();
       expect(res.body.user).toMatchObject({ id: u.userId, handle: u.handle, email: `${u.handle}@example.org`, emailVerified: false, pendingEmail: null });
       expect(res.body.isSiteAdmin).toBe(false);

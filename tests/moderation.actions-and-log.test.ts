@@ -414,6 +414,16 @@ describe('the public moderation log', () => {
         reasonCode: null,
         detail: 'member → moderator',
       },
+      // The community's moderation rules are public too: what changed, to what.
+      {
+        action: 'change_settings',
+        by: s.admin.handle,
+        automatic: false,
+        target: 'topic null',
+        reason: null,
+        reasonCode: null,
+        detail: JSON.stringify({ flagThreshold: 2 }),
+      },
       // The system's own reason is stored as a code and put into words when shown.
       {
         action: 'hide_post',

@@ -118,18 +118,28 @@ describe('the automatic flag threshold', () => {
       flagThreshold: 3,
       holdFirstPosts: false,
       requireVerifiedEmail: false,
+      holdNewMemberLinks: false,
+      keepAcceptedAnswers: true,
     });
     expectError(await s.moderator.patch(`/api/communities/${slug}`, { moderation: { flagThreshold: 1 } }), 403, 'not_community_admin');
     expectError(await s.member.patch(`/api/communities/${slug}`, { moderation: { flagThreshold: 1 } }), 403, 'not_community_admin');
 
     const changed = await s.admin.patch(`/api/communities/${slug}`, { moderation: { flagThreshold: 5 } });
     expect(changed.status, changed.text).toBe(200);
-    expect(changed.body.community.moderation).toEqual({ flagThreshold: 5, holdFirstPosts: false, requireVerifiedEmail: false });
+    expect(changed.body.community.moderation).toEqual({
+      flagThreshold: 5,
+      holdFirstPosts: false,
+      requireVerifiedEmail: false,
+      holdNewMemberLinks: false,
+      keepAcceptedAnswers: true,
+    });
     await s.admin.patch(`/api/communities/${slug}`, { moderation: { holdFirstPosts: true } });
     expect((await t.guest().get(`/api/communities/${slug}`)).body.community.moderation).toEqual({
       flagThreshold: 5,
       holdFirstPosts: true,
       requireVerifiedEmail: false,
+      holdNewMemberLinks: false,
+      keepAcceptedAnswers: true,
     });
     expectError(await s.admin.patch(`/api/communities/${slug}`, { moderation: { flagThreshold: -1 } }), 400, 'invalid_input');
   });

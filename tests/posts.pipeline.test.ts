@@ -27,6 +27,9 @@ let holding: { id: number; slug: string };
 let verifying: { id: number; slug: string };
 let verified: Who;
 let community: { id: number; slug: string };
+let slowTopicId: number;
+let linksTopicId: number;
+let watchedTopicId: number;
 
 beforeAll(async () => {
   t = await startTestApp();
@@ -49,6 +52,22 @@ beforeAll(async () => {
   expect((await s.admin.patch(`/api/communities/${verifying.slug}`, { moderation: { requireVerifiedEmail: true } })).status).toBe(200);
   verified = await signUp(t);
   await t.app.parley.ctx.db.update(users).set({ emailVerifiedAt: new Date() }).where(eq(users.id, verified.userId));
+  // Slow mode, with s.other's reply already in.
+  slowTopicId = (await createTopic(s.member, s.slug)).topic.id;
+  expect((await s.moderator.put(`/api/topics/${slowTopicId}/slow-mode`, { seconds: 600 })).status).toBe(200);
+  expect((await s.other.post(`/api/topics/${slowTopicId}/posts`, { body: 'First, slowly' })).status).toBe(201);
+  expect((await s.moderator.post(`/api/topics/${slowTopicId}/posts`, { body: 'A moderator, first' })).status).toBe(201);
+  const linking = await createCommunity(s.admin);
+  expect((await s.admin.patch(`/api/communities/${linking.slug}`, { moderation: { holdNewMemberLinks: true } })).status).toBe(200);
+  linksTopicId = (await createTopic(s.admin, linking.slug)).topic.id;
+  // Watched words: one blocks, one holds.
+  watchedTopicId = (await createTopic(s.member, s.slug)).topic.id;
+  for (const rule of [
+    { pattern: 'viagra', action: 'block' },
+    { pattern: 'casino', action: 'hold' },
+  ]) {
+    expect((await s.moderator.post(`/api/communities/${s.slug}/watched-words`, rule)).status).toBe(201);
+  }
 });
 afterAll(async () => {
   await t?.close();
@@ -188,6 +207,40 @@ const rows: Row[] = [
     replyToId: () => foreignPostId,
     expected: { status: 400, code: 'reply_target_not_found' },
   },
+  // slowMode
+  {
+    name: 'a second reply within slow mode',
+    phase: 'slowMode',
+    who: () => s.other,
+    to: intoTopic(() => slowTopicId),
+    expected: { status: 429, code: 'slow_mode' },
+  },
+  { name: "a moderator's second reply there", phase: 'slowMode', who: () => s.moderator, to: intoTopic(() => slowTopicId), expected: { created: true } },
+  // watchedWords
+  {
+    name: 'a reply with a word a rule blocks, spaced out',
+    phase: 'watchedWords',
+    who: () => s.other,
+    to: intoTopic(() => watchedTopicId),
+    body: 'v i a g r a',
+    expected: { status: 422, code: 'blocked_by_rule' },
+  },
+  {
+    name: 'a reply with a word a rule holds',
+    phase: 'watchedWords',
+    who: () => s.other,
+    to: intoTopic(() => watchedTopicId),
+    body: 'my cаsino',
+    expected: { created: true, held: true },
+  },
+  {
+    name: "a moderator's reply with a word a rule blocks",
+    phase: 'watchedWords',
+    who: () => s.moderator,
+    to: intoTopic(() => watchedTopicId),
+    body: 'we do not allow viagra spam',
+    expected: { created: true, held: false },
+  },
   // limits
   {
     name: "a new account's fourth topic of the day",
@@ -248,6 +301,14 @@ const rows: Row[] = [
     expected: { created: true, held: true },
   },
   { name: "its admin's first topic there", phase: 'hold', who: () => s.admin, to: newTopic(() => holding), expected: { created: true, held: false } },
+  {
+    name: "a new account's link where new members' links wait for review",
+    phase: 'hold',
+    who: () => newcomerNew,
+    to: intoTopic(() => linksTopicId),
+    body: 'See https://a.example/1',
+    expected: { created: true, held: true },
+  },
   // store
   { name: 'an ordinary reply', phase: 'store', who: () => s.member, to: intoTopic(() => topicId), expected: { created: true, held: false } },
   { name: 'an ordinary topic', phase: 'store', who: () => s.member, to: newTopic(() => community), expected: { created: true, held: false } },
@@ -262,6 +323,8 @@ describe('the post pipeline', () => {
       'locate',
       'deduplicate',
       'authorise',
+      'slowMode',
+      'watchedWords',
       'render',
       'limits',
       'rules',

@@ -102,11 +102,26 @@ describe('viewerState on GET /api/topics/:id', () => {
     // Cached or not.
     expect('viewerState' in (await t.guest().get(`/api/topics/${topic.id}`)).body).toBe(false);
 
-    expect((await s.other.get(`/api/topics/${topic.id}`)).body.viewerState).toEqual({ lastReadNumber: 0, notificationLevel: 'normal', voted: false });
+    expect((await s.other.get(`/api/topics/${topic.id}`)).body.viewerState).toEqual({
+      lastReadNumber: 0,
+      notificationLevel: 'normal',
+      voted: false,
+      ignoredUserIds: [],
+    });
     // Authors watch their own topics unless they choose otherwise.
-    expect((await s.member.get(`/api/topics/${topic.id}`)).body.viewerState).toEqual({ lastReadNumber: 0, notificationLevel: 'watching', voted: false });
+    expect((await s.member.get(`/api/topics/${topic.id}`)).body.viewerState).toEqual({
+      lastReadNumber: 0,
+      notificationLevel: 'watching',
+      voted: false,
+      ignoredUserIds: [],
+    });
     // Later pages carry it too.
-    expect((await s.other.get(`/api/topics/${topic.id}?after=1`)).body.viewerState).toEqual({ lastReadNumber: 0, notificationLevel: 'normal', voted: false });
+    expect((await s.other.get(`/api/topics/${topic.id}?after=1`)).body.viewerState).toEqual({
+      lastReadNumber: 0,
+      notificationLevel: 'normal',
+      voted: false,
+      ignoredUserIds: [],
+    });
     // A signed-in read never leaks into the guests' cache.
     expect('viewerState' in (await t.guest().get(`/api/topics/${topic.id}`)).body).toBe(false);
   });

@@ -100,7 +100,7 @@ describe('a signed-in topic read from the cached page plus the reader’s overla
 
   it('shows each reader their own reactions, read position, vote, notification level and capabilities', async () => {
     const other = (await readers.other!.get(`/api/topics/${question}`)).body;
-    expect(other.viewerState).toEqual({ lastReadNumber: 3, notificationLevel: 'muted', voted: false });
+    expect(other.viewerState).toEqual({ lastReadNumber: 3, notificationLevel: 'muted', voted: false, ignoredUserIds: [] });
     expect(other.posts[0].viewerReactions).toEqual(['like']);
     expect(other.posts[2].viewerReactions).toEqual(['helpful', 'like']);
     expect(other.viewerCan).toMatchObject({ reply: true, acceptAnswer: false, moderate: false });

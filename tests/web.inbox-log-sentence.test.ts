@@ -15,6 +15,9 @@ const entry = (detail: string | null): ModerationLogEntry => ({
   reasonCode: null,
   detail,
   createdAt: '2025-01-01T00:00:00Z',
+  ruleId: null,
+  undone: false,
+  undoable: false,
 });
 const say = (detail: string | null) =>
   logSentence(entry(detail), 'acme')

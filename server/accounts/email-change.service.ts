@@ -13,6 +13,7 @@ import { countVerificationMail, type MailLimits } from './account-mail.limits.js
 import { loadAccount, normaliseEmail, recipientOf, sameEmail } from './account.js';
 import { emailChangeNotice } from './account.mails.js';
 import { emailTaken, queueVerification } from './verification.service.js';
+import { assertEmailDomainAllowed } from '../safety/spam/blocked-domains.service.js';
 
 export interface ChangeEmailInput {
   email: string;
@@ -27,6 +28,7 @@ export async function requestEmailChange(ctx: ServiceContext, viewer: Viewer, in
     throw new AppError(403, 'invalid_credentials', 'The password is wrong.', { field: 'password' });
   const email = input.email.trim();
   if (sameEmail(account.email, email)) throw conflict('email_unchanged', 'This is already the address of your account.');
+  await assertEmailDomainAllowed(ctx.db, email);
   const [other] = await ctx.db
     .select({ id: users.id })
     .from(users)

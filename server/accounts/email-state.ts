@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import { users } from '../../db/schema.js';
+import { users, type MentionsFrom } from '../../db/schema.js';
 import { unauthorized } from '../errors/errors.js';
 import { isEmailVerified } from '../auth/session.js';
 import { CODE_ATTEMPTS } from './email-tokens.js';
@@ -15,14 +15,18 @@ export interface EmailState {
   emailBouncing: boolean;
 }
 
-/** In one read, since every page asks (GET /api/auth/session). */
-export async function emailState(db: Executor, userId: number, bounceThreshold: number): Promise<EmailState> {
+/**
+ * In one read, since every page asks (GET /api/auth/session); the same read brings the owner's
+ * choice of who may mention them, which GET /api/me shows beside it.
+ */
+export async function emailState(db: Executor, userId: number, bounceThreshold: number): Promise<EmailState & { mentionsFrom: MentionsFrom }> {
   const [row] = await db
     .select({
       email: users.email,
       emailVerifiedAt: users.emailVerifiedAt,
       ssoSubject: users.ssoSubject,
       emailBounceScore: users.emailBounceScore,
+      mentionsFrom: users.mentionsFrom,
       // Spelled out: drizzle leaves the table name off columns of a one-table select, and here that would mean the token's.
       pendingEmail: sql<string | null>`(SELECT t.email FROM email_tokens t
         WHERE t.user_id = ${userId} AND t.purpose = 'verify' AND t.used_at IS NULL AND t.expires_at > now() AND t.attempts < ${CODE_ATTEMPTS}
@@ -38,5 +42,6 @@ export async function emailState(db: Executor, userId: number, bounceThreshold: 
     emailVerified: isEmailVerified(row),
     pendingEmail: row.pendingEmail,
     emailBouncing: row.email !== null && row.emailBounceScore >= bounceThreshold,
+    mentionsFrom: row.mentionsFrom,
   };
 }

@@ -8,6 +8,7 @@ import { LoginBody, MeReply, PasswordBody, PreferencesBody, SessionReply, Signup
 import { changePassword, login, me, signup, updatePreferences } from './auth.service.js';
 import type { SessionStore } from './session.js';
 import type { Translator } from '../i18n/translator.js';
+import { passSignupChallenge } from '../safety/spam/signup-challenge.js';
 
 export const authRoutes: FastifyPluginAsyncTypebox<{ config: Config; db: Db; ctx: ServiceContext; sessions: SessionStore; translator: Translator }> = async (
   app,
@@ -23,13 +24,17 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ config: Config; db: Db; ctx
       schema: {
         tags,
         summary: 'Create an account and sign in',
-        description: 'Mails a link and a six-digit code that verify the address (POST /api/auth/verify-email).',
+        description:
+          'Mails a link and a six-digit code that verify the address (POST /api/auth/verify-email). ' +
+          'When GET /api/auth/signup-challenge says `required`, `challenge` carries its solution: missing is 400 `challenge_required`; ' +
+          'forged, wrong, expired or already used is 400 `challenge_invalid`. An address at a blocked domain is 400 `email_domain_blocked`.',
         body: SignupBody,
         response: { 201: UserReply, ...authErrors },
       },
       config: config.rateLimits ? { rateLimit: { max: 10, timeWindow: '1 hour' } } : { rateLimit: undefined },
     },
     async (request, reply) => {
+      await passSignupChallenge(db, config.signupChallenge, request.body.challenge);
       const user = await signup(ctx, request.body, await request.locale, { firstIsSiteAdmin: config.firstAccountIsSiteAdmin });
       setSessionCookie(config, request, reply, await sessions.issue(user.id));
       return reply.status(201).send({ user });
@@ -140,11 +145,12 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ config: Config; db: Db; ctx
     {
       schema: {
         tags,
-        summary: 'Change your own settings: the interface language',
+        summary: 'Change your own settings: the interface language, who may mention you',
         description:
           '`locale`: one of the server’s locales (its catalogue languages, e.g. `en`, `de`, and the pseudo-locales `en-XA`, `ar-XB` for testing), ' +
           'or null to have it chosen automatically (the community’s language, then the browser’s). Anything else is 400 `unknown_locale`. ' +
-          'Answers like GET /api/me.',
+          '`mentionsFrom`: `anyone`, `staff` (someone with a staff, moderator or admin role in the community of the post) or `nobody`; ' +
+          'a mention the choice refuses notifies nothing (the post still shows it). Each field changes only when sent. Answers like GET /api/me.',
         body: PreferencesBody,
         response: { 200: MeReply, ...authErrors },
       },

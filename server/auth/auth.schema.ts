@@ -9,6 +9,13 @@ export const SignupBody = Body({
   email: Type.String({ format: 'email', maxLength: 254 }),
   password: Password,
   displayName: Type.Optional(Text(DISPLAY_NAME)),
+  challenge: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 4096,
+      description: 'the solved ALTCHA challenge (base64 JSON), when GET /api/auth/signup-challenge says it is required',
+    }),
+  ),
 });
 
 export const LoginBody = Body({
@@ -24,6 +31,12 @@ export const TokenReply = Type.Object({ token: Type.String(), expiresAt: Type.St
 /** A tag as clients may send it (the server then checks it against the catalogues). */
 export const LocaleTag = Type.String({ minLength: 2, maxLength: 35, pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$' });
 
+/** Who may mention a member (a mention the choice refuses notifies nothing; the text still shows it). */
+// MENTIONS_FROM_CHOICES of db/schema.ts, spelled out so TypeBox keeps the literal types.
+const MentionsFromName = Type.Union([Type.Literal('anyone'), Type.Literal('staff'), Type.Literal('nobody')], {
+  description: 'who may notify you by mentioning you: `anyone`; `staff` (a staff, moderator or admin role in the community of the post); `nobody`',
+});
+
 /** The signed-in account as only its owner sees it: the public User plus the owner's own settings. */
 export const MeUser = Type.Object({
   ...User.properties,
@@ -34,11 +47,19 @@ export const MeUser = Type.Object({
   emailVerified: Type.Boolean({ description: 'the address is proven (by the link or code mailed to it); SSO accounts count as verified' }),
   pendingEmail: Nullable(Type.String(), { description: 'a new address asked for (PUT /api/me/email) and not yet verified; null: none' }),
   emailBouncing: Type.Boolean({ description: 'mail to the address bounces: only account mail (reset, verification) is still sent there' }),
+  mentionsFrom: MentionsFromName,
 });
 
-export const PreferencesBody = Body({
-  locale: Nullable(LocaleTag, { description: 'one of the server’s locales (catalogue languages and the pseudo-locales en-XA, ar-XB); null: automatic' }),
-});
+export const PreferencesBody = Type.Object(
+  {
+    locale: Type.Optional(
+      Nullable(LocaleTag, { description: 'one of the server’s locales (catalogue languages and the pseudo-locales en-XA, ar-XB); null: automatic' }),
+    ),
+    mentionsFrom: Type.Optional(MentionsFromName),
+  },
+  // Each field changes only when sent; an empty body is a mistake, not a no-op.
+  { additionalProperties: false, minProperties: 1 },
+);
 
 export const MeReply = Type.Object({
   user: MeUser,

@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import { isUniqueViolation, type Db } from '../../db/client.js';
-import { memberships, communities, users } from '../../db/schema.js';
+import { memberships, communities, users, type MentionsFrom } from '../../db/schema.js';
 import { AppError, conflict, tooMany, unauthorized, badRequest } from '../errors/errors.js';
 import { hitCounter, peekCounter } from '../limits/counters.js';
 import type { Viewer } from '../visibility/viewer.js';
@@ -11,6 +11,7 @@ import { loadAccount } from '../accounts/account.js';
 import { emailState } from '../accounts/email-state.js';
 import { queuePasswordChanged } from '../accounts/password-reset.service.js';
 import { queueVerification } from '../accounts/verification.service.js';
+import { assertEmailDomainAllowed } from '../safety/spam/blocked-domains.service.js';
 
 export interface SignupInput {
   handle: string;
@@ -29,6 +30,7 @@ export async function signup(ctx: ServiceContext, input: SignupInput, locale: st
   const handle = input.handle;
   const email = input.email.trim();
   const displayName = (input.displayName ?? '').trim() || handle;
+  await assertEmailDomainAllowed(ctx.db, email);
   const passwordHash = await hashPassword(input.password);
   try {
     return await write(ctx, async ({ tx }) => {
@@ -82,6 +84,8 @@ export async function login(db: Db, login: string, password: string, limits: Log
     if (limits.enabled) await hitCounter(db, accountKey, WINDOW);
     throw unauthorized('invalid_credentials', 'The handle/email or password is wrong.');
   }
+  // Told only to whoever knows the password: the site admin's reason is the member's to read.
+  if (row.suspendedAt) throw new AppError(403, 'account_suspended', row.suspendedReason || 'This account is suspended.', { reason: row.suspendedReason ?? '' });
   return { id: row.id, user: presentUser(row) };
 }
 
@@ -131,16 +135,24 @@ export const offered = (tag: string, available: readonly string[]): string | nul
  * The member's own settings. `locale`: one of the server's locales (translator.locales), or null
  * to have it chosen automatically (the community's language, then the browser's).
  */
-export async function updatePreferences(db: Db, viewer: Viewer, input: { locale: string | null }, locales: readonly string[], options: MeOptions) {
+export async function updatePreferences(
+  db: Db,
+  viewer: Viewer,
+  input: { locale?: string | null | undefined; mentionsFrom?: MentionsFrom | undefined },
+  locales: readonly string[],
+  options: MeOptions,
+) {
   if (!viewer.user) throw unauthorized();
   let locale: string | null = null;
-  if (input.locale !== null) {
+  if (input.locale !== undefined && input.locale !== null) {
     locale = offered(input.locale, locales);
     if (!locale)
       throw badRequest('unknown_locale', `"${input.locale}" is not a language this forum offers.`, { locale: input.locale, available: [...locales] });
   }
-  await db.update(users).set({ locale }).where(eq(users.id, viewer.user.id));
+  // Each setting changes only when sent.
+  const changes = { ...(input.locale !== undefined ? { locale } : {}), ...(input.mentionsFrom ? { mentionsFrom: input.mentionsFrom } : {}) };
+  if (Object.keys(changes).length) await db.update(users).set(changes).where(eq(users.id, viewer.user.id));
   // This request answers with the new choice (and its error replies, if any, speak it).
-  viewer.user.locale = locale;
+  if (input.locale !== undefined) viewer.user.locale = locale;
   return me(db, viewer, options);
 }

@@ -50,7 +50,8 @@ function drizzleAdapter(db: Db): Adapter {
   return {
     async getSessionAndUser(sessionId) {
       const [row] = await db.select().from(sessions).innerJoin(users, eq(sessions.userId, users.id)).where(eq(sessions.id, sessionId));
-      if (!row) return [null, null];
+      // A suspended account's sessions are ended when it is suspended; one that slips in later is no session either.
+      if (!row || row.users.suspendedAt) return [null, null];
       const { id, ...attributes } = toViewerUser(row.users);
       const user: DatabaseUser = { id, attributes };
       return [toSession(row.sessions), user];

@@ -35,7 +35,13 @@ export const presentCommunitySummary = (c: CommunityRow) => ({
   isDemo: c.isDemo,
   unlisted: c.unlisted,
   healthPanel: c.healthPanel,
-  moderation: { flagThreshold: c.flagThreshold, holdFirstPosts: c.holdFirstPosts, requireVerifiedEmail: c.requireVerifiedEmail },
+  moderation: {
+    flagThreshold: c.flagThreshold,
+    holdFirstPosts: c.holdFirstPosts,
+    requireVerifiedEmail: c.requireVerifiedEmail,
+    holdNewMemberLinks: c.holdNewMemberLinks,
+    keepAcceptedAnswers: c.keepAcceptedAnswers,
+  },
   createdAt: c.createdAt.toISOString(),
 });
 

@@ -49,6 +49,10 @@ export const UpdateCommunityBody = Body({
         flagThreshold: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, description: '0 turns automatic hiding off' })),
         holdFirstPosts: Type.Optional(Type.Boolean()),
         requireVerifiedEmail: Type.Optional(Type.Boolean({ description: 'only members with a verified e-mail address may post' })),
+        holdNewMemberLinks: Type.Optional(Type.Boolean({ description: 'posts with links by accounts in their first 24 hours wait for a moderator' })),
+        keepAcceptedAnswers: Type.Optional(
+          Type.Boolean({ description: 'accepted answers stay, anonymised, when their author deletes their account with “remove my posts”' }),
+        ),
       },
       { additionalProperties: false },
     ),

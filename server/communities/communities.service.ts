@@ -187,7 +187,15 @@ export interface UpdateCommunityInput {
   unlisted?: boolean | undefined;
   healthPanel?: boolean | undefined;
   embed?: { allowedOrigins: string[] } | undefined;
-  moderation?: { flagThreshold?: number | undefined; holdFirstPosts?: boolean | undefined; requireVerifiedEmail?: boolean | undefined } | undefined;
+  moderation?:
+    | {
+        flagThreshold?: number | undefined;
+        holdFirstPosts?: boolean | undefined;
+        requireVerifiedEmail?: boolean | undefined;
+        holdNewMemberLinks?: boolean | undefined;
+        keepAcceptedAnswers?: boolean | undefined;
+      }
+    | undefined;
 }
 
 /** Settings change for everyone at once: open community pages hear `community.updated`. */
@@ -211,7 +219,10 @@ export async function updateCommunity(ctx: Pick<ServiceContext, 'db' | 'bus' | '
     if (input.moderation?.flagThreshold !== undefined) patch.flagThreshold = input.moderation.flagThreshold;
     if (input.moderation?.holdFirstPosts !== undefined) patch.holdFirstPosts = input.moderation.holdFirstPosts;
     if (input.moderation?.requireVerifiedEmail !== undefined) patch.requireVerifiedEmail = input.moderation.requireVerifiedEmail;
+    if (input.moderation?.holdNewMemberLinks !== undefined) patch.holdNewMemberLinks = input.moderation.holdNewMemberLinks;
+    if (input.moderation?.keepAcceptedAnswers !== undefined) patch.keepAcceptedAnswers = input.moderation.keepAcceptedAnswers;
     if (Object.keys(patch).length) await tx.update(communities).set(patch).where(eq(communities.id, community.id));
+    await logModerationSettings(tx, viewer, community, patch);
     if (input.embed) {
       const origins = [...new Set(input.embed.allowedOrigins.map(canonicalOrigin))];
       await tx
@@ -224,6 +235,22 @@ export async function updateCommunity(ctx: Pick<ServiceContext, 'db' | 'bus' | '
   // Posts are searched in the community's language: new ones at once, the others re-indexed in the background.
   if (language !== undefined) await scheduleReindex(ctx, community.id);
   return getCommunity(db, viewer, slug);
+}
+
+/** The moderation settings are public rules: changing them is a log entry, with what changed to what (JSON). */
+const MODERATION_SETTINGS = ['flagThreshold', 'holdFirstPosts', 'requireVerifiedEmail', 'holdNewMemberLinks', 'keepAcceptedAnswers'] as const;
+
+async function logModerationSettings(tx: Executor, viewer: Viewer, before: CommunityRow, patch: Partial<CommunityRow>) {
+  const changed = Object.fromEntries(MODERATION_SETTINGS.filter((k) => patch[k] !== undefined && patch[k] !== before[k]).map((k) => [k, patch[k]]));
+  if (!Object.keys(changed).length) return;
+  await logAction(tx, {
+    communityId: before.id,
+    moderatorId: viewer.user!.id,
+    action: 'change_settings',
+    targetType: 'community',
+    targetId: before.id,
+    detail: JSON.stringify(changed),
+  });
 }
 
 export async function setMemberRole(ctx: Pick<ServiceContext, 'db' | 'bus'>, viewer: Viewer, slug: string, handle: string, role: Role) {

@@ -89,6 +89,19 @@ export const ConfigSchema = Type.Object({
     /** Days of counts kept; maintenance removes older ones. */
     keepDays: Type.Integer({ minimum: 1, maximum: 3650 }),
   }),
+  signupChallenge: Type.Object({
+    /**
+     * HMAC key that signs sign-up challenges (server/safety/spam); absent: one is made on first
+     * use and kept in site_settings, so every process shares it and `npm start` needs nothing.
+     */
+    key: Type.Optional(Type.String({ minLength: 16, maxLength: 512 })),
+    /** The proof of work: the secret number lies in 1..maxNumber (SHA-256 tries; 100,000 is about a second in a browser). */
+    maxNumber: Type.Integer({ minimum: 10, maximum: 10_000_000 }),
+    /** How long a challenge may be solved and sent back. */
+    expiresSeconds: Type.Integer({ minimum: 10, maximum: 86_400 }),
+    /** Mode `auto`: sign-ups in the last 10 minutes beyond this number switch the challenge on. */
+    autoThreshold: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+  }),
   jobs: Type.Object({
     /** How often an idle job worker looks for due jobs; jobs sent by the same process wake it at once. */
     pollingIntervalSeconds: Type.Number({ minimum: 0.5, maximum: 3600 }),
@@ -141,7 +154,11 @@ const int = (name: string, raw: string | undefined, fallback: number): number =>
 };
 
 /** Defaults for everything; tests and the benchmark override what they need. */
-export type ConfigOverrides = Partial<Omit<Config, 'live' | 'mail'>> & { live?: Partial<Config['live']>; mail?: Partial<Config['mail']> };
+export type ConfigOverrides = Partial<Omit<Config, 'live' | 'mail' | 'signupChallenge'>> & {
+  live?: Partial<Config['live']>;
+  mail?: Partial<Config['mail']>;
+  signupChallenge?: Partial<Config['signupChallenge']>;
+};
 
 export function defaultConfig(overrides: ConfigOverrides = {}): Config {
   return checkConfig({
@@ -164,6 +181,7 @@ export function defaultConfig(overrides: ConfigOverrides = {}): Config {
     searchTerms: { enabled: true, keepDays: 180 },
     jobs: { pollingIntervalSeconds: 2 },
     ...overrides,
+    signupChallenge: { maxNumber: 100_000, expiresSeconds: 600, autoThreshold: 20, ...overrides.signupChallenge },
     mail: {
       from: 'Parley <parley@localhost>',
       delaySeconds: 600,
@@ -258,6 +276,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Config {
       keepDays: int('PARLEY_SEARCH_TERMS_KEEP_DAYS', env.PARLEY_SEARCH_TERMS_KEEP_DAYS, 180),
     },
     mail: mailFromEnv(env),
+    signupChallenge: {
+      ...(env.PARLEY_SIGNUP_CHALLENGE_KEY ? { key: env.PARLEY_SIGNUP_CHALLENGE_KEY } : {}),
+      maxNumber: int('PARLEY_SIGNUP_CHALLENGE_MAX_NUMBER', env.PARLEY_SIGNUP_CHALLENGE_MAX_NUMBER, 100_000),
+      autoThreshold: int('PARLEY_SIGNUP_SPIKE_THRESHOLD', env.PARLEY_SIGNUP_SPIKE_THRESHOLD, 20),
+    },
     ...(env.PARLEY_INDEXNOW_KEY
       ? {
           indexNow: {

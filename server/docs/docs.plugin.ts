@@ -15,6 +15,7 @@ const TAGS = {
   inbox: 'What needs a person from the organisation now, who is on it, and the rules that decide.',
   search: 'Full-text search of a community.',
   embed: 'The thread widget an organisation embeds on its own site, and its sign-in.',
+  safety: 'Watched words and other tools that keep a community safe, and what the system does on its own.',
 };
 
 /** OpenAPI generated from the same TypeBox schemas that validate requests. */

@@ -29,6 +29,9 @@ export const ThreadReply = Type.Object({
   nextCursor: Nullable(Type.String()),
   url: Nullable(Type.String({ description: 'the canonical page URL (by topic: the one it was created for, if any)' })),
   forumUrl: Nullable(Type.String({ description: 'the full thread on the forum' })),
+  viewerIgnoredUserIds: Type.Optional(
+    Type.Array(Type.Integer(), { description: 'signed-in readers only: the members they ignore, whose posts (live ones too) fold for them' }),
+  ),
   commentCount: Type.Integer({
     description:
       "the thread's posts this viewer can read, on every page: not deleted, and not hidden (moderators and a hidden post's author read it); 0 without a topic",

@@ -91,7 +91,7 @@ export async function readThread(db: Executor, viewer: Viewer, slug: string, inp
     const [row] = await db.select({ communityId: topics.communityId, embedUrl: topics.embedUrl }).from(topics).where(eq(topics.id, input.topic));
     if (!row || row.communityId !== community.id) throw topicNotFound();
     const [page, count] = await Promise.all([readTopicPage(db, viewer, input.topic, pageInput), commentCount(db, viewer, community.id, input.topic)]);
-    return { ...page, url: row.embedUrl, forumUrl: forumTopicUrl(siteOrigin, community.slug, input.topic), commentCount: count };
+    return { ...page, ...ignoredOf(page), url: row.embedUrl, forumUrl: forumTopicUrl(siteOrigin, community.slug, input.topic), commentCount: count };
   }
 
   const target = await allowedPage(db, community, input.url!);
@@ -100,12 +100,15 @@ export async function readThread(db: Executor, viewer: Viewer, slug: string, inp
   if (topicId === null) return empty;
   try {
     const [page, count] = await Promise.all([readTopicPage(db, viewer, topicId, pageInput), commentCount(db, viewer, community.id, topicId)]);
-    return { ...page, url: target.url, forumUrl: forumTopicUrl(siteOrigin, community.slug, topicId), commentCount: count };
+    return { ...page, ...ignoredOf(page), url: target.url, forumUrl: forumTopicUrl(siteOrigin, community.slug, topicId), commentCount: count };
   } catch (err) {
     if (err instanceof AppError && err.code === 'topic_not_found') return empty;
     throw err;
   }
 }
+
+/** The embed has no viewer state of its own; of the topic page's, it needs whom the reader ignores (their posts fold). */
+const ignoredOf = (page: { viewerState?: { ignoredUserIds: number[] } }) => (page.viewerState ? { viewerIgnoredUserIds: page.viewerState.ignoredUserIds } : {});
 
 /** The community's embed category: the one chosen in settings, else "comments", made on first need. */
 async function embedCategory(db: Executor, communityId: number): Promise<number> {

@@ -12,7 +12,7 @@ import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { and, eq, lt, sql } from 'drizzle-orm';
 import { isUniqueViolation, type Db } from '../../db/client.js';
 import { embedCodes, embedSettings, ssoTokenUses, users } from '../../db/schema.js';
-import { unauthorized } from '../errors/errors.js';
+import { AppError, unauthorized } from '../errors/errors.js';
 import { findCommunity } from '../communities/communities.service.js';
 import type { SessionStore } from '../auth/session.js';
 import { presentUser } from '../users/users.present.js';
@@ -29,6 +29,8 @@ const constraintOf = (err: unknown): string => {
 };
 
 async function issueEmbedSession(sessions: SessionStore, user: typeof users.$inferSelect) {
+  if (user.suspendedAt)
+    throw new AppError(403, 'account_suspended', user.suspendedReason || 'This account is suspended.', { reason: user.suspendedReason ?? '' });
   const issued = await sessions.issue(user.id, 'embed');
   return { token: issued.token, expiresAt: issued.expiresAt.toISOString(), user: presentUser(user) };
 }

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { rows, type Db, type Executor } from '../../db/client.js';
-import { queueItems, type Role } from '../../db/schema.js';
+import { queueItems, type QueueItemKind, type ReasonCode, type Role } from '../../db/schema.js';
 import { appendReply, type AppendReply } from '../posts/posts.append.js';
 import { logAction } from './moderation.log.js';
 import { isNeverHeld } from '../visibility/permissions.js';
@@ -22,25 +22,47 @@ export async function shouldHold(db: Executor, user: ViewerUser, role: Role | nu
   return !approved;
 }
 
+/** Why the system holds something back, and how it waits in the queue. Default: a held first post. */
+export interface HoldReason {
+  kind?: QueueItemKind;
+  /** For a post; a held topic takes `topicReasonCode`. */
+  reasonCode?: ReasonCode;
+  topicReasonCode?: ReasonCode;
+  /** The watched-word rule that caught it (server/safety/watched-words/), kept on the queue item and the log entry. */
+  ruleId?: number | null;
+}
+
+/** The reason code a held post (or topic) is stored and logged with. */
+export const heldReasonCode = (targetType: 'post' | 'topic', reason: HoldReason = {}): ReasonCode =>
+  targetType === 'post' ? (reason.reasonCode ?? 'held_first_post') : (reason.topicReasonCode ?? reason.reasonCode ?? 'held_first_topic');
+
 /** Stores a held reply with its queue item and log entry, atomically: nothing waits unseen. Null as appendReply refuses. */
-export async function holdReply(db: Db, reply: AppendReply, communityId: number) {
-  return db.transaction(async (tx) => {
-    const appended = await appendReply(tx, { ...reply, held: true });
-    if (!appended) return null;
-    await queueHeld(tx, { communityId, topicId: reply.topicId, postId: appended.post.id, targetType: 'post' });
-    return appended;
-  });
+export async function holdReply(db: Db, reply: AppendReply, communityId: number, reason: HoldReason = {}) {
+  return db.transaction((tx) => holdReplyIn(tx, reply, communityId, reason));
+}
+
+/** holdReply inside a transaction the caller runs (slow mode checks the author's pace in it first). */
+export async function holdReplyIn(tx: Executor, reply: AppendReply, communityId: number, reason: HoldReason = {}) {
+  const appended = await appendReply(tx, { ...reply, held: true, heldReason: heldReasonCode('post', reason) });
+  if (!appended) return null;
+  await queueHeld(tx, { communityId, topicId: reply.topicId, postId: appended.post.id, targetType: 'post' }, reason);
+  return appended;
 }
 
 /** The queue item and the log entry for something the system held back. */
-export async function queueHeld(tx: Executor, held: { communityId: number; topicId: number; postId: number; targetType: 'post' | 'topic' }) {
+export async function queueHeld(
+  tx: Executor,
+  held: { communityId: number; topicId: number; postId: number; targetType: 'post' | 'topic' },
+  reason: HoldReason = {},
+) {
   await tx.insert(queueItems).values({
     communityId: held.communityId,
-    kind: 'first_post',
+    kind: reason.kind ?? 'first_post',
     targetType: held.targetType,
     topicId: held.topicId,
     postId: held.postId,
     reporterId: null,
+    ruleId: reason.ruleId ?? null,
   });
   await logAction(tx, {
     communityId: held.communityId,
@@ -48,6 +70,7 @@ export async function queueHeld(tx: Executor, held: { communityId: number; topic
     action: held.targetType === 'post' ? 'hold_post' : 'hold_topic',
     targetType: held.targetType,
     targetId: held.targetType === 'post' ? held.postId : held.topicId,
-    reasonCode: held.targetType === 'post' ? 'held_first_post' : 'held_first_topic',
+    reasonCode: heldReasonCode(held.targetType, reason),
+    ruleId: reason.ruleId ?? null,
   });
 }

@@ -15,6 +15,8 @@ export const MODERATION_ACTIONS = [
   'unhide_post',
   'hold_post',
   'hold_topic',
+  /** The system flagged a post for moderators by a watched-word rule (it stays visible). */
+  'flag_post',
   'resolve_flag',
   'dismiss_flag',
   'ban_user',
@@ -27,5 +29,12 @@ export const MODERATION_ACTIONS = [
   'reorder_categories',
   'remove_category',
   'change_inbox_rules',
+  /** A site admin suspended a member site-wide (detail: what was removed, as JSON), or lifted it. */
+  'suspend_user',
+  'unsuspend_user',
+  'set_slow_mode',
+  'set_topic_timer',
+  'clear_topic_timer',
+  'change_settings',
 ] as const;
 export type ModerationAction = (typeof MODERATION_ACTIONS)[number];

@@ -7,6 +7,7 @@ import { decodeIdCursor } from '../topics/topics.cursor.js';
 import { findCommunity } from '../communities/communities.service.js';
 import { presentUser, type UserRow } from '../users/users.present.js';
 import { canSeeTopic, type Standing } from '../visibility/visibility.js';
+import { canModerate } from '../visibility/permissions.js';
 import { roleIn, type Viewer } from '../visibility/viewer.js';
 
 import type { ModerationAction } from './moderation.actions.js';
@@ -27,21 +28,53 @@ export interface LogEntry {
   /** The system's reason when it acted on its own, or the canned reason a moderator picked. */
   reasonCode?: ReasonCode | null;
   detail?: string | null;
+  /** The watched-word rule the system acted by. */
+  ruleId?: number | null;
 }
 
-/** Written in the same transaction as the action, so the log never misses or invents one. */
-export async function logAction(tx: Executor, entry: LogEntry): Promise<void> {
-  await tx.insert(moderationLog).values({
-    communityId: entry.communityId,
-    moderatorId: entry.moderatorId,
-    action: entry.action,
-    targetType: entry.targetType,
-    targetId: entry.targetId,
-    reason: entry.reason ?? null,
-    reasonCode: entry.reasonCode ?? null,
-    detail: entry.detail ?? null,
-    automatic: entry.moderatorId === null,
-  });
+/**
+ * What a moderator's action reverses of the system's: restoring a post or topic (approving a held
+ * one, or the one-step undo) undoes the automatic holds and hides of it, and dismissing a flag
+ * undoes a rule's flag of the post. Those entries are marked undone by this one, however it was done.
+ */
+const REVERSES: Partial<Record<ModerationAction, ModerationAction[]>> = {
+  unhide_post: ['hold_post', 'hide_post'],
+  unhide_topic: ['hold_topic', 'hide_topic'],
+  dismiss_flag: ['flag_post'],
+};
+
+/** Written in the same transaction as the action, so the log never misses or invents one. Answers the entry's id. */
+export async function logAction(tx: Executor, entry: LogEntry): Promise<number> {
+  const [logged] = await tx
+    .insert(moderationLog)
+    .values({
+      communityId: entry.communityId,
+      moderatorId: entry.moderatorId,
+      action: entry.action,
+      targetType: entry.targetType,
+      targetId: entry.targetId,
+      reason: entry.reason ?? null,
+      reasonCode: entry.reasonCode ?? null,
+      detail: entry.detail ?? null,
+      automatic: entry.moderatorId === null,
+      ruleId: entry.ruleId ?? null,
+    })
+    .returning({ id: moderationLog.id });
+  const reversed = entry.moderatorId === null ? undefined : REVERSES[entry.action];
+  if (reversed) {
+    await tx.execute(sql`
+      UPDATE moderation_log SET undone_at = now(), undone_by_log_id = ${logged!.id}
+      WHERE community_id = ${entry.communityId} AND target_type = ${entry.targetType} AND target_id = ${entry.targetId}
+        AND automatic AND undone_at IS NULL
+        -- A rule's flag is undone only once that rule's flag is settled, not by dismissing a member's.
+        AND (action <> 'flag_post' OR NOT EXISTS (
+          SELECT 1 FROM queue_items q WHERE q.post_id = moderation_log.target_id AND q.rule_id = moderation_log.rule_id AND q.kind = 'flag' AND q.status = 'open'))
+        AND action IN (${sql.join(
+          reversed.map((a) => sql`${a}`),
+          sql`, `,
+        )})`);
+  }
+  return logged!.id;
 }
 
 interface LogRow {
@@ -53,12 +86,15 @@ interface LogRow {
   reason_code: ReasonCode | null;
   detail: string | null;
   automatic: boolean;
+  rule_id: number | null;
+  undone_at: string | null;
   created_at: string;
   mod_id: number | null;
   mod_handle: string;
   mod_display_name: string;
   mod_avatar_url: string | null;
   mod_created_at: string;
+  mod_deleted_at: string | null;
   topic_id: number | null;
   topic_title: string | null;
   topic_hidden: boolean | null;
@@ -68,6 +104,9 @@ interface LogRow {
   category_slug: string | null;
   category_name: string | null;
 }
+
+/** The automatic actions a moderator can undo in one step (POST …/moderation-log/:id/undo). */
+export const UNDOABLE: readonly ModerationAction[] = ['hold_post', 'hold_topic', 'hide_post', 'flag_post'];
 
 export interface LogPage {
   cursor?: string | undefined;
@@ -86,10 +125,10 @@ export async function listModerationLog(db: Executor, viewer: Viewer, slug: stri
   const found = await rows<LogRow>(
     db,
     sql`
-    SELECT l.id, l.action, l.target_type, l.target_id, l.reason, l.reason_code, l.detail, l.automatic, l.created_at,
-      m.id AS mod_id, m.handle AS mod_handle, m.display_name AS mod_display_name, m.avatar_url AS mod_avatar_url, m.created_at AS mod_created_at,
+    SELECT l.id, l.action, l.target_type, l.target_id, l.reason, l.reason_code, l.detail, l.automatic, l.rule_id, l.undone_at, l.created_at,
+      m.id AS mod_id, m.handle AS mod_handle, m.display_name AS mod_display_name, m.avatar_url AS mod_avatar_url, m.created_at AS mod_created_at, m.deleted_at AS mod_deleted_at,
       t.id AS topic_id, t.title AS topic_title, t.hidden AS topic_hidden, t.author_id AS topic_author_id,
-      p.number AS post_number, u.handle AS user_handle, cat.slug AS category_slug, cat.name AS category_name
+      p.number AS post_number, CASE WHEN u.deleted_at IS NULL THEN u.handle END AS user_handle, cat.slug AS category_slug, cat.name AS category_name
     FROM moderation_log l
     LEFT JOIN users m ON m.id = l.moderator_id
     LEFT JOIN posts p ON l.target_type = 'post' AND p.id = l.target_id
@@ -114,12 +153,18 @@ function presentEntry(r: LogRow, standing: Standing, locale: string) {
           displayName: r.mod_display_name,
           avatarUrl: r.mod_avatar_url,
           createdAt: new Date(r.mod_created_at),
+          // A moderator who deleted their account shows as a former member.
+          deletedAt: r.mod_deleted_at === null ? null : new Date(r.mod_deleted_at),
         };
   return {
     id: r.id,
     action: r.action,
     moderator: moderator ? presentUser(moderator) : null,
     automatic: r.automatic,
+    // "The system, by rule #R": the watched-word rule an automatic action followed.
+    ruleId: r.rule_id === null ? null : Number(r.rule_id),
+    undone: r.undone_at !== null,
+    undoable: r.automatic && r.undone_at === null && UNDOABLE.includes(r.action) && canModerate(standing),
     target: {
       type: r.target_type,
       id: r.target_id,

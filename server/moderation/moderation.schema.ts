@@ -19,7 +19,7 @@ export const FlagBody = Body({ reason: Text(REPORT_REASON, { description: 'seen 
 export const ReviewRequestBody = Body({ message: Type.Optional(Type.String({ maxLength: 1000 })) });
 export const PageQuery = Type.Object({ cursor: Type.Optional(Cursor), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) });
 
-export const FlagKindName = Type.Union([Type.Literal('flag'), Type.Literal('first_post'), Type.Literal('review_request')]);
+export const FlagKindName = Type.Union([Type.Literal('flag'), Type.Literal('first_post'), Type.Literal('review_request'), Type.Literal('watched_word')]);
 export const FlagStatusName = Type.Union([Type.Literal('open'), Type.Literal('resolved'), Type.Literal('dismissed')]);
 
 export const FlagQuery = Type.Object({
@@ -81,7 +81,12 @@ export const ModerationLogEntry = Type.Object({
   id: Type.Integer(),
   action: Type.Enum(MODERATION_ACTIONS),
   moderator: Nullable(Ref(User)),
-  automatic: Type.Boolean({ description: 'the system acted (flag threshold, held first post); moderator is null' }),
+  automatic: Type.Boolean({ description: 'the system acted (flag threshold, held first post, a watched-word rule); moderator is null' }),
+  ruleId: Nullable(Type.Integer({ description: 'the watched-word rule the system acted by ("the system, by rule #R")' })),
+  undone: Type.Boolean({
+    description: 'a moderator undid this automatic action (one-step undo, or approving what it held); the entry that did it follows in the log',
+  }),
+  undoable: Type.Boolean({ description: 'the viewer (a moderator) can undo it now: `POST /api/communities/:slug/moderation-log/:id/undo`' }),
   target: Type.Object({
     type: Type.Union([Type.Literal('post'), Type.Literal('topic'), Type.Literal('user'), Type.Literal('category'), Type.Literal('community')], {
       description: '`community` for the order of its categories',
@@ -102,7 +107,7 @@ export const ModerationLogEntry = Type.Object({
   detail: Nullable(
     Type.String({
       description:
-        "machine-readable: a ban's end (`until <time>` or `permanent`), a role change (`member → staff`), the settled item's kind (`flag`, `first_post`, `review_request`), the number of flags of an automatic hide; for category actions a JSON object of names and slugs as they were then (`name`, `slug`; a rename's `to`, `toSlug`; a removal's `topics`, `moveTo`, `moveToName`; a reorder's `order` of names); for `change_inbox_rules` a JSON object `{rules}` with the changed inbox rules as they became",
+        "machine-readable: a ban's end (`until <time>` or `permanent`), a role change (`member → staff`), the settled item's kind (`flag`, `first_post`, `review_request`), the number of flags of an automatic hide; for category actions a JSON object of names and slugs as they were then (`name`, `slug`; a rename's `to`, `toSlug`; a removal's `topics`, `moveTo`, `moveToName`; a reorder's `order` of names); for `change_inbox_rules` a JSON object `{rules}` with the changed inbox rules as they became; for `set_slow_mode` the seconds; for `set_topic_timer` JSON `{action, at}` or `{action, idleDays}`, for `clear_topic_timer` JSON `{action}`, for a timer's own `lock_topic`/`unlock_topic` (reason `topic_timer`) the timer that ran; for `change_settings` a JSON object of the moderation settings that changed, as they became",
     }),
   ),
   createdAt: DateTime,

@@ -17,7 +17,7 @@ import { roleIn, type Viewer } from '../visibility/viewer.js';
 import { throwIfBanned } from './bans.js';
 import { requireModerator } from './moderation.guard.js';
 import { logAction } from './moderation.log.js';
-import { queueReasonCode, reasonText } from './system-reasons.js';
+import { queueReasonCode, reasonText, reasonWords } from './system-reasons.js';
 import { SOURCE_LOCALE } from '../i18n/locales.js';
 import { lockPost } from './moderation.posts.js';
 import { onModerated } from '../notifications/notifications.triggers.js';
@@ -179,6 +179,8 @@ export async function listFlags(db: Executor, viewer: Viewer, slug: string, quer
       reporter: userColumns(reporters),
       resolver: userColumns(resolvers),
       openFlags: sql<number>`(SELECT count(*)::int FROM queue_items o WHERE o.post_id = ${queueItems.postId} AND o.kind = 'flag' AND o.status = 'open')`,
+      // Held posts share the first_post kind; what held them is on the post (or topic) itself.
+      heldCode: sql<string | null>`CASE WHEN ${queueItems.targetType} = 'topic' THEN ${topics.hiddenReasonCode} ELSE ${posts.hiddenReasonCode} END`,
     })
     .from(queueItems)
     .innerJoin(posts, eq(posts.id, queueItems.postId))
@@ -197,6 +199,7 @@ export async function listFlags(db: Executor, viewer: Viewer, slug: string, quer
     .limit(limit + 1);
   const items = found.slice(0, limit).map((r) => ({
     ...presentOwnFlag(r.flag, locale),
+    ...(r.flag.kind === 'first_post' && r.heldCode === 'held_links' ? { reason: reasonWords('held_links', locale), reasonCode: 'held_links' as const } : {}),
     targetType: r.flag.targetType,
     reporter: r.reporter ? presentUser(r.reporter) : null,
     post: presentPost(r.post, r.author, standing),

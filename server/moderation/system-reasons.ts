@@ -22,7 +22,9 @@ export const reasonText = (own: string | null | undefined, code: ReasonCode | nu
   own ?? (isReasonCode(code) ? reasonWords(code, locale) : null);
 
 /** Why a queue item the system raised, or one raised without a message, is in the queue. */
-export function queueReasonCode(item: { kind: QueueItemKind; targetType: 'post' | 'topic' }): SystemReason | null {
+export function queueReasonCode(item: { kind: QueueItemKind; targetType: 'post' | 'topic'; ruleId?: number | null }): SystemReason | null {
+  // A watched-word rule holds (its own kind) or flags (a flag without a reporter).
+  if (item.kind === 'watched_word' || (item.ruleId ?? null) !== null) return 'watched_word';
   if (item.kind === 'first_post') return item.targetType === 'topic' ? 'held_first_topic' : 'held_first_post';
   if (item.kind === 'review_request') return 'review_requested';
   return null;

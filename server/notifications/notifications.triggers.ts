@@ -71,7 +71,8 @@ async function newContentDrafts(
   const base = { communityId: topic.communityId, topicId: topic.id, postId: post.id, actorId: post.authorId };
   const mention: NotificationDraft = { ...base, kind: 'mention' };
   const people = await loadPeople(db, { ...base, kind }, named, { watchersOf: { topicId: topic.id, categoryId: topic.categoryId }, handles });
-  const isMentioned = (p: Person) => handles.includes(p.handle);
+  // A mention their choice refuses (users.mentions_from) notifies nothing; what they watch still does.
+  const isMentioned = (p: Person) => handles.includes(p.handle) && !p.mention_refused;
   const why = new Map<number, NotificationReason>();
   for (const p of people) {
     const reason = isMentioned(p) ? null : picks(p);
@@ -166,9 +167,13 @@ export async function onPostEdited(ctx: ServiceContext, e: EditedPost): Promise<
 
 /** A post held for approval is still in that state (a rejected one is not held any more). */
 export const isHeldPost = (post: { hidden: boolean; hiddenPending: boolean; hiddenReasonCode: ReasonCode | null }) =>
-  post.hidden && post.hiddenPending && post.hiddenReasonCode === 'held_first_post';
+  post.hidden &&
+  post.hiddenPending &&
+  (post.hiddenReasonCode === 'held_first_post' || post.hiddenReasonCode === 'watched_word' || post.hiddenReasonCode === 'held_links');
 export const isHeldTopic = (topic: { hidden: boolean; hiddenPending: boolean; hiddenReasonCode: ReasonCode | null }) =>
-  topic.hidden && topic.hiddenPending && topic.hiddenReasonCode === 'held_first_topic';
+  topic.hidden &&
+  topic.hiddenPending &&
+  (topic.hiddenReasonCode === 'held_first_topic' || topic.hiddenReasonCode === 'watched_word' || topic.hiddenReasonCode === 'held_links');
 
 /** A held reply, approved: what posting it would have told. */
 async function approvedPostDrafts(db: Executor, postId: number): Promise<Batch> {

@@ -48,6 +48,8 @@ export interface Person {
   is_site_admin: boolean;
   role: Role | null;
   banned: boolean;
+  /** Their choice of who may mention them (users.mentions_from) refuses the draft's actor. */
+  mention_refused: boolean;
   topic_level: NotificationLevel | null;
   category_level: NotificationLevel | null;
   // The subject, repeated on every row (null when the draft names none or it is gone).
@@ -92,6 +94,7 @@ export function mayBeTold(draft: NotificationDraft, people: Person[]): number[] 
         if (p.banned) return false;
         if (levelOfPerson(p) === 'muted') return false;
       }
+      if (draft.kind === 'mention' && p.mention_refused) return false;
       const standing = standingOf(id, p.is_site_admin, p.role);
       if (topic && !canSeeTopic(standing, topic)) return false;
       if (post && !canReadPostBody(standing, post)) return false;
@@ -113,6 +116,32 @@ export const effectiveLevel = (
 /** A loaded person's effective level for the draft's topic. */
 export const levelOfPerson = (p: Person): NotificationLevel =>
   effectiveLevel(Number(p.id), p.t_id === null ? null : { authorId: Number(p.t_author_id) }, { topic: p.topic_level, category: p.category_level });
+
+/**
+ * Notices that are acts of office, not one person reaching another: they still reach a member who
+ * ignores the one who acted (a moderator's action on your own post, the organisation's status of an idea).
+ */
+const DESPITE_IGNORE: readonly NotificationKind[] = ['moderation', 'idea_status'];
+
+/**
+ * Nobody hears from someone they ignore (safety/boundaries), decided here, where every kind's
+ * recipients are: one NOT EXISTS in the query that loads them, not a check per recipient.
+ */
+const notIgnoringActor = (draft: NotificationDraft): SQL =>
+  draft.actorId === null || DESPITE_IGNORE.includes(draft.kind)
+    ? sql``
+    : sql` AND NOT EXISTS (SELECT 1 FROM user_ignores ui WHERE ui.user_id = u.id AND ui.ignored_id = ${draft.actorId}::int)`;
+
+/**
+ * Whether a person's `mentions_from` refuses the draft's actor: `staff` takes a staff, moderator or
+ * admin role in the community where the mention is written (or a site admin).
+ */
+const mentionRefusedSql = (draft: NotificationDraft): SQL =>
+  draft.actorId === null
+    ? sql`false`
+    : sql`CASE u.mentions_from WHEN 'anyone' THEN false WHEN 'nobody' THEN true
+      ELSE NOT coalesce((SELECT a.is_site_admin OR am.role IN ('staff', 'moderator', 'admin') FROM users a
+        LEFT JOIN memberships am ON am.user_id = a.id AND am.community_id = ${draft.communityId}::int WHERE a.id = ${draft.actorId}::int), false) END`;
 
 /** Beyond the listed ids: everyone watching the topic or its category, and these handles. */
 export interface AlsoLoad {
@@ -141,6 +170,7 @@ export async function loadPeople(db: Executor, draft: NotificationDraft, ids: nu
     sql`
     SELECT u.id, u.is_site_admin, m.role, lower(u.handle) AS handle,
       EXISTS (SELECT 1 FROM bans WHERE bans.community_id = ${draft.communityId} AND bans.user_id = u.id AND ${banInForce()}) AS banned,
+      ${mentionRefusedSql(draft)} AS mention_refused,
       (SELECT l.level FROM notification_levels l WHERE l.user_id = u.id AND l.target_type = 'topic' AND l.target_id = t.id) AS topic_level,
       (SELECT l.level FROM notification_levels l WHERE l.user_id = u.id AND l.target_type = 'category' AND l.target_id = t.category_id) AS category_level,
       t.id AS t_id, t.hidden AS t_hidden, t.author_id AS t_author_id, t.category_id AS t_category_id,
@@ -149,10 +179,10 @@ export async function loadPeople(db: Executor, draft: NotificationDraft, ids: nu
     LEFT JOIN memberships m ON m.user_id = u.id AND m.community_id = ${draft.communityId}
     LEFT JOIN topics t ON t.id = ${draft.topicId}::int
     LEFT JOIN posts p ON p.id = ${draft.postId}::int
-    WHERE u.id IN (${sql.join(
+    WHERE (u.id IN (${sql.join(
       [0, ...ids].map((id) => sql`${id}::int`),
       sql`, `,
-    )})${watchers}${handles}`,
+    )})${watchers}${handles})${notIgnoringActor(draft)}`,
   );
 }
 

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { rows, type Executor } from '../../db/client.js';
 import type { PostRow } from '../../db/columns.js';
-import { bans, type Role } from '../../db/schema.js';
+import { bans, type ReasonCode, type Role } from '../../db/schema.js';
 import { banInForce } from '../moderation/bans.js';
 import { NOTIFY_CHANNEL, type BusNote } from '../live/bus.js';
 import { topicChannel } from '../live/outbox.js';
@@ -20,6 +20,16 @@ export interface AppendReply {
   clientId: string | null;
   /** The post waits for a moderator (a held first post): it is stored hidden, pending review. */
   held?: boolean;
+  /** Why it is held (default: a held first post). */
+  heldReason?: ReasonCode;
+  /**
+   * Slow mode: the topic's seconds the caller checked this author's last reply against, under the
+   * topic row's lock (server/safety/calm/slow-mode.ts); 0 when it checked nothing. A topic whose
+   * slow mode is now stricter refuses the reply (null), and the caller checks again.
+   */
+  slowModeChecked?: number;
+  /** The author replies at any pace (a moderator). */
+  passesSlowMode?: boolean;
   /** The author may reply to a locked topic (a moderator). */
   passesLock: boolean;
   /** The author may see the topic when it is hidden (a moderator, or the topic's author). */
@@ -47,13 +57,14 @@ export async function appendReply(
   // Who the reply tells, decided before, is stored by the same statement (one commit, not two).
   const told = notices.length ? noticesOfNewPostSql(notices, 'p', 'e') : null;
   const held = r.held ?? false;
-  const heldReason = held ? 'held_first_post' : null;
+  const heldReason = held ? (r.heldReason ?? 'held_first_post') : null;
+  const slowOk = sql`(topics.slow_mode_seconds <= ${r.slowModeChecked ?? 0} OR ${r.passesSlowMode ?? false})`;
   const [row] = await rows<Record<string, unknown>>(
     db,
     sql`
     WITH t AS (
       UPDATE topics SET last_number = last_number + 1, post_count = post_count + 1, last_post_at = now()
-      WHERE id = ${r.topicId} AND (NOT locked OR ${r.passesLock}) AND (NOT hidden OR ${r.seesHidden})
+      WHERE id = ${r.topicId} AND (NOT locked OR ${r.passesLock}) AND (NOT hidden OR ${r.seesHidden}) AND ${slowOk}
         AND NOT EXISTS (SELECT 1 FROM ${bans} WHERE ${bans.communityId} = topics.community_id AND ${bans.userId} = ${r.authorId} AND ${banInForce()})
       RETURNING last_number
     ), m AS (

@@ -9,7 +9,7 @@
  * refusal in one table.
  */
 import { and, eq } from 'drizzle-orm';
-import { isUniqueViolation } from '../../db/client.js';
+import { isUniqueViolation, type Executor } from '../../db/client.js';
 import { posts, topics, type Role, type TopicKind } from '../../db/schema.js';
 import { badRequest, conflict, forbidden, unauthorized } from '../errors/errors.js';
 import { ensureMembership } from '../communities/communities.service.js';
@@ -18,17 +18,21 @@ import { communityChannel, topicChannel } from '../live/outbox.js';
 import type { BusNote } from '../live/bus.js';
 import { renderMarkdown, type RenderResult } from '../markdown/markdown.render.js';
 import { throwIfBanned } from '../moderation/bans.js';
-import { holdReply, queueHeld, shouldHold } from '../moderation/hold.js';
+import { heldReasonCode, holdReply, holdReplyIn, queueHeld, shouldHold, type HoldReason } from '../moderation/hold.js';
 import { replyAudience, tellTopicStarted } from '../notifications/notifications.triggers.js';
 import { afterNoticesOfNewPost, type DecidedBatch, type ToldWithPost } from '../notifications/notifications.write.js';
 import { loadStanding, loadVisibleTopic, type ActiveBan, type LoadedTopic } from '../topics/topics.load.js';
-import { isOpenTo } from '../visibility/permissions.js';
+import { canModerate, isExemptFromSlowMode, isOpenTo } from '../visibility/permissions.js';
 import { canSeeTopic, type Standing } from '../visibility/visibility.js';
 import type { Viewer, ViewerUser } from '../visibility/viewer.js';
 import { stage, type ServiceContext } from '../write/unit-of-work.js';
 import { hasVerifiedEmail } from '../accounts/verified-email.js';
 import { appendReply } from './posts.append.js';
 import { retryingConflicts } from '../write/retry-conflicts.js';
+import { checkSlowModeLocked, throwIfTooSoon } from '../safety/calm/slow-mode.js';
+import { holdsNewMemberLinks, NEW_MEMBER_LINKS_HOLD } from '../safety/calm/new-member-links.js';
+import { ruleHold, screen, type RuleVerdict } from '../safety/watched-words/screen.js';
+import { raiseRuleFlag } from '../safety/watched-words/rule-actions.js';
 import type { PostRow } from './posts.present.js';
 
 export interface PostingCommunity {
@@ -37,6 +41,8 @@ export interface PostingCommunity {
   holdFirstPosts: boolean;
   /** Only members with a verified address (or SSO accounts, or site admins) may post. */
   requireVerifiedEmail: boolean;
+  /** New accounts' posts with links wait for a moderator (server/safety/calm/new-member-links.ts). */
+  holdNewMemberLinks?: boolean | undefined;
 }
 
 /** Where a post goes: into a topic, or as the opening post of a new one. */
@@ -83,7 +89,8 @@ interface Posting {
   readonly ctx: ServiceContext;
   readonly viewer: Viewer;
   readonly user: ViewerUser;
-  readonly request: PostRequest;
+  /** As sent, until the community's watched words replace some of its text. */
+  request: PostRequest;
   // locate
   community: PostingCommunity;
   topic: LoadedTopic | null;
@@ -95,8 +102,12 @@ interface Posting {
   rendered: RenderResult;
   // limits and rules share one read of the author's recent posting
   recent: Promise<RecentPosting> | null;
+  // watched words: a rule's hold or flag, carried out when the post is stored
+  ruleVerdict: RuleVerdict | null;
   // hold
   held: boolean;
+  /** Why it is held (default: a held first post). */
+  holdReason: HoldReason;
   // store
   stored: { topicId: number; postId: number; categoryId: number; row?: PostRow } | null;
   notes: BusNote[];
@@ -123,6 +134,7 @@ async function locate(p: Posting): Promise<void> {
       slug: loaded.communitySlug,
       holdFirstPosts: loaded.settings.holdFirstPosts,
       requireVerifiedEmail: loaded.settings.requireVerifiedEmail,
+      holdNewMemberLinks: loaded.settings.holdNewMemberLinks,
     };
   } else {
     const { standing, ban } = await loadStanding(p.ctx.db, p.viewer, d.community.id);
@@ -180,6 +192,24 @@ function throwIfClosed(p: Posting): void {
   throwIfBanned(p.ban);
 }
 
+/**
+ * The community's watched words (server/safety/watched-words/): a block refuses the post here
+ * (`422 blocked_by_rule`), replacements change its text before it is rendered, and a hold or a
+ * flag is carried out by `hold` and `store`. Its moderators and admins are not blocked, held or flagged.
+ */
+async function watchedWords(p: Posting): Promise<void> {
+  const d = p.request.destination;
+  const title = d.type === 'topic' ? d.title : null;
+  const screened = await screen(p.ctx.db, p.community.id, { body: p.request.body, title }, canModerate(p.standing));
+  p.ruleVerdict = screened.verdict;
+  if (screened.body === p.request.body && screened.title === title) return;
+  p.request = {
+    ...p.request,
+    body: screened.body,
+    destination: d.type === 'topic' ? { ...d, title: screened.title ?? d.title } : d,
+  };
+}
+
 function render(p: Posting): void {
   p.rendered = renderMarkdown(p.request.body);
 }
@@ -198,9 +228,28 @@ async function rules(p: Posting): Promise<void> {
   checkContent(await recent(p), p.user, role(p), p.rendered.links);
 }
 
-/** A member's first post in a community that holds first posts waits for a moderator. */
+/** A member's first post in a community that holds first posts waits for a moderator; so do new accounts' links where the community says so. */
 async function hold(p: Posting): Promise<void> {
+  if (p.ruleVerdict?.action === 'hold') {
+    p.held = true;
+    p.holdReason = ruleHold(p.ruleVerdict.ruleId);
+    return;
+  }
   p.held = await shouldHold(p.ctx.db, p.user, role(p), p.community);
+  if (!p.held && holdsNewMemberLinks(p.community, p.user, role(p), p.rendered.links)) {
+    p.held = true;
+    p.holdReason = NEW_MEMBER_LINKS_HOLD;
+  }
+}
+
+/**
+ * Slow mode: a member replying again too soon in the topic is told how long to wait, before
+ * anything else is done. The store checks again under the topic's lock (server/safety/calm/slow-mode.ts).
+ */
+async function slowMode(p: Posting): Promise<void> {
+  const topic = p.topic?.topic;
+  if (!topic || topic.slowModeSeconds <= 0 || isExemptFromSlowMode(p.user, role(p))) return;
+  await throwIfTooSoon(p.ctx.db, topic.id, p.user.id, topic.slowModeSeconds);
 }
 
 async function appendTo(p: Posting, topic: LoadedTopic) {
@@ -217,17 +266,40 @@ async function appendTo(p: Posting, topic: LoadedTopic) {
     clientId: p.request.clientId ?? null,
     passesLock: isOpenTo(p.standing, { locked: true }),
     seesHidden: canSeeTopic(p.standing, { hidden: true, authorId: topic.topic.authorId }),
+    passesSlowMode: isExemptFromSlowMode(p.user, r),
   } as const;
+  if (!p.held) {
+    p.notices = await replyAudience(p.ctx.db, {
+      topic: { id: topic.topic.id, communityId: p.community.id, categoryId: topic.topic.categoryId, authorId: topic.topic.authorId },
+      authorId: p.user.id,
+      replyToAuthorId: p.replyToAuthorId,
+      mentions: p.rendered.mentions,
+    });
+  }
+  // Slow mode: the author's pace is checked under the topic row's lock, in the reply's transaction.
+  if (topic.topic.slowModeSeconds > 0 && !reply.passesSlowMode) {
+    return retryingConflicts(() =>
+      p.ctx.db.transaction(async (tx) => {
+        const paced = { ...reply, slowModeChecked: await checkSlowModeLocked(tx, topic.topic.id, p.user.id) };
+        return p.held ? holdReplyIn(tx, paced, p.community.id, p.holdReason) : flagged(p, tx, await appendReply(tx, paced, p.notices));
+      }),
+    );
+  }
   // A reply is one statement (the hottest write); a held one adds its queue item in the same transaction.
-  if (p.held) return holdReply(p.ctx.db, reply, p.community.id);
-  p.notices = await replyAudience(p.ctx.db, {
-    topic: { id: topic.topic.id, communityId: p.community.id, categoryId: topic.topic.categoryId, authorId: topic.topic.authorId },
-    authorId: p.user.id,
-    replyToAuthorId: p.replyToAuthorId,
-    mentions: p.rendered.mentions,
-  });
+  if (p.held) return holdReply(p.ctx.db, reply, p.community.id, p.holdReason);
+  // A rule's flag is raised in the reply's transaction.
+  if (p.ruleVerdict?.action === 'flag')
+    return retryingConflicts(() => p.ctx.db.transaction(async (tx) => flagged(p, tx, await appendReply(tx, reply, p.notices))));
   // One statement, its own transaction: run again as stage() runs a transaction again.
   return retryingConflicts(() => appendReply(p.ctx.db, reply, p.notices));
+}
+
+/** A stored reply that a watched-word rule flags: its queue item and log entry, in its transaction. */
+async function flagged<A extends { post: PostRow } | null>(p: Posting, tx: Executor, appended: A): Promise<A> {
+  if (appended && p.ruleVerdict?.action === 'flag') {
+    await raiseRuleFlag(tx, { communityId: p.community.id, topicId: appended.post.topicId, postId: appended.post.id, ruleId: p.ruleVerdict.ruleId });
+  }
+  return appended;
 }
 
 /** How often a reply refused at its insert is tried again when the topic, read again, lets it through (it was locked and unlocked meanwhile). */
@@ -272,7 +344,7 @@ async function storeTopic(p: Posting, d: Extract<Destination, { type: 'topic' }>
           lastNumber: 1,
           postCount: 1,
           embedUrl: d.embedUrl,
-          ...(p.held ? { hidden: true, hiddenReasonCode: 'held_first_topic', hiddenPending: true } : {}),
+          ...(p.held ? { hidden: true, hiddenReasonCode: heldReasonCode('topic', p.holdReason), hiddenPending: true } : {}),
         })
         .onConflictDoNothing({ target: [topics.communityId, topics.embedUrl] })
         .returning({ id: topics.id });
@@ -291,10 +363,13 @@ async function storeTopic(p: Posting, d: Extract<Destination, { type: 'topic' }>
         .returning({ id: posts.id });
       await emit(topicChannel(topic.id), 'post.created', { postId: post!.id });
       await emit(communityChannel(p.community.slug), 'topic.created', { topicId: topic.id });
-      if (p.held) await queueHeld(tx, { communityId: p.community.id, topicId: topic.id, postId: post!.id, targetType: 'topic' });
+      if (p.held) await queueHeld(tx, { communityId: p.community.id, topicId: topic.id, postId: post!.id, targetType: 'topic' }, p.holdReason);
       else {
         const facts = { id: topic.id, communityId: p.community.id, categoryId, authorId: p.user.id };
         await tellTopicStarted(scope, { topic: facts, postId: post!.id, mentions: p.rendered.mentions });
+      }
+      if (p.ruleVerdict?.action === 'flag') {
+        await raiseRuleFlag(tx, { communityId: p.community.id, topicId: topic.id, postId: post!.id, ruleId: p.ruleVerdict.ruleId });
       }
       return { topicId: topic.id, postId: post!.id };
     },
@@ -342,6 +417,8 @@ export const POST_PHASES: ReadonlyArray<readonly [name: string, phase: Phase]> =
   ['locate', locate],
   ['deduplicate', deduplicate],
   ['authorise', authorise],
+  ['slowMode', slowMode],
+  ['watchedWords', watchedWords],
   ['render', render],
   ['limits', limits],
   ['rules', rules],
@@ -370,7 +447,9 @@ export async function submitPost(ctx: ServiceContext, viewer: Viewer, request: P
     replyToAuthorId: null,
     rendered: { html: '', mentions: [], links: 0 },
     recent: null,
+    ruleVerdict: null,
     held: false,
+    holdReason: {},
     stored: null,
     notes: [],
     notices: [],

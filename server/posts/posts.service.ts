@@ -15,6 +15,8 @@ import type { Viewer } from '../visibility/viewer.js';
 import { presentPost } from './posts.present.js';
 import { onPostEdited } from '../notifications/notifications.triggers.js';
 import { decodeIdCursor } from '../topics/topics.cursor.js';
+import { screen } from '../safety/watched-words/screen.js';
+import { applyEditVerdict } from '../safety/watched-words/rule-actions.js';
 
 export type ReplyInput = PostContent;
 
@@ -37,17 +39,24 @@ function throwIfNotEditable(standing: Standing, state: { deleted: boolean; locke
   if (!isOpenTo(standing, state)) throw forbidden('topic_locked', 'This topic is locked.', { action: 'edit' });
 }
 
-/** The author rewrites a post; the previous text is kept as a revision. */
-export async function editPost(ctx: ServiceContext, viewer: Viewer, postId: number, body: string) {
+/**
+ * The author rewrites a post; the previous text is kept as a revision. The community's watched
+ * words apply as to a new post: a block refuses the edit, a replacement changes its text, and a
+ * hold hides the post pending review (a flag queues it) in the edit's transaction.
+ */
+export async function editPost(ctx: ServiceContext, viewer: Viewer, postId: number, written: string) {
   const user = viewer.user;
   if (!user) throw unauthorized();
   const { post, loaded } = await loadVisiblePost(ctx.db, viewer, postId);
   if (post.authorId !== user.id) throw forbidden('not_post_author', 'Only the author can edit this post.', { action: 'edit' });
   throwIfNotEditable(loaded.standing, { deleted: post.deleted, locked: loaded.topic.locked });
   throwIfBanned(loaded.ban);
+  const screened = await screen(ctx.db, loaded.topic.communityId, { body: written }, canModerate(loaded.standing));
+  const body = screened.body;
   if (body !== post.body) {
     const rendered = renderMarkdown(body);
-    const before = await write(ctx, async ({ tx, emit }) => {
+    const before = await write(ctx, async (scope) => {
+      const { tx, emit } = scope;
       // The post under its row lock, as it is now: a delete committed since the checks above is
       // seen (and the edit undone by the refusal), a lock committed before this statement too,
       // and the revision keeps the text this edit replaces, even if another edit came first.
@@ -61,11 +70,12 @@ export async function editPost(ctx: ServiceContext, viewer: Viewer, postId: numb
       throwIfNotEditable(loaded.standing, now!);
       await tx.insert(postRevisions).values({ postId, body: now!.before, editorId: user.id });
       await emit(topicChannel(post.topicId), 'post.updated', { postId });
+      await applyEditVerdict(scope, screened.verdict, { communityId: loaded.topic.communityId, topicId: post.topicId, postId });
       return now!.before;
     });
     await onPostEdited(ctx, {
       topic: { id: post.topicId, communityId: loaded.topic.communityId, categoryId: loaded.topic.categoryId, authorId: loaded.topic.authorId },
-      post: { id: postId, authorId: user.id, hidden: post.hidden || loaded.topic.hiddenPending },
+      post: { id: postId, authorId: user.id, hidden: post.hidden || loaded.topic.hiddenPending || screened.verdict?.action === 'hold' },
       before,
       mentions: rendered.mentions,
     });

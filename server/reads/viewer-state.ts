@@ -11,6 +11,8 @@ export interface TopicViewerStateRow {
   voted: boolean;
   topic_level: NotificationLevel | null;
   category_level: NotificationLevel | null;
+  /** Whom the reader ignores (at most MAX_IGNORES): their posts fold, live ones too, so the whole list and not the page's authors. */
+  ignored?: number[] | null;
 }
 
 /** A value, or a prepared statement's placeholder for one. */
@@ -25,12 +27,14 @@ export const topicViewerStateColumns = (userId: Param, topic: { id: Param; categ
   voted: sql<boolean>`EXISTS (SELECT 1 FROM topic_votes WHERE topic_id = ${topic.id} AND user_id = ${userId})`,
   topic_level: sql<NotificationLevel | null>`(SELECT level FROM notification_levels WHERE user_id = ${userId} AND target_type = 'topic' AND target_id = ${topic.id})`,
   category_level: sql<NotificationLevel | null>`(SELECT level FROM notification_levels WHERE user_id = ${userId} AND target_type = 'category' AND target_id = ${topic.categoryId})`,
+  ignored: sql<number[] | null>`(SELECT json_agg(ignored_id ORDER BY ignored_id) FROM user_ignores WHERE user_id = ${userId})`,
 });
 
 export const presentTopicViewerState = (userId: number, topic: { id: number; authorId: number }, row: TopicViewerStateRow | undefined) => ({
   lastReadNumber: Number(row?.last_read_number ?? 0),
   notificationLevel: effectiveLevel(userId, topic, { topic: row?.topic_level ?? null, category: row?.category_level ?? null }),
   voted: row?.voted === true,
+  ignoredUserIds: (row?.ignored ?? []).map(Number),
 });
 
 /** A signed-in reader's own relation to one topic, for the topic page. Never cached, never for guests. */

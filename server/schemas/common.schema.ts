@@ -65,6 +65,11 @@ export const User = Type.Object(
     displayName: Type.String(),
     avatarUrl: Nullable(Type.String()),
     createdAt: DateTime,
+    deleted: Type.Optional(
+      Type.Boolean({
+        description: 'present (true) only for an account its member deleted: `handle` is then a placeholder and `displayName` empty; show “a deleted member”',
+      }),
+    ),
   },
   { $id: 'User' },
 );
@@ -173,6 +178,13 @@ export const CommunitySummary = Type.Object(
         requireVerifiedEmail: Type.Boolean({
           description: 'posting here needs a verified e-mail address (SSO accounts and site admins count as verified); others get 403 `email_unverified`',
         }),
+        holdNewMemberLinks: Type.Boolean({
+          description:
+            "posts and topics with a link by accounts in their first 24 hours wait for a moderator's approval (staff, moderators and admins excepted)",
+        }),
+        keepAcceptedAnswers: Type.Boolean({
+          description: 'a member who deletes their account and has their posts removed leaves their accepted answers here, anonymised (default on)',
+        }),
       },
       { description: 'Public, like everything about moderation here.' },
     ),
@@ -234,6 +246,19 @@ export const Topic = Type.Object(
         },
         { description: "ideas only: the organisation's public answer; null until staff set one, and again once they clear it" },
       ),
+    ),
+    slowModeSeconds: Type.Integer({ description: 'slow mode: a member may reply here once per this many seconds (moderators and admins are exempt); 0 = off' }),
+    timers: Type.Array(
+      Type.Object({
+        action: Type.Union([Type.Literal('close'), Type.Literal('open')], { description: 'close locks the topic, open unlocks it, as the system' }),
+        at: Nullable(DateTime, { description: 'a fixed time; null for an idle timer' }),
+        idleDays: Nullable(Type.Integer(), { description: 'close this many days after the last reply; null for a fixed time' }),
+        closesAt: Nullable(DateTime, {
+          description: 'when a close timer would close the topic as things stand (for idle timers: lastPostAt + idleDays); null for open',
+        }),
+        runsAt: DateTime,
+      }),
+      { description: 'timers a moderator set on this topic; they run within a minute of being due' },
     ),
   },
   { $id: 'Topic' },

@@ -22,6 +22,7 @@ export interface ModerationSettings {
   flagThreshold: number;
   holdFirstPosts: boolean;
   requireVerifiedEmail: boolean;
+  holdNewMemberLinks: boolean;
 }
 
 export interface ActiveBan {
@@ -48,6 +49,7 @@ export async function loadVisibleTopic(db: Executor, viewer: Viewer, id: number)
         flagThreshold: communities.flagThreshold,
         holdFirstPosts: communities.holdFirstPosts,
         requireVerifiedEmail: communities.requireVerifiedEmail,
+        holdNewMemberLinks: communities.holdNewMemberLinks,
       },
     })
     .from(topics)

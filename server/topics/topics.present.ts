@@ -42,4 +42,22 @@ export const presentTopic = (t: TopicRow, ctx: TopicContext) => ({
   solutionPostId: t.solutionPostId,
   votes: t.votes,
   ideaStatus: presentIdeaStatus(t),
+  slowModeSeconds: t.slowModeSeconds,
+  timers: presentTimers(t),
 });
+
+const DAY_MS = 86_400_000;
+
+/** A timer's due time: its fixed time, or for an idle timer the last reply plus its days. */
+function presentTimers(t: TopicRow) {
+  return (t.timers ?? []).map((timer) => {
+    const runsAt = timer.runAt ? new Date(timer.runAt) : new Date(t.lastPostAt.getTime() + (timer.idleDays ?? 0) * DAY_MS);
+    return {
+      action: timer.action,
+      at: timer.runAt ? runsAt.toISOString() : null,
+      idleDays: timer.idleDays,
+      closesAt: timer.action === 'close' ? runsAt.toISOString() : null,
+      runsAt: runsAt.toISOString(),
+    };
+  });
+}

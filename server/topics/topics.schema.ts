@@ -66,6 +66,9 @@ export const ViewerState = Type.Object(
       description: "effective: the topic's setting, else its category's, else the default",
     }),
     voted: Type.Boolean(),
+    ignoredUserIds: Type.Array(Type.Integer(), {
+      description: 'the members you ignore (PUT /api/me/ignored/:handle): their posts, here and arriving live, fold for you; only you see this',
+    }),
   },
   { description: 'signed-in readers only' },
 );

@@ -16,6 +16,8 @@ import { userColumns } from '../users/users.present.js';
 import { canHaveAnswer, canModerate, isAuthorOrModerator, isOpenTo, topicCapabilities } from '../visibility/permissions.js';
 import { canReadPostBody, type Standing } from '../visibility/visibility.js';
 import { roleIn, type Viewer } from '../visibility/viewer.js';
+import { screen } from '../safety/watched-words/screen.js';
+import { flagRetitledTopic, holdRetitledTopic } from '../safety/watched-words/rule-actions.js';
 import { decodeTopicListCursor, encodeTopicListCursor, TOPIC_SORT_KEYS, type TopicKeyType, type TopicSort } from './topics.cursor.js';
 import { loadVisibleTopic, presentLoaded } from './topics.load.js';
 import { presentTopic } from './topics.present.js';
@@ -276,7 +278,11 @@ export interface UpdateTopicInput {
   category?: string | undefined;
 }
 
-/** Retitle or move a topic: its author or a moderator. */
+/**
+ * Retitle or move a topic: its author or a moderator. A new title goes through the community's
+ * watched words: a block refuses it, a replacement changes it, a hold hides the topic pending
+ * review and a flag queues its opening post.
+ */
 export async function updateTopic(ctx: ServiceContext, viewer: Viewer, id: number, input: UpdateTopicInput) {
   const user = viewer.user;
   if (!user) throw unauthorized();
@@ -285,17 +291,23 @@ export async function updateTopic(ctx: ServiceContext, viewer: Viewer, id: numbe
   if (!isOpenTo(loaded.standing, loaded.topic)) throw forbidden('topic_locked', 'This topic is locked.', { action: 'edit' });
   throwIfBanned(loaded.ban);
   const categoryId = input.category ? (await findCategory(ctx.db, loaded.topic.communityId, input.category)).id : undefined;
-  await write(ctx, async ({ tx, emit }) => {
+  const screened = input.title ? await screen(ctx.db, loaded.topic.communityId, { body: '', title: input.title.trim() }, canModerate(loaded.standing)) : null;
+  await write(ctx, async (scope) => {
+    const { tx, emit } = scope;
     await tx
       .update(topics)
       .set({
-        ...(input.title ? { title: input.title.trim() } : {}),
+        ...(screened?.title ? { title: screened.title } : {}),
         ...(categoryId ? { categoryId } : {}),
       })
       .where(eq(topics.id, id));
     await emit(topicChannel(id), 'topic.updated', { topicId: id });
     // The community's topic list shows titles and categories too.
     await emit(communityChannel(loaded.communitySlug), 'topic.updated', { topicId: id });
+    const verdict = screened?.verdict;
+    const target = { communityId: loaded.topic.communityId, topicId: id };
+    if (verdict?.action === 'hold') await holdRetitledTopic(scope, { ...target, communitySlug: loaded.communitySlug, ruleId: verdict.ruleId });
+    else if (verdict?.action === 'flag') await flagRetitledTopic(tx, { ...target, ruleId: verdict.ruleId });
   });
   return { topic: presentLoaded(await loadVisibleTopic(ctx.db, viewer, id)) };
 }

@@ -1,7 +1,8 @@
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { users } from '../../db/schema.js';
 
-export type UserRow = Pick<typeof users.$inferSelect, 'id' | 'handle' | 'displayName' | 'avatarUrl' | 'createdAt'>;
+export type UserRow = Pick<typeof users.$inferSelect, 'id' | 'handle' | 'displayName' | 'avatarUrl' | 'createdAt'> &
+  Partial<Pick<typeof users.$inferSelect, 'deletedAt'>>;
 
 export interface ApiUser {
   id: number;
@@ -9,6 +10,8 @@ export interface ApiUser {
   displayName: string;
   avatarUrl: string | null;
   createdAt: string;
+  /** Only on a deleted account (server/safety/data-rights/): its handle is a placeholder, its name empty. */
+  deleted?: true;
 }
 
 /** The public face of an account: never an email, a hash or an SSO subject. */
@@ -18,9 +21,10 @@ export const presentUser = (u: UserRow): ApiUser => ({
   displayName: u.displayName,
   avatarUrl: u.avatarUrl,
   createdAt: u.createdAt.toISOString(),
+  ...(u.deletedAt ? { deleted: true as const } : {}),
 });
 
-type PublicUserColumn = 'id' | 'handle' | 'displayName' | 'avatarUrl' | 'createdAt';
+type PublicUserColumn = 'id' | 'handle' | 'displayName' | 'avatarUrl' | 'createdAt' | 'deletedAt';
 
 /** The columns presentUser needs, from the users table or an alias of it. */
 export const userColumns = <T extends Record<PublicUserColumn, AnyPgColumn>>(t: T): Pick<T, PublicUserColumn> => ({
@@ -29,4 +33,5 @@ export const userColumns = <T extends Record<PublicUserColumn, AnyPgColumn>>(t: 
   displayName: t.displayName,
   avatarUrl: t.avatarUrl,
   createdAt: t.createdAt,
+  deletedAt: t.deletedAt,
 });

@@ -27,7 +27,8 @@ export async function getProfile(db: Db, handle: string) {
     })
     .from(users)
     .leftJoin(memberReputation, sql`member_reputation.user_id = ${users.id} AND member_reputation.computed_version = member_reputation.version`)
-    .where(sql`lower(${users.handle}) = ${handle.toLowerCase()}`);
+    // A deleted member has no profile.
+    .where(sql`lower(${users.handle}) = ${handle.toLowerCase()} AND ${users.deletedAt} IS NULL`);
   if (!found) throw notFound('user_not_found', `No user "${handle}".`, { handle });
   const { user } = found;
   const { posts, ...reputation } = await reputationOf(db, user.id, keptFigures(found.kept));

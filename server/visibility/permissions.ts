@@ -55,6 +55,12 @@ export const isExemptFromPostingLimits = (user: ViewerUser, role: Role | null): 
 /** With "hold first posts" on, the organisation's own people (and site admins) still post at once. */
 export const isNeverHeld = (user: ViewerUser, role: Role | null): boolean => user.isSiteAdmin || isOrganisationRole(role);
 
+/**
+ * Slow mode paces members, not the people who keep the thread calm: moderators, admins and site
+ * admins reply at any pace. Staff are participants and keep the pace like everyone else.
+ */
+export const isExemptFromSlowMode = (user: ViewerUser, role: Role | null): boolean => user.isSiteAdmin || isModeratorRole(role);
+
 // -- topics -----------------------------------------------------------------------------------
 
 /** Only a question has an accepted answer: a discussion or an idea has no single right reply. */

@@ -32,6 +32,8 @@ export const { p, navigate, isActive, route } = createRouter({
   /** Site admins: every mail sent or kept (the local mailbox when no SMTP server is set). */
   '/admin/mail': () => import('./pages/admin/MailboxPage.svelte'),
   '/admin/mail/:id': () => import('./pages/admin/MailPage.svelte'),
+  /** Site admins: the sign-up challenge, blocked e-mail domains, site-wide suspensions. */
+  '/admin/safety': () => import('./pages/admin/SafetyPage.svelte'),
   '/new-community': () => import('./pages/communities/NewCommunityPage.svelte'),
   '/c/:slug': CommunityPage,
   /** `?category=<slug>` preselects the category. */
@@ -43,6 +45,8 @@ export const { p, navigate, isActive, route } = createRouter({
   /** Moderators: the review queue (`?status=`) and bans. */
   '/c/:slug/queue': () => import('./pages/moderation/QueuePage.svelte'),
   '/c/:slug/bans': () => import('./pages/moderation/BansPage.svelte'),
+  /** Moderators: the community's watched words, tried on sample text before saving. */
+  '/c/:slug/watched-words': () => import('./pages/safety/WatchedWordsPage.svelte'),
   /** Staff, moderators and admins: what needs a person now (`?view=open|taken|snoozed|done`), and its rules. */
   '/c/:slug/inbox': () => import('./pages/inbox/InboxPage.svelte'),
   /** Staff, moderators and admins: figures, trends and searches over a window (`?days=7|30|90|365&interval=day|week`). */

@@ -80,6 +80,11 @@ export async function receiveReply(deps: ReplyDeps, mail: InboundMail, key: stri
     log.info({ messageId: mail.messageId }, 'reply to an unknown key: dropped');
     return 'unknown_key';
   }
+  if (found.user.suspendedAt) {
+    // A suspended account writes nothing anywhere; no answer either (it would be mail to a spammer).
+    log.info({ user: found.user.id, messageId: mail.messageId }, 'reply by a suspended account: dropped');
+    return 'refused';
+  }
   // The member as a session would present them: the pipeline decides as it does for the web.
   const user = toViewerUser(found.user);
   const email = found.user.email;

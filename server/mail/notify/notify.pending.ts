@@ -139,7 +139,7 @@ async function lockNotifications(db: Executor, r: Recipient, topicId: number | n
 
 /**
  * A topic's posts the member has not read, not been mailed, and (away) not been around for, from
- * `fromNumber` on. Hidden and deleted posts never go out, nor the member's own.
+ * `fromNumber` on. Hidden and deleted posts never go out, nor the member's own, nor those of someone they ignore.
  */
 async function unreadPosts(db: Executor, r: Recipient, topicId: number, fromNumber: number, only: 'all' | 'to_me' | number): Promise<PendingPost[]> {
   const since = r.choice === 'always' || r.lastSeenAt === null ? null : r.lastSeenAt.toISOString();
@@ -157,6 +157,8 @@ async function unreadPosts(db: Executor, r: Recipient, topicId: number, fromNumb
     WHERE p.topic_id = ${topicId} AND p.number >= ${fromNumber} AND NOT p.hidden AND NOT p.deleted AND p.author_id <> ${r.id}
       AND p.number > coalesce((SELECT tr.last_read_number FROM topic_reads tr WHERE tr.user_id = ${r.id} AND tr.topic_id = ${topicId}), 0)
       AND NOT EXISTS (SELECT 1 FROM mailed_posts m WHERE m.user_id = ${r.id} AND m.post_id = p.id)
+      -- Posts of someone the member ignores never go out (they fold on the page too).
+      AND NOT EXISTS (SELECT 1 FROM user_ignores ui WHERE ui.user_id = ${r.id} AND ui.ignored_id = p.author_id)
       ${since === null ? sql`` : sql`AND p.created_at > ${since}::timestamptz`}
       ${which}
     ORDER BY p.number`,

@@ -15,7 +15,9 @@ export type EmbedConfig = Static<typeof embed.EmbedConfigReply>;
  * canonical URL (null for a thread named by topic id, when the server has none); `forumUrl` the
  * discussion on the forum (null while there is no topic).
  */
-export type EmbedThreadPage = Pick<Static<typeof embed.ThreadReply>, 'topic' | 'posts' | 'nextCursor' | 'url' | 'forumUrl' | 'commentCount'>;
+export type EmbedThreadPage = Pick<Static<typeof embed.ThreadReply>, 'topic' | 'posts' | 'nextCursor' | 'url' | 'forumUrl' | 'commentCount'> & {
+  ignored: number[];
+};
 
 /** Where a thread is: a host page's URL, or a topic id. */
 export interface ThreadRef {
@@ -45,6 +47,7 @@ export function embedApi(client: Pick<Requester, 'request'>, slug: string) {
         url: res.url ?? null,
         forumUrl: res.forumUrl,
         commentCount: res.commentCount ?? 0,
+        ignored: res.viewerIgnoredUserIds ?? [],
       };
     },
 

@@ -35,6 +35,8 @@ export class EmbedThread {
   incoming: Post[] = $state.raw([]);
   hasMore = $state(false);
   forumUrl: string | null = $state(null);
+  /** Members the reader ignores: their comments fold, live ones too. */
+  ignored: number[] = $state.raw([]);
   /** The canonical URL of the page (what new posts are filed under). */
   url: string | null = $state(null);
   status: 'loading' | 'ready' | 'error' = $state('loading');
@@ -97,6 +99,7 @@ export class EmbedThread {
       if (kept.length === 0) this.hasMore = page.nextCursor !== null;
       this.#counted(page.commentCount);
       this.#page(page.topic, page.forumUrl, page.url);
+      this.ignored = page.ignored;
       this.status = 'ready';
     } catch (error) {
       if (isAbortError(error)) return;

@@ -3,6 +3,7 @@ import { IDEA_STATUSES, type ModerationLogEntry } from '../../lib/api';
 
 import { communityHref, topicHref, userHref } from '../../router';
 import { reasonText } from '../../lib/reason-text';
+import { paceUnit } from '../../lib/composer/slow-mode.svelte';
 
 /** A piece of a log sentence: plain text, or a link. Rendered as text nodes, never as HTML. */
 export interface Part {
@@ -20,7 +21,11 @@ function fill(key: MessageKey, params: MessageParams, slots: Record<string, Part
 
 /** "@mod", linking to their profile; the system when nobody acted. */
 export function actorParts(entry: ModerationLogEntry): Part[] {
+  // A moderator who deleted their account has a placeholder handle and no profile.
+  if (entry.moderator?.deleted) return [{ text: t('moderation.log.actor.former_member') }];
   if (entry.moderator) return [{ text: `@${entry.moderator.handle}`, href: userHref(entry.moderator.handle) }];
+  // "The system, by rule #12": a watched-word rule acted.
+  if (entry.automatic && entry.ruleId !== null) return [{ text: t('moderation.log.actor.system_rule', { rule: String(entry.ruleId) }) }];
   return [{ text: entry.automatic ? t('moderation.log.actor.system') : t('moderation.log.actor.former_moderator') }];
 }
 
@@ -135,6 +140,73 @@ function queueKind(detail: string | null): string {
   return detail === 'flag' || detail === 'first_post' || detail === 'review_request' ? detail : 'other';
 }
 
+/** The server's `detail` of a `change_settings`: the moderation settings that changed, as they became (JSON). */
+function settingChanges(detail: string | null): string {
+  return Object.entries(categoryFacts(detail))
+    .map(([setting, value]) =>
+      t('moderation.log.setting', { setting, value: typeof value === 'boolean' ? (value ? 'on' : 'off') : 'number', n: typeof value === 'number' ? value : 0 }),
+    )
+    .join(', ');
+}
+
+/** "one reply every 2 minutes", "slow mode off": the seconds of a `set_slow_mode`. */
+function paceWords(seconds: number): string {
+  return seconds > 0 ? t('moderation.calm.pace', paceUnit(seconds)) : t('moderation.calm.pace_off');
+}
+
+/**
+ * Calmer threads (slow mode, topic timers, holding new members' links, the settings' changes):
+ * their sentences, or null for any other entry.
+ */
+function calmSentence(entry: ModerationLogEntry, slug: string, actor: Part[]): Part[] | null {
+  const topic = () => topicParts(entry, slug);
+  const facts = () => categoryFacts(entry.detail);
+  switch (entry.action) {
+    case 'set_slow_mode':
+      return fill('moderation.log.set_slow_mode', { pace: paceWords(Number(entry.detail)) }, { actor, topic: topic() });
+    case 'set_topic_timer': {
+      const f = facts();
+      const params =
+        typeof f.idleDays === 'number'
+          ? { action: text(f.action), kind: 'idle', days: f.idleDays, at: '' }
+          : { action: text(f.action), kind: 'at', days: 0, at: typeof f.at === 'string' ? formatIn.dateTime(f.at) : '' };
+      return fill('moderation.log.set_topic_timer', params, { actor, topic: topic() });
+    }
+    case 'clear_topic_timer':
+      return fill('moderation.log.clear_topic_timer', { action: text(facts().action) }, { actor, topic: topic() });
+    case 'change_settings': {
+      const changes = settingChanges(entry.detail);
+      return fill('moderation.log.change_settings', { changes, listed: changes ? 'yes' : 'no' }, { actor });
+    }
+    case 'lock_topic':
+    case 'unlock_topic':
+      return entry.automatic && entry.reasonCode === 'topic_timer'
+        ? fill('moderation.log.topic_timer_ran', { action: entry.action }, { actor, topic: topic() })
+        : null;
+    case 'hold_post':
+      return entry.reasonCode === 'held_links' ? fill('moderation.log.held_links', { target: 'post' }, { actor, target: postParts(entry, slug) }) : null;
+    case 'hold_topic':
+      return entry.reasonCode === 'held_links' ? fill('moderation.log.held_links', { target: 'topic' }, { actor, target: topic() }) : null;
+    default:
+      return null;
+  }
+}
+
+/** What a watched-word rule held or flagged (server/safety/watched-words/), or null for any other entry. */
+function ruleSentence(entry: ModerationLogEntry, slug: string, actor: Part[]): Part[] | null {
+  if (entry.reasonCode !== 'watched_word') return null;
+  switch (entry.action) {
+    case 'hold_post':
+      return fill('moderation.log.rule_hold', {}, { actor, target: postParts(entry, slug) });
+    case 'hold_topic':
+      return fill('moderation.log.rule_hold', {}, { actor, target: topicParts(entry, slug) });
+    case 'flag_post':
+      return fill('moderation.log.rule_flag', {}, { actor, post: postParts(entry, slug) });
+    default:
+      return null;
+  }
+}
+
 /**
  * The whole sentence of a log entry: "@mod hid post #3 in “Title”". Automatic entries carry
  * their explanation in it ("after 3 flags (pending review)"), so the words of their reason code
@@ -144,6 +216,8 @@ export function logSentence(entry: ModerationLogEntry, slug: string): Part[] {
   const actor = actorParts(entry);
   const topic = () => topicParts(entry, slug);
   const post = () => postParts(entry, slug);
+  const calm = calmSentence(entry, slug, actor) ?? ruleSentence(entry, slug, actor);
+  if (calm) return calm;
   switch (entry.action) {
     case 'pin_topic':
     case 'unpin_topic':
@@ -195,6 +269,18 @@ export function logSentence(entry: ModerationLogEntry, slug: string): Part[] {
     case 'change_inbox_rules': {
       const changes = inboxRuleChanges(entry.detail);
       return fill('moderation.log.change_inbox_rules', { changes, listed: changes ? 'yes' : 'no' }, { actor });
+    }
+    case 'suspend_user': {
+      // `detail`: {removed, posts, topics}, what the suspension hid in this community.
+      const user = userSlot(entry);
+      const facts = categoryFacts(entry.detail);
+      const count = (v: unknown) => (typeof v === 'number' ? v : 0);
+      const removed = facts.removed === true ? 'yes' : 'no';
+      return fill('moderation.log.suspend_user', { ...user.params, removed, posts: count(facts.posts), topics: count(facts.topics) }, { actor, ...user.slots });
+    }
+    case 'unsuspend_user': {
+      const user = userSlot(entry);
+      return fill('moderation.log.unsuspend_user', user.params, { actor, ...user.slots });
     }
     default: {
       // An action newer than this client: say what we can rather than nothing.

@@ -14,6 +14,8 @@ export interface ThreadContext {
   readonly can: TopicCapabilities;
   /** Where the guest's "Sign in" links come back to. */
   readonly loginHref: string;
+  /** Members the reader ignores (the page's viewer state): their posts fold, live ones too. */
+  readonly ignoredUserIds?: readonly number[];
   /** Points the reply composer at `post` and focuses it; `quote` prefills the quoted text. */
   reply(post: Post, quote?: string): void;
   replacePost(post: Post): void;

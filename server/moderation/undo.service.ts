@@ -1,0 +1,146 @@
+import { and, eq, sql } from 'drizzle-orm';
+import { moderationLog, posts, queueItems, topics } from '../../db/schema.js';
+import { findCommunity } from '../communities/communities.service.js';
+import { badRequest, conflict, notFound, unauthorized } from '../errors/errors.js';
+import { communityChannel, inboxChannel, topicChannel } from '../live/outbox.js';
+import { isHeldPost, isHeldTopic, onModerated } from '../notifications/notifications.triggers.js';
+import { roleIn, type Viewer } from '../visibility/viewer.js';
+import { write, type ServiceContext, type WriteScope } from '../write/unit-of-work.js';
+import { requireModerator } from './moderation.guard.js';
+import { logAction, UNDOABLE } from './moderation.log.js';
+import { settleQueue } from './queue.settle.js';
+
+type Entry = typeof moderationLog.$inferSelect;
+interface Undoing {
+  scope: WriteScope;
+  entry: Entry;
+  moderatorId: number;
+  slug: string;
+}
+
+const alreadyUndone = () => conflict('already_undone', 'This action was already undone.');
+/** A moderator decided since (confirmed the hide, settled the flag): undoing the system's action would overrule them. */
+const superseded = () => conflict('undo_superseded', 'A moderator has decided on this since; change their decision instead.');
+
+/**
+ * One-step undo of something the system did on its own (a watched-word rule's hold or flag, a
+ * held first post or topic, a hide at the flag threshold): a moderator of the community releases
+ * the post or topic (or dismisses the rule's flag). The undo is a log entry of its own (the
+ * ordinary `unhide_post`, `unhide_topic` or `dismiss_flag`, by the moderator), and the original
+ * entry is marked undone by it in the same transaction (moderation.log.ts logAction): undoing
+ * again is `409 already_undone`. Approving the same post in the queue marks it undone the same way.
+ */
+export async function undoAutomaticAction(ctx: ServiceContext, viewer: Viewer, slug: string, logId: number) {
+  if (!viewer.user) throw unauthorized();
+  const community = await findCommunity(ctx.db, slug);
+  requireModerator({ viewer, role: await roleIn(ctx.db, viewer, community.id) });
+  const moderatorId = viewer.user.id;
+  const { undoneBy, topicId } = await write(ctx, async (scope) => {
+    // Under the entry's lock: two moderators undoing at once are ordered, the second sees it undone.
+    const [entry] = await scope.tx
+      .select()
+      .from(moderationLog)
+      .where(and(eq(moderationLog.id, logId), eq(moderationLog.communityId, community.id)))
+      .for('update');
+    if (!entry) throw notFound('log_entry_not_found', 'No such entry in this community’s moderation log.');
+    if (!entry.automatic || !UNDOABLE.includes(entry.action as (typeof UNDOABLE)[number])) {
+      throw badRequest('not_undoable', 'Only what the system held, hid or flagged on its own can be undone here.');
+    }
+    if (entry.undoneAt) throw alreadyUndone();
+    const undoing: Undoing = { scope, entry, moderatorId, slug: community.slug };
+    if (entry.action === 'hold_topic') return releaseTopic(undoing);
+    if (entry.action === 'flag_post') return dismissRuleFlag(undoing);
+    return releasePost(undoing);
+  });
+  if (topicId !== null) ctx.bumps.bump(community.slug, topicId, 'topic.updated');
+  return { entryId: logId, undoneByLogId: undoneBy };
+}
+
+/** Releases a held post or restores one hidden at the flag threshold, as a moderator's restore does. */
+async function releasePost({ scope, entry, moderatorId }: Undoing) {
+  const { tx, emit } = scope;
+  const [post] = await tx
+    .select({
+      topicId: posts.topicId,
+      authorId: posts.authorId,
+      hidden: posts.hidden,
+      hiddenPending: posts.hiddenPending,
+      hiddenReasonCode: posts.hiddenReasonCode,
+    })
+    .from(posts)
+    .where(eq(posts.id, entry.targetId))
+    .for('update');
+  if (!post || !post.hidden) throw alreadyUndone();
+  if (!post.hiddenPending) throw superseded();
+  await settleQueue(tx, { type: 'post', id: entry.targetId }, 'visible', moderatorId);
+  await tx.update(posts).set({ hidden: false, hiddenReason: null, hiddenReasonCode: null, hiddenPending: false }).where(eq(posts.id, entry.targetId));
+  await emit(topicChannel(post.topicId), 'post.unhidden', { postId: entry.targetId });
+  const undoneBy = await logAction(tx, { communityId: entry.communityId, moderatorId, action: 'unhide_post', targetType: 'post', targetId: entry.targetId });
+  await onModerated(scope, {
+    action: 'unhide_post',
+    communityId: entry.communityId,
+    topicId: post.topicId,
+    postId: entry.targetId,
+    actorId: moderatorId,
+    recipientId: post.authorId,
+    reason: null,
+    approves: isHeldPost(post),
+  });
+  return { undoneBy, topicId: post.topicId };
+}
+
+/** Releases a held topic, as approving it does. */
+async function releaseTopic({ scope, entry, moderatorId, slug }: Undoing) {
+  const { tx, emit } = scope;
+  const [topic] = await tx
+    .select({ authorId: topics.authorId, hidden: topics.hidden, hiddenPending: topics.hiddenPending, hiddenReasonCode: topics.hiddenReasonCode })
+    .from(topics)
+    .where(eq(topics.id, entry.targetId))
+    .for('update');
+  if (!topic || !topic.hidden) throw alreadyUndone();
+  if (!topic.hiddenPending) throw superseded();
+  await settleQueue(tx, { type: 'topic', id: entry.targetId }, 'visible', moderatorId);
+  await tx.update(topics).set({ hidden: false, hiddenReason: null, hiddenReasonCode: null, hiddenPending: false }).where(eq(topics.id, entry.targetId));
+  await emit(topicChannel(entry.targetId), 'topic.updated', { topicId: entry.targetId });
+  await emit(communityChannel(slug), 'topic.updated', { topicId: entry.targetId });
+  const undoneBy = await logAction(tx, { communityId: entry.communityId, moderatorId, action: 'unhide_topic', targetType: 'topic', targetId: entry.targetId });
+  await onModerated(scope, {
+    action: 'unhide_topic',
+    communityId: entry.communityId,
+    topicId: entry.targetId,
+    postId: null,
+    actorId: moderatorId,
+    recipientId: topic.authorId,
+    reason: null,
+    approves: isHeldTopic(topic),
+  });
+  return { undoneBy, topicId: entry.targetId };
+}
+
+/** Dismisses the open flag the rule raised on the post; the post was never hidden. */
+async function dismissRuleFlag({ scope, entry, moderatorId, slug }: Undoing) {
+  const { tx, emit } = scope;
+  const dismissed = await tx
+    .update(queueItems)
+    .set({ status: 'dismissed', resolvedById: moderatorId, resolvedAt: sql`now()` })
+    .where(
+      and(
+        eq(queueItems.postId, entry.targetId),
+        eq(queueItems.kind, 'flag'),
+        eq(queueItems.status, 'open'),
+        entry.ruleId === null ? sql`${queueItems.ruleId} IS NOT NULL` : eq(queueItems.ruleId, entry.ruleId),
+      ),
+    )
+    .returning({ id: queueItems.id });
+  if (!dismissed.length) throw superseded();
+  await emit(inboxChannel(slug), 'inbox.changed', { key: `flagged:${entry.targetId}` });
+  const undoneBy = await logAction(tx, {
+    communityId: entry.communityId,
+    moderatorId,
+    action: 'dismiss_flag',
+    targetType: 'post',
+    targetId: entry.targetId,
+    detail: 'flag',
+  });
+  return { undoneBy, topicId: null };
+}
