@@ -1,10 +1,10 @@
-/** The public log says what calmer-thread actions did (web/src/pages/moderation/log-sentence.ts), and the composer's countdown words. */
+/** The public log says what calmer-thread actions did (web/src/pages/log/log-sentence.ts), and the composer's countdown words. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import messages from 'virtual:parley-i18n/app';
 import type { ModerationLogEntry } from '../web/src/lib/api.js';
 import { clockTime, paceUnit } from '../web/src/lib/composer/slow-mode.svelte.js';
 import { startI18n, t } from '../web/src/lib/i18n.svelte.js';
-import { logSentence } from '../web/src/pages/moderation/log-sentence.js';
+import { logSentence } from '../web/src/pages/log/log-sentence.js';
 
 const ann = { id: 2, handle: 'ann', displayName: 'Ann', avatarUrl: null, createdAt: '2025-01-01T00:00:00Z' };
 const onTopic = { type: 'topic', id: 7, topicId: 7, postNumber: null, title: 'Heated', handle: null } as const;

@@ -1,9 +1,9 @@
-/** The public moderation log says what a site-wide suspension did here (web/src/pages/moderation/log-sentence.ts). */
+/** The public moderation log says what a site-wide suspension did here (web/src/pages/log/log-sentence.ts). */
 import { beforeAll, describe, expect, it } from 'vitest';
 import messages from 'virtual:parley-i18n/app';
 import type { ModerationLogEntry } from '../web/src/lib/api.js';
 import { setMemberLocale, startI18n } from '../web/src/lib/i18n.svelte.js';
-import { logSentence } from '../web/src/pages/moderation/log-sentence.js';
+import { logSentence } from '../web/src/pages/log/log-sentence.js';
 
 const entry = (action: 'suspend_user' | 'unsuspend_user', detail: string | null, handle: string | null = 'spammy') =>
   ({

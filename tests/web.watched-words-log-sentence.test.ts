@@ -1,9 +1,9 @@
-/** The public log says which rule the system followed, and the queue and log pages read the new kinds (web/src/pages/moderation/log-sentence.ts). */
+/** The public log says which rule the system followed, and the queue and log pages read the new kinds (web/src/pages/log/log-sentence.ts). */
 import { beforeAll, describe, expect, it } from 'vitest';
 import messages from 'virtual:parley-i18n/app';
 import type { ModerationLogEntry } from '../web/src/lib/api.js';
 import { startI18n } from '../web/src/lib/i18n.svelte.js';
-import { logSentence } from '../web/src/pages/moderation/log-sentence.js';
+import { logSentence } from '../web/src/pages/log/log-sentence.js';
 
 const onPost = { type: 'post', id: 9, topicId: 7, postNumber: 4, title: 'Deals', handle: null } as const;
 

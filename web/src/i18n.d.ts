@@ -11,3 +11,19 @@ declare module 'virtual:parley-i18n/insights' {
   const bundle: import('./lib/i18n.svelte').MessageBundle;
   export default bundle;
 }
+declare module 'virtual:parley-i18n/safety' {
+  const bundle: import('./lib/i18n.svelte').MessageBundle;
+  export default bundle;
+}
+declare module 'virtual:parley-i18n/account' {
+  const bundle: import('./lib/i18n.svelte').MessageBundle;
+  export default bundle;
+}
+declare module 'virtual:parley-i18n/calm' {
+  const bundle: import('./lib/i18n.svelte').MessageBundle;
+  export default bundle;
+}
+declare module 'virtual:parley-i18n/log' {
+  const bundle: import('./lib/i18n.svelte').MessageBundle;
+  export default bundle;
+}

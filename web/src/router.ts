@@ -33,7 +33,7 @@ export const { p, navigate, isActive, route } = createRouter({
   '/admin/mail': () => import('./pages/admin/MailboxPage.svelte'),
   '/admin/mail/:id': () => import('./pages/admin/MailPage.svelte'),
   /** Site admins: the sign-up challenge, blocked e-mail domains, site-wide suspensions. */
-  '/admin/safety': () => import('./pages/admin/SafetyPage.svelte'),
+  '/admin/safety': () => import('./pages/safety/SafetyPage.svelte'),
   '/new-community': () => import('./pages/communities/NewCommunityPage.svelte'),
   '/c/:slug': CommunityPage,
   /** `?category=<slug>` preselects the category. */
@@ -41,7 +41,7 @@ export const { p, navigate, isActive, route } = createRouter({
   /** `?q=<words>` */
   '/c/:slug/search': () => import('./pages/search/SearchPage.svelte'),
   /** The public moderation log. */
-  '/c/:slug/log': () => import('./pages/moderation/ModerationLogPage.svelte'),
+  '/c/:slug/log': () => import('./pages/log/ModerationLogPage.svelte'),
   /** Moderators: the review queue (`?status=`) and bans. */
   '/c/:slug/queue': () => import('./pages/moderation/QueuePage.svelte'),
   '/c/:slug/bans': () => import('./pages/moderation/BansPage.svelte'),

@@ -1,3 +1,5 @@
+// First: the log's words load with it (a chunk of their own), before any sentence is made.
+import './log-messages';
 import { formatIn, messageParts, t, type MessageKey, type MessageParams } from '../../lib/i18n.svelte';
 import { IDEA_STATUSES, type ModerationLogEntry } from '../../lib/api';
 
@@ -22,11 +24,11 @@ function fill(key: MessageKey, params: MessageParams, slots: Record<string, Part
 /** "@mod", linking to their profile; the system when nobody acted. */
 export function actorParts(entry: ModerationLogEntry): Part[] {
   // A moderator who deleted their account has a placeholder handle and no profile.
-  if (entry.moderator?.deleted) return [{ text: t('moderation.log.actor.former_member') }];
+  if (entry.moderator?.deleted) return [{ text: t('log.actor.former_member') }];
   if (entry.moderator) return [{ text: `@${entry.moderator.handle}`, href: userHref(entry.moderator.handle) }];
   // "The system, by rule #12": a watched-word rule acted.
-  if (entry.automatic && entry.ruleId !== null) return [{ text: t('moderation.log.actor.system_rule', { rule: String(entry.ruleId) }) }];
-  return [{ text: entry.automatic ? t('moderation.log.actor.system') : t('moderation.log.actor.former_moderator') }];
+  if (entry.automatic && entry.ruleId !== null) return [{ text: t('log.actor.system_rule', { rule: String(entry.ruleId) }) }];
+  return [{ text: entry.automatic ? t('log.actor.system') : t('log.actor.former_moderator') }];
 }
 
 /** The topic's title, linked, or null when it is gone or the viewer may not see it (the server sends no title). */
@@ -39,19 +41,19 @@ function titleLink(entry: ModerationLogEntry, slug: string): Part[] | null {
 function topicParts(entry: ModerationLogEntry, slug: string): Part[] {
   const title = titleLink(entry, slug);
   const state = title ? 'shown' : entry.target.topicId === null ? 'gone' : 'hidden';
-  return fill('moderation.log.topic', { state }, title ? { title } : {});
+  return fill('log.topic', { state }, title ? { title } : {});
 }
 
 /** "post #3 in “Title”", the post number linking to the post itself. */
 function postParts(entry: ModerationLogEntry, slug: string): Part[] {
   const { topicId, title, postNumber } = entry.target;
-  if (postNumber === null) return fill('moderation.log.post', { state: 'gone' });
-  const text = t('moderation.log.post_number', { number: String(postNumber) });
+  if (postNumber === null) return fill('log.post', { state: 'gone' });
+  const text = t('log.post_number', { number: String(postNumber) });
   const link = titleLink(entry, slug);
   const post: Part[] =
     link && topicId !== null && title !== null ? [{ text, href: `${topicHref(slug, { id: topicId, title })}#post-${postNumber}` }] : [{ text }];
   const state = link ? 'shown' : topicId === null ? 'topic_gone' : 'hidden';
-  return fill('moderation.log.post', { state }, link ? { post, title: link } : { post });
+  return fill('log.post', { state }, link ? { post, title: link } : { post });
 }
 
 /** The member acted on: "@handle", linked, or (in the message) "a former member". */
@@ -72,7 +74,7 @@ function roleChange(detail: string | null): MessageParams {
   if (!detail) return { change: 'none' };
   const roles = detail.match(/^(\S+) → (\S+)$/);
   if (!roles?.[1] || !roles[2]) return { change: 'raw', detail };
-  return { change: 'roles', from: t('moderation.log.role', { role: roles[1] }), to: t('moderation.log.role', { role: roles[2] }) };
+  return { change: 'roles', from: t('log.role', { role: roles[1] }), to: t('log.role', { role: roles[2] }) };
 }
 
 /** The server's `detail` of a category action: names and slugs as they were then (JSON). */
@@ -97,24 +99,24 @@ function categorySentence(entry: ModerationLogEntry, slug: string, actor: Part[]
   const facts = categoryFacts(entry.detail);
   switch (entry.action) {
     case 'add_category':
-      return fill('moderation.log.add_category', {}, { actor, category: categoryParts(entry, slug, text(facts.name)) });
+      return fill('log.add_category', {}, { actor, category: categoryParts(entry, slug, text(facts.name)) });
     case 'rename_category': {
       const address = facts.toSlug !== undefined && facts.toSlug !== facts.slug ? 'changed' : 'same';
       return fill(
-        'moderation.log.rename_category',
+        'log.rename_category',
         { from: text(facts.name), address, toSlug: text(facts.toSlug) },
         { actor, category: categoryParts(entry, slug, text(facts.to)) },
       );
     }
     case 'describe_category':
-      return fill('moderation.log.describe_category', {}, { actor, category: categoryParts(entry, slug, text(facts.name)) });
+      return fill('log.describe_category', {}, { actor, category: categoryParts(entry, slug, text(facts.name)) });
     case 'reorder_categories': {
       const order = Array.isArray(facts.order) ? facts.order.map(text).join(', ') : '';
-      return fill('moderation.log.reorder_categories', { order }, { actor });
+      return fill('log.reorder_categories', { order }, { actor });
     }
     default: {
       const topics = typeof facts.topics === 'number' ? facts.topics : 0;
-      return fill('moderation.log.remove_category', { name: text(facts.name), topics, moveTo: text(facts.moveToName) }, { actor });
+      return fill('log.remove_category', { name: text(facts.name), topics, moveTo: text(facts.moveToName) }, { actor });
     }
   }
 }
@@ -130,7 +132,7 @@ function inboxRuleChanges(detail: string | null): string {
     .map((rule: unknown) => {
       const r = rule && typeof rule === 'object' ? (rule as Record<string, unknown>) : {};
       const n = [r.hours, r.days, r.votes].find((v) => typeof v === 'number');
-      return t('moderation.log.inbox_rule', { kind: text(r.kind), n: typeof n === 'number' ? n : 0, enabled: r.enabled === false ? 'no' : 'yes' });
+      return t('log.inbox_rule', { kind: text(r.kind), n: typeof n === 'number' ? n : 0, enabled: r.enabled === false ? 'no' : 'yes' });
     })
     .join(', ');
 }
@@ -144,7 +146,7 @@ function queueKind(detail: string | null): string {
 function settingChanges(detail: string | null): string {
   return Object.entries(categoryFacts(detail))
     .map(([setting, value]) =>
-      t('moderation.log.setting', { setting, value: typeof value === 'boolean' ? (value ? 'on' : 'off') : 'number', n: typeof value === 'number' ? value : 0 }),
+      t('log.setting', { setting, value: typeof value === 'boolean' ? (value ? 'on' : 'off') : 'number', n: typeof value === 'number' ? value : 0 }),
     )
     .join(', ');
 }
@@ -163,30 +165,28 @@ function calmSentence(entry: ModerationLogEntry, slug: string, actor: Part[]): P
   const facts = () => categoryFacts(entry.detail);
   switch (entry.action) {
     case 'set_slow_mode':
-      return fill('moderation.log.set_slow_mode', { pace: paceWords(Number(entry.detail)) }, { actor, topic: topic() });
+      return fill('log.set_slow_mode', { pace: paceWords(Number(entry.detail)) }, { actor, topic: topic() });
     case 'set_topic_timer': {
       const f = facts();
       const params =
         typeof f.idleDays === 'number'
           ? { action: text(f.action), kind: 'idle', days: f.idleDays, at: '' }
           : { action: text(f.action), kind: 'at', days: 0, at: typeof f.at === 'string' ? formatIn.dateTime(f.at) : '' };
-      return fill('moderation.log.set_topic_timer', params, { actor, topic: topic() });
+      return fill('log.set_topic_timer', params, { actor, topic: topic() });
     }
     case 'clear_topic_timer':
-      return fill('moderation.log.clear_topic_timer', { action: text(facts().action) }, { actor, topic: topic() });
+      return fill('log.clear_topic_timer', { action: text(facts().action) }, { actor, topic: topic() });
     case 'change_settings': {
       const changes = settingChanges(entry.detail);
-      return fill('moderation.log.change_settings', { changes, listed: changes ? 'yes' : 'no' }, { actor });
+      return fill('log.change_settings', { changes, listed: changes ? 'yes' : 'no' }, { actor });
     }
     case 'lock_topic':
     case 'unlock_topic':
-      return entry.automatic && entry.reasonCode === 'topic_timer'
-        ? fill('moderation.log.topic_timer_ran', { action: entry.action }, { actor, topic: topic() })
-        : null;
+      return entry.automatic && entry.reasonCode === 'topic_timer' ? fill('log.topic_timer_ran', { action: entry.action }, { actor, topic: topic() }) : null;
     case 'hold_post':
-      return entry.reasonCode === 'held_links' ? fill('moderation.log.held_links', { target: 'post' }, { actor, target: postParts(entry, slug) }) : null;
+      return entry.reasonCode === 'held_links' ? fill('log.held_links', { target: 'post' }, { actor, target: postParts(entry, slug) }) : null;
     case 'hold_topic':
-      return entry.reasonCode === 'held_links' ? fill('moderation.log.held_links', { target: 'topic' }, { actor, target: topic() }) : null;
+      return entry.reasonCode === 'held_links' ? fill('log.held_links', { target: 'topic' }, { actor, target: topic() }) : null;
     default:
       return null;
   }
@@ -197,11 +197,11 @@ function ruleSentence(entry: ModerationLogEntry, slug: string, actor: Part[]): P
   if (entry.reasonCode !== 'watched_word') return null;
   switch (entry.action) {
     case 'hold_post':
-      return fill('moderation.log.rule_hold', {}, { actor, target: postParts(entry, slug) });
+      return fill('log.rule_hold', {}, { actor, target: postParts(entry, slug) });
     case 'hold_topic':
-      return fill('moderation.log.rule_hold', {}, { actor, target: topicParts(entry, slug) });
+      return fill('log.rule_hold', {}, { actor, target: topicParts(entry, slug) });
     case 'flag_post':
-      return fill('moderation.log.rule_flag', {}, { actor, post: postParts(entry, slug) });
+      return fill('log.rule_flag', {}, { actor, post: postParts(entry, slug) });
     default:
       return null;
   }
@@ -226,39 +226,39 @@ export function logSentence(entry: ModerationLogEntry, slug: string): Part[] {
     case 'hide_topic':
     case 'unhide_topic':
     case 'hold_topic':
-      return fill('moderation.log.topic_action', { action: entry.action }, { actor, topic: topic() });
+      return fill('log.topic_action', { action: entry.action }, { actor, topic: topic() });
     case 'hide_post':
       if (entry.automatic) {
         // `detail` is the number of flags that hid it.
         const flags = Number(entry.detail);
-        return fill('moderation.log.post_auto_hidden', { flags: Number.isFinite(flags) ? flags : 0 }, { actor, post: post() });
+        return fill('log.post_auto_hidden', { flags: Number.isFinite(flags) ? flags : 0 }, { actor, post: post() });
       }
-      return fill('moderation.log.post_action', { action: entry.action }, { actor, post: post() });
+      return fill('log.post_action', { action: entry.action }, { actor, post: post() });
     case 'pin_post':
     case 'unpin_post':
     case 'unhide_post':
     case 'hold_post':
-      return fill('moderation.log.post_action', { action: entry.action }, { actor, post: post() });
+      return fill('log.post_action', { action: entry.action }, { actor, post: post() });
     case 'resolve_flag':
     case 'dismiss_flag':
-      return fill('moderation.log.queue_item', { action: entry.action, kind: queueKind(entry.detail) }, { actor, post: post() });
+      return fill('log.queue_item', { action: entry.action, kind: queueKind(entry.detail) }, { actor, post: post() });
     case 'ban_user': {
       const user = userSlot(entry);
-      return fill('moderation.log.ban', { ...user.params, ...banEnd(entry.detail) }, { actor, ...user.slots });
+      return fill('log.ban', { ...user.params, ...banEnd(entry.detail) }, { actor, ...user.slots });
     }
     case 'unban_user': {
       const user = userSlot(entry);
-      return fill('moderation.log.unban', user.params, { actor, ...user.slots });
+      return fill('log.unban', user.params, { actor, ...user.slots });
     }
     case 'change_role': {
       const user = userSlot(entry);
-      return fill('moderation.log.change_role', { ...user.params, ...roleChange(entry.detail) }, { actor, ...user.slots });
+      return fill('log.change_role', { ...user.params, ...roleChange(entry.detail) }, { actor, ...user.slots });
     }
     case 'clear_idea_status': {
       // `detail` is the status it had.
       const had = IDEA_STATUSES.find((s) => s === entry.detail);
       const params = had ? { had: 'yes', status: t('app.idea_status', { status: had }) } : { had: 'no' };
-      return fill('moderation.log.idea_status_cleared', params, { actor, topic: topic() });
+      return fill('log.idea_status_cleared', params, { actor, topic: topic() });
     }
     case 'add_category':
     case 'rename_category':
@@ -268,7 +268,7 @@ export function logSentence(entry: ModerationLogEntry, slug: string): Part[] {
       return categorySentence(entry, slug, actor);
     case 'change_inbox_rules': {
       const changes = inboxRuleChanges(entry.detail);
-      return fill('moderation.log.change_inbox_rules', { changes, listed: changes ? 'yes' : 'no' }, { actor });
+      return fill('log.change_inbox_rules', { changes, listed: changes ? 'yes' : 'no' }, { actor });
     }
     case 'suspend_user': {
       // `detail`: {removed, posts, topics}, what the suspension hid in this community.
@@ -276,11 +276,11 @@ export function logSentence(entry: ModerationLogEntry, slug: string): Part[] {
       const facts = categoryFacts(entry.detail);
       const count = (v: unknown) => (typeof v === 'number' ? v : 0);
       const removed = facts.removed === true ? 'yes' : 'no';
-      return fill('moderation.log.suspend_user', { ...user.params, removed, posts: count(facts.posts), topics: count(facts.topics) }, { actor, ...user.slots });
+      return fill('log.suspend_user', { ...user.params, removed, posts: count(facts.posts), topics: count(facts.topics) }, { actor, ...user.slots });
     }
     case 'unsuspend_user': {
       const user = userSlot(entry);
-      return fill('moderation.log.unsuspend_user', user.params, { actor, ...user.slots });
+      return fill('log.unsuspend_user', user.params, { actor, ...user.slots });
     }
     default: {
       // An action newer than this client: say what we can rather than nothing.
@@ -289,11 +289,11 @@ export function logSentence(entry: ModerationLogEntry, slug: string): Part[] {
       let target: Part[];
       if (type === 'user') {
         const user = userSlot(entry);
-        target = fill('moderation.log.user', user.params, user.slots);
+        target = fill('log.user', user.params, user.slots);
       } else {
         target = type === 'post' ? post() : topic();
       }
-      return fill('moderation.log.unknown', { action: action.replace(/_/g, ' ') }, { actor, target });
+      return fill('log.unknown', { action: action.replace(/_/g, ' ') }, { actor, target });
     }
   }
 }
