@@ -196,6 +196,12 @@ describe('delete my account', () => {
     const again = t.guest();
     expect((await again.post('/api/auth/signup', { handle: me.handle, email: life.email, password: PASSWORD })).status).toBe(201);
     expect((await t.guest().get(`/api/users/${me.handle}`)).body.user.id).not.toBe(me.userId);
+    // Nobody may pass for a deleted member.
+    expectError(
+      await t.guest().post('/api/auth/signup', { handle: 'Deleted-0123abcd', email: 'not-deleted@example.org', password: PASSWORD }),
+      409,
+      'handle_taken',
+    );
   });
 
   it('remove: posts become tombstones, a topic nobody answered goes, an answered one keeps going', async () => {

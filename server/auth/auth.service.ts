@@ -28,6 +28,8 @@ const constraintOf = (err: unknown): string => {
 /** A new account, and with it the mail that proves its address (sent after the account exists, never before). */
 export async function signup(ctx: ServiceContext, input: SignupInput, locale: string, opts: { firstIsSiteAdmin?: boolean } = {}): Promise<ApiUser> {
   const handle = input.handle;
+  // Deleted accounts keep a `deleted-…` handle (server/safety/data-rights): nobody may pass for one.
+  if (/^deleted-/i.test(handle)) throw conflict('handle_taken', 'This handle is already taken.');
   const email = input.email.trim();
   const displayName = (input.displayName ?? '').trim() || handle;
   await assertEmailDomainAllowed(ctx.db, email);
