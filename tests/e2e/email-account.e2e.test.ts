@@ -219,7 +219,7 @@ describe('a newcomer verifies their address and resets their password, all in th
     // Mail preferences: "only when away" is the default; the digest goes daily.
     expect(await newcomer.getByLabel('Only when I’m away (recommended)').isChecked()).toBe(true);
     await newcomer.getByLabel('Daily').check();
-    await newcomer.getByRole('button', { name: 'Save' }).click();
+    await newcomer.getByRole('form', { name: 'Mail from us' }).getByRole('button', { name: 'Save' }).click();
     await newcomer.getByText('Saved.').waitFor();
     const [prefs] = await rows(app.parley.ctx.db, sql`SELECT email_digest, email_notifications FROM users WHERE handle = 'newbie'`);
     expect(prefs).toEqual({ email_digest: 'daily', email_notifications: 'away' });
