@@ -89,6 +89,24 @@ describe('export my data', () => {
     expect(text).not.toMatch(/password|token_hash|code_hash/i);
   });
 
+  it('keeps the title of someone else’s topic hidden since out of my archive, as every page does', async () => {
+    const s = await scene(t);
+    const secret = unique('SECRET');
+    const { topic: idea } = await createTopic(s.other, s.slug, { kind: 'idea', title: `Idea ${secret}`, body: 'an idea' });
+    expect((await s.member.post(`/api/topics/${idea.id}/vote`)).status).toBe(200);
+    await reply(s.member, idea.id, { body: 'my reply there' });
+    await reply(s.other, idea.id, { body: `@${s.member.handle} thanks` });
+    expect((await s.moderator.post(`/api/topics/${idea.id}/hide`, { reason: 'not for here' })).status).toBe(200);
+
+    const res = await s.member.get('/api/me/export');
+    expect(res.status).toBe(200);
+    expect(res.text).not.toContain(secret);
+    expect(res.body.posts).toEqual([expect.objectContaining({ topicId: idea.id, topicTitle: null, body: 'my reply there' })]);
+    expect(res.body.ideaVotes).toEqual([expect.objectContaining({ topicId: idea.id, title: null })]);
+    // Its author keeps their own title.
+    expect((await s.other.get('/api/me/export')).text).toContain(secret);
+  });
+
   it('pages through a member with many posts and still answers one valid document', async () => {
     const s = await scene(t);
     const { topic } = await createTopic(s.member, s.slug);

@@ -39,6 +39,12 @@ interface Section {
 
 const iso = (column: string) => sql.raw(`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
 
+/**
+ * The title of a topic (alias `t`) as the member may read it: a topic hidden since, that is not
+ * theirs, keeps its title from them here as everywhere (server/visibility).
+ */
+const titleFor = (me: number) => sql`CASE WHEN t.hidden AND t.author_id <> ${me} THEN NULL ELSE t.title END`;
+
 const SECTIONS: Section[] = [
   {
     name: 'memberships',
@@ -59,7 +65,7 @@ const SECTIONS: Section[] = [
   {
     name: 'posts',
     page: (me, after) => sql`
-      SELECT p.id AS k, json_build_object('id', p.id, 'community', c.slug, 'topicId', p.topic_id, 'topicTitle', t.title, 'number', p.number,
+      SELECT p.id AS k, json_build_object('id', p.id, 'community', c.slug, 'topicId', p.topic_id, 'topicTitle', ${titleFor(me)}, 'number', p.number,
         'body', p.body, 'createdAt', ${iso('p.created_at')}, 'editedAt', ${iso('p.edited_at')},
         'hidden', p.hidden, 'hiddenReason', p.hidden_reason, 'hiddenReasonCode', p.hidden_reason_code, 'hiddenPending', p.hidden_pending,
         'deleted', p.deleted, 'acceptedAnswer', t.solution_post_id IS NOT DISTINCT FROM p.id,
@@ -80,7 +86,7 @@ const SECTIONS: Section[] = [
   {
     name: 'ideaVotes',
     page: (me, after) => sql`
-      SELECT v.topic_id AS k, json_build_object('topicId', v.topic_id, 'title', t.title, 'at', ${iso('v.created_at')})::text AS j
+      SELECT v.topic_id AS k, json_build_object('topicId', v.topic_id, 'title', ${titleFor(me)}, 'at', ${iso('v.created_at')})::text AS j
       FROM topic_votes v JOIN topics t ON t.id = v.topic_id
       WHERE v.user_id = ${me} AND v.topic_id > ${after} ORDER BY v.topic_id LIMIT ${PAGE}`,
   },
@@ -88,7 +94,7 @@ const SECTIONS: Section[] = [
     // What they were told, not what others wrote: the kind, why, where and when.
     name: 'notifications',
     page: (me, after) => sql`
-      SELECT n.id AS k, json_build_object('kind', n.kind, 'reason', n.reason, 'community', c.slug, 'topicId', n.topic_id, 'topicTitle', t.title,
+      SELECT n.id AS k, json_build_object('kind', n.kind, 'reason', n.reason, 'community', c.slug, 'topicId', n.topic_id, 'topicTitle', ${titleFor(me)},
         'postId', n.post_id, 'count', n.count, 'createdAt', ${iso('n.created_at')}, 'readAt', ${iso('n.read_at')})::text AS j
       FROM notifications n JOIN communities c ON c.id = n.community_id LEFT JOIN topics t ON t.id = n.topic_id
       WHERE n.user_id = ${me} AND n.id > ${after} ORDER BY n.id LIMIT ${PAGE}`,
