@@ -37,6 +37,11 @@ export interface OpenOptions {
   migrationsFolder?: string;
   /** Told every statement drizzle runs and its parameters, transactions included (tests count what a path costs, or EXPLAIN it). */
   onStatement?: ((sql: string, params: unknown[]) => void) | undefined;
+  /**
+   * An embedded database in memory starts as a copy of this one (PGlite's dumpDataDir), already
+   * migrated: creating PGlite's cluster takes seconds, loading a copy a fraction of that (tests).
+   */
+  embeddedTemplate?: Blob | undefined;
 }
 
 /** drizzle's logger hook, the one place every statement of either driver passes. */
@@ -46,7 +51,9 @@ const statementLogger = (onStatement: OpenOptions['onStatement']) =>
 /** PostgreSQL through `pg` when a URL is given, else PGlite under dataDir. Migrations are applied before returning. */
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
   const folder = opts.migrationsFolder ?? migrationsFolder;
-  return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.poolSize ?? 20, folder, opts.onStatement) : openPglite(opts.dataDir, folder, opts.onStatement);
+  return opts.databaseUrl
+    ? openPostgres(opts.databaseUrl, opts.poolSize ?? 20, folder, opts.onStatement)
+    : openPglite(opts.dataDir, folder, opts.onStatement, opts.embeddedTemplate);
 }
 
 async function openPostgres(url: string, poolSize: number, folder: string, onStatement?: OpenOptions['onStatement']): Promise<Database> {
@@ -78,14 +85,15 @@ async function openPostgres(url: string, poolSize: number, folder: string, onSta
   };
 }
 
-async function openPglite(dataDir: string, folder: string, onStatement?: OpenOptions['onStatement']): Promise<Database> {
+async function openPglite(dataDir: string, folder: string, onStatement?: OpenOptions['onStatement'], template?: Blob): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite');
   // unaccent folds accents in search (migration 0008); PGlite loads an extension only if named here.
   const { unaccent } = await import('@electric-sql/pglite/contrib/unaccent');
   const { drizzle } = await import('drizzle-orm/pglite');
   const { migrate } = await import('drizzle-orm/pglite/migrator');
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
-  const client = await PGlite.create(dataDir, { extensions: { unaccent } });
+  const inMemory = dataDir.startsWith('memory://');
+  const client = await PGlite.create(dataDir, { extensions: { unaccent }, ...(template && inMemory ? { loadDataDir: template } : {}) });
   const raw = drizzle({ client, schema, ...statementLogger(onStatement) });
   await migrate(raw, { migrationsFolder: folder });
   const db = raw as unknown as Db;

@@ -4,7 +4,7 @@ import { openDatabase, type Database } from '../db/client.js';
 import type { Config } from './config/config.js';
 import { errorsPlugin, sendError } from './errors/errors.plugin.js';
 import { compressionPlugin } from './compression/compression.plugin.js';
-import { lazySerializers } from './schemas/lazy-serializers.js';
+import { lazySerializers, type LazySerializers } from './schemas/lazy-serializers.js';
 import { securityPlugin } from './security/security.plugin.js';
 import { createValidatorCompiler } from './security/validation.js';
 import { docsPlugin } from './docs/docs.plugin.js';
@@ -85,6 +85,8 @@ declare module 'fastify' {
       errorMessages: ErrorMessages;
       /** Anonymous counts of search terms, written in batches (tests flush them). */
       searchTerms: SearchTermCounter;
+      /** Response serialisers not compiled until first used (server/schemas/lazy-serializers.ts). */
+      serializers: LazySerializers;
     };
   }
 }
@@ -114,18 +116,21 @@ export interface AppParts {
   pages?: { renderer: PageRenderer | null; build: WebBuild | null };
   /** Told every statement the app runs through drizzle, with its parameters (tests count the queries of a path, or EXPLAIN them). */
   onStatement?: (sql: string, params: unknown[]) => void;
+  /** An embedded in-memory database starts from this migrated copy (tests: see db/client.ts). */
+  embeddedTemplate?: Blob;
 }
 
 /** Builds the whole application without listening: main.ts, tests and the benchmark share it. */
 export async function buildApp(config: Config, parts: AppParts = {}): Promise<FastifyInstance> {
   const translator = catalogueTranslator();
   const errorMessages = createErrorMessages(translator);
+  const serializers = lazySerializers();
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel, serializers: { req: requestForLog } },
     bodyLimit: BODY_LIMIT,
     trustProxy: config.trustProxy,
     return503OnClosing: true,
-    schemaController: { compilersFactory: { buildSerializer: lazySerializers } },
+    schemaController: { compilersFactory: { buildSerializer: serializers.factory } },
     // Bad URLs are refused before routing, where setErrorHandler does not reach: same error shape anyway.
     frameworkErrors: (error, request, reply) => {
       // sendError sends the reply; what it returns (the reply, which is promise-like) is not ours to wait for.
@@ -134,7 +139,12 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(createValidatorCompiler());
 
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, onStatement: parts.onStatement });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    onStatement: parts.onStatement,
+    embeddedTemplate: parts.embeddedTemplate,
+  });
   const sharedBus = database.driver === 'postgres' ? await createPostgresBus(database.connectionString!, app.log) : await createEmbeddedBus(database);
   // Every write announces what it committed through publishLocal: the inbox hears its communities' changes there (server/inbox/inbox.signals.ts).
   const inboxSignals = new InboxSignals({ db: database.db, bus: sharedBus }, app.log);
@@ -162,7 +172,7 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
   const stopListBumps = bumps.onBump((slug) => listCache.invalidate(slug));
   const sessions = createSessionStore(database.db, config.sessionTtlDays, { bus, cacheSeconds: config.sessionCacheSeconds });
   const searchTerms = new SearchTermCounter(database.db, app.log, config.searchTerms.enabled);
-  app.decorate('parley', { config, database, bus, ctx, translator, errorMessages, searchTerms });
+  app.decorate('parley', { config, database, bus, ctx, translator, errorMessages, searchTerms, serializers });
   const stopMaintenance = scheduleMaintenance(database.db, sessions, config.live, app.log, {
     jobs: [
       { name: 'question reminders', run: () => runQuestionReminders(ctx, config.reminders) },

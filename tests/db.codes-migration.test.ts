@@ -32,7 +32,7 @@ const FLAGGED = "Hidden automatically after 3 members flagged it; waiting for a 
 
 describe('the codes-not-sentences migration', () => {
   it("turns stored system sentences into codes and keeps moderators' and members' own words", async () => {
-    const target = await createTestDatabase();
+    const target = await createTestDatabase({ empty: true });
     const options = { databaseUrl: target.url, dataDir: join(scratch, 'data') };
     const before = await openDatabase({ ...options, migrationsFolder: migrationsBefore('0004_queue_items') });
     const db = before.db;

@@ -171,7 +171,7 @@ describe('the canned-reason-codes migration', () => {
   const TAG = '0007_canned_reason_codes';
 
   it('turns stored canned labels into codes and keeps moderators’ own words', async () => {
-    const target = await createTestDatabase();
+    const target = await createTestDatabase({ empty: true });
     const options = { databaseUrl: target.url, dataDir: join(scratch, 'data') };
     const before = await openDatabase({ ...options, migrationsFolder: migrations(TAG, 'before') });
     const old = before.db;

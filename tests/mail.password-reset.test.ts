@@ -272,9 +272,12 @@ describe('timing', () => {
       return performance.now() - started;
     };
     // Interleaved, each going first half the time, so that drift in the machine's load falls on both.
+    // One unknown address asked for again and again, as the known one is: repeats take their own path
+    // (the counter's row, the waiting job they fold into), which must not pass for the account's.
+    const nobody = `${unique('nobody')}@example.org`;
     for (let i = 0; i < 20; i++) {
       if (i % 2 === 0) known.push(await timed(address(bea)));
-      unknown.push(await timed(`${unique('nobody')}@example.org`));
+      unknown.push(await timed(nobody));
       if (i % 2 === 1) known.push(await timed(address(bea)));
     }
     const [k, u] = [median(known), median(unknown)];

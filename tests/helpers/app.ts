@@ -30,7 +30,7 @@ export async function startTestApp(overrides: ConfigOverrides = {}, parts: AppPa
     // out of their way; tests of the challenge pass their own threshold.
     signupChallenge: { autoThreshold: 1_000_000, ...overrides.signupChallenge },
   });
-  const app = await buildApp(config, parts);
+  const app = await buildApp(config, { embeddedTemplate: database.embeddedTemplate, ...parts });
   return {
     app,
     config,
