@@ -119,6 +119,12 @@ export const communities = pgTable(
     holdNewMemberLinks: boolean('hold_new_member_links').notNull().default(false),
     /** A member deleting their account with "remove my posts" leaves accepted answers, anonymised, instead of removing them. */
     keepAcceptedAnswers: boolean('keep_accepted_answers').notNull().default(true),
+    /** Files other than images this community accepts in posts, as downloads (UPLOAD_FILE_TYPES); none by default. */
+    uploadFileTypes: text('upload_file_types')
+      .array()
+      .$type<UploadFileType[]>()
+      .notNull()
+      .default(sql`'{}'`),
     createdAt: createdAt(),
   },
   // By name: the communities list pages over (name, id).
@@ -1105,4 +1111,67 @@ export const spentChallenges = pgTable(
     expiresAt: ts('expires_at').notNull(),
   },
   (t) => [index('spent_challenges_expires_idx').on(t.expiresAt)],
+);
+
+/** Images anyone may upload, as stored after re-encoding. */
+export const UPLOAD_IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'image/gif'] as const;
+export type UploadImageType = (typeof UPLOAD_IMAGE_TYPES)[number];
+/** Other files a community's admin may accept, served only as downloads. */
+export const UPLOAD_FILE_TYPES = ['application/pdf', 'text/plain'] as const;
+export type UploadFileType = (typeof UPLOAD_FILE_TYPES)[number];
+export type UploadType = UploadImageType | UploadFileType;
+
+/** A stored file, once per content: every upload of the same bytes shares it (server/uploads/). */
+export const uploadBlobs = pgTable(
+  'upload_blobs',
+  {
+    /** SHA-256 (hex) of the stored bytes, after processing: the storage key and the name in its URL. */
+    hash: text('hash').primaryKey(),
+    /** SHA-256 (hex) of the bytes as they were sent: the same file sent again is found without processing it again. */
+    sourceHash: text('source_hash').notNull(),
+    type: text('type').$type<UploadType>().notNull(),
+    size: integer('size').notNull(),
+    width: integer('width'),
+    height: integer('height'),
+    animated: boolean('animated').notNull().default(false),
+    /** A smaller copy for the thread (stored under `<hash>-thumb`), for images larger than it; null otherwise. */
+    thumbWidth: integer('thumb_width'),
+    thumbHeight: integer('thumb_height'),
+    thumbSize: integer('thumb_size'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('upload_blobs_source_idx').on(t.sourceHash)],
+);
+
+/** One member's sending of a file: quotas count these; a blob lives while an upload or a post uses it. */
+export const uploads = pgTable(
+  'uploads',
+  {
+    id: serial('id').primaryKey(),
+    blobHash: text('blob_hash')
+      .notNull()
+      .references(() => uploadBlobs.hash),
+    uploaderId: integer('uploader_id').references(() => users.id, { onDelete: 'set null' }),
+    /** The community it was sent for; null for an image sent from anywhere (images are accepted everywhere). */
+    communityId: integer('community_id').references(() => communities.id, { onDelete: 'cascade' }),
+    /** The name it was sent with, for a download's Content-Disposition; null for images. */
+    fileName: text('file_name'),
+    size: integer('size').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('uploads_uploader_idx').on(t.uploaderId, t.createdAt), index('uploads_blob_idx').on(t.blobHash), index('uploads_created_idx').on(t.createdAt)],
+);
+
+/** Which posts show which stored files, from each post's current text: who may fetch a file follows these posts. */
+export const postUploads = pgTable(
+  'post_uploads',
+  {
+    postId: integer('post_id')
+      .notNull()
+      .references(() => posts.id, { onDelete: 'cascade' }),
+    blobHash: text('blob_hash')
+      .notNull()
+      .references(() => uploadBlobs.hash),
+  },
+  (t) => [primaryKey({ columns: [t.postId, t.blobHash] }), index('post_uploads_blob_idx').on(t.blobHash)],
 );

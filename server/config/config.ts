@@ -102,6 +102,41 @@ export const ConfigSchema = Type.Object({
     /** Mode `auto`: sign-ups in the last 10 minutes beyond this number switch the challenge on. */
     autoThreshold: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
   }),
+  uploads: Type.Object({
+    /**
+     * Where files are kept: `local` under `dir` (default `<dataDir>/uploads`; in memory when the
+     * database is), or S3-compatible object storage (`s3`).
+     */
+    storage: Type.Union([Type.Literal('local'), Type.Literal('s3')]),
+    dir: Type.Optional(Type.String({ minLength: 1 })),
+    s3: Type.Optional(
+      Type.Object({
+        bucket: Type.String({ minLength: 3, maxLength: 63 }),
+        region: Type.String({ minLength: 1 }),
+        /** Absent: AWS itself; else e.g. `https://s3.example.net` or a local server's URL. */
+        endpoint: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$' })),
+        accessKeyId: Type.String({ minLength: 1 }),
+        secretAccessKey: Type.String({ minLength: 1 }),
+        /** `bucket` in the path, not the host name (most servers other than AWS want this). */
+        forcePathStyle: Type.Boolean(),
+        /** Keys start with this (one bucket, several sites). */
+        prefix: Type.String({ maxLength: 200 }),
+      }),
+    ),
+    /** Largest file accepted, in bytes, as sent (before processing). */
+    maxFileBytes: Type.Integer({ minimum: 1024, maximum: 1024 * 1024 * 1024 }),
+    /** Distinct files one post may show. */
+    maxPerPost: Type.Integer({ minimum: 1, maximum: 1000 }),
+    /** Bytes one account may upload per day; accounts younger than `newAccountDays` get `newAccountDailyBytes`. */
+    dailyBytes: Type.Integer({ minimum: 0 }),
+    newAccountDailyBytes: Type.Integer({ minimum: 0 }),
+    newAccountDays: Type.Integer({ minimum: 0, maximum: 365 }),
+    /** Images are scaled down to fit this many pixels on their longer side; decoding refuses more than `maxPixels`. */
+    maxDimension: Type.Integer({ minimum: 64, maximum: 16_384 }),
+    maxPixels: Type.Integer({ minimum: 4096, maximum: 1_000_000_000 }),
+    /** The thread shows a copy this wide at most (the full image a click away). */
+    thumbnailWidth: Type.Integer({ minimum: 32, maximum: 4096 }),
+  }),
   jobs: Type.Object({
     /** How often an idle job worker looks for due jobs; jobs sent by the same process wake it at once. */
     pollingIntervalSeconds: Type.Number({ minimum: 0.5, maximum: 3600 }),
@@ -154,8 +189,9 @@ const int = (name: string, raw: string | undefined, fallback: number): number =>
 };
 
 /** Defaults for everything; tests and the benchmark override what they need. */
-export type ConfigOverrides = Partial<Omit<Config, 'live' | 'mail' | 'signupChallenge'>> & {
+export type ConfigOverrides = Partial<Omit<Config, 'live' | 'mail' | 'signupChallenge' | 'uploads'>> & {
   live?: Partial<Config['live']>;
+  uploads?: Partial<Config['uploads']>;
   mail?: Partial<Config['mail']>;
   signupChallenge?: Partial<Config['signupChallenge']>;
 };
@@ -182,6 +218,18 @@ export function defaultConfig(overrides: ConfigOverrides = {}): Config {
     jobs: { pollingIntervalSeconds: 2 },
     ...overrides,
     signupChallenge: { maxNumber: 100_000, expiresSeconds: 600, autoThreshold: 20, ...overrides.signupChallenge },
+    uploads: {
+      storage: 'local',
+      maxFileBytes: 8 * 1024 * 1024,
+      maxPerPost: 20,
+      dailyBytes: 100 * 1024 * 1024,
+      newAccountDailyBytes: 10 * 1024 * 1024,
+      newAccountDays: 3,
+      maxDimension: 2560,
+      maxPixels: 50_000_000,
+      thumbnailWidth: 800,
+      ...overrides.uploads,
+    },
     mail: {
       from: 'Parley <parley@localhost>',
       delaySeconds: 600,
@@ -276,6 +324,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Config {
       keepDays: int('PARLEY_SEARCH_TERMS_KEEP_DAYS', env.PARLEY_SEARCH_TERMS_KEEP_DAYS, 180),
     },
     mail: mailFromEnv(env),
+    uploads: uploadsFromEnv(env),
     signupChallenge: {
       ...(env.PARLEY_SIGNUP_CHALLENGE_KEY ? { key: env.PARLEY_SIGNUP_CHALLENGE_KEY } : {}),
       maxNumber: int('PARLEY_SIGNUP_CHALLENGE_MAX_NUMBER', env.PARLEY_SIGNUP_CHALLENGE_MAX_NUMBER, 100_000),
@@ -291,6 +340,32 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Config {
         }
       : {}),
   });
+}
+
+function uploadsFromEnv(env: NodeJS.ProcessEnv): Partial<Config['uploads']> {
+  const bucket = env.PARLEY_UPLOADS_S3_BUCKET;
+  if (bucket && !(env.PARLEY_UPLOADS_S3_ACCESS_KEY_ID && env.PARLEY_UPLOADS_S3_SECRET_ACCESS_KEY))
+    throw new ConfigError('S3 storage needs PARLEY_UPLOADS_S3_ACCESS_KEY_ID and PARLEY_UPLOADS_S3_SECRET_ACCESS_KEY beside PARLEY_UPLOADS_S3_BUCKET');
+  return {
+    storage: bucket ? 's3' : 'local',
+    ...(env.PARLEY_UPLOADS_DIR ? { dir: env.PARLEY_UPLOADS_DIR } : {}),
+    ...(bucket
+      ? {
+          s3: {
+            bucket,
+            region: env.PARLEY_UPLOADS_S3_REGION || 'us-east-1',
+            ...(env.PARLEY_UPLOADS_S3_ENDPOINT ? { endpoint: env.PARLEY_UPLOADS_S3_ENDPOINT } : {}),
+            accessKeyId: env.PARLEY_UPLOADS_S3_ACCESS_KEY_ID!,
+            secretAccessKey: env.PARLEY_UPLOADS_S3_SECRET_ACCESS_KEY!,
+            forcePathStyle: bool('PARLEY_UPLOADS_S3_PATH_STYLE', env.PARLEY_UPLOADS_S3_PATH_STYLE, Boolean(env.PARLEY_UPLOADS_S3_ENDPOINT)),
+            prefix: env.PARLEY_UPLOADS_S3_PREFIX || '',
+          },
+        }
+      : {}),
+    maxFileBytes: int('PARLEY_UPLOADS_MAX_FILE_BYTES', env.PARLEY_UPLOADS_MAX_FILE_BYTES, 8 * 1024 * 1024),
+    dailyBytes: int('PARLEY_UPLOADS_DAILY_BYTES', env.PARLEY_UPLOADS_DAILY_BYTES, 100 * 1024 * 1024),
+    newAccountDailyBytes: int('PARLEY_UPLOADS_NEW_ACCOUNT_DAILY_BYTES', env.PARLEY_UPLOADS_NEW_ACCOUNT_DAILY_BYTES, 10 * 1024 * 1024),
+  };
 }
 
 function mailFromEnv(env: NodeJS.ProcessEnv): Partial<Config['mail']> {

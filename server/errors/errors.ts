@@ -24,6 +24,9 @@ export const unauthorized = (code = 'not_signed_in', message = 'Sign in to do th
 export const forbidden = (code: string, message: string, details?: Record<string, unknown>) => new AppError(403, code, message, details);
 export const notFound = (code: string, message: string, details?: Record<string, unknown>) => new AppError(404, code, message, details);
 export const conflict = (code: string, message: string, details?: Record<string, unknown>) => new AppError(409, code, message, details);
+export const tooLarge = (code: string, message: string, details?: Record<string, unknown>) => new AppError(413, code, message, details);
+export const unsupportedType = (code: string, message: string, details?: Record<string, unknown>) => new AppError(415, code, message, details);
+export const unprocessable = (code: string, message: string, details?: Record<string, unknown>) => new AppError(422, code, message, details);
 export const tooMany = (code: string, message: string, retryAfterSeconds: number, details?: Record<string, unknown>) =>
   new AppError(429, code, message, { ...details, retryAfter: retryAfterSeconds });
 
@@ -38,6 +41,7 @@ export const STATUS_TEXT: Record<number, string> = {
   413: 'Payload Too Large',
   414: 'URI Too Long',
   415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
