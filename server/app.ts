@@ -72,6 +72,10 @@ import { startDigests } from './mail/digest/digest.round.js';
 import { startWeeklySummaries } from './mail/summary/summary.round.js';
 import { ignoreRoutes } from './safety/boundaries/ignores.routes.js';
 import { dataRightsRoutes } from './safety/data-rights/data-rights.routes.js';
+import { openBlobStore } from './uploads/storage/open-store.js';
+import type { BlobStore } from './uploads/storage/blob-store.js';
+import { uploadRoutes } from './uploads/uploads.routes.js';
+import { pruneUploads } from './uploads/uploads.maintenance.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -87,6 +91,8 @@ declare module 'fastify' {
       searchTerms: SearchTermCounter;
       /** Response serialisers not compiled until first used (server/schemas/lazy-serializers.ts). */
       serializers: LazySerializers;
+      /** Where uploaded files' bytes are kept (server/uploads/storage), opened once per app. */
+      blobStore: BlobStore;
     };
   }
 }
@@ -150,6 +156,7 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
   const inboxSignals = new InboxSignals({ db: database.db, bus: sharedBus }, app.log);
   const bus = inboxSignals.listen(sharedBus);
   const bumps = new BumpBatcher({ db: database.db, bus }, app.log);
+  const blobStore = openBlobStore(config.uploads, config.dataDir);
   const jobs = await startJobQueue(database, app.log, { pollingIntervalSeconds: config.jobs.pollingIntervalSeconds });
   const mail = createMailSystem(config, database.db, jobs, translator, app.log);
   const ctx: ServiceContext = {
@@ -158,6 +165,7 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
     bumps,
     log: app.log,
     postingLimits: { enabled: config.rateLimits },
+    uploads: { maxPerPost: config.uploads.maxPerPost },
     translator,
     mail: mail.mailer,
     jobs,
@@ -172,7 +180,7 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
   const stopListBumps = bumps.onBump((slug) => listCache.invalidate(slug));
   const sessions = createSessionStore(database.db, config.sessionTtlDays, { bus, cacheSeconds: config.sessionCacheSeconds });
   const searchTerms = new SearchTermCounter(database.db, app.log, config.searchTerms.enabled);
-  app.decorate('parley', { config, database, bus, ctx, translator, errorMessages, searchTerms, serializers });
+  app.decorate('parley', { config, database, bus, ctx, translator, errorMessages, searchTerms, serializers, blobStore });
   const stopMaintenance = scheduleMaintenance(database.db, sessions, config.live, app.log, {
     jobs: [
       { name: 'question reminders', run: () => runQuestionReminders(ctx, config.reminders) },
@@ -181,6 +189,7 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
       { name: 'insight members', run: () => refreshInsightMembers(database.db) },
       { name: 'search term pruning', run: () => pruneSearchTerms(database.db, config.searchTerms.keepDays) },
       { name: 'spent sign-up challenges', run: () => pruneSpentChallenges(database.db) },
+      { name: 'upload pruning', run: () => pruneUploads(database.db, blobStore) },
     ],
   });
   app.addHook('onClose', async () => {
@@ -188,6 +197,7 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
     await jobs.stop();
     mail.close();
     await stopMaintenance();
+    await blobStore.close?.();
     await searchTerms.close();
     await bumps.close();
     await inboxSignals.close();
@@ -250,6 +260,7 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
   await app.register(unsubscribeRoutes, { db: database.db, translator });
   // Replies by e-mail and bounces: the HTTP hook, and the SMTP listener when a port is configured.
   await app.register(inboundMailPlugin, { config, ctx, errorMessages });
+  await app.register(uploadRoutes, { config, db: database.db, store: blobStore });
   await app.register(noReferrerPlugin);
   await app.register(webPlugin, { webDir: config.webDir, servePage: pages?.serve });
   // Workers start last: a job waiting from before a restart may need everything above.

@@ -25,7 +25,7 @@ function tsFiles(dir: string): string[] {
 /** Every error code passed to the error helpers, AppError, live error frames and the error handler's own mappings. */
 function errorCodesInServer(): Map<string, string[]> {
   const patterns = [
-    /\b(?:badRequest|forbidden|notFound|conflict|tooMany|unauthorized)\(\s*['"]([a-z0-9_]+)['"]/g,
+    /\b(?:badRequest|forbidden|notFound|conflict|tooMany|unauthorized|tooLarge|unsupportedType|unprocessable)\(\s*['"]([a-z0-9_]+)['"]/g,
     /\bnew AppError\(\s*\d{3}\s*,\s*['"]([a-z0-9_]+)['"]/g,
     /\bsendError\(\s*['"]([a-z0-9_]+)['"]/g,
     /\[\s*\d{3}\s*,\s*['"]([a-z0-9_]+)['"]\s*\]/g,

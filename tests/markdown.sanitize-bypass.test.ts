@@ -61,6 +61,9 @@ const ALLOWED_TAGS = new Set([
 const FORBIDDEN_TAG = /<\/?(script|svg|math|style|iframe|form|template|object|embed|input|button|base|meta|link|noscript|textarea|xmp)\b/i;
 const SAFE_URL = /^(https?:|mailto:|\/(?![/\\]))/i;
 const REL = 'nofollow ugc noopener';
+// This site's uploaded images, the one same-site thing an <img> may load (and the link around one).
+const UPLOAD_IMAGE = /^\/uploads\/[0-9a-f]{64}\.(?:png|jpg|webp|gif)$/;
+const UPLOAD_IMAGE_SRC = /^\/uploads\/[0-9a-f]{64}(?:-thumb)?\.(?:png|jpg|webp|gif)$/;
 
 /** Throws with a readable reason if `html` carries anything executable. */
 function assertInert(html: string): void {
@@ -82,13 +85,16 @@ function assertInert(html: string): void {
         expect(value, `${name} control chars`).not.toMatch(/[\u0000-\u0020\u007f]/);
       }
       if (name === 'class') {
-        const ok = tagName === 'a' ? value === 'mention' : tagName === 'code' && /^language-[\w+#.-]+$/.test(value);
+        const ok =
+          tagName === 'a'
+            ? value === 'mention' || (value === 'upload-image' && UPLOAD_IMAGE.test(attribs.href ?? ''))
+            : tagName === 'code' && /^language-[\w+#.-]+$/.test(value);
         expect(ok, `class="${value}" on <${tagName}>`).toBe(true);
       }
     }
     if (tagName === 'a') expect(attribs.rel, 'a[rel]').toBe(REL);
     if (tagName === 'img') {
-      expect(attribs.src, 'img[src]').toMatch(/^https?:/i);
+      expect(/^https?:/i.test(attribs.src ?? '') || UPLOAD_IMAGE_SRC.test(attribs.src ?? ''), `img[src] ${attribs.src}`).toBe(true);
       expect(attribs.referrerpolicy).toBe('no-referrer');
     }
   }
@@ -106,6 +112,8 @@ describe('assertInert (the oracle itself)', () => {
     '<p style="color:red">x</p>',
     '<img src="data:image/png;base64,AA" referrerpolicy="no-referrer">',
     `<a class="evil" href="/u/x" rel="${REL}">x</a>`,
+    `<a class="upload-image" href="https://x/a.png" rel="${REL}">x</a>`,
+    '<img src="/uploads/x.png" referrerpolicy="no-referrer">',
     '<!-- x -->',
   ];
   it.each(unsafe)('rejects %s', (html) => {

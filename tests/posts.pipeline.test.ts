@@ -292,6 +292,23 @@ const rows: Row[] = [
     },
     expected: { created: true },
   },
+  // uploads: a content rule that holds with limits off too
+  {
+    name: 'a reply showing more files than a post may (config.uploads.maxPerPost)',
+    phase: 'uploads',
+    who: () => s.member,
+    to: intoTopic(() => topicId),
+    body: Array.from({ length: 21 }, (_, i) => `![${i}](/uploads/${i.toString(16).padStart(64, '0')}.png)`).join('\n'),
+    expected: { status: 422, code: 'too_many_uploads' },
+  },
+  {
+    name: 'a new topic showing more files than a post may',
+    phase: 'uploads',
+    who: () => s.member,
+    to: newTopic(() => community),
+    body: Array.from({ length: 21 }, (_, i) => `/uploads/${i.toString(16).padStart(64, 'a')}-thumb.webp`).join(' '),
+    expected: { status: 422, code: 'too_many_uploads' },
+  },
   // hold
   {
     name: "a newcomer's first topic where first posts are held",
@@ -328,6 +345,7 @@ describe('the post pipeline', () => {
       'render',
       'limits',
       'rules',
+      'uploads',
       'hold',
       'store',
       'announce',

@@ -5,6 +5,8 @@ import { startTestApp, type TestApp } from './helpers/app.js';
 import { createTopic, PASSWORD, reply, scene, setRole, signUp, unique, type SignedIn } from './helpers/factories.js';
 import { expectError } from './helpers/expect-error.js';
 import { LiveClient, liveUrl } from './helpers/live-client.js';
+import { pdf, png, upload } from './helpers/multipart.js';
+import { pruneUploads } from '../server/uploads/uploads.maintenance.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -59,6 +61,8 @@ interface Life {
   editedReply: number;
   pinnedPost: number;
   selfDeleted: number;
+  /** Files they sent: shown by their reply in `answered`, or never posted. */
+  files: { picture: string; download: string; unposted: string; reply: number };
 }
 
 /** A member's life in a community: topics, replies, an accepted answer, edits, flags, votes, ignores, a role, and others who speak of them. */
@@ -101,6 +105,17 @@ async function live(s: Scene): Promise<Life> {
   expect((await me.delete(`/api/posts/${regretted.id}`)).status).toBe(204);
   // As a moderator they pinned someone's post: the log keeps that entry.
   expect((await me.post(`/api/posts/${questionPost.id}/pin`)).status).toBe(200);
+  // Files, sent under names that carry their handle and words: two in a reply, one never posted.
+  expect((await s.admin.patch(`/api/communities/${s.slug}`, { uploadFileTypes: ['application/pdf'] })).status).toBe(200);
+  const sent = async (bytes: Buffer, filename: string, type: string) => {
+    const res = await upload(me, bytes, { filename, type, community: s.slug });
+    expect(res.status, res.text).toBe(201);
+    return res.body.upload.url as string;
+  };
+  const picture = await sent(await png(900, 300), `${me.handle}-${marker}.png`, 'image/png');
+  const download = await sent(pdf(marker), `${me.handle} ${marker}.pdf`, 'application/pdf');
+  const unposted = await sent(await png(20, 20), `${me.handle}.png`, 'image/png');
+  const withFiles = await reply(me, answered.id, { body: `see ![shot](${picture}) and [notes](${download})` });
 
   return {
     me,
@@ -113,8 +128,16 @@ async function live(s: Scene): Promise<Life> {
     editedReply: edited.id,
     pinnedPost: questionPost.id,
     selfDeleted: regretted.id,
+    files: { picture, download, unposted, reply: withFiles.id },
   };
 }
+
+const sendingsOf = async (url: string) =>
+  rows<{ uploader_id: number | null; file_name: string | null }>(
+    db(),
+    sql`SELECT uploader_id, file_name FROM uploads WHERE blob_hash = ${url.slice(9, 73)} ORDER BY id`,
+  );
+const storedBytes = async (url: string) => (await t.app.parley.blobStore.get(url.slice(9, 73))) !== null;
 
 const logOf = async (s: Scene) => (await t.guest().get(`/api/communities/${s.slug}/moderation-log?limit=100`)).body.items as Array<Record<string, any>>;
 
@@ -188,6 +211,18 @@ describe('delete my account', () => {
       sql`SELECT body, (SELECT count(*)::int FROM post_revisions WHERE post_id = ${life.selfDeleted}) AS revisions FROM posts WHERE id = ${life.selfDeleted}`,
     );
     expect(regretted).toEqual([{ body: '', revisions: 0 }]);
+    // Files their kept posts show stay, naming nobody; the download goes out under a neutral name. One never posted goes.
+    const { files } = life;
+    expect(await sendingsOf(files.picture)).toEqual([{ uploader_id: null, file_name: null }]);
+    expect(await sendingsOf(files.download)).toEqual([{ uploader_id: null, file_name: null }]);
+    expect((await t.guest().get(files.picture)).status).toBe(200);
+    const download = await t.guest().get(files.download);
+    expect(download.status).toBe(200);
+    expect(download.headers['content-disposition']).toBe("attachment; filename*=UTF-8''file.pdf");
+    expect(await sendingsOf(files.unposted)).toEqual([]);
+    await pruneUploads(db(), t.app.parley.blobStore);
+    expect(await storedBytes(files.unposted)).toBe(false);
+    expect(await storedBytes(files.picture)).toBe(true);
     // Nothing else of theirs stays.
     const left = await personalDataLeft([me.handle, life.email, life.displayName]);
     expect(left, left.join('\n')).toEqual([]);
@@ -223,6 +258,7 @@ describe('delete my account', () => {
       'moderation_log.reason',
       'mail_messages.to_address',
       'mail_messages.text_body',
+      'uploads.file_name',
     ])
       expect(
         before.some((l) => l.startsWith(`${place} `)),
@@ -241,6 +277,13 @@ describe('delete my account', () => {
     expect(Number(revisions[0]!.n)).toBe(0);
     const search = await t.guest().get(`/api/search?q=${life.marker}`);
     expect(search.text).not.toContain(life.marker);
+    // Their files went with their posts: nobody reaches them, and maintenance removes the bytes.
+    for (const url of [life.files.picture, life.files.download, life.files.unposted]) {
+      expect((await t.guest().get(url)).status, url).toBe(404);
+      expect(await sendingsOf(url), url).toEqual([]);
+    }
+    await pruneUploads(db(), t.app.parley.blobStore);
+    for (const url of [life.files.picture, life.files.download, life.files.unposted]) expect(await storedBytes(url), url).toBe(false);
 
     // The scan: no handle, address, name or word of theirs anywhere.
     const left = await personalDataLeft([life.me.handle, life.email, life.displayName, life.marker]);

@@ -4,6 +4,7 @@ import { rows } from '../db/client.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { createTopic, reply, scene, unique } from './helpers/factories.js';
 import { expectError } from './helpers/expect-error.js';
+import { pdf, png, upload } from './helpers/multipart.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -40,6 +41,14 @@ describe('export my data', () => {
     expect((await me.put(`/api/me/ignored/${other.handle}`)).status).toBe(204);
     // A moderator hides my reply, with their reason.
     expect((await s.moderator.post(`/api/posts/${myReply.id}/hide`, { reason: 'off topic here' })).status).toBe(200);
+    // Files: a picture, and a download for a community that takes PDFs; theirs, not mine.
+    expect((await s.admin.patch(`/api/communities/${s.slug}`, { uploadFileTypes: ['application/pdf'] })).status).toBe(200);
+    const picture = await upload(me, await png(30, 20), { filename: 'screen.png' });
+    expect(picture.status).toBe(201);
+    const download = await upload(me, pdf(mine), { filename: `notes ${mine}.pdf`, type: 'application/pdf', community: s.slug });
+    expect(download.status).toBe(201);
+    const theirFile = await upload(other, pdf(theirs), { filename: `their ${theirs}.pdf`, type: 'application/pdf', community: s.slug });
+    expect(theirFile.status).toBe(201);
 
     const res = await me.get('/api/me/export');
     expect(res.status, res.text).toBe(200);
@@ -76,6 +85,24 @@ describe('export my data', () => {
     expect(archive.sessions.map((x: { kind: string }) => x.kind).sort()).toEqual(['bearer', 'cookie']);
     expect(archive.mailSent).toEqual(expect.arrayContaining([expect.objectContaining({ kind: expect.any(String), subject: expect.any(String) })]));
     expect(archive.bansReceived).toEqual([]);
+    expect(archive.uploads).toEqual([
+      {
+        id: picture.body.upload.id,
+        url: picture.body.upload.url,
+        type: 'image/png',
+        size: expect.any(Number),
+        fileName: null,
+        createdAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+      },
+      {
+        id: download.body.upload.id,
+        url: download.body.upload.url,
+        type: 'application/pdf',
+        size: pdf(mine).length,
+        fileName: `notes ${mine}.pdf`,
+        createdAt: expect.any(String),
+      },
+    ]);
 
     // Nobody else's: no other address, no other member's words, no session secret.
     const text = res.text;

@@ -35,6 +35,7 @@ export const presentCommunitySummary = (c: CommunityRow) => ({
   isDemo: c.isDemo,
   unlisted: c.unlisted,
   healthPanel: c.healthPanel,
+  uploadFileTypes: c.uploadFileTypes,
   moderation: {
     flagThreshold: c.flagThreshold,
     holdFirstPosts: c.holdFirstPosts,

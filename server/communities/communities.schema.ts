@@ -14,6 +14,7 @@ import {
   Slug,
   SlugParams,
   Text,
+  UploadFileTypes,
   User,
 } from '../schemas/common.schema.js';
 import { CATEGORY_DESCRIPTION, CATEGORY_NAME, COMMUNITY_DESCRIPTION, COMMUNITY_NAME, SLUG } from '../rules/input-rules.js';
@@ -42,6 +43,7 @@ export const UpdateCommunityBody = Body({
   healthPanel: Type.Optional(
     Type.Boolean({ description: 'show everyone the health panel: solved rate, time to a first response, members’ share of replies (last 90 days)' }),
   ),
+  uploadFileTypes: Type.Optional(UploadFileTypes),
   embed: Type.Optional(Type.Object({ allowedOrigins: Type.Array(Origin, { maxItems: 50 }) }, { additionalProperties: false })),
   moderation: Type.Optional(
     Type.Object(

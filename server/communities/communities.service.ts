@@ -1,6 +1,6 @@
 import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import { isUniqueViolation, type Db, type Executor } from '../../db/client.js';
-import { categories, communities, embedSettings, memberships, users, type Role } from '../../db/schema.js';
+import { categories, communities, embedSettings, memberships, UPLOAD_FILE_TYPES, users, type Role, type UploadFileType } from '../../db/schema.js';
 import { badRequest, conflict, forbidden, notFound, unauthorized } from '../errors/errors.js';
 import { canAdminister, communityCapabilities } from '../visibility/permissions.js';
 import { roleIn, type Viewer } from '../visibility/viewer.js';
@@ -186,6 +186,8 @@ export interface UpdateCommunityInput {
   language?: string | undefined;
   unlisted?: boolean | undefined;
   healthPanel?: boolean | undefined;
+  /** Files other than images members may attach here (UPLOAD_FILE_TYPES); images need no setting. */
+  uploadFileTypes?: UploadFileType[] | undefined;
   embed?: { allowedOrigins: string[] } | undefined;
   moderation?:
     | {
@@ -216,6 +218,8 @@ export async function updateCommunity(ctx: Pick<ServiceContext, 'db' | 'bus' | '
     if (language !== undefined) patch.language = language;
     if (input.unlisted !== undefined) patch.unlisted = input.unlisted;
     if (input.healthPanel !== undefined) patch.healthPanel = input.healthPanel;
+    // In one order, so the stored array compares equal however the admin listed them.
+    if (input.uploadFileTypes !== undefined) patch.uploadFileTypes = UPLOAD_FILE_TYPES.filter((type) => input.uploadFileTypes!.includes(type));
     if (input.moderation?.flagThreshold !== undefined) patch.flagThreshold = input.moderation.flagThreshold;
     if (input.moderation?.holdFirstPosts !== undefined) patch.holdFirstPosts = input.moderation.holdFirstPosts;
     if (input.moderation?.requireVerifiedEmail !== undefined) patch.requireVerifiedEmail = input.moderation.requireVerifiedEmail;

@@ -46,7 +46,7 @@ export function readCatalogues(dir = LOCALES_DIR): Map<string, Messages> {
  * (`insights.*`): a chunk loaded with the page (web/src/lib/i18n.svelte.ts addMessages), so
  * the forum's first load does not carry them.
  */
-export const PAGE_SCOPES = ['insights', 'safety', 'account', 'calm', 'log'] as const;
+export const PAGE_SCOPES = ['insights', 'safety', 'account', 'calm', 'log', 'admin'] as const;
 export type PageScope = (typeof PAGE_SCOPES)[number];
 export type Scope = 'app' | 'embed' | 'all' | PageScope;
 const SERVER_ONLY = ['mail.', 'feed.'];

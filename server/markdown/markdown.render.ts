@@ -1,6 +1,6 @@
 import markdownIt from 'markdown-it';
 import type { MarkdownIt, StateBlock, StateCore, Token } from 'markdown-it';
-import { sanitizeRendered } from './markdown.sanitize.js';
+import { sanitizeRendered, UPLOAD_IMAGE_CLASS, UPLOAD_IMAGE_PATH, uploadThumbPath } from './markdown.sanitize.js';
 
 export interface RenderOptions {
   mentionHref?: (handle: string) => string;
@@ -11,8 +11,9 @@ export interface RenderResult {
   /** Distinct, lower-cased handles, in order of first appearance. */
   mentions: string[];
   /**
-   * `<a>` elements that kept an href after sanitising, mentions excluded: this feeds the
-   * new-account link limit, which is about spam links, not about greeting people.
+   * `<a>` elements that kept an href after sanitising, mentions and the links around uploaded
+   * images excluded: this feeds the new-account link limit, which is about spam links, not about
+   * greeting people or showing a screenshot.
    */
   links: number;
 }
@@ -67,6 +68,47 @@ md.core.ruler.after('linkify', 'parley_mentions', (state: StateCore) => {
     }
   }
 });
+
+// The thread shows an uploaded image's thumbnail, with a click away the full image; the server
+// answers the thumbnail's path with the original when the image is small enough to have none.
+md.core.ruler.after('parley_mentions', 'parley_uploads', (state: StateCore) => {
+  for (const block of state.tokens) {
+    if (block.type === 'inline' && block.children?.some((t) => t.type === 'image')) {
+      block.children = wrapUploadImages(block.children, state);
+    }
+  }
+});
+
+function wrapUploadImages(children: Token[], state: StateCore): Token[] {
+  const out: Token[] = [];
+  let linkDepth = 0;
+  for (const tok of children) {
+    if (tok.type === 'link_open') linkDepth++;
+    else if (tok.type === 'link_close') linkDepth--;
+    const src = tok.type === 'image' ? tok.attrGet('src') : null;
+    const m = typeof src === 'string' ? UPLOAD_IMAGE_PATH.exec(src) : null;
+    if (!m) {
+      out.push(tok);
+      continue;
+    }
+    tok.attrSet('src', uploadThumbPath(m[1]!, m[2]!));
+    // Inside the author's own link the image keeps that link: nested <a> is invalid HTML.
+    if (linkDepth > 0) {
+      out.push(tok);
+      continue;
+    }
+    const open = new state.Token('link_open', 'a', 1);
+    open.attrs = [
+      ['href', m[0]],
+      ['class', UPLOAD_IMAGE_CLASS],
+    ];
+    open.level = tok.level;
+    const close = new state.Token('link_close', 'a', -1);
+    close.level = tok.level;
+    out.push(open, tok, close);
+  }
+  return out;
+}
 
 function linkMentions(children: Token[], state: StateCore, env: RenderEnv): Token[] {
   const out: Token[] = [];
@@ -174,7 +216,7 @@ function countLinks(html: string): number {
   for (const m of html.matchAll(/<a(\s[^>]*)?>/g)) {
     const attrs = m[1] ?? '';
     const names = attrs.replace(/="[^"]*"/g, '');
-    if (/(?:^|\s)href(?:\s|$)/.test(names) && !/\sclass="mention"/.test(attrs)) n++;
+    if (/(?:^|\s)href(?:\s|$)/.test(names) && !/\sclass="(?:mention|upload-image)"/.test(attrs)) n++;
   }
   return n;
 }

@@ -48,12 +48,31 @@ const URL_JUNK = /[\u0000-\u0020\u007f-\u009f\u00ad\u200b-\u200f\u2028\u2029\ufe
 const PROTOCOL_RELATIVE = /^[/\\]{2}/;
 const SITE_PATH = /^\/(?![/\\])/;
 
+// This site's stored files (server/uploads/): the SHA-256 of the bytes in lower-case hex, exactly,
+// so `..`, a query, another extension or a look-alike never counts as one of ours.
+/** An uploaded image as posts write it: `/uploads/<hash>.<ext>`; groups: the hash, the extension. */
+export const UPLOAD_IMAGE_PATH = /^\/uploads\/([0-9a-f]{64})\.(png|jpg|webp|gif)$/;
+/** What an `<img>` may load from this site: an uploaded image or its thumbnail, nothing else. */
+const UPLOAD_IMAGE_SRC = /^\/uploads\/[0-9a-f]{64}(?:-thumb)?\.(?:png|jpg|webp|gif)$/;
+
+/** The class of the link the renderer wraps around an uploaded image, opening it full size. */
+export const UPLOAD_IMAGE_CLASS = 'upload-image';
+
+/** The thumbnail's path of an uploaded image (the server answers with the original when there is none). */
+export const uploadThumbPath = (hash: string, ext: string): string => `/uploads/${hash}-thumb.${ext}`;
+
 type UrlKind = 'href' | 'src';
 
 /**
  * Returns the URL to emit, or undefined to drop the attribute.
  *
- * Protocol-relative URLs are rewritten to https: they are equivalent on an
+ * An image loads without a click, so its src is an allow-list: absolute
+ * http(s), or exactly one of our upload paths. Any other same-site path is
+ * refused on purpose (`![](/logout)` would make every reader's browser fire a
+ * credentialed GET at our own API), and so is a protocol-relative one: it is
+ * neither, and `//host/uploads/…` must not pass for ours anywhere downstream.
+ *
+ * Protocol-relative links are rewritten to https: they are equivalent on an
  * https site, and rewriting keeps the invariant "starts with `/` means
  * same-site" true for any client code that routes such links internally.
  *
@@ -63,14 +82,11 @@ type UrlKind = 'href' | 'src';
  */
 function safeUrl(raw: string | undefined, kind: UrlKind): string | undefined {
   if (raw === undefined || raw === '' || URL_JUNK.test(raw)) return undefined;
+  if (kind === 'src') return /^https?:/i.test(raw) || UPLOAD_IMAGE_SRC.test(raw) ? raw : undefined;
   if (PROTOCOL_RELATIVE.test(raw)) return `https://${raw.replace(/^[/\\]+/, '')}`;
   if (/^https?:/i.test(raw)) return raw;
-  if (kind === 'href') {
-    if (/^mailto:/i.test(raw)) return raw;
-    if (SITE_PATH.test(raw)) return raw;
-  }
-  // Same-site image paths are refused on purpose: `![](/logout)` would make
-  // every reader's browser fire a credentialed GET at our own API.
+  if (/^mailto:/i.test(raw)) return raw;
+  if (SITE_PATH.test(raw)) return raw;
   return undefined;
 }
 
@@ -87,7 +103,7 @@ const OPTIONS: Options = {
     td: [CELL_ALIGN],
   },
   allowedClasses: {
-    a: ['mention'],
+    a: ['mention', UPLOAD_IMAGE_CLASS],
     // Bounded so the class cannot smuggle arbitrary text to client-side
     // highlighters that key off it.
     code: [/^language-[a-z0-9_+#.-]{1,32}$/i],
@@ -104,8 +120,9 @@ const OPTIONS: Options = {
   transformTags: {
     a: (tagName, attribs) => {
       const out: sanitizeHtml.Attributes = {};
-      if (attribs.class) out.class = attribs.class;
       const href = safeUrl(attribs.href, 'href');
+      const linkClass = classOfLink(attribs.class, href);
+      if (linkClass) out.class = linkClass;
       if (href !== undefined) out.href = href;
       if (attribs.title) out.title = attribs.title;
       // Overwrites any rel/target from the input: user content never gets to
@@ -140,6 +157,18 @@ const OPTIONS: Options = {
     return false;
   },
 };
+
+/**
+ * `upload-image` marks the renderer's wrapper around an uploaded image (the thread styles it and
+ * link counting skips it), so it holds only on a link to exactly such an image: on any other link
+ * it would let a post dress up or hide a link of its own.
+ */
+function classOfLink(raw: string | undefined, href: string | undefined): string | undefined {
+  const kept = (raw ?? '')
+    .split(/\s+/)
+    .filter((name) => name === 'mention' || (name === UPLOAD_IMAGE_CLASS && href !== undefined && UPLOAD_IMAGE_PATH.test(href)));
+  return kept.length ? [...new Set(kept)].join(' ') : undefined;
+}
 
 function alignFromStyle(tagName: string, attribs: sanitizeHtml.Attributes): sanitizeHtml.Tag {
   const m = /^text-align:\s*(left|center|right);?$/.exec(attribs.style ?? '');

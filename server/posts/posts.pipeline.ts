@@ -34,6 +34,7 @@ import { holdsNewMemberLinks, NEW_MEMBER_LINKS_HOLD } from '../safety/calm/new-m
 import { ruleHold, screen, type RuleVerdict } from '../safety/watched-words/screen.js';
 import { raiseRuleFlag } from '../safety/watched-words/rule-actions.js';
 import type { PostRow } from './posts.present.js';
+import { linkPostUploads, throwIfTooManyUploads, uploadHashesIn } from '../uploads/upload-refs.js';
 
 export interface PostingCommunity {
   id: number;
@@ -104,6 +105,8 @@ interface Posting {
   recent: Promise<RecentPosting> | null;
   // watched words: a rule's hold or flag, carried out when the post is stored
   ruleVerdict: RuleVerdict | null;
+  // uploads: the stored files its text shows (post_uploads), written with the post
+  uploads: string[];
   // hold
   held: boolean;
   /** Why it is held (default: a held first post). */
@@ -228,6 +231,12 @@ async function rules(p: Posting): Promise<void> {
   checkContent(await recent(p), p.user, role(p), p.rendered.links);
 }
 
+/** The files a post shows (server/uploads/upload-refs.ts): at most `maxPerPost`, whoever writes and whatever the limits. */
+function uploads(p: Posting): void {
+  p.uploads = uploadHashesIn(p.request.body);
+  throwIfTooManyUploads(p.uploads, p.ctx.uploads.maxPerPost);
+}
+
 /** A member's first post in a community that holds first posts waits for a moderator; so do new accounts' links where the community says so. */
 async function hold(p: Posting): Promise<void> {
   if (p.ruleVerdict?.action === 'hold') {
@@ -281,15 +290,19 @@ async function appendTo(p: Posting, topic: LoadedTopic) {
     return retryingConflicts(() =>
       p.ctx.db.transaction(async (tx) => {
         const paced = { ...reply, slowModeChecked: await checkSlowModeLocked(tx, topic.topic.id, p.user.id) };
-        return p.held ? holdReplyIn(tx, paced, p.community.id, p.holdReason) : flagged(p, tx, await appendReply(tx, paced, p.notices));
+        const appended = p.held ? await holdReplyIn(tx, paced, p.community.id, p.holdReason) : await flagged(p, tx, await appendReply(tx, paced, p.notices));
+        return showingFiles(p, tx, appended);
       }),
     );
   }
   // A reply is one statement (the hottest write); a held one adds its queue item in the same transaction.
-  if (p.held) return holdReply(p.ctx.db, reply, p.community.id, p.holdReason);
-  // A rule's flag is raised in the reply's transaction.
-  if (p.ruleVerdict?.action === 'flag')
-    return retryingConflicts(() => p.ctx.db.transaction(async (tx) => flagged(p, tx, await appendReply(tx, reply, p.notices))));
+  if (p.held) {
+    if (!p.uploads.length) return holdReply(p.ctx.db, reply, p.community.id, p.holdReason);
+    return p.ctx.db.transaction(async (tx) => showingFiles(p, tx, await holdReplyIn(tx, reply, p.community.id, p.holdReason)));
+  }
+  // A rule's flag is raised, and the files it shows are linked, in the reply's transaction.
+  if (p.ruleVerdict?.action === 'flag' || p.uploads.length)
+    return retryingConflicts(() => p.ctx.db.transaction(async (tx) => showingFiles(p, tx, await flagged(p, tx, await appendReply(tx, reply, p.notices)))));
   // One statement, its own transaction: run again as stage() runs a transaction again.
   return retryingConflicts(() => appendReply(p.ctx.db, reply, p.notices));
 }
@@ -299,6 +312,12 @@ async function flagged<A extends { post: PostRow } | null>(p: Posting, tx: Execu
   if (appended && p.ruleVerdict?.action === 'flag') {
     await raiseRuleFlag(tx, { communityId: p.community.id, topicId: appended.post.topicId, postId: appended.post.id, ruleId: p.ruleVerdict.ruleId });
   }
+  return appended;
+}
+
+/** A stored reply's files (post_uploads), in its transaction: who may fetch them follows the post from its first commit. */
+async function showingFiles<A extends { post: PostRow } | null>(p: Posting, tx: Executor, appended: A): Promise<A> {
+  if (appended && p.uploads.length) await linkPostUploads(tx, appended.post.id, p.uploads, { isNew: true });
   return appended;
 }
 
@@ -361,6 +380,7 @@ async function storeTopic(p: Posting, d: Extract<Destination, { type: 'topic' }>
           clientId: p.request.clientId ?? null,
         })
         .returning({ id: posts.id });
+      await linkPostUploads(tx, post!.id, p.uploads, { isNew: true });
       await emit(topicChannel(topic.id), 'post.created', { postId: post!.id });
       await emit(communityChannel(p.community.slug), 'topic.created', { topicId: topic.id });
       if (p.held) await queueHeld(tx, { communityId: p.community.id, topicId: topic.id, postId: post!.id, targetType: 'topic' }, p.holdReason);
@@ -422,6 +442,7 @@ export const POST_PHASES: ReadonlyArray<readonly [name: string, phase: Phase]> =
   ['render', render],
   ['limits', limits],
   ['rules', rules],
+  ['uploads', uploads],
   ['hold', hold],
   ['store', store],
   ['announce', announce],
@@ -448,6 +469,7 @@ export async function submitPost(ctx: ServiceContext, viewer: Viewer, request: P
     rendered: { html: '', mentions: [], links: 0 },
     recent: null,
     ruleVerdict: null,
+    uploads: [],
     held: false,
     holdReason: {},
     stored: null,

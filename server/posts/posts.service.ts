@@ -17,6 +17,7 @@ import { onPostEdited } from '../notifications/notifications.triggers.js';
 import { decodeIdCursor } from '../topics/topics.cursor.js';
 import { screen } from '../safety/watched-words/screen.js';
 import { applyEditVerdict } from '../safety/watched-words/rule-actions.js';
+import { linkPostUploads, throwIfTooManyUploads, uploadHashesIn } from '../uploads/upload-refs.js';
 
 export type ReplyInput = PostContent;
 
@@ -55,6 +56,8 @@ export async function editPost(ctx: ServiceContext, viewer: Viewer, postId: numb
   const body = screened.body;
   if (body !== post.body) {
     const rendered = renderMarkdown(body);
+    const files = uploadHashesIn(body);
+    throwIfTooManyUploads(files, ctx.uploads.maxPerPost);
     const before = await write(ctx, async (scope) => {
       const { tx, emit } = scope;
       // The post under its row lock, as it is now: a delete committed since the checks above is
@@ -69,6 +72,8 @@ export async function editPost(ctx: ServiceContext, viewer: Viewer, postId: numb
       );
       throwIfNotEditable(loaded.standing, now!);
       await tx.insert(postRevisions).values({ postId, body: now!.before, editorId: user.id });
+      // The files it shows are those of its new text: one the edit took out is no longer reachable through this post.
+      await linkPostUploads(tx, postId, files);
       await emit(topicChannel(post.topicId), 'post.updated', { postId });
       await applyEditVerdict(scope, screened.verdict, { communityId: loaded.topic.communityId, topicId: post.topicId, postId });
       return now!.before;

@@ -157,6 +157,13 @@ export const Category = Type.Object(
 );
 
 /** A community as `GET /api/communities` lists it. */
+/** Files other than images a community accepts in posts (as downloads); images are accepted everywhere. */
+export const UploadFileTypes = Type.Array(Type.Union([Type.Literal('application/pdf'), Type.Literal('text/plain')]), {
+  maxItems: 2,
+  uniqueItems: true,
+  description: 'files other than images members may attach here, as downloads (`application/pdf`, `text/plain`); empty: images only',
+});
+
 export const CommunitySummary = Type.Object(
   {
     id: Type.Integer(),
@@ -170,6 +177,7 @@ export const CommunitySummary = Type.Object(
     isDemo: Type.Boolean(),
     unlisted: Type.Boolean({ description: 'kept out of search engines: readable, but not in the sitemap, and its pages say noindex' }),
     healthPanel: Type.Boolean({ description: 'shows everyone its health panel (`GET /api/communities/:slug/health`)' }),
+    uploadFileTypes: UploadFileTypes,
     createdAt: DateTime,
     moderation: Type.Object(
       {

@@ -4,9 +4,10 @@
  * What a viewer may do (moderate, administer, reply…) is decided in permissions.ts.
  */
 import { sql, type SQL } from 'drizzle-orm';
+import { rows, type Executor } from '../../db/client.js';
 import type { Role } from '../../db/schema.js';
 import { canModerate } from './permissions.js';
-import type { Viewer } from './viewer.js';
+import { roleIn, type Viewer } from './viewer.js';
 
 export interface Standing {
   viewer: Viewer;
@@ -39,6 +40,45 @@ export function readablePostSql(standing: Standing): SQL {
   if (canModerate(standing)) return sql`(NOT deleted)`;
   const userId = standing.viewer.user?.id ?? null;
   return userId === null ? sql`(NOT deleted AND NOT hidden)` : sql`(NOT deleted AND (NOT hidden OR author_id = ${userId}))`;
+}
+
+/** Posts of one file looked at before giving up: visible ones come first, so only a file used by this many hidden posts and nothing else is ever cut short. */
+const UPLOAD_POSTS_CHECKED = 50;
+
+/**
+ * Whether the viewer may fetch a stored file (`/uploads/<hash>.<ext>`): when they may read at least
+ * one post that shows it (post_uploads; canSeeTopic and canReadPostBody, with their standing in that
+ * post's community), or, failing that, when they sent it themselves: the composer's preview before
+ * the post exists, and an author who still sees their own hidden post. A file used only by hidden or
+ * deleted posts, or in a hidden topic, is then as absent as one that never existed.
+ */
+export async function canFetchUpload(db: Executor, viewer: Viewer, blobHash: string): Promise<boolean> {
+  const uid = viewer.user?.id ?? null;
+  // The order only decides which posts are looked at first: the rules below decide.
+  const using = await rows<{ community_id: number; hidden: boolean; deleted: boolean; author_id: number; topic_hidden: boolean; topic_author_id: number }>(
+    db,
+    sql`SELECT t.community_id, p.hidden, p.deleted, p.author_id, t.hidden AS topic_hidden, t.author_id AS topic_author_id
+        FROM post_uploads pu JOIN posts p ON p.id = pu.post_id JOIN topics t ON t.id = p.topic_id
+        WHERE pu.blob_hash = ${blobHash}
+        ORDER BY p.deleted, (p.hidden OR t.hidden)${
+          uid === null
+            ? sql``
+            : sql`, (p.author_id = ${uid} OR t.author_id = ${uid}) DESC,
+                  EXISTS (SELECT 1 FROM memberships m WHERE m.community_id = t.community_id AND m.user_id = ${uid} AND m.role IN ('moderator', 'admin')) DESC`
+        }
+        LIMIT ${UPLOAD_POSTS_CHECKED}`,
+  );
+  for (const r of using) {
+    const post = { hidden: !!r.hidden, deleted: !!r.deleted, authorId: Number(r.author_id) };
+    const topic = { hidden: !!r.topic_hidden, authorId: Number(r.topic_author_id) };
+    // A role is read only when the answer could depend on it.
+    const plain = !post.hidden && !post.deleted && !topic.hidden;
+    const standing: Standing = { viewer, role: plain ? null : await roleIn(db, viewer, Number(r.community_id)) };
+    if (canSeeTopic(standing, topic) && canReadPostBody(standing, post)) return true;
+  }
+  if (uid === null) return false;
+  const [sent] = await rows<{ one: number }>(db, sql`SELECT 1 AS one FROM uploads WHERE blob_hash = ${blobHash} AND uploader_id = ${uid} LIMIT 1`);
+  return sent !== undefined;
 }
 
 /** Search, feeds and previews show only text that every reader may see. */

@@ -24,6 +24,8 @@ export interface ServiceContext {
   log?: { warn(obj: object, msg?: string): void };
   /** Posting limits and content rules (`PARLEY_RATE_LIMITS=off` turns them off, as for benchmarks and tests). */
   postingLimits: { enabled: boolean };
+  /** Distinct uploaded files one post may show (config.uploads.maxPerPost): a content rule, on even when limits are off. */
+  uploads: { maxPerPost: number };
   /** The app's one translator: the catalogues' words in a reader's language (mails, rendered pages). */
   translator: Translator;
   /** Mail is queued inside a write (`mail.queue(tx, draft)`) and sent by a job after it commits. */

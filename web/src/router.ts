@@ -90,8 +90,8 @@ export function userHref(handle: string): string {
   return p('/u/:handle', { params: { handle: encodeURIComponent(handle) } });
 }
 
-/** Same-origin paths that are not SPA pages: the API, the embed app and loader, built assets. */
-const SERVER_PATHS = /^\/(?:api|embed|assets)(?:[/.]|$)/;
+/** Same-origin paths that are not SPA pages: the API, the embed app and loader, built assets, uploaded files. */
+const SERVER_PATHS = /^\/(?:api|embed|assets|uploads)(?:[/.]|$)/;
 
 /**
  * sv-router 0.16 turns every same-origin link click into an in-app navigation, including

@@ -14,6 +14,9 @@
  *   standing, and after the scrub they name nobody.
  * - the moderation log keeps every entry; its free text (reasons, details) and others' @mentions
  *   are rewritten to the placeholder handle, so the old handle is nowhere.
+ * - files they uploaded: those a remaining post shows stay with it, no longer naming who sent them
+ *   or the name they were sent under; the rest (never posted, or shown only by posts removed here)
+ *   lose their last sending, and maintenance removes their bytes.
  */
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
@@ -105,11 +108,12 @@ async function scrub(scope: WriteScope, account: AccountRow, placeholder: string
   let tombstoned: Array<{ id: number; topic_id: number }> = [];
   const removedTopics = new Set<number>();
   if (content === 'anonymise') {
-    // Posts they had already deleted keep their text in the row though nobody can read it: it goes, with its history.
+    // Posts they had already deleted keep their text in the row though nobody can read it: it goes, with its history and its files.
     await tx.execute(
       sql`WITH emptied AS (
-            UPDATE posts SET body = '', body_html = '' WHERE author_id = ${me} AND deleted AND body <> '' RETURNING id)
-          DELETE FROM post_revisions WHERE post_id IN (SELECT id FROM emptied)`,
+            UPDATE posts SET body = '', body_html = '' WHERE author_id = ${me} AND deleted AND body <> '' RETURNING id),
+          revisions AS (DELETE FROM post_revisions WHERE post_id IN (SELECT id FROM emptied))
+          DELETE FROM post_uploads WHERE post_id IN (SELECT id FROM emptied)`,
     );
   } else {
     const removed = await rows<{ id: number }>(
@@ -132,6 +136,8 @@ async function scrub(scope: WriteScope, account: AccountRow, placeholder: string
     if (ids.length) {
       const idList = sql`ANY(${`{${ids.join(',')}}`}::int[])`;
       await tx.execute(sql`DELETE FROM post_revisions WHERE post_id = ${idList}`);
+      // A tombstone shows no file: who may fetch one follows the posts that still show it.
+      await tx.execute(sql`DELETE FROM post_uploads WHERE post_id = ${idList}`);
       await tx.execute(sql`UPDATE topics SET solution_post_id = NULL, solved_at = NULL WHERE solution_post_id = ${idList}`);
       await tx.execute(sql`DELETE FROM mailed_posts WHERE post_id = ${idList}`);
     }
@@ -164,6 +170,9 @@ async function scrub(scope: WriteScope, account: AccountRow, placeholder: string
     sql`DELETE FROM community_visits WHERE user_id = ${me}`,
     // A deleted account holds no role anywhere: a former moderator moderates nothing (roles.changed below tells open sockets).
     sql`DELETE FROM memberships WHERE user_id = ${me}`,
+    // Files they sent: what no post shows goes (maintenance removes the bytes); what posts show stays, naming nobody.
+    sql`DELETE FROM uploads u WHERE u.uploader_id = ${me} AND NOT EXISTS (SELECT 1 FROM post_uploads pu WHERE pu.blob_hash = u.blob_hash)`,
+    sql`UPDATE uploads SET uploader_id = NULL, file_name = NULL WHERE uploader_id = ${me}`,
     sql`UPDATE queue_items SET reason = NULL WHERE reporter_id = ${me} AND reason IS NOT NULL`,
     // Failed sign-ins are counted under what was typed (login:unknown:<handle or address>).
     sql`DELETE FROM rate_counters WHERE key ILIKE ${likeLiteral(account.handle)} ${account.email ? sql`OR key ILIKE ${likeLiteral(account.email)}` : sql``}`,

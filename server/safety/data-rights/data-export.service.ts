@@ -12,6 +12,7 @@ import { rows, type Executor } from '../../../db/client.js';
 import { tooMany, unauthorized } from '../../errors/errors.js';
 import { hitCounter } from '../../limits/counters.js';
 import type { Viewer } from '../../visibility/viewer.js';
+import { UPLOAD_EXTENSIONS } from '../../uploads/upload.types.js';
 
 /** Exports are heavy reads: a few an hour per account is plenty for taking one's data along. */
 export const EXPORTS_PER_HOUR = 5;
@@ -45,6 +46,12 @@ const iso = (column: string) => sql.raw(`to_char(${column} AT TIME ZONE 'UTC', '
  */
 const titleFor = (me: number) => sql`CASE WHEN t.hidden AND t.author_id <> ${me} THEN NULL ELSE t.title END`;
 
+/** A blob's path (alias `b`), as uploadPath writes it: `/uploads/<hash>.<ext>`. */
+const uploadPathSql = sql`'/uploads/' || b.hash || '.' || CASE b.type ${sql.join(
+  Object.entries(UPLOAD_EXTENSIONS).map(([type, ext]) => sql`WHEN ${type}::text THEN ${ext}::text`),
+  sql` `,
+)} END`;
+
 const SECTIONS: Section[] = [
   {
     name: 'memberships',
@@ -73,6 +80,15 @@ const SECTIONS: Section[] = [
                       FROM post_revisions r WHERE r.post_id = p.id))::text AS j
       FROM posts p JOIN topics t ON t.id = p.topic_id JOIN communities c ON c.id = t.community_id
       WHERE p.author_id = ${me} AND p.id > ${after} ORDER BY p.id LIMIT ${PAGE}`,
+  },
+  {
+    // Each file they sent: its address, and the size and name it was sent with.
+    name: 'uploads',
+    page: (me, after) => sql`
+      SELECT u.id AS k, json_build_object('id', u.id, 'url', ${uploadPathSql}, 'type', b.type, 'size', u.size, 'fileName', u.file_name,
+        'createdAt', ${iso('u.created_at')})::text AS j
+      FROM uploads u JOIN upload_blobs b ON b.hash = u.blob_hash
+      WHERE u.uploader_id = ${me} AND u.id > ${after} ORDER BY u.id LIMIT ${PAGE}`,
   },
   {
     // One row per post: the kinds given to it together (the key must be one number).

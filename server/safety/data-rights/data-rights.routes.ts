@@ -21,7 +21,7 @@ export const dataRightsRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: 
         summary: 'Download your data',
         description:
           'Signed in. A JSON archive (an attachment `parley-<handle>-<date>.json`, never cached) of your own data: profile, address and its ' +
-          'verification, settings, memberships and roles, topics you started, your posts with their earlier versions and state, reactions ' +
+          'verification, settings, memberships and roles, topics you started, your posts with their earlier versions and state, files you uploaded, reactions ' +
           'and idea votes you gave, notifications you received (what, why, where, when: not others’ words), notification levels, members you ' +
           `ignore, flags you filed, your sessions (never their tokens), mail sent to you and bans you received. At most ${EXPORTS_PER_HOUR} ` +
           'an hour: 429 `too_many_exports`.',
@@ -56,7 +56,8 @@ export const dataRightsRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: 
           'profile is 404). Tokens, mail to you, notifications, settings, ignores, memberships and roles go; flags you filed lose your words; ' +
           'reactions and idea votes stay as anonymous counts. `content: "anonymise"` keeps your posts under the deleted member; `"remove"` ' +
           'turns them into tombstones (text and history gone), removes topics you opened that nobody else answered, and keeps topics others ' +
-          'answered (title kept, your opening post a tombstone). Accepted answers are kept, anonymised, where the community chose so ' +
+          'answered (title kept, your opening post a tombstone). Files you uploaded stay where a remaining post shows them, without your ' +
+          'name or the file name they were sent with; the rest are removed. Accepted answers are kept, anonymised, where the community chose so ' +
           '(`keepAcceptedAnswers`). The moderation log keeps its entries, without your handle.',
         body: DeleteAccountBody,
         response: { 204: { type: 'null' }, ...errors(400, 401, 403, 429) },

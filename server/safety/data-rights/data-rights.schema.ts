@@ -22,7 +22,7 @@ export const ExportArchive = Type.Object(
   {
     additionalProperties: true,
     description:
-      'Lists beside the profile: memberships, topicsStarted, posts (with revisions and state), reactions, ideaVotes, notifications, ' +
+      'Lists beside the profile: memberships, topicsStarted, posts (with revisions and state), uploads (id, url, type, size as sent, fileName, createdAt), reactions, ideaVotes, notifications, ' +
       'notificationLevels, ignoredMembers, flagsFiled, sessions (no tokens), mailSent, bansReceived.',
   },
 );

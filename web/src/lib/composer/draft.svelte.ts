@@ -1,5 +1,5 @@
 import { newClientId } from './client-id';
-import { readDraft, removeDraft, writeDraft } from './storage';
+import { readDraft, removeDraft, withoutUploadPlaceholders, writeDraft } from './storage';
 
 export interface DraftStart {
   /** The text a fresh draft starts from (an edit starts from the post's source). */
@@ -47,7 +47,7 @@ export class Draft {
     // Saved on every change: one small write per keystroke is cheaper than losing a draft to a
     // closed tab, and effects already batch what changes in one tick.
     $effect(() => {
-      const snapshot = { body: this.body, replyToId: this.replyToId, fields: { ...this.fields } };
+      const snapshot = { body: withoutUploadPlaceholders(this.body), replyToId: this.replyToId, fields: { ...this.fields } };
       if (this.#pristine()) removeDraft(key);
       else writeDraft(key, { ...snapshot, clientId: this.#clientId, savedAt: Date.now() });
     });

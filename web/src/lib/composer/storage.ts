@@ -51,6 +51,15 @@ export function readDraft(key: string): StoredDraft | null {
   }
 }
 
+// An upload's placeholder (upload-text.ts placeholderFor): an image with an empty URL.
+const UPLOAD_PLACEHOLDER = /!\[[^\]\n]*\]\(\)[ \t]*\n?/g;
+
+/**
+ * The text to keep of a draft: without the placeholders of uploads still running, which after a
+ * reload nothing would fill and which must not pass for images.
+ */
+export const withoutUploadPlaceholders = (body: string): string => body.replace(UPLOAD_PLACEHOLDER, '');
+
 /** Returns false when the draft could not be kept (no storage, quota): the page still works. */
 export function writeDraft(key: string, draft: StoredDraft): boolean {
   try {

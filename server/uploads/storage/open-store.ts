@@ -1,0 +1,20 @@
+import { join } from 'node:path';
+import { ConfigError, type Config } from '../../config/config.js';
+import type { BlobStore } from './blob-store.js';
+import { LocalStore } from './local-store.js';
+import { MemoryStore } from './memory-store.js';
+import { S3Store } from './s3-store.js';
+
+/**
+ * local: config.dir ?? `<dataDir>/uploads` (a memory store when dataDir starts with memory://, so
+ * files go with the database they belong to); s3: S3Store.
+ */
+export function openBlobStore(uploads: Config['uploads'], dataDir: string): BlobStore {
+  if (uploads.storage === 's3') {
+    if (!uploads.s3) throw new ConfigError('uploads.storage is s3 but uploads.s3 (bucket, credentials) is not set');
+    return new S3Store(uploads.s3);
+  }
+  if (uploads.dir) return new LocalStore(uploads.dir);
+  if (dataDir.startsWith('memory://')) return new MemoryStore();
+  return new LocalStore(join(dataDir, 'uploads'));
+}
