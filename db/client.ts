@@ -42,6 +42,12 @@ export interface OpenOptions {
    * migrated: creating PGlite's cluster takes seconds, loading a copy a fraction of that (tests).
    */
   embeddedTemplate?: Blob | undefined;
+  /**
+   * false on the NATS bus: this process's connections say so (`parley.bus=nats`), and the writes'
+   * parley_notify then queues no NOTIFY (PostgreSQL serialises the commits of notifying
+   * transactions on one lock; the relay publishes from the outbox instead).
+   */
+  notifyInTransactions?: boolean;
 }
 
 /** drizzle's logger hook, the one place every statement of either driver passes. */
@@ -52,17 +58,17 @@ const statementLogger = (onStatement: OpenOptions['onStatement']) =>
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
   const folder = opts.migrationsFolder ?? migrationsFolder;
   return opts.databaseUrl
-    ? openPostgres(opts.databaseUrl, opts.poolSize ?? 20, folder, opts.onStatement)
+    ? openPostgres(opts.databaseUrl, opts.poolSize ?? 20, folder, opts.onStatement, opts.notifyInTransactions ?? true)
     : openPglite(opts.dataDir, folder, opts.onStatement, opts.embeddedTemplate);
 }
 
-async function openPostgres(url: string, poolSize: number, folder: string, onStatement?: OpenOptions['onStatement']): Promise<Database> {
+async function openPostgres(url: string, poolSize: number, folder: string, onStatement: OpenOptions['onStatement'], notify: boolean): Promise<Database> {
   const { default: pg } = await import('pg');
   const { drizzle } = await import('drizzle-orm/node-postgres');
   const { migrate } = await import('drizzle-orm/node-postgres/migrator');
   // int8 columns (sequences, counts) fit in a double for any realistic forum.
   pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, ...(notify ? {} : { options: '-c parley.bus=nats' }) });
   pool.on('error', () => {
     /* an idle client died; the pool replaces it */
   });

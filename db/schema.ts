@@ -618,8 +618,15 @@ export const events = pgTable(
     type: text('type').notNull(),
     ref: jsonb('ref').$type<Record<string, unknown>>().notNull(),
     createdAt: createdAt(),
+    /**
+     * The writing transaction's id: the NATS bus's relay tails the outbox by it (every transaction
+     * below a snapshot's xmin has finished, so nothing committed later can appear behind it).
+     */
+    txid: bigint('txid', { mode: 'number' })
+      .notNull()
+      .default(sql`(pg_current_xact_id()::text::bigint)`),
   },
-  (t) => [primaryKey({ columns: [t.channel, t.seq] }), index('events_created_idx').on(t.createdAt)],
+  (t) => [primaryKey({ columns: [t.channel, t.seq] }), index('events_created_idx').on(t.createdAt), index('events_txid_idx').on(t.txid)],
 );
 
 /** Fixed-window counters that must hold across processes (login throttling). */

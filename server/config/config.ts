@@ -7,6 +7,20 @@ export const ConfigSchema = Type.Object({
   host: Type.String({ minLength: 1 }),
   /** PostgreSQL URL; when absent the embedded PGlite database is used. */
   databaseUrl: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  /**
+   * `nats://host:4222` (comma-separate several servers of one cluster): live events, presence and
+   * cache signals cross processes through NATS, and no write transaction notifies (a relay
+   * publishes from the outbox). Absent: PostgreSQL LISTEN/NOTIFY, or in-process when embedded.
+   */
+  busUrl: Type.Optional(Type.String({ pattern: '^nats://[^\\s]+$' })),
+  /**
+   * Prometheus metrics at `/metrics`: off unless enabled; with `port`, on a listener of their own
+   * (bound to `host`), so the public port need not expose them.
+   */
+  metrics: Type.Object({
+    enabled: Type.Boolean(),
+    port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+  }),
   /** Where PGlite keeps its files; `memory://` keeps it in memory (tests). */
   dataDir: Type.String({ minLength: 1 }),
   /** Public origin such as https://forum.example.org; derived from the Host header when absent. */
@@ -216,6 +230,7 @@ export function defaultConfig(overrides: ConfigOverrides = {}): Config {
     notifications: { keepDays: 90, unreadCap: 500 },
     searchTerms: { enabled: true, keepDays: 180 },
     jobs: { pollingIntervalSeconds: 2 },
+    metrics: { enabled: false },
     ...overrides,
     signupChallenge: { maxNumber: 100_000, expiresSeconds: 600, autoThreshold: 20, ...overrides.signupChallenge },
     uploads: {
@@ -257,6 +272,8 @@ let isConfig: ReturnType<typeof compileCheck<typeof ConfigSchema>> | undefined;
 export function checkConfig(candidate: unknown): Config {
   isConfig ??= compileCheck(ConfigSchema);
   if (!isConfig(candidate)) throw new ConfigError(`invalid configuration: ${isConfig.firstError(candidate)}`);
+  // The embedded database is one process: there is nothing for a broker to carry.
+  if (candidate.busUrl && !candidate.databaseUrl) throw new ConfigError('PARLEY_BUS_URL needs DATABASE_URL (the embedded database runs in one process)');
   return candidate;
 }
 
@@ -301,6 +318,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Config {
     port: int('PORT', env.PORT, 3000),
     host: env.HOST || '127.0.0.1',
     databaseUrl: env.DATABASE_URL || undefined,
+    busUrl: env.PARLEY_BUS_URL || undefined,
+    metrics: metricsFromEnv(env),
     dataDir: env.PARLEY_DATA_DIR || './data',
     origin,
     rateLimits: bool('PARLEY_RATE_LIMITS', env.PARLEY_RATE_LIMITS, true),
@@ -340,6 +359,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Config {
         }
       : {}),
   });
+}
+
+/** `PARLEY_METRICS=on` serves /metrics on the app's port; `PARLEY_METRICS_PORT` on one of its own. */
+function metricsFromEnv(env: NodeJS.ProcessEnv): Config['metrics'] {
+  const port = env.PARLEY_METRICS_PORT ? int('PARLEY_METRICS_PORT', env.PARLEY_METRICS_PORT, 0) : undefined;
+  return { enabled: port !== undefined || bool('PARLEY_METRICS', env.PARLEY_METRICS, false), ...(port !== undefined ? { port } : {}) };
 }
 
 function uploadsFromEnv(env: NodeJS.ProcessEnv): Partial<Config['uploads']> {

@@ -47,6 +47,9 @@ export class InboxSignals {
       onPresence: (listener) => bus.onPresence(listener),
       publishSignal: (payload) => bus.publishSignal(payload),
       onSignal: (listener) => bus.onSignal(listener),
+      watch: (channel) => bus.watch(channel),
+      watchKind: (kind) => bus.watchKind(kind),
+      status: () => bus.status(),
       close: () => bus.close(),
     };
   }

@@ -1,5 +1,5 @@
 import type { Database } from '../../db/client.js';
-import { LocalFanout, NOTIFY_CHANNEL, SIGNAL_CHANNEL, parseNote, type Bus } from './bus.js';
+import { EVERYWHERE, LocalFanout, NOTIFY_CHANNEL, SIGNAL_CHANNEL, parseNote, type Bus } from './bus.js';
 
 /** PGlite is one process: its NOTIFY arrives in-process, after commit, like PostgreSQL's. */
 export async function createEmbeddedBus(database: Database): Promise<Bus> {
@@ -25,6 +25,9 @@ export async function createEmbeddedBus(database: Database): Promise<Bus> {
       return Promise.resolve();
     },
     onSignal: (l) => fanout.onSignal(l),
+    watch: () => EVERYWHERE,
+    watchKind: () => EVERYWHERE,
+    status: () => ({ kind: 'embedded', connected: true, subscriptions: 0, relay: false }),
     close: async () => {
       await unlistenSignals();
       await unlisten();

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { FastifyBaseLogger as Logger } from 'fastify';
-import { LocalFanout, NOTIFY_CHANNEL, PRESENCE_CHANNEL, SIGNAL_CHANNEL, parseNote, type Bus } from './bus.js';
+import { EVERYWHERE, LocalFanout, NOTIFY_CHANNEL, PRESENCE_CHANNEL, SIGNAL_CHANNEL, parseNote, type Bus } from './bus.js';
 
 /** How long a signal's sender waits to hear it back before answering anyway. */
 const SIGNAL_ECHO_MS = 1000;
@@ -128,6 +128,10 @@ export async function createPostgresBus(connectionString: string, log: Logger): 
       await heard;
     },
     onSignal: (l) => fanout.onSignal(l),
+    // LISTEN hears every note: nothing to ask for.
+    watch: () => EVERYWHERE,
+    watchKind: () => EVERYWHERE,
+    status: () => ({ kind: 'postgres', connected: client !== null, subscriptions: 0, relay: false }),
     close: async () => {
       closed = true;
       if (retryTimer) clearTimeout(retryTimer);

@@ -1,8 +1,9 @@
 /**
- * The event bus tells every process that a channel moved on ("topic:42" reached seq 18).
+ * The event bus tells processes that a channel moved on ("topic:42" reached seq 18).
  * It carries only references: whoever cares reloads the event from the outbox and renders
- * it through the visibility rules. Implementations: in-process (PGlite) and PostgreSQL
- * LISTEN/NOTIFY; Redis or NATS can implement the same interface.
+ * it through the visibility rules. Implementations: in-process (PGlite), PostgreSQL
+ * LISTEN/NOTIFY (every process hears every note), and NATS (a relay publishes from the outbox;
+ * a process hears the channels it watches).
  */
 export interface BusNote {
   channel: string;
@@ -10,6 +11,31 @@ export interface BusNote {
 }
 
 export type BusListener = (note: BusNote) => void;
+
+/** Interest in a channel's notes, held until released. */
+export interface Watch {
+  /** Settles once the notes will reach this process (at once where every note reaches every process). */
+  ready: Promise<void>;
+  release(): void;
+}
+
+/** What health and metrics report of the bus. */
+export interface BusStatus {
+  kind: 'embedded' | 'postgres' | 'nats';
+  /** false while the connection that brings other processes' notes is down. */
+  connected: boolean;
+  /** Subscriptions this process holds at the broker (NATS); 0 where every note comes anyway. */
+  subscriptions: number;
+  /** NATS: this process is the cluster's relay (it holds the advisory lock and tails the outbox). */
+  relay: boolean;
+  /**
+   * NATS: every event of a transaction below this id has been published to the cluster, as the
+   * relay last said (null until it has); with `relayHeardAt`, what bus lag is measured from.
+   * Absent on the other buses, which announce an event as its transaction commits.
+   */
+  relayWatermark?: number | null;
+  relayHeardAt?: number | null;
+}
 
 export interface Bus {
   /** Deliver notes of this process's own commits at once, without waiting for the database round trip. */
@@ -28,8 +54,19 @@ export interface Bus {
    */
   publishSignal(payload: string): Promise<void>;
   onSignal(listener: (payload: string) => void): () => void;
+  /**
+   * This process needs the notes of this channel (a socket subscribed to it, an account online
+   * here). Counted: the last release ends it. Buses that bring every note everywhere ignore it.
+   */
+  watch(channel: string): Watch;
+  /** Every note of one kind of channel (`topic`, `community`): what a process-wide cache needs. */
+  watchKind(kind: string): Watch;
+  status(): BusStatus;
   close(): Promise<void>;
 }
+
+/** For the buses on which every process hears every note. */
+export const EVERYWHERE: Watch = { ready: Promise.resolve(), release: () => {} };
 
 export const NOTIFY_CHANNEL = 'parley_events';
 export const PRESENCE_CHANNEL = 'parley_presence';

@@ -1,7 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { rows, type Executor, type Tx } from '../../db/client.js';
 import type { BusNote } from './bus.js';
-import { NOTIFY_CHANNEL } from './bus.js';
 import type { LiveEventName } from './live.protocol.js';
 
 /** What the outbox stores is what the live protocol sends: one list of event names. */
@@ -18,7 +17,7 @@ export const inboxChannel = (slug: string) => `${INBOX_CHANNEL_PREFIX}${slug}`;
 
 /**
  * Appends an event in the caller's transaction: the counter row hands out the next seq
- * (its row lock orders concurrent writers), and pg_notify is queued by the database to go
+ * (its row lock orders concurrent writers), and parley_notify queues a NOTIFY to go
  * out only if this transaction commits. One round trip.
  */
 export async function appendEvent(tx: Tx, channel: string, type: EventType, ref: Record<string, unknown>): Promise<BusNote> {
@@ -34,7 +33,7 @@ export async function appendEvent(tx: Tx, channel: string, type: EventType, ref:
       SELECT ${channel}, last_seq, ${type}, ${JSON.stringify(ref)}::jsonb FROM c
       RETURNING seq
     )
-    SELECT seq::int AS seq, pg_notify(${NOTIFY_CHANNEL}, ${channel} || ':' || seq) FROM e`,
+    SELECT seq::int AS seq, parley_notify(${channel}, seq) FROM e`,
   );
   if (!row) throw new Error(`could not append event to ${channel}`);
   return { channel, seq: Number(row.seq) };
@@ -63,7 +62,7 @@ export async function appendSeries(db: Executor, channel: string, drafts: Array<
       SELECT ${channel}, c.last_seq - ${drafts.length}::int + v.i, v.type, v.ref FROM c, v
       RETURNING seq
     )
-    SELECT seq::int AS seq, pg_notify(${NOTIFY_CHANNEL}, ${channel} || ':' || seq) FROM e ORDER BY seq`,
+    SELECT seq::int AS seq, parley_notify(${channel}, seq) FROM e ORDER BY seq`,
   );
   return found.map((r) => ({ channel, seq: Number(r.seq) }));
 }
@@ -114,5 +113,5 @@ export const channelEventsCtes = (v: string, prefix = '') => {
  */
 export const eventsForV = (also: SQL = sql``) => sql`
   ${channelEventsCtes('v')}
-  SELECT e.channel, e.seq::int AS seq, pg_notify(${NOTIFY_CHANNEL}, e.channel || ':' || e.seq)${also}
+  SELECT e.channel, e.seq::int AS seq, parley_notify(e.channel, e.seq)${also}
   FROM e JOIN v ON v.name = e.channel`;

@@ -7,7 +7,6 @@ import { sql, type SQL } from 'drizzle-orm';
 import { rows, type Executor } from '../../db/client.js';
 import type { NotificationKind, NotificationLevel, Role } from '../../db/schema.js';
 import { channelEventsCtes, eventsForV, USER_CHANNEL_PREFIX, userChannel, type EventDraft } from '../live/outbox.js';
-import { NOTIFY_CHANNEL } from '../live/bus.js';
 import type { ServiceContext, WriteScope } from '../write/unit-of-work.js';
 import { banInForce } from '../moderation/bans.js';
 import { mayGetNotificationMail, queueNotificationMail } from '../mail/notify/notify.queue.js';
@@ -322,7 +321,7 @@ export function noticesOfNewPostSql(batch: DecidedBatch, post: string, after: st
   );
   const ctes = sql`${sql.join(inserts, sql`, `)}, nv AS (${named}), ${channelEventsCtes('nv', 'n')}`;
   const told = sql`(SELECT coalesce(json_agg(json_build_object('userId', x.user_id, 'kind', x.kind, 'mailable', x.mailable, 'channel', x.channel, 'seq', x.seq)), '[]')
-    FROM (SELECT nv.user_id, nv.kind, nv.mailable, ne.channel, ne.seq::int AS seq, pg_notify(${NOTIFY_CHANNEL}, ne.channel || ':' || ne.seq) AS notified
+    FROM (SELECT nv.user_id, nv.kind, nv.mailable, ne.channel, ne.seq::int AS seq, parley_notify(ne.channel, ne.seq) AS notified
       FROM ne JOIN nv ON nv.name = ne.channel) x)`;
   return { ctes, told };
 }

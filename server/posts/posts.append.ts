@@ -3,7 +3,7 @@ import { rows, type Executor } from '../../db/client.js';
 import type { PostRow } from '../../db/columns.js';
 import { bans, type ReasonCode, type Role } from '../../db/schema.js';
 import { banInForce } from '../moderation/bans.js';
-import { NOTIFY_CHANNEL, type BusNote } from '../live/bus.js';
+import type { BusNote } from '../live/bus.js';
 import { topicChannel } from '../live/outbox.js';
 import { noticesOfNewPostSql, type DecidedBatch, type ToldWithPost } from '../notifications/notifications.write.js';
 
@@ -85,7 +85,7 @@ export async function appendReply(
       SELECT ${channel}, c.last_seq, 'post.created', jsonb_build_object('postId', p.id) FROM c, p
       RETURNING seq
     )${told ? sql`, ${told.ctes}` : sql``}
-    SELECT p.id, p.number, p.created_at, p.hidden_at, e.seq::int AS seq, pg_notify(${NOTIFY_CHANNEL}, ${channel} || ':' || e.seq)${
+    SELECT p.id, p.number, p.created_at, p.hidden_at, e.seq::int AS seq, parley_notify(${channel}, e.seq)${
       told ? sql`, ${told.told} AS told` : sql``
     } FROM p, e`,
   );
