@@ -36,6 +36,7 @@ import { createPageServer } from './pages/pages.plugin.js';
 import type { Bus } from './live/bus.js';
 import { createEmbeddedBus } from './live/bus.embedded.js';
 import { createPostgresBus } from './live/bus.postgres.js';
+import { createNatsBus } from './live/bus.nats.js';
 import type { ServiceContext } from './write/unit-of-work.js';
 import { seedDemoIfEmpty } from './seed/demo.seed.js';
 import { pruneNotifications, pruneSearchTerms, scheduleMaintenance } from './maintenance/maintenance.js';
@@ -150,8 +151,13 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
     dataDir: config.dataDir,
     onStatement: parts.onStatement,
     embeddedTemplate: parts.embeddedTemplate,
+    notifyInTransactions: !config.busUrl,
   });
-  const sharedBus = database.driver === 'postgres' ? await createPostgresBus(database.connectionString!, app.log) : await createEmbeddedBus(database);
+  const sharedBus = config.busUrl
+    ? await createNatsBus({ url: config.busUrl, connectionString: database.connectionString!, log: app.log })
+    : database.driver === 'postgres'
+      ? await createPostgresBus(database.connectionString!, app.log)
+      : await createEmbeddedBus(database);
   // Every write announces what it committed through publishLocal: the inbox hears its communities' changes there (server/inbox/inbox.signals.ts).
   const inboxSignals = new InboxSignals({ db: database.db, bus: sharedBus }, app.log);
   const bus = inboxSignals.listen(sharedBus);

@@ -16,6 +16,8 @@ export type BusListener = (note: BusNote) => void;
 export interface Watch {
   /** Settles once the notes will reach this process (at once where every note reaches every process). */
   ready: Promise<void>;
+  /** Whether `ready` has settled (for a check that cannot wait). */
+  isReady(): boolean;
   release(): void;
 }
 
@@ -66,7 +68,7 @@ export interface Bus {
 }
 
 /** For the buses on which every process hears every note. */
-export const EVERYWHERE: Watch = { ready: Promise.resolve(), release: () => {} };
+export const EVERYWHERE: Watch = { ready: Promise.resolve(), isReady: () => true, release: () => {} };
 
 export const NOTIFY_CHANNEL = 'parley_events';
 export const PRESENCE_CHANNEL = 'parley_presence';

@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { rows, type Db } from '../../db/client.js';
 import { channels as channelsTable } from '../../db/schema.js';
 import type { Audience } from '../visibility/visibility.js';
-import type { Bus, BusNote } from './bus.js';
+import type { Bus, BusNote, Watch } from './bus.js';
 import { loadEvents, loadEventsOf, type RenderedEvent } from './live.render.js';
 import type { LiveErrorCode } from './live.protocol.js';
 import { USER_CHANNEL_PREFIX } from './outbox.js';
@@ -45,6 +45,8 @@ export class Subscription {
 
 interface ChannelState {
   subs: Set<Subscription>;
+  /** This process's interest in the channel's notes, held while it has subscribers. */
+  watch: Watch;
   /** Events up to here have been loaded and handed to subscribers; null until the first subscriber reads the channel's position. */
   loadedUpTo: number | null;
   /** The highest seq the bus has announced. */
@@ -88,7 +90,7 @@ export class LiveHub {
 
   constructor(
     private readonly db: Db,
-    bus: Bus,
+    private readonly bus: Bus,
     private readonly log: FastifyBaseLogger,
   ) {
     this.unsubscribeBus = [bus.subscribe((note) => this.onNote(note)), bus.onResync(() => void this.resync())];
@@ -146,11 +148,13 @@ export class LiveHub {
   async subscribe(sub: Subscription, since: number | undefined): Promise<void> {
     let state = this.channels.get(sub.channel);
     if (!state) {
-      state = { subs: new Set(), loadedUpTo: null, notifiedUpTo: 0 };
+      state = { subs: new Set(), watch: this.bus.watch(sub.channel), loadedUpTo: null, notifiedUpTo: 0 };
       this.channels.set(sub.channel, state);
     }
     state.subs.add(sub);
     try {
+      // The broker must be bringing the channel's notes before its position is read.
+      if (!state.watch.isReady()) await state.watch.ready;
       const current = await this.position(sub.channel);
       if (state.loadedUpTo === null) state.loadedUpTo = current;
       if (current > state.notifiedUpTo) state.notifiedUpTo = current;
@@ -180,12 +184,28 @@ export class LiveHub {
     const state = this.channels.get(sub.channel);
     if (!state) return;
     state.subs.delete(sub);
-    if (state.subs.size === 0) this.channels.delete(sub.channel);
+    if (state.subs.size === 0) {
+      this.channels.delete(sub.channel);
+      state.watch.release();
+    }
   }
 
   close(): void {
     this.unsubscribeBus.forEach((u) => u());
+    for (const state of this.channels.values()) state.watch.release();
     this.channels.clear();
+  }
+
+  /** Channels with subscribers here (metrics). */
+  get channelCount(): number {
+    return this.channels.size;
+  }
+
+  /** Sockets' subscriptions to those channels (metrics, read when scraped). */
+  get subscriptionCount(): number {
+    let count = 0;
+    for (const state of this.channels.values()) count += state.subs.size;
+    return count;
   }
 
   private onNote(note: BusNote): void {

@@ -7,7 +7,8 @@ import type { SessionStore } from '../auth/session.js';
 import { siteOrigin } from '../auth/origin.js';
 import { SESSION_COOKIE } from '../auth/session.js';
 import { forbidden } from '../errors/errors.js';
-import type { Bus } from './bus.js';
+import type { Bus, Watch } from './bus.js';
+import { userChannel } from './outbox.js';
 import { LiveHub } from './live.hub.js';
 import { LiveConnection, type LiveDeps } from './live.connection.js';
 import { RoleChanges } from './role-changes.js';
@@ -69,6 +70,8 @@ export const livePlugin = fp(
       (err) => app.log.warn({ err }, "live: could not read users' events; re-deciding those accounts' sockets"),
     );
     const stopRoles = bus.subscribe((note) => roles.note(note));
+    // An account's channel carries its role changes: a bus that brings only what is watched brings them while it is online here.
+    const accountWatches = new AccountWatches(bus);
     const stopResync = bus.onResync(() => connections.forEach((c) => c.refreshAudiences()));
 
     const heartbeat = setInterval(() => connections.forEach((c) => c.tick()), config.live.heartbeatMs);
@@ -82,6 +85,7 @@ export const livePlugin = fp(
         clearInterval(heartbeat);
         stopRoles();
         stopResync();
+        accountWatches.close();
         for (const c of connections) c.close(CloseCode.goingAway, 'server shutting down');
         connections.clear();
         hub.close();
@@ -100,7 +104,10 @@ export const livePlugin = fp(
       config: config.live,
       log: app.log,
       text: (code, params, english, member, acceptLanguage) => errorMessages.message(readerLocale(translator, acceptLanguage, member), code, params, english),
-      onClosed: (connection) => connections.delete(connection),
+      onClosed: (connection) => {
+        connections.delete(connection);
+        accountWatches.leave(connection.userId);
+      },
       guestDecisions: new Map(),
     };
 
@@ -122,9 +129,36 @@ export const livePlugin = fp(
       (socket, request) => {
         releaseUpgrade(socket);
         // Only the header is kept: the request itself must not stay reachable (see releaseUpgrade).
-        connections.add(new LiveConnection(socket, request.viewer, deps, request.headers['accept-language']));
+        const connection = new LiveConnection(socket, request.viewer, deps, request.headers['accept-language']);
+        connections.add(connection);
+        accountWatches.join(connection.userId);
       },
     );
   },
   { name: 'live', dependencies: ['auth'] },
 );
+
+/** The accounts with sockets here, each watched on the bus once however many sockets it has. */
+class AccountWatches {
+  private readonly held = new Map<number, { sockets: number; watch: Watch }>();
+  constructor(private readonly bus: Bus) {}
+
+  join(userId: number | null): void {
+    if (userId === null) return;
+    const found = this.held.get(userId);
+    if (found) found.sockets++;
+    else this.held.set(userId, { sockets: 1, watch: this.bus.watch(userChannel(userId)) });
+  }
+
+  leave(userId: number | null): void {
+    const found = userId === null ? undefined : this.held.get(userId);
+    if (!found || --found.sockets > 0) return;
+    this.held.delete(userId!);
+    found.watch.release();
+  }
+
+  close(): void {
+    for (const { watch } of this.held.values()) watch.release();
+    this.held.clear();
+  }
+}

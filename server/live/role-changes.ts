@@ -29,12 +29,16 @@ export class RoleChanges {
 
   note(note: BusNote): void {
     if (!note.channel.startsWith(USER_CHANNEL_PREFIX)) return;
-    if (note.seq <= (this.checkedUpTo.get(note.channel) ?? 0)) return;
+    const checked = this.checkedUpTo.get(note.channel);
+    if (note.seq <= (checked ?? 0)) return;
+    // A note the bus did not bring (a relay publishes none for a seq it found already passed) is
+    // checked with the next one: from just after what was checked.
+    const from = checked === undefined ? note.seq : checked + 1;
     const range = this.pending.get(note.channel);
     if (range) {
-      range.from = Math.min(range.from, note.seq);
+      range.from = Math.min(range.from, from);
       range.to = Math.max(range.to, note.seq);
-    } else this.pending.set(note.channel, { from: note.seq, to: note.seq });
+    } else this.pending.set(note.channel, { from, to: note.seq });
     if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => void this.check());

@@ -54,7 +54,12 @@ export class IndexNowNotifier {
     private readonly log: FastifyBaseLogger,
     private readonly send: typeof fetch = fetch,
   ) {
-    this.unsubscribe = bus.subscribe((note) => this.hear(note));
+    const stopHearing = bus.subscribe((note) => this.hear(note));
+    const watch = bus.watchKind('topic');
+    this.unsubscribe = () => {
+      stopHearing();
+      watch.release();
+    };
   }
 
   get keyLocation(): string {

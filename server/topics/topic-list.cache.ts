@@ -29,7 +29,16 @@ export class TopicListCache<V = Buffer> {
       }),
     );
     this.unsubscribe.push(bus.onResync(() => this.clear()));
+    if (this.enabled) {
+      // On a bus that brings a process only what it watches, every community's notes.
+      const watch = bus.watchKind('community');
+      this.hearing = () => watch.isReady();
+      this.unsubscribe.push(() => watch.release());
+    }
   }
+
+  /** Nothing is kept before the bus brings every community's notes here. */
+  private hearing: () => boolean = () => true;
 
   get enabled(): boolean {
     return this.maxEntries > 0 && this.ttlMs > 0;
@@ -50,7 +59,7 @@ export class TopicListCache<V = Buffer> {
   }
 
   set(key: string, slug: string, json: V, generationAtStart: number, now = Date.now()): void {
-    if (!this.enabled || this.generation(slug) !== generationAtStart) return;
+    if (!this.enabled || !this.hearing() || this.generation(slug) !== generationAtStart) return;
     this.entries.delete(key);
     this.entries.set(key, { slug: slug.toLowerCase(), generation: generationAtStart, json, until: now + this.ttlMs });
     if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);

@@ -34,7 +34,16 @@ export class TopicPageCache<V = Buffer> {
       }),
     );
     this.unsubscribe.push(bus.onResync(() => this.clear()));
+    if (maxEntries > 0) {
+      // On a bus that brings a process only what it watches, every topic's notes: any page may be kept here.
+      const watch = bus.watchKind('topic');
+      this.hearing = () => watch.isReady();
+      this.unsubscribe.push(() => watch.release());
+    }
   }
+
+  /** Nothing is kept before the bus brings every topic's notes here. */
+  private hearing: () => boolean = () => true;
 
   generation(topicId: number): number {
     return this.generations.get(topicId) ?? this.floor;
@@ -51,7 +60,7 @@ export class TopicPageCache<V = Buffer> {
 
   /** Kept serialised: encoding a 60 KB page to UTF-8 on every hit would cost more than the lookup. */
   set(key: string, topicId: number, value: V, generationAtStart: number): void {
-    if (this.maxEntries === 0 || this.generation(topicId) !== generationAtStart) return;
+    if (this.maxEntries === 0 || !this.hearing() || this.generation(topicId) !== generationAtStart) return;
     this.entries.set(key, { topicId, value });
     let keys = this.keysByTopic.get(topicId);
     if (!keys) this.keysByTopic.set(topicId, (keys = new Set()));

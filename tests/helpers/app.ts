@@ -29,6 +29,8 @@ export async function startTestApp(overrides: ConfigOverrides = {}, parts: AppPa
     // Tests sign up far more often than people do: the sign-up challenge's spike (mode auto) stays
     // out of their way; tests of the challenge pass their own threshold.
     signupChallenge: { autoThreshold: 1_000_000, ...overrides.signupChallenge },
+    // The whole PostgreSQL suite runs on the NATS bus with PARLEY_TEST_BUS_URL set (.ci/run does so once).
+    ...(database.url && process.env.PARLEY_TEST_BUS_URL && !('busUrl' in overrides) ? { busUrl: process.env.PARLEY_TEST_BUS_URL } : {}),
   });
   const app = await buildApp(config, { embeddedTemplate: database.embeddedTemplate, ...parts });
   return {
