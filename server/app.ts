@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { openDatabase, type Database } from '../db/client.js';
@@ -77,6 +78,9 @@ import { openBlobStore } from './uploads/storage/open-store.js';
 import type { BlobStore } from './uploads/storage/blob-store.js';
 import { uploadRoutes } from './uploads/uploads.routes.js';
 import { pruneUploads } from './uploads/uploads.maintenance.js';
+import { healthRoutes } from './ops/health.routes.js';
+import { metricsPlugin } from './ops/metrics.plugin.js';
+import { REQUEST_ID_HEADER, requestId, requestIds } from './ops/request-context.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -125,6 +129,8 @@ export interface AppParts {
   onStatement?: (sql: string, params: unknown[]) => void;
   /** An embedded in-memory database starts from this migrated copy (tests: see db/client.ts). */
   embeddedTemplate?: Blob;
+  /** Where log lines go instead of stdout (tests read them). */
+  logStream?: { write(line: string): void };
 }
 
 /** Builds the whole application without listening: main.ts, tests and the benchmark share it. */
@@ -133,18 +139,26 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
   const errorMessages = createErrorMessages(translator);
   const serializers = lazySerializers();
   const app = Fastify({
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel, serializers: { req: requestForLog } },
+    logger:
+      config.logLevel === 'silent'
+        ? false
+        : { level: config.logLevel, serializers: { req: requestForLog }, ...(parts.logStream ? { stream: parts.logStream } : {}) },
+    // An X-Request-Id from the proxy (or a client) names the request in every log line, if sane.
+    genReqId: requestId,
     bodyLimit: BODY_LIMIT,
     trustProxy: config.trustProxy,
     return503OnClosing: true,
     schemaController: { compilersFactory: { buildSerializer: serializers.factory } },
     // Bad URLs are refused before routing, where setErrorHandler does not reach: same error shape anyway.
     frameworkErrors: (error, request, reply) => {
+      void reply.header(REQUEST_ID_HEADER, request.id);
       // sendError sends the reply; what it returns (the reply, which is promise-like) is not ours to wait for.
       void sendError(error, request, reply);
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(createValidatorCompiler());
+  requestIds(app, { commitLog: config.logLevel === 'debug' || config.logLevel === 'trace' });
+  closeConnectionsWhenDone(app);
 
   const database = await openDatabase({
     databaseUrl: config.databaseUrl,
@@ -218,6 +232,8 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
 
   if (database.driver === 'pglite' && config.seedDemo) await seedDemoIfEmpty(ctx, app.log);
 
+  // Before every route: its hook times them all.
+  await app.register(metricsPlugin, { config, database, bus });
   // First: it compresses the answers of the routes added after it.
   await app.register(compressionPlugin);
   await app.register(i18nPlugin, { translator, db: database.db });
@@ -227,7 +243,7 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
   await app.register(authPlugin, { config, sessions });
   await app.register(activityPlugin, { db: database.db });
 
-  app.get('/api/health', { schema: { hide: true } }, async () => ({ status: 'ok', db: database.driver }));
+  await app.register(healthRoutes, { database, bus });
   await app.register(authRoutes, { config, db: database.db, ctx, sessions, translator });
   await app.register(accountRoutes, { config, ctx });
   await app.register(dataRightsRoutes, { config, ctx });
@@ -278,3 +294,31 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
   await startTopicTimers(ctx);
   return app;
 }
+
+/**
+ * Stopping waits for the requests under way, and then for every connection to close. A proxy's
+ * keep-alive connection whose request finished after the stop began would stay open (nginx keeps
+ * them a minute): such answers say `Connection: close`. A socket taken over by an upgrade (a live
+ * reader, or one refused while stopping) is no longer the HTTP server's to end, yet the server
+ * waits for it: whatever is still open a few seconds into the stop is cut, so the process ends.
+ */
+function closeConnectionsWhenDone(app: FastifyInstance): void {
+  let closing = false;
+  const sockets = new Set<Socket>();
+  app.server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  app.addHook('preClose', (done) => {
+    closing = true;
+    setTimeout(() => sockets.forEach((socket) => socket.destroy()), STOP_GRACE_MS).unref();
+    done();
+  });
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) void reply.header('connection', 'close');
+    done(null, payload);
+  });
+}
+
+/** How long a stopping process lets its requests finish before it cuts their connections. */
+const STOP_GRACE_MS = 5000;

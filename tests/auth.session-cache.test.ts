@@ -9,6 +9,7 @@ import { sql } from 'drizzle-orm';
 import { SignJWT } from 'jose';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../server/app.js';
+import { signalOnce } from '../server/live/signal-once.js';
 import { sessionIdOf } from '../server/auth/session.js';
 import { ORIGIN, startTestApp, type TestApp } from './helpers/app.js';
 import { TestClient } from './helpers/client.js';
@@ -99,9 +100,9 @@ describe('the per-process session cache', () => {
   it('shows a site admin made by `npm run create-admin`, a process of its own, within moments', async () => {
     const member = await signUp(t);
     expect((await me(member)).body.isSiteAdmin).toBe(false);
-    // What the command does: its update, then the signal, through the database.
+    // What the command does: its update, then the signal, through the database or the broker the servers use.
     await exec(sql`UPDATE users SET is_site_admin = true WHERE id = ${member.userId}`);
-    await exec(sql`SELECT pg_notify('parley_signals', ${`user:${member.userId}`})`);
+    await signalOnce(t.config, t.app.parley.database, `user:${member.userId}`);
     let isSiteAdmin = false;
     for (let i = 0; i < 50 && !isSiteAdmin; i++) {
       if (i) await new Promise((r) => setTimeout(r, 20));

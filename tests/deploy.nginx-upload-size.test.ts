@@ -4,18 +4,14 @@
  * proxy headers on every route (a location that sets a header of its own would lose the rest).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { defaultConfig } from '../server/config/config.js';
+import { NGINX_CONF as CONF, nginxInstalled, startNginx, type RunningNginx } from './helpers/nginx.js';
 
-const CONF = new URL('../deploy/nginx.conf', import.meta.url);
-const nginxInstalled = spawnSync('nginx', ['-v']).error === undefined;
 // Skipped on a machine without nginx, never in CI (.ci/run installs it): there it fails instead.
-const runInNginx = nginxInstalled || process.env.CI === 'true';
+const runInNginx = nginxInstalled() || process.env.CI === 'true';
 // What a browser wraps around one file in multipart/form-data is well under this.
 const MULTIPART_ENVELOPE = 64 * 1024;
 
@@ -42,9 +38,8 @@ describe('deploy/nginx.conf', () => {
 });
 
 describe.runIf(runInNginx)('deploy/nginx.conf in nginx', () => {
-  let dir: string;
   let app: Server;
-  let nginx: ChildProcess;
+  let nginx: RunningNginx | undefined;
   let base: string;
   const seen: Seen[] = [];
 
@@ -58,34 +53,15 @@ describe.runIf(runInNginx)('deploy/nginx.conf in nginx', () => {
       });
     });
     await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
-    const appPort = (app.address() as AddressInfo).port;
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-
-    dir = await mkdtemp(join(tmpdir(), 'parley-nginx-'));
     // The compose file's replicas become the stand-in, and the port a free one: nothing else changes.
-    const site = (await readFile(CONF, 'utf8'))
-      .replace(/(upstream parley \{)[^}]*?(keepalive)/, `$1\n  server 127.0.0.1:${appPort};\n  $2`)
-      .replace(/listen 80;/, `listen 127.0.0.1:${port};`);
-    await writeFile(join(dir, 'site.conf'), site);
-    await writeFile(
-      join(dir, 'nginx.conf'),
-      // Started as root, nginx's workers would run as nobody, who may not write the temp files here.
-      `${process.getuid?.() === 0 ? 'user root;\n' : ''}pid ${dir}/nginx.pid;\nerror_log ${dir}/error.log;\nevents {}\nhttp {\n  access_log off;\n` +
-        `  client_body_temp_path ${dir}/body;\n  proxy_temp_path ${dir}/proxy;\n  include ${dir}/site.conf;\n}\n`,
-    );
-    const check = spawnSync('nginx', ['-t', '-p', dir, '-c', join(dir, 'nginx.conf')], { encoding: 'utf8' });
-    expect(check.status, check.stderr).toBe(0);
-    nginx = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'ignore' });
-    await waitFor(base);
+    nginx = await startNginx({ upstreams: [`127.0.0.1:${(app.address() as AddressInfo).port}`] });
+    base = nginx.base;
     seen.length = 0;
   });
 
   afterAll(async () => {
-    if (nginx?.pid) nginx.kill('SIGQUIT');
-    await new Promise<void>((resolve) => (nginx?.exitCode === null ? nginx.once('exit', () => resolve()) : resolve()));
+    await nginx?.stop();
     await new Promise<void>((resolve) => (app ? app.close(() => resolve()) : resolve()));
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   const post = (path: string, bytes: number) =>
@@ -126,23 +102,3 @@ describe.runIf(runInNginx)('deploy/nginx.conf in nginx', () => {
     }
   });
 });
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
-
-async function waitFor(url: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    try {
-      await fetch(url);
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-  throw new Error(`nginx did not answer at ${url}`);
-}

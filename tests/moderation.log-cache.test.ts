@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { createTopic, reply, scene } from './helpers/factories.js';
+import { LiveClient, liveUrl } from './helpers/live-client.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -14,15 +15,19 @@ describe("guests' moderation log, kept per process", () => {
   it('serves the kept first page until something is logged, then the new entry at once', async () => {
     const s = await scene(t);
     const { topic } = await createTopic(s.member, s.slug);
+    // The reply's community event is appended after its commit, in a batch, and rightly clears what
+    // was kept before it: a reader of the channel shows when it is in (the cache hears it first).
+    const lists = await LiveClient.connect(await liveUrl(t.app));
+    await lists.subscribe(`community:${s.slug}`);
     const post = await reply(s.other, topic.id);
+    await lists.next((m) => m.type === 'event' && m.event === 'topic.bumped' && m.data?.id === topic.id, 5000);
+    await lists.close();
     const read = async () => {
       const res = await t.guest().get(`/api/communities/${s.slug}/moderation-log`);
       expect(res.status, res.text).toBe(200);
       return { cache: res.headers['x-parley-cache'], items: res.body.items as { action: string; target: { id: number; title: string | null } }[] };
     };
 
-    // The replies' community events arrive after their commits (batched, and through NOTIFY on
-    // PostgreSQL) and rightly clear what was kept before them: once they are in, a read is kept.
     await vi.waitFor(async () => {
       await read();
       expect((await read()).cache).toBe('hit');

@@ -218,7 +218,7 @@ describe('a reply and its notifications', () => {
     expect(writes).toHaveLength(1);
     expect(writes[0]).toContain('INSERT INTO posts');
     expect(writes[0]).toContain('INSERT INTO notifications');
-    expect(watched.texts.filter((text) => text.includes('pg_notify'))).toHaveLength(1);
+    expect(watched.texts.filter((text) => text.includes('parley_notify'))).toHaveLength(1);
     expect(watched.transactions()).toBe(0);
     for (const member of [asker!, watcher!]) {
       expect((await aboutTopic(member, topic.id)).find((x: any) => x.kind === 'reply')).toMatchObject({ post: { id: result.post.id } });

@@ -30,7 +30,9 @@ async function helmetOnARealServer(options: HelmetOptions): Promise<IncomingHttp
 
 const SECURITY = /^(content-security-policy|cross-origin-|origin-agent-cluster|referrer-policy|strict-transport-security|x-)/;
 const securityHeaders = (headers: Record<string, unknown>) =>
-  Object.fromEntries(Object.entries(headers).filter(([name]) => SECURITY.test(name) && name !== 'x-parley-cache' && name !== 'x-robots-tag'));
+  Object.fromEntries(
+    Object.entries(headers).filter(([name]) => SECURITY.test(name) && name !== 'x-parley-cache' && name !== 'x-robots-tag' && name !== 'x-request-id'),
+  );
 
 let t: TestApp;
 let slug: string;

@@ -12,7 +12,7 @@ import { openDatabase, rows } from '../../db/client.js';
 import { configFromEnv } from '../config/config.js';
 import { hashPassword } from '../auth/password.js';
 import { SignupBody } from '../auth/auth.schema.js';
-import { SIGNAL_CHANNEL } from '../live/bus.js';
+import { signalOnce } from '../live/signal-once.js';
 import { userSignal } from '../auth/session-cache.js';
 
 const { values } = parseArgs({
@@ -31,7 +31,7 @@ try {
   if (existing && !values.password) {
     await database.db.execute(sql`UPDATE users SET is_site_admin = true WHERE id = ${existing.id}`);
     // Running servers cache sessions for seconds: they hear of the promotion now.
-    await database.db.execute(sql`SELECT pg_notify(${SIGNAL_CHANNEL}, ${userSignal(existing.id)})`);
+    await signalOnce(config, database, userSignal(existing.id));
     console.log(`@${values.handle} is now a site admin.`);
   } else {
     const password = values.password ?? randomBytes(18).toString('base64url');
@@ -43,7 +43,7 @@ try {
     const hash = await hashPassword(password);
     if (existing) {
       await database.db.execute(sql`UPDATE users SET is_site_admin = true, password_hash = ${hash} WHERE id = ${existing.id}`);
-      await database.db.execute(sql`SELECT pg_notify(${SIGNAL_CHANNEL}, ${userSignal(existing.id)})`);
+      await signalOnce(config, database, userSignal(existing.id));
     } else {
       await database.db.execute(sql`
         INSERT INTO users (handle, email, password_hash, display_name, is_site_admin)

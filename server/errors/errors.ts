@@ -27,6 +27,8 @@ export const conflict = (code: string, message: string, details?: Record<string,
 export const tooLarge = (code: string, message: string, details?: Record<string, unknown>) => new AppError(413, code, message, details);
 export const unsupportedType = (code: string, message: string, details?: Record<string, unknown>) => new AppError(415, code, message, details);
 export const unprocessable = (code: string, message: string, details?: Record<string, unknown>) => new AppError(422, code, message, details);
+/** This process cannot serve it now (it is stopping); another one can. */
+export const unavailable = (code: string, message: string, details?: Record<string, unknown>) => new AppError(503, code, message, details);
 export const tooMany = (code: string, message: string, retryAfterSeconds: number, details?: Record<string, unknown>) =>
   new AppError(429, code, message, { ...details, retryAfter: retryAfterSeconds });
 

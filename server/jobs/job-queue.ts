@@ -58,6 +58,24 @@ export interface JobQueueOptions {
   pollingIntervalSeconds?: number;
 }
 
+/**
+ * Replicas starting together on a new database set pg-boss up at once: creating its schema, or the
+ * same queue, one of them loses the race (a duplicate, or a deadlock PostgreSQL breaks by aborting
+ * it). Each step checks what exists first, so the loser simply tries again.
+ */
+async function againIfRaced(step: () => Promise<unknown>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await step();
+      return;
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if ((code !== '40P01' && code !== '23505') || attempt >= 5) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 100));
+    }
+  }
+}
+
 export async function startJobQueue(database: Database, log: FastifyBaseLogger, options: JobQueueOptions = {}): Promise<JobQueue> {
   // Statements in flight, so that stopping can let the last ones (a job's completion) finish
   // before the database closes under them.
@@ -80,7 +98,7 @@ export async function startJobQueue(database: Database, log: FastifyBaseLogger, 
     schedule: true,
   });
   boss.on('error', (err) => log.warn({ err }, 'job queue'));
-  await boss.start();
+  await againIfRaced(() => boss.start());
   const pollingMs = (options.pollingIntervalSeconds ?? 2) * 1000;
   const loops = new Map<string, WorkLoop>();
   let stopping = false;
@@ -155,8 +173,10 @@ export async function startJobQueue(database: Database, log: FastifyBaseLogger, 
         ...(q.retryBackoff !== undefined ? { retryBackoff: q.retryBackoff } : {}),
       };
       // createQueue is idempotent for an existing queue but does not change it: keep settings current.
-      await boss.createQueue(name, spec);
-      await boss.updateQueue(name, spec);
+      await againIfRaced(async () => {
+        await boss.createQueue(name, spec);
+        await boss.updateQueue(name, spec);
+      });
     },
     async send(name, data, o = {}) {
       const id = await boss.send(name, data, {

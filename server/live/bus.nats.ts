@@ -3,7 +3,7 @@ import { connect, type NatsConnection, type Subscription } from '@nats-io/transp
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import { LocalFanout, parseNote, type Bus, type BusNote, type Watch } from './bus.js';
 import { OutboxRelay } from './outbox.relay.js';
-import { subjectsFor } from './nats.subjects.js';
+import { natsServers, subjectsFor } from './nats.subjects.js';
 
 /** How long a signal's sender waits to hear it back from the broker before answering anyway. */
 const SIGNAL_ECHO_MS = 1000;
@@ -43,7 +43,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
   const node = randomUUID();
   const subjects = await subjectsFor(options.connectionString);
   const nc: NatsConnection = await connect({
-    servers: options.url.split(',').map((s) => s.trim().replace(/^nats:\/\//, '')),
+    servers: natsServers(options.url),
     name: `parley-${node}`,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
@@ -219,7 +219,11 @@ export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
     close: async () => {
       closed = true;
       await relay.stop();
-      await nc.drain().catch(() => nc.close());
+      // Draining waits for the broker; a broker that is gone must not hold a process that is stopping.
+      const drained = nc.drain().catch(() => {});
+      const cutOff = new Promise<void>((resolve) => setTimeout(resolve, 2000).unref());
+      await Promise.race([drained, cutOff]);
+      if (!nc.isClosed()) await nc.close().catch(() => {});
     },
   };
 }

@@ -6,7 +6,7 @@ import type { Db } from '../../db/client.js';
 import type { SessionStore } from '../auth/session.js';
 import { siteOrigin } from '../auth/origin.js';
 import { SESSION_COOKIE } from '../auth/session.js';
-import { forbidden } from '../errors/errors.js';
+import { forbidden, unavailable } from '../errors/errors.js';
 import type { Bus, Watch } from './bus.js';
 import { userChannel } from './outbox.js';
 import { LiveHub } from './live.hub.js';
@@ -74,6 +74,7 @@ export const livePlugin = fp(
     const accountWatches = new AccountWatches(bus);
     const stopResync = bus.onResync(() => connections.forEach((c) => c.refreshAudiences()));
 
+    let closing = false;
     const heartbeat = setInterval(() => connections.forEach((c) => c.tick()), config.live.heartbeatMs);
     heartbeat.unref();
 
@@ -82,6 +83,7 @@ export const livePlugin = fp(
       // Replaces the plugin's default (a close without a code): "going away" tells clients to
       // reconnect, to another process, and resume.
       preClose: async function closeLiveSockets(this: FastifyInstance) {
+        closing = true;
         clearInterval(heartbeat);
         stopRoles();
         stopResync();
@@ -91,7 +93,11 @@ export const livePlugin = fp(
         hub.close();
         presence.close();
         for (const client of this.websocketServer.clients) client.close(CloseCode.goingAway, 'server shutting down');
+        // The server counts as closed once every socket has: one whose peer never answers the close
+        // (ws waits 30 s for it) must not hold the process, whose readers resume elsewhere anyway.
+        const cutOff = setTimeout(() => this.websocketServer.clients.forEach((client) => client.terminate()), SHUTDOWN_GRACE_MS);
         await new Promise<void>((resolve) => this.websocketServer.close(() => resolve()));
+        clearTimeout(cutOff);
       },
     });
 
@@ -118,6 +124,10 @@ export const livePlugin = fp(
         schema: { hide: true },
         // Runs before the upgrade: a browser on another site must not ride the reader's cookie.
         preValidation: async (request) => {
+          // A reader told to go away comes straight back, maybe through the same proxy to this very
+          // process, which still listens while it stops: a 503 sends it on to another one (nginx
+          // tries the next replica for it) instead of opening a socket nothing will close.
+          if (closing) throw unavailable('server_closing', 'This server is shutting down; connect again.', { via: 'live' });
           const origin = request.headers.origin;
           const expected = siteOrigin(config, request);
           if (origin !== undefined && origin !== expected)
@@ -137,6 +147,9 @@ export const livePlugin = fp(
   },
   { name: 'live', dependencies: ['auth'] },
 );
+
+/** How long shutdown waits for live sockets to finish their closing handshake. */
+const SHUTDOWN_GRACE_MS = 2000;
 
 /** The accounts with sockets here, each watched on the bus once however many sockets it has. */
 class AccountWatches {

@@ -61,3 +61,6 @@ export async function subjectsFor(connectionString: string): Promise<NatsSubject
     await c.end().catch(() => {});
   }
 }
+
+/** `nats://a:4222,nats://b:4222` → the servers' host:port list the client takes. */
+export const natsServers = (url: string): string[] => url.split(',').map((s) => s.trim().replace(/^nats:\/\//, ''));

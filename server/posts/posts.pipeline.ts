@@ -26,6 +26,7 @@ import { canModerate, isExemptFromSlowMode, isOpenTo } from '../visibility/permi
 import { canSeeTopic, type Standing } from '../visibility/visibility.js';
 import type { Viewer, ViewerUser } from '../visibility/viewer.js';
 import { stage, type ServiceContext } from '../write/unit-of-work.js';
+import { logCommit } from '../ops/request-context.js';
 import { hasVerifiedEmail } from '../accounts/verified-email.js';
 import { appendReply } from './posts.append.js';
 import { retryingConflicts } from '../write/retry-conflicts.js';
@@ -416,6 +417,7 @@ async function store(p: Posting): Promise<PhaseResult> {
 /** Tells this process's live readers at once (other processes hear the database's NOTIFY), and bumps the topic in lists. */
 function announce(p: Posting): void {
   p.ctx.bus.publishLocal(p.notes);
+  logCommit(p.notes);
   if (p.request.destination.type === 'reply') p.ctx.bumps.bump(p.community.slug, p.stored!.topicId);
 }
 

@@ -9,6 +9,7 @@ import type { Mailer } from '../mail/mailer.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import { appendEvent, appendEvents, type EventDraft, type EventType } from '../live/outbox.js';
 import { retryingConflicts } from './retry-conflicts.js';
+import { logCommit } from '../ops/request-context.js';
 
 /** What services need to touch data and announce changes. */
 export interface ServiceContext {
@@ -56,6 +57,7 @@ export async function write<T>(
 ): Promise<T> {
   const { result, notes, changedCommunities } = await stage(ctx.db, work, ctx.jobs);
   if (notes.length) ctx.bus.publishLocal(notes);
+  logCommit(notes);
   // Pages kept rendered wear their community's name, language and categories; a note on the
   // community channel cannot say which event it was (most are topic list bumps), so a change of the
   // community itself is also signalled, once the write has committed.
