@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import type { FastifyBaseLogger as Logger } from 'fastify';
-import { LocalFanout, parseNote, type Bus, type BusNote, type Watch } from './bus.js';
+import { LocalFanout, SignalEchoes, parseNote, type Bus, type BusNote, type Watch } from './bus.js';
 import { OutboxRelay } from './outbox.relay.js';
 import { natsServers, subjectsFor } from './nats.subjects.js';
 
@@ -56,7 +56,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
   let relayWatermark: number | null = null;
   let relayHeardAt: number | null = null;
   const interests = new Map<string, Interest>();
-  const echoes = new Map<string, Array<() => void>>();
+  const echoes = new SignalEchoes(SIGNAL_ECHO_MS);
 
   const heard = (payload: string) => {
     const note = parseNote(payload);
@@ -68,9 +68,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
       callback: (_err, msg) => {
         const payload = msg.string();
         fanout.emitSignal(payload);
-        const waiters = echoes.get(payload);
-        waiters?.shift()?.();
-        if (waiters?.length === 0) echoes.delete(payload);
+        echoes.heard(payload);
       },
     }),
     nc.subscribe(subjects.relayHead, {
@@ -177,21 +175,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
     onPresence: (l) => fanout.onPresence(l),
     publishSignal: async (payload) => {
       fanout.emitSignal(payload);
-      let settle = () => {};
-      const echoed = new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          const waiters = echoes.get(payload);
-          const at = waiters?.indexOf(settle) ?? -1;
-          if (at >= 0) waiters!.splice(at, 1);
-          resolve();
-        }, SIGNAL_ECHO_MS);
-        timer.unref();
-        settle = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      echoes.set(payload, [...(echoes.get(payload) ?? []), settle]);
+      const { echoed, settle } = echoes.expect(payload);
       try {
         nc.publish(subjects.signal, payload);
       } catch (err) {

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { FastifyBaseLogger as Logger } from 'fastify';
-import { EVERYWHERE, LocalFanout, NOTIFY_CHANNEL, PRESENCE_CHANNEL, SIGNAL_CHANNEL, parseNote, type Bus } from './bus.js';
+import { EVERYWHERE, LocalFanout, SignalEchoes, NOTIFY_CHANNEL, PRESENCE_CHANNEL, SIGNAL_CHANNEL, parseNote, type Bus } from './bus.js';
 
 /** How long a signal's sender waits to hear it back before answering anyway. */
 const SIGNAL_ECHO_MS = 1000;
@@ -16,15 +16,7 @@ export async function createPostgresBus(connectionString: string, log: Logger): 
   let retryTimer: NodeJS.Timeout | null = null;
   let attempt = 0;
   let presenceChain: Promise<void> = Promise.resolve();
-  // Signals this process sent, waiting to hear themselves back (one connection delivers in order,
-  // so the first waiter of a payload is the one its echo answers): by then the database has
-  // handed the signal to every listening process.
-  const echoes = new Map<string, Array<() => void>>();
-  const settleEcho = (payload: string) => {
-    const waiters = echoes.get(payload);
-    waiters?.shift()?.();
-    if (waiters?.length === 0) echoes.delete(payload);
-  };
+  const echoes = new SignalEchoes(SIGNAL_ECHO_MS);
 
   const connect = async (isReconnect: boolean): Promise<void> => {
     const c = new pg.Client({ connectionString });
@@ -36,7 +28,7 @@ export async function createPostgresBus(connectionString: string, log: Logger): 
       if (msg.channel === SIGNAL_CHANNEL) {
         if (msg.payload) {
           fanout.emitSignal(msg.payload);
-          settleEcho(msg.payload);
+          echoes.heard(msg.payload);
         }
         return;
       }
@@ -105,27 +97,13 @@ export async function createPostgresBus(connectionString: string, log: Logger): 
         await notifyOnce(connectionString, payload).catch((err: unknown) => log.warn({ err }, 'could not send a cache signal'));
         return;
       }
-      let settle = () => {};
-      const heard = new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          const waiters = echoes.get(payload);
-          const at = waiters?.indexOf(settle) ?? -1;
-          if (at >= 0) waiters!.splice(at, 1);
-          resolve();
-        }, SIGNAL_ECHO_MS);
-        timer.unref();
-        settle = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      echoes.set(payload, [...(echoes.get(payload) ?? []), settle]);
+      const { echoed, settle } = echoes.expect(payload);
       // pg queues queries on a client, so this does not overlap presence's.
       await c.query('SELECT pg_notify($1, $2)', [SIGNAL_CHANNEL, payload]).catch((err: unknown) => {
         log.warn({ err }, 'could not send a cache signal');
         settle();
       });
-      await heard;
+      await echoed;
     },
     onSignal: (l) => fanout.onSignal(l),
     // LISTEN hears every note: nothing to ask for.

@@ -117,3 +117,40 @@ export class LocalFanout {
     return () => this.signalListeners.delete(listener);
   }
 }
+
+/**
+ * Signals this process sent, waiting to hear themselves back: by then the broker (or the
+ * database) has handed the signal to every listening process. One connection delivers in order,
+ * so the first waiter of a payload is the one its echo answers. A sender waits at most `ms`.
+ */
+export class SignalEchoes {
+  private readonly waiting = new Map<string, Array<() => void>>();
+
+  constructor(private readonly ms = 1000) {}
+
+  /** Starts waiting for `payload`; `settle` gives up at once (the send failed). */
+  expect(payload: string): { echoed: Promise<void>; settle: () => void } {
+    let settle = () => {};
+    const echoed = new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        const waiters = this.waiting.get(payload);
+        const at = waiters?.indexOf(settle) ?? -1;
+        if (at >= 0) waiters!.splice(at, 1);
+        resolve();
+      }, this.ms);
+      timer.unref();
+      settle = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.waiting.set(payload, [...(this.waiting.get(payload) ?? []), settle]);
+    return { echoed, settle };
+  }
+
+  heard(payload: string): void {
+    const waiters = this.waiting.get(payload);
+    waiters?.shift()?.();
+    if (waiters?.length === 0) this.waiting.delete(payload);
+  }
+}
