@@ -12,7 +12,9 @@
  *     post ack → all 1,000 readers (one process, two processes), sustained posting with 1,000
  *     readers, and the RSS of one process holding 10,000 idle sockets; printed as a second table.
  *
- * BENCH_ONLY=http|live|markdown (comma-separated) runs a subset while iterating.
+ * BENCH_ONLY=http|live|markdown (comma-separated) runs a subset while iterating; BENCH_ONLY=cluster (opt-in,
+ * about 2 minutes) compares the LISTEN/NOTIFY and NATS buses across three processes (bench/cluster.ts), after
+ * their cost at commit alone (bench/bus-commit.ts; BENCH_ONLY=commit runs only that, about 30 s).
  * `npm run bench -- --large [--scale 1] [--fresh]` measures the pages of a generated million-post
  * community instead (bench/large.ts; the community itself: bench/large-seed.ts).
  * For the HTTP scenarios the server under test runs in this process; autocannon runs in a forked child process
@@ -41,6 +43,8 @@ import { benchMarkdown } from './markdown.js';
 import { PG_ADMIN_URL, createPgDatabase, errMsg, redact } from './pg.js';
 import { formatHttp, formatLive, formatMarkdown, writeJson, type HttpRow, type LiveRow, type Report, type Verdict } from './report.js';
 import { benchLive } from './live.js';
+import { benchCluster, formatCluster } from './cluster.js';
+import { benchBusCommit, formatBusCommit } from './bus-commit.js';
 import { envNum, failureOf, listen, MAX_FAILURE_RATE } from './common.js';
 
 const DURATION = envNum('BENCH_DURATION', 5);
@@ -55,7 +59,9 @@ const SIGNED_IN_TARGET_RATIO = 0.1;
 const ACCEPT_ENCODING = 'br, gzip';
 
 const ALL_PARTS = ['http', 'live', 'markdown'] as const;
-/** BENCH_ONLY=http|live|markdown (comma-separated for several) runs a subset. */
+/** Parts only BENCH_ONLY runs: the cluster bench takes about 90 s more and a nats-server (bench/cluster.ts). */
+const OPT_IN_PARTS = ['cluster', 'commit'] as const;
+/** BENCH_ONLY=http|live|markdown|cluster (comma-separated for several) runs a subset. */
 const PARTS = new Set<string>(
   process.env.BENCH_ONLY
     ? process.env.BENCH_ONLY.split(',')
@@ -64,8 +70,8 @@ const PARTS = new Set<string>(
     : ALL_PARTS,
 );
 for (const p of PARTS) {
-  if (!(ALL_PARTS as readonly string[]).includes(p)) {
-    process.stderr.write(`BENCH_ONLY: unknown part "${p}" (expected ${ALL_PARTS.join(', ')}, comma-separated)\n`);
+  if (![...ALL_PARTS, ...OPT_IN_PARTS].includes(p as never)) {
+    process.stderr.write(`BENCH_ONLY: unknown part "${p}" (expected ${[...ALL_PARTS, ...OPT_IN_PARTS].join(', ')}, comma-separated)\n`);
     process.exit(2);
   }
 }
@@ -525,6 +531,27 @@ async function main(): Promise<void> {
     }
   }
 
+  // Opt-in: the buses' cost at commit alone (bench/bus-commit.ts), also part of `cluster`.
+  let commit: string | null = null;
+  if (PARTS.has('commit') || PARTS.has('cluster')) {
+    const c = await benchBusCommit(log);
+    commit = formatBusCommit(c);
+    if (!c.runs.length) errors.push(...c.notes);
+  }
+
+  // Opt-in: the buses side by side across three processes (bench/cluster.ts).
+  let cluster: string | null = null;
+  if (PARTS.has('cluster')) {
+    try {
+      const c = await benchCluster({ log, notes, errors, onCleanup: (fn) => cleanups.push(fn) });
+      cluster = formatCluster(c);
+      notes.push(...c.notes);
+    } catch (err) {
+      errors.push(`cluster: ${errMsg(err)}`);
+      log(`cluster: ERROR ${errMsg(err)}`);
+    }
+  }
+
   // 4. Markdown, with nothing else running.
   let md: Report['markdown'] = { ceiling: null, cases: [] };
   if (PARTS.has('markdown')) {
@@ -602,7 +629,9 @@ async function main(): Promise<void> {
   if (PARTS.has('http')) out.push(formatHttp(http), '');
   if (PARTS.has('live')) out.push(formatLive(live), '');
   if (PARTS.has('markdown')) out.push(formatMarkdown(md.ceiling, md.cases), '');
-  out.push(`parts: ${[...PARTS].join(', ')}${PARTS.size < ALL_PARTS.length ? ' (BENCH_ONLY)' : ''}`);
+  if (commit) out.push(commit, '');
+  if (cluster) out.push(cluster, '');
+  out.push(`parts: ${[...PARTS].join(', ')}${process.env.BENCH_ONLY ? ' (BENCH_ONLY)' : ''}`);
   if (PARTS.has('http'))
     out.push(
       `seeding: ${
