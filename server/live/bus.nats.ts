@@ -21,10 +21,6 @@ export interface NatsBusOptions {
   /** The database the relay tails (one per cluster holds its advisory lock). */
   connectionString: string;
   log: Logger;
-  /** How often the relay looks at the outbox without being told of a commit (writes by tools, lost pokes). */
-  relayPollMs?: number;
-  /** How often a process that is not the relay tries to become it. */
-  relayClaimMs?: number;
 }
 
 /**
@@ -117,8 +113,6 @@ export async function createNatsBus(options: NatsBusOptions): Promise<Bus> {
       const sub = nc.subscribe(subjects.relayPoke, { callback: () => onPoke() });
       return () => sub.unsubscribe();
     },
-    ...(options.relayPollMs ? { pollMs: options.relayPollMs } : {}),
-    ...(options.relayClaimMs ? { claimMs: options.relayClaimMs } : {}),
   });
   relay.start();
 

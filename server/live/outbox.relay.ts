@@ -5,6 +5,10 @@ import type { NatsSubjects } from './nats.subjects.js';
 /** One relay per database: whoever holds this session lock. */
 const RELAY_LOCK = 7_042_015;
 const BATCH = 5000;
+/** How often a process that is not the relay tries to become it: the takeover after a relay dies. */
+const CLAIM_EVERY_MS = 1000;
+/** How often the relay reads the outbox unasked (writes by tools, a poke lost with the broker). */
+const POLL_EVERY_MS = 250;
 /** The relay says where it stands at least this often (bus lag is measured from it), and at most every HEAD_MIN_MS. */
 const HEAD_EVERY_MS = 1000;
 const HEAD_MIN_MS = 100;
@@ -17,8 +21,6 @@ export interface RelayOptions {
   publish: (subject: string, payload: string) => void;
   /** Commits elsewhere say "look now"; returns how to stop listening. */
   subscribePokes: (onPoke: () => void) => () => void;
-  pollMs?: number;
-  claimMs?: number;
 }
 
 interface Row {
@@ -88,7 +90,7 @@ export class OutboxRelay {
       this.options.log.debug({ err }, 'relay: could not try for the lock');
       await c.end().catch(() => {});
     }
-    this.claimTimer = setTimeout(() => void this.claim(), this.options.claimMs ?? 1000);
+    this.claimTimer = setTimeout(() => void this.claim(), CLAIM_EVERY_MS);
     this.claimTimer.unref();
   }
 
@@ -137,7 +139,7 @@ export class OutboxRelay {
         return;
       }
       if (this.pollTimer) clearTimeout(this.pollTimer);
-      this.pollTimer = setTimeout(() => this.poll(), this.options.pollMs ?? 250);
+      this.pollTimer = setTimeout(() => this.poll(), POLL_EVERY_MS);
       this.pollTimer.unref();
     });
   }

@@ -29,15 +29,18 @@ export async function checkUploadQuota(
   now = new Date(),
 ): Promise<void> {
   const limit = dailyLimitFor(user, limits, now);
-  // Newest first: the running total says which sending must age out for this one to fit.
+  const since = new Date(now.getTime() - DAY_MS);
+  const [total] = await rows<{ used: number | string }>(
+    db,
+    sql`SELECT coalesce(sum(size), 0)::bigint AS used FROM uploads WHERE uploader_id = ${user.id} AND created_at > ${since}`,
+  );
+  const used = Number(total?.used ?? 0);
+  if (used + size <= limit) return;
+  // Over: newest first, the running total says which sending must age out for this one to fit.
   const sent = await rows<{ size: number; created_at: Date | string }>(
     db,
-    sql`SELECT size, created_at FROM uploads
-        WHERE uploader_id = ${user.id} AND created_at > ${new Date(now.getTime() - DAY_MS)}
-        ORDER BY created_at DESC LIMIT 10000`,
+    sql`SELECT size, created_at FROM uploads WHERE uploader_id = ${user.id} AND created_at > ${since} ORDER BY created_at DESC LIMIT 10000`,
   );
-  const used = sent.reduce((sum, r) => sum + Number(r.size), 0);
-  if (used + size <= limit) return;
   let kept = 0;
   let freeAt = now.getTime() + DAY_MS;
   for (const r of sent) {
