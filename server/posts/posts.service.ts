@@ -78,6 +78,9 @@ export async function editPost(ctx: ServiceContext, viewer: Viewer, postId: numb
       await applyEditVerdict(scope, screened.verdict, { communityId: loaded.topic.communityId, topicId: post.topicId, postId });
       return now!.before;
     });
+    // Search keeps each community's ranked matches, which an edit can change: they clear here at
+    // once and in the other processes with the batched list event.
+    ctx.bumps.bump(loaded.communitySlug, post.topicId, 'topic.updated');
     await onPostEdited(ctx, {
       topic: { id: post.topicId, communityId: loaded.topic.communityId, categoryId: loaded.topic.categoryId, authorId: loaded.topic.authorId },
       post: { id: postId, authorId: user.id, hidden: post.hidden || loaded.topic.hiddenPending || screened.verdict?.action === 'hold' },
