@@ -14,6 +14,8 @@ import type { Bus } from '../live/bus.js';
 export class TopicListCache<V = Buffer> {
   private entries = new Map<string, { slug: string; generation: number; json: V; until: number }>();
   private generations = new Map<string, number>();
+  /** Per community channel, the highest seq a note announced (forgotten with the generations). */
+  private heardUpTo = new Map<string, number>();
   private clock = 0;
   private floor = 0;
   private readonly unsubscribe: Array<() => void> = [];
@@ -25,7 +27,11 @@ export class TopicListCache<V = Buffer> {
   ) {
     this.unsubscribe.push(
       bus.subscribe((note) => {
-        if (note.channel.startsWith('community:')) this.invalidate(note.channel.slice('community:'.length));
+        if (!note.channel.startsWith('community:')) return;
+        // Its own writes a process hears twice (at once, then back from the bus): the echo must not drop a list read since.
+        if (note.seq <= (this.heardUpTo.get(note.channel) ?? 0)) return;
+        this.heardUpTo.set(note.channel, note.seq);
+        this.invalidate(note.channel.slice('community:'.length));
       }),
     );
     this.unsubscribe.push(bus.onResync(() => this.clear()));
@@ -70,6 +76,7 @@ export class TopicListCache<V = Buffer> {
     // Entries of older generations are never served again; the least-recently-used order evicts them.
     if (this.generations.size > 10_000) {
       this.generations.clear();
+      this.heardUpTo.clear();
       this.floor = this.clock;
     }
   }
@@ -77,6 +84,7 @@ export class TopicListCache<V = Buffer> {
   clear(): void {
     this.clock++;
     this.generations.clear();
+    this.heardUpTo.clear();
     this.floor = this.clock;
     this.entries.clear();
   }

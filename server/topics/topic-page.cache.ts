@@ -20,6 +20,8 @@ export class TopicPageCache<V = Buffer> {
   private entries = new Map<string, { topicId: number; value: V }>();
   private generations = new Map<number, number>();
   private keysByTopic = new Map<number, Set<string>>();
+  /** Per topic, the highest seq a note announced (forgotten with the generations). */
+  private heardUpTo = new Map<number, number>();
   private clock = 0;
   private floor = 0;
   private readonly unsubscribe: Array<() => void> = [];
@@ -30,7 +32,13 @@ export class TopicPageCache<V = Buffer> {
   ) {
     this.unsubscribe.push(
       bus.subscribe((note) => {
-        if (note.channel.startsWith('topic:')) this.invalidate(Number(note.channel.slice(6)));
+        if (!note.channel.startsWith('topic:')) return;
+        // A process hears its own writes twice (at once, then back from the bus): the echo, which
+        // may come after a fresh render was kept, must not drop it again.
+        const topicId = Number(note.channel.slice(6));
+        if (note.seq <= (this.heardUpTo.get(topicId) ?? 0)) return;
+        this.heardUpTo.set(topicId, note.seq);
+        this.invalidate(topicId);
       }),
     );
     this.unsubscribe.push(bus.onResync(() => this.clear()));
@@ -94,6 +102,7 @@ export class TopicPageCache<V = Buffer> {
 
   private forgetGenerations(): void {
     this.generations.clear();
+    this.heardUpTo.clear();
     this.floor = this.clock;
   }
 }
