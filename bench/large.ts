@@ -258,7 +258,8 @@ export async function benchLarge(argv: string[]): Promise<number> {
       return 0;
     }
     for (const page of pages) {
-      const headers = headersOf(page, cookies);
+      // As browsers ask: compressed, so the bytes column is what crosses the wire.
+      const headers = { ...headersOf(page, cookies), 'accept-encoding': 'br, gzip' };
       const title = `large: ${page.name}`;
       const connections = page.connections ?? CONNECTIONS;
       const target = page.targetP99Ms ?? TARGET_P99_MS;

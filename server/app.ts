@@ -32,6 +32,7 @@ import { embedRoutes } from './embed/embed.routes.js';
 import { embedPages } from './embed/embed.pages.js';
 import { TopicPageCache, type TopicJsonCache } from './topics/topic-page.cache.js';
 import { TopicListCache } from './topics/topic-list.cache.js';
+import type { KeptList } from './topics/topic-list-overlay.js';
 import { loadWebBuild, type PageRenderer, type WebBuild } from './pages/page-renderer.js';
 import { createPageServer } from './pages/pages.plugin.js';
 import type { Bus } from './live/bus.js';
@@ -196,7 +197,7 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
   const pageCache: TopicJsonCache = new TopicPageCache(config.pageCacheSize, bus);
   // Guests' rendered topic pages, beside (not instead of) their JSON.
   const htmlCache = new TopicPageCache(config.pageCacheSize, bus);
-  const listCache = new TopicListCache(config.pageCacheSize, config.listCacheSeconds * 1000, bus);
+  const listCache = new TopicListCache<KeptList>(config.pageCacheSize, config.listCacheSeconds * 1000, bus);
   const stopListBumps = bumps.onBump((slug) => listCache.invalidate(slug));
   const sessions = createSessionStore(database.db, config.sessionTtlDays, { bus, cacheSeconds: config.sessionCacheSeconds });
   const searchTerms = new SearchTermCounter(database.db, app.log, config.searchTerms.enabled);

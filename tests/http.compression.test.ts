@@ -106,4 +106,47 @@ describe('compression on the wire', () => {
     const kept = await get(guest, pageUrl, { ...html, 'accept-encoding': 'br' });
     expect(kept.rawPayload.equals(await precompress(Buffer.from(plain.body), 'br'))).toBe(true);
   });
+
+  it('keeps the guests’ topic list, search answer and moderation log compressed, so a repeated read packs nothing', async () => {
+    for (let i = 0; i < 4; i++) await createTopic(s.other, s.slug, { title: `Another thread to list, number ${i}`, body: 'Its opening post.' });
+    for (let i = 0; i < 3; i++) {
+      expect((await s.moderator.post(`/api/topics/${topicId}/pin`, {})).status).toBe(200);
+      expect((await s.moderator.delete(`/api/topics/${topicId}/pin`)).status).toBe(200);
+    }
+    for (const url of [
+      `/api/communities/${s.slug}/topics?limit=50`,
+      `/api/communities/${s.slug}/search?q=reply`,
+      `/api/communities/${s.slug}/moderation-log`,
+    ]) {
+      const guest = t.guest();
+      const plain = await get(guest, url);
+      expect(plain.statusCode, url).toBe(200);
+      expect(plain.rawPayload.length, url).toBeGreaterThan(1024);
+      // The first reader to take brotli starts packing the kept answer; later ones get those very bytes.
+      await expect
+        .poll(async () => {
+          const packed = await get(guest, url, { 'accept-encoding': 'br' });
+          return packed.headers['content-encoding'] === 'br' && packed.rawPayload.equals(await precompress(plain.rawPayload, 'br'));
+        })
+        .toBe(true);
+      const packed = await get(guest, url, { 'accept-encoding': 'br' });
+      expect(packed.headers['x-parley-cache'], url).toBe('hit');
+      expect(packed.headers.vary).toContain('accept-encoding');
+      expect(JSON.parse(decode('br', packed.rawPayload))).toEqual(JSON.parse(plain.body));
+    }
+  });
+
+  it("sends a member's topic list, the guests' list with their own state, compressed in one piece", async () => {
+    const url = `/api/communities/${s.slug}/topics`;
+    const plain = await get(s.member, url);
+    expect(plain.headers['x-parley-cache']).toBe('overlay');
+    for (const encoding of ['br', 'gzip'] as const) {
+      const packed = await get(s.member, url, { 'accept-encoding': encoding });
+      expect(packed.statusCode).toBe(200);
+      expect(packed.headers['content-encoding']).toBe(encoding);
+      const list = JSON.parse(decode(encoding, packed.rawPayload)) as { items: { viewer: unknown }[]; previousVisitAt: unknown };
+      expect(list).toEqual(JSON.parse(plain.body));
+      expect(list.items[0]!.viewer).toMatchObject({ lastReadNumber: expect.any(Number), unread: expect.any(Number) });
+    }
+  });
 });

@@ -140,6 +140,34 @@ describe('the excerpt', () => {
     );
   });
 
+  it('is the same whether read from the start of a long post or from all of it, wherever that start is cut', () => {
+    // The excerpt reads the first 560 characters of markup first, and all of it only when they
+    // give too little text. Reading all of it, as this reference does, must give the same excerpt
+    // for every place the cut can fall: inside a tag, an entity, a long link.
+    const entities: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&#x1F41F;': '🐟' };
+    const reference = (html: string) => {
+      const text = html
+        .replace(/<\/?(?:p|code)\b[^>]*>/g, ' ')
+        .replace(/<[^>]*>/g, '')
+        .replace(/&amp;|&lt;|&#x1F41F;/g, (e) => entities[e]!)
+        .replace(/\s+/g, ' ')
+        .trim();
+      const chars = Array.from(text);
+      return chars.length <= 140 ? text : `${chars.slice(0, 139).join('').trimEnd()}…`;
+    };
+    let nearTheCut = 0;
+    for (let pad = 0; pad < 120; pad++) {
+      for (const piece of ['&amp;&lt;&#x1F41F; ', '<a href="https://example.org/a/long/path/to/somewhere">link</a> ', '<code>x&lt;y</code> ']) {
+        const html = `<p>${'w'.repeat(pad)} ${piece.repeat(40)}</p>`;
+        const headText = Array.from(reference(html.slice(0, 560)).replace(/…$/, '')).length;
+        if (headText >= 139 && headText < 160) nearTheCut++;
+        expect(plainExcerpt(html), `pad ${pad}, ${piece}`).toBe(reference(html));
+      }
+    }
+    // The cases above do put the cut where the excerpt ends.
+    expect(nearTheCut).toBeGreaterThan(10);
+  });
+
   it('comes from the post as the reader may read it, never as HTML', async () => {
     const slug = await community();
     const asker = await signUp(t);

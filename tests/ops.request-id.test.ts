@@ -56,7 +56,7 @@ describe('X-Request-Id', () => {
       const res = await t.guest().get('/api/health', { 'x-request-id': bad });
       const given = String(res.headers['x-request-id']);
       expect(given).not.toBe(bad);
-      expect(given).toMatch(/^[A-Za-z0-9_-]{16}$/);
+      expect(given).toMatch(/^[A-Za-z0-9_-]{12}-[0-9a-z]+$/);
       expect(linesOf(given).length).toBeGreaterThan(0);
     }
   });
@@ -65,7 +65,7 @@ describe('X-Request-Id', () => {
     const ids = new Set<string>();
     for (const url of ['/api/health', '/api/no-such-route', '/api/communities/%E0%A4%A']) {
       const res = await t.guest().get(url);
-      expect(res.headers['x-request-id'], url).toMatch(/^[A-Za-z0-9_-]{16}$/);
+      expect(res.headers['x-request-id'], url).toMatch(/^[A-Za-z0-9_-]{12}-[0-9a-z]+$/);
       ids.add(String(res.headers['x-request-id']));
     }
     expect(ids.size).toBe(3);

@@ -82,8 +82,10 @@ describe("guests' topic lists", () => {
     await warm();
     const mine = await s.member.get(`/api/communities/${s.slug}/topics`);
     expect(mine.status).toBe(200);
-    expect(mine.headers['x-parley-cache']).toBeUndefined();
+    // The guests' list with the reader's own state spliced in, never the guests' bytes themselves.
+    expect(mine.headers['x-parley-cache']).toBe('overlay');
     expect(mine.body.items[0].viewer).toBeDefined();
+    expect(mine.body.previousVisitAt).toBeDefined();
   });
 });
 

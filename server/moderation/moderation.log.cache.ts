@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { rows, type Executor } from '../../db/client.js';
+import type { KeptJson } from '../compression/kept-json.js';
 
 /**
  * A serialised first page of a community's log, and the newest entry it was read with. Guests'
@@ -10,7 +11,7 @@ import { rows, type Executor } from '../../db/client.js';
  */
 export interface KeptLogPage {
   top: number | null;
-  json: Buffer;
+  json: KeptJson;
 }
 
 /** The id of the community's newest log entry; null when it has none (or there is no such community). */

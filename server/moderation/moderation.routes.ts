@@ -10,6 +10,7 @@ import { createFlag, listFlags, requestReview, settleFlag } from './queue.servic
 import { listModerationLog } from './moderation.log.js';
 import { newestLogEntry, type KeptLogPage } from './moderation.log.cache.js';
 import { TopicListCache } from '../topics/topic-list.cache.js';
+import { KeptJson, sendJson } from '../compression/kept-json.js';
 import { hidePost, setPostPinned, unhidePost } from './moderation.posts.js';
 import { cannedReasonList, givenReason } from './moderation.reasons.js';
 import {
@@ -217,15 +218,11 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: 
       // Read before the page: an entry logged in between makes the next read miss, never serve stale.
       const top = await newestLogEntry(db, slug);
       const kept = logCache.get(key);
-      const send = (json: Buffer, state: 'hit' | 'miss') =>
-        reply
-          .type('application/json; charset=utf-8')
-          .header('x-parley-cache', state)
-          .send(json as never);
+      const send = (json: KeptJson, state: 'hit' | 'miss') => sendJson(reply, json.packedFor(request.headers['accept-encoding']), state);
       if (kept && kept.top === top) return send(kept.json, 'hit');
       const generation = logCache.generation(slug);
       const body = reply.serialize(await listModerationLog(db, request.viewer, slug, request.query, locale));
-      const json = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body as Uint8Array);
+      const json = KeptJson.serialized(body);
       logCache.set(key, slug, { top, json }, generation);
       return send(json, 'miss');
     },

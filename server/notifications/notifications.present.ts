@@ -82,20 +82,37 @@ const decodeEntity = (whole: string, name: string): string => {
  * text, never as HTML. Cut on a character boundary (an emoji is never split) with an ellipsis.
  */
 export function plainExcerpt(html: string, max = EXCERPT_LENGTH): string {
-  const text = html
-    // Block boundaries separate words; inline markup (links, mentions, emphasis) sits inside them.
-    .replace(/<\/?(?:p|br|hr|li|ul|ol|h[1-6]|div|blockquote|pre|table|tr|td|th)\b[^>]*(>|$)/gi, ' ')
-    .replace(/<[^>]*(>|$)/g, '')
-    .replace(/&(#x[0-9a-f]{1,6}|#[0-9]{1,7}|[a-z]{2,8});/gi, decodeEntity)
-    .replace(/\s+/g, ' ')
-    .trim();
+  // Most posts give their first words within a few hundred characters of markup: those are read
+  // first, and the whole only when they fall short (a long link, a code block's highlighting).
+  // Enough text to spare that a tag or entity cut at the end of the slice cannot reach the excerpt.
+  const head = html.length > max * 4 ? cut(plainText(html.slice(0, max * 4)), max, 12) : null;
+  if (head !== null) return head;
+  const text = plainText(html);
+  return cut(text, max) ?? text;
+}
+
+/** The text cut to `max` characters with an ellipsis; null unless it is longer than `max` by more than `spare`. */
+function cut(text: string, max: number, spare = 0): string | null {
+  // No more UTF-16 units than that: no more characters either.
+  if (text.length <= max + spare) return null;
   const chars = Array.from(text);
-  return chars.length <= max
-    ? text
-    : `${chars
-        .slice(0, max - 1)
-        .join('')
-        .trimEnd()}…`;
+  if (chars.length <= max + spare) return null;
+  return `${chars
+    .slice(0, max - 1)
+    .join('')
+    .trimEnd()}…`;
+}
+
+function plainText(html: string): string {
+  return (
+    html
+      // Block boundaries separate words; inline markup (links, mentions, emphasis) sits inside them.
+      .replace(/<\/?(?:p|br|hr|li|ul|ol|h[1-6]|div|blockquote|pre|table|tr|td|th)\b[^>]*(>|$)/gi, ' ')
+      .replace(/<[^>]*(>|$)/g, '')
+      .replace(/&(#x[0-9a-f]{1,6}|#[0-9]{1,7}|[a-z]{2,8});/gi, decodeEntity)
+      .replace(/\s+/g, ' ')
+      .trim()
+  );
 }
 
 /** Only the documented keys of `data` travel: whatever else a writer stored stays on the server. */

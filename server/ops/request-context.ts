@@ -14,14 +14,19 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 /** What a caller may send as an id: anything else (log injection, megabytes) is replaced. */
 const SANE_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
+/** This process's part of every id it makes: random, so ids from several replicas never collide. */
+const PROCESS_PART = randomBytes(9).toString('base64url');
+let made = 0;
+
 /**
- * Fastify's `genReqId`: the incoming id when it looks sane, else a new one. Random rather than
- * Fastify's counter, which starts at req-1 in every process: ids from several replicas must not collide.
+ * Fastify's `genReqId`: the incoming id when it looks sane, else a new one: this process's random
+ * part and a count (Fastify's own counter starts at req-1 in every process). Not random bytes per
+ * request: reading them was 1.5% of a signed-in topic read.
  */
 export function requestId(raw: IncomingMessage): string {
   const given = raw.headers[REQUEST_ID_HEADER];
   if (typeof given === 'string' && SANE_ID.test(given)) return given;
-  return randomBytes(12).toString('base64url');
+  return `${PROCESS_PART}-${(++made).toString(36)}`;
 }
 
 interface RequestScope {

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Config } from '../config/config.js';
 import { errors, SlugParams } from '../schemas/common.schema.js';
 import { TopicListCache } from '../topics/topic-list.cache.js';
+import { KeptJson, sendJson } from '../compression/kept-json.js';
 import type { ServiceContext } from '../write/unit-of-work.js';
 import { SearchQuery, SearchReply } from './search.schema.js';
 import { countSearch, search, searchKey, unchangedSince, type GuestSearchCache, type SearchCache } from './search.service.js';
@@ -43,11 +44,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext; conf
       const { q, cursor } = request.query;
       if (request.viewer.user || !answers.enabled) return search(ctx.db, request.viewer, slug, q, cursor, 20, cache, terms);
       const key = searchKey(slug, q, cursor);
-      const send = (json: Buffer, state: 'hit' | 'miss') =>
-        reply
-          .type('application/json; charset=utf-8')
-          .header('x-parley-cache', state)
-          .send(json as never);
+      const send = (json: KeptJson, state: 'hit' | 'miss') => sendJson(reply, json.packedFor(request.headers['accept-encoding']), state);
       const kept = answers.get(key);
       if (kept && (await unchangedSince(ctx.db, kept.postIds, kept.at))) {
         countSearch(terms, slug, q, cursor, kept.postIds.length);
@@ -57,7 +54,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext; conf
       const at = new Date();
       const answer = await search(ctx.db, request.viewer, slug, q, cursor, 20, cache, terms);
       const body = reply.serialize(answer);
-      const json = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body as Uint8Array);
+      const json = KeptJson.serialized(body);
       answers.set(key, slug, { postIds: answer.items.map((i) => i.post.id), json, at }, generation);
       return send(json, 'miss');
     },

@@ -11,6 +11,7 @@ import { presentPost } from '../posts/posts.present.js';
 import { presentTopic } from '../topics/topics.present.js';
 import { decodeCursor, encodeCursor } from '../topics/topics.cursor.js';
 import type { TopicListCache } from '../topics/topic-list.cache.js';
+import type { KeptJson } from '../compression/kept-json.js';
 import { userColumns } from '../users/users.present.js';
 import { isPubliclyReadable, publiclyReadableSql } from '../visibility/visibility.js';
 import { roleIn, type Viewer } from '../visibility/viewer.js';
@@ -148,7 +149,7 @@ async function rankedMatches(db: Db, community: CommunityRow, q: string, offset:
 /** A guest's answer, serialised, and the posts it shows. */
 export interface KeptAnswer {
   postIds: number[];
-  json: Buffer;
+  json: KeptJson;
   /** Taken before the search read anything. */
   at: Date;
 }

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import type { KeptJson } from '../compression/kept-json.js';
 import type { Executor } from '../../db/client.js';
 import type { Role } from '../../db/schema.js';
 import { noteVisit, VISIT_NOTE_SECONDS } from '../reads/visits.js';
@@ -9,6 +10,45 @@ import type { ListTopicsInput, listTopics } from './topics.service.js';
 
 /** The guests' list, as the route serialised it. */
 type GuestList = Awaited<ReturnType<typeof listTopics>>;
+
+/** A guests' list as kept: its bytes (compressed on demand), and its layout once a signed-in reader needed it. */
+export interface KeptList {
+  kept: KeptJson;
+  layout?: ListLayout;
+}
+
+/** The guests' list cut where a signed-in reader's differs: the end of each item (their state goes there) and the end. */
+export interface ListLayout {
+  /** Each listed topic's id, and its JSON without the closing brace. */
+  items: { id: number; open: Buffer }[];
+  ids: number[];
+  /** The array's end and the other keys, without the closing brace. */
+  tail: Buffer;
+}
+
+const HEAD = Buffer.from('{"items":[');
+const COMMA = Buffer.from(',');
+
+/**
+ * Read once per kept list, by the first signed-in reader: splicing into these pieces costs a copy
+ * per request where parsing and serialising 30 topics cost a millisecond.
+ */
+export function layOutList(json: Buffer): ListLayout {
+  const { items, ...rest } = JSON.parse(json.toString('utf8')) as GuestList & { previousVisitAt?: unknown };
+  delete rest.previousVisitAt;
+  return {
+    ids: items.map((item) => item.id),
+    items: items.map((item) => {
+      const { viewer: _, ...shown } = item as typeof item & { viewer?: unknown };
+      return { id: item.id, open: Buffer.from(JSON.stringify(shown).slice(0, -1)) };
+    }),
+    tail: Buffer.from(
+      `]${Object.entries(rest)
+        .map(([k, v]) => `,${JSON.stringify(k)}:${JSON.stringify(v)}`)
+        .join('')}`,
+    ),
+  };
+}
 
 /** Per listed topic: id, last number, author, created at, hidden, the reader's last read number, their vote. */
 type ReaderFact = [number, number, number, string, boolean, number | null, boolean];
@@ -62,15 +102,16 @@ export async function listTopicsOverlaid(
   viewer: Viewer & { user: { id: number } },
   slug: string,
   input: ListTopicsInput,
-  guestList: () => Promise<Buffer>,
-) {
+  guestList: () => Promise<KeptList>,
+): Promise<Buffer | null> {
   const uid = viewer.user.id;
   const laterPage = !!input.cursor || (input.page ?? 1) > 1;
   // First: an unknown community or category, or a bad cursor, answers as for guests, before any visit is noted.
-  const base = JSON.parse((await guestList()).toString('utf8')) as GuestList;
+  const kept = await guestList();
+  const layout = (kept.layout ??= layOutList(kept.kept.json));
   let statement = prepared.get(db);
   if (!statement) prepared.set(db, (statement = prepareReaderFacts(db)));
-  const [own] = (await statement.execute({ slug: slug.toLowerCase(), userId: uid, ids: base.items.map((i) => i.id) })) as ReaderFacts[];
+  const [own] = (await statement.execute({ slug: slug.toLowerCase(), userId: uid, ids: layout.ids })) as ReaderFacts[];
   // Gone between the two reads: the guests' read of it again says so.
   if (!own) return null;
   viewer.roles.set(own.community_id, own.role);
@@ -78,15 +119,15 @@ export async function listTopicsOverlaid(
   const previousVisitAt =
     laterPage || own.visit_fresh ? (own.previous_seen_at === null ? null : new Date(own.previous_seen_at)) : await noteVisit(db, uid, own.community_id);
   const byId = new Map((own.facts ?? []).map((f) => [f[0], f]));
-  return {
-    ...base,
-    items: base.items.flatMap((item) => {
-      const f = byId.get(item.id);
-      if (!f || f[4]) return [];
-      const topic = { lastNumber: f[1], authorId: f[2], createdAt: new Date(f[3]) };
-      const row = { lastRead: f[5], voted: f[6] };
-      return [{ ...item, viewer: listViewerState(topic, row, uid, previousVisitAt) }];
-    }),
-    previousVisitAt: previousVisitAt?.toISOString() ?? null,
-  };
+  const chunks: Buffer[] = [HEAD];
+  for (const item of layout.items) {
+    const f = byId.get(item.id);
+    if (!f || f[4]) continue;
+    const topic = { lastNumber: f[1], authorId: f[2], createdAt: new Date(f[3]) };
+    const state = listViewerState(topic, { lastRead: f[5], voted: f[6] }, uid, previousVisitAt);
+    if (chunks.length > 1) chunks.push(COMMA);
+    chunks.push(item.open, Buffer.from(`,"viewer":${JSON.stringify(state)}}`));
+  }
+  chunks.push(layout.tail, Buffer.from(`,"previousVisitAt":${JSON.stringify(previousVisitAt?.toISOString() ?? null)}}`));
+  return Buffer.concat(chunks);
 }

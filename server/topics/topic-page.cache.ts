@@ -1,4 +1,4 @@
-import { COMPRESSION_THRESHOLD, FRESH_BROTLI_QUALITY, precompress, takenEncoding, type Precompressed } from '../compression/precompress.js';
+import { KeptJson, packedOnce, type Packed } from '../compression/kept-json.js';
 import type { Executor } from '../../db/client.js';
 import type { Bus } from '../live/bus.js';
 import { guestViewer, type Viewer } from '../visibility/viewer.js';
@@ -111,26 +111,10 @@ export class TopicPageCache<V = Buffer> {
 export interface CachedTopicPage {
   layout: PageLayout;
   facts: TopicPageFacts;
-  /** Each made once, by the first guest who takes that encoding (that guest gets the plain bytes). */
-  encoded: Partial<Record<Precompressed, Buffer>>;
-  encoding: Set<Precompressed>;
+  kept: KeptJson;
 }
 
 export type TopicJsonCache = TopicPageCache<CachedTopicPage>;
-
-function compressed(entry: CachedTopicPage, encoding: Precompressed): Buffer | undefined {
-  const ready = entry.encoded[encoding];
-  if (ready || entry.encoding.has(encoding)) return ready;
-  entry.encoding.add(encoding);
-  precompress(entry.layout.json, encoding).then(
-    (bytes) => {
-      entry.encoded[encoding] = bytes;
-    },
-    // Plain bytes serve meanwhile; the next guest tries again.
-    () => entry.encoding.delete(encoding),
-  );
-  return undefined;
-}
 
 /**
  * A topic page as its reader gets it: the bytes to send (`encoding` set when compressed) and where
@@ -138,8 +122,7 @@ function compressed(entry: CachedTopicPage, encoding: Precompressed): Buffer | u
  * spliced from the guests' page (`overlay`); or, for a reader who may see hidden text on it, a page
  * rendered for them alone.
  */
-export type ServedTopicPage =
-  { json: Buffer; cache: 'hit' | 'miss' | 'overlay'; encoding: Precompressed | null } | { page: Awaited<ReturnType<typeof readTopicPage>> };
+export type ServedTopicPage = { packed: Packed; cache: 'hit' | 'miss' | 'overlay' } | { page: Awaited<ReturnType<typeof readTopicPage>> };
 
 /**
  * Reads a topic page through the cache. Guests share one serialised page per topic and position.
@@ -164,7 +147,8 @@ export async function serveTopicPage(
     const generation = cache.generation(id);
     try {
       const { page, facts } = await renderTopicPage(db, guestViewer(), id, input);
-      entry = { layout: layOut(page), facts, encoded: {}, encoding: new Set() };
+      const layout = layOut(page);
+      entry = { layout, facts, kept: new KeptJson(layout.json) };
     } catch (err) {
       // A topic hidden from guests may still be the reader's own (or theirs to moderate).
       if (user) return { page: await readTopicPage(db, viewer, id, input) };
@@ -172,18 +156,11 @@ export async function serveTopicPage(
     }
     cache.set(key, id, entry, generation);
   }
-  if (!user) {
-    const encoding = takenEncoding(acceptEncoding);
-    const packed = encoding ? compressed(entry, encoding) : undefined;
-    return packed ? { json: packed, cache: state, encoding } : { json: entry.layout.json, cache: state, encoding: null };
-  }
+  if (!user) return { packed: entry.kept.packedFor(acceptEncoding), cache: state };
   const { facts, layout } = entry;
   if (facts.hiddenAuthorIds.includes(user.id)) return { page: await readTopicPage(db, viewer, id, input) };
   const overlay = await readOverlay(db, user.id, facts, layout.postIds);
   viewer.roles.set(facts.topic.communityId, overlay.role);
   if (!seesGuestPage(viewer, facts, overlay.role)) return { page: await readTopicPage(db, viewer, id, input) };
-  const json = spliceOverlay(layout, facts, viewer, overlay);
-  const encoding = json.length >= COMPRESSION_THRESHOLD ? takenEncoding(acceptEncoding) : null;
-  if (!encoding) return { json, cache: 'overlay', encoding: null };
-  return { json: await precompress(json, encoding, FRESH_BROTLI_QUALITY), cache: 'overlay', encoding };
+  return { packed: packedOnce(spliceOverlay(layout, facts, viewer, overlay), acceptEncoding), cache: 'overlay' };
 }

@@ -20,16 +20,19 @@ import { createTopic, listTopics, setSolution, updateTopic } from './topics.serv
 import { pageAfter } from './topics.cursor.js';
 import { serveTopicPage, type TopicJsonCache } from './topic-page.cache.js';
 import type { TopicListCache } from './topic-list.cache.js';
-import { listTopicsOverlaid } from './topic-list-overlay.js';
+import { listTopicsOverlaid, type KeptList } from './topic-list-overlay.js';
+import { KeptJson, packedOnce, sendJson } from '../compression/kept-json.js';
 import type { Viewer } from '../visibility/viewer.js';
 
 /** The list every reader without a session gets: the base of signed-in readers' lists too. */
 const GUEST: Viewer = { user: null, sessionId: null, roles: new Map() };
 
-export const topicRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: ServiceContext; pageCache: TopicJsonCache; listCache: TopicListCache }> = async (
-  app,
-  { config, ctx, pageCache, listCache },
-) => {
+export const topicRoutes: FastifyPluginAsyncTypebox<{
+  config: Config;
+  ctx: ServiceContext;
+  pageCache: TopicJsonCache;
+  listCache: TopicListCache<KeptList>;
+}> = async (app, { config, ctx, pageCache, listCache }) => {
   const tags = ['topics'];
   const { db } = ctx;
   const write = writeRateLimit(config);
@@ -55,27 +58,25 @@ export const topicRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: Servi
       const key = JSON.stringify([slug.toLowerCase(), category, sort, kind, status, cursor, page, limit]);
       let state: 'hit' | 'miss' = 'hit';
       // Serialised by the route's own schema once, then sent as the same bytes to every guest.
-      const guestList = async (): Promise<Buffer> => {
+      const guestList = async (): Promise<KeptList> => {
         const cached = listCache.get(key);
         if (cached) return cached;
         state = 'miss';
         const generation = listCache.generation(slug);
         const body = reply.serialize(await listTopics(db, GUEST, slug, request.query));
-        const json = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body as Uint8Array);
-        listCache.set(key, slug, json, generation);
-        return json;
+        const kept = { kept: KeptJson.serialized(body) };
+        listCache.set(key, slug, kept, generation);
+        return kept;
       };
+      const acceptEncoding = request.headers['accept-encoding'];
       const { user } = request.viewer;
       if (user) {
         // The guests' list and the reader's own state over it; the full read for those who moderate.
         const overlaid = await listTopicsOverlaid(db, { ...request.viewer, user }, slug, request.query, guestList);
-        return overlaid ?? listTopics(db, request.viewer, slug, request.query);
+        if (!overlaid) return listTopics(db, request.viewer, slug, request.query);
+        return sendJson(reply, packedOnce(overlaid, acceptEncoding), 'overlay');
       }
-      const json = await guestList();
-      return reply
-        .type('application/json; charset=utf-8')
-        .header('x-parley-cache', state)
-        .send(json as never);
+      return sendJson(reply, (await guestList()).kept.packedFor(acceptEncoding), state);
     },
   );
 
@@ -119,9 +120,7 @@ export const topicRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: Servi
       const served = await serveTopicPage(db, pageCache, request.viewer, request.params.id, input, request.headers['accept-encoding']);
       if ('page' in served) return served.page;
       // Already serialised (for guests compressed once for every reader, for a signed-in reader just now): sent as those bytes.
-      reply.type('application/json; charset=utf-8').header('x-parley-cache', served.cache).header('vary', 'accept-encoding');
-      if (served.encoding) reply.header('content-encoding', served.encoding);
-      return reply.send(served.json as never);
+      return sendJson(reply, served.packed, served.cache);
     },
   );
 
