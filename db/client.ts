@@ -68,12 +68,7 @@ async function openPostgres(url: string, poolSize: number, folder: string, onSta
   const { migrate } = await import('drizzle-orm/node-postgres/migrator');
   // int8 columns (sequences, counts) fit in a double for any realistic forum.
   pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));
-  // Statements prepared under a name (the per-reader overlays, notification pages and counts) are
-  // prepared so that each connection plans them once. PostgreSQL's default would plan them again on
-  // every execution whenever a custom plan looks cheaper than the generic one (an array or LIMIT
-  // parameter is enough), which cost more than running them. Unnamed statements are unaffected.
-  const options = ['-c plan_cache_mode=force_generic_plan', ...(notify ? [] : ['-c parley.bus=nats'])].join(' ');
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, options });
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, ...(notify ? {} : { options: '-c parley.bus=nats' }) });
   pool.on('error', () => {
     /* an idle client died; the pool replaces it */
   });

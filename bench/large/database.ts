@@ -53,6 +53,11 @@ export async function ensureLargeDatabase(opts: { scale: number; fresh?: boolean
   try {
     if (complete) return { url: url.toString(), name, reused: true, generated: null };
     const generated = await generateLarge(database.executeSql, { scale: opts.scale, passwordHash: await hashPassword(LARGE_PASSWORD), log });
+    // Tables written in bulk have no visibility map yet, so index-only scans visit the heap for
+    // every row until autovacuum gets round to them (insights over a year: 573-617 ms before, 305-324 ms after).
+    const vacuum = performance.now();
+    await database.executeSql('VACUUM (ANALYZE)');
+    log(`VACUUM (ANALYZE): ${((performance.now() - vacuum) / 1000).toFixed(1)} s`);
     await database.executeSql(`COMMENT ON DATABASE ${name} IS '${MARK}'`);
     return { url: url.toString(), name, reused: false, generated };
   } finally {
