@@ -85,6 +85,29 @@ describe('creating communities', () => {
   });
 });
 
+describe('the list of communities', () => {
+  const names = async () => {
+    const res = await t.guest().get('/api/communities?limit=100');
+    expect(res.status).toBe(200);
+    return { cache: res.headers['x-parley-cache'], names: (res.body.items as { slug: string; name: string }[]).map((c) => `${c.slug}:${c.name}`) };
+  };
+
+  it('is kept for every reader, and shows a new or renamed community at once', async () => {
+    const ann = await signUp(t);
+    await names();
+    expect((await names()).cache).toBe('hit');
+    // The same bytes for a signed-in reader: nothing in the list is theirs.
+    expect((await ann.get('/api/communities?limit=100')).headers['x-parley-cache']).toBe('hit');
+
+    const { slug } = await createCommunity(ann);
+    expect((await names()).names).toContain(`${slug}:Community ${slug}`);
+
+    expect((await ann.patch(`/api/communities/${slug}`, { name: 'Called something else' })).status).toBe(200);
+    await expect.poll(async () => (await names()).names).toContain(`${slug}:Called something else`);
+    expect((await names()).cache).toBe('hit');
+  });
+});
+
 describe('reading a community', () => {
   let s: Awaited<ReturnType<typeof scene>>;
   beforeAll(async () => {

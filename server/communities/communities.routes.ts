@@ -28,11 +28,21 @@ import { createCommunity, getCommunity, listCommunities, listMembers, rotateSsoS
 import { createCategory, removeCategory, reorderCategories, updateCategory } from './categories.service.js';
 import { SOURCE_LOCALE, matchLocale } from '../i18n/locales.js';
 import { scheduleReindex } from '../search/search.reindex.js';
+import { TopicListCache } from '../topics/topic-list.cache.js';
+import { KeptJson, sendJson } from '../compression/kept-json.js';
+
+/** The key every community's note makes stale in the kept community list. */
+const EVERY_COMMUNITY = '*';
 
 export const communityRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: ServiceContext }> = async (app, { config, ctx }) => {
   const { db } = ctx;
   const tags = ['communities'];
   const write = writeRateLimit(config);
+  // The list is the same for every reader (no viewer in it): kept serialised and compressed until
+  // any community's channel moves on, or PARLEY_LIST_CACHE_SECONDS pass (a community created in
+  // another process announces itself on no channel).
+  const listCache = new TopicListCache<KeptJson>(config.pageCacheSize, config.listCacheSeconds * 1000, ctx.bus, () => EVERY_COMMUNITY);
+  app.addHook('onClose', async () => listCache.close());
 
   app.post(
     '/api/communities',
@@ -54,6 +64,7 @@ export const communityRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: S
         description: ctx.translator.t(language, 'community.default_category.description'),
       };
       const community = await createCommunity(db, request.viewer, { ...request.body, language, defaultCategory });
+      listCache.invalidate(EVERY_COMMUNITY);
       // Its posts are searched in that language from the first one.
       if (language !== SOURCE_LOCALE) await scheduleReindex({ db }, community.id);
       return reply.status(201).send({ community });
@@ -66,12 +77,25 @@ export const communityRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx: S
       schema: {
         tags,
         summary: 'All communities, by name',
-        description: 'A page of `limit` (default 50); `nextCursor` continues the list.',
+        description:
+          'A page of `limit` (default 50); `nextCursor` continues the list. Kept per process until a community’s live events say it changed, for at most `PARLEY_LIST_CACHE_SECONDS`.',
         querystring: CommunitiesQuery,
         response: { 200: CommunityList, ...communityErrors },
       },
     },
-    async (request) => listCommunities(db, request.query),
+    async (request, reply) => {
+      if (!listCache.enabled) return listCommunities(db, request.query);
+      const key = JSON.stringify([request.query.cursor, request.query.limit]);
+      let state: 'hit' | 'miss' = 'hit';
+      let kept = listCache.get(key);
+      if (!kept) {
+        state = 'miss';
+        const generation = listCache.generation(EVERY_COMMUNITY);
+        kept = KeptJson.serialized(reply.serialize(await listCommunities(db, request.query)));
+        listCache.set(key, EVERY_COMMUNITY, kept, generation);
+      }
+      return sendJson(reply, kept.packedFor(request.headers['accept-encoding']), state);
+    },
   );
 
   app.get(

@@ -20,10 +20,15 @@ export class TopicListCache<V = Buffer> {
   private floor = 0;
   private readonly unsubscribe: Array<() => void> = [];
 
+  /**
+   * `scopeOf` names what a community's note makes stale: by default that community's own entries;
+   * `() => '*'` for an answer about every community (kept under the slug '*').
+   */
   constructor(
     private readonly maxEntries: number,
     private readonly ttlMs: number,
     bus: Bus,
+    scopeOf: (slug: string) => string = (slug) => slug,
   ) {
     this.unsubscribe.push(
       bus.subscribe((note) => {
@@ -31,7 +36,7 @@ export class TopicListCache<V = Buffer> {
         // Its own writes a process hears twice (at once, then back from the bus): the echo must not drop a list read since.
         if (note.seq <= (this.heardUpTo.get(note.channel) ?? 0)) return;
         this.heardUpTo.set(note.channel, note.seq);
-        this.invalidate(note.channel.slice('community:'.length));
+        this.invalidate(scopeOf(note.channel.slice('community:'.length)));
       }),
     );
     this.unsubscribe.push(bus.onResync(() => this.clear()));
