@@ -124,6 +124,20 @@ export const isUniqueViolation = (err: unknown): boolean => {
 };
 
 /** Rows of a raw statement, whichever driver ran it. */
+/**
+ * A statement prepared under a name, made once per database handle: each pooled PostgreSQL
+ * connection then plans it once (for the joins of a page's per-reader reads, planning costs
+ * several times running them). For statements read on every view of a page.
+ */
+export function preparedPerDb<T>(prepare: (db: Executor) => T): (db: Executor) => T {
+  const made = new WeakMap<Executor, T>();
+  return (db) => {
+    let statement = made.get(db);
+    if (!statement) made.set(db, (statement = prepare(db)));
+    return statement;
+  };
+}
+
 export async function rows<T>(db: Executor, query: ReturnType<typeof sql>): Promise<T[]> {
   const result = (await db.execute(query)) as { rows: T[] };
   return result.rows;

@@ -3,7 +3,7 @@
  * through the visibility module (see `isVisible`), so lists, counts and live events agree.
  */
 import { sql, type Placeholder, type SQL } from 'drizzle-orm';
-import { rows, type Executor } from '../../db/client.js';
+import { preparedPerDb, rows, type Executor } from '../../db/client.js';
 import type { NotificationKind, Role, TopicKind } from '../../db/schema.js';
 import { notFound, unauthorized } from '../errors/errors.js';
 import { userChannel } from '../live/outbox.js';
@@ -169,12 +169,10 @@ function preparePage(db: Executor, unread: boolean) {
     .prepare(unread ? 'notifications_unread_page' : 'notifications_page');
 }
 
-const preparedPages = new WeakMap<Executor, { all: ReturnType<typeof preparePage>; unread: ReturnType<typeof preparePage> }>();
+const pageStatements = preparedPerDb((db) => ({ all: preparePage(db, false), unread: preparePage(db, true) }));
 
 async function loadPage(db: Executor, userId: number, unread: boolean, before: number | null, limit: number) {
-  let statements = preparedPages.get(db);
-  if (!statements) preparedPages.set(db, (statements = { all: preparePage(db, false), unread: preparePage(db, true) }));
-  const found = await statements[unread ? 'unread' : 'all'].execute({ userId, before: before ?? NO_CURSOR, limit });
+  const found = await pageStatements(db)[unread ? 'unread' : 'all'].execute({ userId, before: before ?? NO_CURSOR, limit });
   return found.map((r) => toRow(r.row));
 }
 
@@ -194,12 +192,10 @@ function prepareFirstPage(db: Executor, unread: boolean) {
     .prepare(unread ? 'notifications_unread_first_page' : 'notifications_first_page');
 }
 
-const preparedFirstPages = new WeakMap<Executor, { all: ReturnType<typeof prepareFirstPage>; unread: ReturnType<typeof prepareFirstPage> }>();
+const firstPageStatements = preparedPerDb((db) => ({ all: prepareFirstPage(db, false), unread: prepareFirstPage(db, true) }));
 
 async function loadFirstPage(db: Executor, userId: number, unread: boolean, before: number | null, limit: number) {
-  let statements = preparedFirstPages.get(db);
-  if (!statements) preparedFirstPages.set(db, (statements = { all: prepareFirstPage(db, false), unread: prepareFirstPage(db, true) }));
-  const [found] = await statements[unread ? 'unread' : 'all'].execute({ userId, before: before ?? NO_CURSOR, limit });
+  const [found] = await firstPageStatements(db)[unread ? 'unread' : 'all'].execute({ userId, before: before ?? NO_CURSOR, limit });
   return { counts: found!.counts, rows: (found!.rows ?? []).map(toRow) };
 }
 
@@ -318,7 +314,7 @@ function prepareUnreadCounts(db: Executor) {
     .prepare('notifications_unread_counts');
 }
 
-const preparedCounts = new WeakMap<Executor, ReturnType<typeof prepareUnreadCounts>>();
+const unreadCountsStatement = preparedPerDb(prepareUnreadCounts);
 
 /**
  * countUnread for many readers in one query (a reply's watchers, all online): each reader's newest
@@ -331,9 +327,7 @@ export async function countUnreadOf(db: Executor, viewers: Viewer[]): Promise<Ma
   const byId = new Map(viewers.map((v) => [signedIn(v).id, v]));
   const result = new Map<number, number>();
   if (!byId.size) return result;
-  let statement = preparedCounts.get(db);
-  if (!statement) preparedCounts.set(db, (statement = prepareUnreadCounts(db)));
-  const found = (await statement.execute({ userIds: [...byId.keys()] })).map((r) => r.row);
+  const found = (await unreadCountsStatement(db).execute({ userIds: [...byId.keys()] })).map((r) => r.row);
   for (const r of found) result.set(Number(r.user_id), await unreadCountOf(db, byId.get(Number(r.user_id))!, r));
   return result;
 }

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { KeptJson } from '../compression/kept-json.js';
-import type { Executor } from '../../db/client.js';
+import { preparedPerDb, type Executor } from '../../db/client.js';
 import type { Role } from '../../db/schema.js';
 import { noteVisit, VISIT_NOTE_SECONDS } from '../reads/visits.js';
 import { listViewerState } from '../reads/viewer-state.js';
@@ -65,14 +65,9 @@ interface ReaderFacts {
 
 const p = { slug: sql.placeholder('slug'), userId: sql.placeholder('userId'), ids: sql.placeholder('ids') };
 
-/**
- * One statement per signed-in list view, so it is prepared under a name: each pooled PostgreSQL
- * connection plans it once. Per database handle.
- */
-const prepared = new WeakMap<Executor, ReturnType<typeof prepareReaderFacts>>();
-
-function prepareReaderFacts(db: Executor) {
-  return db
+/** One statement per signed-in list view, so it is prepared under a name (see preparedPerDb). */
+const readerFacts = preparedPerDb((db: Executor) =>
+  db
     .select({
       community_id: sql<number>`c.id`,
       role: sql<Role | null>`(SELECT m.role FROM memberships m WHERE m.community_id = c.id AND m.user_id = ${p.userId})`,
@@ -85,8 +80,8 @@ function prepareReaderFacts(db: Executor) {
     })
     .from(sql`communities c LEFT JOIN community_visits v ON v.community_id = c.id AND v.user_id = ${p.userId}`)
     .where(sql`c.slug = ${p.slug}`)
-    .prepare('topic_list_reader_facts');
-}
+    .prepare('topic_list_reader_facts'),
+);
 
 /**
  * A signed-in reader's topic list as the guests' list (kept serialised per process, see
@@ -109,9 +104,7 @@ export async function listTopicsOverlaid(
   // First: an unknown community or category, or a bad cursor, answers as for guests, before any visit is noted.
   const kept = await guestList();
   const layout = (kept.layout ??= layOutList(kept.kept.json));
-  let statement = prepared.get(db);
-  if (!statement) prepared.set(db, (statement = prepareReaderFacts(db)));
-  const [own] = (await statement.execute({ slug: slug.toLowerCase(), userId: uid, ids: layout.ids })) as ReaderFacts[];
+  const [own] = (await readerFacts(db).execute({ slug: slug.toLowerCase(), userId: uid, ids: layout.ids })) as ReaderFacts[];
   // Gone between the two reads: the guests' read of it again says so.
   if (!own) return null;
   viewer.roles.set(own.community_id, own.role);

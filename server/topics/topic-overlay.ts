@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { Executor } from '../../db/client.js';
+import { preparedPerDb, type Executor } from '../../db/client.js';
 import { bans, type ReactionKind, type Role } from '../../db/schema.js';
 import { banInForce } from '../moderation/bans.js';
 import { presentTopicViewerState, topicViewerStateColumns, type TopicViewerStateRow } from '../reads/viewer-state.js';
@@ -68,14 +68,9 @@ const p = {
   postIds: sql.placeholder('postIds'),
 };
 
-/**
- * One statement per signed-in page view, so it is prepared under a name: each pooled PostgreSQL
- * connection plans it once (planning it costs several times running it). Per database handle.
- */
-const prepared = new WeakMap<Executor, ReturnType<typeof prepareOverlay>>();
-
-function prepareOverlay(db: Executor) {
-  return db
+/** One statement per signed-in page view, so it is prepared under a name (see preparedPerDb). */
+const overlayStatement = preparedPerDb((db: Executor) =>
+  db
     .select({
       ...topicViewerStateColumns(p.userId, { id: p.topicId, categoryId: p.categoryId }),
       role: sql<Role | null>`(SELECT role FROM memberships WHERE community_id = ${p.communityId} AND user_id = ${p.userId})`,
@@ -84,14 +79,12 @@ function prepareOverlay(db: Executor) {
         WHERE user_id = ${p.userId} AND post_id = ANY(${p.postIds}::int[]))`,
     })
     .from(sql`(SELECT 1) AS one`)
-    .prepare('topic_page_overlay');
-}
+    .prepare('topic_page_overlay'),
+);
 
 export async function readOverlay(db: Executor, userId: number, facts: TopicPageFacts, postIds: number[]): Promise<Overlay> {
-  let statement = prepared.get(db);
-  if (!statement) prepared.set(db, (statement = prepareOverlay(db)));
   const { topic } = facts;
-  const [row] = await statement.execute({ userId, topicId: topic.id, categoryId: topic.categoryId, communityId: topic.communityId, postIds });
+  const [row] = await overlayStatement(db).execute({ userId, topicId: topic.id, categoryId: topic.categoryId, communityId: topic.communityId, postIds });
   const reactions = new Map<number, ReactionKind[]>();
   for (const [postId, kind] of row?.reactions ?? []) reactions.set(postId, [...(reactions.get(postId) ?? []), kind]);
   return {

@@ -1,5 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../../db/client.js';
+import { preparedPerDb, type Db, type Executor } from '../../db/client.js';
 import { memberReputation, users, type Role } from '../../db/schema.js';
 import { notFound } from '../errors/errors.js';
 import { earnedBadges } from '../reputation/badges.js';
@@ -7,13 +7,12 @@ import { keptFigures, reputationOf } from '../reputation/reputation.js';
 import { presentUser } from './users.present.js';
 
 /**
- * A public profile: the record of helping others counts only what every reader can see, and
- * nothing anyone did for themselves. `stats` and `reputation` share one definition.
+ * The user, their current reputation rollup and their roles in one round trip: a profile is a
+ * first-view page, and at 50 connections each round trip queues behind the others. Prepared under
+ * a name (see preparedPerDb): planning it took eight times as long as running it (0.43 against 0.05 ms).
  */
-export async function getProfile(db: Db, handle: string) {
-  // The user, their current reputation rollup and their roles in one round trip: a profile is a
-  // first-view page, and at 50 connections each round trip queues behind the others.
-  const [found] = await db
+const profileStatement = preparedPerDb((db: Executor) =>
+  db
     .select({
       user: users,
       kept: {
@@ -28,7 +27,16 @@ export async function getProfile(db: Db, handle: string) {
     .from(users)
     .leftJoin(memberReputation, sql`member_reputation.user_id = ${users.id} AND member_reputation.computed_version = member_reputation.version`)
     // A deleted member has no profile.
-    .where(sql`lower(${users.handle}) = ${handle.toLowerCase()} AND ${users.deletedAt} IS NULL`);
+    .where(sql`lower(${users.handle}) = ${sql.placeholder('handle')} AND ${users.deletedAt} IS NULL`)
+    .prepare('user_profile'),
+);
+
+/**
+ * A public profile: the record of helping others counts only what every reader can see, and
+ * nothing anyone did for themselves. `stats` and `reputation` share one definition.
+ */
+export async function getProfile(db: Db, handle: string) {
+  const [found] = await profileStatement(db).execute({ handle: handle.toLowerCase() });
   if (!found) throw notFound('user_not_found', `No user "${handle}".`, { handle });
   const { user } = found;
   const { posts, ...reputation } = await reputationOf(db, user.id, keptFigures(found.kept));
