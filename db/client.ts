@@ -123,7 +123,6 @@ export const isUniqueViolation = (err: unknown): boolean => {
   return e?.code === '23505' || e?.cause?.code === '23505';
 };
 
-/** Rows of a raw statement, whichever driver ran it. */
 /**
  * A statement prepared under a name, made once per database handle: each pooled PostgreSQL
  * connection then plans it once (for the joins of a page's per-reader reads, planning costs
@@ -138,6 +137,7 @@ export function preparedPerDb<T>(prepare: (db: Executor) => T): (db: Executor) =
   };
 }
 
+/** Rows of a raw statement, whichever driver ran it. */
 export async function rows<T>(db: Executor, query: ReturnType<typeof sql>): Promise<T[]> {
   const result = (await db.execute(query)) as { rows: T[] };
   return result.rows;

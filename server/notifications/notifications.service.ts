@@ -156,8 +156,8 @@ const pageParams = { userId: sql.placeholder('userId'), before: sql.placeholder(
 
 /**
  * A page of one reader's notifications, all or unread only, as statements prepared under a name:
- * each pooled PostgreSQL connection plans them once. Planning these joins cost four times running
- * them (1.7 against 0.46 ms on a million posts), and the bell is read on every visit.
+ * each pooled PostgreSQL connection plans them once. On the million posts, one reader's first page
+ * took 2.7–4.7 ms while it was planned each time and 0.9 ms once it was not (one connection, no load).
  */
 function preparePage(db: Executor, unread: boolean) {
   const { userId, before, limit } = pageParams;
