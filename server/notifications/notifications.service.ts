@@ -295,7 +295,6 @@ function unreadCountsSql(readers: SQL): SQL {
         p.id AS post_id, p.hidden AS post_hidden, p.deleted AS post_deleted, p.author_id AS post_author_id, m.role AS reader_role,
         (t.id IS NULL OR NOT t.hidden) AND (p.id IS NULL OR n.kind NOT IN (${aboutAPost}) OR (NOT p.hidden AND NOT p.deleted)) AS plain
       FROM notifications n
-      JOIN communities c ON c.id = n.community_id
       LEFT JOIN topics t ON t.id = n.topic_id
       LEFT JOIN posts p ON p.id = n.post_id
       LEFT JOIN memberships m ON m.community_id = n.community_id AND m.user_id = n.user_id
