@@ -4,7 +4,10 @@ import type { CommunityCapabilities } from '../rules/capabilities.js';
 export type CommunityRow = typeof communities.$inferSelect;
 export type CategoryRow = typeof categories.$inferSelect;
 
-export const presentCategory = (c: CategoryRow) => ({
+/** What a category shows of itself (a row, or the same fields read as JSON). */
+export type ShownCategory = Pick<CategoryRow, 'id' | 'slug' | 'name' | 'description' | 'position' | 'unlisted'>;
+
+export const presentCategory = (c: ShownCategory) => ({
   id: c.id,
   slug: c.slug,
   name: c.name,
@@ -15,7 +18,7 @@ export const presentCategory = (c: CategoryRow) => ({
 
 /** What only a read of one community adds to it. */
 export interface CommunityDetail {
-  categories: CategoryRow[];
+  categories: ShownCategory[];
   /** The viewer's role here; null for guests and signed-in non-members. */
   viewerRole: Role | null;
   /** What the viewer may do here (permissions.ts decides). */
@@ -47,7 +50,7 @@ export const presentCommunitySummary = (c: CommunityRow) => ({
 });
 
 /** A community and its categories as everyone may see them, whoever reads: `community.updated` carries it. */
-export const presentPublicCommunity = (c: CommunityRow, cats: CategoryRow[]) => ({
+export const presentPublicCommunity = (c: CommunityRow, cats: ShownCategory[]) => ({
   ...presentCommunitySummary(c),
   categories: cats.map(presentCategory),
 });

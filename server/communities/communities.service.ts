@@ -1,5 +1,5 @@
 import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
-import { isUniqueViolation, type Db, type Executor } from '../../db/client.js';
+import { isUniqueViolation, preparedPerDb, type Db, type Executor } from '../../db/client.js';
 import { categories, communities, embedSettings, memberships, UPLOAD_FILE_TYPES, users, type Role, type UploadFileType } from '../../db/schema.js';
 import { badRequest, conflict, forbidden, notFound, unauthorized } from '../errors/errors.js';
 import { canAdminister, communityCapabilities } from '../visibility/permissions.js';
@@ -7,12 +7,12 @@ import { roleIn, type Viewer } from '../visibility/viewer.js';
 import { presentUser, userColumns } from '../users/users.present.js';
 import { decodeCursor, decodeIdCursor, encodeCursor } from '../topics/topics.cursor.js';
 import { INT4_MAX } from '../schemas/common.schema.js';
-import { loadStanding } from '../topics/topics.load.js';
+import { standingColumns } from '../topics/topics.load.js';
 import { randomBytes } from 'node:crypto';
 import { logAction } from '../moderation/moderation.log.js';
 import { communityChannel, userChannel } from '../live/outbox.js';
 import { write, type ServiceContext } from '../write/unit-of-work.js';
-import { presentCommunity, presentCommunitySummary, type CommunityRow } from './communities.present.js';
+import { presentCommunity, presentCommunitySummary, type CommunityRow, type ShownCategory } from './communities.present.js';
 import { scheduleReindex } from '../search/search.reindex.js';
 
 export async function findCommunity(db: Executor, slug: string): Promise<CommunityRow> {
@@ -97,16 +97,36 @@ export async function listCommunities(db: Db, input: ListCommunitiesInput = {}) 
   return { items: page.map(presentCommunitySummary), nextCursor: rows.length > limit && last ? encodeCursor([last.name, last.id]) : null };
 }
 
+/**
+ * A community page's one statement, prepared under a name (see preparedPerDb): the community,
+ * its categories in order and the reader's role and ban there (none for a guest).
+ */
+const communityPage = preparedPerDb((db: Executor) =>
+  db
+    .select({
+      community: communities,
+      categories: sql<ShownCategory[] | null>`(SELECT json_agg(json_build_object('id', cat.id, 'slug', cat.slug, 'name', cat.name,
+          'description', cat.description, 'position', cat.position, 'unlisted', cat.unlisted) ORDER BY cat.position, cat.id)
+        FROM ${categories} cat WHERE cat.community_id = communities.id)`,
+      // Named in full: from one table drizzle writes a column unqualified, and inside these
+      // subqueries a bare "id" would be the subquery's own.
+      ...standingColumns(sql.placeholder('userId'), sql`communities.id`),
+    })
+    .from(communities)
+    .where(eq(communities.slug, sql.placeholder('slug')))
+    .prepare('community_page'),
+);
+
 /** The community with its categories, the viewer's role and what the viewer may do here. */
 export async function getCommunity(db: Db, viewer: Viewer, slug: string) {
-  const community = await findCommunity(db, slug);
-  const [cats, { standing, ban }] = await Promise.all([
-    db.select().from(categories).where(eq(categories.communityId, community.id)).orderBy(asc(categories.position), asc(categories.id)),
-    loadStanding(db, viewer, community.id),
-  ]);
-  const viewerCan = communityCapabilities({ ...standing, banned: ban !== null });
+  const [found] = await communityPage(db).execute({ slug: slug.toLowerCase(), userId: viewer.user?.id ?? null });
+  if (!found) throw notFound('community_not_found', `No community "${slug}".`, { slug });
+  // A guest's id is NULL in the statement: no role, no ban.
+  const { community, viewerRole: role, viewerBan: ban } = found;
+  if (viewer.user) viewer.roles.set(community.id, role);
+  const viewerCan = communityCapabilities({ viewer, role, banned: ban !== null });
   const embed = viewerCan.administer ? await embedSettingsOf(db, community.id) : undefined;
-  return presentCommunity(community, { categories: cats, viewerRole: standing.role, viewerCan, ...(embed ? { embed } : {}) });
+  return presentCommunity(community, { categories: found.categories ?? [], viewerRole: role, viewerCan, ...(embed ? { embed } : {}) });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { eq, sql, type SQL } from 'drizzle-orm';
+import { eq, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { topicColumns } from '../../db/columns.js';
 import { bans, categories, communities, topics, users, type Role } from '../../db/schema.js';
@@ -66,7 +66,7 @@ export async function loadVisibleTopic(db: Executor, viewer: Viewer, id: number)
 }
 
 /** A viewer's role in a community and their ban in force there, as columns of a larger select. */
-const standingColumns = (uid: number | null, communityId: SQL) => ({
+export const standingColumns = (uid: number | null | Placeholder, communityId: SQL) => ({
   viewerRole: sql<Role | null>`(SELECT role FROM memberships m WHERE m.community_id = ${communityId} AND m.user_id = ${uid})`,
   viewerBan: sql<ActiveBan | null>`(SELECT json_build_object('reason', ${bans.reason}, 'reasonCode', ${bans.reasonCode}, 'until', ${bans.until}) FROM ${bans}
     WHERE ${bans.communityId} = ${communityId} AND ${bans.userId} = ${uid} AND ${banInForce()}
