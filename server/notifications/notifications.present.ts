@@ -95,12 +95,18 @@ export function plainExcerpt(html: string, max = EXCERPT_LENGTH): string {
 function cut(text: string, max: number, spare = 0): string | null {
   // No more UTF-16 units than that: no more characters either.
   if (text.length <= max + spare) return null;
-  const chars = Array.from(text);
-  if (chars.length <= max + spare) return null;
-  return `${chars
-    .slice(0, max - 1)
-    .join('')
-    .trimEnd()}…`;
+  // Counted in place (an array of every character cost more than the rest of the excerpt): a
+  // character is one unit, or two for a surrogate pair, so an emoji is never split.
+  let end = 0;
+  let i = 0;
+  let count = 0;
+  while (i < text.length && count <= max + spare) {
+    const unit = text.charCodeAt(i);
+    const next = text.charCodeAt(i + 1);
+    i += unit >= 0xd800 && unit <= 0xdbff && next >= 0xdc00 && next <= 0xdfff ? 2 : 1;
+    if (++count === max - 1) end = i;
+  }
+  return count <= max + spare ? null : `${text.slice(0, end).trimEnd()}…`;
 }
 
 function plainText(html: string): string {
