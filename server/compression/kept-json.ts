@@ -29,7 +29,7 @@ export class KeptJson {
    * reader starts making it.
    */
   packedFor(acceptEncoding: string | string[] | undefined): Packed {
-    const encoding = this.json.length >= COMPRESSION_THRESHOLD ? takenEncoding(acceptEncoding) : null;
+    const encoding = encodingFor(this.json, acceptEncoding);
     if (!encoding) return { bytes: this.json, encoding: null };
     const ready = this.encoded[encoding];
     if (ready) return { bytes: ready, encoding };
@@ -49,8 +49,13 @@ export class KeptJson {
 
 /** An answer made for one reader (a guest's page with their own state spliced in), compressed now in one piece (see compressNow). */
 export function packedOnce(json: Buffer, acceptEncoding: string | string[] | undefined): Packed {
-  const encoding = json.length >= COMPRESSION_THRESHOLD ? takenEncoding(acceptEncoding) : null;
+  const encoding = encodingFor(json, acceptEncoding);
   return encoding ? { bytes: compressNow(json, encoding), encoding } : { bytes: json, encoding: null };
+}
+
+/** The encoding this answer goes in: none when it is too small to be worth it, or the reader takes none. */
+function encodingFor(json: Buffer, acceptEncoding: string | string[] | undefined): Precompressed | null {
+  return json.length >= COMPRESSION_THRESHOLD ? takenEncoding(acceptEncoding) : null;
 }
 
 /** Sends JSON bytes as they are: no serialising again, no compressing again when already encoded. */

@@ -117,7 +117,7 @@ export interface CachedTopicPage {
 export type TopicJsonCache = TopicPageCache<CachedTopicPage>;
 
 /**
- * A topic page as its reader gets it: the bytes to send (`encoding` set when compressed) and where
+ * A topic page as its reader gets it: the bytes to send (`packed`, with their encoding) and where
  * they came from: a guest's from the cache (`hit`) or just rendered (`miss`), a signed-in reader's
  * spliced from the guests' page (`overlay`); or, for a reader who may see hidden text on it, a page
  * rendered for them alone.
