@@ -3,6 +3,7 @@
  * state, capabilities and reactions, read in one query). What they receive must be exactly what a
  * page rendered for them alone says: compared here for every kind of reader, on every kind of page.
  */
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { startTestApp, type TestApp } from './helpers/app.js';
@@ -94,6 +95,36 @@ describe('a signed-in topic read from the cached page plus the reader’s overla
         expect(res.status, `${name} on ${JSON.stringify(p)}`).toBe(200);
         expect(res.headers['x-parley-cache'], `${name} on ${JSON.stringify(p)}`).toBe('overlay');
         expect(res.body, `${name} on ${JSON.stringify(p)}`).toEqual(await renderedFor(who, p.topic, p.after, p.limit));
+      }
+    }
+  });
+
+  it('sends the same pages gzipped: the shared part compressed once for readers without reactions on it, theirs added as it is', async () => {
+    // A reader without reactions on the page gets its shared part, deflated once, with their own part
+    // after it (last in the object); one with reactions gets the whole page compressed for them.
+    const gzipped = async (who: SignedIn, url: string) => {
+      const res = await t.app.inject({ method: 'GET', url, headers: { cookie: who.cookie!, 'accept-encoding': 'br, gzip' } });
+      expect(res.statusCode).toBe(200);
+      return { encoding: res.headers['content-encoding'], text: res.rawPayload };
+    };
+    const ownPartLast = (text: string) => text.lastIndexOf('"viewerCan":') > text.lastIndexOf('"posts":');
+    for (const name of ['member', 'other', 'staff', 'banned', 'outsider']) {
+      const who = readers[name]!;
+      for (const p of pages()) {
+        const url = `/api/topics/${p.topic}?after=${p.after}&limit=${p.limit}`;
+        const expected = await renderedFor(who, p.topic, p.after, p.limit);
+        const reacted = expected.posts.some((post: { viewerReactions: string[] }) => post.viewerReactions.length > 0);
+        let answer = await gzipped(who, url);
+        // The shared part is deflated off the event loop by the first reader who needs it.
+        for (let i = 0; i < 50 && !reacted && answer.encoding === 'br'; i++) {
+          await new Promise((r) => setTimeout(r, 10));
+          answer = await gzipped(who, url);
+        }
+        const at = `${name} on ${JSON.stringify(p)}`;
+        expect(answer.encoding, at).toBe(reacted ? 'br' : 'gzip');
+        const text = (answer.encoding === 'gzip' ? gunzipSync(answer.text) : brotliDecompressSync(answer.text)).toString();
+        expect(JSON.parse(text), at).toEqual(expected);
+        expect(ownPartLast(text), at).toBe(!reacted);
       }
     }
   });

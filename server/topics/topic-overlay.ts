@@ -21,6 +21,8 @@ export interface PageLayout {
   /** Where each post's closing brace is. */
   postEnds: number[];
   postIds: number[];
+  /** The same ids as a PostgreSQL array literal, the overlay's parameter: made once, not on every read. */
+  postIdArray: string;
 }
 
 /**
@@ -49,7 +51,8 @@ export function layOut(page: TopicPage): PageLayout {
     push('}');
   });
   push(`],"nextCursor":${JSON.stringify(page.nextCursor)}}`);
-  return { json: Buffer.from(parts.join('')), viewerCanStart, viewerCanEnd, postEnds, postIds: page.posts.map((p) => p.id) };
+  const postIds = page.posts.map((p) => p.id);
+  return { json: Buffer.from(parts.join('')), viewerCanStart, viewerCanEnd, postEnds, postIds, postIdArray: `{${postIds.join(',')}}` };
 }
 
 /** What is the reader's own on a topic page, read in one round trip. */
@@ -82,9 +85,15 @@ const overlayStatement = preparedPerDb((db: Executor) =>
     .prepare('topic_page_overlay'),
 );
 
-export async function readOverlay(db: Executor, userId: number, facts: TopicPageFacts, postIds: number[]): Promise<Overlay> {
+export async function readOverlay(db: Executor, userId: number, facts: TopicPageFacts, layout: PageLayout): Promise<Overlay> {
   const { topic } = facts;
-  const [row] = await overlayStatement(db).execute({ userId, topicId: topic.id, categoryId: topic.categoryId, communityId: topic.communityId, postIds });
+  const [row] = await overlayStatement(db).execute({
+    userId,
+    topicId: topic.id,
+    categoryId: topic.categoryId,
+    communityId: topic.communityId,
+    postIds: layout.postIdArray,
+  });
   const reactions = new Map<number, ReactionKind[]>();
   for (const [postId, kind] of row?.reactions ?? []) reactions.set(postId, [...(reactions.get(postId) ?? []), kind]);
   return {
@@ -107,16 +116,40 @@ export function seesGuestPage(viewer: Viewer, facts: TopicPageFacts, role: Role 
 
 const NO_REACTIONS = Buffer.from(',"viewerReactions":[]');
 
+/**
+ * The guests' page as a signed-in reader without reactions on it gets it, all but what is theirs:
+ * without `viewerCan`, every post with no reactions, and open at the end, where `overlayTail`
+ * closes it. Their part goes last (JSON keys have no order), so this can be compressed once for
+ * every such reader and their part added after it (see gzipWithTail).
+ */
+export function sharedHead(layout: PageLayout): Buffer {
+  const { json } = layout;
+  const chunks: Buffer[] = [json.subarray(0, layout.viewerCanStart)];
+  let from = layout.viewerCanEnd;
+  for (const end of layout.postEnds) {
+    chunks.push(json.subarray(from, end), NO_REACTIONS);
+    from = end;
+  }
+  chunks.push(json.subarray(from, json.length - 1));
+  return Buffer.concat(chunks);
+}
+
+/** What follows `sharedHead` for this reader: their state and capabilities, and the page's closing brace. */
+export function overlayTail(facts: TopicPageFacts, viewer: Viewer, overlay: Overlay): Buffer {
+  return Buffer.from(`${readersOwn(facts, viewer, overlay)}}`);
+}
+
+/** The reader's state and capabilities as the page's members, each after a comma. */
+function readersOwn(facts: TopicPageFacts, viewer: Viewer, overlay: Overlay): string {
+  const viewerState = presentTopicViewerState(viewer.user!.id, facts.topic, overlay.state);
+  const viewerCan = topicCapabilities({ viewer, role: overlay.role, banned: overlay.banned }, facts.topic);
+  return `,"viewerState":${JSON.stringify(viewerState)},"viewerCan":${JSON.stringify(viewerCan)}`;
+}
+
 /** The guests' page with the reader's state, capabilities and reactions spliced in. */
 export function spliceOverlay(layout: PageLayout, facts: TopicPageFacts, viewer: Viewer, overlay: Overlay): Buffer {
-  const userId = viewer.user!.id;
-  const viewerState = presentTopicViewerState(userId, facts.topic, overlay.state);
-  const viewerCan = topicCapabilities({ viewer, role: overlay.role, banned: overlay.banned }, facts.topic);
   const { json } = layout;
-  const chunks: Buffer[] = [
-    json.subarray(0, layout.viewerCanStart),
-    Buffer.from(`,"viewerState":${JSON.stringify(viewerState)},"viewerCan":${JSON.stringify(viewerCan)}`),
-  ];
+  const chunks: Buffer[] = [json.subarray(0, layout.viewerCanStart), Buffer.from(readersOwn(facts, viewer, overlay))];
   let from = layout.viewerCanEnd;
   layout.postEnds.forEach((end, i) => {
     chunks.push(json.subarray(from, end));
