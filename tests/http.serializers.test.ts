@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Type } from 'typebox';
 import { startTestApp, type TestApp } from './helpers/app.js';
+import { Nullable } from '../server/schemas/common.schema.js';
+import { lazySerializers, nullableForSerializer } from '../server/schemas/lazy-serializers.js';
 
 // Response serialisers are compiled when first used, not at start (a few MB of idle memory): this
 // compiles them all as a start would have, so a schema that cannot be compiled still fails here.
@@ -19,5 +22,41 @@ describe('response serialisers', () => {
     // One per route and status: hundreds, still waiting after start and one answer.
     expect(t.app.parley.serializers.compilePending()).toBeGreaterThan(200);
     expect(t.app.parley.serializers.compilePending()).toBe(0);
+  });
+});
+
+describe('"this or null" in a response schema', () => {
+  // What a reader gets must not change with how the serialiser is told about null: the same bytes
+  // as JSON.stringify for null and for values, and no field dropped or coerced on the way.
+  const Author = Type.Object({ handle: Type.String(), joined: Type.String({ format: 'date-time' }), avatarUrl: Nullable(Type.String()) });
+  const Reply = Type.Object({
+    author: Nullable(Author),
+    excerpt: Nullable(Type.String()),
+    number: Nullable(Type.Integer()),
+    kind: Nullable(Type.Union([Type.Literal('like'), Type.Literal('helpful')])),
+  });
+
+  it('serialises null and values exactly as JSON.stringify does', () => {
+    const { factory } = lazySerializers();
+    const serialize = factory({}, {})({ schema: Reply, method: 'GET', url: '/x', httpStatus: '200' });
+    for (const doc of [
+      { author: null, excerpt: null, number: null, kind: null },
+      { author: { handle: 'ada', joined: '2026-12-07T10:00:00.000Z', avatarUrl: null }, excerpt: 'Hi "there" \u2028', number: 3, kind: 'like' },
+      { author: { handle: 'bo', joined: '2026-01-01T00:00:00.000Z', avatarUrl: '/a.png' }, excerpt: '', number: 0, kind: 'helpful' },
+    ]) {
+      expect(JSON.parse(serialize(doc))).toEqual(doc);
+      expect(serialize(doc)).toBe(JSON.stringify(doc));
+    }
+  });
+
+  it('reaches the serialiser as one schema marked nullable, not a union to validate every value against', () => {
+    const read = nullableForSerializer(JSON.parse(JSON.stringify(Reply))) as { properties: Record<string, Record<string, unknown>> };
+    for (const name of ['author', 'excerpt', 'number']) {
+      expect(read.properties[name]!.anyOf, name).toBeUndefined();
+      expect(read.properties[name]!.nullable, name).toBe(true);
+    }
+    expect((read.properties.author!.properties as Record<string, Record<string, unknown>>).avatarUrl!.nullable).toBe(true);
+    // A union of literals or null stays a union: there is no one type to mark.
+    expect(read.properties.kind!.anyOf).toHaveLength(2);
   });
 });
