@@ -38,7 +38,6 @@ import { createPageServer } from './pages/pages.plugin.js';
 import type { Bus } from './live/bus.js';
 import { createEmbeddedBus } from './live/bus.embedded.js';
 import { createPostgresBus } from './live/bus.postgres.js';
-import { createNatsBus } from './live/bus.nats.js';
 import type { ServiceContext } from './write/unit-of-work.js';
 import { seedDemoIfEmpty } from './seed/demo.seed.js';
 import { pruneNotifications, pruneSearchTerms, scheduleMaintenance } from './maintenance/maintenance.js';
@@ -168,8 +167,9 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
     embeddedTemplate: parts.embeddedTemplate,
     notifyInTransactions: !config.busUrl,
   });
+  // The NATS client is loaded only for a NATS bus: a process on LISTEN/NOTIFY does not carry it.
   const sharedBus = config.busUrl
-    ? await createNatsBus({ url: config.busUrl, connectionString: database.connectionString!, log: app.log })
+    ? await (await import('./live/bus.nats.js')).createNatsBus({ url: config.busUrl, connectionString: database.connectionString!, log: app.log })
     : database.driver === 'postgres'
       ? await createPostgresBus(database.connectionString!, app.log)
       : await createEmbeddedBus(database);
@@ -177,7 +177,7 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
   const inboxSignals = new InboxSignals({ db: database.db, bus: sharedBus }, app.log);
   const bus = inboxSignals.listen(sharedBus);
   const bumps = new BumpBatcher({ db: database.db, bus }, app.log);
-  const blobStore = openBlobStore(config.uploads, config.dataDir);
+  const blobStore = await openBlobStore(config.uploads, config.dataDir);
   const jobs = await startJobQueue(database, app.log, { pollingIntervalSeconds: config.jobs.pollingIntervalSeconds });
   const mail = createMailSystem(config, database.db, jobs, translator, app.log);
   const ctx: ServiceContext = {

@@ -135,7 +135,7 @@ describe('a local store', () => {
 describe('choosing the store', () => {
   it('keeps files beside the database by default', async () => {
     const dataDir = join(root, 'data');
-    const store = openBlobStore(defaultConfig().uploads, dataDir);
+    const store = await openBlobStore(defaultConfig().uploads, dataDir);
     expect(store).toBeInstanceOf(LocalStore);
     const key = hashOf('beside the data');
     await store.put(key, Buffer.from('beside the data'), 'text/plain');
@@ -144,13 +144,13 @@ describe('choosing the store', () => {
 
   it('uses the configured directory when there is one', async () => {
     const dir = join(root, 'elsewhere');
-    const store = openBlobStore(defaultConfig({ uploads: { dir } }).uploads, join(root, 'unused-data'));
+    const store = await openBlobStore(defaultConfig({ uploads: { dir } }).uploads, join(root, 'unused-data'));
     expect(store).toBeInstanceOf(LocalStore);
     expect((store as LocalStore).dir).toBe(dir);
   });
 
   it('keeps files in memory when the database is, and they behave the same', async () => {
-    const store = openBlobStore(defaultConfig().uploads, 'memory://');
+    const store = await openBlobStore(defaultConfig().uploads, 'memory://');
     expect(store).toBeInstanceOf(MemoryStore);
     const bytes = Buffer.from('in memory');
     const key = hashOf(bytes);
@@ -165,7 +165,7 @@ describe('choosing the store', () => {
     await expect(store.put('../x', bytes, 'text/plain')).rejects.toThrow(RangeError);
   });
 
-  it('refuses s3 storage without its settings', () => {
-    expect(() => openBlobStore(defaultConfig({ uploads: { storage: 's3' } }).uploads, 'memory://')).toThrow(/uploads\.s3/);
+  it('refuses s3 storage without its settings', async () => {
+    await expect(openBlobStore(defaultConfig({ uploads: { storage: 's3' } }).uploads, 'memory://')).rejects.toThrow(/uploads\.s3/);
   });
 });

@@ -67,7 +67,7 @@ beforeAll(async () => {
     forcePathStyle: true,
     prefix: 'site-a/',
   };
-  store = openBlobStore(defaultConfig({ uploads: { storage: 's3', s3: settings } }).uploads, 'memory://');
+  store = await openBlobStore(defaultConfig({ uploads: { storage: 's3', s3: settings } }).uploads, 'memory://');
   raw = new S3Client({
     region: settings.region,
     endpoint: settings.endpoint,

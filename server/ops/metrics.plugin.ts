@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/config.js';
 import type { Database } from '../../db/client.js';
 import type { Bus } from '../live/bus.js';
-import { createMetrics, type AppMetrics } from './metrics.js';
+import type { AppMetrics } from './metrics.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -49,6 +49,8 @@ export const metricsPlugin = fp(
       app.decorate('metrics', null);
       return;
     }
+    // prom-client is loaded only when metrics are on: a process without them does not carry it.
+    const { createMetrics } = await import('./metrics.js');
     const metrics = createMetrics({
       database,
       bus,

@@ -4,9 +4,7 @@
  * named `cat.png` is HTML. Images are re-encoded (processing/image.ts); PDFs and text logs, where
  * the community accepts them, are kept as sent and only ever served as downloads.
  */
-import { fileTypeFromBuffer } from 'file-type';
 import { UPLOAD_IMAGE_TYPES, type UploadFileType, type UploadImageType, type UploadType } from '../../db/schema.js';
-import { processImage } from './processing/image.js';
 import { isPlainText } from './processing/plain-text.js';
 import { unreadableFile, unsupportedFile } from './processing/refusals.js';
 
@@ -35,8 +33,11 @@ const isImage = (mime: string): mime is UploadImageType => (UPLOAD_IMAGE_TYPES a
  */
 export async function processUpload(bytes: Buffer, allowedFiles: readonly UploadFileType[], limits: ProcessLimits): Promise<Processed> {
   if (bytes.length === 0) throw unreadableFile();
+  // Loaded with the first upload, as sharp is: most processes at rest never see one.
+  const { fileTypeFromBuffer } = await import('file-type');
   const detected = await fileTypeFromBuffer(bytes);
-  if (detected && isImage(detected.mime)) return processImage(bytes, detected.mime, limits);
+  // sharp and libvips load with the first image, not with the server: most processes never see one.
+  if (detected && isImage(detected.mime)) return (await import('./processing/image.js')).processImage(bytes, detected.mime, limits);
   if (detected?.mime === 'application/pdf' && bytes.subarray(0, PDF_MAGIC.length).equals(PDF_MAGIC) && allowedFiles.includes('application/pdf'))
     return asDownload('application/pdf', bytes);
   // Plain text has no signature: it is what file-type recognises nothing in (SVG and HTML too,

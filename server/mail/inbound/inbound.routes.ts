@@ -10,7 +10,7 @@ import { bearerToken } from '../../auth/auth.plugin.js';
 import { AppError, unauthorized } from '../../errors/errors.js';
 import { errors } from '../../schemas/common.schema.js';
 import type { InboundMailHandler } from './inbound.handler.js';
-import { MAX_INBOUND_BYTES } from './inbound.smtp.js';
+import { MAX_INBOUND_BYTES } from './inbound.limits.js';
 
 export const INBOUND_PATH = '/api/mail/inbound';
 const RFC822 = 'message/rfc822';

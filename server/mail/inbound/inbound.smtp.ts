@@ -9,9 +9,9 @@ import { SMTPServer, type SMTPServerDataStream } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
 import type { InboundMailHandler } from './inbound.handler.js';
+import { MAX_INBOUND_BYTES } from './inbound.limits.js';
 
 /** The largest mail taken, by SMTP and over HTTP. */
-export const MAX_INBOUND_BYTES = 10 * 1024 * 1024;
 
 export interface InboundSmtp {
   /** The port it listens on (the one asked for, or the one the system chose for port 0). */
