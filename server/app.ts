@@ -7,7 +7,7 @@ import { errorsPlugin, sendError } from './errors/errors.plugin.js';
 import { compressionPlugin } from './compression/compression.plugin.js';
 import { lazySerializers, type LazySerializers } from './schemas/lazy-serializers.js';
 import { securityPlugin } from './security/security.plugin.js';
-import { createValidatorCompiler } from './security/validation.js';
+import { lazyValidators, type LazyValidators } from './security/validation.js';
 import { docsPlugin } from './docs/docs.plugin.js';
 import { authPlugin } from './auth/auth.plugin.js';
 import { createSessionStore } from './auth/session.js';
@@ -96,6 +96,8 @@ declare module 'fastify' {
       searchTerms: SearchTermCounter;
       /** Response serialisers not compiled until first used (server/schemas/lazy-serializers.ts). */
       serializers: LazySerializers;
+      /** Request validators, likewise (server/security/validation.ts). */
+      validators: LazyValidators;
       /** Where uploaded files' bytes are kept (server/uploads/storage), opened once per app. */
       blobStore: BlobStore;
     };
@@ -156,7 +158,8 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
       void sendError(error, request, reply);
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
-  app.setValidatorCompiler(createValidatorCompiler());
+  const validators = lazyValidators();
+  app.setValidatorCompiler(validators.compiler);
   requestIds(app, { commitLog: config.logLevel === 'debug' || config.logLevel === 'trace' });
   closeConnectionsWhenDone(app);
 
@@ -201,7 +204,7 @@ export async function buildApp(config: Config, parts: AppParts = {}): Promise<Fa
   const stopListBumps = bumps.onBump((slug) => listCache.invalidate(slug));
   const sessions = createSessionStore(database.db, config.sessionTtlDays, { bus, cacheSeconds: config.sessionCacheSeconds });
   const searchTerms = new SearchTermCounter(database.db, app.log, config.searchTerms.enabled);
-  app.decorate('parley', { config, database, bus, ctx, translator, errorMessages, searchTerms, serializers, blobStore });
+  app.decorate('parley', { config, database, bus, ctx, translator, errorMessages, searchTerms, serializers, validators, blobStore });
   const stopMaintenance = scheduleMaintenance(database.db, sessions, config.live, app.log, {
     jobs: [
       { name: 'question reminders', run: () => runQuestionReminders(ctx, config.reminders) },

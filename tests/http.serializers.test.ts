@@ -23,6 +23,15 @@ describe('response serialisers', () => {
     expect(t.app.parley.serializers.compilePending()).toBeGreaterThan(200);
     expect(t.app.parley.serializers.compilePending()).toBe(0);
   });
+
+  it('request validators likewise: a route’s are compiled when it is first asked, they refuse as before, and every one of them compiles', async () => {
+    const waiting = t.app.parley.validators.compilePending;
+    const refused = await t.guest().request('GET', '/api/topics/not-a-number');
+    expect(refused.status).toBe(400);
+    expect(refused.body.code).toBe('invalid_input');
+    expect(waiting()).toBeGreaterThan(100);
+    expect(waiting()).toBe(0);
+  });
 });
 
 describe('"this or null" in a response schema', () => {
