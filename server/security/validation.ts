@@ -1,6 +1,7 @@
 import { Ajv, type AnySchema, type ErrorObject, type ValidateFunction } from 'ajv';
 import * as addFormatsModule from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
+import { compileLater, type CompileLater } from '../schemas/compile-later.js';
 
 // ajv-formats is CommonJS: its function sits on .default when imported from ESM.
 type AddFormats = (ajv: Ajv) => Ajv;
@@ -23,36 +24,19 @@ export function createValidatorCompiler(): FastifySchemaCompiler<AnySchema> {
   return lazyValidators().compiler;
 }
 
-export interface LazyValidators {
-  compiler: FastifySchemaCompiler<AnySchema>;
-  /** Compiles every validator still waiting, as Fastify would have at start; the count compiled (for the tests). */
-  compilePending(): number;
-}
+export type LazyValidators = { compiler: FastifySchemaCompiler<AnySchema> } & Pick<CompileLater, 'compilePending'>;
 
-/**
- * Request validators compiled the first time a route is asked, not at start, as the response
- * serialisers are (server/schemas/lazy-serializers.ts): ajv generates a function for each part of
- * each route, hundreds of them, most for routes a process may not be asked for in a while. Once
- * compiled, a validator is kept.
- */
+/** Request validators compiled the first time a route is asked (see compileLater). */
 export function lazyValidators(): LazyValidators {
   const strict = makeAjv(false);
   const coercing = makeAjv('array');
-  const pending = new Set<() => unknown>();
+  const { later, compilePending } = compileLater();
   const compiler: FastifySchemaCompiler<AnySchema> = ({ schema, httpPart }) => {
-    let compiled: ValidateFunction | undefined;
-    const ensure = (): ValidateFunction => {
-      if (!compiled) {
-        compiled = (httpPart === 'body' ? strict : coercing).compile(schema);
-        pending.delete(ensure);
-      }
-      return compiled;
-    };
-    pending.add(ensure);
+    const compiled = later((): ValidateFunction => (httpPart === 'body' ? strict : coercing).compile(schema));
     // Fastify reads the refusal from the function's `errors`, as ajv leaves it.
     const validate = Object.assign(
       (data: unknown) => {
-        const run = ensure();
+        const run = compiled();
         const valid = run(data);
         validate.errors = run.errors;
         return valid;
@@ -61,12 +45,5 @@ export function lazyValidators(): LazyValidators {
     );
     return validate;
   };
-  return {
-    compiler,
-    compilePending() {
-      const waiting = [...pending];
-      for (const ensure of waiting) ensure();
-      return waiting.length;
-    },
-  };
+  return { compiler, compilePending };
 }

@@ -11,8 +11,6 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { InboundMailHandler } from './inbound.handler.js';
 import { MAX_INBOUND_BYTES } from './inbound.limits.js';
 
-/** The largest mail taken, by SMTP and over HTTP. */
-
 export interface InboundSmtp {
   /** The port it listens on (the one asked for, or the one the system chose for port 0). */
   port: number;
