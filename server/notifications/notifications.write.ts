@@ -154,12 +154,14 @@ export interface AlsoLoad {
  * path decides everything from one read.
  */
 export async function loadPeople(db: Executor, draft: NotificationDraft, ids: number[], also: AlsoLoad = {}): Promise<Person[]> {
+  // Candidates come from three sources, each read by its own index, as one set. Written as three
+  // ORs in the WHERE, they made PostgreSQL read every user and test each: 55 ms a reply on 50,000.
   const watchers = also.watchersOf
-    ? sql` OR u.id IN (SELECT l.user_id FROM notification_levels l WHERE l.level = 'watching'
-      AND ((l.target_type = 'topic' AND l.target_id = ${also.watchersOf.topicId}) OR (l.target_type = 'category' AND l.target_id = ${also.watchersOf.categoryId})))`
+    ? sql` UNION ALL SELECT l.user_id FROM notification_levels l WHERE l.level = 'watching'
+      AND ((l.target_type = 'topic' AND l.target_id = ${also.watchersOf.topicId}) OR (l.target_type = 'category' AND l.target_id = ${also.watchersOf.categoryId}))`
     : sql``;
   const handles = also.handles?.length
-    ? sql` OR lower(u.handle) IN (${sql.join(
+    ? sql` UNION ALL SELECT h.id FROM users h WHERE lower(h.handle) IN (${sql.join(
         also.handles.map((h) => sql`${h.toLowerCase()}`),
         sql`, `,
       )})`
@@ -178,10 +180,7 @@ export async function loadPeople(db: Executor, draft: NotificationDraft, ids: nu
     LEFT JOIN memberships m ON m.user_id = u.id AND m.community_id = ${draft.communityId}
     LEFT JOIN topics t ON t.id = ${draft.topicId}::int
     LEFT JOIN posts p ON p.id = ${draft.postId}::int
-    WHERE (u.id IN (${sql.join(
-      [0, ...ids].map((id) => sql`${id}::int`),
-      sql`, `,
-    )})${watchers}${handles})${notIgnoringActor(draft)}`,
+    WHERE u.id IN (SELECT unnest(${`{${ids.map(Number).join(',')}}`}::int[])${watchers}${handles})${notIgnoringActor(draft)}`,
   );
 }
 
