@@ -2,7 +2,7 @@ import fp from 'fastify-plugin';
 import compress from '@fastify/compress';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { constants as zlib } from 'node:zlib';
-import { COMPRESSION_THRESHOLD, compressNow, takenEncoding } from './precompress.js';
+import { COMPRESSION_THRESHOLD, compressNow, takenEncoding, worthCompressing } from './precompress.js';
 import { varyOnEncoding } from './kept-json.js';
 
 /** What is worth compressing: text, JSON, XML (SVG, feeds); never a stream of events. */
@@ -41,7 +41,7 @@ export const compressionPlugin = fp(
     // The rendered pages are answered by the not-found handler (every path that is no route is a
     // page), which @fastify/compress never sees: compressed here, in one piece.
     app.addHook('onSend', async (request, reply, payload) => {
-      if (!request.is404 || reply.hasHeader('content-encoding') || !worthCompressing(reply, payload)) return payload;
+      if (!request.is404 || reply.hasHeader('content-encoding') || !compressible(reply, payload)) return payload;
       varyOnEncoding(reply);
       const encoding = takenEncoding(request.headers['accept-encoding']);
       if (!encoding) return payload;
@@ -53,7 +53,7 @@ export const compressionPlugin = fp(
   { name: 'compression' },
 );
 
-function worthCompressing(reply: FastifyReply, payload: unknown): payload is string | Buffer {
+function compressible(reply: FastifyReply, payload: unknown): payload is string | Buffer {
   if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return false;
-  return Buffer.byteLength(payload) >= COMPRESSION_THRESHOLD && COMPRESSIBLE.test(String(reply.getHeader('content-type') ?? ''));
+  return worthCompressing(payload) && COMPRESSIBLE.test(String(reply.getHeader('content-type') ?? ''));
 }

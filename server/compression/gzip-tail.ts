@@ -53,29 +53,3 @@ export function gzipWithTail(head: GzipHead, tail: Buffer): Buffer {
   parts.push(trailer);
   return Buffer.concat(parts);
 }
-
-/**
- * A shared head made once, off the event loop, by the first reader who needs it. Until it is ready
- * (and if making it failed, until a reader tries again) there is none, and readers are answered
- * another way.
- */
-export class KeptGzipHead {
-  private head: GzipHead | null = null;
-  private making = false;
-
-  constructor(private readonly bytes: () => Buffer) {}
-
-  ready(): GzipHead | null {
-    if (this.head || this.making) return this.head;
-    this.making = true;
-    deflateHead(this.bytes()).then(
-      (head) => {
-        this.head = head;
-      },
-      () => {
-        this.making = false;
-      },
-    );
-    return null;
-  }
-}

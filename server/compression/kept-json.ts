@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify';
-import { COMPRESSION_THRESHOLD, compressNow, precompress, takenEncoding, type Precompressed } from './precompress.js';
+import { MadeOnce } from './made-once.js';
+import { compressNow, precompress, takenEncoding, worthCompressing, type Precompressed } from './precompress.js';
 
 /** Bytes to send as they are, with the Content-Encoding they are already in (null: plain). */
 export interface Packed {
@@ -13,10 +14,11 @@ export interface Packed {
  * first reader who takes it: a kept answer costs no compression work after that.
  */
 export class KeptJson {
-  private readonly encoded: Partial<Record<Precompressed, Buffer>> = {};
-  private readonly making = new Set<Precompressed>();
+  private readonly encoded: Record<Precompressed, MadeOnce<Buffer>>;
 
-  constructor(readonly json: Buffer) {}
+  constructor(readonly json: Buffer) {
+    this.encoded = { br: new MadeOnce(() => precompress(json, 'br')), gzip: new MadeOnce(() => precompress(json, 'gzip')) };
+  }
 
   /** What `reply.serialize` gave (a string, from the route's schema serialiser). */
   static serialized(body: unknown): KeptJson {
@@ -31,19 +33,8 @@ export class KeptJson {
   packedFor(acceptEncoding: string | string[] | undefined): Packed {
     const encoding = encodingFor(this.json, acceptEncoding);
     if (!encoding) return { bytes: this.json, encoding: null };
-    const ready = this.encoded[encoding];
-    if (ready) return { bytes: ready, encoding };
-    if (!this.making.has(encoding)) {
-      this.making.add(encoding);
-      precompress(this.json, encoding).then(
-        (bytes) => {
-          this.encoded[encoding] = bytes;
-        },
-        // Plain bytes serve meanwhile; the next reader tries again.
-        () => this.making.delete(encoding),
-      );
-    }
-    return { bytes: this.json, encoding: null };
+    const ready = this.encoded[encoding].ready();
+    return ready ? { bytes: ready, encoding } : { bytes: this.json, encoding: null };
   }
 }
 
@@ -55,7 +46,7 @@ export function packedOnce(json: Buffer, acceptEncoding: string | string[] | und
 
 /** The encoding this answer goes in: none when it is too small to be worth it, or the reader takes none. */
 function encodingFor(json: Buffer, acceptEncoding: string | string[] | undefined): Precompressed | null {
-  return json.length >= COMPRESSION_THRESHOLD ? takenEncoding(acceptEncoding) : null;
+  return worthCompressing(json) ? takenEncoding(acceptEncoding) : null;
 }
 
 /** Sends JSON bytes as they are: no serialising again, no compressing again when already encoded. */

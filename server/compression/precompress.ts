@@ -12,6 +12,8 @@ const gzipped = promisify(gzip);
 /** Smaller answers go as they are: the encoding would save less than it costs. */
 export const COMPRESSION_THRESHOLD = 1024;
 
+export const worthCompressing = (bytes: string | Buffer): boolean => Buffer.byteLength(bytes) >= COMPRESSION_THRESHOLD;
+
 /**
  * Brotli's quality for an answer made for one reader (a signed-in reader's topic page or list).
  * Measured on a signed-in 50-post page (62 KB of JSON): quality 1 sends 4.1 KB where 4 sent 3.2 KB,

@@ -31,6 +31,15 @@ const isNull = (s: unknown) => isSchema(s) && s.type === 'null' && Object.keys(s
 export function nullableForSerializer(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(nullableForSerializer);
   if (!isSchema(schema)) return schema;
+  // Fastify asks for a serialiser factory per encapsulated context, each with the same shared schemas.
+  let done = rewritten.get(schema);
+  if (done === undefined) rewritten.set(schema, (done = rewrite(schema)));
+  return done;
+}
+
+const rewritten = new WeakMap<Schema, unknown>();
+
+function rewrite(schema: Schema): unknown {
   const out: Schema = {};
   for (const [key, value] of Object.entries(schema)) out[key] = nullableForSerializer(value);
   const anyOf: unknown = out.anyOf;

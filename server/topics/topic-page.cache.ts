@@ -2,8 +2,9 @@ import { KeptJson, packedOnce, type Packed } from '../compression/kept-json.js';
 import type { Executor } from '../../db/client.js';
 import type { Bus } from '../live/bus.js';
 import { guestViewer, type Viewer } from '../visibility/viewer.js';
-import { COMPRESSION_THRESHOLD, takesGzip } from '../compression/precompress.js';
-import { gzipWithTail, KeptGzipHead } from '../compression/gzip-tail.js';
+import { MadeOnce } from '../compression/made-once.js';
+import { takesGzip, worthCompressing } from '../compression/precompress.js';
+import { deflateHead, gzipWithTail, type GzipHead } from '../compression/gzip-tail.js';
 import { layOut, overlayTail, readOverlay, seesGuestPage, sharedHead, spliceOverlay, type PageLayout } from './topic-overlay.js';
 import { readTopicPage, renderTopicPage, type ReadTopicInput, type TopicPageFacts } from './topics.service.js';
 
@@ -115,7 +116,7 @@ export interface CachedTopicPage {
   facts: TopicPageFacts;
   kept: KeptJson;
   /** The page as signed-in readers without reactions on it share it, deflated once (see sharedHead). */
-  gzipHead: KeptGzipHead;
+  gzipHead: MadeOnce<GzipHead>;
 }
 
 export type TopicJsonCache = TopicPageCache<CachedTopicPage>;
@@ -152,7 +153,7 @@ export async function serveTopicPage(
     try {
       const { page, facts } = await renderTopicPage(db, guestViewer(), id, input);
       const layout = layOut(page);
-      entry = { layout, facts, kept: new KeptJson(layout.json), gzipHead: new KeptGzipHead(() => sharedHead(layout)) };
+      entry = { layout, facts, kept: new KeptJson(layout.json), gzipHead: new MadeOnce(() => deflateHead(sharedHead(layout))) };
     } catch (err) {
       // A topic hidden from guests may still be the reader's own (or theirs to moderate).
       if (user) return { page: await readTopicPage(db, viewer, id, input) };
@@ -169,7 +170,7 @@ export async function serveTopicPage(
   // Most readers have no reactions on the page: its shared part is compressed once for all of
   // them, and only their own part is added. Measured, compressing the whole page for each reader
   // was a seventh of a signed-in read.
-  const head = overlay.reactions.size === 0 && layout.json.length >= COMPRESSION_THRESHOLD && takesGzip(acceptEncoding) ? entry.gzipHead.ready() : null;
+  const head = overlay.reactions.size === 0 && worthCompressing(layout.json) && takesGzip(acceptEncoding) ? entry.gzipHead.ready() : null;
   if (head) return { packed: { bytes: gzipWithTail(head, overlayTail(facts, viewer, overlay)), encoding: 'gzip' }, cache: 'overlay' };
   return { packed: packedOnce(spliceOverlay(layout, facts, viewer, overlay), acceptEncoding), cache: 'overlay' };
 }
