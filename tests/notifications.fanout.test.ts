@@ -153,19 +153,32 @@ describe('replies', () => {
 
 describe('a reply and its notifications', () => {
   /** The app's database, watched: every `execute` statement's text, every transaction, and statements it is told to refuse. */
+  /**
+   * The app's database, watching every statement it prepares (raw, built or named, outside a
+   * transaction) and refusing those `refuse` picks when they run.
+   */
   function watchedDb(refuse: (text: string) => boolean = () => false) {
     const { ctx } = t.app.parley;
     const texts: string[] = [];
     let transactions = 0;
-    const db = new Proxy(ctx.db, {
-      get: (target, prop) => {
-        if (prop === 'transaction') transactions += 1;
-        if (prop !== 'execute') return Reflect.get(target, prop);
-        return (query: any) => {
-          const text: string = (ctx.db as any).dialect.sqlToQuery(query).sql;
-          texts.push(text);
-          return refuse(text) ? Promise.reject(new Error('database said no')) : target.execute(query);
+    const real = (ctx.db as any).session;
+    const session = new Proxy(real, {
+      get: (target, prop, receiver) => {
+        const value = Reflect.get(target, prop, receiver);
+        if (prop !== 'prepareQuery') return value;
+        return (query: { sql: string }, ...rest: unknown[]) => {
+          texts.push(query.sql);
+          const prepared = value.call(receiver, query, ...rest);
+          if (!refuse(query.sql)) return prepared;
+          return Object.assign(Object.create(prepared), { execute: () => Promise.reject(new Error('database said no')) });
         };
+      },
+    });
+    const db = new Proxy(ctx.db, {
+      get: (target, prop, receiver) => {
+        if (prop === 'transaction') transactions += 1;
+        if (prop === 'session') return session;
+        return Reflect.get(target, prop, receiver);
       },
     });
     return { db, texts, transactions: () => transactions };

@@ -4,7 +4,7 @@
  * each new or raised notification on its recipient's live channel.
  */
 import { sql, type SQL } from 'drizzle-orm';
-import { rows, type Executor } from '../../db/client.js';
+import { namedStatement, rows, statementValues, type Executor, type StatementValues } from '../../db/client.js';
 import type { NotificationKind, NotificationLevel, Role } from '../../db/schema.js';
 import { channelEventsCtes, eventsForV, USER_CHANNEL_PREFIX, userChannel, type EventDraft } from '../live/outbox.js';
 import type { ServiceContext, WriteScope } from '../write/unit-of-work.js';
@@ -122,26 +122,6 @@ export const levelOfPerson = (p: Person): NotificationLevel =>
  */
 const DESPITE_IGNORE: readonly NotificationKind[] = ['moderation', 'idea_status'];
 
-/**
- * Nobody hears from someone they ignore (safety/boundaries), decided here, where every kind's
- * recipients are: one NOT EXISTS in the query that loads them, not a check per recipient.
- */
-const notIgnoringActor = (draft: NotificationDraft): SQL =>
-  draft.actorId === null || DESPITE_IGNORE.includes(draft.kind)
-    ? sql``
-    : sql` AND NOT EXISTS (SELECT 1 FROM user_ignores ui WHERE ui.user_id = u.id AND ui.ignored_id = ${draft.actorId}::int)`;
-
-/**
- * Whether a person's `mentions_from` refuses the draft's actor: `staff` takes a staff, moderator or
- * admin role in the community where the mention is written (or a site admin).
- */
-const mentionRefusedSql = (draft: NotificationDraft): SQL =>
-  draft.actorId === null
-    ? sql`false`
-    : sql`CASE u.mentions_from WHEN 'anyone' THEN false WHEN 'nobody' THEN true
-      ELSE NOT coalesce((SELECT a.is_site_admin OR am.role IN ('staff', 'moderator', 'admin') FROM users a
-        LEFT JOIN memberships am ON am.user_id = a.id AND am.community_id = ${draft.communityId}::int WHERE a.id = ${draft.actorId}::int), false) END`;
-
 /** Beyond the listed ids: everyone watching the topic or its category, and these handles. */
 export interface AlsoLoad {
   watchersOf?: { topicId: number; categoryId: number };
@@ -149,40 +129,75 @@ export interface AlsoLoad {
 }
 
 /**
- * Candidates with their role, ban, levels and the subject's state, in one round trip. With
- * `also`, the topic's watchers and the mentioned handles come along in the same query: the reply
- * path decides everything from one read.
+ * Candidates with their role, ban, levels and the subject's state, in one round trip. Its text is
+ * the same for every draft (what varies is in placeholders), so it is prepared under a name: every
+ * reply runs it, and planned each time it cost PostgreSQL more than running it.
+ *
+ * Candidates come from three sources, each read by its own index, as one set. Written as three
+ * ORs in the WHERE, they made PostgreSQL read every user and test each: 55 ms a reply on 50,000.
+ * Nobody hears from someone they ignore (safety/boundaries), decided here, where every kind's
+ * recipients are: one NOT EXISTS, not a check per recipient (`ignoring`: null for acts of office).
+ * `mention_refused`: whether a person's `mentions_from` refuses the actor: `staff` takes a staff,
+ * moderator or admin role in the community where the mention is written (or a site admin).
  */
-export async function loadPeople(db: Executor, draft: NotificationDraft, ids: number[], also: AlsoLoad = {}): Promise<Person[]> {
-  // Candidates come from three sources, each read by its own index, as one set. Written as three
-  // ORs in the WHERE, they made PostgreSQL read every user and test each: 55 ms a reply on 50,000.
-  const watchers = also.watchersOf
-    ? sql` UNION ALL SELECT l.user_id FROM notification_levels l WHERE l.level = 'watching'
-      AND ((l.target_type = 'topic' AND l.target_id = ${also.watchersOf.topicId}) OR (l.target_type = 'category' AND l.target_id = ${also.watchersOf.categoryId}))`
-    : sql``;
-  const handles = also.handles?.length
-    ? sql` UNION ALL SELECT h.id FROM users h WHERE lower(h.handle) IN (${sql.join(
-        also.handles.map((h) => sql`${h.toLowerCase()}`),
-        sql`, `,
-      )})`
-    : sql``;
-  return rows<Person>(
-    db,
-    sql`
+const people = statementValues({
+  communityId: 'int',
+  topicId: 'int',
+  postId: 'int',
+  actorId: 'int',
+  ignoring: 'int',
+  ids: 'int[]',
+  watchTopic: 'int',
+  watchCategory: 'int',
+  handles: 'text[]',
+});
+const peopleStatement = namedStatement<Person>(
+  'notice_people',
+  ((a) => sql`
+    WITH ${people.cte}
     SELECT u.id, u.is_site_admin, m.role, lower(u.handle) AS handle,
-      EXISTS (SELECT 1 FROM bans WHERE bans.community_id = ${draft.communityId} AND bans.user_id = u.id AND ${banInForce()}) AS banned,
-      ${mentionRefusedSql(draft)} AS mention_refused,
+      EXISTS (SELECT 1 FROM bans WHERE bans.community_id = ${a.communityId} AND bans.user_id = u.id AND ${banInForce()}) AS banned,
+      CASE WHEN ${a.actorId} IS NULL THEN false
+        WHEN u.mentions_from = 'anyone' THEN false WHEN u.mentions_from = 'nobody' THEN true
+        ELSE NOT coalesce((SELECT actor.is_site_admin OR am.role IN ('staff', 'moderator', 'admin') FROM users actor
+          LEFT JOIN memberships am ON am.user_id = actor.id AND am.community_id = ${a.communityId} WHERE actor.id = ${a.actorId}), false) END AS mention_refused,
       (SELECT l.level FROM notification_levels l WHERE l.user_id = u.id AND l.target_type = 'topic' AND l.target_id = t.id) AS topic_level,
       (SELECT l.level FROM notification_levels l WHERE l.user_id = u.id AND l.target_type = 'category' AND l.target_id = t.category_id) AS category_level,
       t.id AS t_id, t.hidden AS t_hidden, t.author_id AS t_author_id, t.category_id AS t_category_id,
       p.id AS p_id, p.hidden AS p_hidden, p.deleted AS p_deleted, p.author_id AS p_author_id
-    FROM users u
-    LEFT JOIN memberships m ON m.user_id = u.id AND m.community_id = ${draft.communityId}
-    LEFT JOIN topics t ON t.id = ${draft.topicId}::int
-    LEFT JOIN posts p ON p.id = ${draft.postId}::int
-    WHERE u.id IN (SELECT unnest(${`{${ids.map(Number).join(',')}}`}::int[])${watchers}${handles})${notIgnoringActor(draft)}`,
-  );
+    FROM args CROSS JOIN users u
+    LEFT JOIN memberships m ON m.user_id = u.id AND m.community_id = ${a.communityId}
+    LEFT JOIN topics t ON t.id = ${a.topicId}
+    LEFT JOIN posts p ON p.id = ${a.postId}
+    WHERE u.id IN (
+        SELECT unnest(${a.ids}) FROM args
+        UNION ALL SELECT l.user_id FROM args, notification_levels l WHERE l.level = 'watching' AND l.target_type = 'topic' AND l.target_id = ${a.watchTopic}
+        UNION ALL SELECT l.user_id FROM args, notification_levels l WHERE l.level = 'watching' AND l.target_type = 'category' AND l.target_id = ${a.watchCategory}
+        UNION ALL SELECT h.id FROM args, users h WHERE lower(h.handle) = ANY (${a.handles}))
+      AND NOT EXISTS (SELECT 1 FROM user_ignores ui WHERE ui.user_id = u.id AND ui.ignored_id = ${a.ignoring})`)(people.v),
+);
+
+/**
+ * Candidates with what the rules need to decide on them (see peopleStatement). With `also`, the
+ * topic's watchers and the mentioned handles come along in the same query: the reply path decides
+ * everything from one read.
+ */
+export async function loadPeople(db: Executor, draft: NotificationDraft, ids: number[], also: AlsoLoad = {}): Promise<Person[]> {
+  return peopleStatement(db, {
+    communityId: draft.communityId,
+    topicId: draft.topicId,
+    postId: draft.postId,
+    actorId: draft.actorId,
+    ignoring: DESPITE_IGNORE.includes(draft.kind) ? null : draft.actorId,
+    ids: `{${ids.map(Number).join(',')}}`,
+    watchTopic: also.watchersOf?.topicId ?? null,
+    watchCategory: also.watchersOf?.categoryId ?? null,
+    handles: arrayLiteral((also.handles ?? []).map((h) => h.toLowerCase())),
+  });
 }
+
+/** A text[] literal of these strings, each quoted (a handle is letters, digits, `_` and `-`, but a literal must not trust that). */
+const arrayLiteral = (values: string[]): string => `{${values.map((v) => `"${v.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
 
 /** Only identity and role matter to the visibility rules. */
 function standingOf(userId: number, isSiteAdmin: boolean, role: Role | null): Standing {
@@ -271,20 +286,19 @@ function insertSql(draft: NotificationDraft, recipients: number[]) {
 }
 
 /**
- * The INSERT of one draft about a post that the same statement stores (`post`: the name of its
- * CTE, with `id`), run after the CTE named `after`: nothing is stored when the post is not. The
- * recipients travel as two array parameters, so no audience is too large for one statement.
+ * The INSERT of one kind of notice about a post that the same statement stores (`post`: the name
+ * of its CTE, with `id`), run after the CTE named `after`: nothing is stored when the post is not.
+ * The recipients, their reasons and the data are values of the statement (`<kind>Ids`,
+ * `<kind>Reasons`, `<kind>Data`), so no audience is too large for one statement and its text never changes.
  */
-function insertForNewPostSql(draft: NotificationDraft, recipients: number[], post: string, after: string): SQL {
-  const ids = `{${recipients.join(',')}}`;
-  const reasons = `{${recipients.map((id) => reasonFor(draft, id) ?? 'NULL').join(',')}}`;
+function insertForNewPostSql(kind: NewPostNotice, values: NewPostValues, post: string, after: string): SQL {
+  const a = values.v;
   return sql`INSERT INTO notifications (user_id, kind, community_id, topic_id, post_id, actor_id, data, reason)
-    SELECT r.user_id, ${draft.kind}::text, ${draft.communityId}::int, ${draft.topicId}::int, np.id, ${draft.actorId}::int,
-      ${JSON.stringify(draft.data ?? {})}::jsonb, r.reason
-    FROM unnest(${ids}::int[], ${reasons}::text[]) AS r (user_id, reason)
+    SELECT r.user_id, ${kind}::text, ${a.communityId}, ${a.topicId}, np.id, ${a.authorId}, ${a[`${kind}Data`]}, r.reason
+    FROM ${values.from} CROSS JOIN LATERAL unnest(${a[`${kind}Ids`]}, ${a[`${kind}Reasons`]}) AS r (user_id, reason)
       CROSS JOIN ${sql.raw(post)} np CROSS JOIN (SELECT 1 FROM ${sql.raw(after)} LIMIT 1) run_after
     ORDER BY r.user_id
-    ${conflictSql(draft)} ${RETURNING}`;
+    ${conflictSql({ kind })} ${RETURNING}`;
 }
 
 /** Drafts whose recipients are decided (`mayBeTold` ran), each recipient in one draft at most. */
@@ -299,22 +313,41 @@ export interface ToldWithPost {
   seq: number;
 }
 
+/** The kinds of notice a new reply tells (replyAudience), in the order its statement stores them. */
+const NEW_POST_NOTICES = ['mention', 'reply'] as const;
+type NewPostNotice = (typeof NEW_POST_NOTICES)[number];
+
+/** The values a new post's notices take (see statementValues), beside what they are about. */
+export const NEW_POST_NOTICE_VALUES = {
+  mentionIds: 'int[]',
+  mentionReasons: 'text[]',
+  mentionData: 'jsonb',
+  replyIds: 'int[]',
+  replyReasons: 'text[]',
+  replyData: 'jsonb',
+} as const satisfies Record<`${NewPostNotice}${'Ids' | 'Reasons' | 'Data'}`, string>;
+
+type NewPostValues = StatementValues<keyof typeof NEW_POST_NOTICE_VALUES | 'communityId' | 'topicId' | 'authorId'>;
+
 /**
  * The notices of a new post, stored by the statement that stores the post (posts.append), so the
  * two commit together: one commit, and one `NOTIFY` lock at commit, where storing them after the
  * post took two. `post` names the statement's CTE of the new post (with `id`); `after` one that must
  * run first (the post's own event: every writer takes channel rows in the same order, the
  * content's channel first, then notification rows, then recipients' channels by name).
- * Answers CTEs to add (`n0`…, `nv`, `nc`, `ne`) and `told`, an expression for the statement's
- * row: a JSON array of `ToldWithPost`, whose evaluation also queues each event's NOTIFY.
+ * Answers CTEs to add (`n_<kind>`, `nv`, `nc`, `ne`) and `told`, an expression for the statement's
+ * row: a JSON array of `ToldWithPost`, whose evaluation also queues each event's NOTIFY. Its text is
+ * the same for every audience (a kind nobody is told about has no recipients), so the statement can
+ * be prepared under a name. `values` are the statement's (with NEW_POST_NOTICE_VALUES among
+ * them); `noticesOfNewPostValues` gives theirs for a batch.
  */
-export function noticesOfNewPostSql(batch: DecidedBatch, post: string, after: string): { ctes: SQL; told: SQL } {
-  const inserts = batch.map(({ draft, recipients }, i) => sql`${sql.raw(`n${i}`)} AS (${insertForNewPostSql(draft, recipients, post, after)})`);
+export function noticesOfNewPostSql(values: NewPostValues, post: string, after: string): { ctes: SQL; told: SQL } {
+  const inserts = NEW_POST_NOTICES.map((kind) => sql`${sql.raw(`n_${kind}`)} AS (${insertForNewPostSql(kind, values, post, after)})`);
   const named = sql.join(
-    batch.map(
-      ({ draft }, i) => sql`SELECT ${USER_CHANNEL_PREFIX}::text || user_id AS name, user_id, ${draft.kind}::text AS kind, mailable,
+    NEW_POST_NOTICES.map(
+      (kind) => sql`SELECT ${USER_CHANNEL_PREFIX}::text || user_id AS name, user_id, ${kind}::text AS kind, mailable,
         jsonb_build_object('notificationId', id) AS ref, CASE WHEN created THEN 'notification.created' ELSE 'notification.updated' END AS type
-      FROM ${sql.raw(`n${i}`)}`,
+      FROM ${sql.raw(`n_${kind}`)}`,
     ),
     sql` UNION ALL `,
   );
@@ -323,6 +356,20 @@ export function noticesOfNewPostSql(batch: DecidedBatch, post: string, after: st
     FROM (SELECT nv.user_id, nv.kind, nv.mailable, ne.channel, ne.seq::int AS seq, parley_notify(ne.channel, ne.seq) AS notified
       FROM ne JOIN nv ON nv.name = ne.channel) x)`;
   return { ctes, told };
+}
+
+/** The values of NEW_POST_NOTICE_VALUES for a decided batch (whose drafts are about the post it stores). */
+export function noticesOfNewPostValues(batch: DecidedBatch): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const kind of NEW_POST_NOTICES) {
+    const { draft, recipients } = batch.find((d) => d.draft.kind === kind) ?? { draft: { kind }, recipients: [] };
+    values[`${kind}Ids`] = `{${recipients.map(Number).join(',')}}`;
+    values[`${kind}Reasons`] = `{${recipients.map((id) => reasonFor(draft, id) ?? 'NULL').join(',')}}`;
+    values[`${kind}Data`] = JSON.stringify(('data' in draft && draft.data) || {});
+  }
+  const other = batch.find((d) => !(NEW_POST_NOTICES as readonly string[]).includes(d.draft.kind));
+  if (other) throw new Error(`a new post's statement stores no "${other.draft.kind}" notices`);
+  return values;
 }
 
 /** After the post's statement committed: the mail jobs of those told (the events are the caller's to publish). */
@@ -334,7 +381,7 @@ export async function afterNoticesOfNewPost(ctx: Pick<ServiceContext, 'jobs'>, b
 }
 
 /** Each kind's coalescing and once-only rule. */
-function conflictSql(draft: NotificationDraft): SQL {
+function conflictSql(draft: Pick<NotificationDraft, 'kind'>): SQL {
   return draft.kind === 'reply'
     ? // The link stays on the first unread reply, unless that one was since hidden or deleted
       // (a notification about an unreadable post is shown to nobody): then it moves to this one.

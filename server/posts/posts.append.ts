@@ -1,11 +1,17 @@
 import { sql } from 'drizzle-orm';
-import { rows, type Executor } from '../../db/client.js';
+import { namedStatement, statementValues, type Executor } from '../../db/client.js';
 import type { PostRow } from '../../db/columns.js';
 import { bans, type ReasonCode, type Role } from '../../db/schema.js';
 import { banInForce } from '../moderation/bans.js';
 import type { BusNote } from '../live/bus.js';
 import { topicChannel } from '../live/outbox.js';
-import { noticesOfNewPostSql, type DecidedBatch, type ToldWithPost } from '../notifications/notifications.write.js';
+import {
+  NEW_POST_NOTICE_VALUES,
+  noticesOfNewPostSql,
+  noticesOfNewPostValues,
+  type DecidedBatch,
+  type ToldWithPost,
+} from '../notifications/notifications.write.js';
 
 export interface AppendReply {
   topicId: number;
@@ -36,6 +42,63 @@ export interface AppendReply {
   seesHidden: boolean;
 }
 
+const values = statementValues({
+  topicId: 'int',
+  communityId: 'int',
+  authorId: 'int',
+  authorRole: 'text',
+  replyToId: 'int',
+  body: 'text',
+  bodyHtml: 'text',
+  clientId: 'text',
+  held: 'boolean',
+  heldReason: 'text',
+  joins: 'boolean',
+  passesLock: 'boolean',
+  seesHidden: 'boolean',
+  slowModeChecked: 'int',
+  passesSlowMode: 'boolean',
+  channel: 'text',
+  ...NEW_POST_NOTICE_VALUES,
+});
+// Who the reply tells, decided before, is stored by the same statement (one commit, not two).
+const told = noticesOfNewPostSql(values, 'p', 'e');
+
+/**
+ * The reply's one statement, its text the same for every reply (its values are read from the
+ * CTE `args`, see statementValues), prepared under a name: each connection plans it once.
+ */
+const replyStatement = namedStatement<Record<string, unknown>>(
+  'post_reply',
+  ((a) => sql`
+    WITH ${values.cte}, t AS (
+      UPDATE topics SET last_number = last_number + 1, post_count = post_count + 1, last_post_at = now()
+      FROM args
+      WHERE topics.id = ${a.topicId} AND (NOT locked OR ${a.passesLock}) AND (NOT hidden OR ${a.seesHidden})
+        AND (topics.slow_mode_seconds <= ${a.slowModeChecked} OR ${a.passesSlowMode})
+        AND NOT EXISTS (SELECT 1 FROM ${bans} WHERE ${bans.communityId} = topics.community_id AND ${bans.userId} = ${a.authorId} AND ${banInForce()})
+      RETURNING last_number
+    ), m AS (
+      INSERT INTO memberships (community_id, user_id, role)
+      SELECT ${a.communityId}, ${a.authorId}, 'member' FROM t, args WHERE ${a.joins}
+      ON CONFLICT DO NOTHING
+    ), p AS (
+      INSERT INTO posts (topic_id, number, author_id, author_role, reply_to_id, body, body_html, client_id, hidden, hidden_reason_code, hidden_at, hidden_pending)
+      SELECT ${a.topicId}, t.last_number, ${a.authorId}, ${a.authorRole}, ${a.replyToId}, ${a.body}, ${a.bodyHtml}, ${a.clientId},
+        ${a.held}, ${a.heldReason}, CASE WHEN ${a.held} THEN now() END, ${a.held} FROM t, args
+      RETURNING id, number, created_at, hidden_at
+    ), c AS (
+      INSERT INTO channels (name, last_seq) SELECT ${a.channel}, 1 FROM p, args
+      ON CONFLICT (name) DO UPDATE SET last_seq = channels.last_seq + 1
+      RETURNING last_seq
+    ), e AS (
+      INSERT INTO events (channel, seq, type, ref)
+      SELECT ${a.channel}, c.last_seq, 'post.created', jsonb_build_object('postId', p.id) FROM c, p, args
+      RETURNING seq
+    ), ${told.ctes}
+    SELECT p.id, p.number, p.created_at, p.hidden_at, e.seq::int AS seq, parley_notify(${a.channel}, e.seq), ${told.told} AS told FROM p, e, args`)(values.v),
+);
+
 /**
  * A reply is the hottest write, so it is one statement instead of a transaction of five round
  * trips. A single statement is atomic on its own: the topic row's lock numbers the post, the
@@ -54,41 +117,27 @@ export async function appendReply(
   notices: DecidedBatch = [],
 ): Promise<{ post: PostRow; note: BusNote; told: ToldWithPost[] } | null> {
   const channel = topicChannel(r.topicId);
-  // Who the reply tells, decided before, is stored by the same statement (one commit, not two).
-  const told = notices.length ? noticesOfNewPostSql(notices, 'p', 'e') : null;
   const held = r.held ?? false;
   const heldReason = held ? (r.heldReason ?? 'held_first_post') : null;
-  const slowOk = sql`(topics.slow_mode_seconds <= ${r.slowModeChecked ?? 0} OR ${r.passesSlowMode ?? false})`;
-  const [row] = await rows<Record<string, unknown>>(
-    db,
-    sql`
-    WITH t AS (
-      UPDATE topics SET last_number = last_number + 1, post_count = post_count + 1, last_post_at = now()
-      WHERE id = ${r.topicId} AND (NOT locked OR ${r.passesLock}) AND (NOT hidden OR ${r.seesHidden}) AND ${slowOk}
-        AND NOT EXISTS (SELECT 1 FROM ${bans} WHERE ${bans.communityId} = topics.community_id AND ${bans.userId} = ${r.authorId} AND ${banInForce()})
-      RETURNING last_number
-    ), m AS (
-      INSERT INTO memberships (community_id, user_id, role)
-      SELECT ${r.communityId}, ${r.authorId}, 'member' FROM t WHERE ${r.joins}
-      ON CONFLICT DO NOTHING
-    ), p AS (
-      INSERT INTO posts (topic_id, number, author_id, author_role, reply_to_id, body, body_html, client_id, hidden, hidden_reason_code, hidden_at, hidden_pending)
-      SELECT ${r.topicId}, t.last_number, ${r.authorId}, ${r.authorRole}, ${r.replyToId}, ${r.body}, ${r.bodyHtml}, ${r.clientId},
-        ${held}, ${heldReason}, CASE WHEN ${held} THEN now() END, ${held} FROM t
-      RETURNING id, number, created_at, hidden_at
-    ), c AS (
-      INSERT INTO channels (name, last_seq) SELECT ${channel}, 1 FROM p
-      ON CONFLICT (name) DO UPDATE SET last_seq = channels.last_seq + 1
-      RETURNING last_seq
-    ), e AS (
-      INSERT INTO events (channel, seq, type, ref)
-      SELECT ${channel}, c.last_seq, 'post.created', jsonb_build_object('postId', p.id) FROM c, p
-      RETURNING seq
-    )${told ? sql`, ${told.ctes}` : sql``}
-    SELECT p.id, p.number, p.created_at, p.hidden_at, e.seq::int AS seq, parley_notify(${channel}, e.seq)${
-      told ? sql`, ${told.told} AS told` : sql``
-    } FROM p, e`,
-  );
+  const [row] = await replyStatement(db, {
+    topicId: r.topicId,
+    communityId: r.communityId,
+    authorId: r.authorId,
+    authorRole: r.authorRole,
+    replyToId: r.replyToId,
+    body: r.body,
+    bodyHtml: r.bodyHtml,
+    clientId: r.clientId,
+    held,
+    heldReason,
+    joins: r.joins,
+    passesLock: r.passesLock,
+    seesHidden: r.seesHidden,
+    slowModeChecked: r.slowModeChecked ?? 0,
+    passesSlowMode: r.passesSlowMode ?? false,
+    channel,
+    ...noticesOfNewPostValues(notices),
+  });
   if (!row) return null;
   const post: PostRow = {
     id: Number(row.id),
