@@ -154,13 +154,11 @@ export function namedStatement<T>(name: string, query: SQL): (db: Executor, valu
   return async (db, values) => ((await statement(db).execute(values)) as { rows: T[] }).rows;
 }
 
-/** The values of a named statement, read from a one-row CTE (see statementValues). */
+/** The values of a named statement, read from a one-row CTE named `args` (see statementValues). */
 export interface StatementValues<K extends string> {
   /** `args AS MATERIALIZED (SELECT $1::int AS "topicId", …)`, for the statement's WITH. */
   cte: SQL;
-  /** The CTE's name, for a FROM that reads a value. */
-  from: SQL;
-  /** Each value as a column of the CTE: `args."topicId"`. */
+  /** Each value as a column of the CTE: `args."topicId"` (a FROM that reads one names `args`). */
   v: Record<K, SQL>;
 }
 
@@ -178,7 +176,6 @@ export function statementValues<K extends string>(types: Record<K, string>): Sta
   const columns = names.map((n) => sql`${sql.placeholder(n)}::${sql.raw(types[n])} AS ${sql.identifier(n)}`);
   return {
     cte: sql`args AS MATERIALIZED (SELECT ${sql.join(columns, sql`, `)})`,
-    from: sql.raw('args'),
     v: Object.fromEntries(names.map((n) => [n, sql`args.${sql.identifier(n)}`])) as Record<K, SQL>,
   };
 }
