@@ -110,7 +110,9 @@ describe('a resuming reader', () => {
     await reader.next((m) => isEvent(channel)(m) && m.seq === 201, 20_000);
     expect(seqsOf(reader.collect(), channel)).toEqual(range(1, 201));
     expect(reader.isOpen).toBe(true);
-  });
+    // Posting the 10 MB backlog through the API takes 11–15 s alone on 2 cores, and over 30 s while
+    // the PGlite and PostgreSQL suites share them (.ci/run): the replay is what is tested, not its pace.
+  }, 90_000);
 });
 
 describe('shutdown', () => {
