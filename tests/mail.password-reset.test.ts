@@ -52,7 +52,12 @@ async function resetJobsDone() {
     .toBe(0);
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+/**
+ * The lower quartile: a busy machine adds time to some requests, never takes it away, so the
+ * quicker requests show each path's own cost best. (Medians of 20 differed by 12 ms once while
+ * two suites shared the cores.) A path that does more work is slower in every request, quartile included.
+ */
+const lowerQuartile = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 4)]!;
 
 describe('asking for a reset', () => {
   it('answers an address with an account and one without alike, and mails only the account', async () => {
@@ -280,11 +285,11 @@ describe('timing', () => {
       unknown.push(await timed(nobody));
       if (i % 2 === 1) known.push(await timed(address(bea)));
     }
-    const [k, u] = [median(known), median(unknown)];
+    const [k, u] = [lowerQuartile(known), lowerQuartile(unknown)];
     // The request does the same work either way (the lookup is the job's, later), so only noise
     // separates them: within 4 ms, or three quarters of the shorter time on a busy machine. Looking
     // the address up and queueing the mail in the request (some 6 ms here) fails this.
-    expect(Math.abs(k - u), `medians ${k.toFixed(1)} ms and ${u.toFixed(1)} ms`).toBeLessThan(Math.max(4, 0.75 * Math.min(k, u)));
+    expect(Math.abs(k - u), `lower quartiles ${k.toFixed(1)} ms and ${u.toFixed(1)} ms`).toBeLessThan(Math.max(4, 0.75 * Math.min(k, u)));
     // Nothing was looked up yet: the jobs are still waiting.
     const [tokens] = await rows<{ n: number }>(quiet.app.parley.ctx.db, sql`SELECT count(*)::int AS n FROM email_tokens WHERE purpose = 'reset'`);
     expect(tokens!.n).toBe(0);
