@@ -152,10 +152,9 @@ describe('replies', () => {
 });
 
 describe('a reply and its notifications', () => {
-  /** The app's database, watched: every `execute` statement's text, every transaction, and statements it is told to refuse. */
   /**
    * The app's database, watching every statement it prepares (raw, built or named, outside a
-   * transaction) and refusing those `refuse` picks when they run.
+   * transaction), refusing those `refuse` picks when they run, and counting the transactions begun.
    */
   function watchedDb(refuse: (text: string) => boolean = () => false) {
     const { ctx } = t.app.parley;
