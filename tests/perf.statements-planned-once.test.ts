@@ -17,16 +17,15 @@ import { startTestApp, type TestApp } from './helpers/app.js';
 import { createTopic, scene } from './helpers/factories.js';
 import { setTopicLevel } from './helpers/notifications.js';
 
-let t: TestApp;
-
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(async () => {
-  await t?.close();
-});
-
 describe.skipIf(!process.env.DATABASE_URL)('a reply’s statements on one connection', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
   it('are planned for their first five runs, and from then on run the plan they keep', async () => {
     const s = await scene(t);
     const { topic, post } = await createTopic(s.member, s.slug);
