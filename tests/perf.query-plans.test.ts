@@ -70,7 +70,16 @@ async function statementsOf(url: string, signedIn = false): Promise<{ statements
   const statements = captured;
   captured = null;
   expect(res.statusCode, `${url}: ${res.body.slice(0, 300)}`).toBe(200);
-  return { statements: statements.filter((s) => /^\s*(with|select)\b/i.test(s.sql)), body: res.json() };
+  return { statements: reads(statements), body: res.json() };
+}
+
+/** The reads among statements: what has a plan worth looking at. */
+const reads = (statements: Statement[]) => statements.filter((s) => /^\s*(with|select)\b/i.test(s.sql));
+
+/** The generated community's topic with the most posts. */
+async function biggestTopicId(): Promise<number> {
+  const { rows } = await t.app.parley.ctx.db.transaction((tx) => executorSql(tx).executeSql(`SELECT id FROM topics ORDER BY post_count DESC LIMIT 1`));
+  return (rows[0] as { id: number }).id;
 }
 
 async function planOf(s: Statement, priced: string[] = []): Promise<PlanNode> {
@@ -207,11 +216,7 @@ describe('no first-view page reads a growing table whole', () => {
     ['search, again (the kept answer checked)', '/api/communities/acme/search?q=account', false],
     ['the moderation log, again (its newest entry)', '/api/communities/acme/moderation-log', false],
   ] as const)('%s', async (_name, path, signedIn) => {
-    const big = (
-      (await t.app.parley.ctx.db.transaction((tx) => executorSql(tx).executeSql(`SELECT id FROM topics ORDER BY post_count DESC LIMIT 1`))).rows[0] as {
-        id: number;
-      }
-    ).id;
+    const big = await biggestTopicId();
     const { statements } = await statementsOf(path.replace('BIG', String(big)), signedIn);
     expect(statements.length).toBeGreaterThan(0);
     for (const s of statements) {
@@ -231,11 +236,7 @@ describe('the generated community', () => {
 
 describe('a reply reads no growing table whole', () => {
   it('whom it tells (the topic’s watchers, the people it names, the mentioned) is read by index, not by reading every user', async () => {
-    const big = (
-      (await t.app.parley.ctx.db.transaction((tx) => executorSql(tx).executeSql(`SELECT id FROM topics ORDER BY post_count DESC LIMIT 1`))).rows[0] as {
-        id: number;
-      }
-    ).id;
+    const big = await biggestTopicId();
     captured = [];
     const res = await t.app.inject({
       method: 'POST',
@@ -243,7 +244,7 @@ describe('a reply reads no growing table whole', () => {
       headers: { cookie, origin: ORIGIN },
       payload: { body: 'Thanks @user3, the second option fixed it here too.' },
     });
-    const statements = captured.filter((s) => /^\s*(with|select)\b/i.test(s.sql));
+    const statements = reads(captured);
     captured = null;
     expect(res.statusCode, res.body).toBe(201);
     const audience = statements.filter((s) => /l\.level = 'watching'/.test(s.sql));
