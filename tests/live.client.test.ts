@@ -150,13 +150,13 @@ describe('LiveClient against the server', () => {
     expect(sub.resets).toEqual([]);
   });
 
-  it('reconnects soon after "going away" (server restart) and a heartbeat timeout', async () => {
+  it('reconnects soon after "going away" (server restart), a heartbeat timeout and the end of its session (signed out elsewhere)', async () => {
     const { topic } = await createTopic(s.member, s.slug);
     // With jitter pinned high a normal first retry waits ~5 s; "now-ish" stays under 1 s.
     const { live } = client({ backoff: { minMs: 5000, maxMs: 15_000 }, random: () => 0.99 });
     const sub = listen(live, topic.id);
     await vi.waitFor(() => expect(sub.subscribed).toHaveLength(1));
-    for (const [i, code] of [1001, 4009].entries()) {
+    for (const [i, code] of [1001, 4009, 4001].entries()) {
       dropAll(code);
       await vi.waitFor(() => expect(live.state).not.toBe('open'));
       // Within the 1 s "now-ish" window, though the normal first retry could wait 5 s.

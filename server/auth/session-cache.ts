@@ -5,6 +5,15 @@ import type { ValidatedSession } from './session.js';
 export const sessionSignal = (sessionId: string) => `session:${sessionId}`;
 export const userSignal = (userId: number) => `user:${userId}`;
 
+/** What a bus signal says about sessions: one ended, or an account's changed (null: about something else). */
+export type SessionNews = { kind: 'session'; sessionId: string } | { kind: 'user'; userId: number };
+
+export function sessionNewsOf(payload: string): SessionNews | null {
+  if (payload.startsWith('session:')) return { kind: 'session', sessionId: payload.slice('session:'.length) };
+  if (payload.startsWith('user:')) return { kind: 'user', userId: Number(payload.slice('user:'.length)) };
+  return null;
+}
+
 /**
  * Sessions this process validated in the last few seconds, so a signed-in read needs no database
  * round trip to learn who is asking. A revocation or a change of what a session carries (name,
@@ -68,13 +77,11 @@ export class SessionCache {
   }
 
   private onSignal(payload: string): void {
-    const cut = payload.indexOf(':');
-    const kind = payload.slice(0, cut);
-    const ref = payload.slice(cut + 1);
-    if (kind !== 'session' && kind !== 'user') return;
+    const news = sessionNewsOf(payload);
+    if (!news) return;
     this.clock++;
-    if (kind === 'session') this.forget(ref);
-    else for (const id of this.byUser.get(Number(ref)) ?? []) this.forget(id);
+    if (news.kind === 'session') this.forget(news.sessionId);
+    else for (const id of this.byUser.get(news.userId) ?? []) this.forget(id);
   }
 
   private forget(sessionId: string): void {

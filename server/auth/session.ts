@@ -108,6 +108,34 @@ export function createSessionStore(db: Db, ttlDays: number, options: { bus: Bus;
   const { bus } = options;
   const cache = new SessionCache(options.cacheSeconds * 1000, bus);
 
+  async function validateId(sessionId: string): Promise<ValidatedSession | null> {
+    const cached = cache.get(sessionId);
+    if (cached) return cached;
+    const stamp = cache.stamp();
+    const { session, user } = await lucia.validateSession(sessionId);
+    if (!session) return null;
+    const validated: ValidatedSession = {
+      user: {
+        id: user.id,
+        handle: user.handle,
+        displayName: user.displayName,
+        avatarUrl: user.avatarUrl,
+        createdAt: user.createdAt,
+        isSiteAdmin: user.isSiteAdmin,
+        locale: user.locale ?? null,
+        emailVerified: user.emailVerified ?? false,
+      },
+      sessionId: session.id,
+      expiresAt: session.expiresAt,
+      // Renewal is lucia's, on a read past the cache: a cached hit is never `fresh`, and the next
+      // miss (seconds later) renews a session that is past half its life.
+      fresh: session.fresh,
+      kind: session.kind,
+    };
+    cache.set(validated, stamp);
+    return validated;
+  }
+
   return {
     async issue(userId: number, kind: SessionKind = 'cookie'): Promise<IssuedSession> {
       const token = randomBytes(32).toString('base64url');
@@ -116,33 +144,10 @@ export function createSessionStore(db: Db, ttlDays: number, options: { bus: Bus;
     },
     async validate(token: string): Promise<ValidatedSession | null> {
       if (!token || token.length > 128) return null;
-      const sessionId = sessionIdOf(token);
-      const cached = cache.get(sessionId);
-      if (cached) return cached;
-      const stamp = cache.stamp();
-      const { session, user } = await lucia.validateSession(sessionId);
-      if (!session) return null;
-      const validated: ValidatedSession = {
-        user: {
-          id: user.id,
-          handle: user.handle,
-          displayName: user.displayName,
-          avatarUrl: user.avatarUrl,
-          createdAt: user.createdAt,
-          isSiteAdmin: user.isSiteAdmin,
-          locale: user.locale ?? null,
-          emailVerified: user.emailVerified ?? false,
-        },
-        sessionId: session.id,
-        expiresAt: session.expiresAt,
-        // Renewal is lucia's, on a read past the cache: a cached hit is never `fresh`, and the next
-        // miss (seconds later) renews a session that is past half its life.
-        fresh: session.fresh,
-        kind: session.kind,
-      };
-      cache.set(validated, stamp);
-      return validated;
+      return validateId(sessionIdOf(token));
     },
+    /** By the session's id (its token's digest), as a socket that signed in with it keeps it. */
+    validateId,
     async revoke(sessionId: string) {
       await lucia.invalidateSession(sessionId);
       await bus.publishSignal(sessionSignal(sessionId));

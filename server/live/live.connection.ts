@@ -308,6 +308,37 @@ export class LiveConnection {
     return this.viewer.user?.id ?? null;
   }
 
+  /** The session the socket signed in with (cookie or `auth` message); null for a guest. */
+  get sessionId(): string | null {
+    return this.viewer.sessionId;
+  }
+
+  /**
+   * Something about the account's sessions changed elsewhere (a signal on the bus: a sign-out
+   * everywhere, a suspension, a new password, a changed profile). The session is asked again, in
+   * turn with the socket's messages: ended, the socket closes and the client comes back as whoever
+   * it now is; still valid, the socket goes on with what the session now carries, every channel
+   * decided again. A failed check closes too: the upgrade asks again, and a socket must not outlive
+   * a session because the database did not answer once.
+   */
+  recheckSession(): void {
+    const sessionId = this.viewer.sessionId;
+    if (!sessionId || this.closed) return;
+    this.enqueue(
+      async () => {
+        const found = await this.deps.sessions.validateId(sessionId);
+        if (this.closed) return;
+        if (!found || found.user.id !== this.viewer.user?.id) return this.close(CloseCode.sessionEnded, 'session ended');
+        this.viewer = userViewer(found.user, found.sessionId);
+        this.refreshAudiences();
+      },
+      (err) => {
+        this.deps.log.warn({ err }, 'live session check failed; closing the socket');
+        this.close(CloseCode.sessionEnded, 'session ended');
+      },
+    );
+  }
+
   /** Decides who the subscriber is for this channel: the same rules as the HTTP routes. */
   private audienceFor(channel: string): Promise<Audience> {
     const inFlight = this.deps.guestDecisions;

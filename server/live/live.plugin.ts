@@ -6,6 +6,7 @@ import type { Db } from '../../db/client.js';
 import type { SessionStore } from '../auth/session.js';
 import { siteOrigin } from '../auth/origin.js';
 import { SESSION_COOKIE } from '../auth/session.js';
+import { sessionNewsOf } from '../auth/session-cache.js';
 import { forbidden, unavailable } from '../errors/errors.js';
 import type { Bus, Watch } from './bus.js';
 import { userChannel } from './outbox.js';
@@ -73,6 +74,16 @@ export const livePlugin = fp(
     // An account's channel carries its role changes: a bus that brings only what is watched brings them while it is online here.
     const accountWatches = new AccountWatches(bus);
     const stopResync = bus.onResync(() => connections.forEach((c) => c.refreshAudiences()));
+    // A session ended or an account changed on any process: sockets signed in with it follow at
+    // once, as the session caches do (a sign-out must not leave a socket reading as the member).
+    const stopSessions = bus.onSignal((payload) => {
+      const news = sessionNewsOf(payload);
+      if (!news) return;
+      for (const c of connections) {
+        if (news.kind === 'session' && c.sessionId === news.sessionId) c.close(CloseCode.sessionEnded, 'session ended');
+        else if (news.kind === 'user' && c.userId === news.userId) c.recheckSession();
+      }
+    });
 
     let closing = false;
     const heartbeat = setInterval(() => connections.forEach((c) => c.tick()), config.live.heartbeatMs);
@@ -87,6 +98,7 @@ export const livePlugin = fp(
         clearInterval(heartbeat);
         stopRoles();
         stopResync();
+        stopSessions();
         accountWatches.close();
         for (const c of connections) c.close(CloseCode.goingAway, 'server shutting down');
         connections.clear();

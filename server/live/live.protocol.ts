@@ -72,4 +72,9 @@ export const CloseCode = {
   slowConsumer: 4008,
   /** No pong to our pings. */
   timeout: 4009,
+  /**
+   * The session the socket signed in with has ended (signed out, revoked, the account suspended
+   * or deleted): reconnect, as whoever the reader now is.
+   */
+  sessionEnded: 4001,
 } as const;

@@ -73,6 +73,8 @@ const GOING_AWAY = 1001;
 const POLICY = 1008;
 const SLOW_CONSUMER = 4008;
 const TIMEOUT = 4009;
+/** The session this socket signed in with ended (signed out elsewhere, suspended): back at once, as whoever the reader now is. */
+const SESSION_ENDED = 4001;
 /** "Reconnect now-ish" closes are still spread over this much, so a restarting server is not stampeded. */
 const NOWISH_MS = 1000;
 const TYPING_EVERY_MS = 2000;
@@ -377,7 +379,7 @@ export class LiveClient {
     if (code === POLICY) {
       // We were cut off for sending too much: stay away for a while.
       delay = this.#maxMs + this.#random() * this.#maxMs;
-    } else if (code === GOING_AWAY || code === SLOW_CONSUMER || code === TIMEOUT) {
+    } else if (code === GOING_AWAY || code === SLOW_CONSUMER || code === TIMEOUT || code === SESSION_ENDED) {
       delay = this.#random() * Math.min(window, NOWISH_MS);
     } else {
       delay = this.#random() * window;
