@@ -94,6 +94,33 @@ describe('the inbox channel', () => {
     expect((await moderator.next(changed(channel))).data).toEqual({ key: `flagged:${post.id}` });
   });
 
+  it('a reply a watched word flags and a reply held for review reach moderators’ inbox', async () => {
+    const slug = await community();
+    const channel = `inbox:${slug}`;
+    const { topic } = await createTopic(s.member, slug);
+    expect((await s.moderator.post(`/api/communities/${slug}/watched-words`, { pattern: 'zorblax', action: 'flag' })).status).toBe(201);
+    const moderator = await connect(s.moderator.cookie);
+    await moderator.subscribe(channel);
+    // Quiet for longer than the inbox folds a community's writes (1 s): nothing earlier arrives late.
+    const heard = async () => {
+      await moderator.quiet(() => true, 1500);
+      moderator.drain();
+    };
+    await heard();
+
+    const flagged = await s.other.post(`/api/topics/${topic.id}/posts`, { body: 'Try zorblax for that' });
+    expect(flagged.status, flagged.text).toBe(201);
+    expect(flagged.body.post.hidden).toBe(false);
+    await moderator.next(changed(channel));
+
+    expect((await s.admin.patch(`/api/communities/${slug}`, { moderation: { holdFirstPosts: true } })).status).toBe(200);
+    await heard();
+    const held = await (await signUp(t)).post(`/api/topics/${topic.id}/posts`, { body: 'My first words here' });
+    expect(held.status, held.text).toBe(201);
+    expect(held.body.post.hidden).toBe(true);
+    await moderator.next(changed(channel));
+  });
+
   it('a member whose staff role is taken away is dropped from the channel', async () => {
     const slug = await community();
     const channel = `inbox:${slug}`;
