@@ -4,9 +4,11 @@
  * edits, retitles), matched through the tricks spammers use to slip past a word list.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from './helpers/app.js';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../server/app.js';
+import { ORIGIN, startTestApp, type TestApp } from './helpers/app.js';
 import { createCommunity, createTopic, makeSiteAdmin, reply, scene, setRole, signUp, unique } from './helpers/factories.js';
-import type { TestClient } from './helpers/client.js';
+import { TestClient } from './helpers/client.js';
 import { expectError } from './helpers/expect-error.js';
 
 let t: TestApp;
@@ -363,5 +365,38 @@ describe('trying rules before saving them', () => {
     expectError(await say(s.member, topicId, 'viagra'), 422, 'blocked_by_rule');
     expect((await s.moderator.delete(`/api/communities/${slug}/watched-words/${id}`)).status).toBe(204);
     expect((await say(s.member, topicId, 'viagra')).status).toBe(201);
+  });
+});
+
+/**
+ * Two app instances on one PostgreSQL database, as two processes behind a balancer: each keeps
+ * the rules it read, and a change on one reaches the other through the bus before the change is
+ * answered, where the kept rules alone would last a minute.
+ */
+describe.runIf(process.env.DATABASE_URL)('rules across processes', () => {
+  let b: FastifyInstance;
+  beforeAll(async () => {
+    b = await buildApp(t.config);
+  });
+  afterAll(async () => {
+    await b?.close();
+  });
+
+  /** The same member, signed in on the other process. */
+  const onB = (who: TestClient) => {
+    const client = new TestClient(b, { origin: ORIGIN });
+    client.cookie = who.cookie;
+    return client;
+  };
+
+  it('a rule added on one process blocks the next post on the other, and one removed there stops blocking at once', async () => {
+    const { slug, topicId } = await community();
+    const member = onB(s.member);
+    // The other process has read (and keeps) the community's rules: none yet.
+    expect((await say(member, topicId, 'crypto giveaway tonight')).status).toBe(201);
+    const id = await addRule(slug, { pattern: 'giveaway', action: 'block' });
+    expectError(await say(member, topicId, 'another giveaway'), 422, 'blocked_by_rule');
+    expect((await s.moderator.delete(`/api/communities/${slug}/watched-words/${id}`)).status).toBe(204);
+    expect((await say(member, topicId, 'the giveaway was real')).status).toBe(201);
   });
 });

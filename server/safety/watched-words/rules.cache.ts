@@ -1,15 +1,21 @@
 import { asc, eq } from 'drizzle-orm';
 import type { Executor } from '../../../db/client.js';
 import { watchedWords } from '../../../db/schema.js';
+import type { Bus } from '../../live/bus.js';
 import { compileRule, type CompiledRule } from './matcher.js';
 
 /**
- * Each community's rules, compiled once and kept per process. A change made here clears the
- * community's entry at once; a change made by another process is seen within KEEP_MS (a rule
- * added there lets posts through here for at most those seconds, which a moderator adding a rule
- * by hand does not notice, and it costs posting no query at all).
+ * Each community's rules, compiled once and kept per process, so posting costs no query for them.
+ * A change, made on any process, is signalled on the bus and every process reads the community's
+ * rules again at once (followRuleChanges): a spam wave's word, added on one process, stops the
+ * next post on all of them. KEEP_MS only bounds what a lost signal could leave behind (the bus
+ * resyncs after losing anything, which forgets every community's rules anyway).
  */
-export const KEEP_MS = 5_000;
+export const KEEP_MS = 60_000;
+
+const SIGNAL_PREFIX = 'watched-words:';
+/** The bus signal that a community's rules changed. */
+export const rulesSignal = (communityId: number) => `${SIGNAL_PREFIX}${communityId}`;
 
 interface Kept {
   at: number;
@@ -51,4 +57,21 @@ export function communityRules(db: Executor, communityId: number): Promise<Compi
 
 export function forgetRules(db: Executor, communityId: number): void {
   kept.get(db)?.delete(communityId);
+}
+
+/** Forgets a community's rules here, and on every other process, before it resolves. */
+export async function rulesChanged(ctx: { db: Executor; bus: Pick<Bus, 'publishSignal'> }, communityId: number): Promise<void> {
+  forgetRules(ctx.db, communityId);
+  await ctx.bus.publishSignal(rulesSignal(communityId));
+}
+
+/** Keeps the rules kept for `db` in step with changes made by any process; returns the stop. */
+export function followRuleChanges(db: Executor, bus: Pick<Bus, 'onSignal' | 'onResync'>): () => void {
+  const stops = [
+    bus.onSignal((payload) => {
+      if (payload.startsWith(SIGNAL_PREFIX)) forgetRules(db, Number(payload.slice(SIGNAL_PREFIX.length)));
+    }),
+    bus.onResync(() => kept.delete(db)),
+  ];
+  return () => stops.forEach((stop) => stop());
 }

@@ -6,6 +6,7 @@ import type { ServiceContext } from '../../write/unit-of-work.js';
 import { undoAutomaticAction } from '../../moderation/undo.service.js';
 import { LogEntryParams, RuleBody, RuleList, RuleParams, RuleReply, TestBody, TestReply, UndoReply, watchedWordErrors } from './watched-words.schema.js';
 import { createRule, deleteRule, listRules, testRules } from './watched-words.service.js';
+import { followRuleChanges } from './rules.cache.js';
 
 const who = 'Moderators and admins of the community, and site admins: `401 not_signed_in` for guests, `403 not_moderator` for anyone else.';
 const applied =
@@ -17,6 +18,9 @@ export const watchedWordRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx:
   const tags = ['safety'];
   const write = writeRateLimit(config);
   const { db } = ctx;
+  // Rules are kept per process: a change made on any process reaches this one's at once.
+  const stopFollowing = followRuleChanges(db, ctx.bus);
+  app.addHook('onClose', async () => stopFollowing());
 
   app.get(
     '/api/communities/:slug/watched-words',
@@ -45,7 +49,7 @@ export const watchedWordRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx:
       },
       config: write,
     },
-    async (request, reply) => reply.code(201).send(await createRule(db, request.viewer, request.params.slug, request.body)),
+    async (request, reply) => reply.code(201).send(await createRule(ctx, request.viewer, request.params.slug, request.body)),
   );
 
   app.delete(
@@ -55,7 +59,7 @@ export const watchedWordRoutes: FastifyPluginAsyncTypebox<{ config: Config; ctx:
       config: write,
     },
     async (request, reply) => {
-      await deleteRule(db, request.viewer, request.params.slug, request.params.id);
+      await deleteRule(ctx, request.viewer, request.params.slug, request.params.id);
       return reply.code(204).send(null);
     },
   );

@@ -6,7 +6,8 @@ import { notFound } from '../../errors/errors.js';
 import { requireModerator } from '../../moderation/moderation.guard.js';
 import { roleIn, type Viewer } from '../../visibility/viewer.js';
 import { compileRule, excerpt, findMatches, prepare, ACTION_STRENGTH, type WatchedWordRule } from './matcher.js';
-import { communityRules, forgetRules } from './rules.cache.js';
+import type { Bus } from '../../live/bus.js';
+import { communityRules, rulesChanged } from './rules.cache.js';
 
 export interface RuleInput {
   pattern: string;
@@ -54,7 +55,11 @@ export async function listRules(db: Executor, viewer: Viewer, slug: string) {
 }
 
 /** Saves a rule; a pattern that is not valid, or could run away, is refused (pattern-safety.ts). */
-export async function createRule(db: Executor, viewer: Viewer, slug: string, input: RuleInput) {
+/** What a change of rules needs: the database, and the bus that tells every process. */
+type RulesContext = { db: Executor; bus: Pick<Bus, 'publishSignal'> };
+
+export async function createRule(ctx: RulesContext, viewer: Viewer, slug: string, input: RuleInput) {
+  const { db } = ctx;
   const community = await moderated(db, viewer, slug);
   const rule = draft(input);
   compileRule(rule);
@@ -62,18 +67,19 @@ export async function createRule(db: Executor, viewer: Viewer, slug: string, inp
     .insert(watchedWords)
     .values({ ...rule, id: undefined, communityId: community.id, createdById: viewer.user!.id })
     .returning();
-  forgetRules(db, community.id);
+  await rulesChanged(ctx, community.id);
   return { rule: presentRule(row!) };
 }
 
-export async function deleteRule(db: Executor, viewer: Viewer, slug: string, id: number): Promise<void> {
+export async function deleteRule(ctx: RulesContext, viewer: Viewer, slug: string, id: number): Promise<void> {
+  const { db } = ctx;
   const community = await moderated(db, viewer, slug);
   const gone = await db
     .delete(watchedWords)
     .where(and(eq(watchedWords.id, id), eq(watchedWords.communityId, community.id)))
     .returning({ id: watchedWords.id });
   if (!gone.length) throw notFound('watched_word_not_found', 'No such watched word in this community.', { id });
-  forgetRules(db, community.id);
+  await rulesChanged(ctx, community.id);
 }
 
 /**
