@@ -154,6 +154,19 @@ export function namedStatement<T>(name: string, query: SQL): (db: Executor, valu
   return async (db, values) => ((await statement(db).execute(values)) as { rows: T[] }).rows;
 }
 
+/**
+ * PostgreSQL array literals, each given as one parameter (`${intArray(ids)}::int[]`): one
+ * parameter however many values, and one statement text however many, so its plan is kept.
+ * Integers are checked to be integers; text is quoted and escaped (null is SQL's NULL).
+ */
+export function intArray(values: readonly number[]): string {
+  for (const v of values) if (!Number.isSafeInteger(v)) throw new TypeError(`not an integer for an int[] literal: ${String(v)}`);
+  return `{${values.join(',')}}`;
+}
+
+export const textArray = (values: readonly (string | null)[]): string =>
+  `{${values.map((v) => (v === null ? 'NULL' : `"${v.replace(/["\\]/g, '\\$&')}"`)).join(',')}}`;
+
 /** The values of a named statement, read from a one-row CTE named `args` (see statementValues). */
 export interface StatementValues<K extends string> {
   /** `args AS MATERIALIZED (SELECT $1::int AS "topicId", …)`, for the statement's WITH. */

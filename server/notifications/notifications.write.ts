@@ -4,7 +4,7 @@
  * each new or raised notification on its recipient's live channel.
  */
 import { sql, type SQL } from 'drizzle-orm';
-import { namedStatement, rows, statementValues, type Executor, type StatementValues } from '../../db/client.js';
+import { intArray, namedStatement, rows, statementValues, textArray, type Executor, type StatementValues } from '../../db/client.js';
 import type { NotificationKind, NotificationLevel, Role } from '../../db/schema.js';
 import { channelEventsCtes, eventsForV, USER_CHANNEL_PREFIX, userChannel, type EventDraft } from '../live/outbox.js';
 import type { ServiceContext, WriteScope } from '../write/unit-of-work.js';
@@ -190,15 +190,12 @@ export async function loadPeople(db: Executor, draft: NotificationDraft, ids: nu
     postId: draft.postId,
     actorId: draft.actorId,
     ignoring: DESPITE_IGNORE.includes(draft.kind) ? null : draft.actorId,
-    ids: `{${ids.map(Number).join(',')}}`,
+    ids: intArray(ids.map(Number)),
     watchTopic: also.watchersOf?.topicId ?? null,
     watchCategory: also.watchersOf?.categoryId ?? null,
-    handles: arrayLiteral((also.handles ?? []).map((h) => h.toLowerCase())),
+    handles: textArray((also.handles ?? []).map((h) => h.toLowerCase())),
   });
 }
-
-/** A text[] literal of these strings, each quoted (a handle is letters, digits, `_` and `-`, but a literal must not trust that). */
-const arrayLiteral = (values: string[]): string => `{${values.map((v) => `"${v.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
 
 /** Only identity and role matter to the visibility rules. */
 function standingOf(userId: number, isSiteAdmin: boolean, role: Role | null): Standing {
@@ -364,8 +361,8 @@ export function noticesOfNewPostValues(batch: DecidedBatch): Record<string, stri
   const values: Record<string, string> = {};
   for (const kind of NEW_POST_NOTICES) {
     const { draft, recipients } = batch.find((d) => d.draft.kind === kind) ?? { draft: { kind }, recipients: [] };
-    values[`${kind}Ids`] = `{${recipients.map(Number).join(',')}}`;
-    values[`${kind}Reasons`] = `{${recipients.map((id) => reasonFor(draft, id) ?? 'NULL').join(',')}}`;
+    values[`${kind}Ids`] = intArray(recipients.map(Number));
+    values[`${kind}Reasons`] = textArray(recipients.map((id) => reasonFor(draft, id)));
     values[`${kind}Data`] = JSON.stringify(('data' in draft && draft.data) || {});
   }
   const other = batch.find((d) => !(NEW_POST_NOTICES as readonly string[]).includes(d.draft.kind));

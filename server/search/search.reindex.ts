@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'drizzle-orm';
-import { rows, type Db } from '../../db/client.js';
+import { intArray, rows, type Db } from '../../db/client.js';
 import { searchConfigFor } from './search.languages.js';
 
 /**
@@ -142,7 +142,7 @@ async function reindexCommunity(
           db,
           sql`WITH batch AS (
                 SELECT id, topic_id, number FROM posts
-                WHERE topic_id = ANY (${`{${ids.join(',')}}`}::int[]) AND (topic_id, number) > (${after.topic}::int, ${after.number}::int)
+                WHERE topic_id = ANY (${intArray(ids)}::int[]) AND (topic_id, number) > (${after.topic}::int, ${after.number}::int)
                   AND search_config <> ${config}
                 ORDER BY topic_id, number LIMIT ${batchSize}
               ), locked AS (

@@ -1,7 +1,7 @@
 import { eq, inArray } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
-import { rows, type Db } from '../../db/client.js';
+import { intArray, rows, type Db } from '../../db/client.js';
 import { postColumns, topicColumns } from '../../db/columns.js';
 import { categories, posts, topics, users } from '../../db/schema.js';
 import { badRequest } from '../errors/errors.js';
@@ -169,7 +169,7 @@ export async function unchangedSince(db: Db, postIds: number[], since: Date): Pr
   const [row] = await rows<{ n: number }>(
     db,
     sql`SELECT count(*)::int AS n FROM posts p JOIN topics t ON t.id = p.topic_id
-        WHERE p.id = ANY(${`{${postIds.join(',')}}`}::int[]) AND ${publiclyReadableSql('p', 't')}
+        WHERE p.id = ANY(${intArray(postIds)}::int[]) AND ${publiclyReadableSql('p', 't')}
           AND (p.edited_at IS NULL OR p.edited_at < ${after.toISOString()}::timestamptz)`,
   );
   return Number(row?.n) === postIds.length;

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { preparedPerDb, type Executor } from '../../db/client.js';
+import { intArray, preparedPerDb, type Executor } from '../../db/client.js';
 import { bans, type ReactionKind, type Role } from '../../db/schema.js';
 import { banInForce } from '../moderation/bans.js';
 import { presentTopicViewerState, topicViewerStateColumns, type TopicViewerStateRow } from '../reads/viewer-state.js';
@@ -52,7 +52,7 @@ export function layOut(page: TopicPage): PageLayout {
   });
   push(`],"nextCursor":${JSON.stringify(page.nextCursor)}}`);
   const postIds = page.posts.map((p) => p.id);
-  return { json: Buffer.from(parts.join('')), viewerCanStart, viewerCanEnd, postEnds, postIds, postIdArray: `{${postIds.join(',')}}` };
+  return { json: Buffer.from(parts.join('')), viewerCanStart, viewerCanEnd, postEnds, postIds, postIdArray: intArray(postIds) };
 }
 
 /** What is the reader's own on a topic page, read in one round trip. */

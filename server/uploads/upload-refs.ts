@@ -4,7 +4,7 @@
  * post gets, in the transaction that stores that text.
  */
 import { sql } from 'drizzle-orm';
-import type { Executor } from '../../db/client.js';
+import { textArray, type Executor } from '../../db/client.js';
 import { unprocessable } from '../errors/errors.js';
 
 /** A path the composer inserts: `/uploads/<sha-256 hex>.<ext>`, or its thumbnail's `-thumb.<ext>`. */
@@ -34,9 +34,8 @@ export function throwIfTooManyUploads(hashes: readonly string[], maxPerPost: num
 export async function linkPostUploads(tx: Executor, postId: number, hashes: readonly string[], opts: { isNew?: boolean } = {}): Promise<void> {
   if (!opts.isNew) await tx.execute(sql`DELETE FROM post_uploads WHERE post_id = ${postId}`);
   if (!hashes.length) return;
-  // Hashes are 64 hex digits (UPLOAD_PATH): safe inside an array literal.
   await tx.execute(
-    sql`WITH b AS (SELECT hash FROM upload_blobs WHERE hash = ANY(${`{${hashes.join(',')}}`}::text[]) FOR KEY SHARE)
+    sql`WITH b AS (SELECT hash FROM upload_blobs WHERE hash = ANY(${textArray(hashes)}::text[]) FOR KEY SHARE)
         INSERT INTO post_uploads (post_id, blob_hash) SELECT ${postId}, hash FROM b ON CONFLICT DO NOTHING`,
   );
 }

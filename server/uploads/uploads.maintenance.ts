@@ -4,7 +4,7 @@
  * that neither a sending nor a post points at, their bytes before their row.
  */
 import { sql } from 'drizzle-orm';
-import { rows, type Db } from '../../db/client.js';
+import { rows, textArray, type Db } from '../../db/client.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { blobKey } from './upload.types.js';
 
@@ -63,7 +63,7 @@ export async function pruneUploads(db: Db, store: BlobStore, limits: PruneLimits
         await store.delete(blobKey(hash));
       }
       const hashes = doomed.map((d) => d.hash);
-      await tx.execute(sql`DELETE FROM upload_blobs WHERE hash = ANY(${`{${hashes.join(',')}}`}::text[])`);
+      await tx.execute(sql`DELETE FROM upload_blobs WHERE hash = ANY(${textArray(hashes)}::text[])`);
       return doomed.length;
     });
     blobs += n;

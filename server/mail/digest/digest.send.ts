@@ -4,7 +4,7 @@
  * committed together (or none of it), so a digest is never sent twice nor its posts repeated.
  */
 import { sql } from 'drizzle-orm';
-import { rows } from '../../../db/client.js';
+import { intArray, rows } from '../../../db/client.js';
 import { write, type ServiceContext } from '../../write/unit-of-work.js';
 import { composeDigest } from './digest.compose.js';
 import { dueSql, sinceSql, type DigestPeriod } from './digest.rules.js';
@@ -53,7 +53,7 @@ export async function sendDigest(ctx: DigestContext, settings: DigestSettings, u
     await ctx.mail.queue(tx, draft);
     await tx.execute(sql`
       INSERT INTO mailed_posts (user_id, post_id, mailed_at)
-      SELECT ${userId}, id, now() FROM unnest(${`{${listedPosts(selection).join(',')}}`}::int[]) AS id
+      SELECT ${userId}, id, now() FROM unnest(${intArray(listedPosts(selection))}::int[]) AS id
       ON CONFLICT DO NOTHING`);
     await tx.execute(stamp);
     return 'sent';

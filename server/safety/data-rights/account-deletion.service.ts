@@ -20,7 +20,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { rows, type Executor } from '../../../db/client.js';
+import { intArray, rows, type Executor } from '../../../db/client.js';
 import { AppError, badRequest, tooMany, unauthorized } from '../../errors/errors.js';
 import { hitCounter, peekCounter } from '../../limits/counters.js';
 import { verifyPassword } from '../../auth/password.js';
@@ -134,7 +134,7 @@ async function scrub(scope: WriteScope, account: AccountRow, placeholder: string
     );
     const ids = tombstoned.map((p) => Number(p.id));
     if (ids.length) {
-      const idList = sql`ANY(${`{${ids.join(',')}}`}::int[])`;
+      const idList = sql`ANY(${intArray(ids)}::int[])`;
       await tx.execute(sql`DELETE FROM post_revisions WHERE post_id = ${idList}`);
       // A tombstone shows no file: who may fetch one follows the posts that still show it.
       await tx.execute(sql`DELETE FROM post_uploads WHERE post_id = ${idList}`);
