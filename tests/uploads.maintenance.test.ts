@@ -108,4 +108,31 @@ describe('removing uploads nothing uses', () => {
     expect(await stored(again.hash)).toEqual({ row: true, bytes: true, thumb: true, sendings: 1 });
     expect((await ann.get(again.url)).status).toBe(200);
   });
+
+  it('a sending that fails after its bytes were put leaves no bytes behind, and the same file sent again is stored whole', async () => {
+    const bytes = await png(1000, 350);
+    const real = store().put.bind(store());
+    const keys: string[] = [];
+    // The storage refuses the thumbnail once (a full disk, an object store timing out): the
+    // picture itself was written by then.
+    store().put = async (key, data, type) => {
+      keys.push(key);
+      if (key.endsWith('-thumb')) throw new Error('disk full');
+      await real(key, data, type);
+    };
+    try {
+      const failed = await upload(ann, bytes);
+      expect(failed.status).toBe(500);
+    } finally {
+      store().put = real;
+    }
+    const [picture, thumb] = keys;
+    expect(thumb).toBe(`${picture}-thumb`);
+    expect(await store().get(picture!)).toBeNull();
+    expect(await stored(picture!)).toEqual({ row: false, bytes: false, thumb: false, sendings: 0 });
+
+    const again = await sent(ann, bytes);
+    expect(again.hash).toBe(picture);
+    expect(await stored(again.hash)).toEqual({ row: true, bytes: true, thumb: true, sendings: 1 });
+  });
 });

@@ -138,45 +138,86 @@ export async function createUpload(deps: UploadDeps, viewer: Viewer, file: SentF
   return recorded;
 }
 
+/** Who sent a file, for which community, under which name. */
+interface Sending {
+  uploaderId: number;
+  communityId: number | null;
+  fileName: string | null;
+  size: number;
+}
+
+/** A file not stored before: what it was sent as, and what processing made of it. */
+interface Fresh {
+  sourceHash: string;
+  processed: Processed;
+}
+
 /**
  * The blob's row (and, new, its bytes) and the sending, in one transaction. The blob row is
  * locked (FOR SHARE) before the sending points at it, so maintenance, which deletes only blobs
  * it can lock for update, never removes one under it. A new blob's bytes are put while its row is
  * not yet committed: no reader ever finds a row without its bytes. Answers null when an existing
  * blob is gone (the caller stores it anew).
+ *
+ * Bytes put by a transaction that then fails are deleted before it rolls back: maintenance finds
+ * unused files by their rows, so bytes without a row would stay for good. Still inside the
+ * transaction, the new row's key is ours alone (another sending of the same file waits on it),
+ * so the delete cannot take bytes that another sending has put.
  */
 async function recordSending(
   deps: UploadDeps,
   blob: BlobRow,
-  fresh: { sourceHash: string; processed: Processed } | null,
-  sending: { uploaderId: number; communityId: number | null; fileName: string | null; size: number },
+  fresh: Fresh | null,
+  sending: Sending,
 ): Promise<{ created: boolean; upload: PresentedUpload } | null> {
   return deps.db.transaction(async (tx) => {
-    if (fresh) {
-      const { processed } = fresh;
-      const inserted = await rows<{ hash: string }>(
-        tx,
-        sql`INSERT INTO upload_blobs (hash, source_hash, type, size, width, height, animated, thumb_width, thumb_height, thumb_size)
+    const putHere: string[] = [];
+    try {
+      return await recordIn(tx, deps, blob, fresh, sending, putHere);
+    } catch (err) {
+      await Promise.all(putHere.map((key) => deps.store.delete(key).catch(() => {})));
+      throw err;
+    }
+  });
+}
+
+async function recordIn(
+  tx: Executor,
+  deps: UploadDeps,
+  blob: BlobRow,
+  fresh: Fresh | null,
+  sending: Sending,
+  /** The keys this transaction stores, each named before its put (a put may fail half-written). */
+  putHere: string[],
+): Promise<{ created: boolean; upload: PresentedUpload } | null> {
+  if (fresh) {
+    const { processed } = fresh;
+    const inserted = await rows<{ hash: string }>(
+      tx,
+      sql`INSERT INTO upload_blobs (hash, source_hash, type, size, width, height, animated, thumb_width, thumb_height, thumb_size)
             VALUES (${blob.hash}, ${fresh.sourceHash}, ${blob.type}, ${blob.size}, ${blob.width}, ${blob.height}, ${processed.animated},
                     ${processed.thumb?.width ?? null}, ${processed.thumb?.height ?? null}, ${processed.thumb?.bytes.length ?? null})
             ON CONFLICT (hash) DO NOTHING RETURNING hash`,
-      );
-      if (inserted.length) {
-        await deps.store.put(blobKey(blob.hash), processed.bytes, blob.type);
-        if (processed.thumb) await deps.store.put(blobKey(blob.hash, true), processed.thumb.bytes, blob.type);
+    );
+    if (inserted.length) {
+      putHere.push(blobKey(blob.hash));
+      await deps.store.put(blobKey(blob.hash), processed.bytes, blob.type);
+      if (processed.thumb) {
+        putHere.push(blobKey(blob.hash, true));
+        await deps.store.put(blobKey(blob.hash, true), processed.thumb.bytes, blob.type);
       }
     }
-    const [held] = await rows<BlobRow>(tx, sql`SELECT ${BLOB_COLUMNS} FROM upload_blobs WHERE hash = ${blob.hash} FOR SHARE`);
-    if (!held) return null;
-    // Other bytes that processed into the same file, sent again by the same member.
-    const again = await recentSending(tx, sending.uploaderId, held.hash);
-    if (again) return { created: false, upload: present(again, held) };
-    const [upload] = await rows<{ id: number; file_name: string | null }>(
-      tx,
-      sql`INSERT INTO uploads (blob_hash, uploader_id, community_id, file_name, size)
+  }
+  const [held] = await rows<BlobRow>(tx, sql`SELECT ${BLOB_COLUMNS} FROM upload_blobs WHERE hash = ${blob.hash} FOR SHARE`);
+  if (!held) return null;
+  // Other bytes that processed into the same file, sent again by the same member.
+  const again = await recentSending(tx, sending.uploaderId, held.hash);
+  if (again) return { created: false, upload: present(again, held) };
+  const [upload] = await rows<{ id: number; file_name: string | null }>(
+    tx,
+    sql`INSERT INTO uploads (blob_hash, uploader_id, community_id, file_name, size)
           VALUES (${held.hash}, ${sending.uploaderId}, ${sending.communityId}, ${sending.fileName}, ${sending.size})
           RETURNING id, file_name`,
-    );
-    return { created: true, upload: present(upload!, held) };
-  });
+  );
+  return { created: true, upload: present(upload!, held) };
 }
