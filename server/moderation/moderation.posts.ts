@@ -4,7 +4,7 @@ import { moderationStateColumns } from '../../db/columns.js';
 import { posts } from '../../db/schema.js';
 import { conflict, unauthorized } from '../errors/errors.js';
 import { topicChannel } from '../live/outbox.js';
-import { write, type ServiceContext } from '../write/unit-of-work.js';
+import { write, type ServiceContext, type WriteScope } from '../write/unit-of-work.js';
 import { loadPostFor, loadVisiblePost, postNotFound } from '../posts/posts.load.js';
 import type { Viewer } from '../visibility/viewer.js';
 import { requireModerator } from './moderation.guard.js';
@@ -103,26 +103,44 @@ export async function hidePost(ctx: ServiceContext, viewer: Viewer, postId: numb
 /** Restores a hidden post (or approves a held one). Restoring a visible post changes nothing. */
 export async function unhidePost(ctx: ServiceContext, viewer: Viewer, postId: number) {
   const { moderatorId, post, loaded } = await moderatePost(ctx, viewer, postId);
-  await write(ctx, async (scope) => {
-    const { tx, emit } = scope;
-    const current = await lockPost(tx, postId);
-    if (!current.hidden) return;
-    await settleQueue(tx, { type: 'post', id: postId }, 'visible', moderatorId);
-    await tx.update(posts).set({ hidden: false, hiddenReason: null, hiddenReasonCode: null, hiddenPending: false }).where(eq(posts.id, postId));
-    await emit(topicChannel(post.topicId), 'post.unhidden', { postId });
-    await logAction(tx, { communityId: loaded.topic.communityId, moderatorId, action: 'unhide_post', targetType: 'post', targetId: postId });
-    await onModerated(scope, {
-      action: 'unhide_post',
-      communityId: loaded.topic.communityId,
-      topicId: post.topicId,
-      postId,
-      actorId: moderatorId,
-      recipientId: post.authorId,
-      reason: null,
-      approves: isHeldPost(current),
-    });
-  });
+  const target = { postId, topicId: post.topicId, authorId: post.authorId, communityId: loaded.topic.communityId };
+  await write(ctx, (scope) => restorePostIn(scope, target, moderatorId));
   // A restored post is in lists' counts and in search again (kept answers are the community's).
   ctx.bumps.bump(loaded.communitySlug, post.topicId, 'topic.updated');
   return loadPostFor(ctx.db, loaded.standing, postId);
+}
+
+/** The post a moderation action is about. */
+export interface PostTarget {
+  postId: number;
+  topicId: number;
+  authorId: number;
+  communityId: number;
+}
+
+/**
+ * Restores a hidden post (approves a held one) inside the caller's write (unhidePost's, or an
+ * undo's): its queue items settle, its readers see it again, the log says who, its author hears.
+ * The id of the log entry, or null when the post was visible.
+ */
+export async function restorePostIn(scope: WriteScope, target: PostTarget, moderatorId: number): Promise<number | null> {
+  const { tx, emit } = scope;
+  const { postId } = target;
+  const current = await lockPost(tx, postId);
+  if (!current.hidden) return null;
+  await settleQueue(tx, { type: 'post', id: postId }, 'visible', moderatorId);
+  await tx.update(posts).set({ hidden: false, hiddenReason: null, hiddenReasonCode: null, hiddenPending: false }).where(eq(posts.id, postId));
+  await emit(topicChannel(target.topicId), 'post.unhidden', { postId });
+  const logId = await logAction(tx, { communityId: target.communityId, moderatorId, action: 'unhide_post', targetType: 'post', targetId: postId });
+  await onModerated(scope, {
+    action: 'unhide_post',
+    communityId: target.communityId,
+    topicId: target.topicId,
+    postId,
+    actorId: moderatorId,
+    recipientId: target.authorId,
+    reason: null,
+    approves: isHeldPost(current),
+  });
+  return logId;
 }

@@ -25,7 +25,7 @@ async function lockTopic(tx: Executor, id: number): Promise<TopicState> {
   return row;
 }
 
-interface TopicChange {
+export interface TopicChange {
   action: ModerationAction;
   reason?: string | null;
   reasonCode?: ReasonCode | null;
@@ -43,39 +43,56 @@ async function changeTopic(ctx: ServiceContext, viewer: Viewer, id: number, chan
   const moderatorId = viewer.user.id;
   const loaded = await loadVisibleTopic(ctx.db, viewer, id);
   requireModerator(loaded.standing);
-  await write(ctx, async (scope: WriteScope) => {
-    const { tx, emit } = scope;
-    const current = await lockTopic(tx, id);
-    const settled = change.settle ? await settleQueue(tx, { type: 'topic', id }, change.settle, moderatorId) : 0;
-    const patch = change.patch(current);
-    if (!patch && settled === 0) return;
-    if (patch) await tx.update(topics).set(patch).where(eq(topics.id, id));
-    await emit(topicChannel(id), 'topic.updated', { topicId: id });
-    await emit(communityChannel(loaded.communitySlug), 'topic.updated', { topicId: id });
-    await logAction(tx, {
-      communityId: loaded.topic.communityId,
-      moderatorId,
+  const target = { id, communityId: loaded.topic.communityId, communitySlug: loaded.communitySlug, authorId: loaded.topic.authorId };
+  await write(ctx, (scope) => changeTopicIn(scope, target, moderatorId, change));
+  return { topic: presentLoaded(await loadVisibleTopic(ctx.db, viewer, id)) };
+}
+
+/** The topic a moderation action is about. */
+export interface TopicTarget {
+  id: number;
+  communityId: number;
+  communitySlug: string;
+  authorId: number;
+}
+
+/**
+ * A topic action inside the caller's write (changeTopic's, or an undo's): the id of its log
+ * entry, or null when the topic already was that way and nothing was settled.
+ */
+export async function changeTopicIn(scope: WriteScope, target: TopicTarget, moderatorId: number, change: TopicChange): Promise<number | null> {
+  const { tx, emit } = scope;
+  const { id } = target;
+  const current = await lockTopic(tx, id);
+  const settled = change.settle ? await settleQueue(tx, { type: 'topic', id }, change.settle, moderatorId) : 0;
+  const patch = change.patch(current);
+  if (!patch && settled === 0) return null;
+  if (patch) await tx.update(topics).set(patch).where(eq(topics.id, id));
+  await emit(topicChannel(id), 'topic.updated', { topicId: id });
+  await emit(communityChannel(target.communitySlug), 'topic.updated', { topicId: id });
+  const logId = await logAction(tx, {
+    communityId: target.communityId,
+    moderatorId,
+    action: change.action,
+    targetType: 'topic',
+    targetId: id,
+    reason: change.reason ?? null,
+    reasonCode: change.reasonCode ?? null,
+  });
+  if (patch && (change.action === 'hide_topic' || change.action === 'unhide_topic')) {
+    await onModerated(scope, {
       action: change.action,
-      targetType: 'topic',
-      targetId: id,
+      communityId: target.communityId,
+      topicId: id,
+      postId: null,
+      actorId: moderatorId,
+      recipientId: target.authorId,
       reason: change.reason ?? null,
       reasonCode: change.reasonCode ?? null,
+      approves: change.action === 'unhide_topic' && isHeldTopic(current),
     });
-    if (patch && (change.action === 'hide_topic' || change.action === 'unhide_topic')) {
-      await onModerated(scope, {
-        action: change.action,
-        communityId: loaded.topic.communityId,
-        topicId: id,
-        postId: null,
-        actorId: moderatorId,
-        recipientId: loaded.topic.authorId,
-        reason: change.reason ?? null,
-        reasonCode: change.reasonCode ?? null,
-        approves: change.action === 'unhide_topic' && isHeldTopic(current),
-      });
-    }
-  });
-  return { topic: presentLoaded(await loadVisibleTopic(ctx.db, viewer, id)) };
+  }
+  return logId;
 }
 
 export const setTopicPinned = (ctx: ServiceContext, viewer: Viewer, id: number, pinned: boolean) =>
@@ -105,10 +122,11 @@ export function hideTopic(ctx: ServiceContext, viewer: Viewer, id: number, given
   });
 }
 
-/** Restores a hidden topic; on a held first topic this is the approval. */
-export const unhideTopic = (ctx: ServiceContext, viewer: Viewer, id: number) =>
-  changeTopic(ctx, viewer, id, {
-    action: 'unhide_topic',
-    settle: 'visible',
-    patch: (t) => (t.hidden ? { hidden: false, hiddenReason: null, hiddenReasonCode: null, hiddenPending: false } : null),
-  });
+/** Restoring a hidden topic; on a held first topic this is the approval. */
+export const UNHIDE_TOPIC: TopicChange = {
+  action: 'unhide_topic',
+  settle: 'visible',
+  patch: (t) => (t.hidden ? { hidden: false, hiddenReason: null, hiddenReasonCode: null, hiddenPending: false } : null),
+};
+
+export const unhideTopic = (ctx: ServiceContext, viewer: Viewer, id: number) => changeTopic(ctx, viewer, id, UNHIDE_TOPIC);

@@ -2,13 +2,13 @@ import { and, eq, sql } from 'drizzle-orm';
 import { moderationLog, posts, queueItems, topics } from '../../db/schema.js';
 import { findCommunity } from '../communities/communities.service.js';
 import { badRequest, conflict, notFound, unauthorized } from '../errors/errors.js';
-import { communityChannel, inboxChannel, topicChannel } from '../live/outbox.js';
-import { isHeldPost, isHeldTopic, onModerated } from '../notifications/notifications.triggers.js';
+import { inboxChannel } from '../live/outbox.js';
 import { roleIn, type Viewer } from '../visibility/viewer.js';
 import { write, type ServiceContext, type WriteScope } from '../write/unit-of-work.js';
 import { requireModerator } from './moderation.guard.js';
 import { logAction, UNDOABLE } from './moderation.log.js';
-import { settleQueue } from './queue.settle.js';
+import { restorePostIn } from './moderation.posts.js';
+import { changeTopicIn, UNHIDE_TOPIC } from './moderation.topics.js';
 
 type Entry = typeof moderationLog.$inferSelect;
 interface Undoing {
@@ -56,65 +56,32 @@ export async function undoAutomaticAction(ctx: ServiceContext, viewer: Viewer, s
   return { entryId: logId, undoneByLogId: undoneBy };
 }
 
-/** Releases a held post or restores one hidden at the flag threshold, as a moderator's restore does. */
+/** Releases a held post or restores one hidden at the flag threshold: a moderator's restore (restorePostIn). */
 async function releasePost({ scope, entry, moderatorId }: Undoing) {
-  const { tx, emit } = scope;
-  const [post] = await tx
-    .select({
-      topicId: posts.topicId,
-      authorId: posts.authorId,
-      hidden: posts.hidden,
-      hiddenPending: posts.hiddenPending,
-      hiddenReasonCode: posts.hiddenReasonCode,
-    })
+  const [post] = await scope.tx
+    .select({ topicId: posts.topicId, authorId: posts.authorId, hidden: posts.hidden, hiddenPending: posts.hiddenPending })
     .from(posts)
     .where(eq(posts.id, entry.targetId))
     .for('update');
   if (!post || !post.hidden) throw alreadyUndone();
   if (!post.hiddenPending) throw superseded();
-  await settleQueue(tx, { type: 'post', id: entry.targetId }, 'visible', moderatorId);
-  await tx.update(posts).set({ hidden: false, hiddenReason: null, hiddenReasonCode: null, hiddenPending: false }).where(eq(posts.id, entry.targetId));
-  await emit(topicChannel(post.topicId), 'post.unhidden', { postId: entry.targetId });
-  const undoneBy = await logAction(tx, { communityId: entry.communityId, moderatorId, action: 'unhide_post', targetType: 'post', targetId: entry.targetId });
-  await onModerated(scope, {
-    action: 'unhide_post',
-    communityId: entry.communityId,
-    topicId: post.topicId,
-    postId: entry.targetId,
-    actorId: moderatorId,
-    recipientId: post.authorId,
-    reason: null,
-    approves: isHeldPost(post),
-  });
-  return { undoneBy, topicId: post.topicId };
+  const target = { postId: entry.targetId, topicId: post.topicId, authorId: post.authorId, communityId: entry.communityId };
+  const undoneBy = await restorePostIn(scope, target, moderatorId);
+  return { undoneBy: undoneBy!, topicId: post.topicId };
 }
 
-/** Releases a held topic, as approving it does. */
+/** Releases a held topic: its approval (UNHIDE_TOPIC). */
 async function releaseTopic({ scope, entry, moderatorId, slug }: Undoing) {
-  const { tx, emit } = scope;
-  const [topic] = await tx
-    .select({ authorId: topics.authorId, hidden: topics.hidden, hiddenPending: topics.hiddenPending, hiddenReasonCode: topics.hiddenReasonCode })
+  const [topic] = await scope.tx
+    .select({ authorId: topics.authorId, hidden: topics.hidden, hiddenPending: topics.hiddenPending })
     .from(topics)
     .where(eq(topics.id, entry.targetId))
     .for('update');
   if (!topic || !topic.hidden) throw alreadyUndone();
   if (!topic.hiddenPending) throw superseded();
-  await settleQueue(tx, { type: 'topic', id: entry.targetId }, 'visible', moderatorId);
-  await tx.update(topics).set({ hidden: false, hiddenReason: null, hiddenReasonCode: null, hiddenPending: false }).where(eq(topics.id, entry.targetId));
-  await emit(topicChannel(entry.targetId), 'topic.updated', { topicId: entry.targetId });
-  await emit(communityChannel(slug), 'topic.updated', { topicId: entry.targetId });
-  const undoneBy = await logAction(tx, { communityId: entry.communityId, moderatorId, action: 'unhide_topic', targetType: 'topic', targetId: entry.targetId });
-  await onModerated(scope, {
-    action: 'unhide_topic',
-    communityId: entry.communityId,
-    topicId: entry.targetId,
-    postId: null,
-    actorId: moderatorId,
-    recipientId: topic.authorId,
-    reason: null,
-    approves: isHeldTopic(topic),
-  });
-  return { undoneBy, topicId: entry.targetId };
+  const target = { id: entry.targetId, communityId: entry.communityId, communitySlug: slug, authorId: topic.authorId };
+  const undoneBy = await changeTopicIn(scope, target, moderatorId, UNHIDE_TOPIC);
+  return { undoneBy: undoneBy!, topicId: entry.targetId };
 }
 
 /** Dismisses the open flag the rule raised on the post; the post was never hidden. */
