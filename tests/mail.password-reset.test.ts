@@ -57,7 +57,6 @@ async function resetJobsDone() {
  * quicker requests show each path's own cost best. (Medians of 20 differed by 12 ms once while
  * two suites shared the cores.) A path that does more work is slower in every request, quartile included.
  */
-const lowerQuartile = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 4)]!;
 
 describe('asking for a reset', () => {
   it('answers an address with an account and one without alike, and mails only the account', async () => {
@@ -269,27 +268,35 @@ describe('timing', () => {
     await expect
       .poll(async () => (await rows<{ n: number }>(quiet.app.parley.ctx.db, sql`SELECT count(*)::int AS n FROM mail_messages WHERE status = 'queued'`))[0]!.n)
       .toBe(0);
-    const known: number[] = [];
-    const unknown: number[] = [];
     const timed = async (email: string) => {
       const started = performance.now();
       expect((await quiet.guest().post('/api/auth/password-reset', { email })).status).toBe(202);
       return performance.now() - started;
     };
-    // Interleaved, each going first half the time, so that drift in the machine's load falls on both.
     // One unknown address asked for again and again, as the known one is: repeats take their own path
     // (the counter's row, the waiting job they fold into), which must not pass for the account's.
     const nobody = `${unique('nobody')}@example.org`;
-    for (let i = 0; i < 20; i++) {
-      if (i % 2 === 0) known.push(await timed(address(bea)));
-      unknown.push(await timed(nobody));
-      if (i % 2 === 1) known.push(await timed(address(bea)));
-    }
-    const [k, u] = [lowerQuartile(known), lowerQuartile(unknown)];
-    // The request does the same work either way (the lookup is the job's, later), so only noise
-    // separates them: within 4 ms, or three quarters of the shorter time on a busy machine. Looking
-    // the address up and queueing the mail in the request (some 6 ms here) fails this.
-    expect(Math.abs(k - u), `lower quartiles ${k.toFixed(1)} ms and ${u.toFixed(1)} ms`).toBeLessThan(Math.max(4, 0.75 * Math.min(k, u)));
+    /** The fastest of 20 requests each, interleaved, each going first half the time. */
+    const round = async () => {
+      const known: number[] = [];
+      const unknown: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        if (i % 2 === 0) known.push(await timed(address(bea)));
+        unknown.push(await timed(nobody));
+        if (i % 2 === 1) known.push(await timed(address(bea)));
+      }
+      return { k: Math.min(...known), u: Math.min(...unknown) };
+    };
+    // The request does the same work either way (the lookup is the job's, later), so their fastest
+    // (load only ever adds time) are within 1 ms, or a third of the shorter on a slow machine.
+    // Looking the address up and issuing a token in the request adds 1.5 ms to 2 ms here to every
+    // such request, the fastest too, and fails every round; a round that two suites sharing the cores
+    // spoiled (lower quartiles once differed by 4.8 ms in CI) is measured again, up to three times.
+    const alike = ({ k, u }: { k: number; u: number }) => Math.abs(k - u) < Math.max(1, Math.min(k, u) / 3);
+    const rounds = [await round()];
+    while (rounds.length < 3 && !alike(rounds.at(-1)!)) rounds.push(await round());
+    const figures = rounds.map(({ k, u }) => `${k.toFixed(2)} and ${u.toFixed(2)} ms`).join('; ');
+    expect(alike(rounds.at(-1)!), `fastest with an account and without, by round: ${figures}`).toBe(true);
     // Nothing was looked up yet: the jobs are still waiting.
     const [tokens] = await rows<{ n: number }>(quiet.app.parley.ctx.db, sql`SELECT count(*)::int AS n FROM email_tokens WHERE purpose = 'reset'`);
     expect(tokens!.n).toBe(0);
