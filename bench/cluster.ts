@@ -23,8 +23,8 @@
  * PostgreSQL and the broker (the CPU columns say how much each took).
  * Results: a table in the bench's output and bench/results/cluster.json.
  */
-import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
@@ -32,6 +32,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { PG_ADMIN_URL, errMsg, redact } from './pg.js';
+import { CpuWindow, PgActivity } from './measure.js';
 import { COMPILED_ENTRY, ensureCompiledServer, probeModule, startNodeOptions } from './compiled-server.js';
 import { BENCH_ORIGIN } from './seed.js';
 import { envNum } from './common.js';
@@ -142,155 +143,25 @@ export interface ClusterReport {
   notes: string[];
 }
 
-// ---------------------------------------------------------------- measuring CPU and the database
+// ---------------------------------------------------------------- measuring CPU
 
-const CLK_TCK = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** utime + stime of a process in seconds, or null once it is gone. */
-function procCpu(pid: number | undefined): number | null {
-  if (!pid) return null;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
-  } catch {
-    return null;
-  }
-}
-
-function postgresCpu(): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-      if (!stat.includes('(postgres)')) continue;
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(Number(e), (Number(f[11]) + Number(f[12])) / CLK_TCK);
-    } catch {
-      /* gone meanwhile */
-    }
-  }
-  return out;
-}
-
-function machineCpu(): { busy: number; total: number } | null {
-  try {
-    const v = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-    const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
-    return { busy: total - (v[3] ?? 0) - (v[4] ?? 0), total };
-  } catch {
-    return null;
-  }
-}
-
-class CpuWindow {
-  private readonly t0 = performance.now();
-  private readonly machine0 = machineCpu();
-  private readonly pg0 = postgresCpu();
-  private readonly servers0: (number | null)[];
-  private readonly broker0: number | null;
-  private readonly load0: number | null;
-  constructor(
-    private readonly servers: (number | undefined)[],
-    private readonly broker: number | undefined,
-    private readonly load: number | undefined,
-  ) {
-    this.servers0 = servers.map(procCpu);
-    this.broker0 = procCpu(broker);
-    this.load0 = procCpu(load);
+/** CPU of the servers, the broker and the load process over a window (bench/measure.ts), and what none of them used. */
+class ClusterCpu {
+  private readonly window: CpuWindow<'servers' | 'broker' | 'load'>;
+  constructor(servers: (number | undefined)[], broker: number | undefined, load: number | undefined) {
+    this.window = new CpuWindow({ servers, broker: [broker], load: [load] });
   }
   end(): Cpu {
-    const secs = (performance.now() - this.t0) / 1000;
-    const delta = (a: number | null, b: number | null) => (a === null || b === null ? null : (b - a) / secs);
-    let servers: number | null = 0;
-    this.servers.forEach((pid, i) => {
-      const d = delta(this.servers0[i] ?? null, procCpu(pid));
-      servers = servers === null || d === null ? null : servers + d;
-    });
-    let pgSecs = 0;
-    for (const [pid, t] of postgresCpu()) pgSecs += t - (this.pg0.get(pid) ?? 0);
-    const m1 = machineCpu();
-    const m0 = this.machine0;
-    const pgUse = this.pg0.size ? pgSecs / secs : null;
-    const broker = this.broker === undefined ? null : delta(this.broker0, procCpu(this.broker));
-    const load = delta(this.load0, procCpu(this.load));
-    const machine = m0 && m1 && m1.total > m0.total ? ((m1.busy - m0.busy) / (m1.total - m0.total)) * cpus().length : null;
-    const measured = [servers as number | null, pgUse, load];
+    const { servers, pg, broker, load, machine } = this.window.end();
+    const measured = [servers, pg, load];
     return {
       servers,
-      pg: pgUse,
+      pg,
       broker,
       load,
       machine,
       others: machine === null || measured.includes(null) ? null : Math.max(0, machine - measured.reduce<number>((a, b) => a + b!, 0) - (broker ?? 0)),
     };
-  }
-}
-
-/**
- * What the bench database's backends do, from pg_stat_activity every 50 ms: on LISTEN/NOTIFY the
- * commits of notifying transactions queue on one cluster-wide lock ("Lock:object").
- */
-class PgActivity {
-  private readonly counts = new Map<string, number>();
-  private samples = 0;
-  private busy = false;
-  private readonly timer: NodeJS.Timeout;
-  private constructor(
-    private readonly client: pg.Client,
-    private readonly db: string,
-  ) {
-    this.timer = setInterval(() => void this.sample(), 50);
-  }
-
-  static async start(url: string, db: string): Promise<PgActivity> {
-    const client = new pg.Client({ connectionString: url });
-    client.on('error', () => {});
-    await client.connect();
-    return new PgActivity(client, db);
-  }
-
-  private async sample(): Promise<void> {
-    if (this.busy) return;
-    this.busy = true;
-    try {
-      const r = await this.client.query<{ state: string | null; wait_event_type: string | null; wait_event: string | null }>(
-        "SELECT state, wait_event_type, wait_event FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND backend_type = 'client backend'",
-        [this.db],
-      );
-      this.samples++;
-      for (const row of r.rows) {
-        const key =
-          row.state === 'active'
-            ? row.wait_event_type
-              ? `${row.wait_event_type}:${row.wait_event}`
-              : 'running'
-            : row.state === 'idle in transaction'
-              ? 'idle in transaction'
-              : 'idle';
-        this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
-      }
-    } catch {
-      /* best effort */
-    } finally {
-      this.busy = false;
-    }
-  }
-
-  async stop(): Promise<Record<string, number>> {
-    clearInterval(this.timer);
-    await this.client.end().catch(() => {});
-    const out: Record<string, number> = {};
-    for (const [k, n] of [...this.counts].sort((a, b) => b[1] - a[1]))
-      if (k !== 'idle' && k !== 'Client:ClientRead') out[k] = Math.round((n / Math.max(1, this.samples)) * 100) / 100;
-    return out;
   }
 }
 
@@ -782,12 +653,16 @@ async function benchBus(bus: BusKind, env: BusEnv): Promise<BusResult> {
     const window = async () => {
       await Promise.all(servers.map((s) => s.elu()));
       const activity = await PgActivity.start(url, dbName);
-      const cpu = new CpuWindow(
+      const cpu = new ClusterCpu(
         servers.map((s) => s.pid),
         env.nats?.pid,
         load.pid,
       );
-      return async () => ({ cpu: cpu.end(), serverLoop: await Promise.all(servers.map((s) => s.elu())), pgBackends: await activity.stop() });
+      return async () => ({
+        cpu: cpu.end(),
+        serverLoop: await Promise.all(servers.map((s) => s.elu())),
+        pgBackends: activity ? await activity.stop(['idle', 'Client:ClientRead']) : {},
+      });
     };
     const failures = (r: WriteResult) => {
       const attempts = r.acked + r.failed;
@@ -837,7 +712,7 @@ async function benchBus(bus: BusKind, env: BusEnv): Promise<BusResult> {
     }));
     const bareOpen = await load.open({ group: 'bare', sockets: bareClients, subscribe: false, batch: 250, timeoutMs: 10_000 });
     await sleep(300);
-    const bareCpu = new CpuWindow([env.bareServer.pid], undefined, load.pid);
+    const bareCpu = new ClusterCpu([env.bareServer.pid], undefined, load.pid);
     const b = await load.bare({
       group: 'bare',
       controlUrl: `ws://127.0.0.1:${env.bareServer.port}/control`,

@@ -26,17 +26,17 @@
  * the ceiling compare the bare server's send stamp with the clients' receipt times.
  * Servers, workers and the database are stopped / dropped at the end and on SIGINT (run.ts cleanups).
  */
-import { fork, spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
-import pg from 'pg';
 import { createInterface } from 'node:readline';
 import { createPgDatabase, errMsg, type PgDatabase } from './pg.js';
+import { CpuWindow, PgActivity } from './measure.js';
 import { COMPILED_ENTRY, ensureCompiledServer, probeModule, startNodeOptions } from './compiled-server.js';
 import { BENCH_ORIGIN } from './seed.js';
 import type { LiveRow, Verdict } from './report.js';
@@ -98,100 +98,6 @@ export interface LiveContext {
 }
 
 // ---------------------------------------------------------------- measurement helpers
-
-const CLK_TCK = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** utime + stime of a process, in seconds (null once it is gone). */
-function procCpu(pid: number | undefined): number | null {
-  if (!pid) return null;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-  } catch {
-    return null;
-  }
-}
-
-/** CPU seconds of every process named postgres on this machine (the server and its backends). */
-function postgresCpu(): Map<number, number> {
-  const out = new Map<number, number>();
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return out;
-  }
-  for (const e of entries) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-      if (!stat.includes('(postgres)')) continue;
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(Number(e), (Number(fields[11]) + Number(fields[12])) / CLK_TCK);
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
-}
-
-/** Busy and total jiffies of the whole machine (all cores), from /proc/stat. */
-function machineCpu(): { busy: number; total: number } | null {
-  try {
-    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
-    const v = line.trim().split(/\s+/).slice(1).map(Number);
-    const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
-    const idle = (v[3] ?? 0) + (v[4] ?? 0);
-    return { busy: total - idle, total };
-  } catch {
-    return null;
-  }
-}
-
-/** CPU in cores over a window, for the server processes, the client process, PostgreSQL and the whole machine. */
-class CpuWindow {
-  private readonly t0 = performance.now();
-  private readonly machine0 = machineCpu();
-  private readonly server0: (number | null)[];
-  private readonly client0: number | null;
-  private readonly pg0 = postgresCpu();
-  constructor(
-    private readonly serverPids: (number | undefined)[],
-    private readonly clientPid: number | undefined,
-  ) {
-    this.server0 = serverPids.map(procCpu);
-    this.client0 = procCpu(clientPid);
-  }
-  end(): NonNullable<LiveRow['cpu']> {
-    const secs = (performance.now() - this.t0) / 1000;
-    let server: number | null = 0;
-    this.serverPids.forEach((pid, i) => {
-      const a = this.server0[i];
-      const b = procCpu(pid);
-      if (server === null || a === null || a === undefined || b === null) server = null;
-      else server += b - a;
-    });
-    const c1 = procCpu(this.clientPid);
-    let pg = 0;
-    for (const [pid, t] of postgresCpu()) pg += t - (this.pg0.get(pid) ?? 0);
-    const m1 = machineCpu();
-    const m0 = this.machine0;
-    return {
-      server: server === null ? null : server / secs,
-      client: c1 === null || this.client0 === null ? null : (c1 - this.client0) / secs,
-      pg: this.pg0.size ? pg / secs : null,
-      // Busy share of all cores × core count, i.e. in cores like the others.
-      all: m0 && m1 && m1.total > m0.total ? ((m1.busy - m0.busy) / (m1.total - m0.total)) * cpus().length : null,
-    };
-  }
-}
 
 /** VmRSS (RssAnon: heap and other private memory; RssFile: mapped binaries and libraries) and the peak, VmHWM. */
 function memoryOf(pid: number): { rssMb: number; anonMb: number; fileMb: number; hwmMb: number } | null {
@@ -642,73 +548,6 @@ const describeProfile = (p: ProfileSummary) =>
     .map(([f, v]) => `${f} ${(v * 100).toFixed(1)}%`)
     .join(', ')}`;
 
-/**
- * What the bench database's backends are doing, sampled every 50 ms from pg_stat_activity:
- * the average number of backends running, waiting on a lock, waiting on I/O or WAL, or idle
- * inside a transaction (waiting for the app's next statement).
- */
-class PgActivity {
-  private readonly counts = new Map<string, number>();
-  private samples = 0;
-  private timer: NodeJS.Timeout | null = null;
-  private busy = false;
-  private constructor(
-    private readonly client: pg.Client,
-    private readonly db: string,
-  ) {}
-
-  static async start(url: string, db: string): Promise<PgActivity | null> {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-    client.on('error', () => {});
-    try {
-      await client.connect();
-    } catch {
-      return null;
-    }
-    const a = new PgActivity(client, db);
-    a.timer = setInterval(() => void a.sample(), 50);
-    return a;
-  }
-
-  private async sample(): Promise<void> {
-    if (this.busy) return;
-    this.busy = true;
-    try {
-      const r = await this.client.query<{ state: string | null; wait_event_type: string | null; wait_event: string | null }>(
-        'SELECT state, wait_event_type, wait_event FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND backend_type = $2',
-        [this.db, 'client backend'],
-      );
-      this.samples++;
-      for (const row of r.rows) {
-        const key =
-          row.state === 'active'
-            ? row.wait_event_type === 'Lock'
-              ? `lock wait (${row.wait_event})`
-              : row.wait_event_type
-                ? `${row.wait_event_type}:${row.wait_event}`
-                : 'running'
-            : row.state === 'idle in transaction'
-              ? 'idle in transaction'
-              : 'idle';
-        this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
-      }
-    } catch {
-      /* best effort */
-    } finally {
-      this.busy = false;
-    }
-  }
-
-  /** Average backends per state over the samples, busiest first (idle left out). */
-  async stop(): Promise<Record<string, number>> {
-    if (this.timer) clearInterval(this.timer);
-    await this.client.end().catch(() => {});
-    const out: Record<string, number> = {};
-    for (const [k, n] of [...this.counts].sort((a, b) => b[1] - a[1])) if (k !== 'idle') out[k] = Math.round((n / Math.max(1, this.samples)) * 100) / 100;
-    return out;
-  }
-}
-
 const mb = (m: NodeJS.MemoryUsage | null) =>
   m
     ? `heap ${(m.heapUsed / 2 ** 20).toFixed(0)}/${(m.heapTotal / 2 ** 20).toFixed(0)} MB used/total, external ${(m.external / 2 ** 20).toFixed(0)} MB (buffers ${(m.arrayBuffers / 2 ** 20).toFixed(0)} MB)`
@@ -871,15 +710,15 @@ export async function benchLive(ctx: LiveContext): Promise<LiveRow[]> {
   const push = (row: LiveRow) => {
     rows.push(row);
     const c = row.cpu;
-    if (c && c.all !== null && c.server !== null && c.client !== null) {
-      const others = c.all - c.server - c.client - (c.pg ?? 0);
+    if (c && c.machine !== null && c.server !== null && c.client !== null) {
+      const others = c.machine - c.server - c.client - (c.pg ?? 0);
       if (others > 0.5) notes.push(`live ${row.scenario}: other processes used ${others.toFixed(1)} of ${cpus().length} cores meanwhile: figures are noisy`);
     }
     if (row.verdict === 'ERROR') errors.push(`live ${row.scenario}: ${row.detail}`);
     const ratio = row.ratio === null || !row.ceiling ? '' : `, ${row.ratio.toFixed(2)}x ceiling ${round(row.ceiling.value)} ${row.ceiling.unit}`;
     const delivered = row.delivered ? `, delivered ${row.delivered.got}/${row.delivered.expected}` : '';
     const p = (n: number | null | undefined) => (n === null || n === undefined ? '—' : `${Math.round(n * 100)}%`);
-    const cpu = row.cpu ? `, cpu srv ${p(row.cpu.server)} cli ${p(row.cpu.client)} pg ${p(row.cpu.pg)} machine ${p(row.cpu.all)}` : '';
+    const cpu = row.cpu ? `, cpu srv ${p(row.cpu.server)} cli ${p(row.cpu.client)} pg ${p(row.cpu.pg)} machine ${p(row.cpu.machine)}` : '';
     const loop = row.serverLoop ? `, server event loop busy ${row.serverLoop.map(p).join(' / ')}` : '';
     log(
       `live ${row.scenario}: ${row.value ?? ''} p50 ${row.p50 ?? '—'} ms, p99 ${row.p99 ?? '—'} ms${ratio}${delivered}${cpu}${loop} → ${row.verdict}${row.detail ? ` (${row.detail})` : ''}`,
@@ -914,7 +753,7 @@ export async function benchLive(ctx: LiveContext): Promise<LiveRow[]> {
     skip: `could not create a bench database: ${errMsg(err)}`,
   }));
   if ('skip' in database) {
-    const cpu = new CpuWindow([bare.pid], client.pid);
+    const cpu = new CpuWindow({ server: [bare.pid], client: [client.pid] });
     const r = await client.bare({
       group: 'bare',
       controlUrl,
@@ -968,10 +807,7 @@ export async function benchLive(ctx: LiveContext): Promise<LiveRow[]> {
       const ceilingAt = rows.length;
       const postRun = async (label: string, server: ParleyServer, servers: ParleyServer[], factor: number) => {
         await Promise.all(servers.map((s) => s.elu()));
-        const cpu = new CpuWindow(
-          servers.map((s) => s.pid),
-          client.pid,
-        );
+        const cpu = new CpuWindow({ server: servers.map((s) => s.pid), client: [client.pid] });
         const { parley, bare: b } = await client.posts({
           group: 'readers',
           base: server.base,
@@ -1045,7 +881,7 @@ export async function benchLive(ctx: LiveContext): Promise<LiveRow[]> {
           timeoutMs: 10_000,
         });
         await sleep(300);
-        const cpu = new CpuWindow([bare.pid], client.pid);
+        const cpu = new CpuWindow({ server: [bare.pid], client: [client.pid] });
         const r = await client.bareSustain({
           group: 'bare-sustain',
           controlUrl: `ws://127.0.0.1:${bare.port}/control`,
@@ -1098,7 +934,7 @@ export async function benchLive(ctx: LiveContext): Promise<LiveRow[]> {
         await a.elu();
         if (PROFILE) await a.profileStart();
         const activity = await PgActivity.start(database.url, database.name);
-        const cpu = new CpuWindow([a.pid], client.pid);
+        const cpu = new CpuWindow({ server: [a.pid], client: [client.pid] });
         const r = await client.sustain({
           group: 'sustain',
           base: a.base,
@@ -1201,7 +1037,7 @@ export async function benchLive(ctx: LiveContext): Promise<LiveRow[]> {
     const idleRun = async (url: string, pid: number, origin: string | undefined, channels: string[] | undefined) => {
       const before = memoryOf(pid);
       const t0 = performance.now();
-      const cpu = new CpuWindow([pid], client.pid);
+      const cpu = new CpuWindow({ server: [pid], client: [client.pid] });
       const opened = await Promise.all(
         workers.map((w) =>
           w.open({

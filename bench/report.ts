@@ -47,7 +47,7 @@ export interface LiveRow {
   ratio: number | null;
   delivered: { got: number; expected: number } | null;
   /** CPU used during the measured part, in cores: the server process(es), the client process, PostgreSQL's processes, the whole machine. */
-  cpu: { server: number | null; client: number | null; pg: number | null; all: number | null } | null;
+  cpu: { server: number | null; client: number | null; pg: number | null; machine: number | null } | null;
   /** Event-loop utilisation of each server process over the measured part (0–1), from bench/live-probe.ts. */
   serverLoop: (number | null)[] | null;
   target: string | null;
@@ -127,7 +127,7 @@ export function formatLive(rows: LiveRow[]): string {
           : `${num(r.ceiling.value, r.ceiling.unit === 'KB/socket' ? 1 : 0)} ${r.ceiling.unit}`,
       r.ratio === null ? '—' : `${r.ratio.toFixed(2)}x`,
       r.delivered ? `${num(r.delivered.got)}/${num(r.delivered.expected)}` : '—',
-      r.cpu ? `${pct(r.cpu.server)}/${pct(r.cpu.client)}/${pct(r.cpu.pg)}/${pct(r.cpu.all)}` : '—',
+      r.cpu ? `${pct(r.cpu.server)}/${pct(r.cpu.client)}/${pct(r.cpu.pg)}/${pct(r.cpu.machine)}` : '—',
       r.serverLoop ? r.serverLoop.map(pct).join(' ') : '—',
       r.target ?? '',
       r.verdict + (r.detail ? ` (${r.detail})` : ''),
