@@ -2,15 +2,17 @@ import type { Bus } from '../live/bus.js';
 import type { ValidatedSession } from './session.js';
 
 /** The bus signals that make every process forget a session, or every session of an account. */
-export const sessionSignal = (sessionId: string) => `session:${sessionId}`;
-export const userSignal = (userId: number) => `user:${userId}`;
+const SESSION_PREFIX = 'session:';
+const USER_PREFIX = 'user:';
+export const sessionSignal = (sessionId: string) => `${SESSION_PREFIX}${sessionId}`;
+export const userSignal = (userId: number) => `${USER_PREFIX}${userId}`;
 
 /** What a bus signal says about sessions: one ended, or an account's changed (null: about something else). */
 export type SessionNews = { kind: 'session'; sessionId: string } | { kind: 'user'; userId: number };
 
 export function sessionNewsOf(payload: string): SessionNews | null {
-  if (payload.startsWith('session:')) return { kind: 'session', sessionId: payload.slice('session:'.length) };
-  if (payload.startsWith('user:')) return { kind: 'user', userId: Number(payload.slice('user:'.length)) };
+  if (payload.startsWith(SESSION_PREFIX)) return { kind: 'session', sessionId: payload.slice(SESSION_PREFIX.length) };
+  if (payload.startsWith(USER_PREFIX)) return { kind: 'user', userId: Number(payload.slice(USER_PREFIX.length)) };
   return null;
 }
 
