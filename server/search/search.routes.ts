@@ -50,13 +50,14 @@ export const searchRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext; conf
         countSearch(terms, slug, q, cursor, kept.postIds.length);
         return send(kept.json, 'hit');
       }
-      const generation = answers.generation(slug);
-      const at = new Date();
-      const answer = await search(ctx.db, request.viewer, slug, q, cursor, 20, cache, terms);
-      const body = reply.serialize(answer);
-      const json = KeptJson.serialized(body);
-      answers.set(key, slug, { postIds: answer.items.map((i) => i.post.id), json, at }, generation);
-      return send(json, 'miss');
+      // Guests asking the same at once share one answer (and its serialising); each is counted.
+      const made = await answers.loadOnce(key, slug, async () => {
+        const at = new Date();
+        const answer = await search(ctx.db, request.viewer, slug, q, cursor, 20, cache);
+        return { postIds: answer.items.map((i) => i.post.id), json: KeptJson.serialized(reply.serialize(answer)), at };
+      });
+      countSearch(terms, slug, q, cursor, made.postIds.length);
+      return send(made.json, 'miss');
     },
   );
 };

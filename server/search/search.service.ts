@@ -99,9 +99,10 @@ export function countSearch(terms: SearchTermCounter | undefined, slug: string, 
 async function rankedMatches(db: Db, community: CommunityRow, q: string, offset: number, limit: number, cache?: SearchCache): Promise<RankedMatch[]> {
   // The same words in another case or spacing are the same search.
   const key = JSON.stringify([community.id, community.searchConfig, community.searchConfigs, foldQuery(q), offset, limit]);
-  const kept = cache?.enabled ? cache.get(key) : undefined;
-  if (kept) return kept;
-  const generation = cache?.generation(community.slug) ?? 0;
+  return cache?.enabled ? cache.getOrLoad(key, community.slug, () => rank(db, community, q, offset, limit)) : rank(db, community, q, offset, limit);
+}
+
+async function rank(db: Db, community: CommunityRow, q: string, offset: number, limit: number): Promise<RankedMatch[]> {
   // Every configuration the community's rows are in: one, or more while a re-index runs. Each row
   // is matched with the query parsed its own way; each alternative is a GIN index scan of its own.
   const configs = community.searchConfigs.length ? community.searchConfigs : [community.searchConfig];
@@ -124,7 +125,7 @@ async function rankedMatches(db: Db, community: CommunityRow, q: string, offset:
   // id for a common one; the planner picks by the term's statistics): the newest matching posts,
   // and the opening posts of the newest topics whose title matches. Only those are ranked, so a
   // word in every tenth post of a million costs what a rare one does.
-  const ranked = await rows<RankedMatch>(
+  return rows<RankedMatch>(
     db,
     sql`
     WITH post_hits AS (
@@ -142,8 +143,6 @@ async function rankedMatches(db: Db, community: CommunityRow, q: string, offset:
     ORDER BY ts_rank(p.search, ${queryOf('p')}) + 2 * ts_rank(t.search, ${queryOf('t')}) DESC, p.id DESC
     LIMIT ${limit + 1} OFFSET ${offset}`,
   );
-  cache?.set(key, community.slug, ranked, generation);
-  return ranked;
 }
 
 /** A guest's answer, serialised, and the posts it shows. */

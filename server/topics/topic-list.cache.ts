@@ -13,6 +13,8 @@ import type { Bus } from '../live/bus.js';
  */
 export class TopicListCache<V = Buffer> {
   private entries = new Map<string, { slug: string; generation: number; json: V; until: number }>();
+  /** Reads in flight (getOrLoad), with the generation of their community when they began. */
+  private loading = new Map<string, { generation: number; value: Promise<V> }>();
   private generations = new Map<string, number>();
   /** Per community channel, the highest seq a note announced (forgotten with the generations). */
   private heardUpTo = new Map<string, number>();
@@ -67,6 +69,35 @@ export class TopicListCache<V = Buffer> {
     // Re-inserted: Map order doubles as least-recently-used order.
     this.entries.set(key, entry);
     return entry.json;
+  }
+
+  /**
+   * The kept value, or the one `load` reads. Readers that miss the same key at once share one read,
+   * so an entry expiring under 50 readers costs one query, not 50 side by side (which was the long
+   * tail of a common word's search on the million posts). A reader joins a read only while its
+   * community still stands where it stood when that read began: after a note, it reads anew.
+   */
+  getOrLoad(key: string, slug: string, load: () => Promise<V>): Promise<V> {
+    const kept = this.get(key);
+    return kept !== undefined ? Promise.resolve(kept) : this.loadOnce(key, slug, load);
+  }
+
+  /** getOrLoad without the kept value: for a caller that found it kept but no longer good (its own check). */
+  loadOnce(key: string, slug: string, load: () => Promise<V>): Promise<V> {
+    const generation = this.generation(slug);
+    const running = this.loading.get(key);
+    if (running && running.generation === generation) return running.value;
+    const value = load().then((v) => {
+      this.set(key, slug, v, generation);
+      return v;
+    });
+    const entry = { generation, value };
+    this.loading.set(key, entry);
+    const done = () => {
+      if (this.loading.get(key) === entry) this.loading.delete(key);
+    };
+    value.then(done, done);
+    return value;
   }
 
   set(key: string, slug: string, json: V, generationAtStart: number, now = Date.now()): void {
