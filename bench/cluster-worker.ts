@@ -20,9 +20,10 @@ import {
   settle,
   type Ack,
   type GroupStats,
+  type OpenResult,
 } from './live-readers.js';
 
-export type { GroupStats };
+export type { GroupStats, OpenResult };
 
 export interface SocketSpec {
   url: string;
@@ -39,13 +40,6 @@ export interface OpenSpec {
   batch: number;
   timeoutMs: number;
 }
-export interface OpenResult {
-  ready: number;
-  failed: number;
-  ms: number;
-  firstError: string | null;
-}
-
 export interface WriteSpec {
   /** Base URLs of the Parley processes: writer i posts to bases[i % bases.length]. */
   bases: string[];

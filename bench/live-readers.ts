@@ -187,13 +187,16 @@ export function openSocket(group: Group, socket: SocketOptions): Promise<string 
   });
 }
 
+/** How opening a group's sockets went: ready, refused or timed out, how long it took, and why the first failed. */
+export interface OpenResult {
+  ready: number;
+  failed: number;
+  ms: number;
+  firstError: string | null;
+}
+
 /** Opens `count` readers, `batch` handshakes at a time; stops early once more than 1% failed. */
-export async function openSockets(
-  group: Group,
-  count: number,
-  batch: number,
-  socketAt: (i: number) => SocketOptions,
-): Promise<{ ready: number; failed: number; ms: number; firstError: string | null }> {
+export async function openSockets(group: Group, count: number, batch: number, socketAt: (i: number) => SocketOptions): Promise<OpenResult> {
   const t0 = now();
   let ready = 0;
   let failed = 0;

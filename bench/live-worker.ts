@@ -27,9 +27,10 @@ import {
   waitForReceipts,
   type Ack,
   type GroupStats,
+  type OpenResult,
 } from './live-readers.js';
 
-export { now, type GroupStats };
+export type { GroupStats, OpenResult };
 
 export interface OpenSpec {
   group: string;
@@ -44,13 +45,6 @@ export interface OpenSpec {
   batch: number;
   timeoutMs: number;
 }
-export interface OpenResult {
-  ready: number;
-  failed: number;
-  ms: number;
-  firstError: string | null;
-}
-
 export interface BareRunSpec {
   group: string;
   /** ws:// URL of the bare server's control endpoint. */
