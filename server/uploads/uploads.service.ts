@@ -200,12 +200,12 @@ async function recordIn(
             ON CONFLICT (hash) DO NOTHING RETURNING hash`,
     );
     if (inserted.length) {
-      putHere.push(blobKey(blob.hash));
-      await deps.store.put(blobKey(blob.hash), processed.bytes, blob.type);
-      if (processed.thumb) {
-        putHere.push(blobKey(blob.hash, true));
-        await deps.store.put(blobKey(blob.hash, true), processed.thumb.bytes, blob.type);
-      }
+      const put = async (key: string, bytes: Buffer) => {
+        putHere.push(key);
+        await deps.store.put(key, bytes, blob.type);
+      };
+      await put(blobKey(blob.hash), processed.bytes);
+      if (processed.thumb) await put(blobKey(blob.hash, true), processed.thumb.bytes);
     }
   }
   const [held] = await rows<BlobRow>(tx, sql`SELECT ${BLOB_COLUMNS} FROM upload_blobs WHERE hash = ${blob.hash} FOR SHARE`);
